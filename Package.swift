@@ -1,0 +1,43 @@
+// swift-tools-version: 6.0
+// Settle: a permissioned blockchain ledger for payments.
+//
+// Module layering (dependencies point down only):
+//   settle (CLI executable)
+//   SettleLedger    — payment model, transactions, blocks, genesis, state machine (pure)
+//   SettleEncoding  — the canonical binary encoding (pure)
+//   SettleCrypto    — SHA-256, strict Ed25519, RFC 9162 Merkle trees (pure)
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Settle",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "settle", targets: ["settle"]),
+        .library(name: "SettleLedger", targets: ["SettleLedger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "SettleCrypto",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
+        .target(name: "SettleEncoding", dependencies: ["SettleCrypto"], swiftSettings: strict),
+        .target(name: "SettleLedger", dependencies: ["SettleEncoding", "SettleCrypto"], swiftSettings: strict),
+        .executableTarget(
+            name: "settle",
+            dependencies: [
+                "SettleLedger",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+        .testTarget(name: "SettleCryptoTests", dependencies: ["SettleCrypto"], swiftSettings: strict),
+        .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
+        .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

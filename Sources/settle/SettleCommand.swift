@@ -1,0 +1,8 @@
+import ArgumentParser
+
+@main
+struct SettleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "settle",
+        abstract: "Settle: a permissioned blockchain ledger for payments.")
+}
