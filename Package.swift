@@ -20,6 +20,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
         .target(
@@ -27,7 +28,10 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .target(name: "SettleEncoding", dependencies: ["SettleCrypto"], swiftSettings: strict),
-        .target(name: "SettleLedger", dependencies: ["SettleEncoding", "SettleCrypto"], swiftSettings: strict),
+        .target(
+            name: "SettleLedger",
+            dependencies: ["SettleEncoding", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [

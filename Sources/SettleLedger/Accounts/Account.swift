@@ -1,0 +1,75 @@
+import SettleCrypto
+import SettleEncoding
+
+/// An enrolled account. Its id is its Ed25519 public key.
+public struct Account: Hashable, Sendable {
+    public static let maxLabelBytes = 64
+
+    public var id: PublicKey
+    public var role: AccountRole
+    /// A human name ("acme-merchant"); informational, not unique.
+    public var label: String
+    public var frozen: Bool
+
+    public init(id: PublicKey, role: AccountRole, label: String, frozen: Bool = false) {
+        self.id = id
+        self.role = role
+        self.label = label
+        self.frozen = frozen
+    }
+}
+
+/// The way a payment was made. Fee schedules are keyed by (method, asset).
+public enum PaymentMethod: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {
+    case `internal` = 0
+    case card = 1
+    case bankTransfer = 2
+    case crypto = 3
+    case wallet = 4
+
+    public var name: String {
+        switch self {
+        case .internal: "internal"
+        case .card: "card"
+        case .bankTransfer: "bank-transfer"
+        case .crypto: "crypto"
+        case .wallet: "wallet"
+        }
+    }
+
+    public init?(name: String) {
+        guard let method = PaymentMethod.allCases.first(where: { $0.name == name }) else { return nil }
+        self = method
+    }
+
+    public var description: String { name }
+}
+
+extension CanonicalReader {
+    mutating func role(_ field: String) throws(DecodingError) -> AccountRole {
+        let start = offset
+        let tag = try u8(field)
+        guard let role = AccountRole(rawValue: tag) else { throw .unknownTag(field: field, offset: start, tag: UInt64(tag)) }
+        return role
+    }
+
+    mutating func method(_ field: String) throws(DecodingError) -> PaymentMethod {
+        let start = offset
+        let tag = try u8(field)
+        guard let method = PaymentMethod(rawValue: tag) else { throw .unknownTag(field: field, offset: start, tag: UInt64(tag)) }
+        return method
+    }
+
+    mutating func amount(_ field: String) throws(DecodingError) -> Amount {
+        let start = offset
+        let raw = try u64(field)
+        guard let amount = Amount(minorUnits: raw) else {
+            throw .invalidValue(field: field, offset: start, reason: "amount \(raw) exceeds the maximum \(Int64.max)")
+        }
+        return amount
+    }
+}
+
+extension CanonicalWriter {
+    mutating func amount(_ value: Amount) { u64(value.minorUnits) }
+}

@@ -1,0 +1,132 @@
+import SettleCrypto
+import SettleEncoding
+
+extension LedgerState {
+    /// Checks that `tx` may be included in a block at `blockTime` on top of this
+    /// state: stateless validity, signature, expiry window and replay guard.
+    /// `signatureIsValid` lets a node reuse a verification done at admission.
+    public func inclusionProblem(_ tx: SignedTransaction, blockTime: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> TransactionRejection? {
+        if let problem = tx.body.formatProblem(chainId: chainId) { return problem }
+        if tx.body.expiresAt < blockTime { return .expired(expiresAt: tx.body.expiresAt, blockTime: blockTime) }
+        let latest = blockTime.addingReportingOverflow(genesis.ledger.maxTransactionLifetimeMs)
+        if !latest.overflow, tx.body.expiresAt > latest.partialValue {
+            return .expiryTooFar(expiresAt: tx.body.expiresAt, latestAllowed: latest.partialValue)
+        }
+        if replayGuard[tx.id] != nil { return .replay(tx.id) }
+        if !signatureIsValid(tx) { return .badSignature }
+        return nil
+    }
+
+    /// Applies a block proposed by someone else: checks the header against this
+    /// state, executes every transaction, and checks the resulting roots against the
+    /// header. On any failure the state is left unchanged.
+    public mutating func apply(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> BlockOutcome {
+        let header = block.header
+        guard header.chainId == chainId else { throw .wrongChain(expected: chainId, found: header.chainId) }
+        guard header.height == height + 1 else { throw .wrongHeight(expected: height + 1, found: header.height) }
+        guard header.previousHash == lastBlockHash else { throw .wrongPreviousHash(expected: lastBlockHash, found: header.previousHash) }
+        guard header.timestamp > lastBlockTime else { throw .timestampNotIncreasing(previous: lastBlockTime, found: header.timestamp) }
+        guard genesis.validators.contains(where: { $0.publicKey == header.proposer }) else { throw .unknownProposer(header.proposer) }
+        guard block.transactions.count <= Int(genesis.ledger.maxBlockTransactions) else {
+            throw .tooManyTransactions(count: block.transactions.count, max: genesis.ledger.maxBlockTransactions)
+        }
+        guard Int(header.transactionCount) == block.transactions.count else {
+            throw .transactionCountMismatch(header: header.transactionCount, body: block.transactions.count)
+        }
+        let root = Block.transactionsRoot(block.transactions)
+        guard root == header.transactionsRoot else { throw .transactionsRootMismatch(expected: root, found: header.transactionsRoot) }
+
+        var next = self
+        let outcome = try next.execute(block.transactions, height: header.height, timestamp: header.timestamp, signatureIsValid: signatureIsValid)
+        guard next.log.size == header.logSize, next.log.root == header.logRoot else {
+            throw .logMismatch(expectedSize: next.log.size, expectedRoot: next.log.root, foundSize: header.logSize, foundRoot: header.logRoot)
+        }
+        guard next.stateRoot == header.stateRoot else { throw .stateRootMismatch(expected: next.stateRoot, found: header.stateRoot) }
+        next.lastBlockHash = header.hash
+        self = next
+        return outcome
+    }
+
+    /// Builds the next block from candidate transactions (a proposer's job):
+    /// candidates that may not be included are left out and reported; the rest
+    /// are executed and the header's roots filled in. The state is not changed:
+    /// the block still goes through consensus and `apply`.
+    public func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+        let blockTime = max(timestamp, lastBlockTime + 1)
+        var included = [SignedTransaction]()
+        var excluded = [(id: Hash256, reason: TransactionRejection)]()
+        var seen = Set<Hash256>()
+        for tx in candidates {
+            if included.count == Int(genesis.ledger.maxBlockTransactions) { break }
+            if let problem = inclusionProblem(tx, blockTime: blockTime, signatureIsValid: signatureIsValid) {
+                excluded.append((tx.id, problem))
+            } else if !seen.insert(tx.id).inserted {
+                excluded.append((tx.id, .replay(tx.id)))
+            } else {
+                included.append(tx)
+            }
+        }
+        var next = self
+        // Every included transaction passed `inclusionProblem`, so execution cannot reject.
+        let outcome = try! next.execute(included, height: height + 1, timestamp: blockTime, signatureIsValid: { _ in true })
+        let header = BlockHeader(
+            chainId: chainId, height: height + 1, timestamp: blockTime, previousHash: lastBlockHash, proposer: proposer,
+            transactionCount: UInt32(included.count), transactionsRoot: Block.transactionsRoot(included),
+            logSize: next.log.size, logRoot: next.log.root, stateRoot: next.stateRoot)
+        return (Block(header: header, transactions: included), outcome, excluded)
+    }
+
+    /// Releases expired holds, prunes the replay guard, runs each transaction and
+    /// appends the log; throws if a transaction may not be included.
+    mutating func execute(_ transactions: [SignedTransaction], height: UInt64, timestamp: UInt64, signatureIsValid: (SignedTransaction) -> Bool) throws(BlockRejection) -> BlockOutcome {
+        self.height = height
+        lastBlockTime = timestamp
+        let expired = releaseExpiredHolds(at: timestamp)
+        pruneReplayGuard(at: timestamp)
+        var results = [TransactionResult]()
+        var entries = [LogEntry]()
+        results.reserveCapacity(transactions.count)
+        entries.reserveCapacity(transactions.count)
+        for (index, tx) in transactions.enumerated() {
+            if let problem = inclusionProblem(tx, blockTime: timestamp, signatureIsValid: signatureIsValid) {
+                throw .invalidTransaction(index: index, id: tx.id, reason: problem)
+            }
+            remember(tx.id, until: tx.body.expiresAt)
+            let result = run(tx, blockTime: timestamp)
+            let entry = LogEntry(transactionId: tx.id, height: height, result: result)
+            log.append(entry.leafHash)
+            results.append(result)
+            entries.append(entry)
+        }
+        commitChanges()
+        return BlockOutcome(results: results, expiredHolds: expired, logEntries: entries)
+    }
+
+    /// A hold is usable while the block time is before its expiry; from the first
+    /// block at or after `expiresAt` it is released to the payer.
+    private mutating func releaseExpiredHolds(at time: UInt64) -> [Hash256] {
+        var released = [Hash256]()
+        while let next = holdExpiries.min, next.expiresAt <= time {
+            _ = holdExpiries.popMin()
+            guard var hold = holds[next.id], hold.status == .open else { continue }
+            let key = BalanceKey(account: hold.payer, asset: hold.asset)
+            // A payer whose balance grew to the Int64 limit meanwhile keeps the hold
+            // open (still conserved) rather than overflow; it can be voided later.
+            guard let restored = try? BalanceMath.add(balances[key] ?? 0, hold.amount.signed) else { continue }
+            setBalance(key, restored)
+            hold.status = .expired
+            setHold(next.id, hold)
+            released.append(next.id)
+        }
+        return released
+    }
+
+    /// Forgets transaction ids whose expiry has passed: they can never be included again.
+    private mutating func pruneReplayGuard(at time: UInt64) {
+        while let next = replayExpiries.min, next.expiresAt < time {
+            _ = replayExpiries.popMin()
+            replayGuard[next.id] = nil
+            changed.insert(.replayGuard(next.id))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import SettleCrypto
+
+/// Why a block cannot follow the current state. A rejected block changes nothing;
+/// a validator votes nil on it.
+public enum BlockRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    case wrongChain(expected: String, found: String)
+    case wrongHeight(expected: UInt64, found: UInt64)
+    case wrongPreviousHash(expected: Hash256, found: Hash256)
+    case timestampNotIncreasing(previous: UInt64, found: UInt64)
+    case unknownProposer(PublicKey)
+    case tooManyTransactions(count: Int, max: UInt32)
+    case transactionCountMismatch(header: UInt32, body: Int)
+    case transactionsRootMismatch(expected: Hash256, found: Hash256)
+    case invalidTransaction(index: Int, id: Hash256, reason: TransactionRejection)
+    case logMismatch(expectedSize: UInt64, expectedRoot: Hash256, foundSize: UInt64, foundRoot: Hash256)
+    case stateRootMismatch(expected: Hash256, found: Hash256)
+
+    public var description: String {
+        switch self {
+        case let .wrongChain(expected, found): "block is for chain \"\(found)\", expected \"\(expected)\""
+        case let .wrongHeight(expected, found): "block height \(found), expected \(expected)"
+        case let .wrongPreviousHash(expected, found): "previousHash \(found), expected \(expected)"
+        case let .timestampNotIncreasing(previous, found): "timestamp \(found) is not after the previous block's \(previous)"
+        case .unknownProposer(let key): "proposer \(key) is not a validator"
+        case let .tooManyTransactions(count, max): "block has \(count) transactions, at most \(max) allowed"
+        case let .transactionCountMismatch(header, body): "header says \(header) transactions, body has \(body)"
+        case let .transactionsRootMismatch(expected, found): "transactionsRoot \(found), computed \(expected)"
+        case let .invalidTransaction(index, id, reason): "transaction \(index) (\(id)): \(reason)"
+        case let .logMismatch(es, er, fs, fr): "log size/root \(fs)/\(fr), computed \(es)/\(er)"
+        case let .stateRootMismatch(expected, found): "stateRoot \(found), computed \(expected)"
+        }
+    }
+}
+
+/// What applying a block did.
+public struct BlockOutcome: Hashable, Sendable {
+    /// One result per transaction, in block order.
+    public var results: [TransactionResult]
+    /// Holds that expired and were released at the start of the block, in (expiry, id) order.
+    public var expiredHolds: [Hash256]
+    /// The global log entries appended, in order.
+    public var logEntries: [LogEntry]
+}

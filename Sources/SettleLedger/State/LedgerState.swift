@@ -1,0 +1,150 @@
+import HeapModule
+import SettleCrypto
+import SettleEncoding
+
+/// The ledger state after some prefix of the chain: a pure value.
+///
+/// Nothing here depends on iteration order of hashed collections: changes are
+/// committed to through `StateKey`s sorted before hashing, and expiry queues pop
+/// in (time, id) order. Two nodes applying the same blocks to the same genesis
+/// compute identical bytes, results and roots.
+public struct LedgerState: Sendable {
+    public let genesis: Genesis
+    public let genesisHash: Hash256
+    public internal(set) var height: UInt64 = 0
+    public internal(set) var lastBlockHash: Hash256
+    public internal(set) var lastBlockTime: UInt64
+    /// Hash chain over every block's canonical state changes (docs/ledger.md, "State root").
+    public internal(set) var stateRoot: Hash256
+    public internal(set) var log = MerkleFrontier()
+
+    var assets: [AssetCode: Asset] = [:]
+    var accounts: [PublicKey: Account] = [:]
+    var balances: [BalanceKey: Int64] = [:]
+    var feeSchedules: [FeeKey: FeeSchedule] = [:]
+    var holds: [Hash256: Hold] = [:]
+    var holdExpiries = Heap<ExpiryItem>()
+    var payments: [Hash256: Payment] = [:]
+    var replayGuard: [Hash256: UInt64] = [:]
+    var replayExpiries = Heap<ExpiryItem>()
+    var externalReferences: [ExternalReferenceKey: Hash256] = [:]
+
+    /// Keys changed by the block being applied.
+    var changed: Set<StateKey> = []
+
+    /// The state before block 1.
+    public init(genesis: Genesis) {
+        self.genesis = genesis
+        genesisHash = genesis.hash
+        lastBlockHash = genesisHash
+        lastBlockTime = genesis.genesisTime
+        stateRoot = Hash256.sha256(parts: [DomainTag.state, genesisHash.bytes])
+        for asset in genesis.assets { assets[asset.code] = asset }
+        for account in genesis.accounts { accounts[account.id] = account }
+        for entry in genesis.feeSchedules { feeSchedules[FeeKey(method: entry.method, asset: entry.asset)] = entry.schedule }
+    }
+
+    // MARK: Queries
+
+    public var chainId: String { genesis.chainId }
+    public func asset(_ code: AssetCode) -> Asset? { assets[code] }
+    public func account(_ id: PublicKey) -> Account? { accounts[id] }
+    public func hold(_ id: Hash256) -> Hold? { holds[id] }
+    public func payment(_ id: Hash256) -> Payment? { payments[id] }
+    public func feeSchedule(method: PaymentMethod, asset: AssetCode) -> FeeSchedule? { feeSchedules[FeeKey(method: method, asset: asset)] }
+    public func balance(of account: PublicKey, in asset: AssetCode) -> Int64 { balances[BalanceKey(account: account, asset: asset)] ?? 0 }
+    /// The first applied transaction of `signer` with `reference`, if any.
+    public func transaction(signer: PublicKey, externalReference reference: String) -> Hash256? {
+        externalReferences[ExternalReferenceKey(signer: signer, reference: reference)]
+    }
+    /// Whether a transaction id is still remembered by the replay guard.
+    public func isRemembered(_ id: Hash256) -> Bool { replayGuard[id] != nil }
+    public var allAssets: [Asset] { assets.values.sorted { $0.code < $1.code } }
+    public var allAccounts: [Account] { accounts.values.sorted { $0.id < $1.id } }
+    public var openHolds: [(id: Hash256, hold: Hold)] {
+        holds.filter { $0.value.status == .open }.map { ($0.key, $0.value) }.sorted { $0.id < $1.id }
+    }
+
+    // MARK: Recorded mutations
+
+    mutating func setBalance(_ key: BalanceKey, _ value: Int64) {
+        balances[key] = value == 0 ? nil : value
+        changed.insert(.balance(key.account, key.asset))
+    }
+
+    mutating func setAccount(_ account: Account) {
+        accounts[account.id] = account
+        changed.insert(.account(account.id))
+    }
+
+    mutating func setAsset(_ asset: Asset) {
+        assets[asset.code] = asset
+        changed.insert(.asset(asset.code))
+    }
+
+    mutating func setFeeSchedule(_ key: FeeKey, _ schedule: FeeSchedule?) {
+        feeSchedules[key] = schedule
+        changed.insert(.feeSchedule(key.method, key.asset))
+    }
+
+    mutating func setHold(_ id: Hash256, _ hold: Hold) {
+        if holds[id] == nil { holdExpiries.insert(ExpiryItem(expiresAt: hold.expiresAt, id: id)) }
+        holds[id] = hold
+        changed.insert(.hold(id))
+    }
+
+    mutating func setPayment(_ id: Hash256, _ payment: Payment) {
+        payments[id] = payment
+        changed.insert(.payment(id))
+    }
+
+    mutating func remember(_ id: Hash256, until expiresAt: UInt64) {
+        replayGuard[id] = expiresAt
+        replayExpiries.insert(ExpiryItem(expiresAt: expiresAt, id: id))
+        changed.insert(.replayGuard(id))
+    }
+
+    mutating func setExternalReference(_ key: ExternalReferenceKey, _ id: Hash256) {
+        externalReferences[key] = id
+        changed.insert(.externalReference(key.signer, key.reference))
+    }
+
+    // MARK: State root
+
+    /// Folds this block's changes into the state root: SHA-256(state tag ‖ previous
+    /// root ‖ height ‖ each changed key, in key order, with its new value or none).
+    mutating func commitChanges() {
+        var w = CanonicalWriter(capacity: 64 + changed.count * 96)
+        w.raw(DomainTag.state)
+        w.hash(stateRoot)
+        w.u64(height)
+        for key in changed.sorted() { encodeChange(key, to: &w) }
+        stateRoot = Hash256.sha256(w.bytes)
+        changed.removeAll(keepingCapacity: true)
+    }
+
+    private func encodeChange(_ key: StateKey, to w: inout CanonicalWriter) {
+        switch key {
+        case .asset(let code):
+            w.u8(1); w.value(code); w.option(assets[code]) { $0.value($1) }
+        case .account(let id):
+            w.u8(2); w.publicKey(id)
+            w.option(accounts[id]) { w, a in w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen) }
+        case let .feeSchedule(method, asset):
+            w.u8(3); w.u8(method.rawValue); w.value(asset)
+            w.option(feeSchedules[FeeKey(method: method, asset: asset)]) { $0.value($1) }
+        case let .balance(account, asset):
+            w.u8(4); w.publicKey(account); w.value(asset)
+            w.u64(UInt64(bitPattern: balances[BalanceKey(account: account, asset: asset)] ?? 0))
+        case .hold(let id):
+            w.u8(5); w.hash(id); w.option(holds[id]) { $0.value($1) }
+        case .payment(let id):
+            w.u8(6); w.hash(id); w.option(payments[id]) { $0.value($1) }
+        case .replayGuard(let id):
+            w.u8(7); w.hash(id); w.option(replayGuard[id]) { $0.u64($1) }
+        case let .externalReference(signer, reference):
+            w.u8(8); w.publicKey(signer); w.string(reference)
+            w.option(externalReferences[ExternalReferenceKey(signer: signer, reference: reference)]) { $0.hash($1) }
+        }
+    }
+}

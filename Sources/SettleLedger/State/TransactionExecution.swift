@@ -1,0 +1,197 @@
+import SettleCrypto
+
+/// One balance change of a transaction; all postings of a transaction apply
+/// together or not at all.
+struct Posting {
+    var account: PublicKey
+    var asset: AssetCode
+    var delta: Int64
+}
+
+extension LedgerState {
+    /// Executes one includable transaction and returns its definitive result.
+    /// A failed transaction changes nothing but the replay guard.
+    mutating func run(_ tx: SignedTransaction, blockTime: UInt64) -> TransactionResult {
+        let body = tx.body
+        guard let signer = accounts[body.signer] else { return .failed(.unknownSigner) }
+        guard !signer.frozen else { return .failed(.signerFrozen) }
+        let refKey = body.externalReference.map { ExternalReferenceKey(signer: body.signer, reference: $0) }
+        if let refKey, let first = externalReferences[refKey] {
+            return .failed(.duplicateExternalReference, related: first)
+        }
+        if body.payload.isAdmin, signer.role != .admin { return .failed(.unauthorized) }
+        let result: TransactionResult
+        do throws(TransactionFailure) {
+            result = try execute(body.payload, id: tx.id, signer: signer, blockTime: blockTime)
+        } catch {
+            return .failed(error.code)
+        }
+        if let refKey { setExternalReference(refKey, tx.id) }
+        return result
+    }
+
+    private mutating func execute(_ payload: Payload, id: Hash256, signer: Account, blockTime: UInt64) throws(TransactionFailure) -> TransactionResult {
+        switch payload {
+        case let .transfer(payee, asset, amount, method):
+            try requireAsset(asset)
+            try requireCounterparty(payee)
+            let (fee, postings, credited) = try feePostings(payer: signer.id, payee: payee, asset: asset, amount: amount, method: method, payerReserved: .zero)
+            try post(postings)
+            setPayment(id, Payment(payer: signer.id, payee: payee, asset: asset, amount: amount, refunded: .zero))
+            return TransactionResult(code: .applied, fee: fee, credited: credited)
+
+        case let .hold(payee, asset, amount, method, expiresAt):
+            try requireAsset(asset)
+            try requireCounterparty(payee)
+            let latest = blockTime.addingReportingOverflow(genesis.ledger.maxHoldLifetimeMs)
+            guard expiresAt > blockTime, latest.overflow || expiresAt <= latest.partialValue else { throw .init(.invalidHoldExpiry) }
+            try post([Posting(account: signer.id, asset: asset, delta: -amount.signed)])
+            setHold(id, Hold(payer: signer.id, payee: payee, asset: asset, amount: amount, method: method, expiresAt: expiresAt, status: .open, captured: .zero))
+            return TransactionResult(code: .applied)
+
+        case let .capture(holdId, amount):
+            guard var hold = holds[holdId] else { throw .init(.holdNotFound) }
+            guard signer.id == hold.payer || signer.id == hold.payee else { throw .init(.unauthorized) }
+            guard hold.status == .open, blockTime < hold.expiresAt else { throw .init(.holdNotOpen) }
+            guard amount <= hold.amount else { throw .init(.overCapture) }
+            try requireCounterparty(hold.payee)
+            let (fee, postings, credited) = try feePostings(payer: hold.payer, payee: hold.payee, asset: hold.asset, amount: amount, method: hold.method, payerReserved: hold.amount)
+            try post(postings)
+            hold.status = .captured
+            hold.captured = amount
+            setHold(holdId, hold)
+            setPayment(id, Payment(payer: hold.payer, payee: hold.payee, asset: hold.asset, amount: amount, refunded: .zero))
+            return TransactionResult(code: .applied, fee: fee, credited: credited)
+
+        case let .void(holdId):
+            guard var hold = holds[holdId] else { throw .init(.holdNotFound) }
+            guard signer.id == hold.payer || signer.id == hold.payee else { throw .init(.unauthorized) }
+            guard hold.status == .open else { throw .init(.holdNotOpen) }
+            try post([Posting(account: hold.payer, asset: hold.asset, delta: hold.amount.signed)])
+            hold.status = .voided
+            setHold(holdId, hold)
+            return TransactionResult(code: .applied)
+
+        case let .refund(paymentId, amount):
+            guard var payment = payments[paymentId] else { throw .init(.paymentNotFound) }
+            guard signer.id == payment.payee else { throw .init(.unauthorized) }
+            let refundable = try checked { () throws(MoneyError) in try payment.amount.subtracting(payment.refunded) }
+            guard amount <= refundable else { throw .init(.overRefund) }
+            try requireCounterparty(payment.payer)
+            try post([
+                Posting(account: payment.payee, asset: payment.asset, delta: -amount.signed),
+                Posting(account: payment.payer, asset: payment.asset, delta: amount.signed),
+            ])
+            payment.refunded = try checked { () throws(MoneyError) in try payment.refunded.adding(amount) }
+            setPayment(paymentId, payment)
+            return TransactionResult(code: .applied, credited: amount)
+
+        case let .convert(amount, quote):
+            guard let provider = accounts[quote.provider], provider.role == .fxProvider else { throw .init(.unknownFxProvider) }
+            guard !provider.frozen else { throw .init(.accountFrozen) }
+            try requireAsset(quote.from)
+            try requireAsset(quote.to)
+            guard blockTime <= quote.expiresAt else { throw .init(.quoteExpired) }
+            guard quote.hasValidSignature else { throw .init(.invalidQuoteSignature) }
+            let converted = try checked { () throws(MoneyError) in try amount.scaled(by: quote.rateNumerator, over: quote.rateDenominator) }
+            guard converted > .zero else { throw .init(.conversionTooSmall) }
+            try post([
+                Posting(account: signer.id, asset: quote.from, delta: -amount.signed),
+                Posting(account: provider.id, asset: quote.from, delta: amount.signed),
+                Posting(account: provider.id, asset: quote.to, delta: -converted.signed),
+                Posting(account: signer.id, asset: quote.to, delta: converted.signed),
+            ])
+            return TransactionResult(code: .applied, credited: converted)
+
+        case let .enrolAccount(account, role, label):
+            guard accounts[account] == nil else { throw .init(.accountExists) }
+            setAccount(Account(id: account, role: role, label: label))
+            return TransactionResult(code: .applied)
+
+        case let .setAccountFrozen(account, frozen):
+            guard var target = accounts[account] else { throw .init(.unknownAccount) }
+            target.frozen = frozen
+            setAccount(target)
+            return TransactionResult(code: .applied)
+
+        case let .registerAsset(asset):
+            guard assets[asset.code] == nil else { throw .init(.assetExists) }
+            setAsset(asset)
+            return TransactionResult(code: .applied)
+
+        case let .setFeeSchedule(method, asset, schedule):
+            try requireAsset(asset)
+            if let schedule {
+                guard let feeAccount = accounts[schedule.feeAccount], feeAccount.role == .fee else { throw .init(.invalidFeeAccount) }
+            }
+            setFeeSchedule(FeeKey(method: method, asset: asset), schedule)
+            return TransactionResult(code: .applied)
+        }
+    }
+
+    /// Postings for paying `amount` with the fee schedule of (method, asset).
+    /// `payerReserved` is money already taken from the payer by a hold: the
+    /// payer gets back whatever of it is not paid out.
+    private func feePostings(payer: PublicKey, payee: PublicKey, asset: AssetCode, amount: Amount, method: PaymentMethod, payerReserved: Amount) throws(TransactionFailure) -> (fee: Amount, postings: [Posting], credited: Amount) {
+        let schedule = feeSchedules[FeeKey(method: method, asset: asset)]
+        let fee = try checked { () throws(MoneyError) in try schedule?.fee(on: amount) ?? .zero }
+        var payerPays = amount
+        var payeeGets = amount
+        if let schedule, fee > .zero {
+            switch schedule.bearer {
+            case .payer: payerPays = try checked { () throws(MoneyError) in try amount.adding(fee) }
+            case .payee:
+                guard fee <= amount else { throw .init(.feeExceedsAmount) }
+                payeeGets = try checked { () throws(MoneyError) in try amount.subtracting(fee) }
+            }
+        }
+        let payerDelta = payerReserved.signed.subtractingReportingOverflow(payerPays.signed)
+        guard !payerDelta.overflow else { throw .init(.arithmeticOverflow) }
+        var postings = [
+            Posting(account: payer, asset: asset, delta: payerDelta.partialValue),
+            Posting(account: payee, asset: asset, delta: payeeGets.signed),
+        ]
+        if let schedule, fee > .zero {
+            postings.append(Posting(account: schedule.feeAccount, asset: asset, delta: fee.signed))
+        }
+        return (fee, postings, payeeGets)
+    }
+
+    /// Applies postings atomically: every new balance is computed with checked
+    /// arithmetic and checked against its account's role before any is written.
+    private mutating func post(_ postings: [Posting]) throws(TransactionFailure) {
+        var updated: [(BalanceKey, Int64)] = []
+        updated.reserveCapacity(postings.count)
+        for posting in postings {
+            let key = BalanceKey(account: posting.account, asset: posting.asset)
+            let existing = updated.firstIndex(where: { $0.0 == key })
+            let current = existing.map { updated[$0].1 } ?? balances[key] ?? 0
+            let next = try checked { () throws(MoneyError) in try BalanceMath.add(current, posting.delta) }
+            if let existing { updated[existing].1 = next } else { updated.append((key, next)) }
+        }
+        for (key, value) in updated where value < 0 {
+            guard accounts[key.account]?.role.mayGoNegative == true else { throw .init(.insufficientFunds) }
+        }
+        for (key, value) in updated { setBalance(key, value) }
+    }
+
+    private func requireAsset(_ code: AssetCode) throws(TransactionFailure) {
+        guard assets[code] != nil else { throw .init(.unknownAsset) }
+    }
+
+    /// The other party must be enrolled and not frozen.
+    private func requireCounterparty(_ id: PublicKey) throws(TransactionFailure) {
+        guard let account = accounts[id] else { throw .init(.unknownAccount) }
+        guard !account.frozen else { throw .init(.accountFrozen) }
+    }
+
+    private func checked<T>(_ body: () throws(MoneyError) -> T) throws(TransactionFailure) -> T {
+        do { return try body() } catch { throw .init(.arithmeticOverflow) }
+    }
+}
+
+/// A transaction-level failure carrying its result code.
+struct TransactionFailure: Error {
+    let code: ResultCode
+    init(_ code: ResultCode) { self.code = code }
+}

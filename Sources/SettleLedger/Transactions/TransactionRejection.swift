@@ -1,0 +1,35 @@
+import SettleCrypto
+
+/// Why a transaction cannot go into a block at all. Unlike a `ResultCode`
+/// failure, nothing about a rejected transaction is recorded on the ledger.
+public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvertible {
+    case malformed(String)
+    case wrongChain(expected: String, found: String)
+    case badSignature
+    case expired(expiresAt: UInt64, blockTime: UInt64)
+    case expiryTooFar(expiresAt: UInt64, latestAllowed: UInt64)
+    case replay(Hash256)
+
+    /// Stable machine-readable code (used by RPC and logs).
+    public var code: String {
+        switch self {
+        case .malformed: "malformed"
+        case .wrongChain: "wrong_chain"
+        case .badSignature: "bad_signature"
+        case .expired: "expired"
+        case .expiryTooFar: "expiry_too_far"
+        case .replay: "replay"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .malformed(let why): "malformed transaction: \(why)"
+        case let .wrongChain(expected, found): "transaction is for chain \"\(found)\", this ledger is \"\(expected)\""
+        case .badSignature: "the signature does not verify against the signer's key (strict Ed25519)"
+        case let .expired(expiresAt, blockTime): "transaction expired at \(expiresAt) ms, block time is \(blockTime) ms"
+        case let .expiryTooFar(expiresAt, latest): "expiry \(expiresAt) ms is beyond the allowed lifetime (latest \(latest) ms)"
+        case .replay(let id): "transaction \(id) was already included"
+        }
+    }
+}

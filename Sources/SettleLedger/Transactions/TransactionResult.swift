@@ -1,0 +1,139 @@
+import SettleCrypto
+import SettleEncoding
+
+/// The definitive outcome of a transaction included in a block. The numeric
+/// values are part of the encoding and never change meaning.
+public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible {
+    case applied = 0
+    case unknownSigner = 1
+    case signerFrozen = 2
+    case unauthorized = 3
+    case unknownAccount = 4
+    case accountFrozen = 5
+    case unknownAsset = 6
+    case insufficientFunds = 7
+    case duplicateExternalReference = 8
+    case holdNotFound = 9
+    case holdNotOpen = 10
+    case overCapture = 11
+    case paymentNotFound = 12
+    case overRefund = 13
+    case quoteExpired = 14
+    case invalidQuoteSignature = 15
+    case unknownFxProvider = 16
+    case feeExceedsAmount = 17
+    case arithmeticOverflow = 18
+    case accountExists = 19
+    case assetExists = 20
+    case invalidHoldExpiry = 21
+    case conversionTooSmall = 22
+    case invalidFeeAccount = 23
+
+    /// Stable snake_case name for APIs.
+    public var name: String {
+        switch self {
+        case .applied: "applied"
+        case .unknownSigner: "unknown_signer"
+        case .signerFrozen: "signer_frozen"
+        case .unauthorized: "unauthorized"
+        case .unknownAccount: "unknown_account"
+        case .accountFrozen: "account_frozen"
+        case .unknownAsset: "unknown_asset"
+        case .insufficientFunds: "insufficient_funds"
+        case .duplicateExternalReference: "duplicate_external_reference"
+        case .holdNotFound: "hold_not_found"
+        case .holdNotOpen: "hold_not_open"
+        case .overCapture: "over_capture"
+        case .paymentNotFound: "payment_not_found"
+        case .overRefund: "over_refund"
+        case .quoteExpired: "quote_expired"
+        case .invalidQuoteSignature: "invalid_quote_signature"
+        case .unknownFxProvider: "unknown_fx_provider"
+        case .feeExceedsAmount: "fee_exceeds_amount"
+        case .arithmeticOverflow: "arithmetic_overflow"
+        case .accountExists: "account_exists"
+        case .assetExists: "asset_exists"
+        case .invalidHoldExpiry: "invalid_hold_expiry"
+        case .conversionTooSmall: "conversion_too_small"
+        case .invalidFeeAccount: "invalid_fee_account"
+        }
+    }
+
+    public var description: String { name }
+}
+
+/// What happened to one transaction: its code, the fee charged, the amount
+/// credited to the counterparty (the payee, or the converted amount), and for a
+/// duplicate the id of the first transaction with that external reference.
+public struct TransactionResult: Hashable, Sendable, CanonicalCodable {
+    public static let version: UInt8 = 1
+
+    public var code: ResultCode
+    public var fee: Amount
+    public var credited: Amount
+    public var related: Hash256?
+
+    public init(code: ResultCode, fee: Amount = .zero, credited: Amount = .zero, related: Hash256? = nil) {
+        self.code = code
+        self.fee = fee
+        self.credited = credited
+        self.related = related
+    }
+
+    public static func failed(_ code: ResultCode, related: Hash256? = nil) -> TransactionResult {
+        TransactionResult(code: code, related: related)
+    }
+
+    public var isApplied: Bool { code == .applied }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.u8(TransactionResult.version)
+        w.u16(code.rawValue)
+        w.amount(fee)
+        w.amount(credited)
+        w.option(related) { $0.hash($1) }
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        try r.version("TransactionResult", supported: TransactionResult.version)
+        let start = r.offset
+        let raw = try r.u16("result.code")
+        guard let code = ResultCode(rawValue: raw) else { throw .unknownTag(field: "result.code", offset: start, tag: UInt64(raw)) }
+        self.code = code
+        fee = try r.amount("result.fee")
+        credited = try r.amount("result.credited")
+        related = try r.option("result.related") { r throws(DecodingError) in try r.hash("result.related") }
+    }
+}
+
+/// One leaf of the global transaction log: which transaction, in which block,
+/// with which result. Its RFC 9162 leaf hash is what inclusion proofs prove.
+public struct LogEntry: Hashable, Sendable, CanonicalCodable {
+    public static let version: UInt8 = 1
+
+    public var transactionId: Hash256
+    public var height: UInt64
+    public var result: TransactionResult
+
+    public init(transactionId: Hash256, height: UInt64, result: TransactionResult) {
+        self.transactionId = transactionId
+        self.height = height
+        self.result = result
+    }
+
+    public var leafHash: Hash256 { MerkleHash.leaf(canonicalBytes) }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.u8(LogEntry.version)
+        w.hash(transactionId)
+        w.u64(height)
+        w.value(result)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        try r.version("LogEntry", supported: LogEntry.version)
+        transactionId = try r.hash("log.transactionId")
+        height = try r.u64("log.height")
+        result = try r.value(TransactionResult.self)
+    }
+}
