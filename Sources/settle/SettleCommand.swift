@@ -4,5 +4,6 @@ import ArgumentParser
 struct SettleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settle",
-        abstract: "Settle: a permissioned blockchain ledger for payments.")
+        abstract: "Settle: a permissioned blockchain ledger for payments.",
+        subcommands: [GenesisCommand.self, DemoCommand.self, BenchCommand.self])
 }

@@ -1,0 +1,63 @@
+import SettleCrypto
+
+/// The embedded defaults for a local network: well-known, INSECURE keys derived
+/// from names, so a demo and tests can run with nothing generated. Never use them
+/// for money: anyone can derive the private keys.
+public enum DevelopmentNetwork {
+    public static let chainId = "settle-local"
+    /// 2026-01-01T00:00:00Z.
+    public static let genesisTime: UInt64 = 1_767_225_600_000
+
+    /// The insecure key for `name`: seed = SHA-256("settle insecure development key/" ‖ name).
+    public static func key(_ name: String) -> SigningKey {
+        // A 32-byte seed is always a valid Ed25519 key.
+        try! SigningKey(seed: Hash256.sha256(Array("settle insecure development key/\(name)".utf8)).bytes)
+    }
+
+    public static let validatorNames = ["validator-0", "validator-1", "validator-2", "validator-3"]
+
+    /// Accounts of the example network, by label and role.
+    public static let accountRoles: [(label: String, role: AccountRole)] = [
+        ("admin", .admin),
+        ("card-processor", .clearing),
+        ("bank", .clearing),
+        ("crypto-processor", .clearing),
+        ("fees", .fee),
+        ("fx-desk", .fxProvider),
+        ("acme-shop", .merchant),
+        ("alice", .customer),
+        ("bob", .customer),
+    ]
+
+    /// The genesis of `genesis/local-4.json`: four validators, USD/EUR/JPY/BTC,
+    /// the accounts above and card/bank/crypto fee schedules.
+    public static func genesis(validators: Int = 4) -> Genesis {
+        let usd = AssetCode("USD")!, eur = AssetCode("EUR")!, jpy = AssetCode("JPY")!, btc = AssetCode("BTC")!
+        let fees = key("fees").publicKey
+        func schedule(_ method: PaymentMethod, _ asset: AssetCode, fixed: UInt64, bps: UInt16, min: UInt64? = nil, max: UInt64? = nil, bearer: FeeBearer = .payee) -> GenesisFeeSchedule {
+            GenesisFeeSchedule(method: method, asset: asset, schedule: FeeSchedule(
+                fixed: Amount(minorUnits: fixed)!, basisPoints: bps, minimum: min.flatMap(Amount.init(minorUnits:)),
+                maximum: max.flatMap(Amount.init(minorUnits:)), bearer: bearer, feeAccount: fees))
+        }
+        // Inputs are constants known to be valid.
+        return try! Genesis(
+            chainId: chainId, genesisTime: genesisTime,
+            validators: (0..<validators).map { Validator(name: "validator-\($0)", publicKey: key("validator-\($0)").publicKey, power: 1) },
+            assets: [
+                Asset(code: usd, decimals: 2, name: "US dollar"),
+                Asset(code: eur, decimals: 2, name: "Euro"),
+                Asset(code: jpy, decimals: 0, name: "Japanese yen"),
+                Asset(code: btc, decimals: 8, name: "Bitcoin"),
+            ],
+            accounts: accountRoles.map { Account(id: key($0.label).publicKey, role: $0.role, label: $0.label) },
+            feeSchedules: [
+                schedule(.card, usd, fixed: 30, bps: 290),
+                schedule(.card, eur, fixed: 25, bps: 140),
+                schedule(.card, jpy, fixed: 0, bps: 360, min: 40),
+                schedule(.bankTransfer, usd, fixed: 0, bps: 80, max: 500),
+                schedule(.bankTransfer, eur, fixed: 35, bps: 0),
+                schedule(.crypto, usd, fixed: 0, bps: 100),
+                schedule(.crypto, btc, fixed: 0, bps: 100, bearer: .payer),
+            ])
+    }
+}

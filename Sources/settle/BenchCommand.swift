@@ -1,0 +1,143 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import SettleCrypto
+import SettleEncoding
+import SettleLedger
+
+/// Micro-benchmarks of the ledger core, reported next to the machine's Ed25519
+/// verification rate measured in the same run (the physical limit).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure the ledger core (build with -c release): state-machine apply rate, encode/decode rate, against Ed25519 verifies/s.")
+
+    @Option(help: "Transactions per block.") var blockSize = 1_000
+    @Option(help: "Blocks applied per measurement.") var blocks = 20
+    @Option(help: "Customer accounts in the workload.") var accounts = 2_000
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func run() throws {
+        let workload = Workload(accounts: accounts, blockSize: blockSize, blocks: blocks)
+        var results: [(name: String, perSecond: Double, unit: String)] = []
+
+        let verifySingle = Self.rate(count: 20_000) { n in workload.verifyLoop(n) }
+        let verifyAll = Self.parallelVerifyRate(workload: workload)
+        results.append(("ed25519 verify, 1 core", verifySingle, "verifies/s"))
+        results.append(("ed25519 verify, \(ProcessInfo.processInfo.activeProcessorCount) cores", verifyAll, "verifies/s"))
+
+        let txs = workload.blocks.flatMap { $0 }
+        let encoded = txs.map(\.canonicalBytes)
+        results.append(("encode signed transaction", Self.rate(count: txs.count) { n in
+            var total = 0
+            for i in 0..<n { total &+= txs[i % txs.count].canonicalBytes.count }
+            return total
+        }, "tx/s"))
+        results.append(("decode signed transaction", Self.rate(count: txs.count) { n in
+            var total = 0
+            for i in 0..<n { total &+= (try? SignedTransaction.decode(encoded[i % encoded.count]))?.body.nonce == nil ? 0 : 1 }
+            return total
+        }, "tx/s"))
+
+        let applyPreverified = workload.applyRate(verify: false)
+        let applyVerified = workload.applyRate(verify: true)
+        results.append(("apply, signatures pre-verified", applyPreverified, "tx/s"))
+        results.append(("apply, verifying each signature", applyVerified, "tx/s"))
+
+        if json {
+            var fields = results.map { "{\"name\": \"\($0.name)\", \"perSecond\": \(Int($0.perSecond)), \"unit\": \"\($0.unit)\", \"ratioToVerify1Core\": \(String(format: "%.3f", $0.perSecond / verifySingle))}" }
+            fields.sort()
+            print("{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"results\": [\(fields.joined(separator: ", "))]}")
+        } else {
+            print("Settle ledger-core benchmark: \(blocks) blocks × \(blockSize) transactions, \(accounts) accounts")
+            print("measurement".padding(toLength: 36, withPad: " ", startingAt: 0) + "rate".padding(toLength: 16, withPad: " ", startingAt: 0) + "÷ verify rate (1 core)")
+            for r in results {
+                let rate = "\(Int(r.perSecond)) \(r.unit)"
+                print(r.name.padding(toLength: 36, withPad: " ", startingAt: 0) + rate.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.2f", r.perSecond / verifySingle))
+            }
+        }
+    }
+
+    /// Operations per second of `body(count)`; the best of three runs.
+    static func rate(count: Int, _ body: (Int) -> Int) -> Double {
+        var best = 0.0
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            blackHole(body(count))
+            let elapsed = ContinuousClock.now - start
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            best = max(best, Double(count) / seconds)
+        }
+        return best
+    }
+
+    static func parallelVerifyRate(workload: Workload) -> Double {
+        let threads = ProcessInfo.processInfo.activeProcessorCount
+        let per = 10_000
+        return rate(count: per * threads) { _ in
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in blackHole(workload.verifyLoop(per)) }
+            return 0
+        }
+    }
+}
+
+@inline(never) func blackHole<T>(_ value: T) { withExtendedLifetime(value) {} }
+
+/// A pre-signed workload: funded customers paying merchants by card, bank and wallet.
+struct Workload: Sendable {
+    let genesis: Genesis
+    let funding: [SignedTransaction]
+    let blocks: [[SignedTransaction]]
+
+    init(accounts: Int, blockSize: Int, blocks blockCount: Int) {
+        let base = DevelopmentNetwork.genesis(validators: 1)
+        let customers = (0..<accounts).map { DevelopmentNetwork.key("bench-customer-\($0)") }
+        var accountList = base.accounts
+        accountList += customers.enumerated().map { Account(id: $1.publicKey, role: .customer, label: "bench-customer-\($0)") }
+        genesis = try! Genesis(chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: accountList, feeSchedules: base.feeSchedules, ledger: LedgerParameters(maxTransactionLifetimeMs: 86_400_000, maxHoldLifetimeMs: 86_400_000, maxBlockTransactions: UInt32(max(blockSize, accounts))))
+        let usd = AssetCode("USD")!
+        let bank = DevelopmentNetwork.key("bank")
+        let merchant = DevelopmentNetwork.key("acme-shop").publicKey
+        let expiry = genesis.genesisTime + 3_600_000
+        funding = customers.enumerated().map { index, key in
+            TransactionBody(chainId: base.chainId, signer: bank.publicKey, nonce: UInt64(index), expiresAt: expiry, payload: .transfer(payee: key.publicKey, asset: usd, amount: Amount(minorUnits: 10_000_000)!, method: .internal)).signed(with: bank)
+        }
+        let methods: [PaymentMethod] = [.card, .card, .bankTransfer, .wallet]
+        blocks = (0..<blockCount).map { b in
+            (0..<blockSize).map { i in
+                let n = b * blockSize + i
+                let payer = customers[n % customers.count]
+                return TransactionBody(chainId: base.chainId, signer: payer.publicKey, nonce: UInt64(n), expiresAt: expiry, externalReference: "bench-\(n)", payload: .transfer(payee: merchant, asset: usd, amount: Amount(minorUnits: UInt64(100 + n % 5_000))!, method: methods[n % methods.count])).signed(with: payer)
+            }
+        }
+    }
+
+    func verifyLoop(_ count: Int) -> Int {
+        var valid = 0
+        for i in 0..<count where funding[i % funding.count].hasValidSignature { valid += 1 }
+        return valid
+    }
+
+    /// Transactions applied per second over all blocks, best of three runs.
+    func applyRate(verify: Bool) -> Double {
+        var funded = LedgerState(genesis: genesis)
+        let proposer = genesis.validators[0].publicKey
+        let fundingBlock = funded.buildBlock(candidates: funding, timestamp: genesis.genesisTime + 1, proposer: proposer, signatureIsValid: { _ in true }).block
+        _ = try! funded.apply(fundingBlock, signatureIsValid: { _ in true })
+        var built = [Block]()
+        var state = funded
+        for (index, txs) in blocks.enumerated() {
+            let block = state.buildBlock(candidates: txs, timestamp: genesis.genesisTime + 2 + UInt64(index), proposer: proposer, signatureIsValid: { _ in true }).block
+            _ = try! state.apply(block, signatureIsValid: { _ in true })
+            built.append(block)
+        }
+        let total = built.reduce(0) { $0 + $1.transactions.count }
+        return BenchCommand.rate(count: total) { _ in
+            var replica = funded
+            for block in built {
+                if verify { _ = try! replica.apply(block) } else { _ = try! replica.apply(block, signatureIsValid: { _ in true }) }
+            }
+            return Int(replica.height)
+        }
+    }
+}
