@@ -39,7 +39,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
-        .testTarget(name: "SettleCryptoTests", dependencies: ["SettleCrypto"], swiftSettings: strict),
+        .testTarget(
+            name: "SettleCryptoTests",
+            // Crypto directly: the Ed25519 vector tests compare against plain swift-crypto.
+            dependencies: ["SettleCrypto", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
     ],
