@@ -10,17 +10,16 @@ extension LedgerState {
     /// - No payment has been refunded beyond its amount.
     public func invariantViolations() -> [String] {
         var problems = [String]()
-        var totals: [AssetCode: Int64] = [:]
+        // Individual balances fit in Int64; their sum need not, so it is taken in 128 bits.
+        var totals: [AssetCode: Int128] = [:]
         for (key, value) in balances {
-            let (sum, overflow) = (totals[key.asset] ?? 0).addingReportingOverflow(value)
-            if overflow { problems.append("sum of \(key.asset) balances overflows") }
-            totals[key.asset] = sum
+            totals[key.asset, default: 0] += Int128(value)
             if value < 0, accounts[key.account]?.role.mayGoNegative != true {
                 problems.append("account \(key.account) has negative \(key.asset) balance \(value)")
             }
         }
         for (id, hold) in holds {
-            if hold.status == .open { totals[hold.asset, default: 0] += hold.amount.signed }
+            if hold.status == .open { totals[hold.asset, default: 0] += Int128(hold.amount.signed) }
             if hold.captured > hold.amount { problems.append("hold \(id) captured \(hold.captured) of \(hold.amount)") }
         }
         for (asset, total) in totals where total != 0 {
