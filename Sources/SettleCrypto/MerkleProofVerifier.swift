@@ -39,7 +39,7 @@ public enum MerkleProofVerifier {
         var sn = treeSize - 1
         var hash = leafHash
         for sibling in proof {
-            // Unreachable after the length check; kept so the loop stands alone as the RFC's.
+            // Cannot trigger once the length matches; kept so the loop is complete as in the RFC.
             guard sn != 0 else { throw .wrongProofLength(actual: proof.count, expected: expected) }
             if fn & 1 == 1 || fn == sn {
                 hash = MerkleHash.node(sibling, hash)
@@ -103,7 +103,16 @@ public enum MerkleProofVerifier {
         // tree, so its root starts the path instead of a proof hash. Reading it as the
         // seed avoids building a new array with it prepended.
         var rest = proof[...]
-        let seed = oldSize & (oldSize - 1) == 0 ? oldRoot : rest.removeFirst()
+        let seed: Hash256
+        if oldSize & (oldSize - 1) == 0 {
+            seed = oldRoot
+        } else {
+            // Step 1 (an empty proof fails); cannot trigger once the length matches.
+            guard let first = rest.popFirst() else {
+                throw .wrongProofLength(actual: proof.count, expected: expected)
+            }
+            seed = first
+        }
         var fn = oldSize - 1
         var sn = newSize - 1
         while fn & 1 == 1 {
@@ -113,7 +122,7 @@ public enum MerkleProofVerifier {
         var oldHash = seed
         var newHash = seed
         for hash in rest {
-            // Unreachable after the length check; kept so the loop stands alone as the RFC's.
+            // Cannot trigger once the length matches; kept so the loop is complete as in the RFC.
             guard sn != 0 else { throw .wrongProofLength(actual: proof.count, expected: expected) }
             if fn & 1 == 1 || fn == sn {
                 oldHash = MerkleHash.node(hash, oldHash)
