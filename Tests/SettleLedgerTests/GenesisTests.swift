@@ -1,0 +1,92 @@
+import Foundation
+import SettleCrypto
+import Testing
+@testable import SettleLedger
+
+@Suite struct GenesisTests {
+    static let exampleURL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("genesis/local-4.json")
+
+    @Test func committedExampleIsTheDevelopmentGenesis() throws {
+        let parsed = try Genesis.parseJSON(Data(contentsOf: Self.exampleURL))
+        let built = DevelopmentNetwork.genesis()
+        #expect(parsed == built)
+        #expect(parsed.hash == built.hash)
+        // Writing and re-reading is the identity, with or without comments.
+        #expect(try Genesis.parseJSON(Data(built.jsonText().utf8)) == built)
+        #expect(try Genesis.parseJSON(Data(built.jsonText(comments: false).utf8)).hash == built.hash)
+        #expect(built.jsonText() == String(decoding: try Data(contentsOf: Self.exampleURL), as: UTF8.self))
+    }
+
+    func parse(_ edit: (inout [String: Any]) -> Void) throws(GenesisError) -> Genesis {
+        var object = try! JSONSerialization.jsonObject(with: Data(DevelopmentNetwork.genesis().jsonText().utf8)) as! [String: Any]
+        edit(&object)
+        return try Genesis.parseJSON(try! JSONSerialization.data(withJSONObject: object))
+    }
+
+    @Test func rejectsUnknownFieldsButAcceptsComments() throws {
+        #expect(throws: GenesisError.json("unknown field \"chainID\" at top level")) { try parse { $0["chainID"] = "x" } }
+        #expect(throws: GenesisError.json("unknown field \"powr\" at .validators[0]")) {
+            try parse { o in
+                var validators = o["validators"] as! [[String: Any]]
+                validators[0]["powr"] = 2
+                o["validators"] = validators
+            }
+        }
+        _ = try parse { $0["// note"] = "anything" }
+    }
+
+    @Test func explainsInvalidContent() {
+        #expect(throws: GenesisError.json("missing field .chainId")) { try parse { $0["chainId"] = nil } }
+        #expect(throws: GenesisError.invalid("chainId \"Bad Chain\" must be 1-64 characters a-z 0-9 . - _")) { try parse { $0["chainId"] = "Bad Chain" } }
+        #expect(throws: GenesisError.json("genesisTime \"yesterday\" must be an RFC 3339 UTC time such as 2026-01-01T00:00:00Z")) { try parse { $0["genesisTime"] = "yesterday" } }
+        #expect(throws: GenesisError.self) { try parse { $0["validators"] = [] } }
+        #expect(throws: GenesisError.self) {
+            try parse { o in
+                var accounts = o["accounts"] as! [[String: Any]]
+                accounts[0]["role"] = "superuser"
+                o["accounts"] = accounts
+            }
+        }
+        #expect(throws: GenesisError.self) {
+            try parse { o in
+                var schedules = o["feeSchedules"] as! [[String: Any]]
+                schedules[0]["fixed"] = "0.305"
+                o["feeSchedules"] = schedules
+            }
+        }
+        #expect(throws: GenesisError.self) {
+            try parse { o in
+                var accounts = o["accounts"] as! [[String: Any]]
+                accounts[1]["publicKey"] = accounts[0]["publicKey"]
+                o["accounts"] = accounts
+            }
+        }
+        // A low-order point is not an acceptable key.
+        #expect(throws: GenesisError.invalid("account admin has an unacceptable public key")) {
+            try parse { o in
+                var accounts = o["accounts"] as! [[String: Any]]
+                accounts[0]["publicKey"] = String(repeating: "0", count: 64)
+                o["accounts"] = accounts
+            }
+        }
+    }
+
+    @Test func rfc3339IsExact() {
+        #expect(RFC3339.milliseconds("1970-01-01T00:00:00Z") == 0)
+        #expect(RFC3339.milliseconds("2026-01-01T00:00:00Z") == 1_767_225_600_000)
+        #expect(RFC3339.milliseconds("2024-02-29T23:59:59.999Z") == 1_709_251_199_999)
+        #expect(RFC3339.milliseconds("2026-01-01 00:00:00Z") == nil)
+        #expect(RFC3339.format(milliseconds: 1_709_251_199_999) == "2024-02-29T23:59:59.999Z")
+        for ms: UInt64 in [0, 951_782_400_000, 1_767_225_600_000, 4_102_444_800_000] {
+            #expect(RFC3339.milliseconds(RFC3339.format(milliseconds: ms)) == ms)
+        }
+    }
+
+    @Test func genesisHashIgnoresLayoutButNotContent() throws {
+        let base = DevelopmentNetwork.genesis()
+        let other = try parse { $0["chainId"] = "settle-other" }
+        #expect(other.hash != base.hash)
+    }
+}
