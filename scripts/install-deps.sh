@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs what Settle needs from Debian's packages (the Swift toolchain itself
+# must already be on PATH). Safe to run repeatedly: it installs only what is missing.
+set -euo pipefail
+
+packages=(libsqlite3-dev libssl-dev)
+missing=()
+for pkg in "${packages[@]}"; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: the Swift toolchain (6.0 or later) is not on PATH; install it from swift.org first" >&2
+  exit 1
+fi

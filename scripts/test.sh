@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs every test. Conformance vectors are read from ../shared/vectors when present
+# (required when CI=true). C code is built at -O2 so signature checks run at
+# native speed; Swift stays in debug for assertions.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+swift build --build-tests -Xcc -O2
+swift test --skip-build -Xcc -O2 "$@"
