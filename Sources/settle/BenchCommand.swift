@@ -50,10 +50,10 @@ struct BenchCommand: ParsableCommand {
             print("{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"results\": [\(fields.joined(separator: ", "))]}")
         } else {
             print("Settle ledger-core benchmark: \(blocks) blocks × \(blockSize) transactions, \(accounts) accounts")
-            print("measurement".padding(toLength: 36, withPad: " ", startingAt: 0) + "rate".padding(toLength: 16, withPad: " ", startingAt: 0) + "÷ verify rate (1 core)")
+            print("measurement".padding(toLength: 36, withPad: " ", startingAt: 0) + "rate".padding(toLength: 22, withPad: " ", startingAt: 0) + "÷ verify rate (1 core)")
             for r in results {
                 let rate = "\(Int(r.perSecond)) \(r.unit)"
-                print(r.name.padding(toLength: 36, withPad: " ", startingAt: 0) + rate.padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.2f", r.perSecond / verifySingle))
+                print(r.name.padding(toLength: 36, withPad: " ", startingAt: 0) + rate.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%.2f", r.perSecond / verifySingle))
             }
         }
     }
