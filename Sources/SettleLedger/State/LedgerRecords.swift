@@ -10,7 +10,7 @@ public enum HoldStatus: UInt8, Sendable {
 }
 
 /// An authorisation: money moved out of the payer's balance and reserved for a payee.
-public struct Hold: Hashable, Sendable, CanonicalEncodable {
+public struct Hold: Hashable, Sendable, CanonicalCodable {
     public var payer: PublicKey
     public var payee: PublicKey
     public var asset: AssetCode
@@ -24,10 +24,29 @@ public struct Hold: Hashable, Sendable, CanonicalEncodable {
         w.publicKey(payer); w.publicKey(payee); w.value(asset); w.amount(amount)
         w.u8(method.rawValue); w.u64(expiresAt); w.u8(status.rawValue); w.amount(captured)
     }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        payer = try r.publicKey("hold.payer")
+        payee = try r.publicKey("hold.payee")
+        asset = try r.value(AssetCode.self)
+        amount = try r.amount("hold.amount")
+        method = try r.method("hold.method")
+        expiresAt = try r.u64("hold.expiresAt")
+        let start = r.offset
+        let tag = try r.u8("hold.status")
+        guard let status = HoldStatus(rawValue: tag) else { throw .unknownTag(field: "hold.status", offset: start, tag: UInt64(tag)) }
+        self.status = status
+        captured = try r.amount("hold.captured")
+    }
+
+    init(payer: PublicKey, payee: PublicKey, asset: AssetCode, amount: Amount, method: PaymentMethod, expiresAt: UInt64, status: HoldStatus, captured: Amount) {
+        self.payer = payer; self.payee = payee; self.asset = asset; self.amount = amount
+        self.method = method; self.expiresAt = expiresAt; self.status = status; self.captured = captured
+    }
 }
 
 /// A completed payment (transfer or capture) that can be refunded up to its amount.
-public struct Payment: Hashable, Sendable, CanonicalEncodable {
+public struct Payment: Hashable, Sendable, CanonicalCodable {
     public var payer: PublicKey
     public var payee: PublicKey
     public var asset: AssetCode
@@ -36,6 +55,18 @@ public struct Payment: Hashable, Sendable, CanonicalEncodable {
 
     public func encode(to w: inout CanonicalWriter) {
         w.publicKey(payer); w.publicKey(payee); w.value(asset); w.amount(amount); w.amount(refunded)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        payer = try r.publicKey("payment.payer")
+        payee = try r.publicKey("payment.payee")
+        asset = try r.value(AssetCode.self)
+        amount = try r.amount("payment.amount")
+        refunded = try r.amount("payment.refunded")
+    }
+
+    init(payer: PublicKey, payee: PublicKey, asset: AssetCode, amount: Amount, refunded: Amount) {
+        self.payer = payer; self.payee = payee; self.asset = asset; self.amount = amount; self.refunded = refunded
     }
 }
 
@@ -75,4 +106,33 @@ enum StateKey: Hashable, Comparable, Sendable {
     case payment(Hash256)
     case replayGuard(Hash256)
     case externalReference(PublicKey, String)
+
+    /// Tag and key fields, as they appear in the state-root change list.
+    func encode(to w: inout CanonicalWriter) {
+        switch self {
+        case .asset(let code): w.u8(1); w.value(code)
+        case .account(let id): w.u8(2); w.publicKey(id)
+        case let .feeSchedule(method, asset): w.u8(3); w.u8(method.rawValue); w.value(asset)
+        case let .balance(account, asset): w.u8(4); w.publicKey(account); w.value(asset)
+        case .hold(let id): w.u8(5); w.hash(id)
+        case .payment(let id): w.u8(6); w.hash(id)
+        case .replayGuard(let id): w.u8(7); w.hash(id)
+        case let .externalReference(signer, reference): w.u8(8); w.publicKey(signer); w.string(reference)
+        }
+    }
+
+    static func decode(from r: inout CanonicalReader) throws(DecodingError) -> StateKey {
+        let start = r.offset
+        switch try r.u8("stateKey.tag") {
+        case 1: return .asset(try r.value(AssetCode.self))
+        case 2: return .account(try r.publicKey("stateKey.account"))
+        case 3: return .feeSchedule(try r.method("stateKey.method"), try r.value(AssetCode.self))
+        case 4: return .balance(try r.publicKey("stateKey.account"), try r.value(AssetCode.self))
+        case 5: return .hold(try r.hash("stateKey.hold"))
+        case 6: return .payment(try r.hash("stateKey.payment"))
+        case 7: return .replayGuard(try r.hash("stateKey.transaction"))
+        case 8: return .externalReference(try r.publicKey("stateKey.signer"), try r.string("stateKey.reference", maxBytes: TransactionBody.maxExternalReferenceBytes))
+        case let tag: throw .unknownTag(field: "stateKey.tag", offset: start, tag: UInt64(tag))
+        }
+    }
 }

@@ -31,6 +31,8 @@ public struct LedgerState: Sendable {
 
     /// Keys changed by the block being applied.
     var changed: Set<StateKey> = []
+    /// Keys changed by the last applied block, in key order.
+    var lastChanges: [StateKey] = []
 
     /// The state before block 1.
     public init(genesis: Genesis) {
@@ -112,38 +114,40 @@ public struct LedgerState: Sendable {
     // MARK: State root
 
     /// Folds this block's changes into the state root: SHA-256(state tag ‖ previous
-    /// root ‖ height ‖ each changed key, in key order, with its new value or none).
+    /// root ‖ height ‖ each changed key, in key order, followed by its new value).
     mutating func commitChanges() {
-        var w = CanonicalWriter(capacity: 64 + changed.count * 96)
+        lastChanges = changed.sorted()
+        var w = CanonicalWriter(capacity: 64 + lastChanges.count * 96)
         w.raw(DomainTag.state)
         w.hash(stateRoot)
         w.u64(height)
-        for key in changed.sorted() { encodeChange(key, to: &w) }
+        for key in lastChanges {
+            key.encode(to: &w)
+            encodeValue(of: key, to: &w)
+        }
         stateRoot = Hash256.sha256(w.bytes)
         changed.removeAll(keepingCapacity: true)
     }
 
-    private func encodeChange(_ key: StateKey, to w: inout CanonicalWriter) {
+    /// The current value of `key` as committed in the state root: balances as a
+    /// two's-complement u64, everything else as an option (0x00 when absent).
+    func encodeValue(of key: StateKey, to w: inout CanonicalWriter) {
         switch key {
         case .asset(let code):
-            w.u8(1); w.value(code); w.option(assets[code]) { $0.value($1) }
+            w.option(assets[code]) { $0.value($1) }
         case .account(let id):
-            w.u8(2); w.publicKey(id)
             w.option(accounts[id]) { w, a in w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen) }
         case let .feeSchedule(method, asset):
-            w.u8(3); w.u8(method.rawValue); w.value(asset)
             w.option(feeSchedules[FeeKey(method: method, asset: asset)]) { $0.value($1) }
         case let .balance(account, asset):
-            w.u8(4); w.publicKey(account); w.value(asset)
             w.u64(UInt64(bitPattern: balances[BalanceKey(account: account, asset: asset)] ?? 0))
         case .hold(let id):
-            w.u8(5); w.hash(id); w.option(holds[id]) { $0.value($1) }
+            w.option(holds[id]) { $0.value($1) }
         case .payment(let id):
-            w.u8(6); w.hash(id); w.option(payments[id]) { $0.value($1) }
+            w.option(payments[id]) { $0.value($1) }
         case .replayGuard(let id):
-            w.u8(7); w.hash(id); w.option(replayGuard[id]) { $0.u64($1) }
+            w.option(replayGuard[id]) { $0.u64($1) }
         case let .externalReference(signer, reference):
-            w.u8(8); w.publicKey(signer); w.string(reference)
             w.option(externalReferences[ExternalReferenceKey(signer: signer, reference: reference)]) { $0.hash($1) }
         }
     }
