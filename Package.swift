@@ -3,6 +3,7 @@
 //
 // Module layering (dependencies point down only):
 //   settle (CLI executable)
+//   SettleStore     — the durable block store (SQLite through GRDB)
 //   SettleLedger    — payment model, transactions, blocks, genesis, state machine (pure)
 //   SettleEncoding  — the canonical binary encoding (pure)
 //   SettleCrypto    — SHA-256, strict Ed25519, RFC 9162 Merkle trees (pure)
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         .target(
@@ -32,10 +34,15 @@ let package = Package(
             name: "SettleLedger",
             dependencies: ["SettleEncoding", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: strict),
+        .target(
+            name: "SettleStore",
+            dependencies: ["SettleLedger", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
                 "SettleLedger",
+                "SettleStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -46,6 +53,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
+        .testTarget(name: "SettleStoreTests", dependencies: ["SettleStore", "settle"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,5 +5,5 @@ struct SettleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settle",
         abstract: "Settle: a permissioned blockchain ledger for payments.",
-        subcommands: [GenesisCommand.self, DemoCommand.self, BenchCommand.self])
+        subcommands: [GenesisCommand.self, DemoCommand.self, BenchCommand.self, DevCommand.self])
 }

@@ -1,0 +1,83 @@
+import SettleCrypto
+
+/// Where and how a chain failed verification: enough to find the bad byte.
+public struct AuditFailure: Error, Hashable, Sendable, CustomStringConvertible {
+    public var height: UInt64
+    public var transaction: Hash256?
+    public var field: String
+    public var expected: String
+    public var found: String
+
+    public init(height: UInt64, transaction: Hash256? = nil, field: String, expected: String, found: String) {
+        self.height = height
+        self.transaction = transaction
+        self.field = field
+        self.expected = expected
+        self.found = found
+    }
+
+    public var description: String {
+        var text = "height \(height)"
+        if let transaction { text += ", transaction \(transaction)" }
+        return text + ": \(field): expected \(expected), found \(found)"
+    }
+}
+
+/// Verifies a chain from genesis, block by block, trusting nothing but the
+/// genesis: header links, transaction and log roots, every commit certificate
+/// against the genesis validators, every signature, every recorded result, the
+/// state root after replaying each block, and the ledger invariants.
+public struct ChainAuditor: Sendable {
+    public private(set) var state: LedgerState
+
+    public init(genesis: Genesis) { state = LedgerState(genesis: genesis) }
+
+    /// Continues from an already verified state (incremental audits).
+    public init(trusted state: LedgerState) { self.state = state }
+
+    /// Verifies the next block; `signatureIsValid` lets the caller check
+    /// signatures ahead of time (in parallel), defaulting to checking here.
+    public mutating func verify(_ block: Block, commit: CommitCertificate, results: [TransactionResult], signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(AuditFailure) {
+        let header = block.header
+        let height = state.height + 1
+        guard header.height == height else {
+            throw AuditFailure(height: height, field: "header.height", expected: "\(height)", found: "\(header.height)")
+        }
+        guard commit.height == height else { throw AuditFailure(height: height, field: "commit.height", expected: "\(height)", found: "\(commit.height)") }
+        guard commit.blockHash == header.hash else {
+            throw AuditFailure(height: height, field: "commit.blockHash", expected: header.hash.hex, found: commit.blockHash.hex)
+        }
+        do throws(CommitError) { try commit.verify(chainId: state.chainId, validators: state.genesis.validators) } catch {
+            throw AuditFailure(height: height, field: "commit", expected: "precommits from more than 2/3 of the genesis validators' power", found: error.description)
+        }
+        let outcome: BlockOutcome
+        do throws(BlockRejection) { outcome = try state.apply(block, signatureIsValid: signatureIsValid) } catch {
+            throw Self.failure(error, height: height, block: block)
+        }
+        guard results.count == outcome.results.count else {
+            throw AuditFailure(height: height, field: "results.count", expected: "\(outcome.results.count)", found: "\(results.count)")
+        }
+        for (index, (recorded, replayed)) in zip(results, outcome.results).enumerated() where recorded != replayed {
+            throw AuditFailure(height: height, transaction: block.transactions[index].id, field: "result", expected: "\(replayed.code) fee \(replayed.fee) credited \(replayed.credited)", found: "\(recorded.code) fee \(recorded.fee) credited \(recorded.credited)")
+        }
+        if let violation = state.invariantViolations().first {
+            throw AuditFailure(height: height, field: "invariants", expected: "conservation and no negative ordinary balance", found: violation)
+        }
+    }
+
+    static func failure(_ rejection: BlockRejection, height: UInt64, block: Block) -> AuditFailure {
+        switch rejection {
+        case let .wrongChain(expected, found): AuditFailure(height: height, field: "header.chainId", expected: expected, found: found)
+        case let .wrongHeight(expected, found): AuditFailure(height: height, field: "header.height", expected: "\(expected)", found: "\(found)")
+        case let .wrongPreviousHash(expected, found): AuditFailure(height: height, field: "header.previousHash", expected: expected.hex, found: found.hex)
+        case let .timestampNotIncreasing(previous, found): AuditFailure(height: height, field: "header.timestamp", expected: "> \(previous)", found: "\(found)")
+        case .unknownProposer(let key): AuditFailure(height: height, field: "header.proposer", expected: "a genesis validator", found: key.hex)
+        case let .tooManyTransactions(count, max): AuditFailure(height: height, field: "transactions.count", expected: "≤ \(max)", found: "\(count)")
+        case let .transactionCountMismatch(header, body): AuditFailure(height: height, field: "header.transactionCount", expected: "\(body)", found: "\(header)")
+        case let .transactionsRootMismatch(expected, found): AuditFailure(height: height, field: "header.transactionsRoot", expected: expected.hex, found: found.hex)
+        case let .invalidTransaction(_, id, reason): AuditFailure(height: height, transaction: id, field: "transaction", expected: "an includable transaction", found: reason.description)
+        case let .logMismatch(es, er, fs, fr): AuditFailure(height: height, field: "header.logRoot", expected: "\(es)/\(er.hex)", found: "\(fs)/\(fr.hex)")
+        case let .stateRootMismatch(expected, found): AuditFailure(height: height, field: "header.stateRoot", expected: expected.hex, found: found.hex)
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import GRDB
+import SettleCrypto
+import SettleEncoding
+import SettleLedger
+
+/// The durable, Merkle-linked block store of one node (SQLite through GRDB).
+///
+/// Durability: SQLite in WAL mode with `synchronous = FULL`. Each block, its
+/// transactions and results, the log leaves, the state rows it changed and the
+/// new checkpoint are written in one SQLite transaction, which is fsynced before
+/// `append` returns: after a crash or power loss the store reopens at the last
+/// block whose `append` returned (or a later one whose commit reached the disk),
+/// never at a half-applied block.
+public final class BlockStore: Sendable {
+    public let genesis: Genesis
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the store at `path` for `genesis`.
+    public init(path: String, genesis: Genesis) throws(StoreError) {
+        self.genesis = genesis
+        self.path = path
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .database("cannot open \(path): \(error)")
+        }
+        let migrator = StoreSchema.migrator
+        let applied: Set<String>
+        do { applied = try pool.read { try migrator.appliedIdentifiers($0) } } catch { throw .database("\(error)") }
+        let known = migrator.migrations
+        guard applied.isSubset(of: Set(known)) else { throw .newerSchema(found: applied.sorted(), known: known) }
+        do { try migrator.migrate(pool) } catch { throw .database("migration failed: \(error)") }
+        try bindGenesis()
+    }
+
+    private func bindGenesis() throws(StoreError) {
+        let expected = genesis.hash
+        let stored: Data?
+        do { stored = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'genesis_hash'") } } catch { throw .database("\(error)") }
+        if let stored {
+            guard let found = Bytes32(stored) else { throw .corrupt("genesis hash row has \(stored.count) bytes") }
+            guard Hash256(found) == expected else { throw .wrongGenesis(expected: expected, found: Hash256(found)) }
+            return
+        }
+        let checkpoint = LedgerState(genesis: genesis).checkpoint
+        do {
+            try pool.write { db in
+                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('genesis_hash', ?), ('checkpoint', ?)", arguments: [Data(expected.bytes), Data(checkpoint.canonicalBytes)])
+            }
+        } catch { throw .database("\(error)") }
+    }
+
+    /// The ledger state after the last stored block.
+    public func loadState() throws(StoreError) -> LedgerState {
+        let loaded: (checkpoint: [UInt8], entries: [StateEntry], tip: UInt64?)
+        do {
+            loaded = try pool.read { db in
+                let checkpoint = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? Data()
+                var entries: [StateEntry] = []
+                let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM state")
+                while let row = try rows.next() {
+                    let key: Data = row[0]
+                    let value: Data = row[1]
+                    entries.append(StateEntry(key: [UInt8](key), value: [UInt8](value)))
+                }
+                let tip = try UInt64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks")
+                return ([UInt8](checkpoint), entries, tip)
+            }
+        } catch { throw .database("\(error)") }
+        let checkpoint: LedgerCheckpoint
+        do throws(DecodingError) { checkpoint = try LedgerCheckpoint.decode(loaded.checkpoint) } catch {
+            throw .corrupt("checkpoint: \(error)")
+        }
+        guard checkpoint.height == (loaded.tip ?? 0) else {
+            throw .corrupt("checkpoint is at height \(checkpoint.height) but the last block is \(loaded.tip ?? 0)")
+        }
+        do throws(StateRestoreError) {
+            return try LedgerState(genesis: genesis, checkpoint: checkpoint, entries: loaded.entries)
+        } catch { throw .corrupt(error.description) }
+    }
+
+    /// Height of the last stored block (0 before block 1).
+    public func height() throws(StoreError) -> UInt64 {
+        do { return try pool.read { db in try UInt64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") ?? 0 } } catch { throw .database("\(error)") }
+    }
+
+    /// Stores `block`, already applied to produce `state` and `outcome`, with its
+    /// commit certificate, atomically and durably.
+    public func append(_ block: Block, commit: CommitCertificate, outcome: BlockOutcome, state: LedgerState) throws(StoreError) {
+        let header = block.header
+        guard state.height == header.height, state.lastBlockHash == header.hash else {
+            throw .corrupt("the state passed to append is not the result of block \(header.height)")
+        }
+        let entries = state.lastBlockEntries
+        let checkpoint = state.checkpoint.canonicalBytes
+        let firstLogIndex = header.logSize - UInt64(block.transactions.count)
+        do {
+            try pool.write { db in
+                let tip = try UInt64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") ?? 0
+                guard header.height == tip + 1 else { throw StoreError.notNextBlock(expected: tip + 1, found: header.height) }
+                try db.execute(
+                    sql: "INSERT INTO blocks (height, hash, header, commit_certificate, timestamp) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [Int64(header.height), Data(header.hash.bytes), Data(header.canonicalBytes), Data(commit.canonicalBytes), Int64(header.timestamp)])
+                let insertTx = try db.makeStatement(sql: "INSERT INTO transactions (log_index, id, height, position, signer, external_reference, bytes, result, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                let insertAccount = try db.makeStatement(sql: "INSERT OR IGNORE INTO account_transactions (account, log_index) VALUES (?, ?)")
+                for (position, tx) in block.transactions.enumerated() {
+                    let logIndex = Int64(firstLogIndex) + Int64(position)
+                    let entry = outcome.logEntries[position]
+                    try insertTx.execute(arguments: [
+                        logIndex, Data(tx.id.bytes), Int64(header.height), position, Data(tx.body.signer.bytes),
+                        tx.body.externalReference, Data(tx.canonicalBytes), Data(entry.result.canonicalBytes), Data(entry.leafHash.bytes),
+                    ])
+                    for account in tx.body.namedAccounts {
+                        try insertAccount.execute(arguments: [Data(account.bytes), logIndex])
+                    }
+                }
+                let upsert = try db.makeStatement(sql: "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+                let delete = try db.makeStatement(sql: "DELETE FROM state WHERE key = ?")
+                for entry in entries {
+                    if let value = entry.value {
+                        try upsert.execute(arguments: [Data(entry.key), Data(value)])
+                    } else {
+                        try delete.execute(arguments: [Data(entry.key)])
+                    }
+                }
+                try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Data(checkpoint)])
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database("\(error)")
+        }
+    }
+}
+
+extension TransactionBody {
+    /// Accounts a transaction names directly (the signer, a payee, an enrolled or
+    /// frozen account, an FX provider), for the by-account index.
+    var namedAccounts: [PublicKey] {
+        var accounts = [signer]
+        switch payload {
+        case let .transfer(payee, _, _, _), let .hold(payee, _, _, _, _): accounts.append(payee)
+        case let .enrolAccount(account, _, _), let .setAccountFrozen(account, _): accounts.append(account)
+        case let .convert(_, quote): accounts.append(quote.provider)
+        default: break
+        }
+        return accounts
+    }
+}

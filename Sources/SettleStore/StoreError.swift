@@ -1,0 +1,23 @@
+import SettleCrypto
+
+/// Why the block store refused or failed an operation. Messages say what to do.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case newerSchema(found: [String], known: [String])
+    case wrongGenesis(expected: Hash256, found: Hash256)
+    case notNextBlock(expected: UInt64, found: UInt64)
+    case corrupt(String)
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case let .newerSchema(found, known):
+            "the store was written by a newer Settle (schema migrations \(found.filter { !known.contains($0) }.joined(separator: ", ")) are unknown to this build); upgrade settle to open it"
+        case let .wrongGenesis(expected, found):
+            "the store belongs to the chain with genesis \(found), not \(expected); point at the right data directory or genesis file"
+        case let .notNextBlock(expected, found):
+            "block \(found) cannot be appended: the store expects height \(expected)"
+        case .corrupt(let why): "the store is corrupt: \(why)"
+        case .database(let why): "database error: \(why)"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import GRDB
+
+/// Versioned schema migrations. A store that has applied a migration this build
+/// does not know was written by a newer Settle and is refused, never modified.
+enum StoreSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                CREATE TABLE blocks (
+                    height INTEGER PRIMARY KEY NOT NULL,
+                    hash BLOB NOT NULL UNIQUE,
+                    header BLOB NOT NULL,
+                    commit_certificate BLOB NOT NULL,
+                    timestamp INTEGER NOT NULL
+                );
+                CREATE TABLE transactions (
+                    log_index INTEGER PRIMARY KEY NOT NULL,
+                    id BLOB NOT NULL UNIQUE,
+                    height INTEGER NOT NULL,
+                    position INTEGER NOT NULL,
+                    signer BLOB NOT NULL,
+                    external_reference TEXT,
+                    bytes BLOB NOT NULL,
+                    result BLOB NOT NULL,
+                    leaf_hash BLOB NOT NULL
+                );
+                CREATE UNIQUE INDEX transactions_by_block ON transactions(height, position);
+                CREATE INDEX transactions_by_reference ON transactions(signer, external_reference) WHERE external_reference IS NOT NULL;
+                CREATE TABLE account_transactions (
+                    account BLOB NOT NULL,
+                    log_index INTEGER NOT NULL,
+                    PRIMARY KEY (account, log_index)
+                ) WITHOUT ROWID;
+                CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import SettleCrypto
+import SettleLedger
+import SettleStore
+
+/// Development tools; not part of the operator interface.
+struct DevCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dev",
+        abstract: "Development tools (insecure development keys).",
+        shouldDisplay: false,
+        subcommands: [WriteBlocks.self])
+
+    /// Appends blocks of random payments to a store on the development genesis,
+    /// printing "committed HEIGHT STATEROOT" after each durable append. The crash
+    /// test kills it with SIGKILL at random moments.
+    struct WriteBlocks: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "write-blocks")
+        @Option(help: "Store file.") var store: String
+        @Option(help: "Blocks to append.") var blocks = 1_000
+        @Option(help: "Transactions per block.") var size = 50
+        @Option(help: "Seed for the payments.") var seed: UInt64 = 1
+
+        func run() throws {
+            let genesis = DevelopmentNetwork.genesis()
+            let db = try BlockStore(path: store, genesis: genesis)
+            var state = try db.loadState()
+            var generator = PaymentGenerator(seed: seed &+ state.height)
+            let proposer = genesis.validators[0].publicKey
+            for _ in 0..<blocks {
+                let candidates = (0..<size).map { _ in generator.next(state: state) }
+                let built = state.buildBlock(candidates: candidates, timestamp: state.lastBlockTime + 1_000, proposer: proposer)
+                let outcome = try state.apply(built.block)
+                try db.append(built.block, commit: DevelopmentNetwork.commit(for: built.block.header, genesis: genesis), outcome: outcome, state: state)
+                // Unbuffered, so a reader sees each line as soon as the block is durable.
+                FileHandle.standardOutput.write(Data("committed \(state.height) \(state.stateRoot.hex)\n".utf8))
+            }
+        }
+    }
+}
+
+/// Random deposits and payments among the development accounts.
+struct PaymentGenerator {
+    private var rng: UInt64
+    private var nonce: UInt64
+
+    init(seed: UInt64) {
+        rng = seed
+        nonce = seed << 32
+    }
+
+    private mutating func random(_ bound: UInt64) -> UInt64 {
+        rng &+= 0x9E37_79B9_7F4A_7C15
+        var z = rng
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return (z ^ (z >> 31)) % bound
+    }
+
+    mutating func next(state: LedgerState) -> SignedTransaction {
+        let payers = ["alice", "bob", "acme-shop", "bank", "card-processor"]
+        let payees = ["alice", "bob", "acme-shop"]
+        let payer = payers[Int(random(UInt64(payers.count)))]
+        var payee = payees[Int(random(UInt64(payees.count)))]
+        if payee == payer { payee = payer == "alice" ? "bob" : "alice" }
+        let methods: [PaymentMethod] = [.card, .bankTransfer, .wallet, .internal]
+        let key = DevelopmentNetwork.key(payer)
+        nonce += 1
+        let body = TransactionBody(
+            chainId: state.chainId, signer: key.publicKey, nonce: nonce, expiresAt: state.lastBlockTime + 60_000,
+            externalReference: random(4) == 0 ? "ref-\(random(1_000))" : nil,
+            payload: .transfer(payee: DevelopmentNetwork.key(payee).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1 + random(50_000))!, method: methods[Int(random(4))]))
+        return body.signed(with: key)
+    }
+}

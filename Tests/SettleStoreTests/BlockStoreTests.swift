@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+import SettleCrypto
+import SettleLedger
+import Testing
+@testable import SettleStore
+
+@Suite struct BlockStoreTests {
+    @Test func reopensAtTheLastBlockWithIdenticalState() throws {
+        let dir = TemporaryDirectory()
+        var writer = try StoreWriter(store: try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis()))
+        try writer.writeSampleChain(blocks: 12)
+        let expected = writer.state
+        let reopened = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
+        let loaded = try reopened.loadState()
+        #expect(try reopened.height() == 12)
+        #expect(loaded.checkpoint == expected.checkpoint)
+        #expect(loaded.allEntries == expected.allEntries)
+        #expect(loaded.invariantViolations().isEmpty)
+        // The audited replay from genesis reaches the stored state.
+        let audited = try auditStore(reopened)
+        #expect(audited.stateRoot == loaded.stateRoot)
+        #expect(audited.allEntries == loaded.allEntries)
+        // A reopened store keeps going, and expired holds still release.
+        var resumed = try StoreWriter(store: reopened)
+        try resumed.writeSampleChain(blocks: 3)
+        #expect(try auditStore(reopened).stateRoot == resumed.state.stateRoot)
+    }
+
+    @Test func servesBlocksTransactionsReferencesHistoryAndProofs() throws {
+        let dir = TemporaryDirectory()
+        let store = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: store)
+        try writer.writeSampleChain(blocks: 5)
+        let stored = try #require(try store.block(at: 3))
+        #expect(stored.block.header.height == 3)
+        #expect(stored.block.transactions.count == 3)
+        try stored.commit.verify(chainId: store.genesis.chainId, validators: store.genesis.validators)
+        #expect(try store.block(at: 6) == nil)
+
+        let order = writer.committed[4]
+        let found = try #require(try store.transaction(id: order.id))
+        #expect(found.bytes == order.canonicalBytes)
+        #expect(found.height == 2 && found.position == 1 && found.logIndex == 4)
+        #expect(found.result.code == .applied)
+        let alice = DevelopmentNetwork.key("alice").publicKey
+        #expect(try store.transaction(signer: alice, externalReference: "order-1")?.transaction.id == order.id)
+        #expect(try store.transaction(signer: alice, externalReference: "order-9") == nil)
+
+        let history = try store.history(of: alice, limit: 4)
+        #expect(history.map(\.logIndex) == [14, 13, 12, 11])
+        #expect(try store.history(of: alice, before: 11, limit: 2).map(\.logIndex) == [10, 9])
+
+        for height: UInt64 in 2...5 {
+            let header = try #require(try store.block(at: height)).block.header
+            let (index, size, proof) = try #require(try store.inclusionProof(of: order.id, atHeight: height))
+            try MerkleProofVerifier.verifyInclusion(leafHash: try store.logLeaves(size: size)[Int(index)], leafIndex: index, treeSize: size, proof: proof, root: header.logRoot)
+            #expect(size == header.logSize)
+        }
+        #expect(try store.inclusionProof(of: order.id, atHeight: 1) == nil)
+        let old = try #require(try store.block(at: 2)).block.header, new = try #require(try store.block(at: 5)).block.header
+        let consistency = try #require(try store.consistencyProof(from: 2, to: 5))
+        try MerkleProofVerifier.verifyConsistency(oldSize: old.logSize, newSize: new.logSize, proof: consistency, oldRoot: old.logRoot, newRoot: new.logRoot)
+    }
+
+    @Test func refusesOutOfOrderBlocksWithoutChangingAnything() throws {
+        let dir = TemporaryDirectory()
+        let store = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: store)
+        let before = writer.state
+        let block = try writer.commit([writer.tx("bank", .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 5)!, method: .internal))])
+        var replay = before
+        let outcome = try replay.apply(block)
+        #expect(throws: StoreError.notNextBlock(expected: 2, found: 1)) {
+            try store.append(block, commit: DevelopmentNetwork.commit(for: block.header, genesis: store.genesis), outcome: outcome, state: replay)
+        }
+        #expect(try store.height() == 1)
+        #expect(try store.loadState().stateRoot == writer.state.stateRoot)
+    }
+
+    @Test func refusesAStoreFromANewerVersion() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        let pool = try DatabasePool(path: path)
+        try pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2-from-the-future')") }
+        #expect(throws: StoreError.newerSchema(found: ["v1", "v2-from-the-future"], known: ["v1"])) {
+            _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        }
+        #expect(StoreError.newerSchema(found: ["v1", "v2-from-the-future"], known: ["v1"]).description.contains("upgrade settle"))
+    }
+
+    @Test func refusesAnotherChainsStore() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        let other = DevelopmentNetwork.genesis(validators: 1)
+        #expect(throws: StoreError.wrongGenesis(expected: other.hash, found: DevelopmentNetwork.genesis().hash)) {
+            _ = try BlockStore(path: path, genesis: other)
+        }
+    }
+}
