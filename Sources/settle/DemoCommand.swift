@@ -54,7 +54,7 @@ struct DemoCommand: ParsableCommand {
             tx("bank", .transfer(payee: id("acme-shop"), asset: usd, amount: try Amount.parse("250.00", decimals: 2), method: .bankTransfer), ref: "camt-E2E-42"),
             tx("crypto-processor", .transfer(payee: id("acme-shop"), asset: btc, amount: try Amount.parse("0.01", decimals: 8), method: .crypto), ref: "inv_9QX"),
         ])
-        let quote = FxQuote.signed(chainId: genesis.chainId, provider: key("fx-desk"), from: btc, to: usd, rateNumerator: 4_321_055, rateDenominator: 100_000_000, expiresAt: time + 60_000)
+        let quote = FxQuote.signed(chainId: genesis.chainId, provider: key("fx-desk"), beneficiary: id("acme-shop"), from: btc, to: usd, rateNumerator: 4_321_055, rateDenominator: 100_000_000, maxAmount: try Amount.parse("0.01", decimals: 8), expiresAt: time + 60_000)
         _ = try commit("refund, FX conversion, a resubmitted duplicate, an overdraft", [
             tx("acme-shop", .refund(payment: cardCharge.id, amount: try Amount.parse("20.00", decimals: 2)), ref: "re_1"),
             tx("acme-shop", .convert(amount: try Amount.parse("0.0099", decimals: 8), quote: quote), memo: "sweep BTC to USD"),

@@ -40,3 +40,25 @@ import Testing
         try commit.verify(chainId: genesis.chainId, validators: genesis.validators)
     }
 }
+
+extension ChainVectorTests {
+    /// docs/encoding.md §10.2, the FX quote.
+    @Test func fxQuoteVector() throws {
+        let quote = FxQuote.signed(
+            chainId: "settle-local", provider: DevelopmentNetwork.key("fx-desk"), beneficiary: DevelopmentNetwork.key("acme-shop").publicKey,
+            from: AssetCode("BTC")!, to: AssetCode("USD")!, rateNumerator: 4_321_055, rateDenominator: 100_000_000,
+            maxAmount: Amount(minorUnits: 1_000_000)!, expiresAt: 1_767_229_200_000)
+        #expect(Hex.encode(quote.signingMessage) == Self.quoteSigningMessage)
+        #expect(quote.id.hex == Self.quoteId)
+        #if os(Linux)
+        #expect(Hex.encode(quote.canonicalBytes) == Self.quoteEncoding)
+        #endif
+        let decoded = try FxQuote.decode(Hex.decode(Self.quoteEncoding)!)
+        #expect(decoded.hasValidSignature)
+        #expect(decoded.id == quote.id)
+    }
+
+    static let quoteSigningMessage = "534554544c452f465851554f54452f56310001000c736574746c652d6c6f63616c4c9661f153ccbe48b06783eeff2438b4a9532154775a9edd458362d3e39c67818e3090e972cab8df448a3d0307c46b4f8165728c49913ae7687067d3220cf9d400034254430003555344000000000041ef1f0000000005f5e10000000000000f42400000019b77119680"
+    static let quoteId = "24d6655536f67dbb3eedf8b7d0273aeda4126b4e77d8cff23ad15229b44ff922"
+    static let quoteEncoding = "01000c736574746c652d6c6f63616c4c9661f153ccbe48b06783eeff2438b4a9532154775a9edd458362d3e39c67818e3090e972cab8df448a3d0307c46b4f8165728c49913ae7687067d3220cf9d400034254430003555344000000000041ef1f0000000005f5e10000000000000f42400000019b77119680ee3061f7fb9673952ad1cbba3f1d292db39181e6379e3ede36d0abed92bfe5bae773bcaef6e90e39d0d5a545ff1cea88bb80b8f2c8160f12d3db6e78af5aac04"
+}

@@ -88,7 +88,7 @@ import Testing
     @Test func everyPayloadRoundTrips() throws {
         let key = DevelopmentNetwork.key("admin").publicKey
         let usd = AssetCode("USD")!
-        let quote = FxQuote.signed(chainId: "settle-local", provider: DevelopmentNetwork.key("fx-desk"), from: AssetCode("BTC")!, to: usd, rateNumerator: 5, rateDenominator: 7, expiresAt: 9)
+        let quote = FxQuote.signed(chainId: "settle-local", provider: DevelopmentNetwork.key("fx-desk"), beneficiary: key, from: AssetCode("BTC")!, to: usd, rateNumerator: 5, rateDenominator: 7, maxAmount: Amount(minorUnits: 100)!, expiresAt: 9)
         let payloads: [Payload] = [
             .transfer(payee: key, asset: usd, amount: Amount(minorUnits: 1)!, method: .wallet),
             .hold(payee: key, asset: usd, amount: Amount(minorUnits: 2)!, method: .card, expiresAt: 3),

@@ -78,6 +78,10 @@ import Testing
         #expect(RFC3339.milliseconds("2026-01-01T00:00:00Z") == 1_767_225_600_000)
         #expect(RFC3339.milliseconds("2024-02-29T23:59:59.999Z") == 1_709_251_199_999)
         #expect(RFC3339.milliseconds("2026-01-01 00:00:00Z") == nil)
+        #expect(RFC3339.milliseconds("2026-02-31T00:00:00Z") == nil)
+        #expect(RFC3339.milliseconds("2025-02-29T00:00:00Z") == nil)
+        #expect(RFC3339.milliseconds("2000-02-29T00:00:00Z") == 951_782_400_000)
+        #expect(RFC3339.milliseconds("2100-02-29T00:00:00Z") == nil)
         #expect(RFC3339.format(milliseconds: 1_709_251_199_999) == "2024-02-29T23:59:59.999Z")
         for ms: UInt64 in [0, 951_782_400_000, 1_767_225_600_000, 4_102_444_800_000] {
             #expect(RFC3339.milliseconds(RFC3339.format(milliseconds: ms)) == ms)

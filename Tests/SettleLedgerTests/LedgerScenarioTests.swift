@@ -162,8 +162,11 @@ import Testing
         var l = TestLedger()
         let btc = L.btc
         try l.commit([l.tx("crypto-processor", .transfer(payee: L.id("acme-shop"), asset: btc, amount: Amount(minorUnits: 1_000_000)!, method: .internal))])
-        let quote = FxQuote.signed(chainId: l.state.chainId, provider: L.key("fx-desk"), from: btc, to: usd, rateNumerator: 4_321_055, rateDenominator: 100_000_000, expiresAt: l.time + 60_000)
-        let r = try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 990_000)!, quote: quote)))
+        func quote(provider: String = "fx-desk", for beneficiary: String = "acme-shop", numerator: UInt64 = 4_321_055, denominator: UInt64 = 100_000_000, max: UInt64 = 1_000_000, expiresIn: UInt64 = 60_000) -> FxQuote {
+            FxQuote.signed(chainId: l.state.chainId, provider: L.key(provider), beneficiary: L.id(beneficiary), from: btc, to: usd, rateNumerator: numerator, rateDenominator: denominator, maxAmount: Amount(minorUnits: max)!, expiresAt: l.time + expiresIn)
+        }
+        let firm = quote()
+        let r = try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 990_000)!, quote: firm)))
         // 990 000 sat × 43 210.55 USD/BTC = 427.784445 USD → 427.78 (rounded down).
         #expect(r == TransactionResult(code: .applied, credited: L.usdAmount("427.78")))
         #expect(l.balance("acme-shop", btc) == 10_000)
@@ -171,16 +174,70 @@ import Testing
         #expect(l.balance("fx-desk", btc) == 990_000)
         #expect(l.balance("fx-desk") == -42_778)
 
-        let expired = FxQuote.signed(chainId: l.state.chainId, provider: L.key("fx-desk"), from: btc, to: usd, rateNumerator: 1, rateDenominator: 1, expiresAt: l.time)
-        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1)!, quote: expired))).code == .quoteExpired)
-        var forged = quote
+        // A quote is used once, by its beneficiary, up to its maximum.
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1_000)!, quote: firm))).code == .quoteAlreadyUsed)
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1_000)!, quote: quote(for: "bob")))).code == .quoteNotForSigner)
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1_001)!, quote: quote(max: 1_000)))).code == .quoteAmountExceeded)
+        let failedOnce = quote(max: 5_000)
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 20_000)!, quote: failedOnce))).code == .quoteAmountExceeded)
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 5_000)!, quote: failedOnce))).code == .applied)
+
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1)!, quote: quote(expiresIn: 0)))).code == .quoteExpired)
+        var forged = quote()
         forged.rateNumerator += 1
         #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1_000)!, quote: forged))).code == .invalidQuoteSignature)
-        let notProvider = FxQuote.signed(chainId: l.state.chainId, provider: L.key("bank"), from: btc, to: usd, rateNumerator: 1, rateDenominator: 1, expiresAt: l.time + 60_000)
-        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1)!, quote: notProvider))).code == .unknownFxProvider)
-        let tiny = FxQuote.signed(chainId: l.state.chainId, provider: L.key("fx-desk"), from: btc, to: usd, rateNumerator: 1, rateDenominator: 1_000_000, expiresAt: l.time + 60_000)
-        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 10)!, quote: tiny))).code == .conversionTooSmall)
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 1)!, quote: quote(provider: "bank")))).code == .unknownFxProvider)
+        #expect(try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 10)!, quote: quote(numerator: 1, denominator: 1_000_000)))).code == .conversionTooSmall)
         #expect(l.state.invariantViolations().isEmpty)
+    }
+
+    @Test func skippedHoldReleaseIsRetriedAndSurvivesRestore() throws {
+        var l = TestLedger()
+        let alice = L.id("alice")
+        try l.commit([l.tx("bank", .transfer(payee: alice, asset: usd, amount: Amount(minorUnits: 100)!, method: .internal))])
+        let hold = l.tx("alice", .hold(payee: L.id("acme-shop"), asset: usd, amount: Amount(minorUnits: 100)!, method: .card, expiresAt: l.time + 5_000))
+        #expect(try l.commitOne(hold).code == .applied)
+        try l.commit([l.tx("card-processor", .transfer(payee: alice, asset: usd, amount: Amount(minorUnits: UInt64(Int64.max) - 50)!, method: .internal))])
+        try l.commit([], advance: 10_000)  // releasing would overflow alice's balance: the hold stays open
+        #expect(l.state.hold(hold.id)?.status == .open)
+        #expect(l.state.invariantViolations().isEmpty)
+        #expect(try l.commitOne(l.tx("alice", .transfer(payee: L.id("bob"), asset: usd, amount: Amount(minorUnits: 1_000)!, method: .internal))).code == .applied)
+        var restored = try LedgerState(genesis: l.state.genesis, checkpoint: l.state.checkpoint, entries: l.state.allEntries)
+        l.time += 1_000
+        let built = l.state.buildBlock(candidates: [], timestamp: l.time, proposer: l.proposer)
+        let outcome = try l.state.apply(built.block)
+        #expect(outcome.expiredHolds == [hold.id])
+        #expect(l.state.hold(hold.id)?.status == .expired)
+        _ = try restored.apply(built.block)
+        #expect(restored.stateRoot == l.state.stateRoot)
+    }
+
+    @Test func frozenFeeAccountCannotCollect() throws {
+        var l = try funded()
+        #expect(try l.commitOne(l.tx("admin", .setAccountFrozen(account: L.id("fees"), frozen: true))).code == .applied)
+        #expect(try l.commitOne(l.tx("alice", .transfer(payee: L.id("acme-shop"), asset: usd, amount: L.usdAmount("10.00"), method: .card))).code == .accountFrozen)
+        #expect(l.balance("fees") == 0)
+        #expect(l.balance("alice") == 50_000)
+    }
+
+    @Test func removedGenesisFeeScheduleStaysRemovedAfterRestore() throws {
+        var l = TestLedger()
+        #expect(try l.commitOne(l.tx("admin", .setFeeSchedule(method: .card, asset: L.usd, schedule: nil))).code == .applied)
+        let restored = try LedgerState(genesis: l.state.genesis, checkpoint: l.state.checkpoint, entries: l.state.allEntries)
+        #expect(restored.feeSchedule(method: .card, asset: L.usd) == nil)
+    }
+
+    @Test func blockTimeIsBounded() throws {
+        var l = TestLedger()
+        let built = l.state.buildBlock(candidates: [], timestamp: .max, proposer: l.proposer)
+        #expect(built.block.header.timestamp == LedgerState.maxTimestamp)
+        _ = try l.state.apply(built.block)
+        let next = l.state.buildBlock(candidates: [], timestamp: .max, proposer: l.proposer)
+        #expect(throws: BlockRejection.timestampNotIncreasing(previous: LedgerState.maxTimestamp, found: LedgerState.maxTimestamp)) { try l.state.apply(next.block) }
+        var forged = built.block
+        forged.header.timestamp = .max
+        var fresh = TestLedger().state
+        #expect(throws: BlockRejection.timestampOutOfRange(.max)) { try fresh.apply(forged) }
     }
 
     @Test func adminGovernsAccountsAssetsAndFees() throws {

@@ -71,6 +71,7 @@ public struct ChainAuditor: Sendable {
         case let .wrongHeight(expected, found): AuditFailure(height: height, field: "header.height", expected: "\(expected)", found: "\(found)")
         case let .wrongPreviousHash(expected, found): AuditFailure(height: height, field: "header.previousHash", expected: expected.hex, found: found.hex)
         case let .timestampNotIncreasing(previous, found): AuditFailure(height: height, field: "header.timestamp", expected: "> \(previous)", found: "\(found)")
+        case .timestampOutOfRange(let found): AuditFailure(height: height, field: "header.timestamp", expected: "≤ \(LedgerState.maxTimestamp)", found: "\(found)")
         case .unknownProposer(let key): AuditFailure(height: height, field: "header.proposer", expected: "a genesis validator", found: key.hex)
         case let .tooManyTransactions(count, max): AuditFailure(height: height, field: "transactions.count", expected: "≤ \(max)", found: "\(count)")
         case let .transactionCountMismatch(header, body): AuditFailure(height: height, field: "header.transactionCount", expected: "\(body)", found: "\(header)")

@@ -201,8 +201,11 @@ enum RFC3339 {
             chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":"),
             let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-            year >= 1970, (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 60
+            year >= 1970, (1...12).contains(month), hour < 24, minute < 60, second < 60
         else { return nil }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let monthLengths = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...monthLengths[month - 1]).contains(day) else { return nil }
         var millis = 0
         if chars.count == 24 {
             guard chars[19] == UInt8(ascii: "."), let fraction = number(20..<23) else { return nil }

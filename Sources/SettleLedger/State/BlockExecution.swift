@@ -2,6 +2,10 @@ import SettleCrypto
 import SettleEncoding
 
 extension LedgerState {
+    /// The latest block time accepted: 9999-12-31T23:59:59.999Z. It keeps every
+    /// time computation (expiry windows, next block time) far from overflow.
+    public static let maxTimestamp: UInt64 = 253_402_300_799_999
+
     /// Checks that `tx` may be included in a block at `blockTime` on top of this
     /// state: stateless validity, signature, expiry window and replay guard.
     /// `signatureIsValid` lets a node reuse a verification done at admission.
@@ -26,6 +30,7 @@ extension LedgerState {
         guard header.height == height + 1 else { throw .wrongHeight(expected: height + 1, found: header.height) }
         guard header.previousHash == lastBlockHash else { throw .wrongPreviousHash(expected: lastBlockHash, found: header.previousHash) }
         guard header.timestamp > lastBlockTime else { throw .timestampNotIncreasing(previous: lastBlockTime, found: header.timestamp) }
+        guard header.timestamp <= LedgerState.maxTimestamp else { throw .timestampOutOfRange(header.timestamp) }
         guard genesis.validators.contains(where: { $0.publicKey == header.proposer }) else { throw .unknownProposer(header.proposer) }
         guard block.transactions.count <= Int(genesis.ledger.maxBlockTransactions) else {
             throw .tooManyTransactions(count: block.transactions.count, max: genesis.ledger.maxBlockTransactions)
@@ -52,7 +57,7 @@ extension LedgerState {
     /// are executed and the header's roots filled in. The state is not changed:
     /// the block still goes through consensus and `apply`.
     public func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
-        let blockTime = max(timestamp, lastBlockTime + 1)
+        let blockTime = min(max(timestamp, lastBlockTime + 1), LedgerState.maxTimestamp)
         var included = [SignedTransaction]()
         var excluded = [(id: Hash256, reason: TransactionRejection)]()
         var seen = Set<Hash256>()
@@ -106,18 +111,23 @@ extension LedgerState {
     /// block at or after `expiresAt` it is released to the payer.
     private mutating func releaseExpiredHolds(at time: UInt64) -> [Hash256] {
         var released = [Hash256]()
+        var deferred = [ExpiryItem]()
         while let next = holdExpiries.min, next.expiresAt <= time {
             _ = holdExpiries.popMin()
             guard var hold = holds[next.id], hold.status == .open else { continue }
             let key = BalanceKey(account: hold.payer, asset: hold.asset)
             // A payer whose balance grew to the Int64 limit meanwhile keeps the hold
-            // open (still conserved) rather than overflow; it can be voided later.
-            guard let restored = try? BalanceMath.add(balances[key] ?? 0, hold.amount.signed) else { continue }
+            // open (still conserved) rather than overflow; it is retried every block.
+            guard let restored = try? BalanceMath.add(balances[key] ?? 0, hold.amount.signed) else {
+                deferred.append(next)
+                continue
+            }
             setBalance(key, restored)
             hold.status = .expired
             setHold(next.id, hold)
             released.append(next.id)
         }
+        for item in deferred { holdExpiries.insert(item) }
         return released
     }
 

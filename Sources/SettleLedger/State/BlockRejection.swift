@@ -7,6 +7,7 @@ public enum BlockRejection: Error, Hashable, Sendable, CustomStringConvertible {
     case wrongHeight(expected: UInt64, found: UInt64)
     case wrongPreviousHash(expected: Hash256, found: Hash256)
     case timestampNotIncreasing(previous: UInt64, found: UInt64)
+    case timestampOutOfRange(UInt64)
     case unknownProposer(PublicKey)
     case tooManyTransactions(count: Int, max: UInt32)
     case transactionCountMismatch(header: UInt32, body: Int)
@@ -21,6 +22,7 @@ public enum BlockRejection: Error, Hashable, Sendable, CustomStringConvertible {
         case let .wrongHeight(expected, found): "block height \(found), expected \(expected)"
         case let .wrongPreviousHash(expected, found): "previousHash \(found), expected \(expected)"
         case let .timestampNotIncreasing(previous, found): "timestamp \(found) is not after the previous block's \(previous)"
+        case .timestampOutOfRange(let found): "timestamp \(found) is after the latest allowed block time \(LedgerState.maxTimestamp)"
         case .unknownProposer(let key): "proposer \(key) is not a validator"
         case let .tooManyTransactions(count, max): "block has \(count) transactions, at most \(max) allowed"
         case let .transactionCountMismatch(header, body): "header says \(header) transactions, body has \(body)"

@@ -89,7 +89,9 @@ extension LedgerState {
         var keys: [StateKey] = []
         keys += assets.keys.map { .asset($0) }
         keys += accounts.keys.map { .account($0) }
-        keys += feeSchedules.keys.map { .feeSchedule($0.method, $0.asset) }
+        // Genesis schedules are listed even when removed, so a restore cannot revive them.
+        let scheduleKeys = Set(feeSchedules.keys).union(genesis.feeSchedules.map { FeeKey(method: $0.method, asset: $0.asset) })
+        keys += scheduleKeys.map { .feeSchedule($0.method, $0.asset) }
         keys += balances.keys.map { .balance($0.account, $0.asset) }
         keys += holds.keys.map { .hold($0) }
         keys += payments.keys.map { .payment($0) }

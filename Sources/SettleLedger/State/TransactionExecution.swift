@@ -91,7 +91,11 @@ extension LedgerState {
             guard !provider.frozen else { throw .init(.accountFrozen) }
             try requireAsset(quote.from)
             try requireAsset(quote.to)
+            guard quote.beneficiary == signer.id else { throw .init(.quoteNotForSigner) }
+            guard amount <= quote.maxAmount else { throw .init(.quoteAmountExceeded) }
             guard blockTime <= quote.expiresAt else { throw .init(.quoteExpired) }
+            let quoteId = quote.id
+            guard replayGuard[quoteId] == nil else { throw .init(.quoteAlreadyUsed) }
             guard quote.hasValidSignature else { throw .init(.invalidQuoteSignature) }
             let converted = try checked { () throws(MoneyError) in try amount.scaled(by: quote.rateNumerator, over: quote.rateDenominator) }
             guard converted > .zero else { throw .init(.conversionTooSmall) }
@@ -101,6 +105,8 @@ extension LedgerState {
                 Posting(account: provider.id, asset: quote.to, delta: -converted.signed),
                 Posting(account: signer.id, asset: quote.to, delta: converted.signed),
             ])
+            // Quote ids (their own domain tag) share the replay guard with transaction ids.
+            remember(quoteId, until: quote.expiresAt)
             return TransactionResult(code: .applied, credited: converted)
 
         case let .enrolAccount(account, role, label):
@@ -152,6 +158,7 @@ extension LedgerState {
             Posting(account: payee, asset: asset, delta: payeeGets.signed),
         ]
         if let schedule, fee > .zero {
+            try requireCounterparty(schedule.feeAccount)
             postings.append(Posting(account: schedule.feeAccount, asset: asset, delta: fee.signed))
         }
         return (fee, postings, payeeGets)

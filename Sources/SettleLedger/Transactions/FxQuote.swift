@@ -6,21 +6,29 @@ import SettleEncoding
 /// The rate is an exact fraction of minor units: `amount` minor units of `from`
 /// convert to `amount × rateNumerator ÷ rateDenominator` minor units of `to`,
 /// rounded down. (1 BTC = 43 210.55 USD is 4 321 055 / 100 000 000.)
+///
+/// A quote is firm for one counterparty: only `beneficiary` may use it, for at
+/// most `maxAmount` of `from`, and only once (its id is remembered until it
+/// expires), so the provider's exposure is exactly what it signed.
 public struct FxQuote: Hashable, Sendable, CanonicalCodable {
     public static let version: UInt8 = 1
 
     public var chainId: String
     public var provider: PublicKey
+    public var beneficiary: PublicKey
     public var from: AssetCode
     public var to: AssetCode
     public var rateNumerator: UInt64
     public var rateDenominator: UInt64
+    public var maxAmount: Amount
     public var expiresAt: UInt64
     public var signature: Signature
 
-    public init(chainId: String, provider: PublicKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, expiresAt: UInt64, signature: Signature) {
+    public init(chainId: String, provider: PublicKey, beneficiary: PublicKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, maxAmount: Amount, expiresAt: UInt64, signature: Signature) {
         self.chainId = chainId
         self.provider = provider
+        self.beneficiary = beneficiary
+        self.maxAmount = maxAmount
         self.from = from
         self.to = to
         self.rateNumerator = rateNumerator
@@ -30,8 +38,8 @@ public struct FxQuote: Hashable, Sendable, CanonicalCodable {
     }
 
     /// Builds and signs a quote with the provider's key.
-    public static func signed(chainId: String, provider: SigningKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, expiresAt: UInt64) -> FxQuote {
-        var quote = FxQuote(chainId: chainId, provider: provider.publicKey, from: from, to: to, rateNumerator: rateNumerator, rateDenominator: rateDenominator, expiresAt: expiresAt, signature: Signature(r: .zero, s: .zero))
+    public static func signed(chainId: String, provider: SigningKey, beneficiary: PublicKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, maxAmount: Amount, expiresAt: UInt64) -> FxQuote {
+        var quote = FxQuote(chainId: chainId, provider: provider.publicKey, beneficiary: beneficiary, from: from, to: to, rateNumerator: rateNumerator, rateDenominator: rateDenominator, maxAmount: maxAmount, expiresAt: expiresAt, signature: Signature(r: .zero, s: .zero))
         quote.signature = provider.sign(quote.signingMessage)
         return quote
     }
@@ -40,10 +48,12 @@ public struct FxQuote: Hashable, Sendable, CanonicalCodable {
         writer.u8(FxQuote.version)
         writer.string(chainId)
         writer.publicKey(provider)
+        writer.publicKey(beneficiary)
         writer.value(from)
         writer.value(to)
         writer.u64(rateNumerator)
         writer.u64(rateDenominator)
+        writer.amount(maxAmount)
         writer.u64(expiresAt)
     }
 
@@ -54,6 +64,9 @@ public struct FxQuote: Hashable, Sendable, CanonicalCodable {
         encodeBody(to: &writer)
         return writer.bytes
     }
+
+    /// Quote id: SHA-256 of the signing message. Remembered once used.
+    public var id: Hash256 { Hash256.sha256(signingMessage) }
 
     public var hasValidSignature: Bool {
         StrictEd25519.isValid(signature: signature, message: signingMessage, publicKey: provider)
@@ -68,10 +81,12 @@ public struct FxQuote: Hashable, Sendable, CanonicalCodable {
         try reader.version("FxQuote", supported: FxQuote.version)
         chainId = try reader.string("quote.chainId", maxBytes: ChainID.maxBytes)
         provider = try reader.publicKey("quote.provider")
+        beneficiary = try reader.publicKey("quote.beneficiary")
         from = try reader.value(AssetCode.self)
         to = try reader.value(AssetCode.self)
         rateNumerator = try reader.u64("quote.rateNumerator")
         rateDenominator = try reader.u64("quote.rateDenominator")
+        maxAmount = try reader.amount("quote.maxAmount")
         expiresAt = try reader.u64("quote.expiresAt")
         signature = try reader.signature("quote.signature")
     }

@@ -28,6 +28,9 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
     case invalidHoldExpiry = 21
     case conversionTooSmall = 22
     case invalidFeeAccount = 23
+    case quoteNotForSigner = 24
+    case quoteAmountExceeded = 25
+    case quoteAlreadyUsed = 26
 
     /// Stable snake_case name for APIs.
     public var name: String {
@@ -56,6 +59,9 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
         case .invalidHoldExpiry: "invalid_hold_expiry"
         case .conversionTooSmall: "conversion_too_small"
         case .invalidFeeAccount: "invalid_fee_account"
+        case .quoteNotForSigner: "quote_not_for_signer"
+        case .quoteAmountExceeded: "quote_amount_exceeded"
+        case .quoteAlreadyUsed: "quote_already_used"
         }
     }
 
