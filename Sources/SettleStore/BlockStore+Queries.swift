@@ -103,3 +103,17 @@ extension BlockStore {
         }
     }
 }
+
+extension BlockStore {
+    /// A receipt for transaction `id`, proven against the header at `height`
+    /// (default: the latest block), or nil if the transaction is unknown.
+    public func receipt(for id: Hash256, atHeight height: UInt64? = nil) throws(StoreError) -> Receipt? {
+        guard let tx = try transaction(id: id) else { return nil }
+        let proving: UInt64
+        if let height { proving = height } else { proving = try self.height() }
+        guard let stored = try block(at: proving), let proof = try inclusionProof(of: id, atHeight: proving) else { return nil }
+        return Receipt(
+            genesisHash: genesis.hash, transaction: tx.transaction, result: tx.result, height: tx.height, logIndex: proof.logIndex,
+            header: stored.block.header, proof: proof.proof, commit: stored.commit)
+    }
+}

@@ -1,0 +1,151 @@
+import ArgumentParser
+import Foundation
+import SettleCrypto
+import SettleLedger
+import SettleStore
+
+/// Options shared by commands that read a chain.
+struct ChainOptions: ParsableArguments {
+    @Option(help: "The genesis JSON file of the chain (the only thing an auditor trusts).")
+    var genesis: String
+
+    func loadGenesis() throws -> Genesis {
+        guard let data = FileManager.default.contents(atPath: genesis) else { throw ValidationError("cannot read genesis file \(genesis)") }
+        return try Genesis.parseJSON(data)
+    }
+}
+
+/// A store path: a file, or a node data directory holding `chain.sqlite`.
+func storePath(_ path: String) -> String {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        return URL(fileURLWithPath: path).appendingPathComponent("chain.sqlite").path
+    }
+    return path
+}
+
+struct AuditCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify a chain from genesis: header links, Merkle roots, commit certificates, signatures, results, state.",
+        discussion: "Exits 0 when everything verifies; otherwise 1, naming the height, transaction, field, expected and found values.")
+
+    @OptionGroup var chain: ChainOptions
+    @Option(help: "A node's store file or data directory.") var store: String?
+    @Option(name: .customLong("export"), help: "A chain export file (settle export).") var exportFile: String?
+    @Option(help: "Trusted checkpoint file: verify only blocks after it, refuse a chain that does not extend it, then advance it.")
+    var checkpoint: String?
+    @Flag(help: "Print the result as JSON.") var json = false
+    @Flag(help: "Print progress to standard error.") var progress = false
+
+    func validate() throws {
+        guard (store == nil) != (exportFile == nil) else { throw ValidationError("give exactly one of --store or --export") }
+    }
+
+    func run() throws {
+        let genesis = try chain.loadGenesis()
+        var auditor = ParallelAuditor(genesis: genesis)
+        if progress || isatty(STDERR_FILENO) == 1 {
+            auditor.progress = { height, transactions in
+                FileHandle.standardError.write(Data("\raudited height \(height), \(transactions) transactions".utf8))
+            }
+        }
+        var trusted: LedgerState?
+        if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
+            trusted = try AuditCheckpoint.load(from: checkpoint, genesis: genesis)
+        }
+        do {
+            let outcome: (report: AuditReport, state: LedgerState)
+            if let store {
+                let db = try BlockStore(path: storePath(store), genesis: genesis)
+                outcome = trusted == nil ? try auditor.run(store: db) : try auditor.run(db, from: trusted)
+                if let trusted, trusted.height > 0, outcome.state.height > trusted.height, let proof = try db.consistencyProof(from: trusted.height, to: outcome.state.height) {
+                    try MerkleProofVerifier.verifyConsistency(oldSize: trusted.log.size, newSize: outcome.state.log.size, proof: proof, oldRoot: trusted.log.root, newRoot: outcome.state.log.root)
+                }
+            } else {
+                outcome = try auditor.run(try ChainExportReader(path: exportFile!), from: trusted)
+            }
+            if auditor.progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+            if let checkpoint { try AuditCheckpoint.save(outcome.state, to: checkpoint) }
+            print(render(outcome.report, from: trusted?.height ?? 0))
+        } catch let failure as AuditFailure {
+            if auditor.progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+            print(render(failure))
+            throw ExitCode.failure
+        }
+    }
+
+    func render(_ report: AuditReport, from start: UInt64) -> String {
+        let rate = report.seconds > 0 ? Double(report.transactions) / report.seconds : 0
+        if json {
+            return "{\"ok\": true, \"fromHeight\": \(start), \"height\": \(report.height), \"transactions\": \(report.transactions), \"signatures\": \(report.signatures), \"seconds\": \(String(format: "%.3f", report.seconds)), \"transactionsPerSecond\": \(Int(rate)), \"stateRoot\": \"\(report.stateRoot)\", \"logSize\": \(report.logSize), \"logRoot\": \"\(report.logRoot)\"}"
+        }
+        return """
+            audit passed: heights \(start + 1)…\(report.height), \(report.transactions) transactions, \(report.signatures) signatures \
+            in \(String(format: "%.2f", report.seconds)) s (\(Int(rate)) tx/s)
+            state root \(report.stateRoot)
+            log size \(report.logSize), root \(report.logRoot)
+            """
+    }
+
+    func render(_ failure: AuditFailure) -> String {
+        if json {
+            func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+            return "{\"ok\": false, \"height\": \(failure.height), \"transaction\": \(failure.transaction.map { q($0.hex) } ?? "null"), \"field\": \(q(failure.field)), \"expected\": \(q(failure.expected)), \"found\": \(q(failure.found))}"
+        }
+        return "audit FAILED at \(failure)"
+    }
+}
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write a node's chain to a portable export file (docs/audit.md).")
+    @OptionGroup var chain: ChainOptions
+    @Option(help: "A node's store file or data directory.") var store: String
+    @Option(help: "The export file to write.") var output: String
+
+    func run() throws {
+        let db = try BlockStore(path: storePath(store), genesis: try chain.loadGenesis())
+        let blocks = try ChainExport.write(store: db, to: output)
+        print("exported \(blocks) blocks to \(output)")
+    }
+}
+
+struct ReceiptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "receipt", abstract: "Write the receipt of a committed transaction (verifiable with the genesis alone).")
+    @OptionGroup var chain: ChainOptions
+    @Option(help: "A node's store file or data directory.") var store: String
+    @Argument(help: "Transaction id (64 hex characters).") var transaction: String
+    @Option(help: "Write the receipt here instead of standard output.") var output: String?
+
+    func run() throws {
+        guard let id = Hash256(hex: transaction) else { throw ValidationError("a transaction id is 64 hex characters") }
+        let db = try BlockStore(path: storePath(store), genesis: try chain.loadGenesis())
+        guard let receipt = try db.receipt(for: id) else { throw ValidationError("transaction \(transaction) is not committed in this store") }
+        if let output {
+            try receipt.jsonData().write(to: URL(fileURLWithPath: output))
+        } else {
+            print(String(decoding: receipt.jsonData(), as: UTF8.self))
+        }
+    }
+}
+
+struct VerifyReceiptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "verify-receipt", abstract: "Verify a payment receipt with nothing but the genesis file.")
+    @OptionGroup var chain: ChainOptions
+    @Argument(help: "Receipt file (JSON).") var file: String
+
+    func run() throws {
+        let genesis = try chain.loadGenesis()
+        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
+        let receipt: Receipt
+        do throws(ReceiptError) {
+            receipt = try Receipt.parse(json: data)
+            try receipt.verify(genesis: genesis)
+        } catch {
+            print("receipt INVALID: \(error)")
+            throw ExitCode.failure
+        }
+        let tx = receipt.transaction
+        print("receipt verified: transaction \(tx.id) (\(tx.body.payload.kindName), signer \(tx.body.signer)) committed at height \(receipt.height) with result \(receipt.result.code); final at height \(receipt.header.height) (commit by \(receipt.commit.signatures.compactMap { $0 }.count) of \(genesis.validators.count) validators)")
+    }
+}

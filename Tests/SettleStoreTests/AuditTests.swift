@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+import SettleCrypto
+import SettleEncoding
+import SettleLedger
+import Testing
+@testable import SettleStore
+
+/// `settle audit`'s engine against a real store: a clean chain passes, and any
+/// single changed byte in a stored header, transaction, result or commit, or a
+/// missing or reordered block, fails at the right height.
+@Suite struct AuditTests {
+    static let tamperedHeight: Int64 = 5
+
+    /// A store of 8 blocks with payments, holds and references, at `path`.
+    func makeStore(_ dir: TemporaryDirectory) throws -> BlockStore {
+        let store = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: store)
+        try writer.writeSampleChain(blocks: 8)
+        return store
+    }
+
+    func audit(_ store: BlockStore) -> AuditFailure? {
+        do {
+            _ = try ParallelAuditor(genesis: store.genesis).run(store: store)
+            return nil
+        } catch let failure as AuditFailure {
+            return failure
+        } catch {
+            return AuditFailure(height: 0, field: "unexpected", expected: "", found: "\(error)")
+        }
+    }
+
+    @Test func cleanStorePassesAndReportsWhatItChecked() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        let (report, state) = try ParallelAuditor(genesis: store.genesis).run(store: store)
+        #expect(report.height == 8 && report.transactions == 24 && report.signatures == 24)
+        #expect(state.stateRoot == (try store.loadState()).stateRoot)
+    }
+
+    /// Flips one bit of every byte of `column` at the tampered height, one at a
+    /// time, and expects every audit to fail at that height.
+    func expectEveryByteDetected(table: String, column: String, where condition: String) throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        let pool = try DatabasePool(path: store.path)
+        let original = try #require(try pool.read { db in try Data.fetchOne(db, sql: "SELECT \(column) FROM \(table) WHERE \(condition)") })
+        for index in original.indices {
+            var tampered = original
+            tampered[index] ^= 0x01
+            try pool.write { db in try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE \(condition)", arguments: [tampered]) }
+            let failure = audit(store)
+            #expect(failure?.height == UInt64(Self.tamperedHeight), "\(table).\(column) byte \(index): \(failure.map(String.init(describing:)) ?? "audit passed")")
+        }
+        try pool.write { db in try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE \(condition)", arguments: [original]) }
+        #expect(audit(store) == nil)
+    }
+
+    @Test func everyHeaderByteIsCovered() throws {
+        try expectEveryByteDetected(table: "blocks", column: "header", where: "height = \(Self.tamperedHeight)")
+    }
+
+    @Test func everyTransactionByteIsCovered() throws {
+        try expectEveryByteDetected(table: "transactions", column: "bytes", where: "height = \(Self.tamperedHeight) AND position = 1")
+    }
+
+    @Test func everyResultByteIsCovered() throws {
+        try expectEveryByteDetected(table: "transactions", column: "result", where: "height = \(Self.tamperedHeight) AND position = 2")
+    }
+
+    @Test func everyCommitByteIsCovered() throws {
+        try expectEveryByteDetected(table: "blocks", column: "commit_certificate", where: "height = \(Self.tamperedHeight)")
+    }
+
+    @Test func missingBlockIsDetected() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        try DatabasePool(path: store.path).write { db in try db.execute(sql: "DELETE FROM blocks WHERE height = 5") }
+        let failure = audit(store)
+        #expect(failure?.height == 5)
+        #expect(failure?.found.contains("missing") == true)
+    }
+
+    @Test func reorderedBlocksAreDetected() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        try DatabasePool(path: store.path).write { db in
+            try db.execute(sql: """
+                UPDATE blocks SET height = -1 WHERE height = 5;
+                UPDATE blocks SET height = 5 WHERE height = 6;
+                UPDATE blocks SET height = 6 WHERE height = -1;
+                UPDATE transactions SET height = -1 WHERE height = 5;
+                UPDATE transactions SET height = 5 WHERE height = 6;
+                UPDATE transactions SET height = 6 WHERE height = -1;
+                """)
+        }
+        let failure = audit(store)
+        #expect(failure?.height == 5)
+        #expect(failure?.field == "header.height")
+    }
+
+    @Test func storedStateMustMatchTheReplay() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        try DatabasePool(path: store.path).write { db in
+            try db.execute(sql: "UPDATE state SET value = x'0000000000000001' WHERE key = (SELECT key FROM state WHERE length(value) = 8 LIMIT 1)")
+        }
+        #expect(audit(store)?.field == "stored state")
+    }
+
+    @Test func storedLogLeavesMustMatchTheReplay() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        try DatabasePool(path: store.path).write { db in try db.execute(sql: "UPDATE transactions SET leaf_hash = zeroblob(32) WHERE log_index = 3") }
+        #expect(audit(store)?.field == "stored log leaves")
+    }
+
+    @Test func exportRoundTripsAndAuditsIdentically() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        #expect(try ChainExport.write(store: store, to: dir.path("chain.export")) == 8)
+        let reader = try ChainExportReader(path: dir.path("chain.export"))
+        let fromExport = try ParallelAuditor(genesis: store.genesis).run(reader)
+        let fromStore = try ParallelAuditor(genesis: store.genesis).run(store: store)
+        #expect(fromExport.state.stateRoot == fromStore.state.stateRoot)
+        #expect(fromExport.report.transactions == 24)
+        // A truncated export fails at the block it cuts.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("chain.export")))
+        bytes.removeLast(10)
+        try bytes.write(to: URL(fileURLWithPath: dir.path("cut.export")))
+        #expect(throws: AuditFailure.self) { _ = try ParallelAuditor(genesis: store.genesis).run(try ChainExportReader(path: dir.path("cut.export"))) }
+    }
+
+    @Test func incrementalAuditRefusesAForkOfItsCheckpoint() throws {
+        let dir = TemporaryDirectory()
+        let genesis = DevelopmentNetwork.genesis()
+        let a = try BlockStore(path: dir.path("a.sqlite"), genesis: genesis)
+        let b = try BlockStore(path: dir.path("b.sqlite"), genesis: genesis)
+        var writerA = try StoreWriter(store: a)
+        var writerB = try StoreWriter(store: b)
+        try writerA.writeSampleChain(blocks: 4)
+        try writerB.writeSampleChain(blocks: 3)
+        try writerB.commit([writerB.tx("bank", .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1)!, method: .internal))])
+        try writerA.writeSampleChain(blocks: 2)
+        try writerB.writeSampleChain(blocks: 2)
+
+        let auditor = ParallelAuditor(genesis: genesis)
+        // Trust A at height 4, via a checkpoint file.
+        var partial = ChainAuditor(genesis: genesis)
+        for h in 1...4 {
+            let stored = try #require(try a.block(at: UInt64(h)))
+            try partial.verify(stored.block, commit: stored.commit, results: stored.results)
+        }
+        try AuditCheckpoint.save(partial.state, to: dir.path("checkpoint"))
+        let trusted = try AuditCheckpoint.load(from: dir.path("checkpoint"), genesis: genesis)
+        #expect(trusted.stateRoot == partial.state.stateRoot)
+        let extended = try auditor.run(a, from: trusted)
+        #expect(extended.report.transactions == 6)
+        #expect(extended.state.stateRoot == writerA.state.stateRoot)
+        #expect(throws: AuditFailure.self) { _ = try auditor.run(b, from: trusted) }
+        do { _ = try auditor.run(b, from: trusted) } catch let failure as AuditFailure { #expect(failure.field == "checkpoint" && failure.height == 4) }
+    }
+
+    @Test func receiptsProveOnePaymentWithTheGenesisAlone() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        let id = try #require(try store.block(at: 3)).block.transactions[1].id
+        let receipt = try #require(try store.receipt(for: id))
+        try receipt.verify(genesis: store.genesis)
+        let parsed = try Receipt.parse(json: receipt.jsonData())
+        #expect(parsed == receipt)
+        try parsed.verify(genesis: store.genesis)
+        #expect(parsed.height == 3 && parsed.header.height == 8)
+        // Against an earlier header too.
+        try #require(try store.receipt(for: id, atHeight: 3)).verify(genesis: store.genesis)
+
+        var wrongResult = receipt
+        wrongResult.result = .failed(.insufficientFunds)
+        #expect(throws: ReceiptError.self) { try wrongResult.verify(genesis: store.genesis) }
+        var wrongHeight = receipt
+        wrongHeight.height = 4
+        #expect(throws: ReceiptError.self) { try wrongHeight.verify(genesis: store.genesis) }
+        var noQuorum = receipt
+        noQuorum.commit.signatures = [noQuorum.commit.signatures[0], nil, nil, noQuorum.commit.signatures[3]]
+        #expect(throws: ReceiptError.commit("signed voting power 2 of 4 is not more than two thirds")) { try noQuorum.verify(genesis: store.genesis) }
+        var otherHeader = receipt
+        otherHeader.header.timestamp += 1
+        #expect(throws: ReceiptError.self) { try otherHeader.verify(genesis: store.genesis) }
+        #expect(throws: ReceiptError.wrongGenesis(expected: DevelopmentNetwork.genesis(validators: 1).hash, found: store.genesis.hash)) {
+            try receipt.verify(genesis: DevelopmentNetwork.genesis(validators: 1))
+        }
+    }
+}
