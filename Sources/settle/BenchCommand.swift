@@ -4,6 +4,7 @@ import Foundation
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
+import SettleStore
 
 /// Micro-benchmarks of the ledger core, reported next to the machine's Ed25519
 /// verification rate measured in the same run (the physical limit).
@@ -44,12 +45,16 @@ struct BenchCommand: ParsableCommand {
         results.append(("apply, signatures pre-verified", applyPreverified, "tx/s"))
         results.append(("apply, verifying each signature", applyVerified, "tx/s"))
 
+        let audit = try workload.auditRate()
+        results.append(("audit a store (all cores)", audit, "tx/s"))
+
         if json {
             var fields = results.map { "{\"name\": \"\($0.name)\", \"perSecond\": \(Int($0.perSecond)), \"unit\": \"\($0.unit)\", \"ratioToVerify1Core\": \(String(format: "%.3f", $0.perSecond / verifySingle))}" }
             fields.sort()
             print("{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"results\": [\(fields.joined(separator: ", "))]}")
         } else {
             print("Settle ledger-core benchmark: \(blocks) blocks × \(blockSize) transactions, \(accounts) accounts")
+            print("audit ÷ verify rate on all cores: \(String(format: "%.2f", audit / verifyAll)) (target ≥ 0.75)")
             print("measurement".padding(toLength: 36, withPad: " ", startingAt: 0) + "rate".padding(toLength: 22, withPad: " ", startingAt: 0) + "÷ verify rate (1 core)")
             for r in results {
                 let rate = "\(Int(r.perSecond)) \(r.unit)"
@@ -110,6 +115,28 @@ struct Workload: Sendable {
                 return TransactionBody(chainId: base.chainId, signer: payer.publicKey, nonce: UInt64(n), expiresAt: expiry, externalReference: "bench-\(n)", payload: .transfer(payee: merchant, asset: usd, amount: Amount(minorUnits: UInt64(100 + n % 5_000))!, method: methods[n % methods.count])).signed(with: payer)
             }
         }
+    }
+
+    /// Transactions per second of a full audit of a store holding the workload
+    /// (the store is written outside the measured window).
+    func auditRate() throws -> Double {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try BlockStore(path: directory.appendingPathComponent("chain.sqlite").path, genesis: genesis)
+        var state = LedgerState(genesis: genesis)
+        let proposer = genesis.validators[0].publicKey
+        for (index, txs) in ([funding] + blocks).enumerated() {
+            let block = state.buildBlock(candidates: txs, timestamp: genesis.genesisTime + 1 + UInt64(index), proposer: proposer, signatureIsValid: { _ in true }).block
+            let outcome = try state.apply(block, signatureIsValid: { _ in true })
+            try store.append(block, commit: DevelopmentNetwork.commit(for: block.header, genesis: genesis), outcome: outcome, state: state)
+        }
+        var best = 0.0
+        for _ in 0..<3 {
+            let (report, _) = try ParallelAuditor(genesis: genesis).run(store: store)
+            best = max(best, Double(report.transactions) / report.seconds)
+        }
+        return best
     }
 
     func verifyLoop(_ count: Int) -> Int {
