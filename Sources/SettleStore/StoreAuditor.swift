@@ -35,19 +35,35 @@ public struct ParallelAuditor {
         var batchCount = 0
         let startHeight = auditor.state.height
         var reachedCheckpoint = false
+        // Pipeline: the next batch's signatures are checked on every core while
+        // the previous batch is replayed.
+        var inFlight: PendingBatch?
 
-        func flush() throws {
-            guard !batch.isEmpty else { return }
-            let transactions = batch.flatMap(\.block.transactions)
-            let valid = Self.verifySignatures(transactions)
-            for stored in batch {
+        func apply(_ pending: PendingBatch) throws {
+            let valid = pending.wait()
+            for stored in pending.blocks {
                 try auditor.verify(stored.block, commit: stored.commit, results: stored.results) { valid.contains(SignatureKey($0)) }
                 report.transactions += stored.block.transactions.count
+                report.signatures += stored.block.transactions.count
             }
-            report.signatures += transactions.count
+            progress?(auditor.state.height, report.transactions)
+        }
+
+        func flush() throws {
+            let started = batch.isEmpty ? nil : PendingBatch(blocks: batch)
             batch.removeAll(keepingCapacity: true)
             batchCount = 0
-            progress?(auditor.state.height, report.transactions)
+            if let previous = inFlight { try apply(previous) }
+            inFlight = started
+        }
+
+        /// Verifies everything read so far.
+        func drain() throws {
+            try flush()
+            if let last = inFlight {
+                inFlight = nil
+                try apply(last)
+            }
         }
 
         try source.forEachBlock { height, record in
@@ -67,11 +83,11 @@ public struct ParallelAuditor {
                 if batchCount >= batchTransactions { try flush() }
                 return true
             case .failure(let error):
-                try flush()
+                try drain()
                 throw AuditFailure(height: height, field: "block", expected: "a readable, canonically encoded block", found: error.description)
             }
         }
-        try flush()
+        try drain()
         let state = auditor.state
         guard startHeight == 0 || reachedCheckpoint else {
             throw AuditFailure(height: startHeight, field: "checkpoint", expected: "a chain reaching the trusted height \(startHeight)", found: "a shorter chain")
@@ -100,6 +116,29 @@ public struct ParallelAuditor {
             throw AuditFailure(height: state.height, field: "stored log leaves", expected: state.log.root.hex, found: frontier.root.hex)
         }
         return (report, state)
+    }
+
+    /// A batch of blocks whose signatures are being verified in the background.
+    final class PendingBatch: @unchecked Sendable {
+        let blocks: [StoredBlock]
+        private let group = DispatchGroup()
+        private var valid = Set<SignatureKey>()
+
+        init(blocks: [StoredBlock]) {
+            self.blocks = blocks
+            let transactions = blocks.flatMap(\.block.transactions)
+            group.enter()
+            DispatchQueue.global().async {
+                self.valid = ParallelAuditor.verifySignatures(transactions)
+                self.group.leave()
+            }
+        }
+
+        /// The verified set, once the background work is done (the group orders the write before this read).
+        func wait() -> Set<SignatureKey> {
+            group.wait()
+            return valid
+        }
     }
 
     struct SignatureKey: Hashable {
