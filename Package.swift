@@ -53,7 +53,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
-        .testTarget(name: "SettleStoreTests", dependencies: ["SettleStore", "settle"], swiftSettings: strict),
+        .testTarget(
+            name: "SettleStoreTests",
+            dependencies: ["SettleStore", "settle", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )
