@@ -1,6 +1,8 @@
 import ArgumentParser
 import SettleCrypto
+import Foundation
 import SettleLedger
+import SettleStore
 
 /// Runs payments through the ledger core in-process and prints what happened.
 struct DemoCommand: ParsableCommand {
@@ -8,8 +10,20 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Commit example payments (card, bank, crypto, holds, refunds, FX) on the development genesis and show balances.")
 
+    @Option(help: "Also store the blocks (with development commit certificates) in this data directory.")
+    var data: String?
+    @Option(help: "Write the receipt of the card charge to this file (needs --data).")
+    var receipt: String?
+
     func run() throws {
         let genesis = DevelopmentNetwork.genesis()
+        var store: BlockStore?
+        if let data {
+            try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+            let path = URL(fileURLWithPath: data).appendingPathComponent("chain.sqlite").path
+            guard !FileManager.default.fileExists(atPath: path) else { throw ValidationError("\(path) exists; the demo starts a new chain in an empty directory") }
+            store = try BlockStore(path: path, genesis: genesis)
+        }
         var ledger = LedgerState(genesis: genesis)
         var time = genesis.genesisTime
         var nonce: UInt64 = 0
@@ -28,6 +42,7 @@ struct DemoCommand: ParsableCommand {
             var replica = ledger
             let outcome = try ledger.apply(built.block)
             _ = try replica.apply(built.block)
+            try store?.append(built.block, commit: DevelopmentNetwork.commit(for: built.block.header, genesis: genesis), outcome: outcome, state: ledger)
             print("block \(built.block.header.height) \(title)")
             for (tx, result) in zip(built.block.transactions, outcome.results) {
                 let asset = Self.asset(of: tx.body.payload, in: ledger)
@@ -74,6 +89,10 @@ struct DemoCommand: ParsableCommand {
         print("\nInvariants (conservation, no negative ordinary account): \(violations.isEmpty ? "hold" : violations.joined(separator: "; "))")
         print("State root \(ledger.stateRoot.hex.prefix(16))…, log of \(ledger.log.size) transactions, root \(ledger.log.root.hex.prefix(16))…")
         if !violations.isEmpty { throw ExitCode.failure }
+        if let store, let receipt, let proof = try store.receipt(for: cardCharge.id) {
+            try proof.jsonData().write(to: URL(fileURLWithPath: receipt))
+            print("Receipt of the card charge \(cardCharge.id.hex.prefix(12)) written to \(receipt)")
+        }
     }
 
     static func asset(of payload: Payload, in ledger: LedgerState) -> AssetCode? {
