@@ -42,21 +42,15 @@ struct DevCommand: ParsableCommand {
 
 /// Random deposits and payments among the development accounts.
 struct PaymentGenerator {
-    private var rng: UInt64
+    private var rng: SplitMix64
     private var nonce: UInt64
 
     init(seed: UInt64) {
-        rng = seed
+        rng = SplitMix64(seed: seed)
         nonce = seed << 32
     }
 
-    private mutating func random(_ bound: UInt64) -> UInt64 {
-        rng &+= 0x9E37_79B9_7F4A_7C15
-        var z = rng
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return (z ^ (z >> 31)) % bound
-    }
+    private mutating func random(_ bound: UInt64) -> UInt64 { rng.below(bound) }
 
     mutating func next(state: LedgerState) -> SignedTransaction {
         let payers = ["alice", "bob", "acme-shop", "bank", "card-processor"]

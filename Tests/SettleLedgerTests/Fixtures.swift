@@ -47,27 +47,3 @@ struct TestLedger {
 
     struct Excluded: Error { let reasons: [TransactionRejection] }
 }
-
-/// SplitMix64: a tiny, fully specified generator so seeded tests replay
-/// identically on every platform and Swift version.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in 0..<bound by rejection (no modulo bias, no stdlib mapping).
-    mutating func below(_ bound: UInt64) -> UInt64 {
-        precondition(bound > 0)
-        let limit = UInt64.max - UInt64.max % bound
-        while true {
-            let value = next()
-            if value < limit { return value % bound }
-        }
-    }
-    mutating func pick<T>(_ items: [T]) -> T { items[Int(below(UInt64(items.count)))] }
-}
