@@ -3,6 +3,7 @@
 //
 // Module layering (dependencies point down only):
 //   settle (CLI executable)
+//   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
 //   SettleStore     — the durable block store (SQLite through GRDB)
 //   SettleLedger    — payment model, transactions, blocks, genesis, state machine (pure)
 //   SettleEncoding  — the canonical binary encoding (pure)
@@ -38,6 +39,7 @@ let package = Package(
             name: "SettleStore",
             dependencies: ["SettleLedger", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
+        .target(name: "SettleNode", dependencies: ["SettleLedger", "SettleStore"], swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
@@ -53,6 +55,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
+        .testTarget(name: "SettleNodeTests", dependencies: ["SettleNode"], swiftSettings: strict),
         .testTarget(
             name: "SettleStoreTests",
             dependencies: ["SettleStore", "settle", .product(name: "Crypto", package: "swift-crypto")],

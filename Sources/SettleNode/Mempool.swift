@@ -1,0 +1,146 @@
+import SettleCrypto
+import SettleLedger
+
+/// Bounds that keep one node's mempool from being exhausted by one client.
+public struct MempoolLimits: Sendable, Equatable {
+    public var maxTransactions: Int
+    public var maxPerAccount: Int
+
+    public init(maxTransactions: Int = 50_000, maxPerAccount: Int = 1_000) {
+        self.maxTransactions = maxTransactions
+        self.maxPerAccount = maxPerAccount
+    }
+}
+
+/// Why a transaction was not admitted. `code` is stable for APIs.
+public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConvertible {
+    /// Fails a rule every block enforces (format, signature, chain, expiry, replay).
+    case invalid(TransactionRejection)
+    /// Would fail on execution against the pending state (insufficient funds, unknown account, duplicate reference…).
+    case wouldFail(ResultCode, related: Hash256?)
+    case alreadyPending
+    case mempoolFull(limit: Int)
+    case accountLimit(limit: Int)
+
+    public var code: String {
+        switch self {
+        case .invalid(let rejection): rejection.code
+        case .wouldFail(let code, _): code.name
+        case .alreadyPending: "already_pending"
+        case .mempoolFull: "mempool_full"
+        case .accountLimit: "account_limit"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalid(let rejection): rejection.description
+        case let .wouldFail(code, related):
+            "the transaction would fail with \(code.name)" + (related.map { " (first transaction \($0))" } ?? "")
+        case .alreadyPending: "the transaction is already pending"
+        case .mempoolFull(let limit): "the mempool is full (\(limit) transactions); retry later"
+        case .accountLimit(let limit): "the signer already has \(limit) pending transactions; wait for some to commit"
+        }
+    }
+}
+
+/// Transactions admitted but not yet committed, in arrival order.
+///
+/// Admission checks everything a block would (decoding happened earlier; format,
+/// chain, strict signature — verified once here and cached for block building —
+/// expiry window, replay) and then runs the transaction against the *pending*
+/// state (committed state plus every admitted transaction), so an overdraft, an
+/// unknown account or a duplicate external reference is refused at once with a
+/// clear code rather than committed as a failure. After each block the pending
+/// state is rebuilt and transactions that can no longer apply are evicted.
+public struct Mempool: Sendable {
+    public let limits: MempoolLimits
+    public private(set) var committed: LedgerState
+    private var pending: LedgerState
+    private var queue: [SignedTransaction] = []
+    private var ids: Set<Hash256> = []
+    private var perAccount: [PublicKey: Int] = [:]
+    private var verified: Set<VerifiedSignature> = []
+
+    public init(state: LedgerState, limits: MempoolLimits = MempoolLimits()) {
+        self.limits = limits
+        committed = state
+        pending = state
+    }
+
+    public var count: Int { queue.count }
+    public func contains(_ id: Hash256) -> Bool { ids.contains(id) }
+
+    /// Block time used for checks: never earlier than the next block can be.
+    private func checkTime(_ now: UInt64) -> UInt64 { max(now, committed.lastBlockTime + 1) }
+
+    /// Admits `tx` or says why not; changes nothing when it refuses.
+    @discardableResult
+    public mutating func admit(_ tx: SignedTransaction, now: UInt64) throws(AdmissionRejection) -> TransactionResult {
+        guard !ids.contains(tx.id) else { throw .alreadyPending }
+        guard queue.count < limits.maxTransactions else { throw .mempoolFull(limit: limits.maxTransactions) }
+        guard perAccount[tx.body.signer, default: 0] < limits.maxPerAccount else { throw .accountLimit(limit: limits.maxPerAccount) }
+        let time = checkTime(now)
+        if let problem = pending.inclusionProblem(tx, blockTime: time) { throw .invalid(problem) }
+        var trial = pending
+        let result = trial.speculativelyApply(tx, blockTime: time)
+        guard result.isApplied else { throw .wouldFail(result.code, related: result.related) }
+        pending = trial
+        queue.append(tx)
+        ids.insert(tx.id)
+        perAccount[tx.body.signer, default: 0] += 1
+        verified.insert(VerifiedSignature(tx))
+        return result
+    }
+
+    /// Up to `max` transactions for the next block, in arrival order.
+    public func candidates(max: Int) -> [SignedTransaction] { Array(queue.prefix(max)) }
+
+    /// Whether this node already verified `tx`'s signature (so block building and
+    /// validation need not verify it again).
+    public func isVerified(_ tx: SignedTransaction) -> Bool { verified.contains(VerifiedSignature(tx)) }
+
+    /// Moves to the state after a committed block: drops what it included,
+    /// re-checks the rest against the new state and evicts what no longer applies.
+    @discardableResult
+    public mutating func didCommit(_ block: Block, state: LedgerState, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
+        let included = Set(block.transactions.map(\.id))
+        committed = state
+        pending = state
+        let previous = queue
+        queue = []
+        ids = []
+        perAccount = [:]
+        var evicted: [(id: Hash256, reason: AdmissionRejection)] = []
+        let time = checkTime(now)
+        var keep = Set<VerifiedSignature>()
+        for tx in previous where !included.contains(tx.id) {
+            if let problem = pending.inclusionProblem(tx, blockTime: time, signatureIsValid: { verified.contains(VerifiedSignature($0)) }) {
+                evicted.append((tx.id, .invalid(problem)))
+                continue
+            }
+            var trial = pending
+            let result = trial.speculativelyApply(tx, blockTime: time)
+            guard result.isApplied else {
+                evicted.append((tx.id, .wouldFail(result.code, related: result.related)))
+                continue
+            }
+            pending = trial
+            queue.append(tx)
+            ids.insert(tx.id)
+            perAccount[tx.body.signer, default: 0] += 1
+            keep.insert(VerifiedSignature(tx))
+        }
+        verified = keep
+        return evicted
+    }
+
+    struct VerifiedSignature: Hashable, Sendable {
+        var id: Hash256
+        var signature: Signature
+        init(_ tx: SignedTransaction) {
+            id = tx.id
+            signature = tx.signature
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import SettleCrypto
+import SettleLedger
+import Testing
+@testable import SettleNode
+
+@Suite struct MempoolTests {
+    let genesis = DevelopmentNetwork.genesis()
+    let usd = AssetCode("USD")!
+    var nonce: UInt64 = 0
+
+    func key(_ name: String) -> SigningKey { DevelopmentNetwork.key(name) }
+
+    mutating func transfer(_ from: String, _ to: String, _ cents: UInt64, ref: String? = nil, expiresAt: UInt64? = nil, method: PaymentMethod = .wallet) -> SignedTransaction {
+        nonce += 1
+        return TransactionBody(chainId: genesis.chainId, signer: key(from).publicKey, nonce: nonce, expiresAt: expiresAt ?? genesis.genesisTime + 60_000, externalReference: ref, payload: .transfer(payee: key(to).publicKey, asset: usd, amount: Amount(minorUnits: cents)!, method: method)).signed(with: key(from))
+    }
+
+    var now: UInt64 { genesis.genesisTime + 1 }
+
+    @Test mutating func admitsAgainstPendingStateAndRefusesOverdrafts() throws {
+        var pool = Mempool(state: LedgerState(genesis: genesis))
+        try pool.admit(transfer("bank", "alice", 1_000), now: now)
+        try pool.admit(transfer("alice", "bob", 600), now: now)
+        // Alice's pending balance is 400: a second 600 would overdraw.
+        #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 600), now: now) }
+        #expect(pool.count == 2)
+        try pool.admit(transfer("alice", "bob", 400), now: now)
+        #expect(pool.count == 3)
+    }
+
+    @Test mutating func refusesWithStableCodes() throws {
+        var pool = Mempool(state: LedgerState(genesis: genesis))
+        let tx = transfer("bank", "alice", 1_000, ref: "dep-1")
+        try pool.admit(tx, now: now)
+        #expect(throws: AdmissionRejection.alreadyPending) { try pool.admit(tx, now: now) }
+        let duplicate = transfer("bank", "alice", 1_000, ref: "dep-1")
+        #expect(throws: AdmissionRejection.wouldFail(.duplicateExternalReference, related: tx.id)) { try pool.admit(duplicate, now: now) }
+        let expired = transfer("bank", "alice", 1, expiresAt: genesis.genesisTime)
+        #expect((try? pool.admit(expired, now: now)) == nil)
+        do { try pool.admit(expired, now: now) } catch { #expect(error.code == "expired") }
+        var bad = transfer("bank", "alice", 5)
+        bad = SignedTransaction(body: bad.body, signature: transfer("bank", "alice", 6).signature)
+        #expect(throws: AdmissionRejection.invalid(.badSignature)) { try pool.admit(bad, now: now) }
+        let stranger = SigningKey()
+        let unknown = TransactionBody(chainId: genesis.chainId, signer: stranger.publicKey, nonce: 1, expiresAt: now + 1_000, payload: .transfer(payee: key("alice").publicKey, asset: usd, amount: Amount(minorUnits: 1)!, method: .wallet)).signed(with: stranger)
+        #expect(throws: AdmissionRejection.wouldFail(.unknownSigner, related: nil)) { try pool.admit(unknown, now: now) }
+        #expect(pool.count == 1)
+    }
+
+    @Test mutating func enforcesLimits() throws {
+        var pool = Mempool(state: LedgerState(genesis: genesis), limits: MempoolLimits(maxTransactions: 3, maxPerAccount: 2))
+        try pool.admit(transfer("bank", "alice", 1), now: now)
+        try pool.admit(transfer("bank", "alice", 1), now: now)
+        #expect(throws: AdmissionRejection.accountLimit(limit: 2)) { try pool.admit(transfer("bank", "alice", 1), now: now) }
+        try pool.admit(transfer("card-processor", "alice", 1), now: now)
+        #expect(throws: AdmissionRejection.mempoolFull(limit: 3)) { try pool.admit(transfer("card-processor", "bob", 1), now: now) }
+    }
+
+    @Test mutating func recheckAfterABlockEvictsWhatNoLongerApplies() throws {
+        var state = LedgerState(genesis: genesis)
+        var pool = Mempool(state: state)
+        let deposit = transfer("bank", "alice", 1_000)
+        let spend = transfer("alice", "bob", 900)
+        let shortLived = transfer("bank", "bob", 5, expiresAt: now + 500)
+        try pool.admit(deposit, now: now)
+        try pool.admit(spend, now: now)
+        try pool.admit(shortLived, now: now)
+        #expect(pool.candidates(max: 2).map(\.id) == [deposit.id, spend.id])
+
+        // A competing block (from elsewhere) commits the deposit and a different spend of alice's money.
+        let competing = transfer("alice", "acme-shop", 500)
+        let built = state.buildBlock(candidates: [deposit, competing], timestamp: now + 1_000, proposer: genesis.validators[0].publicKey)
+        _ = try state.apply(built.block)
+        let evicted = pool.didCommit(built.block, state: state, now: now + 1_000)
+        #expect(Set(evicted.map(\.id)) == [spend.id, shortLived.id])
+        #expect(evicted.first { $0.id == spend.id }?.reason == .wouldFail(.insufficientFunds, related: nil))
+        #expect(pool.count == 0)
+    }
+
+    @Test mutating func blockBuildingReusesAdmissionVerification() throws {
+        var pool = Mempool(state: LedgerState(genesis: genesis))
+        let tx = transfer("bank", "alice", 10)
+        try pool.admit(tx, now: now)
+        #expect(pool.isVerified(tx))
+        let forged = SignedTransaction(body: tx.body, signature: transfer("bank", "alice", 11).signature)
+        #expect(!pool.isVerified(forged))
+        let built = pool.committed.buildBlock(candidates: pool.candidates(max: 10), timestamp: now, proposer: genesis.validators[0].publicKey, signatureIsValid: pool.isVerified)
+        #expect(built.block.transactions.map(\.id) == [tx.id])
+    }
+}
