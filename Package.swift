@@ -2,7 +2,8 @@
 // Settle: a permissioned blockchain ledger for payments.
 //
 // Module layering (dependencies point down only):
-//   settle (CLI executable)
+//   settle, settled (CLI and node daemon executables)
+//   SettleRPC       — JSON RPC over HTTP (Hummingbird)
 //   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
 //   SettleStore     — the durable block store (SQLite through GRDB)
 //   SettleLedger    — payment model, transactions, blocks, genesis, state machine (pure)
@@ -17,6 +18,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "settle", targets: ["settle"]),
+        .executable(name: "settled", targets: ["settled"]),
         .library(name: "SettleLedger", targets: ["SettleLedger"]),
     ],
     dependencies: [
@@ -24,6 +26,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .target(
@@ -39,7 +44,22 @@ let package = Package(
             name: "SettleStore",
             dependencies: ["SettleLedger", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: strict),
-        .target(name: "SettleNode", dependencies: ["SettleLedger", "SettleStore"], swiftSettings: strict),
+        .target(
+            name: "SettleNode",
+            dependencies: ["SettleLedger", "SettleStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "SettleRPC",
+            dependencies: ["SettleNode", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "settled",
+            dependencies: [
+                "SettleRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
@@ -55,7 +75,14 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
-        .testTarget(name: "SettleNodeTests", dependencies: ["SettleNode"], swiftSettings: strict),
+        .testTarget(
+            name: "SettleNodeTests",
+            dependencies: [
+                "SettleNode", "SettleRPC", "settled",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "SettleStoreTests",
             dependencies: ["SettleStore", "settle", .product(name: "Crypto", package: "swift-crypto")],

@@ -1,0 +1,159 @@
+import Foundation
+import Logging
+import SettleCrypto
+import SettleEncoding
+import SettleLedger
+import SettleStore
+
+/// Where a transaction stands, as a node sees it.
+public enum TransactionStatus: Sendable, Equatable {
+    case committed(StoredTransaction)
+    case pending
+    case unknown
+}
+
+/// What happened to a submission.
+public enum SubmitOutcome: Sendable, Equatable {
+    case accepted(Hash256)
+    case alreadyCommitted(StoredTransaction)
+    case rejected(code: String, message: String, related: Hash256?)
+}
+
+/// A snapshot for the status route.
+public struct NodeStatus: Sendable, Equatable {
+    public var chainId: String
+    public var height: UInt64
+    public var lastBlockHash: Hash256
+    public var lastBlockTime: UInt64
+    public var mempoolSize: Int
+    public var validator: PublicKey
+}
+
+/// Why a node cannot run as configured.
+public enum NodeError: Error, Equatable, CustomStringConvertible {
+    case notAValidator(PublicKey)
+    case noQuorumAlone(power: UInt64, total: UInt64)
+
+    public var description: String {
+        switch self {
+        case .notAValidator(let key): "key \(key) is not a validator in the genesis"
+        case let .noQuorumAlone(power, total):
+            "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); BFT consensus for several validators arrives with issue 5"
+        }
+    }
+}
+
+/// One node's ledger: the store, the committed state and the mempool, behind an
+/// actor so RPC handlers and the block producer never race. In single-validator
+/// mode it orders blocks itself and signs their commit certificates; the BFT
+/// core will replace `produceBlock` as the source of committed blocks.
+public actor NodeEngine {
+    public let genesis: Genesis
+    public nonisolated let store: BlockStore
+    private let validatorKey: SigningKey
+    private var state: LedgerState
+    private var mempool: Mempool
+    private var waiters: [Hash256: [UUID: CheckedContinuation<TransactionStatus, Never>]] = [:]
+    private let maxBlockTransactions: Int
+    private let logger: Logger
+
+    public init(store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), logger: Logger = Logger(label: "settle.node")) throws {
+        let genesis = store.genesis
+        guard let me = genesis.validators.first(where: { $0.publicKey == validatorKey.publicKey }) else {
+            throw NodeError.notAValidator(validatorKey.publicKey)
+        }
+        guard me.power * 3 > genesis.totalVotingPower * 2 else {
+            throw NodeError.noQuorumAlone(power: me.power, total: genesis.totalVotingPower)
+        }
+        self.genesis = genesis
+        self.store = store
+        self.validatorKey = validatorKey
+        let state = try store.loadState()
+        self.state = state
+        mempool = Mempool(state: state, limits: limits)
+        maxBlockTransactions = Int(genesis.ledger.maxBlockTransactions)
+        self.logger = logger
+    }
+
+    /// Milliseconds since the Unix epoch, for block times and expiry checks.
+    public static func wallClock() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1_000)) }
+
+    /// Decodes and admits a transaction, or says precisely why not.
+    public func submit(_ bytes: [UInt8], now: UInt64 = NodeEngine.wallClock()) -> SubmitOutcome {
+        let tx: SignedTransaction
+        do throws(DecodingError) { tx = try SignedTransaction.decodeChecked(bytes) } catch {
+            return .rejected(code: "malformed", message: "transaction bytes are not a canonical signed transaction: \(error)", related: nil)
+        }
+        if let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
+        do throws(AdmissionRejection) {
+            try mempool.admit(tx, now: now)
+            return .accepted(tx.id)
+        } catch {
+            let related: Hash256? = if case let .wouldFail(_, related) = error { related } else { nil }
+            return .rejected(code: error.code, message: error.description, related: related)
+        }
+    }
+
+    public func status(of id: Hash256) -> TransactionStatus {
+        if let committed = try? store.transaction(id: id) { return .committed(committed) }
+        return mempool.contains(id) ? .pending : .unknown
+    }
+
+    /// Waits until `id` commits or `timeout` passes; a timeout reports `.pending`
+    /// (never a failure: the transaction may still commit).
+    public func waitForCommit(_ id: Hash256, timeout: Duration) async -> TransactionStatus {
+        let current = status(of: id)
+        guard current == .pending else { return current }
+        let token = UUID()
+        return await withCheckedContinuation { continuation in
+            waiters[id, default: [:]][token] = continuation
+            Task {
+                try? await Task.sleep(for: timeout)
+                await self.expireWaiter(id, token)
+            }
+        }
+    }
+
+    private func expireWaiter(_ id: Hash256, _ token: UUID) {
+        guard let continuation = waiters[id]?.removeValue(forKey: token) else { return }
+        if waiters[id]?.isEmpty == true { waiters[id] = nil }
+        continuation.resume(returning: status(of: id))
+    }
+
+    /// Orders the pending transactions into the next block, commits it durably
+    /// and wakes whoever waits for them. Returns nil when there is nothing to do.
+    @discardableResult
+    public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
+        guard mempool.count > 0 else { return nil }
+        let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
+        var next = state
+        let outcome = try next.apply(built.block, signatureIsValid: mempool.isVerified)
+        let header = built.block.header
+        let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validatorKey.publicKey)
+        let signature = validatorKey.sign(vote.signingMessage)
+        let commit = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { $0.publicKey == validatorKey.publicKey ? signature : nil })
+        try store.append(built.block, commit: commit, outcome: outcome, state: next)
+        state = next
+        let evicted = mempool.didCommit(built.block, state: state, now: now)
+        for (id, reason) in evicted { logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"]) }
+        logger.debug("committed block", metadata: ["height": "\(header.height)", "transactions": "\(built.block.transactions.count)"])
+        for tx in built.block.transactions { wake(tx.id) }
+        for (id, _) in evicted { wake(id) }
+        return built.block
+    }
+
+    private func wake(_ id: Hash256) {
+        guard let waiting = waiters.removeValue(forKey: id) else { return }
+        let now = status(of: id)
+        for continuation in waiting.values { continuation.resume(returning: now) }
+    }
+
+    public func nodeStatus() -> NodeStatus {
+        NodeStatus(chainId: genesis.chainId, height: state.height, lastBlockHash: state.lastBlockHash, lastBlockTime: state.lastBlockTime, mempoolSize: mempool.count, validator: validatorKey.publicKey)
+    }
+
+    /// Current balances of `account`, by asset.
+    public func balances(of account: PublicKey) -> [(asset: Asset, balance: Int64)] {
+        state.allAssets.map { ($0, state.balance(of: account, in: $0.code)) }.filter { $0.balance != 0 }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import SettleCrypto
+import SettleLedger
+import SettleNode
+import SettleStore
+
+/// An error answered as `{"error": {"code", "message"}}` with an HTTP status.
+struct RPCError: Error {
+    var status: HTTPResponse.Status
+    var code: String
+    var message: String
+    var related: Hash256?
+}
+
+/// The node's JSON RPC over HTTP (docs/rpc.md, docs/openapi.yaml).
+public enum RPCServer {
+    public static let version = "0.1.0"
+    /// Largest request body accepted; a signed transaction is at most 2 048 bytes.
+    public static let maxBodyBytes = 16 * 1_024
+    /// Longest a client may wait for a commit in one request.
+    public static let maxWait = Duration.seconds(30)
+
+    /// Every route, for the documentation check.
+    public static let routes: [(method: String, path: String)] = [
+        ("GET", "/health"), ("GET", "/v1/status"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
+        ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/accounts/{account}/balances"),
+    ]
+
+    public static func router(engine: NodeEngine) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/health") { _, _ in try json(["status": "ok"]) }
+        router.get("/v1/status") { _, _ in
+            try await handle {
+                let s = await engine.nodeStatus()
+                return try json(StatusView(chainId: s.chainId, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version))
+            }
+        }
+        router.post("/v1/transactions") { request, _ in
+            try await handle {
+                let body: ByteBuffer
+                do { body = try await request.body.collect(upTo: maxBodyBytes) } catch {
+                    throw RPCError(status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(maxBodyBytes) bytes")
+                }
+                let submit: SubmitRequest
+                do { submit = try JSONDecoder().decode(SubmitRequest.self, from: Data(buffer: body)) } catch {
+                    throw RPCError(status: .badRequest, code: "malformed_json", message: "expected {\"transaction\": base64, \"mode\": \"async\"|\"commit\", \"timeoutMs\": integer}: \(error)")
+                }
+                guard let bytes = Data(base64Encoded: submit.transaction) else {
+                    throw RPCError(status: .badRequest, code: "invalid_base64", message: "transaction must be the base64 of the canonical signed transaction")
+                }
+                let mode = submit.mode ?? "async"
+                guard mode == "async" || mode == "commit" else {
+                    throw RPCError(status: .badRequest, code: "invalid_mode", message: "mode must be \"async\" or \"commit\"")
+                }
+                switch await engine.submit([UInt8](bytes)) {
+                case .rejected(let code, let message, let related):
+                    throw RPCError(status: .unprocessableContent, code: code, message: message, related: related)
+                case .alreadyCommitted(let stored):
+                    return try json(TransactionView(id: stored.transaction.id, status: .committed(stored)))
+                case .accepted(let id):
+                    guard mode == "commit" else { return try json(TransactionView(id: id, status: .pending), status: .accepted) }
+                    let timeout = min(Duration.milliseconds(max(0, submit.timeoutMs ?? 10_000)), maxWait)
+                    let status = await engine.waitForCommit(id, timeout: timeout)
+                    return try json(TransactionView(id: id, status: status), status: status == .pending ? .accepted : .ok)
+                }
+            }
+        }
+        router.get("/v1/transactions/{id}") { _, context in
+            try await handle {
+                let id = try hash(context.parameters.get("id"))
+                let status = await engine.status(of: id)
+                guard status != .unknown else { throw RPCError(status: .notFound, code: "not_found", message: "no transaction \(id) is committed or pending here") }
+                return try json(TransactionView(id: id, status: status))
+            }
+        }
+        router.get("/v1/blocks/latest") { _, _ in
+            try await handle { try block(at: await engine.nodeStatus().height, engine: engine) }
+        }
+        router.get("/v1/blocks/{height}") { _, context in
+            try await handle {
+                guard let text = context.parameters.get("height"), let height = UInt64(text) else {
+                    throw RPCError(status: .badRequest, code: "invalid_height", message: "height must be a non-negative integer")
+                }
+                return try block(at: height, engine: engine)
+            }
+        }
+        router.get("/v1/accounts/{account}/balances") { _, context in
+            try await handle {
+                guard let text = context.parameters.get("account"), let account = PublicKey(hex: text) else {
+                    throw RPCError(status: .badRequest, code: "invalid_account", message: "account must be a 64-character hex public key")
+                }
+                let balances = await engine.balances(of: account)
+                return try json(AccountBalancesView(account: account.hex, balances: balances.map {
+                    BalanceView(asset: $0.asset.code.value, decimals: $0.asset.decimals, minorUnits: $0.balance, amount: Amount.format(signed: $0.balance, decimals: $0.asset.decimals))
+                }))
+            }
+        }
+        return router
+    }
+
+    private static func block(at height: UInt64, engine: NodeEngine) throws -> Response {
+        guard height > 0, let stored = try engine.store.block(at: height) else {
+            throw RPCError(status: .notFound, code: "not_found", message: "no block at height \(height)")
+        }
+        return try json(BlockView(stored))
+    }
+
+    private static func hash(_ text: String?) throws -> Hash256 {
+        guard let text, let hash = Hash256(hex: text) else {
+            throw RPCError(status: .badRequest, code: "invalid_id", message: "a transaction id is 64 hex characters")
+        }
+        return hash
+    }
+
+    /// Runs a handler, turning every error into the JSON error form.
+    private static func handle(_ body: () async throws -> Response) async throws -> Response {
+        do { return try await body() } catch let error as RPCError {
+            return try json(ErrorView(error: .init(code: error.code, message: error.message, related: error.related?.hex)), status: error.status)
+        } catch let error as StoreError {
+            return try json(ErrorView(error: .init(code: "store_error", message: error.description)), status: .internalServerError)
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+

@@ -1,0 +1,164 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import SettleCrypto
+import SettleLedger
+import SettleNode
+import SettleStore
+import ServiceLifecycle
+import Testing
+@testable import SettleRPC
+
+/// In-process RPC tests: every route, the bad inputs, and that bad input changes nothing.
+@Suite struct RPCTests {
+    static let genesis = DevelopmentNetwork.genesis(validators: 1)
+
+    final class Node: Sendable {
+        let directory: URL
+        let engine: NodeEngine
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-rpc-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let store = try BlockStore(path: directory.appendingPathComponent("chain.sqlite").path, genesis: RPCTests.genesis)
+            engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-0"))
+        }
+        deinit { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    static func transfer(_ from: String, _ to: String, _ cents: UInt64, nonce: UInt64, ref: String? = nil) -> SignedTransaction {
+        let key = DevelopmentNetwork.key(from)
+        return TransactionBody(chainId: genesis.chainId, signer: key.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: ref, payload: .transfer(payee: DevelopmentNetwork.key(to).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .card)).signed(with: key)
+    }
+
+    static func body(_ tx: SignedTransaction, mode: String = "async") -> ByteBuffer {
+        ByteBuffer(string: "{\"transaction\": \"\(Data(tx.canonicalBytes).base64EncodedString())\", \"mode\": \"\(mode)\", \"timeoutMs\": 5000}")
+    }
+
+    static func json(_ response: TestResponse) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any] ?? [:]
+    }
+
+    static func errorCode(_ response: TestResponse) throws -> String? {
+        (try json(response)["error"] as? [String: Any])?["code"] as? String
+    }
+
+    @Test func submitWaitQueryAndReadBlocks() async throws {
+        let node = try Node()
+        let app = Application(router: RPCServer.router(engine: node.engine), services: [ProducerForTests(engine: node.engine)])
+        try await app.test(.router) { client async throws in
+            try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
+            let deposit = Self.transfer("bank", "alice", 10_000, nonce: 1)
+            try await client.execute(uri: "/v1/transactions", method: .post, body: Self.body(deposit, mode: "commit")) { (response: TestResponse) async throws in
+                #expect(response.status == .ok)
+                let view = try Self.json(response)
+                #expect(view["status"] as? String == "committed")
+                #expect(view["id"] as? String == deposit.id.hex)
+                #expect((view["result"] as? [String: Any])?["code"] as? String == "applied")
+            }
+            let payment = Self.transfer("alice", "acme-shop", 1_000, nonce: 2, ref: "order-1")
+            try await client.execute(uri: "/v1/transactions", method: .post, body: Self.body(payment)) { (response: TestResponse) async throws in
+                #expect(response.status == .accepted)
+                #expect(try Self.json(response)["status"] as? String == "pending")
+            }
+            try await node.engine.produceBlock()
+            try await client.execute(uri: "/v1/transactions/\(payment.id.hex)", method: .get) { (response: TestResponse) async throws in
+                let view = try Self.json(response)
+                #expect(view["status"] as? String == "committed")
+                #expect((view["result"] as? [String: Any])?["fee"] as? Int == 59)
+                #expect(view["height"] as? Int == 2)
+            }
+            // Resubmitting the same bytes reports the committed transaction, changing nothing.
+            try await client.execute(uri: "/v1/transactions", method: .post, body: Self.body(payment)) { (response: TestResponse) async throws in
+                #expect(response.status == .ok)
+                #expect(try Self.json(response)["status"] as? String == "committed")
+            }
+            try await client.execute(uri: "/v1/blocks/latest", method: .get) { (response: TestResponse) async throws in
+                let view = try Self.json(response)
+                #expect(view["height"] as? Int == 2)
+                #expect(view["transactions"] as? [String] == [payment.id.hex])
+            }
+            try await client.execute(uri: "/v1/blocks/1", method: .get) { (response: TestResponse) async throws in #expect(try Self.json(response)["transactions"] as? [String] == [deposit.id.hex]) }
+            try await client.execute(uri: "/v1/status", method: .get) { (response: TestResponse) async throws in
+                let view = try Self.json(response)
+                #expect(view["height"] as? Int == 2 && view["chainId"] as? String == "settle-local")
+            }
+            try await client.execute(uri: "/v1/accounts/\(DevelopmentNetwork.key("alice").publicKey.hex)/balances", method: .get) { (response: TestResponse) async throws in
+                let balances = try Self.json(response)["balances"] as? [[String: Any]]
+                #expect(balances?.first?["amount"] as? String == "86.80")  // 100.00 by card less 3.20 fee, less 10.00 paid
+            }
+        }
+    }
+
+    @Test func badInputGetsAClearErrorAndChangesNothing() async throws {
+        let node = try Node()
+        let app = Application(router: RPCServer.router(engine: node.engine))
+        try await app.test(.router) { client async throws in
+            func post(_ text: String) async throws -> String {
+                try await client.execute(uri: "/v1/transactions", method: .post, body: ByteBuffer(string: text)) { (response: TestResponse) async throws in "\(response.status.code) \(try Self.errorCode(response) ?? "-")" }
+            }
+            func get(_ uri: String) async throws -> String {
+                try await client.execute(uri: uri, method: .get) { (response: TestResponse) async throws in "\(response.status.code) \(try Self.errorCode(response) ?? "-")" }
+            }
+            #expect(try await post("{not json") == "400 malformed_json")
+            #expect(try await post("{\"transaction\": 42}") == "400 malformed_json")
+            #expect(try await post("{\"transaction\": \"***\"}") == "400 invalid_base64")
+            #expect(try await post("{\"transaction\": \"AAAA\"}") == "422 malformed")
+            #expect(try await post("{\"transaction\": \"\(String(repeating: "A", count: 40_000))\"}") == "413 body_too_large")
+            let deposit = Self.transfer("bank", "alice", 100, nonce: 1)
+            #expect(try await post("{\"transaction\": \"\(Data(deposit.canonicalBytes).base64EncodedString())\", \"mode\": \"later\"}") == "400 invalid_mode")
+            var badSignature = deposit.canonicalBytes
+            badSignature[badSignature.count - 1] ^= 1
+            #expect(try await post("{\"transaction\": \"\(Data(badSignature).base64EncodedString())\"}") == "422 bad_signature")
+            let overdraft = Self.transfer("alice", "bob", 1_000_000, nonce: 2)
+            #expect(try await post("{\"transaction\": \"\(Data(overdraft.canonicalBytes).base64EncodedString())\"}") == "422 insufficient_funds")
+            let unknownAsset = TransactionBody(chainId: Self.genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 3, expiresAt: NodeEngine.wallClock() + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("XYZ")!, amount: Amount(minorUnits: 1)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
+            #expect(try await post("{\"transaction\": \"\(Data(unknownAsset.canonicalBytes).base64EncodedString())\"}") == "422 unknown_asset")
+            #expect(await node.engine.nodeStatus().mempoolSize == 0)
+
+            #expect(try await get("/v1/transactions/xyz") == "400 invalid_id")
+            #expect(try await get("/v1/transactions/\(Hash256.zero.hex)") == "404 not_found")
+            #expect(try await get("/v1/blocks/7") == "404 not_found")
+            #expect(try await get("/v1/blocks/-1") == "400 invalid_height")
+            #expect(try await get("/v1/accounts/zz/balances") == "400 invalid_account")
+            #expect(await node.engine.nodeStatus().height == 0)
+        }
+    }
+
+    @Test func waitingReportsPendingOnTimeoutNeverFailure() async throws {
+        let node = try Node()
+        let app = Application(router: RPCServer.router(engine: node.engine))
+        try await app.test(.router) { client async throws in
+            let deposit = Self.transfer("bank", "alice", 100, nonce: 1)
+            let text = "{\"transaction\": \"\(Data(deposit.canonicalBytes).base64EncodedString())\", \"mode\": \"commit\", \"timeoutMs\": 200}"
+            try await client.execute(uri: "/v1/transactions", method: .post, body: ByteBuffer(string: text)) { (response: TestResponse) async throws in
+                #expect(response.status == .accepted)
+                #expect(try Self.json(response)["status"] as? String == "pending")
+            }
+        }
+    }
+
+    @Test func everyRouteIsDocumented() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let openapi = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
+        let rpc = try String(contentsOf: root.appendingPathComponent("docs/rpc.md"), encoding: .utf8)
+        for route in RPCServer.routes {
+            #expect(openapi.contains("  \(route.path):"), "docs/openapi.yaml lacks \(route.path)")
+            #expect(openapi.contains("\(route.path):\n    \(route.method.lowercased()):"), "docs/openapi.yaml lacks \(route.method) \(route.path)")
+            #expect(rpc.contains("`\(route.method) \(route.path)`"), "docs/rpc.md lacks \(route.method) \(route.path)")
+        }
+    }
+}
+
+/// Produces blocks every 20 ms inside the test application.
+struct ProducerForTests: Service {
+    let engine: NodeEngine
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: .milliseconds(20))
+                try await engine.produceBlock()
+            }
+        }
+    }
+}
