@@ -25,7 +25,8 @@ public enum RPCServer {
     /// Every route, for the documentation check.
     public static let routes: [(method: String, path: String)] = [
         ("GET", "/health"), ("GET", "/v1/status"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
-        ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/accounts/{account}/balances"),
+        ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
+        ("GET", "/v1/accounts/{account}/balances"),
     ]
 
     public static func router(engine: NodeEngine) -> Router<BasicRequestContext> {
@@ -84,6 +85,19 @@ public enum RPCServer {
                     throw RPCError(status: .badRequest, code: "invalid_height", message: "height must be a non-negative integer")
                 }
                 return try block(at: height, engine: engine)
+            }
+        }
+        router.get("/v1/blocks/{height}/record") { _, context in
+            try await handle {
+                guard let text = context.parameters.get("height"), let height = UInt64(text) else {
+                    throw RPCError(status: .badRequest, code: "invalid_height", message: "height must be a non-negative integer")
+                }
+                guard height > 0, let stored = try engine.store.block(at: height) else {
+                    throw RPCError(status: .notFound, code: "not_found", message: "no block at height \(height)")
+                }
+                return try json(BlockRecordView(
+                    block: Hex.encode(stored.block.canonicalBytes), commit: Hex.encode(stored.commit.canonicalBytes),
+                    results: stored.results.map { Hex.encode($0.canonicalBytes) }))
             }
         }
         router.get("/v1/accounts/{account}/balances") { _, context in

@@ -114,3 +114,11 @@ struct AccountBalancesView: Codable {
     var account: String
     var balances: [BalanceView]
 }
+
+/// A block exactly as stored, for auditors: canonical encodings in hex, nothing
+/// the node could have reinterpreted.
+public struct BlockRecordView: Codable, Sendable {
+    public var block: String
+    public var commit: String
+    public var results: [String]
+}

@@ -18,7 +18,11 @@ public enum AuditCheckpoint {
         }
         let temporary = path + ".tmp"
         do {
-            try Data(w.bytes).write(to: URL(fileURLWithPath: temporary), options: .atomic)
+            FileManager.default.createFile(atPath: temporary, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+            try handle.write(contentsOf: Data(w.bytes))
+            try handle.synchronize()
+            try handle.close()
         } catch { throw .database("cannot write checkpoint \(path): \(error)") }
         // rename(2) replaces the old checkpoint atomically.
         guard rename(temporary, path) == 0 else { throw .database("cannot replace checkpoint \(path): errno \(errno)") }

@@ -7,20 +7,21 @@ import SettleLedger
 extension BlockStore {
     /// The block at `height` with its commit certificate and results, or nil.
     public func block(at height: UInt64) throws(StoreError) -> StoredBlock? {
-        let rows: (header: Data, commit: Data, txs: [(Data, Data)])?
+        guard let key = Int64(exactly: height) else { return nil }
+        let rows: (header: [UInt8], commit: [UInt8], txs: [(bytes: [UInt8], result: [UInt8])])?
         do {
             rows = try pool.read { db in
-                guard let row = try Row.fetchOne(db, sql: "SELECT header, commit_certificate FROM blocks WHERE height = ?", arguments: [Int64(height)]) else { return nil }
-                let txs = try Row.fetchAll(db, sql: "SELECT bytes, result FROM transactions WHERE height = ? ORDER BY position", arguments: [Int64(height)])
-                return (row[0], row[1], txs.map { ($0[0], $0[1]) })
+                guard let row = try Row.fetchOne(db, sql: "SELECT header, commit_certificate FROM blocks WHERE height = ?", arguments: [key]) else { return nil }
+                let txs = try Row.fetchAll(db, sql: "SELECT bytes, result FROM transactions WHERE height = ? ORDER BY position", arguments: [key])
+                return (try Self.blob(row, 0), try Self.blob(row, 1), try txs.map { (try Self.blob($0, 0), try Self.blob($0, 1)) })
             }
-        } catch { throw .database("\(error)") }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
         guard let rows else { return nil }
         do throws(DecodingError) {
-            let header = try BlockHeader.decode([UInt8](rows.header))
-            let commit = try CommitCertificate.decode([UInt8](rows.commit))
-            let transactions = try rows.txs.map { bytes, _ throws(DecodingError) in try SignedTransaction.decode([UInt8](bytes)) }
-            let results = try rows.txs.map { _, result throws(DecodingError) in try TransactionResult.decode([UInt8](result)) }
+            let header = try BlockHeader.decode(rows.header)
+            let commit = try CommitCertificate.decode(rows.commit)
+            let transactions = try rows.txs.map { tx throws(DecodingError) in try SignedTransaction.decode(tx.bytes) }
+            let results = try rows.txs.map { tx throws(DecodingError) in try TransactionResult.decode(tx.result) }
             return StoredBlock(block: Block(header: header, transactions: transactions), commit: commit, results: results)
         } catch {
             throw .corrupt("block \(height): \(error)")
@@ -45,7 +46,7 @@ extension BlockStore {
         do {
             indexes = try pool.read { db in
                 try Int64.fetchAll(db, sql: "SELECT log_index FROM account_transactions WHERE account = ? AND log_index < ? ORDER BY log_index DESC LIMIT ?",
-                    arguments: [Data(account.bytes), Int64(clamping: before ?? UInt64(Int64.max)), limit])
+                    arguments: [Data(account.bytes), Int64(clamping: before ?? UInt64(Int64.max)), max(0, limit)])
             }
         } catch { throw .database("\(error)") }
         var out: [StoredTransaction] = []
@@ -57,13 +58,16 @@ extension BlockStore {
 
     /// Leaf hashes of the global log, positions `0..<size`.
     public func logLeaves(size: UInt64) throws(StoreError) -> [Hash256] {
-        let rows: [Data]
+        guard let count = Int64(exactly: size) else { throw .corrupt("log size \(size) is out of range") }
+        let rows: [[UInt8]]
         do {
-            rows = try pool.read { db in try Data.fetchAll(db, sql: "SELECT leaf_hash FROM transactions WHERE log_index < ? ORDER BY log_index", arguments: [Int64(size)]) }
-        } catch { throw .database("\(error)") }
-        guard rows.count == Int(size) else { throw .corrupt("log has \(rows.count) leaves, expected \(size)") }
-        return try rows.map { data throws(StoreError) in
-            guard let raw = Bytes32(data) else { throw .corrupt("a log leaf hash has \(data.count) bytes") }
+            rows = try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT leaf_hash FROM transactions WHERE log_index < ? ORDER BY log_index", arguments: [count]).map { try Self.blob($0, 0) }
+            }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+        guard rows.count == Int(count) else { throw .corrupt("log has \(rows.count) leaves, expected \(size)") }
+        return try rows.map { bytes throws(StoreError) in
+            guard let raw = Bytes32(bytes) else { throw .corrupt("a log leaf hash has \(bytes.count) bytes") }
             return Hash256(raw)
         }
     }
@@ -89,17 +93,21 @@ extension BlockStore {
     }
 
     private func fetchTransaction(sql: String, arguments: StatementArguments) throws(StoreError) -> StoredTransaction? {
-        let row: Row?
-        do { row = try pool.read { db in try Row.fetchOne(db, sql: sql, arguments: arguments) } } catch { throw .database("\(error)") }
-        guard let row else { return nil }
-        let bytes = [UInt8](row[0] as Data)
-        let height: Int64 = row[1], position: Int64 = row[2], logIndex: Int64 = row[3]
+        let fields: (bytes: [UInt8], height: UInt64, position: UInt64, logIndex: UInt64, result: [UInt8])?
+        do {
+            fields = try pool.read { db in
+                guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return nil }
+                return (try Self.blob(row, 0), try Self.unsigned(row, 1), try Self.unsigned(row, 2), try Self.unsigned(row, 3), try Self.blob(row, 4))
+            }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+        guard let fields else { return nil }
+        guard let position = UInt32(exactly: fields.position) else { throw .corrupt("transaction position \(fields.position) is out of range") }
         do throws(DecodingError) {
             return StoredTransaction(
-                transaction: try SignedTransaction.decode(bytes), bytes: bytes, height: UInt64(height), position: UInt32(position),
-                logIndex: UInt64(logIndex), result: try TransactionResult.decode([UInt8](row[4] as Data)))
+                transaction: try SignedTransaction.decode(fields.bytes), bytes: fields.bytes, height: fields.height, position: position,
+                logIndex: fields.logIndex, result: try TransactionResult.decode(fields.result))
         } catch {
-            throw .corrupt("transaction at log index \(logIndex): \(error)")
+            throw .corrupt("transaction at log index \(fields.logIndex): \(error)")
         }
     }
 }

@@ -17,29 +17,48 @@ public final class BlockStore: Sendable {
     public let path: String
     let pool: DatabasePool
 
-    /// Opens (creating if needed) the store at `path` for `genesis`.
-    public init(path: String, genesis: Genesis) throws(StoreError) {
+    /// Opens the store at `path` for `genesis`, creating it unless `readOnly`.
+    /// Auditors and other readers open read-only: a missing or foreign file is
+    /// refused, never created or migrated.
+    public init(path: String, genesis: Genesis, readOnly: Bool = false) throws(StoreError) {
         self.genesis = genesis
         self.path = path
+        if readOnly, !FileManager.default.fileExists(atPath: path) { throw .database("no store at \(path)") }
         var configuration = Configuration()
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
+        configuration.readonly = readOnly
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+            if !readOnly {
+                // GRDB sets WAL pools to synchronous = NORMAL; blocks must be on disk
+                // when append returns, so the one writer connection runs FULL.
+                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            }
         } catch {
             throw .database("cannot open \(path): \(error)")
         }
         let migrator = StoreSchema.migrator
         let applied: Set<String>
-        do { applied = try pool.read { try migrator.appliedIdentifiers($0) } } catch { throw .database("\(error)") }
+        do { applied = try pool.read { try migrator.appliedIdentifiers($0) } } catch { throw .database("\(path) is not a Settle store: \(error)") }
         let known = migrator.migrations
         guard applied.isSubset(of: Set(known)) else { throw .newerSchema(found: applied.sorted(), known: known) }
-        do { try migrator.migrate(pool) } catch { throw .database("migration failed: \(error)") }
-        try bindGenesis()
+        if readOnly {
+            guard applied == Set(known) else { throw .database("\(path) is not a complete Settle store (migrations \(applied.sorted()))") }
+        } else {
+            do { try migrator.migrate(pool) } catch { throw .database("migration failed: \(error)") }
+        }
+        try bindGenesis(create: !readOnly)
     }
 
-    private func bindGenesis() throws(StoreError) {
+    /// The durability settings in force (journal mode, synchronous level), for checks.
+    public func durabilitySettings() throws(StoreError) -> (journalMode: String, synchronous: Int) {
+        do {
+            return try pool.write { db in
+                (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "", try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1)
+            }
+        } catch { throw .database("\(error)") }
+    }
+
+    private func bindGenesis(create: Bool) throws(StoreError) {
         let expected = genesis.hash
         let stored: Data?
         do { stored = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'genesis_hash'") } } catch { throw .database("\(error)") }
@@ -48,6 +67,7 @@ public final class BlockStore: Sendable {
             guard Hash256(found) == expected else { throw .wrongGenesis(expected: expected, found: Hash256(found)) }
             return
         }
+        guard create else { throw .corrupt("the store has no genesis record") }
         let checkpoint = LedgerState(genesis: genesis).checkpoint
         do {
             try pool.write { db in
@@ -65,11 +85,9 @@ public final class BlockStore: Sendable {
                 var entries: [StateEntry] = []
                 let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM state")
                 while let row = try rows.next() {
-                    let key: Data = row[0]
-                    let value: Data = row[1]
-                    entries.append(StateEntry(key: [UInt8](key), value: [UInt8](value)))
+                    entries.append(StateEntry(key: try Self.blob(row, 0), value: try Self.blob(row, 1)))
                 }
-                let tip = try UInt64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks")
+                let tip = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks").flatMap(UInt64.init(exactly:))
                 return ([UInt8](checkpoint), entries, tip)
             }
         } catch { throw .database("\(error)") }
@@ -80,6 +98,12 @@ public final class BlockStore: Sendable {
         guard checkpoint.height == (loaded.tip ?? 0) else {
             throw .corrupt("checkpoint is at height \(checkpoint.height) but the last block is \(loaded.tip ?? 0)")
         }
+        if checkpoint.height > 0 {
+            guard let tip = try block(at: checkpoint.height), tip.block.header.hash == checkpoint.lastBlockHash,
+                tip.block.header.timestamp == checkpoint.lastBlockTime, tip.block.header.logSize == checkpoint.log.size,
+                tip.block.header.logRoot == checkpoint.log.root, tip.block.header.stateRoot == checkpoint.stateRoot
+            else { throw .corrupt("the checkpoint does not match the header of block \(checkpoint.height)") }
+        }
         do throws(StateRestoreError) {
             return try LedgerState(genesis: genesis, checkpoint: checkpoint, entries: loaded.entries)
         } catch { throw .corrupt(error.description) }
@@ -87,7 +111,11 @@ public final class BlockStore: Sendable {
 
     /// Height of the last stored block (0 before block 1).
     public func height() throws(StoreError) -> UInt64 {
-        do { return try pool.read { db in try UInt64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") ?? 0 } } catch { throw .database("\(error)") }
+        let tip: Int64?
+        do { tip = try pool.read { db in try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") } } catch { throw .database("\(error)") }
+        guard let tip else { return 0 }
+        guard let height = UInt64(exactly: tip) else { throw .corrupt("block height \(tip) is negative") }
+        return height
     }
 
     /// Stores `block`, already applied to produce `state` and `outcome`, with its
@@ -102,7 +130,7 @@ public final class BlockStore: Sendable {
         let firstLogIndex = header.logSize - UInt64(block.transactions.count)
         do {
             try pool.write { db in
-                let tip = try UInt64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks") ?? 0
+                let tip = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks").flatMap(UInt64.init(exactly:)) ?? 0
                 guard header.height == tip + 1 else { throw StoreError.notNextBlock(expected: tip + 1, found: header.height) }
                 try db.execute(
                     sql: "INSERT INTO blocks (height, hash, header, commit_certificate, timestamp) VALUES (?, ?, ?, ?, ?)",
@@ -151,5 +179,24 @@ extension TransactionBody {
         default: break
         }
         return accounts
+    }
+}
+
+extension BlockStore {
+    /// A BLOB column as bytes; any other storage class is corruption, reported
+    /// instead of trapping.
+    static func blob(_ row: Row, _ index: Int) throws -> [UInt8] {
+        guard let data = Data.fromDatabaseValue(row[index] as DatabaseValue) else {
+            throw StoreError.corrupt("column \(index) of a stored row is not a blob")
+        }
+        return [UInt8](data)
+    }
+
+    /// A non-negative INTEGER column; anything else is corruption.
+    static func unsigned(_ row: Row, _ index: Int) throws -> UInt64 {
+        guard let value = Int64.fromDatabaseValue(row[index] as DatabaseValue), let unsigned = UInt64(exactly: value) else {
+            throw StoreError.corrupt("column \(index) of a stored row is not a non-negative integer")
+        }
+        return unsigned
     }
 }

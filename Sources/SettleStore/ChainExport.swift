@@ -12,25 +12,37 @@ public enum ChainExport {
     /// Writes every block of `store` to `path`; returns the number of blocks.
     @discardableResult
     public static func write(store: BlockStore, to path: String) throws(StoreError) -> UInt64 {
-        guard FileManager.default.createFile(atPath: path, contents: nil) else { throw .database("cannot create \(path)") }
+        // Written to a temporary file, synced, then renamed: a failed export never
+        // leaves a valid-looking shorter chain behind.
+        let temporary = path + ".partial"
+        guard FileManager.default.createFile(atPath: temporary, contents: nil) else { throw .database("cannot create \(temporary)") }
         let handle: FileHandle
-        do { handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path)) } catch { throw .database("cannot write \(path): \(error)") }
-        defer { try? handle.close() }
+        do { handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary)) } catch { throw .database("cannot write \(temporary): \(error)") }
         var header = CanonicalWriter()
         header.raw(tag)
         header.hash(store.genesis.hash)
-        handle.write(Data(header.bytes))
-        let height = try store.height()
-        guard height > 0 else { return 0 }
-        for h in 1...height {
-            guard let stored = try store.block(at: h) else { throw .corrupt("block \(h) is missing") }
-            var w = CanonicalWriter()
-            w.blob(stored.block.canonicalBytes)
-            w.blob(stored.commit.canonicalBytes)
-            w.list(stored.results) { $0.blob($1.canonicalBytes) }
-            handle.write(Data(w.bytes))
+        let height: UInt64
+        do {
+            try handle.write(contentsOf: Data(header.bytes))
+            height = try store.height()
+            if height > 0 {
+                for h in 1...height {
+                    guard let stored = try store.block(at: h) else { throw StoreError.corrupt("block \(h) is missing") }
+                    var w = CanonicalWriter()
+                    w.blob(stored.block.canonicalBytes)
+                    w.blob(stored.commit.canonicalBytes)
+                    w.list(stored.results) { $0.blob($1.canonicalBytes) }
+                    try handle.write(contentsOf: Data(w.bytes))
+                }
+            }
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw error as? StoreError ?? .database("cannot write \(temporary): \(error)")
         }
-        do { try handle.synchronize() } catch { throw .database("cannot sync \(path): \(error)") }
+        guard rename(temporary, path) == 0 else { throw .database("cannot rename \(temporary) to \(path): errno \(errno)") }
         return height
     }
 }

@@ -101,19 +101,34 @@ public struct ParallelAuditor {
         return (report, state)
     }
 
-    /// Also checks that what the store keeps beside the blocks (current state,
-    /// log leaf hashes) matches the audited replay.
-    public func run(store: BlockStore) throws -> (report: AuditReport, state: LedgerState) {
-        let (report, state) = try run(store, from: nil)
-        let stored = try store.loadState()
-        guard stored.stateRoot == state.stateRoot, stored.allEntries == state.allEntries else {
-            throw AuditFailure(height: state.height, field: "stored state", expected: "the state replayed from the blocks (root \(state.stateRoot))", found: "different state (root \(stored.stateRoot))")
+    /// Also checks that what the store keeps beside the blocks (its checkpoint,
+    /// current state and log leaf hashes) matches the audited replay.
+    public func run(store: BlockStore, from trusted: LedgerState? = nil) throws -> (report: AuditReport, state: LedgerState) {
+        let (report, state) = try run(store, from: trusted)
+        let stored: LedgerState
+        do { stored = try store.loadState() } catch {
+            throw AuditFailure(height: state.height, field: "stored state", expected: "a loadable state matching the replay", found: error.description)
+        }
+        guard stored.checkpoint == state.checkpoint else {
+            throw AuditFailure(height: state.height, field: "stored checkpoint", expected: "height \(state.height), log \(state.log.size)/\(state.log.root), block \(state.lastBlockHash)", found: "height \(stored.height), log \(stored.log.size)/\(stored.log.root), block \(stored.lastBlockHash)")
+        }
+        guard stored.allEntries == state.allEntries else {
+            throw AuditFailure(height: state.height, field: "stored state", expected: "the state replayed from the blocks", found: "different state entries")
         }
         let leaves = try store.logLeaves(size: state.log.size)
-        var frontier = MerkleFrontier()
-        for leaf in leaves { frontier.append(leaf) }
+        var frontier = trusted?.log ?? MerkleFrontier()
+        for leaf in leaves.dropFirst(Int(frontier.size)) { frontier.append(leaf) }
         guard frontier.root == state.log.root else {
             throw AuditFailure(height: state.height, field: "stored log leaves", expected: state.log.root.hex, found: frontier.root.hex)
+        }
+        if let trusted, trusted.height > 0, trusted.log.size <= leaves.count {
+            // The new log must extend the trusted one (RFC 9162 consistency), from the stored leaves.
+            let proof = try MerkleProofs.consistencyProof(oldSize: trusted.log.size, newSize: state.log.size, leafHashes: leaves)
+            do {
+                try MerkleProofVerifier.verifyConsistency(oldSize: trusted.log.size, newSize: state.log.size, proof: proof, oldRoot: trusted.log.root, newRoot: state.log.root)
+            } catch {
+                throw AuditFailure(height: state.height, field: "log consistency", expected: "a log extending the trusted root \(trusted.log.root)", found: "\(error)")
+            }
         }
         return (report, state)
     }

@@ -7,6 +7,12 @@ public struct StoredBlock: Hashable, Sendable {
     public var block: Block
     public var commit: CommitCertificate
     public var results: [TransactionResult]
+
+    public init(block: Block, commit: CommitCertificate, results: [TransactionResult]) {
+        self.block = block
+        self.commit = commit
+        self.results = results
+    }
 }
 
 /// A committed transaction with where it sits in the chain and its result.

@@ -33,13 +33,14 @@ struct AuditCommand: ParsableCommand {
     @OptionGroup var chain: ChainOptions
     @Option(help: "A node's store file or data directory.") var store: String?
     @Option(name: .customLong("export"), help: "A chain export file (settle export).") var exportFile: String?
+    @Option(help: "A node's RPC base URL (online audit), e.g. http://127.0.0.1:8645.") var rpc: String?
     @Option(help: "Trusted checkpoint file: verify only blocks after it, refuse a chain that does not extend it, then advance it.")
     var checkpoint: String?
     @Flag(help: "Print the result as JSON.") var json = false
     @Flag(help: "Print progress to standard error.") var progress = false
 
     func validate() throws {
-        guard (store == nil) != (exportFile == nil) else { throw ValidationError("give exactly one of --store or --export") }
+        guard [store, exportFile, rpc].compactMap({ $0 }).count == 1 else { throw ValidationError("give exactly one of --store, --export or --rpc") }
     }
 
     func run() throws {
@@ -51,28 +52,35 @@ struct AuditCommand: ParsableCommand {
             }
         }
         var trusted: LedgerState?
-        if let checkpoint, FileManager.default.fileExists(atPath: checkpoint) {
-            trusted = try AuditCheckpoint.load(from: checkpoint, genesis: genesis)
+        if let checkpoint {
+            if FileManager.default.fileExists(atPath: checkpoint) {
+                trusted = try AuditCheckpoint.load(from: checkpoint, genesis: genesis)
+            } else {
+                FileHandle.standardError.write(Data("no checkpoint at \(checkpoint) yet: verifying from genesis and creating it\n".utf8))
+            }
         }
+        let outcome: (report: AuditReport, state: LedgerState)
         do {
-            let outcome: (report: AuditReport, state: LedgerState)
             if let store {
-                let db = try BlockStore(path: storePath(store), genesis: genesis)
-                outcome = trusted == nil ? try auditor.run(store: db) : try auditor.run(db, from: trusted)
-                if let trusted, trusted.height > 0, outcome.state.height > trusted.height, let proof = try db.consistencyProof(from: trusted.height, to: outcome.state.height) {
-                    try MerkleProofVerifier.verifyConsistency(oldSize: trusted.log.size, newSize: outcome.state.log.size, proof: proof, oldRoot: trusted.log.root, newRoot: outcome.state.log.root)
-                }
+                let db = try BlockStore(path: storePath(store), genesis: genesis, readOnly: true)
+                outcome = try auditor.run(store: db, from: trusted)
+            } else if let rpc {
+                guard let base = URL(string: rpc) else { throw ValidationError("--rpc must be a URL such as http://127.0.0.1:8645") }
+                outcome = try auditor.run(RPCChainSource(base: base, genesisHash: genesis.hash), from: trusted)
             } else {
                 outcome = try auditor.run(try ChainExportReader(path: exportFile!), from: trusted)
             }
+        } catch let error as ValidationError {
+            throw error
+        } catch {
             if auditor.progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
-            if let checkpoint { try AuditCheckpoint.save(outcome.state, to: checkpoint) }
-            print(render(outcome.report, from: trusted?.height ?? 0))
-        } catch let failure as AuditFailure {
-            if auditor.progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+            let failure = error as? AuditFailure ?? AuditFailure(height: 0, field: "source", expected: "a readable chain", found: "\(error)")
             print(render(failure))
             throw ExitCode.failure
         }
+        if auditor.progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
+        if let checkpoint { try AuditCheckpoint.save(outcome.state, to: checkpoint) }
+        print(render(outcome.report, from: trusted?.height ?? 0))
     }
 
     func render(_ report: AuditReport, from start: UInt64) -> String {
@@ -104,7 +112,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "The export file to write.") var output: String
 
     func run() throws {
-        let db = try BlockStore(path: storePath(store), genesis: try chain.loadGenesis())
+        let db = try BlockStore(path: storePath(store), genesis: try chain.loadGenesis(), readOnly: true)
         let blocks = try ChainExport.write(store: db, to: output)
         print("exported \(blocks) blocks to \(output)")
     }
@@ -119,7 +127,7 @@ struct ReceiptCommand: ParsableCommand {
 
     func run() throws {
         guard let id = Hash256(hex: transaction) else { throw ValidationError("a transaction id is 64 hex characters") }
-        let db = try BlockStore(path: storePath(store), genesis: try chain.loadGenesis())
+        let db = try BlockStore(path: storePath(store), genesis: try chain.loadGenesis(), readOnly: true)
         guard let receipt = try db.receipt(for: id) else { throw ValidationError("transaction \(transaction) is not committed in this store") }
         if let output {
             try receipt.jsonData().write(to: URL(fileURLWithPath: output))
@@ -146,6 +154,9 @@ struct VerifyReceiptCommand: ParsableCommand {
             throw ExitCode.failure
         }
         let tx = receipt.transaction
+        if !receipt.result.isApplied {
+            print("NOTE: the transaction was committed with result \(receipt.result.code): it did NOT move money")
+        }
         print("receipt verified: transaction \(tx.id) (\(tx.body.payload.kindName), signer \(tx.body.signer)) committed at height \(receipt.height) with result \(receipt.result.code); final at height \(receipt.header.height) (commit by \(receipt.commit.signatures.compactMap { $0 }.count) of \(genesis.validators.count) validators)")
     }
 }

@@ -101,6 +101,19 @@ import Testing
         let (_, balances) = try await Self.request("GET", port: port, path: "/v1/accounts/\(DevelopmentNetwork.key("acme-shop").publicKey.hex)/balances")
         // 15 payments of 10.00 by bank transfer, 0.8 % fee borne by the merchant: 15 × 9.92.
         #expect((balances["balances"] as? [[String: Any]])?.first?["amount"] as? String == "148.80")
+        // An auditor verifies the running node's chain through its RPC, trusting only the genesis.
+        let settle = try #require(Self.binary?.deletingLastPathComponent().appendingPathComponent("settle"))
+        let audit = Process()
+        audit.executableURL = settle
+        audit.arguments = ["audit", "--genesis", home.appendingPathComponent("genesis.json").path, "--rpc", "http://127.0.0.1:\(port)", "--json"]
+        let pipe = Pipe()
+        audit.standardOutput = pipe
+        try audit.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        audit.waitUntilExit()
+        #expect(audit.terminationStatus == 0, "online audit failed: \(output)")
+        #expect(output.contains("\"ok\": true") && output.contains("\"transactions\": 16"))
+
         daemon.terminate()
         #expect(daemon.process.terminationReason == .exit, "SIGTERM should shut down gracefully")
     }

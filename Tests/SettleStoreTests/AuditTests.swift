@@ -116,6 +116,50 @@ import Testing
         #expect(audit(store)?.field == "stored log leaves")
     }
 
+    @Test func storedCheckpointMustMatchTheReplay() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        let pool = try DatabasePool(path: store.path)
+        var checkpoint = try #require(try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") })
+        checkpoint[checkpoint.count - 1] ^= 1
+        try pool.write { db in try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [checkpoint]) }
+        #expect(audit(store)?.field == "stored state")
+    }
+
+    @Test func incrementalStoreAuditStillChecksTheStoredState() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        let trusted = try ParallelAuditor(genesis: store.genesis).run(store: store).state
+        var writer = try StoreWriter(store: store)
+        try writer.writeSampleChain(blocks: 2)
+        _ = try ParallelAuditor(genesis: store.genesis).run(store: store, from: trusted)
+        try DatabasePool(path: store.path).write { db in
+            try db.execute(sql: "UPDATE state SET value = x'0000000000000001' WHERE key = (SELECT key FROM state WHERE length(value) = 8 LIMIT 1)")
+        }
+        #expect(throws: AuditFailure.self) { _ = try ParallelAuditor(genesis: store.genesis).run(store: store, from: trusted) }
+    }
+
+    @Test func corruptRowsAreReportedNotCrashed() throws {
+        let dir = TemporaryDirectory()
+        let store = try makeStore(dir)
+        let pool = try DatabasePool(path: store.path)
+        try pool.write { db in try db.execute(sql: "UPDATE blocks SET header = 7 WHERE height = 3") }
+        #expect(audit(store)?.height == 3)
+        try pool.write { db in try db.execute(sql: "UPDATE transactions SET position = -1 WHERE log_index = 0") }
+        let id = try #require(try pool.read { db in try Data.fetchOne(db, sql: "SELECT id FROM transactions WHERE log_index = 0") })
+        #expect(throws: StoreError.self) { _ = try store.transaction(id: Hash256(Bytes32(id)!)) }
+        #expect(try store.block(at: UInt64.max) == nil)
+    }
+
+    @Test func readOnlyOpenRefusesAMissingStoreAndCreatesNothing() throws {
+        let dir = TemporaryDirectory()
+        #expect(throws: StoreError.self) { _ = try BlockStore(path: dir.path("typo.sqlite"), genesis: DevelopmentNetwork.genesis(), readOnly: true) }
+        #expect(!FileManager.default.fileExists(atPath: dir.path("typo.sqlite")))
+        let store = try makeStore(dir)
+        let reader = try BlockStore(path: store.path, genesis: DevelopmentNetwork.genesis(), readOnly: true)
+        #expect(try reader.height() == 8)
+    }
+
     @Test func exportRoundTripsAndAuditsIdentically() throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
