@@ -85,7 +85,21 @@ extension LedgerState {
     public var lastBlockEntries: [StateEntry] { lastChanges.map(entry) }
 
     /// Every entry that differs from genesis or was ever written, in key order.
-    public var allEntries: [StateEntry] {
+    public var allEntries: [StateEntry] { allKeys.sorted().map(entry) }
+
+    /// The persisted rows this state implies (key → value), in no particular
+    /// order: what a store must hold, for comparisons that need no sorting.
+    public var persistedRows: [[UInt8]: [UInt8]] {
+        var rows: [[UInt8]: [UInt8]] = [:]
+        rows.reserveCapacity(balances.count + payments.count + replayGuard.count + holds.count)
+        for key in allKeys {
+            let row = entry(key)
+            if let value = row.value { rows[row.key] = value }
+        }
+        return rows
+    }
+
+    private var allKeys: [StateKey] {
         var keys: [StateKey] = []
         keys += assets.keys.map { .asset($0) }
         keys += accounts.keys.map { .account($0) }
@@ -97,7 +111,7 @@ extension LedgerState {
         keys += payments.keys.map { .payment($0) }
         keys += replayGuard.keys.map { .replayGuard($0) }
         keys += externalReferences.keys.map { .externalReference($0.signer, $0.reference) }
-        return keys.sorted().map(entry)
+        return keys
     }
 
     private func entry(_ key: StateKey) -> StateEntry {
