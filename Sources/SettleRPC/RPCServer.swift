@@ -26,8 +26,12 @@ public enum RPCServer {
     public static let routes: [(method: String, path: String)] = [
         ("GET", "/health"), ("GET", "/v1/status"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
-        ("GET", "/v1/accounts/{account}/balances"),
+        ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
+        ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
+        ("GET", "/v1/proofs/consistency"),
     ]
+    /// Largest page of account history.
+    public static let maxPage = 100
 
     public static func router(engine: NodeEngine) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -111,7 +115,69 @@ public enum RPCServer {
                 }))
             }
         }
+        router.get("/v1/accounts/{account}/transactions") { request, context in
+            try await handle {
+                let account = try publicKey(context.parameters.get("account"), "account")
+                let query = request.uri.queryParameters
+                let limit = try query.get("limit").map { text in
+                    guard let value = Int(text), (1...maxPage).contains(value) else {
+                        throw RPCError(status: .badRequest, code: "invalid_limit", message: "limit must be 1-\(maxPage)")
+                    }
+                    return value
+                } ?? 20
+                let before = try query.get("before").map { text in
+                    guard let value = UInt64(text) else { throw RPCError(status: .badRequest, code: "invalid_cursor", message: "before must be a log index") }
+                    return value
+                }
+                let page = try engine.store.history(of: account, before: before, limit: limit)
+                return try json(HistoryView(
+                    account: account.hex, transactions: page.map { TransactionView(id: $0.transaction.id, status: .committed($0)) },
+                    next: page.count == limit ? page.last?.logIndex : nil))
+            }
+        }
+        router.get("/v1/references/{signer}/{reference}") { _, context in
+            try await handle {
+                let signer = try publicKey(context.parameters.get("signer"), "signer")
+                guard let reference = context.parameters.get("reference"), !reference.isEmpty else {
+                    throw RPCError(status: .badRequest, code: "invalid_reference", message: "an external reference is required")
+                }
+                guard let stored = try engine.store.transaction(signer: signer, externalReference: reference) else {
+                    throw RPCError(status: .notFound, code: "not_found", message: "no applied transaction of \(signer) has external reference \(reference)")
+                }
+                return try json(TransactionView(id: stored.transaction.id, status: .committed(stored)))
+            }
+        }
+        router.get("/v1/transactions/{id}/receipt") { _, context in
+            try await handle {
+                let id = try hash(context.parameters.get("id"))
+                guard let receipt = try engine.store.receipt(for: id) else {
+                    throw RPCError(status: .notFound, code: "not_found", message: "transaction \(id) is not committed here")
+                }
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonData())))
+            }
+        }
+        router.get("/v1/proofs/consistency") { request, _ in
+            try await handle {
+                let query = request.uri.queryParameters
+                guard let from = query.get("from").flatMap(UInt64.init), let to = query.get("to").flatMap(UInt64.init), from >= 1, from <= to else {
+                    throw RPCError(status: .badRequest, code: "invalid_range", message: "from and to must be heights with 1 ≤ from ≤ to")
+                }
+                guard let old = try engine.store.block(at: from), let new = try engine.store.block(at: to),
+                    let proof = try engine.store.consistencyProof(from: from, to: to)
+                else { throw RPCError(status: .notFound, code: "not_found", message: "no block at height \(to)") }
+                return try json(ConsistencyView(
+                    from: from, to: to, oldSize: old.block.header.logSize, newSize: new.block.header.logSize,
+                    oldRoot: old.block.header.logRoot.hex, newRoot: new.block.header.logRoot.hex, proof: proof.map(\.hex)))
+            }
+        }
         return router
+    }
+
+    private static func publicKey(_ text: String?, _ field: String) throws -> PublicKey {
+        guard let text, let key = PublicKey(hex: text) else {
+            throw RPCError(status: .badRequest, code: "invalid_\(field)", message: "\(field) must be a 64-character hex public key")
+        }
+        return key
     }
 
     private static func block(at height: UInt64, engine: NodeEngine) throws -> Response {

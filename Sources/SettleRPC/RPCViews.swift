@@ -122,3 +122,20 @@ public struct BlockRecordView: Codable, Sendable {
     public var commit: String
     public var results: [String]
 }
+
+struct HistoryView: Codable {
+    var account: String
+    var transactions: [TransactionView]
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    var next: UInt64?
+}
+
+struct ConsistencyView: Codable {
+    var from: UInt64
+    var to: UInt64
+    var oldSize: UInt64
+    var newSize: UInt64
+    var oldRoot: String
+    var newRoot: String
+    var proof: [String]
+}

@@ -125,6 +125,51 @@ import Testing
         }
     }
 
+    @Test func historyReferencesReceiptsAndProofs() async throws {
+        let node = try Node()
+        let app = Application(router: RPCServer.router(engine: node.engine))
+        for nonce in UInt64(1)...5 {
+            _ = await node.engine.submit(Self.transfer("bank", "alice", 1_000 + nonce, nonce: nonce, ref: "dep-\(nonce)").canonicalBytes)
+            try await node.engine.produceBlock()
+        }
+        let alice = DevelopmentNetwork.key("alice").publicKey.hex
+        let bank = DevelopmentNetwork.key("bank").publicKey.hex
+        try await app.test(.router) { client async throws in
+            let first = try await client.execute(uri: "/v1/accounts/\(alice)/transactions?limit=2", method: .get) { (response: TestResponse) async throws in try Self.json(response) }
+            let page = first["transactions"] as? [[String: Any]] ?? []
+            #expect(page.map { $0["logIndex"] as? Int } == [4, 3])
+            #expect(first["next"] as? Int == 3)
+            let second = try await client.execute(uri: "/v1/accounts/\(alice)/transactions?limit=2&before=3", method: .get) { (response: TestResponse) async throws in try Self.json(response) }
+            #expect((second["transactions"] as? [[String: Any]] ?? []).map { $0["logIndex"] as? Int } == [2, 1])
+            try await client.execute(uri: "/v1/accounts/\(alice)/transactions?limit=1000", method: .get) { (response: TestResponse) async throws in
+                #expect(try Self.errorCode(response) == "invalid_limit")
+            }
+            try await client.execute(uri: "/v1/references/\(bank)/dep-3", method: .get) { (response: TestResponse) async throws in
+                let view = try Self.json(response)
+                #expect(view["externalReference"] as? String == "dep-3" && view["height"] as? Int == 3)
+            }
+            try await client.execute(uri: "/v1/references/\(bank)/dep-9", method: .get) { (response: TestResponse) async throws in
+                #expect(response.status == .notFound)
+            }
+            let id = try await client.execute(uri: "/v1/references/\(bank)/dep-2", method: .get) { (response: TestResponse) async throws in try Self.json(response)["id"] as? String ?? "" }
+            try await client.execute(uri: "/v1/transactions/\(id)/receipt", method: .get) { (response: TestResponse) async throws in
+                let receipt = try Receipt.parse(json: Data(buffer: response.body))
+                try receipt.verify(genesis: Self.genesis)
+                #expect(receipt.height == 2 && receipt.header.height == 5)
+            }
+            try await client.execute(uri: "/v1/proofs/consistency?from=2&to=5", method: .get) { (response: TestResponse) async throws in
+                let view = try Self.json(response)
+                let proof = (view["proof"] as? [String] ?? []).compactMap(Hash256.init(hex:))
+                try MerkleProofVerifier.verifyConsistency(
+                    oldSize: UInt64(view["oldSize"] as? Int ?? 0), newSize: UInt64(view["newSize"] as? Int ?? 0), proof: proof,
+                    oldRoot: Hash256(hex: view["oldRoot"] as? String ?? "")!, newRoot: Hash256(hex: view["newRoot"] as? String ?? "")!)
+            }
+            try await client.execute(uri: "/v1/proofs/consistency?from=4&to=2", method: .get) { (response: TestResponse) async throws in
+                #expect(try Self.errorCode(response) == "invalid_range")
+            }
+        }
+    }
+
     @Test func waitingReportsPendingOnTimeoutNeverFailure() async throws {
         let node = try Node()
         let app = Application(router: RPCServer.router(engine: node.engine))
