@@ -73,12 +73,12 @@ public struct ChainExportReader: ChainSource {
             height += 1
             let record: Result<StoredBlock, StoreError>
             do throws(DecodingError) {
-                let block = try Block.decode(Array(try r.blob("export.block", maxBytes: 1 << 30)))
-                let commit = try CommitCertificate.decode(Array(try r.blob("export.commit", maxBytes: 1 << 20)))
+                let block = Array(try r.blob("export.block", maxBytes: 1 << 30))
+                let commit = Array(try r.blob("export.commit", maxBytes: 1 << 20))
                 let results = try r.list("export.results", maxCount: Block.maxTransactions) { r throws(DecodingError) in
-                    try TransactionResult.decode(Array(try r.blob("export.result", maxBytes: 1 << 10)))
+                    Array(try r.blob("export.result", maxBytes: 1 << 10))
                 }
-                record = .success(StoredBlock(block: block, commit: commit, results: results))
+                record = .success(try StoredBlock(encodedBlock: block, commit: commit, results: results))
             } catch {
                 record = .failure(.corrupt("record \(height): \(error)"))
                 _ = try body(height, record)

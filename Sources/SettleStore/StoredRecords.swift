@@ -1,4 +1,5 @@
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 
 /// A committed block as stored: the block (with the exact transaction bytes),
@@ -12,6 +13,14 @@ public struct StoredBlock: Hashable, Sendable {
         self.block = block
         self.commit = commit
         self.results = results
+    }
+
+    /// Decodes a block record from its canonical parts, as exports and the
+    /// `/v1/blocks/{height}/record` route carry it.
+    public init(encodedBlock: [UInt8], commit: [UInt8], results: [[UInt8]]) throws(SettleEncoding.DecodingError) {
+        self.init(
+            block: try Block.decode(encodedBlock), commit: try CommitCertificate.decode(commit),
+            results: try results.map { bytes throws(SettleEncoding.DecodingError) in try TransactionResult.decode(bytes) })
     }
 }
 

@@ -31,10 +31,9 @@ struct RPCChainSource: ChainSource {
                         guard let bytes = Hex.decode(hex) else { throw .invalidValue(field: "record", offset: 0, reason: "not hex") }
                         return bytes
                     }
-                    let block = try Block.decode(try bytes(record.block))
-                    let commit = try CommitCertificate.decode(try bytes(record.commit))
-                    let results = try record.results.map { hex throws(DecodingError) in try TransactionResult.decode(try bytes(hex)) }
-                    return .success(StoredBlock(block: block, commit: commit, results: results))
+                    return .success(try StoredBlock(
+                        encodedBlock: try bytes(record.block), commit: try bytes(record.commit),
+                        results: try record.results.map { hex throws(DecodingError) in try bytes(hex) }))
                 } catch { return .failure(.corrupt("block \(height) from the node: \(error)")) }
             }
             guard try body(height, record) else { return }
