@@ -58,18 +58,21 @@ extension BlockStore {
 
     /// Leaf hashes of the global log, positions `0..<size`.
     public func logLeaves(size: UInt64) throws(StoreError) -> [Hash256] {
-        guard let count = Int64(exactly: size) else { throw .corrupt("log size \(size) is out of range") }
-        let rows: [[UInt8]]
-        do {
-            rows = try pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT leaf_hash FROM transactions WHERE log_index < ? ORDER BY log_index", arguments: [count]).map { try Self.blob($0, 0) }
-            }
-        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
-        guard rows.count == Int(count) else { throw .corrupt("log has \(rows.count) leaves, expected \(size)") }
-        return try rows.map { bytes throws(StoreError) in
-            guard let raw = Bytes32(bytes) else { throw .corrupt("a log leaf hash has \(bytes.count) bytes") }
-            return Hash256(raw)
+        do { return try pool.read { db in try Self.leafHashes(db, size: size) } } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+    }
+
+    static func leafHashes(_ db: Database, size: UInt64) throws -> [Hash256] {
+        guard let count = Int64(exactly: size) else { throw StoreError.corrupt("log size \(size) is out of range") }
+        var leaves = [Hash256]()
+        leaves.reserveCapacity(Int(count))
+        let cursor = try Row.fetchCursor(db, sql: "SELECT leaf_hash FROM transactions WHERE log_index < ? ORDER BY log_index", arguments: [count])
+        while let row = try cursor.next() {
+            let bytes = try blob(row, 0)
+            guard let raw = Bytes32(bytes) else { throw StoreError.corrupt("a log leaf hash has \(bytes.count) bytes") }
+            leaves.append(Hash256(raw))
         }
+        guard leaves.count == Int(count) else { throw StoreError.corrupt("log has \(leaves.count) leaves, expected \(size)") }
+        return leaves
     }
 
     /// RFC 9162 inclusion proof of transaction `id` against the log root of the

@@ -109,23 +109,6 @@ public final class BlockStore: Sendable {
         } catch { throw .corrupt(error.description) }
     }
 
-    /// The raw state rows and checkpoint, for audits that compare without restoring.
-    public func persistedState() throws(StoreError) -> (checkpoint: LedgerCheckpoint, rows: [[UInt8]: [UInt8]]) {
-        let loaded: (checkpoint: [UInt8], rows: [[UInt8]: [UInt8]])
-        do {
-            loaded = try pool.read { db in
-                let checkpoint = try Row.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'").map { try Self.blob($0, 0) } ?? []
-                var rows: [[UInt8]: [UInt8]] = [:]
-                let cursor = try Row.fetchCursor(db, sql: "SELECT key, value FROM state")
-                while let row = try cursor.next() { rows[try Self.blob(row, 0)] = try Self.blob(row, 1) }
-                return (checkpoint, rows)
-            }
-        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
-        do throws(DecodingError) { return (try LedgerCheckpoint.decode(loaded.checkpoint), loaded.rows) } catch {
-            throw .corrupt("checkpoint: \(error)")
-        }
-    }
-
     /// Height of the last stored block (0 before block 1).
     public func height() throws(StoreError) -> UInt64 {
         let tip: Int64?

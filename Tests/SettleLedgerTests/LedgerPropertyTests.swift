@@ -44,6 +44,23 @@ import Testing
         #expect(negative.invariantViolations().contains { $0.contains("negative") })
     }
 
+    /// The per-block check sees a violation through the block's journal alone.
+    @Test func blockInvariantCheckCatchesBrokenChanges() throws {
+        var l = TestLedger()
+        try l.commit([l.tx("bank", .transfer(payee: TestLedger.id("alice"), asset: TestLedger.usd, amount: TestLedger.usdAmount("1.00"), method: .internal))])
+        var minted = l.state
+        minted.journal = StateJournal(minted)
+        #expect(minted.blockInvariantViolations().isEmpty)
+        minted.setBalance(BalanceKey(account: TestLedger.id("bob"), asset: TestLedger.usd), 5)
+        #expect(minted.blockInvariantViolations() == ["USD is not conserved: balances and open holds changed by 5"])
+        var negative = l.state
+        negative.journal = StateJournal(negative)
+        negative.setBalance(BalanceKey(account: TestLedger.id("alice"), asset: TestLedger.usd), -100)
+        negative.setBalance(BalanceKey(account: TestLedger.id("bank"), asset: TestLedger.usd), negative.balance(of: TestLedger.id("bank"), in: TestLedger.usd) + 200)
+        #expect(negative.blockInvariantViolations().contains { $0.contains("negative") })
+        #expect(negative.blockInvariantViolations().allSatisfy { !$0.contains("conserved") })
+    }
+
     /// One random stream: blocks of random transactions, some valid, many not.
     struct Stream {
         var rng: SplitMix64
@@ -135,8 +152,22 @@ import Testing
                 }
                 if rng.below(8) == 0 { txs.append(txs[0]) }  // an in-block duplicate the proposer must drop
                 ledger.time += 1 + rng.below(3_000)
+                let before = ledger.state.allEntries
                 let built = ledger.state.buildBlock(candidates: txs, timestamp: ledger.time, proposer: ledger.proposer, signatureIsValid: { _ in true })
+                let unchangedByBuilding = ledger.state.allEntries == before
+                #expect(unchangedByBuilding, "seed \(seed): building a block changed the state")
+                if rng.below(4) == 0 {
+                    // A block that fails only after executing (a forged state root) must be undone exactly.
+                    var header = built.block.header
+                    header.stateRoot = Hash256.sha256(Array("forged".utf8))
+                    let forged = Block(header: header, transactions: built.block.transactions)
+                    let root = ledger.state.stateRoot
+                    #expect(throws: BlockRejection.self) { try ledger.state.apply(forged, signatureIsValid: { _ in true }) }
+                    let undone = ledger.state.allEntries == before && ledger.state.stateRoot == root && ledger.state.height == header.height - 1
+                    #expect(undone, "seed \(seed): a rejected block left changes behind")
+                }
                 let outcome = try ledger.state.apply(built.block, signatureIsValid: { _ in true })
+                #expect(outcome.invariantViolations.isEmpty, "seed \(seed): \(outcome.invariantViolations)")
                 blocks.append(built.block)
                 for (tx, result) in zip(built.block.transactions, outcome.results) {
                     codes.insert(result.code)

@@ -84,7 +84,8 @@ import Testing
         #expect(pool.isVerified(tx))
         let forged = SignedTransaction(body: tx.body, signature: transfer("bank", "alice", 11).signature)
         #expect(!pool.isVerified(forged))
-        let built = pool.committed.buildBlock(candidates: pool.candidates(max: 10), timestamp: now, proposer: genesis.validators[0].publicKey, signatureIsValid: pool.isVerified)
+        var state = pool.committed
+        let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now, proposer: genesis.validators[0].publicKey, signatureIsValid: pool.isVerified)
         #expect(built.block.transactions.map(\.id) == [tx.id])
     }
 }

@@ -60,8 +60,16 @@ public struct ChainAuditor: Sendable {
         for (index, (recorded, replayed)) in zip(results, outcome.results).enumerated() where recorded != replayed {
             throw AuditFailure(height: height, transaction: block.transactions[index].id, field: "result", expected: "\(replayed.code) fee \(replayed.fee) credited \(replayed.credited)", found: "\(recorded.code) fee \(recorded.fee) credited \(recorded.credited)")
         }
-        if let violation = state.invariantViolations().first {
+        if let violation = outcome.invariantViolations.first {
             throw AuditFailure(height: height, field: "invariants", expected: "conservation and no negative ordinary balance", found: violation)
+        }
+    }
+
+    /// Checks the invariants over the whole final state once: each block was
+    /// checked over its own changes, this also covers the starting state.
+    public func finish() throws(AuditFailure) {
+        if let violation = state.invariantViolations().first {
+            throw AuditFailure(height: state.height, field: "invariants", expected: "conservation and no negative ordinary balance", found: violation)
         }
     }
 

@@ -41,22 +41,23 @@ extension LedgerState {
         let root = Block.transactionsRoot(block.transactions)
         guard root == header.transactionsRoot else { throw .transactionsRootMismatch(expected: root, found: header.transactionsRoot) }
 
-        var next = self
-        let outcome = try next.execute(block.transactions, height: header.height, timestamp: header.timestamp, signatureIsValid: signatureIsValid)
-        guard next.log.size == header.logSize, next.log.root == header.logRoot else {
-            throw .logMismatch(expectedSize: next.log.size, expectedRoot: next.log.root, foundSize: header.logSize, foundRoot: header.logRoot)
+        return try transactionally { (state: inout LedgerState) throws(BlockRejection) in
+            var outcome = try state.execute(block.transactions, height: header.height, timestamp: header.timestamp, signatureIsValid: signatureIsValid)
+            guard state.log.size == header.logSize, state.log.root == header.logRoot else {
+                throw .logMismatch(expectedSize: state.log.size, expectedRoot: state.log.root, foundSize: header.logSize, foundRoot: header.logRoot)
+            }
+            guard state.stateRoot == header.stateRoot else { throw .stateRootMismatch(expected: state.stateRoot, found: header.stateRoot) }
+            state.lastBlockHash = header.hash
+            outcome.invariantViolations = state.blockInvariantViolations()
+            return outcome
         }
-        guard next.stateRoot == header.stateRoot else { throw .stateRootMismatch(expected: next.stateRoot, found: header.stateRoot) }
-        next.lastBlockHash = header.hash
-        self = next
-        return outcome
     }
 
     /// Builds the next block from candidate transactions (a proposer's job):
     /// candidates that may not be included are left out and reported; the rest
-    /// are executed and the header's roots filled in. The state is not changed:
-    /// the block still goes through consensus and `apply`.
-    public func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+    /// are executed and the header's roots filled in. The state is left as it was
+    /// (the execution is undone): the block still goes through consensus and `apply`.
+    public mutating func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
         let blockTime = min(max(timestamp, lastBlockTime + 1), LedgerState.maxTimestamp)
         var included = [SignedTransaction]()
         var excluded = [(id: Hash256, reason: TransactionRejection)]()
@@ -71,14 +72,16 @@ extension LedgerState {
                 included.append(tx)
             }
         }
-        var next = self
-        // Every included transaction passed `inclusionProblem`, so execution cannot reject.
-        let outcome = try! next.execute(included, height: height + 1, timestamp: blockTime, signatureIsValid: { _ in true })
-        let header = BlockHeader(
-            chainId: chainId, height: height + 1, timestamp: blockTime, previousHash: lastBlockHash, proposer: proposer,
-            transactionCount: UInt32(included.count), transactionsRoot: Block.transactionsRoot(included),
-            logSize: next.log.size, logRoot: next.log.root, stateRoot: next.stateRoot)
-        return (Block(header: header, transactions: included), outcome, excluded)
+        let (nextHeight, previousHash, chain) = (height + 1, lastBlockHash, chainId)
+        return dryRun { state in
+            // Every included transaction passed `inclusionProblem`, so execution cannot reject.
+            let outcome = try! state.execute(included, height: nextHeight, timestamp: blockTime, signatureIsValid: { _ in true })
+            let header = BlockHeader(
+                chainId: chain, height: nextHeight, timestamp: blockTime, previousHash: previousHash, proposer: proposer,
+                transactionCount: UInt32(included.count), transactionsRoot: Block.transactionsRoot(included),
+                logSize: state.log.size, logRoot: state.log.root, stateRoot: state.stateRoot)
+            return (Block(header: header, transactions: included), outcome, excluded)
+        }
     }
 
     /// Releases expired holds, prunes the replay guard, runs each transaction and
@@ -114,7 +117,9 @@ extension LedgerState {
         var deferred = [ExpiryItem]()
         while let next = holdExpiries.min, next.expiresAt <= time {
             _ = holdExpiries.popMin()
-            guard var hold = holds[next.id], hold.status == .open else { continue }
+            journal?.poppedHoldExpiries.append(next)
+            // Items left by an undone block no longer match a hold and are skipped.
+            guard var hold = holds[next.id], hold.status == .open, hold.expiresAt == next.expiresAt else { continue }
             let key = BalanceKey(account: hold.payer, asset: hold.asset)
             // A payer whose balance grew to the Int64 limit meanwhile keeps the hold
             // open (still conserved) rather than overflow; it is retried every block.
@@ -135,6 +140,10 @@ extension LedgerState {
     private mutating func pruneReplayGuard(at time: UInt64) {
         while let next = replayExpiries.min, next.expiresAt < time {
             _ = replayExpiries.popMin()
+            journal?.poppedReplayExpiries.append(next)
+            // Items left by an undone block no longer match the guard and are skipped.
+            guard replayGuard[next.id] == next.expiresAt else { continue }
+            journal?.entries.append(.replayGuard(next.id, next.expiresAt))
             replayGuard[next.id] = nil
             changed.insert(.replayGuard(next.id))
         }

@@ -42,4 +42,9 @@ public struct BlockOutcome: Hashable, Sendable {
     public var expiredHolds: [Hash256]
     /// The global log entries appended, in order.
     public var logEntries: [LogEntry]
+    /// Ledger invariants the block broke (empty unless the implementation has a
+    /// bug): conservation per asset, no negative ordinary balance, no hold
+    /// captured or payment refunded beyond its amount. Checked over the
+    /// block's changes only, so it costs O(changes), not O(state).
+    public var invariantViolations: [String] = []
 }

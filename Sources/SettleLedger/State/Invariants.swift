@@ -1,3 +1,5 @@
+import SettleCrypto
+
 /// Ledger invariants that must hold after every block; property tests, the
 /// simulator and `settle audit` check them.
 extension LedgerState {
@@ -27,6 +29,55 @@ extension LedgerState {
         }
         for (id, payment) in payments where payment.refunded > payment.amount {
             problems.append("payment \(id) refunded \(payment.refunded) of \(payment.amount)")
+        }
+        return problems.sorted()
+    }
+
+    /// The invariants above, checked over what the block being executed
+    /// changed (its journal): if they held before the block, they hold after it
+    /// exactly when this is empty. Conservation is checked as a zero net change
+    /// per asset of balances plus open holds.
+    func blockInvariantViolations() -> [String] {
+        guard let journal else { return invariantViolations() }
+        var problems = [String]()
+        var net: [AssetCode: Int128] = [:]
+        let balancesBefore = journal.balancesBefore
+        for (key, old) in balancesBefore {
+            let now = balances[key] ?? 0
+            net[key.asset, default: 0] += Int128(now) - Int128(old ?? 0)
+            if now < 0, accounts[key.account]?.role.mayGoNegative != true {
+                problems.append("account \(key.account) has negative \(key.asset) balance \(now)")
+            }
+        }
+        for (id, old) in journal.holdsBefore {
+            if let old, old.status == .open { net[old.asset, default: 0] -= Int128(old.amount.signed) }
+            guard let hold = holds[id] else { continue }
+            if hold.status == .open { net[hold.asset, default: 0] += Int128(hold.amount.signed) }
+            if hold.captured > hold.amount { problems.append("hold \(id) captured \(hold.captured) of \(hold.amount)") }
+        }
+        for (asset, change) in net where change != 0 {
+            problems.append("\(asset) is not conserved: balances and open holds changed by \(change)")
+        }
+        var paymentsSeen = Set<Hash256>()
+        var rolesChanged = Set<PublicKey>()
+        for entry in journal.entries {
+            switch entry {
+            case .payment(let id, _) where paymentsSeen.insert(id).inserted:
+                if let payment = payments[id], payment.refunded > payment.amount {
+                    problems.append("payment \(id) refunded \(payment.refunded) of \(payment.amount)")
+                }
+            case let .account(id, old) where old?.role != accounts[id]?.role:
+                rolesChanged.insert(id)
+            default: break
+            }
+        }
+        // A role change can forbid a negative balance the account already had.
+        if !rolesChanged.isEmpty {
+            for (key, value) in balances where value < 0 && rolesChanged.contains(key.account) && balancesBefore[key] == nil {
+                if accounts[key.account]?.role.mayGoNegative != true {
+                    problems.append("account \(key.account) has negative \(key.asset) balance \(value)")
+                }
+            }
         }
         return problems.sorted()
     }

@@ -121,6 +121,37 @@ enum StateKey: Hashable, Comparable, Sendable {
         }
     }
 
+    /// Position of the case in the declaration, the first sort criterion.
+    var rank: UInt8 {
+        switch self {
+        case .asset: 1
+        case .account: 2
+        case .feeSchedule: 3
+        case .balance: 4
+        case .hold: 5
+        case .payment: 6
+        case .replayGuard: 7
+        case .externalReference: 8
+        }
+    }
+
+    /// Case order, then the key fields in order: the order the state root lists
+    /// changes in. Written out because the synthesized comparison copies both
+    /// keys, and sorting a block's changes is on the replay's hot path.
+    static func < (lhs: StateKey, rhs: StateKey) -> Bool {
+        let (left, right) = (lhs.rank, rhs.rank)
+        guard left == right else { return left < right }
+        switch (lhs, rhs) {
+        case let (.asset(a), .asset(b)): return a < b
+        case let (.account(a), .account(b)): return a < b
+        case let (.feeSchedule(m1, a1), .feeSchedule(m2, a2)): return m1 != m2 ? m1 < m2 : a1 < a2
+        case let (.balance(k1, a1), .balance(k2, a2)): return k1 != k2 ? k1 < k2 : a1 < a2
+        case let (.hold(a), .hold(b)), let (.payment(a), .payment(b)), let (.replayGuard(a), .replayGuard(b)): return a < b
+        case let (.externalReference(k1, r1), .externalReference(k2, r2)): return k1 != k2 ? k1 < k2 : r1 < r2
+        default: return false
+        }
+    }
+
     static func decode(from r: inout CanonicalReader) throws(DecodingError) -> StateKey {
         let start = r.offset
         switch try r.u8("stateKey.tag") {

@@ -33,6 +33,8 @@ public struct LedgerState: Sendable {
     var changed: Set<StateKey> = []
     /// Keys changed by the last applied block, in key order.
     var lastChanges: [StateKey] = []
+    /// Old values while a block executes in place (see `StateJournal`).
+    var journal: StateJournal?
 
     /// The state before block 1.
     public init(genesis: Genesis) {
@@ -70,43 +72,52 @@ public struct LedgerState: Sendable {
     // MARK: Recorded mutations
 
     mutating func setBalance(_ key: BalanceKey, _ value: Int64) {
+        journal?.entries.append(.balance(key, balances[key]))
         balances[key] = value == 0 ? nil : value
         changed.insert(.balance(key.account, key.asset))
     }
 
     mutating func setAccount(_ account: Account) {
+        journal?.entries.append(.account(account.id, accounts[account.id]))
         accounts[account.id] = account
         changed.insert(.account(account.id))
     }
 
     mutating func setAsset(_ asset: Asset) {
+        journal?.entries.append(.asset(asset.code, assets[asset.code]))
         assets[asset.code] = asset
         changed.insert(.asset(asset.code))
     }
 
     mutating func setFeeSchedule(_ key: FeeKey, _ schedule: FeeSchedule?) {
+        journal?.entries.append(.feeSchedule(key, feeSchedules[key]))
         feeSchedules[key] = schedule
         changed.insert(.feeSchedule(key.method, key.asset))
     }
 
     mutating func setHold(_ id: Hash256, _ hold: Hold) {
-        if holds[id] == nil { holdExpiries.insert(ExpiryItem(expiresAt: hold.expiresAt, id: id)) }
+        let old = holds[id]
+        if old == nil { holdExpiries.insert(ExpiryItem(expiresAt: hold.expiresAt, id: id)) }
+        journal?.entries.append(.hold(id, old))
         holds[id] = hold
         changed.insert(.hold(id))
     }
 
     mutating func setPayment(_ id: Hash256, _ payment: Payment) {
+        journal?.entries.append(.payment(id, payments[id]))
         payments[id] = payment
         changed.insert(.payment(id))
     }
 
     mutating func remember(_ id: Hash256, until expiresAt: UInt64) {
+        journal?.entries.append(.replayGuard(id, replayGuard[id]))
         replayGuard[id] = expiresAt
         replayExpiries.insert(ExpiryItem(expiresAt: expiresAt, id: id))
         changed.insert(.replayGuard(id))
     }
 
     mutating func setExternalReference(_ key: ExternalReferenceKey, _ id: Hash256) {
+        journal?.entries.append(.externalReference(key, externalReferences[key]))
         externalReferences[key] = id
         changed.insert(.externalReference(key.signer, key.reference))
     }

@@ -99,6 +99,25 @@ extension LedgerState {
         return rows
     }
 
+    /// Compares part `part` (of `parts` equal parts, so callers can spread the
+    /// work over cores) of the rows this state implies with what `stored` returns
+    /// for each key: the first difference, and how many rows matched. The
+    /// states are equal when no part differs and the parts' matches add up to
+    /// the number of rows stored.
+    public func persistedRowDifference(part: Int = 0, of parts: Int = 1, stored: ([UInt8]) -> [UInt8]?) -> (difference: String?, matched: Int) {
+        let keys = allKeys
+        let size = (keys.count + parts - 1) / max(parts, 1)
+        var matched = 0
+        for key in keys[min(keys.count, part * size)..<min(keys.count, (part + 1) * size)] {
+            let row = entry(key)
+            guard let value = row.value else { continue }
+            guard let found = stored(row.key) else { return ("row \(Hex.encode(row.key)) is missing", matched) }
+            guard found == value else { return ("row \(Hex.encode(row.key)) holds \(Hex.encode(found)), the replay \(Hex.encode(value))", matched) }
+            matched += 1
+        }
+        return (nil, matched)
+    }
+
     private var allKeys: [StateKey] {
         var keys: [StateKey] = []
         keys += assets.keys.map { .asset($0) }

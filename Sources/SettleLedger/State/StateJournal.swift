@@ -1,0 +1,109 @@
+import SettleCrypto
+
+/// The previous value of everything one block execution changed, so the block
+/// can be executed in place and undone in O(changes) if it turns out invalid.
+///
+/// Executing on a copy of the state instead would make every block cost
+/// O(state): copy-on-write duplicates each dictionary the block touches.
+struct StateJournal: Sendable {
+    enum Entry: Sendable {
+        case asset(AssetCode, Asset?)
+        case account(PublicKey, Account?)
+        case feeSchedule(FeeKey, FeeSchedule?)
+        case balance(BalanceKey, Int64?)
+        case hold(Hash256, Hold?)
+        case payment(Hash256, Payment?)
+        case replayGuard(Hash256, UInt64?)
+        case externalReference(ExternalReferenceKey, Hash256?)
+    }
+
+    /// Old values in the order they were overwritten; undone in reverse.
+    var entries: [Entry] = []
+    /// Expiry-queue items consumed by the block, to put back on undo. Items the
+    /// block inserted are left in the queues: they are validated against the
+    /// state when popped, so a stale one is skipped.
+    var poppedHoldExpiries: [ExpiryItem] = []
+    var poppedReplayExpiries: [ExpiryItem] = []
+
+    let height: UInt64
+    let lastBlockHash: Hash256
+    let lastBlockTime: UInt64
+    let stateRoot: Hash256
+    let log: MerkleFrontier
+    let lastChanges: [StateKey]
+
+    init(_ state: LedgerState) {
+        height = state.height
+        lastBlockHash = state.lastBlockHash
+        lastBlockTime = state.lastBlockTime
+        stateRoot = state.stateRoot
+        log = state.log
+        lastChanges = state.lastChanges
+    }
+
+    /// Each changed balance's value before the block (`nil`: absent, i.e. zero).
+    var balancesBefore: [BalanceKey: Int64?] {
+        var first: [BalanceKey: Int64?] = [:]
+        for case let .balance(key, old) in entries where first[key] == nil { first[key] = .some(old) }
+        return first
+    }
+
+    /// Each changed hold's value before the block.
+    var holdsBefore: [Hash256: Hold?] {
+        var first: [Hash256: Hold?] = [:]
+        for case let .hold(id, old) in entries where first[id] == nil { first[id] = .some(old) }
+        return first
+    }
+}
+
+extension LedgerState {
+    /// Runs `body` on this state in place; if it throws, every change it made is
+    /// undone and the state is exactly as before.
+    mutating func transactionally<T, E: Error>(_ body: (inout LedgerState) throws(E) -> T) throws(E) -> T {
+        journal = StateJournal(self)
+        do {
+            let value = try body(&self)
+            journal = nil
+            return value
+        } catch {
+            rollBack()
+            throw error
+        }
+    }
+
+    /// Runs `body` in place and then undoes it, returning what it computed:
+    /// a dry run that costs O(changes), not a copy of the state.
+    mutating func dryRun<T>(_ body: (inout LedgerState) -> T) -> T {
+        journal = StateJournal(self)
+        let value = body(&self)
+        rollBack()
+        return value
+    }
+
+    /// Undoes the journaled execution.
+    private mutating func rollBack() {
+        guard let journal else { return }
+        self.journal = nil
+        for entry in journal.entries.reversed() {
+            switch entry {
+            case let .asset(code, old): assets[code] = old
+            case let .account(id, old): accounts[id] = old
+            case let .feeSchedule(key, old): feeSchedules[key] = old
+            case let .balance(key, old): balances[key] = old
+            case let .hold(id, old): holds[id] = old
+            case let .payment(id, old): payments[id] = old
+            case let .replayGuard(id, old): replayGuard[id] = old
+            case let .externalReference(key, old): externalReferences[key] = old
+            }
+        }
+        for item in journal.poppedHoldExpiries { holdExpiries.insert(item) }
+        for item in journal.poppedReplayExpiries { replayExpiries.insert(item) }
+        height = journal.height
+        lastBlockHash = journal.lastBlockHash
+        lastBlockTime = journal.lastBlockTime
+        stateRoot = journal.stateRoot
+        log = journal.log
+        lastChanges = journal.lastChanges
+        changed.removeAll(keepingCapacity: true)
+    }
+}

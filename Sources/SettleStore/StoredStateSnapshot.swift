@@ -1,0 +1,35 @@
+import GRDB
+import SettleCrypto
+import SettleEncoding
+import SettleLedger
+
+/// What a store keeps beside its blocks, read in one transaction so that the
+/// rows and leaves belong to the checkpoint even while a node keeps appending.
+public struct StoredStateSnapshot: Sendable {
+    public var checkpoint: LedgerCheckpoint
+    /// Raw state rows, key → value, as the store holds them.
+    var rows: [RowKey: [UInt8]]
+    /// The global log's leaf hashes up to the checkpoint's log size.
+    public var leaves: [Hash256]
+}
+
+extension BlockStore {
+    /// Reads the checkpoint, state rows and log leaves in one read transaction.
+    /// `checkpointRead` is called as soon as the checkpoint is known, before the
+    /// (much longer) row and leaf reads, so a caller can start on the blocks.
+    public func stateSnapshot(checkpointRead: (LedgerCheckpoint) -> Void = { _ in }) throws(StoreError) -> StoredStateSnapshot {
+        do {
+            return try pool.read { db in
+                let raw = try Row.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'").map { try Self.blob($0, 0) } ?? []
+                let checkpoint: LedgerCheckpoint
+                do throws(DecodingError) { checkpoint = try LedgerCheckpoint.decode(raw) } catch { throw StoreError.corrupt("checkpoint: \(error)") }
+                checkpointRead(checkpoint)
+                var rows: [RowKey: [UInt8]] = [:]
+                let cursor = try Row.fetchCursor(db, sql: "SELECT key, value FROM state")
+                while let row = try cursor.next() { rows[RowKey(try Self.blob(row, 0))] = try Self.blob(row, 1) }
+                let leaves = try Self.leafHashes(db, size: checkpoint.log.size)
+                return StoredStateSnapshot(checkpoint: checkpoint, rows: rows, leaves: leaves)
+            }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+    }
+}
