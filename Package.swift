@@ -4,6 +4,8 @@
 // Module layering (dependencies point down only):
 //   settle, settled (CLI and node daemon executables)
 //   SettleRPC       — JSON RPC over HTTP (Hummingbird)
+//   SettleClient    — RPC client for the CLI and payment adapters: submit, wait, query
+//   SettleAPI       — the RPC's JSON bodies, shared by the server and clients
 //   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
 //   SettleStore     — the durable block store (SQLite through GRDB)
 //   SettleLedger    — payment model, transactions, blocks, genesis, state machine (pure)
@@ -29,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .target(
@@ -46,7 +49,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "SettleNode",
-            dependencies: ["SettleLedger", "SettleStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SettleLedger", "SettleStore", .product(name: "Logging", package: "swift-log"), .product(name: "Yams", package: "Yams")],
             swiftSettings: strict),
         .target(
             name: "SettleRPC",
@@ -60,11 +63,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        .target(name: "SettleAPI", swiftSettings: strict),
+        .target(name: "SettleClient", dependencies: ["SettleAPI", "SettleLedger"], swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
                 "SettleLedger",
                 "SettleStore",
+                "SettleNode",
+                "SettleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

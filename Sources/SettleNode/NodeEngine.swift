@@ -48,7 +48,7 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
 /// mode it orders blocks itself and signs their commit certificates; the BFT
 /// core will replace `produceBlock` as the source of committed blocks.
 public actor NodeEngine {
-    public let genesis: Genesis
+    public nonisolated let genesis: Genesis
     public nonisolated let store: BlockStore
     private let validatorKey: SigningKey
     private var state: LedgerState
@@ -57,7 +57,8 @@ public actor NodeEngine {
     private let maxBlockTransactions: Int
     private let logger: Logger
 
-    public init(store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), logger: Logger = Logger(label: "settle.node")) throws {
+    /// `maxBlockTransactions` caps blocks below the genesis limit (nil: the genesis limit).
+    public init(store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), maxBlockTransactions: Int? = nil, logger: Logger = Logger(label: "settle.node")) throws {
         let genesis = store.genesis
         guard let me = genesis.validators.first(where: { $0.publicKey == validatorKey.publicKey }) else {
             throw NodeError.notAValidator(validatorKey.publicKey)
@@ -71,7 +72,7 @@ public actor NodeEngine {
         let state = try store.loadState()
         self.state = state
         mempool = Mempool(state: state, limits: limits)
-        maxBlockTransactions = Int(genesis.ledger.maxBlockTransactions)
+        self.maxBlockTransactions = max(1, min(maxBlockTransactions ?? Int.max, Int(genesis.ledger.maxBlockTransactions)))
         self.logger = logger
     }
 

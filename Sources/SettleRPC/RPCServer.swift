@@ -24,7 +24,7 @@ public enum RPCServer {
 
     /// Every route, for the documentation check.
     public static let routes: [(method: String, path: String)] = [
-        ("GET", "/health"), ("GET", "/v1/status"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
+        ("GET", "/health"), ("GET", "/v1/status"), ("GET", "/v1/genesis"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
         ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
         ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
@@ -39,8 +39,14 @@ public enum RPCServer {
         router.get("/v1/status") { _, _ in
             try await handle {
                 let s = await engine.nodeStatus()
-                return try json(StatusView(chainId: s.chainId, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version))
+                return try json(StatusView(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version))
             }
+        }
+        router.get("/v1/genesis") { _, _ in
+            // The canonical JSON form; clients check its hash against the status's genesisHash or a value from the operators.
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: engine.genesis.jsonText(comments: false))))
         }
         router.post("/v1/transactions") { request, _ in
             try await handle {

@@ -70,6 +70,7 @@ struct TransactionView: Codable {
 
 struct StatusView: Codable {
     var chainId: String
+    var genesisHash: String
     var height: UInt64
     var lastBlockHash: String
     var lastBlockTime: UInt64

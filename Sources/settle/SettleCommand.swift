@@ -1,9 +1,14 @@
 import ArgumentParser
 
 @main
-struct SettleCommand: ParsableCommand {
+struct SettleCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "settle",
         abstract: "Settle: a permissioned blockchain ledger for payments.",
-        subcommands: [GenesisCommand.self, DemoCommand.self, AuditCommand.self, ExportCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self, BenchCommand.self, DevCommand.self])
+        subcommands: [
+            KeysCommand.self, NetworkCommand.self, TransactionCommand.self, FxCommand.self,
+            StatusCommand.self, BalanceCommand.self, BlockCommand.self,
+            AuditCommand.self, ExportCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self,
+            GenesisCommand.self, DemoCommand.self, BenchCommand.self, DevCommand.self,
+        ])
 }

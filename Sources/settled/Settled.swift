@@ -13,31 +13,38 @@ import SettleStore
 /// JSON RPC. SIGTERM or SIGINT shut it down gracefully.
 @main
 struct Settled: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "settled", abstract: "The Settle node daemon.")
+    static let configuration = CommandConfiguration(
+        commandName: "settled",
+        abstract: "The Settle node daemon.",
+        discussion: "Reads HOME/settle.yaml (create a home with `settle network init`). SIGTERM or SIGINT stop it gracefully.")
 
-    @Option(help: "Genesis JSON file.") var genesis: String
-    @Option(help: "Data directory (the store is DATA/chain.sqlite).") var data: String
-    @Option(help: "Validator key file (hex seed, mode 0600).") var key: String
-    @Option(help: "RPC listen address.") var rpcHost = "127.0.0.1"
-    @Option(help: "RPC port.") var rpcPort = 8_645
-    @Option(help: "Milliseconds between blocks when transactions are pending.") var blockIntervalMs = 100
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+    @Option(help: "Node home directory (holds settle.yaml, the genesis, the validator key and the data).") var home: String
+    @Option(help: "Log level, overriding the config: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+        let homeURL = URL(fileURLWithPath: home, isDirectory: true)
+        let config = try NodeConfig.load(home: homeURL)
+        let paths = config.paths(home: homeURL)
         var logger = Logger(label: "settled")
-        logger.logLevel = level
-        guard let genesisData = FileManager.default.contents(atPath: genesis) else { throw ValidationError("cannot read genesis \(genesis)") }
+        logger.logLevel = config.log.level
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
+            logger.logLevel = level
+        }
+        guard let genesisData = FileManager.default.contents(atPath: paths.genesis.path) else { throw ValidationError("cannot read genesis \(paths.genesis.path)") }
         let chain = try Genesis.parseJSON(genesisData)
-        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
-        let store = try BlockStore(path: URL(fileURLWithPath: data).appendingPathComponent("chain.sqlite").path, genesis: chain)
-        let engine = try NodeEngine(store: store, validatorKey: try KeyFile.read(key), logger: logger)
+        try FileManager.default.createDirectory(at: paths.dataDir, withIntermediateDirectories: true)
+        let store = try BlockStore(path: paths.store.path, genesis: chain)
+        let engine = try NodeEngine(
+            store: store, validatorKey: try KeyFile.read(paths.validatorKey.path),
+            limits: MempoolLimits(maxTransactions: config.mempool.maxTransactions, maxPerAccount: config.mempool.maxPerAccount),
+            maxBlockTransactions: config.blocks.maxTransactions, logger: logger)
         let status = await engine.nodeStatus()
-        logger.info("starting", metadata: ["chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(rpcHost):\(rpcPort)"])
+        logger.info("starting", metadata: ["home": "\(home)", "chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(config.rpc.host):\(config.rpc.port)"])
         let app = Application(
             router: RPCServer.router(engine: engine),
-            configuration: .init(address: .hostname(rpcHost, port: rpcPort), serverName: "settled"),
-            services: [BlockProducer(engine: engine, interval: .milliseconds(blockIntervalMs), logger: logger)],
+            configuration: .init(address: .hostname(config.rpc.host, port: config.rpc.port), serverName: "settled"),
+            services: [BlockProducer(engine: engine, interval: .milliseconds(config.blocks.intervalMs), logger: logger)],
             logger: logger)
         try await app.runService()
         logger.info("stopped")

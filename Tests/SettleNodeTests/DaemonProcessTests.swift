@@ -21,10 +21,12 @@ import Testing
         init(binary: URL, home: URL, port: Int) throws {
             self.port = port
             process.executableURL = binary
-            process.arguments = [
-                "--genesis", home.appendingPathComponent("genesis.json").path, "--data", home.appendingPathComponent("data").path,
-                "--key", home.appendingPathComponent("validator.key").path, "--rpc-port", "\(port)", "--block-interval-ms", "20", "--log-level", "warning",
-            ]
+            var config = NodeConfig()
+            config.rpc.port = port
+            config.blocks.intervalMs = 20
+            config.log.level = .warning
+            try Data(config.yamlText().utf8).write(to: home.appendingPathComponent(NodeConfig.fileName))
+            process.arguments = ["--home", home.path]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()

@@ -32,24 +32,34 @@ public enum DevelopmentNetwork {
     /// The genesis of `genesis/local-4.json`: four validators, USD/EUR/JPY/BTC,
     /// the accounts above and card/bank/crypto fee schedules.
     public static func genesis(validators: Int = 4) -> Genesis {
+        // Constants known to be valid.
+        try! exampleGenesis(
+            chainId: chainId, genesisTime: genesisTime,
+            validators: (0..<validators).map { ("validator-\($0)", key("validator-\($0)").publicKey) },
+            account: { key($0).publicKey })
+    }
+
+    /// The example network's assets, accounts (one per `accountRoles` label, with
+    /// the key `account(label)`) and fee schedules, for the given validators:
+    /// what `settle network init` writes with freshly generated keys.
+    public static func exampleGenesis(chainId: String, genesisTime: UInt64, validators: [(name: String, key: PublicKey)], account: (String) -> PublicKey) throws(GenesisError) -> Genesis {
         let usd = AssetCode("USD")!, eur = AssetCode("EUR")!, jpy = AssetCode("JPY")!, btc = AssetCode("BTC")!
-        let fees = key("fees").publicKey
+        let fees = account("fees")
         func schedule(_ method: PaymentMethod, _ asset: AssetCode, fixed: UInt64, bps: UInt16, min: UInt64? = nil, max: UInt64? = nil, bearer: FeeBearer = .payee) -> GenesisFeeSchedule {
             GenesisFeeSchedule(method: method, asset: asset, schedule: FeeSchedule(
                 fixed: Amount(minorUnits: fixed)!, basisPoints: bps, minimum: min.flatMap(Amount.init(minorUnits:)),
                 maximum: max.flatMap(Amount.init(minorUnits:)), bearer: bearer, feeAccount: fees))
         }
-        // Inputs are constants known to be valid.
-        return try! Genesis(
+        return try Genesis(
             chainId: chainId, genesisTime: genesisTime,
-            validators: (0..<validators).map { Validator(name: "validator-\($0)", publicKey: key("validator-\($0)").publicKey, power: 1) },
+            validators: validators.map { Validator(name: $0.name, publicKey: $0.key, power: 1) },
             assets: [
                 Asset(code: usd, decimals: 2, name: "US dollar"),
                 Asset(code: eur, decimals: 2, name: "Euro"),
                 Asset(code: jpy, decimals: 0, name: "Japanese yen"),
                 Asset(code: btc, decimals: 8, name: "Bitcoin"),
             ],
-            accounts: accountRoles.map { Account(id: key($0.label).publicKey, role: $0.role, label: $0.label) },
+            accounts: accountRoles.map { Account(id: account($0.label), role: $0.role, label: $0.label) },
             feeSchedules: [
                 schedule(.card, usd, fixed: 30, bps: 290),
                 schedule(.card, eur, fixed: 25, bps: 140),

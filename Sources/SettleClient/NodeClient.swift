@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import SettleAPI
+import SettleCrypto
+import SettleLedger
+
+/// A client of one node's JSON RPC (docs/rpc.md): what the CLI and payment
+/// adapters use to submit signed transactions and read the ledger.
+public struct NodeClient: Sendable {
+    public let baseURL: URL
+    /// Longest wait for any single HTTP answer.
+    public var requestTimeout: Duration
+
+    public init(baseURL: URL, requestTimeout: Duration = .seconds(60)) {
+        self.baseURL = baseURL
+        self.requestTimeout = requestTimeout
+    }
+
+    public func status() async throws(ClientError) -> Wire.Status {
+        try await get("/v1/status")
+    }
+
+    /// The node's genesis. A client that must not trust the node compares its
+    /// hash with one it got from the network's operators.
+    public func genesis() async throws(ClientError) -> Genesis {
+        let url = baseURL.appendingPathComponent("v1/genesis")
+        let data = try await send(URLRequest(url: url))
+        do throws(GenesisError) { return try Genesis.parseJSON(data) } catch {
+            throw .badResponse(url: url.absoluteString, detail: "the genesis does not parse: \(error)")
+        }
+    }
+
+    /// Submits a signed transaction. With `waitForCommit` the node answers when
+    /// the transaction is committed or `timeout` passes; a transaction still
+    /// pending then is reported as pending, never as failed.
+    public func submit(_ transaction: SignedTransaction, waitForCommit: Bool, timeout: Duration = .seconds(10)) async throws(ClientError) -> Wire.Transaction {
+        let milliseconds = timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let body: [String: any Sendable] = [
+            "transaction": Data(transaction.canonicalBytes).base64EncodedString(),
+            "mode": waitForCommit ? "commit" : "async",
+            "timeoutMs": milliseconds,
+        ]
+        var request = URLRequest(url: baseURL.appendingPathComponent("v1/transactions"))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        do { request.httpBody = try JSONSerialization.data(withJSONObject: body) } catch {
+            throw .badResponse(url: request.url!.absoluteString, detail: "cannot encode the request: \(error)")
+        }
+        return try decode(try await send(request), from: request.url!)
+    }
+
+    /// A transaction by id; nil when the node knows nothing of it.
+    public func transaction(_ id: Hash256) async throws(ClientError) -> Wire.Transaction? {
+        do throws(ClientError) { return try await get("/v1/transactions/\(id.hex)") } catch {
+            if error.code == "not_found" { return nil }
+            throw error
+        }
+    }
+
+    public func balances(of account: PublicKey) async throws(ClientError) -> Wire.AccountBalances {
+        try await get("/v1/accounts/\(account.hex)/balances")
+    }
+
+    /// The block at `height`, or the latest when nil.
+    public func block(at height: UInt64?) async throws(ClientError) -> Wire.Block {
+        try await get("/v1/blocks/\(height.map(String.init) ?? "latest")")
+    }
+
+    private func get<T: Decodable>(_ path: String) async throws(ClientError) -> T {
+        let url = baseURL.appendingPathComponent(String(path.dropFirst()))
+        return try decode(try await send(URLRequest(url: url)), from: url)
+    }
+
+    private func decode<T: Decodable>(_ data: Data, from url: URL) throws(ClientError) -> T {
+        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+            throw .badResponse(url: url.absoluteString, detail: "\(error)")
+        }
+    }
+
+    /// The body of a 2xx answer; RPC errors become `.rejected` with their code.
+    private func send(_ request: URLRequest) async throws(ClientError) -> Data {
+        var request = request
+        request.timeoutInterval = Double(requestTimeout.components.seconds) + 1
+        let url = request.url?.absoluteString ?? baseURL.absoluteString
+        let data: Data
+        let response: URLResponse
+        do { (data, response) = try await URLSession.shared.data(for: request) } catch {
+            throw .unreachable(url: url, detail: error.localizedDescription)
+        }
+        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        guard (200..<300).contains(status) else {
+            if let body = try? JSONDecoder().decode(Wire.ErrorBody.self, from: data) {
+                throw .rejected(status: status, code: body.error.code, message: body.error.message, related: body.error.related)
+            }
+            throw .badResponse(url: url, detail: "HTTP \(status) without an RPC error body")
+        }
+        return data
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import SettleCrypto
+import SettleLedger
+
+/// Creates a ready-to-run network in one directory: fresh keys, a genesis, and
+/// one node home per validator with its own config and distinct loopback ports.
+///
+/// ```
+/// DIR/genesis.json            the chain (the example assets, accounts and fees)
+/// DIR/keys/<account>.key      each example account's key (mode 0600)
+/// DIR/node-<i>/settle.yaml    node i's config (RPC on base port + i)
+/// DIR/node-<i>/genesis.json   a copy of the genesis
+/// DIR/node-<i>/validator.key  node i's validator key (mode 0600)
+/// ```
+public struct LocalNetwork: Sendable {
+    public var directory: URL
+    public var genesis: Genesis
+    public var nodeHomes: [URL]
+    public var keysDirectory: URL { directory.appendingPathComponent("keys") }
+    public var genesisFile: URL { directory.appendingPathComponent("genesis.json") }
+
+    /// Why a network cannot be created.
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case notEmpty(String)
+        case invalid(String)
+
+        public var description: String {
+            switch self {
+            case .notEmpty(let path): "\(path) exists and is not empty; choose a new directory"
+            case .invalid(let reason): reason
+            }
+        }
+    }
+
+    /// Writes a new network into `directory` (created; refused if not empty).
+    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, genesisTime: UInt64) throws -> LocalNetwork {
+        guard (1...Genesis.maxValidators).contains(validators) else { throw Failure.invalid("--validators must be 1 to \(Genesis.maxValidators)") }
+        guard (1...65_535).contains(rpcBasePort), rpcBasePort + validators - 1 <= 65_535 else {
+            throw Failure.invalid("RPC ports \(rpcBasePort)…\(rpcBasePort + validators - 1) are not all valid TCP ports")
+        }
+        let fm = FileManager.default
+        if let existing = try? fm.contentsOfDirectory(atPath: directory.path), !existing.isEmpty { throw Failure.notEmpty(directory.path) }
+        let validatorKeys = (0..<validators).map { _ in SigningKey() }
+        var accountKeys: [String: SigningKey] = [:]
+        for (label, _) in DevelopmentNetwork.accountRoles { accountKeys[label] = SigningKey() }
+        let genesis = try DevelopmentNetwork.exampleGenesis(
+            chainId: chainId, genesisTime: genesisTime,
+            validators: validatorKeys.enumerated().map { ("validator-\($0.offset)", $0.element.publicKey) },
+            account: { accountKeys[$0]!.publicKey })
+        let genesisText = Data(genesis.jsonText().utf8)
+
+        let network = LocalNetwork(directory: directory, genesis: genesis, nodeHomes: (0..<validators).map { directory.appendingPathComponent("node-\($0)") })
+        try fm.createDirectory(at: network.keysDirectory, withIntermediateDirectories: true)
+        try genesisText.write(to: network.genesisFile)
+        for (label, key) in accountKeys { try KeyFile.write(key, to: network.keysDirectory.appendingPathComponent("\(label).key").path) }
+        for (index, home) in network.nodeHomes.enumerated() {
+            try fm.createDirectory(at: home, withIntermediateDirectories: true)
+            var config = NodeConfig()
+            config.rpc.port = rpcBasePort + index
+            config.blocks.maxTransactions = min(config.blocks.maxTransactions, Int(genesis.ledger.maxBlockTransactions))
+            try Data(config.yamlText().utf8).write(to: home.appendingPathComponent(NodeConfig.fileName))
+            try genesisText.write(to: home.appendingPathComponent(config.genesis))
+            try KeyFile.write(validatorKeys[index], to: home.appendingPathComponent(config.validatorKey).path)
+        }
+        return network
+    }
+}

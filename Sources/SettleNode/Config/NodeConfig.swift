@@ -1,0 +1,65 @@
+import Foundation
+import Logging
+
+/// A node's settings, read from `settle.yaml` in its home directory.
+///
+/// Every setting has a default, so a config file may be partial; a key the node
+/// does not know is an error (a misspelt key must not silently fall back to a
+/// default). Relative paths are relative to the home directory.
+public struct NodeConfig: Sendable, Equatable {
+    /// The chain's genesis file; every node of a network holds the same one.
+    public var genesis = "genesis.json"
+    /// This validator's signing key (hex Ed25519 seed, mode 0600).
+    public var validatorKey = "validator.key"
+    /// Where the block store lives.
+    public var dataDir = "data"
+    public var rpc = RPC()
+    public var blocks = Blocks()
+    public var mempool = Mempool()
+    public var log = Log()
+
+    public struct RPC: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 8_645
+    }
+
+    public struct Blocks: Sendable, Equatable {
+        /// A block is produced this often while transactions are pending.
+        public var intervalMs = 100
+        /// Size cap of a block; at most the genesis's `maxBlockTransactions`.
+        public var maxTransactions = 2_000
+    }
+
+    public struct Mempool: Sendable, Equatable {
+        public var maxTransactions = 50_000
+        public var maxPerAccount = 1_000
+    }
+
+    public struct Log: Sendable, Equatable {
+        public var level = Logger.Level.info
+    }
+
+    public init() {}
+
+    /// The file name of the config inside a node home.
+    public static let fileName = "settle.yaml"
+}
+
+extension NodeConfig {
+    /// The node home's paths, resolved.
+    public struct Paths: Sendable, Equatable {
+        public var home: URL
+        public var config: URL
+        public var genesis: URL
+        public var validatorKey: URL
+        public var dataDir: URL
+        public var store: URL { dataDir.appendingPathComponent("chain.sqlite") }
+    }
+
+    public func paths(home: URL) -> Paths {
+        func resolve(_ path: String) -> URL {
+            path.hasPrefix("/") ? URL(fileURLWithPath: path) : home.appendingPathComponent(path)
+        }
+        return Paths(home: home, config: home.appendingPathComponent(Self.fileName), genesis: resolve(genesis), validatorKey: resolve(validatorKey), dataDir: resolve(dataDir))
+    }
+}

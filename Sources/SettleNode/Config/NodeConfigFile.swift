@@ -1,0 +1,123 @@
+import Foundation
+import Logging
+import Yams
+
+/// Why a node's config file cannot be used, with the key and line to fix.
+public enum ConfigError: Error, Equatable, CustomStringConvertible {
+    case unreadable(String)
+    case syntax(String)
+    case invalid(key: String, line: Int?, message: String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path): "cannot read the node config \(path)"
+        case .syntax(let detail): "the node config is not valid YAML: \(detail)"
+        case let .invalid(key, line, message): "node config\(line.map { " line \($0)" } ?? ""): \(key): \(message)"
+        }
+    }
+}
+
+extension NodeConfig {
+    /// Reads `settle.yaml` from a node home.
+    public static func load(home: URL) throws(ConfigError) -> NodeConfig {
+        let path = home.appendingPathComponent(fileName).path
+        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
+        return try parse(yaml: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Parses a config; absent settings keep their defaults, unknown keys and
+    /// out-of-range values are errors.
+    public static func parse(yaml text: String) throws(ConfigError) -> NodeConfig {
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch { throw .syntax("\(error)") }
+        var config = NodeConfig()
+        guard let root else { return config }
+        var top = try Section(root, path: "")
+        if let value = try top.string("genesis") { config.genesis = value }
+        if let value = try top.string("validatorKey") { config.validatorKey = value }
+        if let value = try top.string("dataDir") { config.dataDir = value }
+        if var rpc = try top.section("rpc") {
+            if let value = try rpc.string("host") { config.rpc.host = value }
+            if let value = try rpc.int("port", in: 1...65_535) { config.rpc.port = value }
+            try rpc.finish()
+        }
+        if var blocks = try top.section("blocks") {
+            if let value = try blocks.int("intervalMs", in: 1...60_000) { config.blocks.intervalMs = value }
+            if let value = try blocks.int("maxTransactions", in: 1...Int(UInt32.max)) { config.blocks.maxTransactions = value }
+            try blocks.finish()
+        }
+        if var mempool = try top.section("mempool") {
+            if let value = try mempool.int("maxTransactions", in: 1...10_000_000) { config.mempool.maxTransactions = value }
+            if let value = try mempool.int("maxPerAccount", in: 1...10_000_000) { config.mempool.maxPerAccount = value }
+            try mempool.finish()
+        }
+        if var log = try top.section("log") {
+            if let value = try log.string("level") {
+                guard let level = Logger.Level(rawValue: value) else {
+                    throw .invalid(key: "log.level", line: log.line(of: "level"), message: "\(value) is not one of trace, debug, info, notice, warning, error, critical")
+                }
+                config.log.level = level
+            }
+            try log.finish()
+        }
+        try top.finish()
+        return config
+    }
+
+    /// One mapping of the file, tracking which keys were read so that any other
+    /// key can be reported.
+    private struct Section {
+        let path: String
+        let line: Int?
+        var values: [String: Node] = [:]
+        var lines: [String: Int] = [:]
+        var read: Set<String> = []
+
+        init(_ node: Node, path: String) throws(ConfigError) {
+            self.path = path
+            line = node.mark.map { $0.line }
+            guard let mapping = node.mapping else {
+                throw .invalid(key: path.isEmpty ? "(top level)" : path, line: line, message: "expected a mapping of settings (key: value lines)")
+            }
+            for (key, value) in mapping {
+                guard let name = key.string else { throw .invalid(key: path, line: key.mark?.line, message: "keys must be plain names") }
+                guard values[name] == nil else { throw .invalid(key: qualified(name), line: key.mark?.line, message: "is set twice") }
+                values[name] = value
+                lines[name] = key.mark?.line
+            }
+        }
+
+        func qualified(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+        func line(of key: String) -> Int? { lines[key] }
+
+        mutating func string(_ key: String) throws(ConfigError) -> String? {
+            read.insert(key)
+            guard let node = values[key] else { return nil }
+            guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+                throw .invalid(key: qualified(key), line: lines[key], message: "expected a non-empty text value")
+            }
+            return scalar.string
+        }
+
+        mutating func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+            read.insert(key)
+            guard let node = values[key] else { return nil }
+            guard case .scalar(let scalar) = node, let value = Int(scalar.string), range.contains(value) else {
+                throw .invalid(key: qualified(key), line: lines[key], message: "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return value
+        }
+
+        mutating func section(_ key: String) throws(ConfigError) -> Section? {
+            read.insert(key)
+            guard let node = values[key] else { return nil }
+            return try Section(node, path: qualified(key))
+        }
+
+        func finish() throws(ConfigError) {
+            let unknown = Set(values.keys).subtracting(read).sorted()
+            guard let first = unknown.first else { return }
+            throw .invalid(key: qualified(first), line: lines[first], message: "unknown setting (known here: \(read.sorted().joined(separator: ", ")))")
+        }
+    }
+}

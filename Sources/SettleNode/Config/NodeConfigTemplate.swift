@@ -1,0 +1,45 @@
+extension NodeConfig {
+    /// The config as an operator reads it: every setting, with what it does.
+    /// `NodeConfig.parse` reads this text back to the same values.
+    public func yamlText() -> String {
+        """
+        # Settle node configuration, read by `settled --home <this directory>`.
+        # Relative paths are relative to this directory. Every setting has a
+        # default; an unknown or misspelt setting stops the node with an error.
+
+        # The chain's genesis file. Every node of a network holds the same one;
+        # its hash is the chain's identity.
+        genesis: \(genesis)
+        # This validator's Ed25519 signing key: a hex seed in a file that only the
+        # node's user may read (mode 0600). Never copy it to another machine.
+        validatorKey: \(validatorKey)
+        # The block store (SQLite, WAL, synchronous=FULL) and other node data.
+        dataDir: \(dataDir)
+
+        rpc:
+          # The JSON RPC over HTTP (docs/rpc.md). Keep it on loopback or put a
+          # TLS-terminating proxy in front of it.
+          host: \(rpc.host)
+          port: \(rpc.port)
+
+        blocks:
+          # While transactions are pending, a block is produced this often (ms).
+          intervalMs: \(blocks.intervalMs)
+          # At most this many transactions per block (and at most the genesis's
+          # ledger.maxBlockTransactions).
+          maxTransactions: \(blocks.maxTransactions)
+
+        mempool:
+          # Pending transactions held at most; beyond it submissions are refused
+          # with the code mempool_full.
+          maxTransactions: \(mempool.maxTransactions)
+          # Pending transactions per signing account at most (account_limit).
+          maxPerAccount: \(mempool.maxPerAccount)
+
+        log:
+          # trace, debug, info, notice, warning, error or critical.
+          level: \(log.level.rawValue)
+
+        """
+    }
+}

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Foundation
+import SettleAPI
+import SettleClient
+import SettleCrypto
+import SettleLedger
+import SettleNode
+
+/// How a transaction is signed and submitted; shared by every `settle tx` kind.
+struct SubmitOptions: ParsableArguments {
+    @OptionGroup var node: NodeOptions
+    @Option(help: "Key file of the signing account (mode 0600).") var key: String
+    @Option(help: "External reference (your id for this payment; a second transaction with it is refused as a duplicate).") var ref: String?
+    @Option(help: "Memo stored with the transaction.") var memo: String?
+    @Option(help: "Seconds until the transaction may no longer be included.") var expiresIn: UInt64 = 600
+    @Flag(help: "Wait until the transaction is committed.") var wait = false
+    @Option(help: "Seconds to wait with --wait; a transaction still pending then is reported as pending (exit 3), not failed.") var timeout: UInt64 = 30
+
+    /// Exit codes: 0 accepted (or committed and applied), 1 refused or failed, 3 still pending after --wait.
+    static let exitPending: Int32 = 3
+
+    /// Signs `payload` as the key's account, submits it and reports the outcome.
+    func submit(_ payload: Payload, session: NodeSession, describe: (Wire.Result) -> String = { "fee \($0.fee), credited \($0.credited) (minor units)" }) async throws {
+        let signer = try KeyFile.read(key)
+        let body = TransactionBody(
+            chainId: session.genesis.chainId, signer: signer.publicKey, nonce: UInt64.random(in: 0...UInt64.max),
+            expiresAt: UInt64(Date().timeIntervalSince1970 * 1_000) + expiresIn * 1_000, externalReference: ref, memo: memo, payload: payload)
+        let transaction = body.signed(with: signer)
+        let answer: Wire.Transaction
+        do {
+            answer = try await session.client.submit(transaction, waitForCommit: wait, timeout: .seconds(Int64(min(timeout, 3_600))))
+        } catch {
+            if node.json {
+                try printJSON(["ok": "false", "id": transaction.id.hex, "code": error.code ?? "unreachable", "message": error.description])
+            } else {
+                print("refused: \(error)")
+            }
+            throw ExitCode.failure
+        }
+        if node.json { try printJSON(answer) } else { Self.printTransaction(answer, describe: describe) }
+        switch answer.status {
+        case "committed" where answer.result?.code != "applied": throw ExitCode.failure
+        case "pending" where wait: throw ExitCode(Self.exitPending)
+        default: return
+        }
+    }
+
+    static func printTransaction(_ answer: Wire.Transaction, describe: (Wire.Result) -> String) {
+        var rows = [["transaction", answer.id]]
+        switch answer.status {
+        case "committed":
+            rows.append(["status", "committed at height \(answer.height ?? 0), position \(answer.position ?? 0)"])
+            if let result = answer.result {
+                rows.append(["result", result.code + (result.related.map { " (see \($0))" } ?? "")])
+                if result.code == "applied" { rows.append(["amounts", describe(result)]) }
+            }
+        case "pending": rows.append(["status", "pending (accepted, not committed yet)"])
+        default: rows.append(["status", answer.status])
+        }
+        if let kind = answer.kind { rows.append(["kind", kind]) }
+        if let reference = answer.externalReference { rows.append(["reference", reference]) }
+        for row in rows { print(row[0].padding(toLength: 12, withPad: " ", startingAt: 0) + row[1]) }
+    }
+}
+
+/// A client and the chain it serves (its genesis, read from the node once).
+struct NodeSession {
+    let client: NodeClient
+    let genesis: Genesis
+
+    init(_ options: NodeOptions) async throws {
+        client = try options.client()
+        genesis = try await client.genesis()
+    }
+
+    func account(_ text: String) throws -> PublicKey { try resolveAccount(text, genesis: genesis) }
+
+    func money(_ text: String) throws -> (asset: Asset, amount: Amount) {
+        do throws(MoneyText.Failure) { return try MoneyText.parse(text, assets: genesis.assets) } catch { throw ValidationError(error.description) }
+    }
+
+    func asset(_ code: String) throws -> Asset {
+        guard let asset = genesis.assets.first(where: { $0.code.value == code }) else {
+            throw ValidationError("unknown asset \(code); this chain has \(genesis.assets.map(\.code.value).sorted().joined(separator: ", "))")
+        }
+        return asset
+    }
+
+    /// "fee 0.59 USD, credited 19.41 USD".
+    static func amounts(_ result: Wire.Result, fee: Asset, credited: Asset) -> String {
+        "fee \(MoneyText.format(Amount(minorUnits: result.fee) ?? .zero, fee)), credited \(MoneyText.format(Amount(minorUnits: result.credited) ?? .zero, credited))"
+    }
+}
+
+func paymentMethod(_ text: String) throws -> PaymentMethod {
+    guard let method = PaymentMethod(name: text) else {
+        throw ValidationError("unknown payment method \(text); use one of \(PaymentMethod.allCases.map(\.name).joined(separator: ", "))")
+    }
+    return method
+}

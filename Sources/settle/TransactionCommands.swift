@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import SettleClient
+import SettleCrypto
+import SettleLedger
+
+/// Builds, signs and submits ledger transactions, and looks them up.
+struct TransactionCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tx",
+        abstract: "Sign and submit a transaction of any kind, or look one up.",
+        discussion: """
+            Amounts are written as people write them, "12.34 USD", and converted exactly with the \
+            asset's decimals (more decimals than the asset has is an error, never rounded). Accounts \
+            are a 64-character hex id, a key file, or a genesis label such as alice. Exit status: 0 \
+            accepted or committed and applied, 1 refused or failed, 3 still pending after --wait.
+            """,
+        subcommands: [
+            Transfer.self, Hold.self, Capture.self, Void.self, Refund.self, Convert.self,
+            EnrolAccount.self, SetFrozen.self, RegisterAsset.self, SetFeeSchedule.self, Get.self,
+        ])
+
+    struct Transfer: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pay an account; the fee schedule of (method, asset) applies.")
+        @OptionGroup var submit: SubmitOptions
+        @Option(help: "Payee account.") var to: String
+        @Option(help: "Amount, e.g. \"12.34 USD\".") var amount: String
+        @Option(help: "Payment method: internal, card, bank-transfer, crypto, wallet.") var method = "internal"
+
+        func run() async throws {
+            let session = try await NodeSession(submit.node)
+            let (asset, value) = try session.money(amount)
+            try await submit.submit(.transfer(payee: try session.account(to), asset: asset.code, amount: value, method: try paymentMethod(method)), session: session) {
+                NodeSession.amounts($0, fee: asset, credited: asset)
+            }
+        }
+    }
+
+    struct Hold: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Authorise (reserve) an amount for a payee until it is captured, voided or expires.")
+        @OptionGroup var submit: SubmitOptions
+        @Option(help: "Payee account.") var to: String
+        @Option(help: "Amount, e.g. \"80.00 USD\".") var amount: String
+        @Option(help: "Payment method.") var method = "card"
+        @Option(help: "Seconds until the hold expires and is released to the payer.") var holdFor: UInt64 = 86_400
+
+        func run() async throws {
+            let session = try await NodeSession(submit.node)
+            let (asset, value) = try session.money(amount)
+            let expiresAt = UInt64(Date().timeIntervalSince1970 * 1_000) + holdFor * 1_000
+            try await submit.submit(.hold(payee: try session.account(to), asset: asset.code, amount: value, method: try paymentMethod(method), expiresAt: expiresAt), session: session)
+        }
+    }
+
+    struct Capture: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Capture up to the held amount (signed by the payee); the rest goes back to the payer.")
+        @OptionGroup var submit: SubmitOptions
+        @Option(help: "The hold's transaction id.") var hold: String
+        @Option(help: "Amount to capture, e.g. \"62.50 USD\".") var amount: String
+
+        func run() async throws {
+            let session = try await NodeSession(submit.node)
+            let (asset, value) = try session.money(amount)
+            try await submit.submit(.capture(hold: try resolveHash(hold, "--hold"), amount: value), session: session) {
+                NodeSession.amounts($0, fee: asset, credited: asset)
+            }
+        }
+    }
+
+    struct Void: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Release a hold in full.")
+        @OptionGroup var submit: SubmitOptions
+        @Option(help: "The hold's transaction id.") var hold: String
+
+        func run() async throws {
+            let session = try await NodeSession(submit.node)
+            try await submit.submit(.void(hold: try resolveHash(hold, "--hold")), session: session)
+        }
+    }
+
+    struct Refund: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Return (part of) a payment to its payer (signed by the payee).")
+        @OptionGroup var submit: SubmitOptions
+        @Option(help: "The payment's transaction id (a transfer or a capture).") var payment: String
+        @Option(help: "Amount to refund, e.g. \"5.00 USD\".") var amount: String
+
+        func run() async throws {
+            let session = try await NodeSession(submit.node)
+            let (asset, value) = try session.money(amount)
+            try await submit.submit(.refund(payment: try resolveHash(payment, "--payment"), amount: value), session: session) {
+                NodeSession.amounts($0, fee: asset, credited: asset)
+            }
+        }
+    }
+
+    struct Convert: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Exchange an amount at a firm FX quote (made with `settle fx quote`).")
+        @OptionGroup var submit: SubmitOptions
+        @Option(help: "Amount to convert, in the quote's source asset, e.g. \"0.001 BTC\".") var amount: String
+        @Option(help: "Quote file written by `settle fx quote`.") var quote: String
+
+        func run() async throws {
+            let session = try await NodeSession(submit.node)
+            let (asset, value) = try session.money(amount)
+            let fxQuote = try FxQuoteFile.read(quote)
+            guard fxQuote.from == asset.code else { throw ValidationError("the quote converts \(fxQuote.from), not \(asset.code)") }
+            let target = try session.asset(fxQuote.to.value)
+            try await submit.submit(.convert(amount: value, quote: fxQuote), session: session) {
+                NodeSession.amounts($0, fee: asset, credited: target)
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a transaction and its result by id.")
+        @OptionGroup var node: NodeOptions
+        @Argument(help: "Transaction id.") var id: String
+
+        func run() async throws {
+            let client = try node.client()
+            guard let answer = try await client.transaction(try resolveHash(id, "id")) else {
+                print(node.json ? "{\"id\": \"\(id)\", \"status\": \"unknown\"}" : "no transaction \(id) is committed or pending on this node")
+                throw ExitCode.failure
+            }
+            if node.json { try printJSON(answer) } else { SubmitOptions.printTransaction(answer) { "fee \($0.fee), credited \($0.credited) (minor units)" } }
+        }
+    }
+}
