@@ -1,0 +1,127 @@
+import Foundation
+import SettleNode
+import Testing
+
+/// The README's path for integrators, with real processes: `settle network init`,
+/// `settled --home`, and payments of every common kind through the `settle` CLI
+/// with human amounts, checked to the cent, then audited online and offline.
+@Suite struct CLIProcessTests {
+    static var binaries: URL? { DaemonProcessTests.binary?.deletingLastPathComponent() }
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any] ?? [:] }
+    }
+
+    /// Runs `settle` with `arguments` and waits for it.
+    static func settle(_ arguments: [String]) throws -> Output {
+        let process = Process()
+        process.executableURL = try #require(binaries).appendingPathComponent("settle")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func startNode(home: URL, intervalMs: Int) throws -> Process {
+        var config = try NodeConfig.load(home: home)
+        config.blocks.intervalMs = intervalMs
+        config.log.level = .warning
+        try Data(config.yamlText().utf8).write(to: home.appendingPathComponent(NodeConfig.fileName))
+        let process = Process()
+        process.executableURL = try #require(binaries).appendingPathComponent("settled")
+        process.arguments = ["--home", home.path]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    @Test func paymentsThroughTheCLIAgainstARunningNode() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let port = Int.random(in: 20_000...40_000)
+        let created = try Self.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--json"])
+        try #require(created.status == 0, "\(created.stderr)")
+        let home = dir.appendingPathComponent("node-0")
+        let key = { (name: String) in dir.appendingPathComponent("keys/\(name).key").path }
+        let node = ["--node", "http://127.0.0.1:\(port)", "--json"]
+        var daemon = try Self.startNode(home: home, intervalMs: 20)
+        defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
+        try await DaemonProcessTests.waitUntilServing(port: port)
+
+        func tx(_ arguments: [String]) throws -> Output { try Self.settle(["tx"] + arguments + node) }
+        let deposit = try tx(["transfer", "--key", key("bank"), "--to", "alice", "--amount", "250.00 USD", "--wait"])
+        #expect(deposit.status == 0 && deposit.json["status"] as? String == "committed", "\(deposit.stdout)\(deposit.stderr)")
+
+        // Card: 0.30 + 2.9 % of 20.00 = 0.88 borne by the merchant.
+        let card = try tx(["transfer", "--key", key("alice"), "--to", "acme-shop", "--amount", "20.00 USD", "--method", "card", "--ref", "order-1", "--wait"])
+        let cardResult = card.json["result"] as? [String: Any]
+        #expect(card.status == 0 && cardResult?["fee"] as? Int == 88 && cardResult?["credited"] as? Int == 1_912, "\(card.stdout)")
+        let duplicate = try tx(["transfer", "--key", key("alice"), "--to", "acme-shop", "--amount", "20.00 USD", "--method", "card", "--ref", "order-1", "--wait"])
+        #expect(duplicate.status == 1 && duplicate.json["code"] as? String == "duplicate_external_reference", "\(duplicate.stdout)")
+        let overdraft = try tx(["transfer", "--key", key("bob"), "--to", "alice", "--amount", "0.01 USD", "--wait"])
+        #expect(overdraft.status == 1 && overdraft.json["code"] as? String == "insufficient_funds", "\(overdraft.stdout)")
+        let tooPrecise = try tx(["transfer", "--key", key("alice"), "--to", "bob", "--amount", "1.001 USD"])
+        #expect(tooPrecise.status != 0 && tooPrecise.stderr.contains("more than 2 decimal places"), "\(tooPrecise.stderr)")
+
+        // Authorise 80.00, capture 62.50 (fee 0.30 + 1.81), the rest returns to alice.
+        let hold = try tx(["hold", "--key", key("alice"), "--to", "acme-shop", "--amount", "80.00 USD", "--wait"])
+        let holdId = try #require(hold.json["id"] as? String)
+        let capture = try tx(["capture", "--key", key("acme-shop"), "--hold", holdId, "--amount", "62.50 USD", "--wait"])
+        #expect(capture.status == 0 && (capture.json["result"] as? [String: Any])?["credited"] as? Int == 6_039, "\(capture.stdout)")
+        let cardId = try #require(card.json["id"] as? String)
+        let refund = try tx(["refund", "--key", key("acme-shop"), "--payment", cardId, "--amount", "5.00 USD", "--wait"])
+        #expect(refund.status == 0, "\(refund.stdout)")
+
+        // 250.00 − 20.00 − 62.50 + 5.00 = 172.50; the merchant: 19.12 + 60.39 − 5.00 = 74.51.
+        let alice = try Self.settle(["balance", "alice"] + node)
+        #expect((alice.json["balances"] as? [[String: Any]])?.first?["amount"] as? String == "172.50", "\(alice.stdout)")
+        let shop = try Self.settle(["balance", key("acme-shop")] + node)
+        #expect((shop.json["balances"] as? [[String: Any]])?.first?["amount"] as? String == "74.51", "\(shop.stdout)")
+        let looked = try Self.settle(["tx", "get", cardId] + node)
+        #expect(looked.json["externalReference"] as? String == "order-1")
+        let status = try Self.settle(["status"] + node)
+        let height = try #require(status.json["height"] as? Int)
+        #expect(height >= 5)
+
+        let genesis = dir.appendingPathComponent("genesis.json").path
+        let online = try Self.settle(["audit", "--genesis", genesis, "--rpc", "http://127.0.0.1:\(port)"])
+        #expect(online.status == 0, "\(online.stdout)\(online.stderr)")
+
+        // A node that produces no block within the wait reports "pending" (exit 3), never a failure.
+        daemon.terminate()
+        daemon.waitUntilExit()
+        daemon = try Self.startNode(home: home, intervalMs: 60_000)
+        try await DaemonProcessTests.waitUntilServing(port: port)
+        let slow = try tx(["transfer", "--key", key("alice"), "--to", "bob", "--amount", "1.00 USD", "--wait", "--timeout", "1"])
+        #expect(slow.status == 3 && slow.json["status"] as? String == "pending", "\(slow.stdout)")
+        daemon.terminate()
+        daemon.waitUntilExit()
+        #expect(daemon.terminationReason == .exit)
+        let offline = try Self.settle(["audit", "--genesis", genesis, "--store", home.appendingPathComponent("data").path])
+        #expect(offline.status == 0 && offline.stdout.contains("heights 1…\(height)"), "\(offline.stdout)\(offline.stderr)")
+    }
+
+    @Test func keysAreGeneratedPrivatelyAndShown() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("merchant.key").path
+        let generated = try Self.settle(["keys", "generate", "--out", file, "--json"])
+        let account = try #require(generated.json["account"] as? String)
+        #expect(account.count == 64)
+        #expect(try Self.settle(["keys", "show", file]).stdout == account + "\n")
+        let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+        let again = try Self.settle(["keys", "generate", "--out", file])
+        #expect(again.status != 0 && again.stderr.contains("refusing to overwrite"))
+    }
+}

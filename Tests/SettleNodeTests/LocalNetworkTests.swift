@@ -1,0 +1,48 @@
+import Foundation
+import SettleLedger
+import SettleNode
+import Testing
+
+/// `settle network init`'s engine: keys, genesis and one home per validator.
+@Suite struct LocalNetworkTests {
+    @Test func createsAReadyNetworkWithPrivateKeysAndDistinctPorts() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-net-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let network = try LocalNetwork.create(at: dir, validators: 4, chainId: "test-net", rpcBasePort: 19_000, genesisTime: 1_800_000_000_000)
+        let genesis = try Genesis.parseJSON(try Data(contentsOf: network.genesisFile))
+        #expect(genesis.hash == network.genesis.hash && genesis.chainId == "test-net" && genesis.validators.count == 4)
+        var ports = Set<Int>()
+        for (index, home) in network.nodeHomes.enumerated() {
+            let config = try NodeConfig.load(home: home)
+            ports.insert(config.rpc.port)
+            let paths = config.paths(home: home)
+            #expect(try Genesis.parseJSON(try Data(contentsOf: paths.genesis)).hash == genesis.hash)
+            #expect(try KeyFile.read(paths.validatorKey.path).publicKey == genesis.validators[index].publicKey)
+            #expect(try mode(paths.validatorKey) == 0o600)
+            #expect(config.blocks.maxTransactions <= Int(genesis.ledger.maxBlockTransactions))
+        }
+        #expect(ports == [19_000, 19_001, 19_002, 19_003])
+        for account in genesis.accounts {
+            let file = network.keysDirectory.appendingPathComponent("\(account.label).key")
+            #expect(try KeyFile.read(file.path).publicKey == account.id)
+            #expect(try mode(file) == 0o600)
+        }
+        // Fresh keys: nothing shared with the insecure development network.
+        #expect(Set(genesis.accounts.map(\.id)).isDisjoint(with: DevelopmentNetwork.genesis().accounts.map(\.id)))
+        #expect(throws: LocalNetwork.Failure.notEmpty(dir.path)) {
+            try LocalNetwork.create(at: dir, validators: 1, chainId: "test-net", rpcBasePort: 19_000, genesisTime: 1)
+        }
+    }
+
+    @Test func refusesImpossibleNetworks() {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-net-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: LocalNetwork.Failure.self) { try LocalNetwork.create(at: dir, validators: 0, chainId: "x", rpcBasePort: 1, genesisTime: 1) }
+        #expect(throws: LocalNetwork.Failure.self) { try LocalNetwork.create(at: dir, validators: 2, chainId: "x", rpcBasePort: 65_535, genesisTime: 1) }
+        #expect(throws: GenesisError.self) { try LocalNetwork.create(at: dir, validators: 1, chainId: "Not Valid!", rpcBasePort: 9_000, genesisTime: 1) }
+    }
+
+    func mode(_ url: URL) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? NSNumber)?.intValue ?? -1
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import SettleNode
+import Testing
+
+/// The node config file: the commented template reads back to the same values,
+/// partial files keep defaults, and mistakes are named with key and line.
+@Suite struct NodeConfigTests {
+    @Test func templateReadsBackToTheSameValues() throws {
+        #expect(try NodeConfig.parse(yaml: NodeConfig().yamlText()) == NodeConfig())
+        var custom = NodeConfig()
+        custom.genesis = "/etc/settle/genesis.json"
+        custom.rpc.host = "0.0.0.0"
+        custom.rpc.port = 9_000
+        custom.blocks.intervalMs = 25
+        custom.blocks.maxTransactions = 500
+        custom.mempool.maxTransactions = 10
+        custom.mempool.maxPerAccount = 2
+        custom.log.level = .debug
+        #expect(try NodeConfig.parse(yaml: custom.yamlText()) == custom)
+        #expect(custom.yamlText().contains("# At most this many transactions per block"))
+    }
+
+    @Test func absentSettingsKeepTheirDefaults() throws {
+        #expect(try NodeConfig.parse(yaml: "") == NodeConfig())
+        let config = try NodeConfig.parse(yaml: "# only the port\nrpc:\n  port: 9100\n")
+        var expected = NodeConfig()
+        expected.rpc.port = 9_100
+        #expect(config == expected)
+        let paths = config.paths(home: URL(fileURLWithPath: "/srv/node-0"))
+        #expect(paths.store.path == "/srv/node-0/data/chain.sqlite")
+        #expect(paths.validatorKey.path == "/srv/node-0/validator.key")
+    }
+
+    @Test func mistakesAreNamedWithKeyAndLine() {
+        func error(_ yaml: String) -> String {
+            do {
+                _ = try NodeConfig.parse(yaml: yaml)
+                return "accepted"
+            } catch { return error.description }
+        }
+        #expect(error("rpc:\n  host: 127.0.0.1\n  prot: 80\n") == "node config line 3: rpc.prot: unknown setting (known here: host, port)")
+        #expect(error("rpc:\n  port: 70000\n").hasPrefix("node config line 2: rpc.port: expected a whole number from 1 to 65535"))
+        #expect(error("blocks:\n  intervalMs: fast\n").contains("blocks.intervalMs"))
+        #expect(error("log:\n  level: loud\n").contains("loud is not one of"))
+        #expect(error("genesis: a.json\ngenesis: b.json\n") != "accepted")
+        #expect(error("- a\n- b\n").contains("expected a mapping"))
+        #expect(error("rpc: 8645\n").contains("rpc: expected a mapping"))
+        #expect(error("rpc: [unclosed\n").hasPrefix("the node config is not valid YAML"))
+        #expect(error("mempool:\n  maxPerAccount: 0\n").contains("mempool.maxPerAccount"))
+    }
+}
