@@ -1,19 +1,91 @@
 #!/usr/bin/env bash
-# The main job: commits example payments on the embedded development genesis,
-# stores the chain, audits it from genesis and verifies a payment receipt with
-# nothing but the genesis file.
+# The main job: creates a local Settle network with fresh keys, starts its node,
+# and sends payments of every common kind through the node's RPC with the
+# `settle` CLI — deposits, card charges with fees, an authorisation partly
+# captured, a bank transfer, a crypto payment converted at a signed FX quote, a
+# refund — plus a duplicate and an overdraft the node refuses. Then an auditor
+# verifies the running node's chain and one payment's receipt with nothing but
+# the genesis file, and, after a graceful stop, the node's store.
+#
+# One validator until the BFT core and P2P land (issues 5 and 6); the commands
+# are the same for a cluster. Set SETTLE_DEMO_KEEP=1 to keep the network dir.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build -Xcc -O2 --product settle
-settle=.build/debug/settle
-data=$(mktemp -d "${TMPDIR:-/tmp}/settle-demo.XXXXXX")
-trap 'rm -rf "$data"' EXIT
+swift build -Xcc -O2 --product settled
+bin=$PWD/.build/debug
 
-"$settle" demo --data "$data" --receipt "$data/card-charge.receipt.json"
-echo
-echo "== An auditor verifies the stored chain from genesis"
-"$settle" audit --genesis genesis/local-4.json --store "$data"
-echo
-echo "== Anyone verifies the card charge's receipt with the genesis file alone"
-"$settle" verify-receipt --genesis genesis/local-4.json "$data/card-charge.receipt.json"
+work=$(mktemp -d "${TMPDIR:-/tmp}/settle-demo.XXXXXX")
+node_pid=
+cleanup() {
+    if [[ -n "$node_pid" ]] && kill -0 "$node_pid" 2>/dev/null; then kill "$node_pid"; wait "$node_pid" || true; fi
+    if [[ "${SETTLE_DEMO_KEEP:-}" == 1 ]]; then echo "network kept in $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+port=
+for candidate in $(seq 18645 18745); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+done
+[[ -n "$port" ]] || { echo "no free port in 18645-18745" >&2; exit 1; }
+
+step() { echo; echo "== $*"; }
+settle() { "$bin/settle" "$@"; }
+# Runs a command that must be refused, showing the refusal; fails the demo if it is not.
+refused() { if "$@"; then echo "expected a refusal" >&2; exit 1; fi; }
+
+step "Create a network: keys, genesis, a node home"
+settle network init --validators 1 --dir "$work/net" --rpc-port "$port"
+keys=$work/net/keys
+export SETTLE_NODE=http://127.0.0.1:$port
+
+step "Start the node (log in $work/node.log)"
+"$bin/settled" --home "$work/net/node-0" >"$work/node.log" 2>&1 &
+node_pid=$!
+for _ in $(seq 1 100); do settle status >/dev/null 2>&1 && break; sleep 0.1; done
+settle status
+
+step "The bank deposits 1 000.00 USD for alice (internal transfer, no fee)"
+settle tx transfer --key "$keys/bank.key" --to alice --amount "1000.00 USD" --ref deposit-1 --wait
+
+step "Alice pays acme-shop 20.00 USD by card: 0.30 + 2.9 %, borne by the merchant"
+card=$(settle tx transfer --key "$keys/alice.key" --to acme-shop --amount "20.00 USD" --method card --ref order-1001 --wait --json)
+card_id=$(sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p' <<<"$card" | head -1)
+settle tx get "$card_id"
+
+step "The same order submitted again is refused as a duplicate"
+refused settle tx transfer --key "$keys/alice.key" --to acme-shop --amount "20.00 USD" --method card --ref order-1001 --wait
+
+step "A card authorisation of 80.00 USD, captured for 62.50 (the rest returns to alice)"
+hold=$(settle tx hold --key "$keys/alice.key" --to acme-shop --amount "80.00 USD" --method card --ref auth-77 --wait --json)
+hold_id=$(sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p' <<<"$hold" | head -1)
+settle tx capture --key "$keys/acme-shop.key" --hold "$hold_id" --amount "62.50 USD" --wait
+
+step "Bob is paid by bank transfer (0.8 %, capped at 5.00) and is refunded 5.00 of the card charge's merchant"
+settle tx transfer --key "$keys/bank.key" --to bob --amount "300.00 USD" --method bank-transfer --ref wire-5521 --wait
+settle tx refund --key "$keys/acme-shop.key" --payment "$card_id" --amount "5.00 USD" --wait
+
+step "A crypto payment of 0.01 BTC, half converted to USD at a firm FX quote"
+settle tx transfer --key "$keys/crypto-processor.key" --to alice --amount "0.01 BTC" --method crypto --ref invoice-9 --wait
+settle fx quote --key "$keys/fx-desk.key" --beneficiary alice --from BTC --to USD --rate 6400000/100000000 --max "0.005 BTC" --out "$work/quote"
+settle tx convert --key "$keys/alice.key" --amount "0.005 BTC" --quote "$work/quote" --wait
+
+step "Bob cannot spend more than he has; amounts finer than the asset allows are refused"
+refused settle tx transfer --key "$keys/bob.key" --to acme-shop --amount "10000.00 USD" --wait
+refused settle tx transfer --key "$keys/bob.key" --to acme-shop --amount "1.005 USD" --wait
+
+step "Balances"
+for account in alice bob acme-shop fees; do settle balance "$account"; done
+settle block
+
+step "An auditor verifies the running node's chain from genesis, trusting nothing else"
+settle audit --genesis "$work/net/genesis.json" --rpc "$SETTLE_NODE"
+
+step "Anyone verifies the card charge's receipt with the genesis file alone"
+settle receipt --genesis "$work/net/genesis.json" --rpc "$SETTLE_NODE" "$card_id" --output "$work/card.receipt.json"
+settle verify-receipt --genesis "$work/net/genesis.json" "$work/card.receipt.json"
+
+step "Stop the node gracefully and audit its store"
+kill "$node_pid"; wait "$node_pid" || true; node_pid=
+settle audit --genesis "$work/net/genesis.json" --store "$work/net/node-0/data"

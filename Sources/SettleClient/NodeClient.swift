@@ -63,6 +63,15 @@ public struct NodeClient: Sendable {
         try await get("/v1/accounts/\(account.hex)/balances")
     }
 
+    /// The receipt of a committed transaction (JSON, docs/audit.md); nil when it
+    /// is not committed there. Verify it against the genesis before relying on it.
+    public func receipt(_ id: Hash256) async throws(ClientError) -> Data? {
+        do throws(ClientError) { return try await send(URLRequest(url: baseURL.appendingPathComponent("v1/transactions/\(id.hex)/receipt"))) } catch {
+            if error.code == "not_found" { return nil }
+            throw error
+        }
+    }
+
     /// The block at `height`, or the latest when nil.
     public func block(at height: UInt64?) async throws(ClientError) -> Wire.Block {
         try await get("/v1/blocks/\(height.map(String.init) ?? "latest")")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SettleClient
 import SettleCrypto
 import SettleLedger
 import SettleStore
@@ -118,17 +119,35 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-struct ReceiptCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "receipt", abstract: "Write the receipt of a committed transaction (verifiable with the genesis alone).")
+struct ReceiptCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "receipt",
+        abstract: "Write the receipt of a committed transaction (verifiable with the genesis alone).",
+        discussion: "Reads it from a node's store (--store) or from a running node (--rpc); either way it is checked against the genesis before it is written.")
     @OptionGroup var chain: ChainOptions
-    @Option(help: "A node's store file or data directory.") var store: String
+    @Option(help: "A node's store file or data directory.") var store: String?
+    @Option(help: "A running node's RPC URL, e.g. http://127.0.0.1:8645.") var rpc: String?
     @Argument(help: "Transaction id (64 hex characters).") var transaction: String
     @Option(help: "Write the receipt here instead of standard output.") var output: String?
 
-    func run() throws {
+    func validate() throws {
+        guard (store == nil) != (rpc == nil) else { throw ValidationError("give exactly one of --store or --rpc") }
+    }
+
+    func run() async throws {
         guard let id = Hash256(hex: transaction) else { throw ValidationError("a transaction id is 64 hex characters") }
-        let db = try BlockStore(path: storePath(store), genesis: try chain.loadGenesis(), readOnly: true)
-        guard let receipt = try db.receipt(for: id) else { throw ValidationError("transaction \(transaction) is not committed in this store") }
+        let genesis = try chain.loadGenesis()
+        let receipt: Receipt
+        if let store {
+            let db = try BlockStore(path: storePath(store), genesis: genesis, readOnly: true)
+            guard let stored = try db.receipt(for: id) else { throw ValidationError("transaction \(transaction) is not committed in this store") }
+            receipt = stored
+        } else {
+            guard let rpc, let url = URL(string: rpc) else { throw ValidationError("--rpc must be a URL") }
+            guard let data = try await NodeClient(baseURL: url).receipt(id) else { throw ValidationError("transaction \(transaction) is not committed on that node") }
+            do throws(ReceiptError) { receipt = try Receipt.parse(json: data) } catch { throw ValidationError("the node sent an unreadable receipt: \(error)") }
+        }
+        do throws(ReceiptError) { try receipt.verify(genesis: genesis) } catch { throw ValidationError("the receipt does not verify against the genesis: \(error)") }
         if let output {
             try receipt.jsonData().write(to: URL(fileURLWithPath: output))
         } else {

@@ -26,11 +26,11 @@ func resolveAccount(_ text: String, genesis: Genesis) throws -> PublicKey {
     if FileManager.default.fileExists(atPath: text) { return try KeyFile.read(text).publicKey }
     let matches = genesis.accounts.filter { $0.label == text }
     if matches.count == 1 { return matches[0].id }
-    throw ValidationError("unknown account \"\(text)\": give a 64-character hex account id, a key file, or one of the genesis labels \(genesis.accounts.map(\.label).sorted().joined(separator: ", "))")
+    throw CLIError("unknown account \"\(text)\": give a 64-character hex account id, a key file, or one of the genesis labels \(genesis.accounts.map(\.label).sorted().joined(separator: ", "))")
 }
 
 func resolveHash(_ text: String, _ what: String) throws -> Hash256 {
-    guard let hash = Hash256(hex: text) else { throw ValidationError("\(what) must be 64 hex characters, not \(text)") }
+    guard let hash = Hash256(hex: text) else { throw CLIError("\(what) must be 64 hex characters, not \(text)") }
     return hash
 }
 
@@ -47,4 +47,11 @@ func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// A problem with what the user asked for, found while running (not a usage
+/// error): printed as "Error: <message>" without the usage text.
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -29,7 +29,7 @@ struct BalanceCommand: AsyncParsableCommand {
         let session = try await NodeSession(node)
         let balances = try await session.client.balances(of: try session.account(account))
         if node.json { return try printJSON(balances) }
-        print("account \(balances.account)")
+        print(account == balances.account ? "account \(balances.account)" : "account \(account) (\(balances.account))")
         printTable(["asset", "balance"], balances.balances.map { [$0.asset, $0.amount] })
     }
 }

@@ -76,12 +76,12 @@ struct NodeSession {
     func account(_ text: String) throws -> PublicKey { try resolveAccount(text, genesis: genesis) }
 
     func money(_ text: String) throws -> (asset: Asset, amount: Amount) {
-        do throws(MoneyText.Failure) { return try MoneyText.parse(text, assets: genesis.assets) } catch { throw ValidationError(error.description) }
+        do throws(MoneyText.Failure) { return try MoneyText.parse(text, assets: genesis.assets) } catch { throw CLIError(error.description) }
     }
 
     func asset(_ code: String) throws -> Asset {
         guard let asset = genesis.assets.first(where: { $0.code.value == code }) else {
-            throw ValidationError("unknown asset \(code); this chain has \(genesis.assets.map(\.code.value).sorted().joined(separator: ", "))")
+            throw CLIError("unknown asset \(code); this chain has \(genesis.assets.map(\.code.value).sorted().joined(separator: ", "))")
         }
         return asset
     }

@@ -117,12 +117,23 @@ struct TransactionCommand: AsyncParsableCommand {
         @Argument(help: "Transaction id.") var id: String
 
         func run() async throws {
-            let client = try node.client()
-            guard let answer = try await client.transaction(try resolveHash(id, "id")) else {
+            let session = try await NodeSession(node)
+            guard let answer = try await session.client.transaction(try resolveHash(id, "id")) else {
                 print(node.json ? "{\"id\": \"\(id)\", \"status\": \"unknown\"}" : "no transaction \(id) is committed or pending on this node")
                 throw ExitCode.failure
             }
-            if node.json { try printJSON(answer) } else { SubmitOptions.printTransaction(answer) { "fee \($0.fee), credited \($0.credited) (minor units)" } }
+            if node.json { return try printJSON(answer) }
+            // The payload names the assets of transfers, holds and conversions.
+            let payload = answer.transaction.flatMap { Data(base64Encoded: $0) }.flatMap { try? SignedTransaction.decode([UInt8]($0)) }?.body.payload
+            let assets: (fee: Asset, credited: Asset)? = switch payload {
+            case let .transfer(_, code, _, _), let .hold(_, code, _, _, _): session.genesis.assets.first { $0.code == code }.map { ($0, $0) }
+            case let .convert(_, quote):
+                session.genesis.assets.first { $0.code == quote.from }.flatMap { from in session.genesis.assets.first { $0.code == quote.to }.map { (from, $0) } }
+            default: nil
+            }
+            SubmitOptions.printTransaction(answer) { result in
+                assets.map { NodeSession.amounts(result, fee: $0.fee, credited: $0.credited) } ?? "fee \(result.fee), credited \(result.credited) (minor units)"
+            }
         }
     }
 }
