@@ -51,11 +51,15 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
 /// expiry window, replay) and then runs the transaction against the *pending*
 /// state (committed state plus every admitted transaction), so an overdraft, an
 /// unknown account or a duplicate external reference is refused at once with a
-/// clear code rather than committed as a failure. After each block the pending
-/// state is rebuilt and transactions that can no longer apply are evicted.
+/// clear code rather than committed as a failure.
+///
+/// The pending state is the mempool's own copy of the committed state with a
+/// speculation on top (`LedgerState.beginSpeculation`): admitting costs what the
+/// transaction changes, and after each block the speculation is undone, the
+/// block applied and the remaining transactions re-admitted — never a copy of
+/// the whole state.
 public struct Mempool: Sendable {
     public let limits: MempoolLimits
-    public private(set) var committed: LedgerState
     private var pending: LedgerState
     private var queue: [SignedTransaction] = []
     private var ids: Set<Hash256> = []
@@ -64,15 +68,15 @@ public struct Mempool: Sendable {
 
     public init(state: LedgerState, limits: MempoolLimits = MempoolLimits()) {
         self.limits = limits
-        committed = state
         pending = state
+        pending.beginSpeculation()
     }
 
     public var count: Int { queue.count }
     public func contains(_ id: Hash256) -> Bool { ids.contains(id) }
 
     /// Block time used for checks: never earlier than the next block can be.
-    private func checkTime(_ now: UInt64) -> UInt64 { max(now, committed.lastBlockTime + 1) }
+    private func checkTime(_ now: UInt64) -> UInt64 { max(now, pending.lastBlockTime + 1) }
 
     /// Admits `tx` or says why not; changes nothing when it refuses.
     @discardableResult
@@ -82,10 +86,8 @@ public struct Mempool: Sendable {
         guard perAccount[tx.body.signer, default: 0] < limits.maxPerAccount else { throw .accountLimit(limit: limits.maxPerAccount) }
         let time = checkTime(now)
         if let problem = pending.inclusionProblem(tx, blockTime: time) { throw .invalid(problem) }
-        var trial = pending
-        let result = trial.speculativelyApply(tx, blockTime: time)
+        let result = pending.speculativelyApply(tx, blockTime: time)
         guard result.isApplied else { throw .wouldFail(result.code, related: result.related) }
-        pending = trial
         queue.append(tx)
         ids.insert(tx.id)
         perAccount[tx.body.signer, default: 0] += 1
@@ -100,13 +102,20 @@ public struct Mempool: Sendable {
     /// validation need not verify it again).
     public func isVerified(_ tx: SignedTransaction) -> Bool { verified.contains(VerifiedSignature(tx)) }
 
-    /// Moves to the state after a committed block: drops what it included,
-    /// re-checks the rest against the new state and evicts what no longer applies.
+    /// Moves to the state after `block`, which the node has validated and
+    /// committed: drops what it included, re-checks the rest against the new
+    /// state and evicts what no longer applies.
     @discardableResult
-    public mutating func didCommit(_ block: Block, state: LedgerState, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
+    public mutating func didCommit(_ block: Block, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
+        pending.endSpeculation()
+        do throws(BlockRejection) {
+            // Already validated by the node; signatures need no second check.
+            _ = try pending.apply(block, signatureIsValid: { _ in true })
+        } catch {
+            preconditionFailure("the mempool's copy of the committed state rejected a committed block: \(error)")
+        }
+        pending.beginSpeculation()
         let included = Set(block.transactions.map(\.id))
-        committed = state
-        pending = state
         let previous = queue
         queue = []
         ids = []
@@ -119,13 +128,11 @@ public struct Mempool: Sendable {
                 evicted.append((tx.id, .invalid(problem)))
                 continue
             }
-            var trial = pending
-            let result = trial.speculativelyApply(tx, blockTime: time)
+            let result = pending.speculativelyApply(tx, blockTime: time)
             guard result.isApplied else {
                 evicted.append((tx.id, .wouldFail(result.code, related: result.related)))
                 continue
             }
-            pending = trial
             queue.append(tx)
             ids.insert(tx.id)
             perAccount[tx.body.signer, default: 0] += 1

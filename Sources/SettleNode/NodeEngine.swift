@@ -127,15 +127,17 @@ public actor NodeEngine {
     public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
         guard mempool.count > 0 else { return nil }
         let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
-        var next = state
-        let outcome = try next.apply(built.block, signatureIsValid: mempool.isVerified)
+        let outcome = try state.apply(built.block, signatureIsValid: mempool.isVerified)
         let header = built.block.header
         let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validatorKey.publicKey)
         let signature = validatorKey.sign(vote.signingMessage)
         let commit = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { $0.publicKey == validatorKey.publicKey ? signature : nil })
-        try store.append(built.block, commit: commit, outcome: outcome, state: next)
-        state = next
-        let evicted = mempool.didCommit(built.block, state: state, now: now)
+        do { try store.append(built.block, commit: commit, outcome: outcome, state: state) } catch {
+            // The block is not durable, so it did not happen: go back to what the store holds.
+            state = try store.loadState()
+            throw error
+        }
+        let evicted = mempool.didCommit(built.block, now: now)
         for (id, reason) in evicted { logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"]) }
         logger.debug("committed block", metadata: ["height": "\(header.height)", "transactions": "\(built.block.transactions.count)"])
         for tx in built.block.transactions { wake(tx.id) }

@@ -153,6 +153,19 @@ import Testing
                 if rng.below(8) == 0 { txs.append(txs[0]) }  // an in-block duplicate the proposer must drop
                 ledger.time += 1 + rng.below(3_000)
                 let before = ledger.state.allEntries
+                if rng.below(3) == 0 {
+                    // A mempool's speculation over the candidates: a failing one leaves no trace, and ending it restores the state.
+                    ledger.state.beginSpeculation()
+                    for tx in txs where ledger.state.inclusionProblem(tx, blockTime: ledger.time, signatureIsValid: { _ in true }) == nil {
+                        let entries = ledger.state.allEntries
+                        let result = ledger.state.speculativelyApply(tx, blockTime: ledger.time)
+                        let traceless = result.isApplied || ledger.state.allEntries == entries
+                        #expect(traceless, "seed \(seed): a failing speculative transaction left changes behind")
+                    }
+                    ledger.state.endSpeculation()
+                    let restored = ledger.state.allEntries == before
+                    #expect(restored, "seed \(seed): ending a speculation did not restore the state")
+                }
                 let built = ledger.state.buildBlock(candidates: txs, timestamp: ledger.time, proposer: ledger.proposer, signatureIsValid: { _ in true })
                 let unchangedByBuilding = ledger.state.allEntries == before
                 #expect(unchangedByBuilding, "seed \(seed): building a block changed the state")

@@ -71,10 +71,13 @@ import Testing
         let competing = transfer("alice", "acme-shop", 500)
         let built = state.buildBlock(candidates: [deposit, competing], timestamp: now + 1_000, proposer: genesis.validators[0].publicKey)
         _ = try state.apply(built.block)
-        let evicted = pool.didCommit(built.block, state: state, now: now + 1_000)
+        let evicted = pool.didCommit(built.block, now: now + 1_000)
         #expect(Set(evicted.map(\.id)) == [spend.id, shortLived.id])
         #expect(evicted.first { $0.id == spend.id }?.reason == .wouldFail(.insufficientFunds, related: nil))
         #expect(pool.count == 0)
+        // The pending state followed the block: alice's 500 left can be spent once, not twice.
+        try pool.admit(transfer("alice", "bob", 400), now: now + 1_000)
+        #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 200), now: now + 1_000) }
     }
 
     @Test mutating func blockBuildingReusesAdmissionVerification() throws {
@@ -84,7 +87,7 @@ import Testing
         #expect(pool.isVerified(tx))
         let forged = SignedTransaction(body: tx.body, signature: transfer("bank", "alice", 11).signature)
         #expect(!pool.isVerified(forged))
-        var state = pool.committed
+        var state = LedgerState(genesis: genesis)
         let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now, proposer: genesis.validators[0].publicKey, signatureIsValid: pool.isVerified)
         #expect(built.block.transactions.map(\.id) == [tx.id])
     }

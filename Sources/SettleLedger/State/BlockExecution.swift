@@ -117,9 +117,11 @@ extension LedgerState {
         var deferred = [ExpiryItem]()
         while let next = holdExpiries.min, next.expiresAt <= time {
             _ = holdExpiries.popMin()
-            journal?.poppedHoldExpiries.append(next)
             // Items left by an undone block no longer match a hold and are skipped.
-            guard var hold = holds[next.id], hold.status == .open, hold.expiresAt == next.expiresAt else { continue }
+            guard var hold = holds[next.id], hold.status == .open, hold.expiresAt == next.expiresAt else {
+                journal?.poppedHoldExpiries.append(next)
+                continue
+            }
             let key = BalanceKey(account: hold.payer, asset: hold.asset)
             // A payer whose balance grew to the Int64 limit meanwhile keeps the hold
             // open (still conserved) rather than overflow; it is retried every block.
@@ -127,6 +129,7 @@ extension LedgerState {
                 deferred.append(next)
                 continue
             }
+            journal?.poppedHoldExpiries.append(next)
             setBalance(key, restored)
             hold.status = .expired
             setHold(next.id, hold)

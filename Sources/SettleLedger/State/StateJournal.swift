@@ -24,6 +24,10 @@ struct StateJournal: Sendable {
     /// state when popped, so a stale one is skipped.
     var poppedHoldExpiries: [ExpiryItem] = []
     var poppedReplayExpiries: [ExpiryItem] = []
+    /// The changes will be undone whatever happens (a dry run, a mempool's
+    /// speculation): nothing is added to the expiry queues, which only block
+    /// execution reads, so undoing leaves no stale items behind.
+    var willUndo = false
 
     let height: UInt64
     let lastBlockHash: Hash256
@@ -75,16 +79,39 @@ extension LedgerState {
     /// a dry run that costs O(changes), not a copy of the state.
     mutating func dryRun<T>(_ body: (inout LedgerState) -> T) -> T {
         journal = StateJournal(self)
+        journal?.willUndo = true
         let value = body(&self)
         rollBack()
         return value
     }
 
     /// Undoes the journaled execution.
-    private mutating func rollBack() {
+    mutating func rollBack() {
         guard let journal else { return }
         self.journal = nil
-        for entry in journal.entries.reversed() {
+        restore(journal.entries[...])
+        for item in journal.poppedHoldExpiries { holdExpiries.insert(item) }
+        for item in journal.poppedReplayExpiries { replayExpiries.insert(item) }
+        height = journal.height
+        lastBlockHash = journal.lastBlockHash
+        lastBlockTime = journal.lastBlockTime
+        stateRoot = journal.stateRoot
+        log = journal.log
+        lastChanges = journal.lastChanges
+        changed.removeAll(keepingCapacity: true)
+    }
+
+    /// Undoes the journal's entries from position `mark` on, keeping earlier ones.
+    mutating func undo(after mark: Int) {
+        guard let count = journal?.entries.count, count > mark else { return }
+        let tail = Array(journal!.entries[mark...])
+        journal!.entries.removeSubrange(mark...)
+        restore(tail[...])
+    }
+
+    /// Puts back the old values of `entries`, latest first.
+    private mutating func restore(_ entries: ArraySlice<StateJournal.Entry>) {
+        for entry in entries.reversed() {
             switch entry {
             case let .asset(code, old): assets[code] = old
             case let .account(id, old): accounts[id] = old
@@ -96,14 +123,5 @@ extension LedgerState {
             case let .externalReference(key, old): externalReferences[key] = old
             }
         }
-        for item in journal.poppedHoldExpiries { holdExpiries.insert(item) }
-        for item in journal.poppedReplayExpiries { replayExpiries.insert(item) }
-        height = journal.height
-        lastBlockHash = journal.lastBlockHash
-        lastBlockTime = journal.lastBlockTime
-        stateRoot = journal.stateRoot
-        log = journal.log
-        lastChanges = journal.lastChanges
-        changed.removeAll(keepingCapacity: true)
     }
 }
