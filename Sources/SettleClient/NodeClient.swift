@@ -12,10 +12,17 @@ public struct NodeClient: Sendable {
     public let baseURL: URL
     /// Longest wait for any single HTTP answer.
     public var requestTimeout: Duration
+    private let session: URLSession
 
-    public init(baseURL: URL, requestTimeout: Duration = .seconds(60)) {
+    /// `maxConnections` bounds the HTTP connections kept to the node: a
+    /// submission waiting for its commit holds one, so it is also how many such
+    /// waits can be in flight (URLSession's default is only a handful).
+    public init(baseURL: URL, requestTimeout: Duration = .seconds(60), maxConnections: Int = 64) {
         self.baseURL = baseURL
         self.requestTimeout = requestTimeout
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = maxConnections
+        session = URLSession(configuration: configuration)
     }
 
     public func status() async throws(ClientError) -> Wire.Status {
@@ -95,7 +102,7 @@ public struct NodeClient: Sendable {
         let url = request.url?.absoluteString ?? baseURL.absoluteString
         let data: Data
         let response: URLResponse
-        do { (data, response) = try await URLSession.shared.data(for: request) } catch {
+        do { (data, response) = try await session.data(for: request) } catch {
             throw .unreachable(url: url, detail: error.localizedDescription)
         }
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0

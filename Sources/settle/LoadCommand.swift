@@ -39,7 +39,7 @@ struct LoadCommand: AsyncParsableCommand {
         }
         let verifyRate = Self.verifyRate(transactions)
 
-        let client = session.client
+        let client = NodeClient(baseURL: session.client.baseURL, maxConnections: concurrency)
         let started = ContinuousClock.now
         var latencies: [Double] = []
         var failures: [String: Int] = [:]
