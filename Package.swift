@@ -29,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -46,11 +48,19 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "SettleNode",
-            dependencies: ["SettleLedger", "SettleStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SettleLedger", "SettleStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict),
         .target(
             name: "SettleRPC",
-            dependencies: ["SettleNode", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: [
+                "SettleNode",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: strict),
         .executableTarget(
             name: "settled",

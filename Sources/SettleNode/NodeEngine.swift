@@ -56,8 +56,13 @@ public actor NodeEngine {
     private var waiters: [Hash256: [UUID: CheckedContinuation<TransactionStatus, Never>]] = [:]
     private let maxBlockTransactions: Int
     private let logger: Logger
+    private let metrics: NodeMetrics
+    /// When each pending transaction was admitted, for the commit latency.
+    private var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
 
-    public init(store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), logger: Logger = Logger(label: "settle.node")) throws {
+    public init(
+        store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), metrics: NodeMetrics = .disabled, logger: Logger = Logger(label: "settle.node")
+    ) throws {
         let genesis = store.genesis
         guard let me = genesis.validators.first(where: { $0.publicKey == validatorKey.publicKey }) else {
             throw NodeError.notAValidator(validatorKey.publicKey)
@@ -73,6 +78,9 @@ public actor NodeEngine {
         mempool = Mempool(state: state, limits: limits)
         maxBlockTransactions = Int(genesis.ledger.maxBlockTransactions)
         self.logger = logger
+        self.metrics = metrics
+        metrics.chain(height: state.height)
+        metrics.mempool(size: 0)
     }
 
     /// Milliseconds since the Unix epoch, for block times and expiry checks.
@@ -82,13 +90,17 @@ public actor NodeEngine {
     public func submit(_ bytes: [UInt8], now: UInt64 = NodeEngine.wallClock()) -> SubmitOutcome {
         let tx: SignedTransaction
         do throws(DecodingError) { tx = try SignedTransaction.decodeChecked(bytes) } catch {
+            metrics.rejected(code: "malformed")
             return .rejected(code: "malformed", message: "transaction bytes are not a canonical signed transaction: \(error)", related: nil)
         }
         if let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
         do throws(AdmissionRejection) {
             try mempool.admit(tx, now: now)
+            admittedAt[tx.id] = .now
+            metrics.mempool(size: mempool.count)
             return .accepted(tx.id)
         } catch {
+            metrics.rejected(code: error.code)
             let related: Hash256? = if case let .wouldFail(_, related) = error { related } else { nil }
             return .rejected(code: error.code, message: error.description, related: related)
         }
@@ -125,6 +137,7 @@ public actor NodeEngine {
     @discardableResult
     public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
         guard mempool.count > 0 else { return nil }
+        let started = ContinuousClock.now
         let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
         var next = state
         let outcome = try next.apply(built.block, signatureIsValid: mempool.isVerified)
@@ -133,10 +146,18 @@ public actor NodeEngine {
         let signature = validatorKey.sign(vote.signingMessage)
         let commit = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { $0.publicKey == validatorKey.publicKey ? signature : nil })
         try store.append(built.block, commit: commit, outcome: outcome, state: next)
+        let stored = ContinuousClock.now
         state = next
         let evicted = mempool.didCommit(built.block, state: state, now: now)
-        for (id, reason) in evicted { logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"]) }
+        for (id, reason) in evicted {
+            admittedAt[id] = nil
+            logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"])
+        }
         logger.debug("committed block", metadata: ["height": "\(header.height)", "transactions": "\(built.block.transactions.count)"])
+        let latencies = built.block.transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
+        metrics.committed(transactions: built.block.transactions.count, latencies: latencies, production: stored - started)
+        metrics.chain(height: header.height)
+        metrics.mempool(size: mempool.count)
         for tx in built.block.transactions { wake(tx.id) }
         for (id, _) in evicted { wake(id) }
         return built.block

@@ -28,14 +28,18 @@ public enum RPCServer {
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
         ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
         ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
-        ("GET", "/v1/proofs/consistency"),
+        ("GET", "/v1/proofs/consistency"), ("GET", "/metrics"),
     ]
     /// Largest page of account history.
     public static let maxPage = 100
 
-    public static func router(engine: NodeEngine) -> Router<BasicRequestContext> {
+    /// The routes over `engine`. `metrics` should be the exporter whose `node`
+    /// metrics the engine records, so `/metrics` shows both.
+    public static func router(engine: NodeEngine, metrics: MetricsExporter = MetricsExporter()) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
         router.get("/health") { _, _ in try json(["status": "ok"]) }
+        router.get("/metrics") { _, _ in metrics.response() }
         router.get("/v1/status") { _, _ in
             try await handle {
                 let s = await engine.nodeStatus()

@@ -31,11 +31,12 @@ struct Settled: AsyncParsableCommand {
         let chain = try Genesis.parseJSON(genesisData)
         try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
         let store = try BlockStore(path: URL(fileURLWithPath: data).appendingPathComponent("chain.sqlite").path, genesis: chain)
-        let engine = try NodeEngine(store: store, validatorKey: try KeyFile.read(key), logger: logger)
+        let metrics = MetricsExporter()
+        let engine = try NodeEngine(store: store, validatorKey: try KeyFile.read(key), metrics: metrics.node, logger: logger)
         let status = await engine.nodeStatus()
         logger.info("starting", metadata: ["chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(rpcHost):\(rpcPort)"])
         let app = Application(
-            router: RPCServer.router(engine: engine),
+            router: RPCServer.router(engine: engine, metrics: metrics),
             configuration: .init(address: .hostname(rpcHost, port: rpcPort), serverName: "settled"),
             services: [BlockProducer(engine: engine, interval: .milliseconds(blockIntervalMs), logger: logger)],
             logger: logger)
