@@ -46,10 +46,12 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
 /// One node's ledger: the store, the committed state and the mempool, behind an
 /// actor so RPC handlers and the block producer never race. In single-validator
 /// mode it orders blocks itself and signs their commit certificates; the BFT
-/// core will replace `produceBlock` as the source of committed blocks.
+/// core will replace `produceBlock` as the source of committed blocks. Every
+/// block it stores goes out on `feed`.
 public actor NodeEngine {
     public let genesis: Genesis
     public nonisolated let store: BlockStore
+    public nonisolated let feed: BlockFeed
     private let validatorKey: SigningKey
     private var state: LedgerState
     private var mempool: Mempool
@@ -61,7 +63,8 @@ public actor NodeEngine {
     private var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
 
     public init(
-        store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), metrics: NodeMetrics = .disabled, logger: Logger = Logger(label: "settle.node")
+        store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), feedLimits: BlockFeed.Limits = BlockFeed.Limits(),
+        metrics: NodeMetrics = .disabled, logger: Logger = Logger(label: "settle.node")
     ) throws {
         let genesis = store.genesis
         guard let me = genesis.validators.first(where: { $0.publicKey == validatorKey.publicKey }) else {
@@ -79,6 +82,7 @@ public actor NodeEngine {
         maxBlockTransactions = Int(genesis.ledger.maxBlockTransactions)
         self.logger = logger
         self.metrics = metrics
+        feed = BlockFeed(limits: feedLimits, metrics: metrics)
         metrics.chain(height: state.height)
         metrics.mempool(size: 0)
     }
@@ -132,8 +136,9 @@ public actor NodeEngine {
         continuation.resume(returning: status(of: id))
     }
 
-    /// Orders the pending transactions into the next block, commits it durably
-    /// and wakes whoever waits for them. Returns nil when there is nothing to do.
+    /// Orders the pending transactions into the next block, commits it durably,
+    /// publishes it on `feed` and wakes whoever waits for its transactions.
+    /// Returns nil when there is nothing to do.
     @discardableResult
     public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
         guard mempool.count > 0 else { return nil }
@@ -158,6 +163,7 @@ public actor NodeEngine {
         metrics.committed(transactions: built.block.transactions.count, latencies: latencies, production: stored - started)
         metrics.chain(height: header.height)
         metrics.mempool(size: mempool.count)
+        feed.publish(StoredBlock(block: built.block, commit: commit, results: outcome.results))
         for tx in built.block.transactions { wake(tx.id) }
         for (id, _) in evicted { wake(id) }
         return built.block

@@ -17,6 +17,8 @@ public struct NodeMetrics: Sendable {
     private let commitLatency: CoreMetrics.Timer
     private let blockProduction: CoreMetrics.Timer
     private let mempool: Gauge
+    private let subscribers: Gauge
+    private let lagged: CoreMetrics.Counter
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -26,6 +28,8 @@ public struct NodeMetrics: Sendable {
         commitLatency = CoreMetrics.Timer(label: "settle_commit_latency_seconds", factory: factory)
         blockProduction = CoreMetrics.Timer(label: "settle_block_production_duration_seconds", factory: factory)
         mempool = Gauge(label: "settle_mempool_transactions", factory: factory)
+        subscribers = Gauge(label: "settle_event_subscribers", factory: factory)
+        lagged = Counter(label: "settle_event_subscribers_lagged_total", factory: factory)
     }
 
     /// Records nothing: for engines whose owner exports no metrics.
@@ -53,5 +57,13 @@ public struct NodeMetrics: Sendable {
     /// closed set (docs/rpc.md), so the label cannot grow without bound.
     func rejected(code: String) {
         Counter(label: "settle_admission_rejections_total", dimensions: [("reason", code)], factory: factory).increment()
+    }
+
+    func eventSubscribers(_ count: Int) {
+        subscribers.record(count)
+    }
+
+    func eventSubscriberLagged() {
+        lagged.increment()
     }
 }
