@@ -97,6 +97,7 @@ struct Exposition {
             #expect(scraped.value("settle_admission_rejections_total", ["reason": "bad_signature"]) == 2)
             #expect(scraped.value("settle_admission_rejections_total", ["reason": "insufficient_funds"]) == 1)
             #expect(scraped.value("settle_admission_rejections_total", ["reason": "malformed"]) == 1)
+            #expect(scraped.value("settle_event_subscribers") == 0)
 
             let route = "settle_rpc_request_duration_seconds_count"
             #expect(scraped.value(route, ["route": "/v1/transactions/{id}", "method": "GET", "status": "200"]) == 3)
