@@ -64,15 +64,15 @@ public final class BlockFeed: Sendable {
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         let state = SubscriptionState(continuation, capacity: limits.bufferedBlocks)
         let limit = limits.maxSubscribers
-        let (id, count) = try registry.withLock { registry throws(BlockFeedError) in
+        let id = try registry.withLock { registry throws(BlockFeedError) in
             guard registry.subscribers.count < limit else { throw .tooManySubscribers(limit: limit) }
             let id = registry.nextID
             registry.nextID += 1
             registry.subscribers[id] = state
-            return (id, registry.subscribers.count)
+            metrics.eventSubscribers(registry.subscribers.count)
+            return id
         }
         continuation.onTermination = { [weak self] _ in self?.remove(id) }
-        metrics.eventSubscribers(count)
         return BlockSubscription(events: BlockSubscription.Events(base: events, state: state), state: state)
     }
 
@@ -85,12 +85,13 @@ public final class BlockFeed: Sendable {
         }
     }
 
+    /// Forgets a subscriber whose stream ended. The gauge is set under the lock
+    /// so concurrent changes cannot leave it at a stale count.
     private func remove(_ id: Int) {
-        let count = registry.withLock { registry in
+        registry.withLock { registry in
             registry.subscribers[id] = nil
-            return registry.subscribers.count
+            metrics.eventSubscribers(registry.subscribers.count)
         }
-        metrics.eventSubscribers(count)
     }
 }
 
