@@ -46,19 +46,27 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
 /// One node's ledger: the store, the committed state and the mempool, behind an
 /// actor so RPC handlers and the block producer never race. In single-validator
 /// mode it orders blocks itself and signs their commit certificates; the BFT
-/// core will replace `produceBlock` as the source of committed blocks.
+/// core will replace `produceBlock` as the source of committed blocks. Every
+/// block it stores goes out on `feed`.
 public actor NodeEngine {
     public nonisolated let genesis: Genesis
     public nonisolated let store: BlockStore
+    public nonisolated let feed: BlockFeed
     private let validatorKey: SigningKey
     private var state: LedgerState
     private var mempool: Mempool
     private var waiters: [Hash256: [UUID: CheckedContinuation<TransactionStatus, Never>]] = [:]
     private let maxBlockTransactions: Int
     private let logger: Logger
+    private let metrics: NodeMetrics
+    /// When each pending transaction was admitted, for the commit latency.
+    private var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
 
     /// `maxBlockTransactions` caps blocks below the genesis limit (nil: the genesis limit).
-    public init(store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), maxBlockTransactions: Int? = nil, logger: Logger = Logger(label: "settle.node")) throws {
+    public init(
+        store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), maxBlockTransactions: Int? = nil,
+        feedLimits: BlockFeed.Limits = BlockFeed.Limits(), metrics: NodeMetrics = .disabled, logger: Logger = Logger(label: "settle.node")
+    ) throws {
         let genesis = store.genesis
         guard let me = genesis.validators.first(where: { $0.publicKey == validatorKey.publicKey }) else {
             throw NodeError.notAValidator(validatorKey.publicKey)
@@ -74,6 +82,10 @@ public actor NodeEngine {
         mempool = Mempool(state: state, limits: limits)
         self.maxBlockTransactions = max(1, min(maxBlockTransactions ?? Int.max, Int(genesis.ledger.maxBlockTransactions)))
         self.logger = logger
+        self.metrics = metrics
+        feed = BlockFeed(limits: feedLimits, metrics: metrics)
+        metrics.chain(height: state.height)
+        metrics.mempool(size: 0)
     }
 
     /// Milliseconds since the Unix epoch, for block times and expiry checks.
@@ -83,13 +95,17 @@ public actor NodeEngine {
     public func submit(_ bytes: [UInt8], now: UInt64 = NodeEngine.wallClock()) -> SubmitOutcome {
         let tx: SignedTransaction
         do throws(DecodingError) { tx = try SignedTransaction.decodeChecked(bytes) } catch {
+            metrics.rejected(code: "malformed")
             return .rejected(code: "malformed", message: "transaction bytes are not a canonical signed transaction: \(error)", related: nil)
         }
         if let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
         do throws(AdmissionRejection) {
             try mempool.admit(tx, now: now)
+            admittedAt[tx.id] = .now
+            metrics.mempool(size: mempool.count)
             return .accepted(tx.id)
         } catch {
+            metrics.rejected(code: error.code)
             let related: Hash256? = if case let .wouldFail(_, related) = error { related } else { nil }
             return .rejected(code: error.code, message: error.description, related: related)
         }
@@ -121,11 +137,13 @@ public actor NodeEngine {
         continuation.resume(returning: status(of: id))
     }
 
-    /// Orders the pending transactions into the next block, commits it durably
-    /// and wakes whoever waits for them. Returns nil when there is nothing to do.
+    /// Orders the pending transactions into the next block, commits it durably,
+    /// publishes it on `feed` and wakes whoever waits for its transactions.
+    /// Returns nil when there is nothing to do.
     @discardableResult
     public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
         guard mempool.count > 0 else { return nil }
+        let started = ContinuousClock.now
         let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
         let outcome = try state.apply(built.block, signatureIsValid: mempool.isVerified)
         let header = built.block.header
@@ -137,9 +155,18 @@ public actor NodeEngine {
             state = try store.loadState()
             throw error
         }
+        let stored = ContinuousClock.now
         let evicted = mempool.didCommit(built.block, now: now)
-        for (id, reason) in evicted { logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"]) }
+        for (id, reason) in evicted {
+            admittedAt[id] = nil
+            logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"])
+        }
         logger.debug("committed block", metadata: ["height": "\(header.height)", "transactions": "\(built.block.transactions.count)"])
+        let latencies = built.block.transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
+        metrics.committed(transactions: built.block.transactions.count, latencies: latencies, production: stored - started)
+        metrics.chain(height: header.height)
+        metrics.mempool(size: mempool.count)
+        feed.publish(StoredBlock(block: built.block, commit: commit, results: outcome.results))
         for tx in built.block.transactions { wake(tx.id) }
         for (id, _) in evicted { wake(id) }
         return built.block

@@ -28,14 +28,23 @@ public enum RPCServer {
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
         ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
         ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
-        ("GET", "/v1/proofs/consistency"),
+        ("GET", "/v1/proofs/consistency"), ("GET", "/v1/events"), ("GET", "/metrics"),
     ]
     /// Largest page of account history.
     public static let maxPage = 100
 
-    public static func router(engine: NodeEngine) -> Router<BasicRequestContext> {
+    /// The routes over `engine`. `metrics` should be the exporter whose `node`
+    /// metrics the engine records, so `/metrics` shows both.
+    public static func router(
+        engine: NodeEngine, metrics: MetricsExporter = MetricsExporter(), events: EventStreamOptions = EventStreamOptions()
+    ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
         router.get("/health") { _, _ in try json(["status": "ok"]) }
+        router.get("/metrics") { _, _ in metrics.response() }
+        router.get("/v1/events") { request, _ in
+            try await handle { try eventStream(request, engine: engine, options: events) }
+        }
         router.get("/v1/status") { _, _ in
             try await handle {
                 let s = await engine.nodeStatus()
@@ -210,10 +219,14 @@ public enum RPCServer {
     }
 
     static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try encode(value))))
+    }
+
+    /// The JSON of every body: sorted keys, one line.
+    static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return try encoder.encode(value)
     }
 }
 

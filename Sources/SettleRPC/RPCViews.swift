@@ -140,3 +140,28 @@ struct ConsistencyView: Codable {
     var newRoot: String
     var proof: [String]
 }
+
+/// `event: block` data on `GET /v1/events`: the header fields a follower needs;
+/// the transactions follow as their own events.
+struct BlockEventView: Codable {
+    var height: UInt64
+    var hash: String
+    var previousHash: String
+    var timestamp: UInt64
+    var transactionCount: UInt32
+
+    init(_ header: BlockHeader) {
+        height = header.height
+        hash = header.hash.hex
+        previousHash = header.previousHash.hex
+        timestamp = header.timestamp
+        transactionCount = header.transactionCount
+    }
+}
+
+/// `event: lagged` data: the stream ends here because the client fell too far
+/// behind; reconnecting with `from=resumeFrom` continues without a gap.
+struct LaggedView: Codable {
+    var resumeFrom: UInt64
+    var message: String
+}

@@ -35,3 +35,18 @@ public struct StoredTransaction: Hashable, Sendable {
     public var logIndex: UInt64
     public var result: TransactionResult
 }
+
+extension StoredBlock {
+    /// Each transaction of the block with where it sits in the chain and its
+    /// result, exactly as `BlockStore.transaction(id:)` returns it, so a block in
+    /// hand (a freshly committed one) needs no query per transaction.
+    public var storedTransactions: [StoredTransaction] {
+        let header = block.header
+        let firstLogIndex = header.logSize - UInt64(block.transactions.count)
+        return zip(block.transactions, results).enumerated().map { position, entry in
+            StoredTransaction(
+                transaction: entry.0, bytes: entry.0.canonicalBytes, height: header.height, position: UInt32(position),
+                logIndex: firstLogIndex + UInt64(position), result: entry.1)
+        }
+    }
+}

@@ -35,14 +35,15 @@ struct Settled: AsyncParsableCommand {
         let chain = try Genesis.parseJSON(genesisData)
         try FileManager.default.createDirectory(at: paths.dataDir, withIntermediateDirectories: true)
         let store = try BlockStore(path: paths.store.path, genesis: chain)
+        let metrics = MetricsExporter()
         let engine = try NodeEngine(
             store: store, validatorKey: try KeyFile.read(paths.validatorKey.path),
             limits: MempoolLimits(maxTransactions: config.mempool.maxTransactions, maxPerAccount: config.mempool.maxPerAccount),
-            maxBlockTransactions: config.blocks.maxTransactions, logger: logger)
+            maxBlockTransactions: config.blocks.maxTransactions, metrics: metrics.node, logger: logger)
         let status = await engine.nodeStatus()
         logger.info("starting", metadata: ["home": "\(home)", "chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(config.rpc.host):\(config.rpc.port)"])
         let app = Application(
-            router: RPCServer.router(engine: engine),
+            router: RPCServer.router(engine: engine, metrics: metrics),
             configuration: .init(address: .hostname(config.rpc.host, port: config.rpc.port), serverName: "settled"),
             services: [BlockProducer(engine: engine, interval: .milliseconds(config.blocks.intervalMs), logger: logger)],
             logger: logger)
@@ -62,7 +63,8 @@ struct BlockProducer: Service {
     func run() async throws {
         try await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                // Cancelled sleep means graceful shutdown: stop without an error, so the daemon exits 0.
+                do { try await Task.sleep(for: interval) } catch { return }
                 do { try await engine.produceBlock() } catch {
                     logger.critical("block production failed", metadata: ["error": "\(error)"])
                     throw error

@@ -105,7 +105,7 @@ import Testing
         #expect(slow.status == 3 && slow.json["status"] as? String == "pending", "\(slow.stdout)")
         daemon.terminate()
         daemon.waitUntilExit()
-        #expect(daemon.terminationReason == .exit)
+        #expect(daemon.terminationReason == .exit && daemon.terminationStatus == 0)
         let offline = try Self.settle(["audit", "--genesis", genesis, "--store", home.appendingPathComponent("data").path])
         #expect(offline.status == 0 && offline.stdout.contains("heights 1…\(height)"), "\(offline.stdout)\(offline.stderr)")
     }

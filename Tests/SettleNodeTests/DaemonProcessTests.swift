@@ -117,6 +117,6 @@ import Testing
         #expect(output.contains("\"ok\": true") && output.contains("\"transactions\": 16"))
 
         daemon.terminate()
-        #expect(daemon.process.terminationReason == .exit, "SIGTERM should shut down gracefully")
+        #expect(daemon.process.terminationReason == .exit && daemon.process.terminationStatus == 0, "SIGTERM should shut down gracefully, exit status 0")
     }
 }

@@ -17,11 +17,11 @@ import Testing
     final class Node: Sendable {
         let directory: URL
         let engine: NodeEngine
-        init() throws {
+        init(metrics: NodeMetrics = .disabled, feedLimits: BlockFeed.Limits = BlockFeed.Limits()) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-rpc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let store = try BlockStore(path: directory.appendingPathComponent("chain.sqlite").path, genesis: RPCTests.genesis)
-            engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-0"))
+            engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-0"), feedLimits: feedLimits, metrics: metrics)
         }
         deinit { try? FileManager.default.removeItem(at: directory) }
     }
