@@ -62,6 +62,7 @@ let package = Package(
         .target(
             name: "SettleRPC",
             dependencies: [
+                "SettleAPI",
                 "SettleNode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -84,6 +85,7 @@ let package = Package(
                 "SettleLedger",
                 "SettleStore",
                 "SettleNode",
+                "SettleAPI",
                 "SettleClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

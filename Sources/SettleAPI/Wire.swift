@@ -1,6 +1,22 @@
-/// The RPC's JSON answers as a client reads them (docs/rpc.md): hashes and keys
-/// in lower-case hex, amounts in integer minor units.
+/// The RPC's JSON bodies (docs/rpc.md), shared by the node and its clients so
+/// both read and write the same fields. Hashes and keys are lower-case hex;
+/// amounts are integer minor units.
 public enum Wire {
+    /// `POST /v1/transactions`.
+    public struct SubmitRequest: Codable, Sendable, Equatable {
+        /// The canonical signed transaction, base64.
+        public var transaction: String
+        /// "async" (return at admission, the default) or "commit" (wait for commit).
+        public var mode: String?
+        public var timeoutMs: Int?
+
+        public init(transaction: String, mode: String?, timeoutMs: Int?) {
+            self.transaction = transaction
+            self.mode = mode
+            self.timeoutMs = timeoutMs
+        }
+    }
+
     public struct Status: Codable, Sendable, Equatable {
         public var chainId: String
         public var genesisHash: String
@@ -10,6 +26,17 @@ public enum Wire {
         public var mempoolSize: Int
         public var validator: String
         public var version: String
+
+        public init(chainId: String, genesisHash: String, height: UInt64, lastBlockHash: String, lastBlockTime: UInt64, mempoolSize: Int, validator: String, version: String) {
+            self.chainId = chainId
+            self.genesisHash = genesisHash
+            self.height = height
+            self.lastBlockHash = lastBlockHash
+            self.lastBlockTime = lastBlockTime
+            self.mempoolSize = mempoolSize
+            self.validator = validator
+            self.version = version
+        }
     }
 
     public struct Result: Codable, Sendable, Equatable {
@@ -17,6 +44,13 @@ public enum Wire {
         public var fee: UInt64
         public var credited: UInt64
         public var related: String?
+
+        public init(code: String, fee: UInt64, credited: UInt64, related: String?) {
+            self.code = code
+            self.fee = fee
+            self.credited = credited
+            self.related = related
+        }
     }
 
     public struct Transaction: Codable, Sendable, Equatable {
@@ -30,7 +64,13 @@ public enum Wire {
         public var signer: String?
         public var kind: String?
         public var externalReference: String?
+        /// The canonical signed transaction, base64.
         public var transaction: String?
+
+        public init(id: String, status: String) {
+            self.id = id
+            self.status = status
+        }
     }
 
     public struct Block: Codable, Sendable, Equatable {
@@ -41,28 +81,140 @@ public enum Wire {
         public var transactionCount: UInt32
         public var transactions: [String]
         public var results: [Result]
+        /// Canonical header and commit certificate, hex.
         public var header: String
         public var commit: String
+
+        public init(height: UInt64, hash: String, timestamp: UInt64, previousHash: String, transactionCount: UInt32, transactions: [String], results: [Result], header: String, commit: String) {
+            self.height = height
+            self.hash = hash
+            self.timestamp = timestamp
+            self.previousHash = previousHash
+            self.transactionCount = transactionCount
+            self.transactions = transactions
+            self.results = results
+            self.header = header
+            self.commit = commit
+        }
+    }
+
+    /// A block exactly as stored, for auditors: canonical encodings in hex,
+    /// nothing the node could have reinterpreted.
+    public struct BlockRecord: Codable, Sendable, Equatable {
+        public var block: String
+        public var commit: String
+        public var results: [String]
+
+        public init(block: String, commit: String, results: [String]) {
+            self.block = block
+            self.commit = commit
+            self.results = results
+        }
     }
 
     public struct Balance: Codable, Sendable, Equatable {
         public var asset: String
         public var decimals: UInt8
         public var minorUnits: Int64
+        /// The balance in decimal form ("12.34").
         public var amount: String
+
+        public init(asset: String, decimals: UInt8, minorUnits: Int64, amount: String) {
+            self.asset = asset
+            self.decimals = decimals
+            self.minorUnits = minorUnits
+            self.amount = amount
+        }
     }
 
     public struct AccountBalances: Codable, Sendable, Equatable {
         public var account: String
         public var balances: [Balance]
+
+        public init(account: String, balances: [Balance]) {
+            self.account = account
+            self.balances = balances
+        }
     }
 
-    public struct ErrorBody: Codable, Sendable {
-        public struct Detail: Codable, Sendable {
+    public struct History: Codable, Sendable, Equatable {
+        public var account: String
+        public var transactions: [Transaction]
+        /// Pass as `before` for the next (older) page; absent on the last page.
+        public var next: UInt64?
+
+        public init(account: String, transactions: [Transaction], next: UInt64?) {
+            self.account = account
+            self.transactions = transactions
+            self.next = next
+        }
+    }
+
+    public struct Consistency: Codable, Sendable, Equatable {
+        public var from: UInt64
+        public var to: UInt64
+        public var oldSize: UInt64
+        public var newSize: UInt64
+        public var oldRoot: String
+        public var newRoot: String
+        public var proof: [String]
+
+        public init(from: UInt64, to: UInt64, oldSize: UInt64, newSize: UInt64, oldRoot: String, newRoot: String, proof: [String]) {
+            self.from = from
+            self.to = to
+            self.oldSize = oldSize
+            self.newSize = newSize
+            self.oldRoot = oldRoot
+            self.newRoot = newRoot
+            self.proof = proof
+        }
+    }
+
+    /// `event: block` data on `GET /v1/events`: the header fields a follower
+    /// needs; the transactions follow as their own events.
+    public struct BlockEvent: Codable, Sendable, Equatable {
+        public var height: UInt64
+        public var hash: String
+        public var previousHash: String
+        public var timestamp: UInt64
+        public var transactionCount: UInt32
+
+        public init(height: UInt64, hash: String, previousHash: String, timestamp: UInt64, transactionCount: UInt32) {
+            self.height = height
+            self.hash = hash
+            self.previousHash = previousHash
+            self.timestamp = timestamp
+            self.transactionCount = transactionCount
+        }
+    }
+
+    /// `event: lagged` data: the stream ends because the client fell too far
+    /// behind; reconnecting with `from=resumeFrom` continues without a gap.
+    public struct Lagged: Codable, Sendable, Equatable {
+        public var resumeFrom: UInt64
+        public var message: String
+
+        public init(resumeFrom: UInt64, message: String) {
+            self.resumeFrom = resumeFrom
+            self.message = message
+        }
+    }
+
+    /// Every error: `{"error": {"code", "message", "related"?}}` with an HTTP status.
+    public struct ErrorBody: Codable, Sendable, Equatable {
+        public struct Detail: Codable, Sendable, Equatable {
             public var code: String
             public var message: String
             public var related: String?
+
+            public init(code: String, message: String, related: String? = nil) {
+                self.code = code
+                self.message = message
+                self.related = related
+            }
         }
         public var error: Detail
+
+        public init(error: Detail) { self.error = error }
     }
 }

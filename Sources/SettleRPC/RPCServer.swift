@@ -1,4 +1,5 @@
 import Foundation
+import SettleAPI
 import Hummingbird
 import NIOCore
 import SettleCrypto
@@ -48,7 +49,7 @@ public enum RPCServer {
         router.get("/v1/status") { _, _ in
             try await handle {
                 let s = await engine.nodeStatus()
-                return try json(StatusView(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version))
+                return try json(Wire.Status(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version))
             }
         }
         router.get("/v1/genesis") { _, _ in
@@ -63,8 +64,8 @@ public enum RPCServer {
                 do { body = try await request.body.collect(upTo: maxBodyBytes) } catch {
                     throw RPCError(status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(maxBodyBytes) bytes")
                 }
-                let submit: SubmitRequest
-                do { submit = try JSONDecoder().decode(SubmitRequest.self, from: Data(buffer: body)) } catch {
+                let submit: Wire.SubmitRequest
+                do { submit = try JSONDecoder().decode(Wire.SubmitRequest.self, from: Data(buffer: body)) } catch {
                     throw RPCError(status: .badRequest, code: "malformed_json", message: "expected {\"transaction\": base64, \"mode\": \"async\"|\"commit\", \"timeoutMs\": integer}: \(error)")
                 }
                 guard let bytes = Data(base64Encoded: submit.transaction) else {
@@ -78,12 +79,12 @@ public enum RPCServer {
                 case .rejected(let code, let message, let related):
                     throw RPCError(status: .unprocessableContent, code: code, message: message, related: related)
                 case .alreadyCommitted(let stored):
-                    return try json(TransactionView(id: stored.transaction.id, status: .committed(stored)))
+                    return try json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
                 case .accepted(let id):
-                    guard mode == "commit" else { return try json(TransactionView(id: id, status: .pending), status: .accepted) }
+                    guard mode == "commit" else { return try json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
                     let timeout = min(Duration.milliseconds(max(0, submit.timeoutMs ?? 10_000)), maxWait)
                     let status = await engine.waitForCommit(id, timeout: timeout)
-                    return try json(TransactionView(id: id, status: status), status: status == .pending ? .accepted : .ok)
+                    return try json(Wire.Transaction(id: id, status: status), status: status == .pending ? .accepted : .ok)
                 }
             }
         }
@@ -92,7 +93,7 @@ public enum RPCServer {
                 let id = try hash(context.parameters.get("id"))
                 let status = await engine.status(of: id)
                 guard status != .unknown else { throw RPCError(status: .notFound, code: "not_found", message: "no transaction \(id) is committed or pending here") }
-                return try json(TransactionView(id: id, status: status))
+                return try json(Wire.Transaction(id: id, status: status))
             }
         }
         router.get("/v1/blocks/latest") { _, _ in
@@ -114,7 +115,7 @@ public enum RPCServer {
                 guard height > 0, let stored = try engine.store.block(at: height) else {
                     throw RPCError(status: .notFound, code: "not_found", message: "no block at height \(height)")
                 }
-                return try json(BlockRecordView(
+                return try json(Wire.BlockRecord(
                     block: Hex.encode(stored.block.canonicalBytes), commit: Hex.encode(stored.commit.canonicalBytes),
                     results: stored.results.map { Hex.encode($0.canonicalBytes) }))
             }
@@ -125,8 +126,8 @@ public enum RPCServer {
                     throw RPCError(status: .badRequest, code: "invalid_account", message: "account must be a 64-character hex public key")
                 }
                 let balances = await engine.balances(of: account)
-                return try json(AccountBalancesView(account: account.hex, balances: balances.map {
-                    BalanceView(asset: $0.asset.code.value, decimals: $0.asset.decimals, minorUnits: $0.balance, amount: Amount.format(signed: $0.balance, decimals: $0.asset.decimals))
+                return try json(Wire.AccountBalances(account: account.hex, balances: balances.map {
+                    Wire.Balance(asset: $0.asset.code.value, decimals: $0.asset.decimals, minorUnits: $0.balance, amount: Amount.format(signed: $0.balance, decimals: $0.asset.decimals))
                 }))
             }
         }
@@ -145,8 +146,8 @@ public enum RPCServer {
                     return value
                 }
                 let page = try engine.store.history(of: account, before: before, limit: limit)
-                return try json(HistoryView(
-                    account: account.hex, transactions: page.map { TransactionView(id: $0.transaction.id, status: .committed($0)) },
+                return try json(Wire.History(
+                    account: account.hex, transactions: page.map { Wire.Transaction(id: $0.transaction.id, status: .committed($0)) },
                     next: page.count == limit ? page.last?.logIndex : nil))
             }
         }
@@ -159,7 +160,7 @@ public enum RPCServer {
                 guard let stored = try engine.store.transaction(signer: signer, externalReference: reference) else {
                     throw RPCError(status: .notFound, code: "not_found", message: "no applied transaction of \(signer) has external reference \(reference)")
                 }
-                return try json(TransactionView(id: stored.transaction.id, status: .committed(stored)))
+                return try json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
             }
         }
         router.get("/v1/transactions/{id}/receipt") { _, context in
@@ -180,7 +181,7 @@ public enum RPCServer {
                 guard let old = try engine.store.block(at: from), let new = try engine.store.block(at: to),
                     let proof = try engine.store.consistencyProof(from: from, to: to)
                 else { throw RPCError(status: .notFound, code: "not_found", message: "no block at height \(to)") }
-                return try json(ConsistencyView(
+                return try json(Wire.Consistency(
                     from: from, to: to, oldSize: old.block.header.logSize, newSize: new.block.header.logSize,
                     oldRoot: old.block.header.logRoot.hex, newRoot: new.block.header.logRoot.hex, proof: proof.map(\.hex)))
             }
@@ -199,7 +200,7 @@ public enum RPCServer {
         guard height > 0, let stored = try engine.store.block(at: height) else {
             throw RPCError(status: .notFound, code: "not_found", message: "no block at height \(height)")
         }
-        return try json(BlockView(stored))
+        return try json(Wire.Block(stored))
     }
 
     private static func hash(_ text: String?) throws -> Hash256 {
@@ -212,9 +213,9 @@ public enum RPCServer {
     /// Runs a handler, turning every error into the JSON error form.
     private static func handle(_ body: () async throws -> Response) async throws -> Response {
         do { return try await body() } catch let error as RPCError {
-            return try json(ErrorView(error: .init(code: error.code, message: error.message, related: error.related?.hex)), status: error.status)
+            return try json(Wire.ErrorBody(error: .init(code: error.code, message: error.message, related: error.related?.hex)), status: error.status)
         } catch let error as StoreError {
-            return try json(ErrorView(error: .init(code: "store_error", message: error.description)), status: .internalServerError)
+            return try json(Wire.ErrorBody(error: .init(code: "store_error", message: error.description)), status: .internalServerError)
         }
     }
 

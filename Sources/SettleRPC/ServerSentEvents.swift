@@ -1,4 +1,5 @@
 import Foundation
+import SettleAPI
 import NIOCore
 import SettleStore
 
@@ -14,9 +15,9 @@ enum ServerSentEvents {
     /// one write.
     static func block(_ stored: StoredBlock) throws -> ByteBuffer {
         let height = stored.block.header.height
-        var text = try event("block", id: height, data: BlockEventView(stored.block.header))
+        var text = try event("block", id: height, data: Wire.BlockEvent(stored.block.header))
         for tx in stored.storedTransactions {
-            text += try event("transaction", id: height, data: TransactionView(id: tx.transaction.id, status: .committed(tx)))
+            text += try event("transaction", id: height, data: Wire.Transaction(id: tx.transaction.id, status: .committed(tx)))
         }
         return ByteBuffer(string: text)
     }
@@ -24,7 +25,7 @@ enum ServerSentEvents {
     /// The last event of a stream whose client fell too far behind. It has no
     /// `id:`, so a reconnecting client's `Last-Event-ID` still names its last block.
     static func lagged(resumeFrom height: UInt64) throws -> ByteBuffer {
-        let view = LaggedView(resumeFrom: height, message: "the client fell too far behind the chain; reconnect with from=\(height)")
+        let view = Wire.Lagged(resumeFrom: height, message: "the client fell too far behind the chain; reconnect with from=\(height)")
         return ByteBuffer(string: try event("lagged", id: nil, data: view))
     }
 

@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import SettleAPI
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
@@ -14,18 +15,15 @@ struct RPCChainSource: ChainSource {
     let base: URL
     let genesisHash: Hash256
 
-    private struct Status: Decodable { var height: UInt64; var chainId: String }
-    private struct Record: Decodable { var block: String; var commit: String; var results: [String] }
-
     func forEachBlock(_ body: (UInt64, Result<StoredBlock, StoreError>) throws -> Bool) throws {
-        let status: Status
-        switch fetch("/v1/status", as: Status.self) {
+        let status: Wire.Status
+        switch fetch("/v1/status", as: Wire.Status.self) {
         case .success(let value): status = value
         case .failure(let error): _ = try body(1, .failure(error)); return
         }
         guard status.height > 0 else { return }
         for height in 1...status.height {
-            let record = fetch("/v1/blocks/\(height)/record", as: Record.self).flatMap { record -> Result<StoredBlock, StoreError> in
+            let record = fetch("/v1/blocks/\(height)/record", as: Wire.BlockRecord.self).flatMap { record -> Result<StoredBlock, StoreError> in
                 do throws(DecodingError) {
                     func bytes(_ hex: String) throws(DecodingError) -> [UInt8] {
                         guard let bytes = Hex.decode(hex) else { throw .invalidValue(field: "record", offset: 0, reason: "not hex") }
