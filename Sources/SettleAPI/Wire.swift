@@ -112,6 +112,19 @@ public enum Wire {
         }
     }
 
+    /// `GET /v1/assets`: an asset and its minor unit.
+    public struct Asset: Codable, Sendable, Equatable {
+        public var code: String
+        public var decimals: UInt8
+        public var name: String
+
+        public init(code: String, decimals: UInt8, name: String) {
+            self.code = code
+            self.decimals = decimals
+            self.name = name
+        }
+    }
+
     public struct Balance: Codable, Sendable, Equatable {
         public var asset: String
         public var decimals: UInt8

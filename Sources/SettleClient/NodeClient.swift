@@ -58,6 +58,16 @@ public struct NodeClient: Sendable {
         return try decode(try await send(request), from: request.url!)
     }
 
+    /// Every asset of the ledger now, including those registered after genesis.
+    public func assets() async throws(ClientError) -> [Asset] {
+        let url = baseURL.appendingPathComponent("v1/assets")
+        let wire: [Wire.Asset] = try await get("/v1/assets")
+        return try wire.map { asset throws(ClientError) in
+            guard let code = AssetCode(asset.code) else { throw .badResponse(url: url.absoluteString, detail: "asset code \(asset.code) is not valid") }
+            return Asset(code: code, decimals: asset.decimals, name: asset.name)
+        }
+    }
+
     /// A transaction by id; nil when the node knows nothing of it.
     public func transaction(_ id: Hash256) async throws(ClientError) -> Wire.Transaction? {
         do throws(ClientError) { return try await get("/v1/transactions/\(id.hex)") } catch {

@@ -182,6 +182,9 @@ public actor NodeEngine {
         NodeStatus(chainId: genesis.chainId, height: state.height, lastBlockHash: state.lastBlockHash, lastBlockTime: state.lastBlockTime, mempoolSize: mempool.count, validator: validatorKey.publicKey)
     }
 
+    /// Every asset of the ledger now: the genesis's and those registered since.
+    public func assets() -> [Asset] { state.allAssets }
+
     /// Current balances of `account`, by asset.
     public func balances(of account: PublicKey) -> [(asset: Asset, balance: Int64)] {
         state.allAssets.map { ($0, state.balance(of: account, in: $0.code)) }.filter { $0.balance != 0 }

@@ -25,7 +25,7 @@ public enum RPCServer {
 
     /// Every route, for the documentation check.
     public static let routes: [(method: String, path: String)] = [
-        ("GET", "/health"), ("GET", "/v1/status"), ("GET", "/v1/genesis"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
+        ("GET", "/health"), ("GET", "/v1/status"), ("GET", "/v1/genesis"), ("GET", "/v1/assets"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
         ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
         ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
@@ -57,6 +57,11 @@ public enum RPCServer {
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: engine.genesis.jsonText(comments: false))))
+        }
+        router.get("/v1/assets") { _, _ in
+            try await handle {
+                try json(await engine.assets().map { Wire.Asset(code: $0.code.value, decimals: $0.decimals, name: $0.name) })
+            }
         }
         router.post("/v1/transactions") { request, _ in
             try await handle {

@@ -63,25 +63,27 @@ struct SubmitOptions: ParsableArguments {
     }
 }
 
-/// A client and the chain it serves (its genesis, read from the node once).
+/// A client and the chain it serves: its genesis and current assets, read from the node once.
 struct NodeSession {
     let client: NodeClient
     let genesis: Genesis
+    let assets: [Asset]
 
     init(_ options: NodeOptions) async throws {
         client = try options.client()
         genesis = try await client.genesis()
+        assets = try await client.assets()
     }
 
     func account(_ text: String) throws -> PublicKey { try resolveAccount(text, genesis: genesis) }
 
     func money(_ text: String) throws -> (asset: Asset, amount: Amount) {
-        do throws(MoneyText.Failure) { return try MoneyText.parse(text, assets: genesis.assets) } catch { throw CLIError(error.description) }
+        do throws(MoneyText.Failure) { return try MoneyText.parse(text, assets: assets) } catch { throw CLIError(error.description) }
     }
 
     func asset(_ code: String) throws -> Asset {
-        guard let asset = genesis.assets.first(where: { $0.code.value == code }) else {
-            throw CLIError("unknown asset \(code); this chain has \(genesis.assets.map(\.code.value).sorted().joined(separator: ", "))")
+        guard let asset = assets.first(where: { $0.code.value == code }) else {
+            throw CLIError("unknown asset \(code); this chain has \(assets.map(\.code.value).sorted().joined(separator: ", "))")
         }
         return asset
     }

@@ -126,9 +126,9 @@ struct TransactionCommand: AsyncParsableCommand {
             // The payload names the assets of transfers, holds and conversions.
             let payload = answer.transaction.flatMap { Data(base64Encoded: $0) }.flatMap { try? SignedTransaction.decode([UInt8]($0)) }?.body.payload
             let assets: (fee: Asset, credited: Asset)? = switch payload {
-            case let .transfer(_, code, _, _), let .hold(_, code, _, _, _): session.genesis.assets.first { $0.code == code }.map { ($0, $0) }
+            case let .transfer(_, code, _, _), let .hold(_, code, _, _, _): session.assets.first { $0.code == code }.map { ($0, $0) }
             case let .convert(_, quote):
-                session.genesis.assets.first { $0.code == quote.from }.flatMap { from in session.genesis.assets.first { $0.code == quote.to }.map { (from, $0) } }
+                session.assets.first { $0.code == quote.from }.flatMap { from in session.assets.first { $0.code == quote.to }.map { (from, $0) } }
             default: nil
             }
             SubmitOptions.printTransaction(answer) { result in

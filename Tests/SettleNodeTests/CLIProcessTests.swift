@@ -81,17 +81,53 @@ import Testing
         let refund = try tx(["refund", "--key", key("acme-shop"), "--payment", cardId, "--amount", "5.00 USD", "--wait"])
         #expect(refund.status == 0, "\(refund.stdout)")
 
-        // 250.00 − 20.00 − 62.50 + 5.00 = 172.50; the merchant: 19.12 + 60.39 − 5.00 = 74.51.
+        // A voided authorisation gives everything back.
+        let second = try tx(["hold", "--key", key("alice"), "--to", "acme-shop", "--amount", "10.00 USD", "--wait"])
+        let voided = try tx(["void", "--key", key("alice"), "--hold", try #require(second.json["id"] as? String), "--wait"])
+        #expect(voided.status == 0, "\(voided.stdout)")
+
+        // 0.01 BTC in by crypto (the 1 % fee borne by the processor), half converted at 64 000.00 USD/BTC.
+        let crypto = try tx(["transfer", "--key", key("crypto-processor"), "--to", "alice", "--amount", "0.01 BTC", "--method", "crypto", "--wait"])
+        #expect(crypto.status == 0, "\(crypto.stdout)")
+        let quoteFile = dir.appendingPathComponent("btc-usd.quote").path
+        let quote = try Self.settle(["fx", "quote", "--key", key("fx-desk"), "--beneficiary", "alice", "--from", "BTC", "--to", "USD", "--rate", "6400000/100000000", "--max", "0.01 BTC", "--out", quoteFile] + node)
+        #expect(quote.status == 0, "\(quote.stdout)\(quote.stderr)")
+        let convert = try tx(["convert", "--key", key("alice"), "--amount", "0.005 BTC", "--quote", quoteFile, "--wait"])
+        #expect(convert.status == 0 && (convert.json["result"] as? [String: Any])?["credited"] as? Int == 32_000, "\(convert.stdout)")
+        let reused = try tx(["convert", "--key", key("alice"), "--amount", "0.001 BTC", "--quote", quoteFile, "--wait"])
+        #expect(reused.status == 1 && reused.json["code"] as? String == "quote_already_used", "\(reused.stdout)")
+
+        // 250.00 − 20.00 − 62.50 + 5.00 + 320.00 = 492.50; the merchant: 19.12 + 60.39 − 5.00 = 74.51.
         let alice = try Self.settle(["balance", "alice"] + node)
-        #expect((alice.json["balances"] as? [[String: Any]])?.first?["amount"] as? String == "172.50", "\(alice.stdout)")
+        let aliceBalances = (alice.json["balances"] as? [[String: Any]])?.reduce(into: [String: String]()) { $0[$1["asset"] as? String ?? ""] = $1["amount"] as? String }
+        #expect(aliceBalances == ["USD": "492.50", "BTC": "0.00500000"], "\(alice.stdout)")
         let shop = try Self.settle(["balance", key("acme-shop")] + node)
         #expect((shop.json["balances"] as? [[String: Any]])?.first?["amount"] as? String == "74.51", "\(shop.stdout)")
         let looked = try Self.settle(["tx", "get", cardId] + node)
         #expect(looked.json["externalReference"] as? String == "order-1")
+
+        // Administration, signed by the admin account.
+        let newShop = dir.appendingPathComponent("new-shop.key").path
+        #expect(try Self.settle(["keys", "generate", "--out", newShop]).status == 0)
+        let enrolled = try tx(["enrol-account", "--key", key("admin"), "--account", newShop, "--role", "merchant", "--label", "new-shop", "--wait"])
+        #expect(enrolled.status == 0, "\(enrolled.stdout)")
+        let notAdmin = try tx(["enrol-account", "--key", key("alice"), "--account", newShop, "--role", "merchant", "--label", "x", "--wait"])
+        #expect(notAdmin.status == 1, "\(notAdmin.stdout)")
+        #expect(try tx(["transfer", "--key", key("alice"), "--to", newShop, "--amount", "2.50 USD", "--wait"]).status == 0)
+        #expect(try tx(["register-asset", "--key", key("admin"), "--code", "GBP", "--decimals", "2", "--name", "Pound sterling", "--wait"]).status == 0)
+        let pounds = try tx(["transfer", "--key", key("bank"), "--to", newShop, "--amount", "7.25 GBP", "--wait"])
+        #expect(pounds.status == 0, "\(pounds.stdout)\(pounds.stderr)")
+        let cheaper = ["set-fee-schedule", "--key", key("admin"), "--method", "card", "--asset", "USD", "--fixed", "0.10 USD", "--bps", "0", "--fee-account", "fees", "--wait"]
+        #expect(try tx(cheaper).status == 0)
+        let cheapCard = try tx(["transfer", "--key", key("alice"), "--to", "acme-shop", "--amount", "10.00 USD", "--method", "card", "--wait"])
+        #expect((cheapCard.json["result"] as? [String: Any])?["fee"] as? Int == 10, "\(cheapCard.stdout)")
+        #expect(try tx(["set-frozen", "--key", key("admin"), "--account", "bob", "--frozen", "true", "--wait"]).status == 0)
+        let frozen = try tx(["transfer", "--key", key("bank"), "--to", "bob", "--amount", "1.00 USD", "--wait"])
+        #expect(frozen.status == 1, "\(frozen.stdout)")
+
         let status = try Self.settle(["status"] + node)
         let height = try #require(status.json["height"] as? Int)
-        #expect(height >= 5)
-
+        #expect(height >= 15)
         let genesis = dir.appendingPathComponent("genesis.json").path
         let online = try Self.settle(["audit", "--genesis", genesis, "--rpc", "http://127.0.0.1:\(port)"])
         #expect(online.status == 0, "\(online.stdout)\(online.stderr)")
@@ -101,7 +137,7 @@ import Testing
         daemon.waitUntilExit()
         daemon = try Self.startNode(home: home, intervalMs: 60_000)
         try await DaemonProcessTests.waitUntilServing(port: port)
-        let slow = try tx(["transfer", "--key", key("alice"), "--to", "bob", "--amount", "1.00 USD", "--wait", "--timeout", "1"])
+        let slow = try tx(["transfer", "--key", key("alice"), "--to", "acme-shop", "--amount", "1.00 USD", "--wait", "--timeout", "1"])
         #expect(slow.status == 3 && slow.json["status"] as? String == "pending", "\(slow.stdout)")
         daemon.terminate()
         daemon.waitUntilExit()

@@ -70,12 +70,8 @@ final class StreamingDownload: NSObject, URLSessionDataDelegate, @unchecked Send
 
     @Test func metricsAndEventsOverHTTPThenSigtermWithAStreamOpen() async throws {
         let binary = try #require(DaemonProcessTests.binary, "settled must be built beside the tests")
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("settled-obs-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let (home, genesis) = try DaemonProcessTests.developmentHome()
         defer { try? FileManager.default.removeItem(at: home) }
-        let genesis = DevelopmentNetwork.genesis(validators: 1)
-        try Data(genesis.jsonText().utf8).write(to: home.appendingPathComponent("genesis.json"))
-        try KeyFile.write(DevelopmentNetwork.key("validator-0"), to: home.appendingPathComponent("validator.key").path)
         let port = Int.random(in: 20_000...40_000)
         let daemon = try Daemon(binary: binary, home: home, port: port)
         try await DaemonProcessTests.waitUntilServing(port: port)

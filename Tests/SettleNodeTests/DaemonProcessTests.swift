@@ -59,14 +59,20 @@ import Testing
         Issue.record("settled did not start serving on port \(port)")
     }
 
-    @Test func acknowledgedPaymentsSurviveSigkill() async throws {
-        let binary = try #require(Self.binary, "settled must be built beside the tests")
+    /// A node home on the one-validator development genesis (the caller removes it).
+    static func developmentHome() throws -> (home: URL, genesis: Genesis) {
         let home = FileManager.default.temporaryDirectory.appendingPathComponent("settled-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: home) }
         let genesis = DevelopmentNetwork.genesis(validators: 1)
         try Data(genesis.jsonText().utf8).write(to: home.appendingPathComponent("genesis.json"))
         try KeyFile.write(DevelopmentNetwork.key("validator-0"), to: home.appendingPathComponent("validator.key").path)
+        return (home, genesis)
+    }
+
+    @Test func acknowledgedPaymentsSurviveSigkill() async throws {
+        let binary = try #require(Self.binary, "settled must be built beside the tests")
+        let (home, genesis) = try Self.developmentHome()
+        defer { try? FileManager.default.removeItem(at: home) }
         let port = Int.random(in: 20_000...40_000)
 
         var acknowledged: [Hash256] = []
