@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: creates a local Settle network with fresh keys, starts its node,
-# and sends payments of every common kind through the node's RPC with the
-# `settle` CLI — deposits, card charges with fees, an authorisation partly
-# captured, a bank transfer, a crypto payment converted at a signed FX quote, a
-# refund — plus a duplicate and an overdraft the node refuses. Then an auditor
+# enrols a new merchant and customer, and sends payments of every common kind
+# through the node's RPC with the `settle` CLI — a deposit, a card charge with
+# its fee, an authorisation partly captured, a refund, a bank transfer, a crypto
+# payment converted at a signed FX quote — plus a duplicate and an overdraft the
+# node refuses. Then an auditor
 # verifies the running node's chain and one payment's receipt with nothing but
 # the genesis file, and, after a graceful stop, the node's store.
 #
@@ -46,25 +47,32 @@ node_pid=$!
 for _ in $(seq 1 100); do settle status >/dev/null 2>&1 && break; sleep 0.1; done
 settle status
 
-step "The bank deposits 1 000.00 USD for alice (internal transfer, no fee)"
-settle tx transfer --key "$keys/bank.key" --to alice --amount "1000.00 USD" --ref deposit-1 --wait
+step "The admin enrols a new merchant and a new customer, each with a fresh key"
+settle keys generate --out "$work/coffee-corner.key"
+settle keys generate --out "$work/dana.key"
+settle tx enrol-account --key "$keys/admin.key" --account "$work/coffee-corner.key" --role merchant --label coffee-corner --wait
+settle tx enrol-account --key "$keys/admin.key" --account "$work/dana.key" --role customer --label dana --wait
+shop=$work/coffee-corner.key dana=$work/dana.key
 
-step "Alice pays acme-shop 20.00 USD by card: 0.30 + 2.9 %, borne by the merchant"
-card=$(settle tx transfer --key "$keys/alice.key" --to acme-shop --amount "20.00 USD" --method card --ref order-1001 --wait --json)
+step "The bank deposits 1 000.00 USD for dana (internal transfer, no fee)"
+settle tx transfer --key "$keys/bank.key" --to "$dana" --amount "1000.00 USD" --ref deposit-1 --wait
+
+step "Dana pays coffee-corner 20.00 USD by card: 0.30 + 2.9 %, borne by the merchant"
+card=$(settle tx transfer --key "$dana" --to "$shop" --amount "20.00 USD" --method card --ref order-1001 --wait --json)
 card_id=$(sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p' <<<"$card" | head -1)
 settle tx get "$card_id"
 
 step "The same order submitted again is refused as a duplicate"
-refused settle tx transfer --key "$keys/alice.key" --to acme-shop --amount "20.00 USD" --method card --ref order-1001 --wait
+refused settle tx transfer --key "$dana" --to "$shop" --amount "20.00 USD" --method card --ref order-1001 --wait
 
-step "A card authorisation of 80.00 USD, captured for 62.50 (the rest returns to alice)"
-hold=$(settle tx hold --key "$keys/alice.key" --to acme-shop --amount "80.00 USD" --method card --ref auth-77 --wait --json)
+step "A card authorisation of 80.00 USD, captured for 62.50 (the rest returns to dana)"
+hold=$(settle tx hold --key "$dana" --to "$shop" --amount "80.00 USD" --method card --ref auth-77 --wait --json)
 hold_id=$(sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p' <<<"$hold" | head -1)
-settle tx capture --key "$keys/acme-shop.key" --hold "$hold_id" --amount "62.50 USD" --wait
+settle tx capture --key "$shop" --hold "$hold_id" --amount "62.50 USD" --wait
 
-step "Bob is paid by bank transfer (0.8 %, capped at 5.00) and is refunded 5.00 of the card charge's merchant"
+step "The merchant refunds 5.00 of the card charge; bob is paid by bank transfer (0.8 %, capped at 5.00)"
+settle tx refund --key "$shop" --payment "$card_id" --amount "5.00 USD" --wait
 settle tx transfer --key "$keys/bank.key" --to bob --amount "300.00 USD" --method bank-transfer --ref wire-5521 --wait
-settle tx refund --key "$keys/acme-shop.key" --payment "$card_id" --amount "5.00 USD" --wait
 
 step "A crypto payment of 0.01 BTC, half converted to USD at a firm FX quote"
 settle tx transfer --key "$keys/crypto-processor.key" --to alice --amount "0.01 BTC" --method crypto --ref invoice-9 --wait
@@ -72,11 +80,11 @@ settle fx quote --key "$keys/fx-desk.key" --beneficiary alice --from BTC --to US
 settle tx convert --key "$keys/alice.key" --amount "0.005 BTC" --quote "$work/quote" --wait
 
 step "Bob cannot spend more than he has; amounts finer than the asset allows are refused"
-refused settle tx transfer --key "$keys/bob.key" --to acme-shop --amount "10000.00 USD" --wait
-refused settle tx transfer --key "$keys/bob.key" --to acme-shop --amount "1.005 USD" --wait
+refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "10000.00 USD" --wait
+refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "1.005 USD" --wait
 
-step "Balances"
-for account in alice bob acme-shop fees; do settle balance "$account"; done
+step "Balances: dana, coffee-corner, alice, bob and the fee account"
+for account in "$dana" "$shop" alice bob fees; do settle balance "$account"; done
 settle block
 
 step "An auditor verifies the running node's chain from genesis, trusting nothing else"

@@ -3,8 +3,9 @@ import SettleNode
 import Testing
 
 /// The README's path for integrators, with real processes: `settle network init`,
-/// `settled --home`, and payments of every common kind through the `settle` CLI
-/// with human amounts, checked to the cent, then audited online and offline.
+/// `settled --home`, and transactions of every kind through the `settle` CLI
+/// with human amounts, checked to the cent; a SIGKILL loses none of them; then
+/// the chain is audited online and offline.
 @Suite struct CLIProcessTests {
     static var binaries: URL? { DaemonProcessTests.binary?.deletingLastPathComponent() }
 
@@ -57,7 +58,13 @@ import Testing
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         try await DaemonProcessTests.waitUntilServing(port: port)
 
-        func tx(_ arguments: [String]) throws -> Output { try Self.settle(["tx"] + arguments + node) }
+        // Every transaction the CLI reported committed; none may be lost by a crash.
+        var acknowledged: [String] = []
+        func tx(_ arguments: [String]) throws -> Output {
+            let output = try Self.settle(["tx"] + arguments + node)
+            if output.json["status"] as? String == "committed", let id = output.json["id"] as? String { acknowledged.append(id) }
+            return output
+        }
         let deposit = try tx(["transfer", "--key", key("bank"), "--to", "alice", "--amount", "250.00 USD", "--wait"])
         #expect(deposit.status == 0 && deposit.json["status"] as? String == "committed", "\(deposit.stdout)\(deposit.stderr)")
 
@@ -132,11 +139,21 @@ import Testing
         let online = try Self.settle(["audit", "--genesis", genesis, "--rpc", "http://127.0.0.1:\(port)"])
         #expect(online.status == 0, "\(online.stdout)\(online.stderr)")
 
-        // A node that produces no block within the wait reports "pending" (exit 3), never a failure.
-        daemon.terminate()
+        // SIGKILL, restart: every acknowledged transaction is still committed, balances identical.
+        let balancesBefore = try Self.settle(["balance", "alice"] + node).stdout
+        kill(daemon.processIdentifier, SIGKILL)
         daemon.waitUntilExit()
+        #expect(daemon.terminationReason == .uncaughtSignal)
+        // The restarted node produces no block within a short wait: it must report "pending" (exit 3), never a failure.
         daemon = try Self.startNode(home: home, intervalMs: 60_000)
         try await DaemonProcessTests.waitUntilServing(port: port)
+        #expect(acknowledged.count >= 15)
+        for id in acknowledged {
+            let found = try Self.settle(["tx", "get", id] + node)
+            #expect(found.json["status"] as? String == "committed", "acknowledged \(id) lost after SIGKILL")
+        }
+        #expect(try Self.settle(["balance", "alice"] + node).stdout == balancesBefore)
+        #expect(try Self.settle(["status"] + node).json["height"] as? Int == height)
         let slow = try tx(["transfer", "--key", key("alice"), "--to", "acme-shop", "--amount", "1.00 USD", "--wait", "--timeout", "1"])
         #expect(slow.status == 3 && slow.json["status"] as? String == "pending", "\(slow.stdout)")
         daemon.terminate()

@@ -82,6 +82,16 @@ import Testing
             try await client.execute(uri: "/v1/status", method: .get) { (response: TestResponse) async throws in
                 let view = try Self.json(response)
                 #expect(view["height"] as? Int == 2 && view["chainId"] as? String == "settle-local")
+                #expect(view["genesisHash"] as? String == Self.genesis.hash.hex)
+            }
+            // The genesis it serves is the chain's, byte for byte once parsed; the assets are the ledger's now.
+            try await client.execute(uri: "/v1/genesis", method: .get) { (response: TestResponse) async throws in
+                #expect(response.status == .ok && response.headers[.contentType] == "application/json")
+                #expect(try Genesis.parseJSON(Data(buffer: response.body)).hash == Self.genesis.hash)
+            }
+            try await client.execute(uri: "/v1/assets", method: .get) { (response: TestResponse) async throws in
+                let assets = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]]
+                #expect(assets?.map { "\($0["code"] ?? "") \($0["decimals"] ?? "")" } == ["BTC 8", "EUR 2", "JPY 0", "USD 2"])
             }
             try await client.execute(uri: "/v1/accounts/\(DevelopmentNetwork.key("alice").publicKey.hex)/balances", method: .get) { (response: TestResponse) async throws in
                 let balances = try Self.json(response)["balances"] as? [[String: Any]]
