@@ -8,6 +8,7 @@
 //   SettleAPI       — the RPC's JSON bodies, shared by the server and clients
 //   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
 //   SettleStore     — the durable block store (SQLite through GRDB)
+//   SettleConsensus — Tendermint BFT ordering as a pure state machine
 //   SettleLedger    — payment model, transactions, blocks, genesis, state machine (pure)
 //   SettleEncoding  — the canonical binary encoding (pure)
 //   SettleCrypto    — SHA-256, strict Ed25519, RFC 9162 Merkle trees (pure)
@@ -46,6 +47,7 @@ let package = Package(
             name: "SettleLedger",
             dependencies: ["SettleEncoding", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: strict),
+        .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict),
         .target(
             name: "SettleStore",
             dependencies: ["SettleLedger", .product(name: "GRDB", package: "GRDB.swift")],
@@ -97,6 +99,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
+        .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [

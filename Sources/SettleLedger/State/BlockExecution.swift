@@ -25,6 +25,27 @@ extension LedgerState {
     /// state, executes every transaction, and checks the resulting roots against the
     /// header. On any failure the state is left unchanged.
     public mutating func apply(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> BlockOutcome {
+        try checkHeader(of: block)
+        return try transactionally { (state: inout LedgerState) throws(BlockRejection) in
+            var outcome = try state.executeAndCheck(block, signatureIsValid: signatureIsValid)
+            outcome.invariantViolations = state.blockInvariantViolations()
+            return outcome
+        }
+    }
+
+    /// Whether `block` would apply on top of this state, and why not: what a
+    /// validator asks of a proposal before voting for it. The state is left as it
+    /// was; the check costs what the block changes.
+    public mutating func validate(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> BlockRejection? {
+        do throws(BlockRejection) { try checkHeader(of: block) } catch { return error }
+        return dryRun { (state: inout LedgerState) -> BlockRejection? in
+            do throws(BlockRejection) { _ = try state.executeAndCheck(block, signatureIsValid: signatureIsValid) } catch { return error }
+            return nil
+        }
+    }
+
+    /// The checks that need no execution: chain, height, link, time, proposer, size, transaction root.
+    private func checkHeader(of block: Block) throws(BlockRejection) {
         let header = block.header
         guard header.chainId == chainId else { throw .wrongChain(expected: chainId, found: header.chainId) }
         guard header.height == height + 1 else { throw .wrongHeight(expected: height + 1, found: header.height) }
@@ -40,17 +61,18 @@ extension LedgerState {
         }
         let root = Block.transactionsRoot(block.transactions)
         guard root == header.transactionsRoot else { throw .transactionsRootMismatch(expected: root, found: header.transactionsRoot) }
+    }
 
-        return try transactionally { (state: inout LedgerState) throws(BlockRejection) in
-            var outcome = try state.execute(block.transactions, height: header.height, timestamp: header.timestamp, signatureIsValid: signatureIsValid)
-            guard state.log.size == header.logSize, state.log.root == header.logRoot else {
-                throw .logMismatch(expectedSize: state.log.size, expectedRoot: state.log.root, foundSize: header.logSize, foundRoot: header.logRoot)
-            }
-            guard state.stateRoot == header.stateRoot else { throw .stateRootMismatch(expected: state.stateRoot, found: header.stateRoot) }
-            state.lastBlockHash = header.hash
-            outcome.invariantViolations = state.blockInvariantViolations()
-            return outcome
+    /// Executes the block in place (the caller journals) and checks its roots.
+    private mutating func executeAndCheck(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool) throws(BlockRejection) -> BlockOutcome {
+        let header = block.header
+        let outcome = try execute(block.transactions, height: header.height, timestamp: header.timestamp, signatureIsValid: signatureIsValid)
+        guard log.size == header.logSize, log.root == header.logRoot else {
+            throw .logMismatch(expectedSize: log.size, expectedRoot: log.root, foundSize: header.logSize, foundRoot: header.logRoot)
         }
+        guard stateRoot == header.stateRoot else { throw .stateRootMismatch(expected: stateRoot, found: header.stateRoot) }
+        lastBlockHash = header.hash
+        return outcome
     }
 
     /// Builds the next block from candidate transactions (a proposer's job):

@@ -6,6 +6,7 @@ public enum DomainTag {
     public static let fxQuote = tag("SETTLE/FXQUOTE/V1")
     public static let blockHeader = tag("SETTLE/BLOCK/V1")
     public static let vote = tag("SETTLE/VOTE/V1")
+    public static let proposal = tag("SETTLE/PROPOSAL/V1")
     public static let genesis = tag("SETTLE/GENESIS/V1")
     public static let state = tag("SETTLE/STATE/V1")
 

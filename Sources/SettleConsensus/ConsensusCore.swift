@@ -1,0 +1,313 @@
+import SettleCrypto
+import SettleLedger
+
+/// What the core needs from the ledger: a block to propose and whether a
+/// proposed block is valid. Both are functions of the committed state.
+public protocol ConsensusApplication {
+    /// A block for `height` built on the committed state.
+    mutating func makeBlock(height: UInt64, round: UInt32, proposer: PublicKey) -> Block
+    /// Whether `block` may be the next committed block.
+    mutating func isValid(_ block: Block) -> Bool
+}
+
+/// One validator's Tendermint consensus (Buchman, Kwon, Milosevic, "The latest
+/// gossip on BFT consensus", 2018, Algorithm 1) as a pure state machine: events
+/// in, actions out, no I/O and no clock. docs/consensus.md maps each rule here
+/// to the paper's line numbers.
+///
+/// Inputs must be for this validator set (the driver checks chain id and
+/// membership); the core checks signatures itself.
+public struct ConsensusCore: Sendable {
+    public enum Step: UInt8, Comparable, Sendable {
+        case propose = 1, prevote = 2, precommit = 3
+        public static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    public let chainId: String
+    public let validators: [Validator]
+    public let parameters: ConsensusParameters
+    private let signer: (any ConsensusSigner)?
+    private let checker: any SignatureChecker
+
+    public private(set) var height: UInt64
+    public private(set) var round: UInt32 = 0
+    public private(set) var step: Step = .propose
+    public private(set) var lastSigned: SignerRecord?
+    public private(set) var decided: Block?
+
+    private var lockedBlock: Block?
+    private var lockedRound: UInt32?
+    private var validBlock: Block?
+    private var validRound: UInt32?
+    private var proposals: [UInt32: SignedProposal] = [:]
+    private var book: VoteBook
+    private var validity: [Hash256: Bool] = [:]
+    private var prevoteTimeoutScheduled: Set<UInt32> = []
+    private var precommitTimeoutScheduled: Set<UInt32> = []
+    private var quorumPrevoteHandled: Set<UInt32> = []
+    /// Deliberate bugs the simulator's mutation tests switch on, to show that
+    /// its checks catch a broken core. Always empty outside those tests.
+    var faultsForTesting: Set<FaultForTesting> = []
+    enum FaultForTesting: Sendable { case ignoreLocks }
+
+    /// A validator (with `signer`) or an observer (nil) at `height`, resuming
+    /// from `lastSigned` after a restart.
+    public init(genesis: Genesis, signer: (any ConsensusSigner)?, checker: any SignatureChecker = StrictEd25519Checker(), height: UInt64, lastSigned: SignerRecord? = nil) {
+        chainId = genesis.chainId
+        validators = genesis.validators
+        parameters = genesis.consensus
+        self.signer = signer
+        self.checker = checker
+        self.height = height
+        self.lastSigned = lastSigned
+        book = VoteBook(validators: genesis.validators)
+    }
+
+    /// The proposer of (height, round): validators in genesis order, rotating by
+    /// height and round so that a silent proposer costs one round.
+    public func proposer(height: UInt64, round: UInt32) -> PublicKey {
+        validators[Int((height &+ UInt64(round)) % UInt64(validators.count))].publicKey
+    }
+
+    /// Timeouts grow by `timeoutDeltaMs` a round and never exceed `timeoutMaxMs`.
+    public func timeoutMs(_ kind: TimeoutKind, round: UInt32) -> UInt64 {
+        let base = kind == .propose ? parameters.timeoutProposeMs : parameters.timeoutVoteMs
+        let grown = base.addingReportingOverflow(parameters.timeoutDeltaMs.multipliedReportingOverflow(by: UInt64(round)).partialValue)
+        return grown.overflow ? parameters.timeoutMaxMs : min(grown.partialValue, parameters.timeoutMaxMs)
+    }
+
+    // MARK: Entry points
+
+    /// Starts round 0 of the current height. A validator restarted after
+    /// signing a vote at this height sends that vote again first and counts it.
+    public mutating func start(app: inout some ConsensusApplication) -> [ConsensusAction] {
+        var actions: [ConsensusAction] = []
+        if let last = lastSigned, last.height == height, last.step != .propose, let signature = last.signature, let signer {
+            let vote = Vote(chainId: chainId, height: height, round: last.round, step: last.step == .prevote ? .prevote : .precommit, blockHash: last.blockHash, validator: signer.publicKey)
+            let signed = SignedVote(vote: vote, signature: signature)
+            _ = book.add(signed)
+            actions.append(.broadcastVote(signed))
+        }
+        actions += startRound(0, app: &app)
+        actions += progress(app: &app)
+        return actions
+    }
+
+    /// Moves to `height` (after the previous one was decided and applied).
+    public mutating func advance(to height: UInt64, app: inout some ConsensusApplication) -> [ConsensusAction] {
+        self.height = height
+        round = 0
+        step = .propose
+        decided = nil
+        lockedBlock = nil; lockedRound = nil; validBlock = nil; validRound = nil
+        proposals = [:]
+        book = VoteBook(validators: validators)
+        validity = [:]
+        prevoteTimeoutScheduled = []; precommitTimeoutScheduled = []; quorumPrevoteHandled = []
+        return start(app: &app)
+    }
+
+    public mutating func handle(_ event: ConsensusEvent, app: inout some ConsensusApplication) -> [ConsensusAction] {
+        guard decided == nil else { return [] }
+        var actions: [ConsensusAction] = []
+        switch event {
+        case .proposal(let signed):
+            guard accept(signed) else { return [] }
+            proposals[signed.proposal.round] = signed
+            book.saw(signed.proposal.proposer, inRound: signed.proposal.round)
+            // The proof of lock: prevotes of polRound for this block, each checked like any vote.
+            for vote in signed.justification where vote.vote.round == signed.proposal.polRound && vote.vote.step == .prevote && acceptable(vote) {
+                if case .equivocation(let first) = book.add(vote) { actions.append(.evidence(Equivocation(first: first, second: vote))) }
+            }
+        case .vote(let signed):
+            guard acceptable(signed) else { return [] }
+            switch book.add(signed) {
+            case .new: break
+            case .duplicate: return []
+            case .equivocation(let first): return [.evidence(Equivocation(first: first, second: signed))]
+            }
+        case .timeout(let timeout):
+            actions += onTimeout(timeout, app: &app)
+        }
+        actions += progress(app: &app)
+        return actions
+    }
+
+    /// A decided block learned from others (catching up): accepted with a valid
+    /// commit certificate for this height and a valid block.
+    public mutating func handleDecision(_ block: Block, _ certificate: CommitCertificate, app: inout some ConsensusApplication) -> [ConsensusAction] {
+        guard decided == nil, certificate.height == height, block.header.height == height, certificate.blockHash == block.header.hash else { return [] }
+        let checker = self.checker
+        do throws(CommitError) {
+            try certificate.verify(chainId: chainId, validators: validators) { checker.isValid($0, message: $1, publicKey: $2) }
+        } catch { return [] }
+        guard isValid(block, app: &app) else { return [] }
+        decided = block
+        return [.decide(block, certificate)]
+    }
+
+    // MARK: Message checks
+
+    private func accept(_ signed: SignedProposal) -> Bool {
+        let p = signed.proposal
+        guard p.chainId == chainId, p.height == height, p.proposer == proposer(height: p.height, round: p.round),
+            proposals[p.round] == nil, signed.block.header.hash == p.blockHash, signed.block.header.height == height,
+            p.polRound.map({ $0 < p.round }) ?? true
+        else { return false }
+        return checker.isValid(signed.signature, message: p.signingMessage, publicKey: p.proposer)
+    }
+
+    private func acceptable(_ signed: SignedVote) -> Bool {
+        let v = signed.vote
+        guard v.chainId == chainId, v.height == height, book.power[v.validator] != nil else { return false }
+        return checker.isValid(signed.signature, message: v.signingMessage, publicKey: v.validator)
+    }
+
+    private mutating func isValid(_ block: Block, app: inout some ConsensusApplication) -> Bool {
+        let hash = block.header.hash
+        if let known = validity[hash] { return known }
+        let valid = block.header.height == height && app.isValid(block)
+        validity[hash] = valid
+        return valid
+    }
+
+    // MARK: The rules
+
+    /// StartRound (lines 11-21).
+    private mutating func startRound(_ round: UInt32, app: inout some ConsensusApplication) -> [ConsensusAction] {
+        self.round = round
+        step = .propose
+        guard let signer, proposer(height: height, round: round) == signer.publicKey else {
+            return [.schedule(Timeout(kind: .propose, height: height, round: round), afterMs: timeoutMs(.propose, round: round))]
+        }
+        let block = validBlock ?? app.makeBlock(height: height, round: round, proposer: signer.publicKey)
+        let proposal = Proposal(chainId: chainId, height: height, round: round, polRound: validBlock == nil ? nil : validRound, blockHash: block.header.hash, proposer: signer.publicKey)
+        guard lastSigned?.allows(height: height, round: round, step: .propose, blockHash: block.header.hash) ?? true else {
+            return [.schedule(Timeout(kind: .propose, height: height, round: round), afterMs: timeoutMs(.propose, round: round))]
+        }
+        let record = SignerRecord(height: height, round: round, step: .propose, blockHash: block.header.hash)
+        lastSigned = record
+        let justification = validRound.map { pol in
+            (book.tally(pol, .prevote).byValue[block.header.hash] ?? [:]).values.sorted { $0.vote.validator < $1.vote.validator }
+        } ?? []
+        let signed = SignedProposal(proposal: proposal, signature: signer.sign(proposal.signingMessage), block: block, justification: validBlock == nil ? [] : justification)
+        proposals[round] = signed
+        return [.persist(record), .broadcastProposal(signed)]
+    }
+
+    /// Signs and records this validator's vote, and counts it.
+    private mutating func vote(_ voteStep: VoteStep, _ blockHash: Hash256?) -> [ConsensusAction] {
+        step = voteStep == .prevote ? .prevote : .precommit
+        guard let signer else { return [] }
+        let recordStep: SignerRecord.Step = voteStep == .prevote ? .prevote : .precommit
+        var blockHash = blockHash
+        if let last = lastSigned, (last.height, last.round, last.step) == (height, round, recordStep) {
+            // Signed here before a restart: send exactly that vote again, never another.
+            blockHash = last.blockHash
+        }
+        guard lastSigned?.allows(height: height, round: round, step: recordStep, blockHash: blockHash) ?? true else { return [] }
+        let vote = Vote(chainId: chainId, height: height, round: round, step: voteStep, blockHash: blockHash, validator: signer.publicKey)
+        let signed = SignedVote(vote: vote, signature: signer.sign(vote.signingMessage))
+        let record = SignerRecord(height: height, round: round, step: recordStep, blockHash: blockHash, signature: signed.signature)
+        lastSigned = record
+        _ = book.add(signed)
+        return [.persist(record), .broadcastVote(signed)]
+    }
+
+    private mutating func onTimeout(_ timeout: Timeout, app: inout some ConsensusApplication) -> [ConsensusAction] {
+        guard timeout.height == height, timeout.round == round else { return [] }
+        switch timeout.kind {
+        case .propose where step == .propose: return vote(.prevote, nil)  // line 57
+        case .prevote where step == .prevote: return vote(.precommit, nil)  // line 61
+        case .precommit: return startRound(round + 1, app: &app)  // line 65
+        default: return []
+        }
+    }
+
+    /// Applies every rule whose condition now holds, until none does.
+    private mutating func progress(app: inout some ConsensusApplication) -> [ConsensusAction] {
+        var actions: [ConsensusAction] = []
+        while decided == nil {
+            let before = actions.count
+            let state = (round, step)
+            actions += applyRules(app: &app)
+            if actions.count == before && (round, step) == state { break }
+        }
+        return actions
+    }
+
+    private mutating func applyRules(app: inout some ConsensusApplication) -> [ConsensusAction] {
+        // Line 49: a proposal with precommits from more than 2/3 for it, in any round, decides.
+        for (r, signed) in proposals.sorted(by: { $0.key < $1.key }) {
+            let hash = signed.proposal.blockHash
+            guard book.isQuorum(book.tally(r, .precommit).powerFor[hash] ?? 0), isValid(signed.block, app: &app) else { continue }
+            decided = signed.block
+            return [.decide(signed.block, certificate(round: r, hash: hash))]
+        }
+        // Valid value from any earlier round (an extension of line 36, which looks
+        // at the current round only): a proposal with a prevote quorum in a round
+        // after validRound becomes what this validator proposes, carrying that
+        // round as its POL round. Safe because receivers check the POL themselves
+        // (line 28); needed for liveness when the quorum arrived after the round
+        // had passed (messages delayed before the network healed).
+        for r in proposals.keys.sorted(by: >) where r < round && validRound.map({ r > $0 }) ?? true {
+            let signed = proposals[r]!
+            guard book.isQuorum(book.tally(r, .prevote).powerFor[signed.proposal.blockHash] ?? 0), isValid(signed.block, app: &app) else { continue }
+            validBlock = signed.block
+            validRound = r
+            break
+        }
+        // Line 55: more than 1/3 of the power is in a later round: skip to it.
+        if let later = book.roundsAbove(round).first(where: { book.isOneHonest(book.powerSeen(inRound: $0)) }) {
+            return startRound(later, app: &app)
+        }
+        let prevotes = book.tally(round, .prevote)
+        if step == .propose, let signed = proposals[round] {
+            let block = signed.block
+            if let pol = signed.proposal.polRound {
+                // Line 28: a proposal carried over with a prevote quorum from round `pol`.
+                if book.isQuorum(book.tally(pol, .prevote).powerFor[block.header.hash] ?? 0) {
+                    let free = lockedRound.map { $0 <= pol } ?? true || lockedBlock?.header.hash == block.header.hash || faultsForTesting.contains(.ignoreLocks)
+                    return vote(.prevote, isValid(block, app: &app) && free ? block.header.hash : nil)
+                }
+            } else {
+                // Line 22: a fresh proposal.
+                let free = lockedRound == nil || lockedBlock?.header.hash == block.header.hash || faultsForTesting.contains(.ignoreLocks)
+                return vote(.prevote, isValid(block, app: &app) && free ? block.header.hash : nil)
+            }
+        }
+        // Line 34: prevotes from more than 2/3 for anything: wait a little for more.
+        if step == .prevote, book.isQuorum(prevotes.power), prevoteTimeoutScheduled.insert(round).inserted {
+            return [.schedule(Timeout(kind: .prevote, height: height, round: round), afterMs: timeoutMs(.prevote, round: round))]
+        }
+        // Line 36: the proposal has prevotes from more than 2/3: lock on it and precommit.
+        if step >= .prevote, let signed = proposals[round], book.isQuorum(prevotes.powerFor[signed.proposal.blockHash] ?? 0),
+            !quorumPrevoteHandled.contains(round), isValid(signed.block, app: &app) {
+            quorumPrevoteHandled.insert(round)
+            validBlock = signed.block
+            validRound = round
+            if step == .prevote {
+                lockedBlock = signed.block
+                lockedRound = round
+                return vote(.precommit, signed.proposal.blockHash)
+            }
+            return []
+        }
+        // Line 44: prevotes from more than 2/3 for nil.
+        if step == .prevote, book.isQuorum(prevotes.powerFor[nil] ?? 0) {
+            return vote(.precommit, nil)
+        }
+        // Line 47: precommits from more than 2/3 for anything: wait a little, then the next round.
+        if book.isQuorum(book.tally(round, .precommit).power), precommitTimeoutScheduled.insert(round).inserted {
+            return [.schedule(Timeout(kind: .precommit, height: height, round: round), afterMs: timeoutMs(.precommit, round: round))]
+        }
+        return []
+    }
+
+    /// The commit certificate of the decision: precommit signatures in genesis order.
+    private func certificate(round: UInt32, hash: Hash256) -> CommitCertificate {
+        let precommits = book.tally(round, .precommit).byValue[hash] ?? [:]
+        let signatures: [Signature?] = validators.map { precommits[$0.publicKey]?.signature }
+        return CommitCertificate(height: height, round: round, blockHash: hash, signatures: signatures)
+    }
+}
