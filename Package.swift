@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "SettleNode",
             dependencies: [
-                "SettleLedger", "SettleStore",
+                "SettleLedger", "SettleStore", "SettleConsensus",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),

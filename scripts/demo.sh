@@ -45,7 +45,11 @@ step "Start the node (log in $work/node.log)"
 "$bin/settled" --home "$work/net/node-0" >"$work/node.log" 2>&1 &
 node_pid=$!
 for _ in $(seq 1 100); do settle status >/dev/null 2>&1 && break; sleep 0.1; done
-settle status
+if ! settle status; then
+    echo "the node did not start; its log:" >&2
+    cat "$work/node.log" >&2
+    exit 1
+fi
 
 step "The admin enrols a new merchant and a new customer, each with a fresh key"
 settle keys generate --out "$work/coffee-corner.key"

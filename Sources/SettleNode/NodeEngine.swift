@@ -9,6 +9,9 @@ import SettleStore
 public enum TransactionStatus: Sendable, Equatable {
     case committed(StoredTransaction)
     case pending
+    /// Admitted, then dropped because a committed block made it invalid
+    /// (`code` as at admission); it will never commit.
+    case evicted(code: String, message: String)
     case unknown
 }
 
@@ -33,12 +36,15 @@ public struct NodeStatus: Sendable, Equatable {
 public enum NodeError: Error, Equatable, CustomStringConvertible {
     case notAValidator(PublicKey)
     case noQuorumAlone(power: UInt64, total: UInt64)
+    case invariantsBroken(height: UInt64, violations: [String])
 
     public var description: String {
         switch self {
         case .notAValidator(let key): "key \(key) is not a validator in the genesis"
         case let .noQuorumAlone(power, total):
             "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); BFT consensus for several validators arrives with issue 5"
+        case let .invariantsBroken(height, violations):
+            "block \(height) would break the ledger invariants (\(violations.joined(separator: "; "))); it was not stored — this is a bug, report it"
         }
     }
 }
@@ -146,6 +152,11 @@ public actor NodeEngine {
         let started = ContinuousClock.now
         let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
         let outcome = try state.apply(built.block, signatureIsValid: mempool.isVerified)
+        guard outcome.invariantViolations.isEmpty else {
+            // Never store a block that breaks conservation: stop producing instead.
+            state = try store.loadState()
+            throw NodeError.invariantsBroken(height: built.block.header.height, violations: outcome.invariantViolations)
+        }
         let header = built.block.header
         let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validatorKey.publicKey)
         let signature = validatorKey.sign(vote.signingMessage)
@@ -168,13 +179,13 @@ public actor NodeEngine {
         metrics.mempool(size: mempool.count)
         feed.publish(StoredBlock(block: built.block, commit: commit, results: outcome.results))
         for tx in built.block.transactions { wake(tx.id) }
-        for (id, _) in evicted { wake(id) }
+        for (id, reason) in evicted { wake(id, with: .evicted(code: reason.code, message: reason.description)) }
         return built.block
     }
 
-    private func wake(_ id: Hash256) {
+    private func wake(_ id: Hash256, with status: TransactionStatus? = nil) {
         guard let waiting = waiters.removeValue(forKey: id) else { return }
-        let now = status(of: id)
+        let now = status ?? self.status(of: id)
         for continuation in waiting.values { continuation.resume(returning: now) }
     }
 

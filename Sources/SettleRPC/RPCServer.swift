@@ -89,6 +89,9 @@ public enum RPCServer {
                     guard mode == "commit" else { return try json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
                     let timeout = min(Duration.milliseconds(max(0, submit.timeoutMs ?? 10_000)), maxWait)
                     let status = await engine.waitForCommit(id, timeout: timeout)
+                    if case let .evicted(code, message) = status {
+                        throw RPCError(status: .unprocessableContent, code: code, message: "admitted, then dropped before it could commit: \(message)")
+                    }
                     return try json(Wire.Transaction(id: id, status: status), status: status == .pending ? .accepted : .ok)
                 }
             }

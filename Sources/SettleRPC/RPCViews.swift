@@ -26,6 +26,7 @@ extension Wire.Transaction {
             externalReference = stored.transaction.body.externalReference
             transaction = Data(stored.bytes).base64EncodedString()
         case .pending: self.init(id: id.hex, status: "pending")
+        case .evicted: self.init(id: id.hex, status: "evicted")
         case .unknown: self.init(id: id.hex, status: "unknown")
         }
     }

@@ -25,6 +25,10 @@ struct FxCommand: AsyncParsableCommand {
         @Option(help: "Seconds the quote stays valid.") var validFor: UInt64 = 60
         @Option(help: "Quote file to write.") var out: String
 
+        func validate() throws {
+            guard validFor <= SubmitOptions.maxSeconds else { throw ValidationError("--valid-for is at most \(SubmitOptions.maxSeconds) seconds") }
+        }
+
         func run() async throws {
             let session = try await NodeSession(node)
             let provider = try KeyFile.read(key)

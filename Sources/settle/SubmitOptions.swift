@@ -12,12 +12,19 @@ struct SubmitOptions: ParsableArguments {
     @Option(help: "Key file of the signing account (mode 0600).") var key: String
     @Option(help: "External reference (your id for this payment; a second transaction with it is refused as a duplicate).") var ref: String?
     @Option(help: "Memo stored with the transaction.") var memo: String?
-    @Option(help: "Seconds until the transaction may no longer be included.") var expiresIn: UInt64 = 600
+    @Option(help: "Seconds until the transaction may no longer be included (the genesis caps it, 24 h by default).") var expiresIn: UInt64 = 600
     @Flag(help: "Wait until the transaction is committed.") var wait = false
-    @Option(help: "Seconds to wait with --wait; a transaction still pending then is reported as pending (exit 3), not failed.") var timeout: UInt64 = 30
+    @Option(help: "Seconds to wait with --wait, at most 30 (the node's limit); a transaction still pending then is reported as pending (exit 3), not failed.") var timeout: UInt64 = 30
 
     /// Exit codes: 0 accepted (or committed and applied), 1 refused or failed, 3 still pending after --wait.
     static let exitPending: Int32 = 3
+    /// Longest duration any option takes (ten years): keeps time arithmetic far from overflow.
+    static let maxSeconds: UInt64 = 10 * 366 * 86_400
+
+    func validate() throws {
+        guard expiresIn <= Self.maxSeconds else { throw ValidationError("--expires-in is at most \(Self.maxSeconds) seconds") }
+        guard (1...30).contains(timeout) else { throw ValidationError("--timeout must be 1 to 30 seconds (the node answers \"pending\" after 30 s at most)") }
+    }
 
     /// Signs `payload` as the key's account, submits it and reports the outcome.
     func submit(_ payload: Payload, session: NodeSession, describe: (Wire.Result) -> String = { "fee \($0.fee), credited \($0.credited) (minor units)" }) async throws {
@@ -30,10 +37,12 @@ struct SubmitOptions: ParsableArguments {
         do {
             answer = try await session.client.submit(transaction, waitForCommit: wait, timeout: .seconds(Int64(min(timeout, 3_600))))
         } catch {
+            // Without an answer the transaction may or may not have reached the node: say so, never "refused".
+            let verdict = error.code == nil ? "outcome unknown (look it up with settle tx get \(transaction.id.hex))" : "refused"
             if node.json {
-                try printJSON(["ok": "false", "id": transaction.id.hex, "code": error.code ?? "unreachable", "message": error.description])
+                try printJSON(["ok": "false", "id": transaction.id.hex, "code": error.code ?? "no_answer", "message": "\(verdict): \(error.description)"])
             } else {
-                print("refused: \(error)")
+                print("\(verdict): \(error)")
             }
             throw ExitCode.failure
         }
@@ -79,6 +88,29 @@ struct NodeSession {
 
     func money(_ text: String) throws -> (asset: Asset, amount: Amount) {
         do throws(MoneyText.Failure) { return try MoneyText.parse(text, assets: assets) } catch { throw CLIError(error.description) }
+    }
+
+    /// Parses `text` as an amount that must be in the asset of the hold or payment `id`
+    /// (captures and refunds name no asset: the ledger uses the original's).
+    func money(_ text: String, sameAssetAs id: Hash256) async throws -> (asset: Asset, amount: Amount) {
+        let (asset, amount) = try money(text)
+        let original = try await assetOfPayment(id)
+        guard asset.code == original.code else {
+            throw CLIError("transaction \(id.hex.prefix(12))… is in \(original.code); write the amount in \(original.code), not \(asset.code)")
+        }
+        return (asset, amount)
+    }
+
+    /// The asset a hold, transfer or capture moved, read from the node.
+    func assetOfPayment(_ id: Hash256) async throws -> Asset {
+        guard let answer = try await client.transaction(id), let text = answer.transaction, let bytes = Data(base64Encoded: text),
+            let tx = try? SignedTransaction.decode([UInt8](bytes)), tx.id == id
+        else { throw CLIError("the node knows no transaction \(id.hex)") }
+        switch tx.body.payload {
+        case let .transfer(_, code, _, _), let .hold(_, code, _, _, _): return try asset(code.value)
+        case .capture(let hold, _): return try await assetOfPayment(hold)
+        default: throw CLIError("transaction \(id.hex) is a \(tx.body.payload.kindName), not a hold or a payment")
+        }
     }
 
     func asset(_ code: String) throws -> Asset {

@@ -44,6 +44,10 @@ struct TransactionCommand: AsyncParsableCommand {
         @Option(help: "Payment method.") var method = "card"
         @Option(help: "Seconds until the hold expires and is released to the payer.") var holdFor: UInt64 = 86_400
 
+        func validate() throws {
+            guard holdFor <= SubmitOptions.maxSeconds else { throw ValidationError("--hold-for is at most \(SubmitOptions.maxSeconds) seconds") }
+        }
+
         func run() async throws {
             let session = try await NodeSession(submit.node)
             let (asset, value) = try session.money(amount)
@@ -60,8 +64,9 @@ struct TransactionCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try await NodeSession(submit.node)
-            let (asset, value) = try session.money(amount)
-            try await submit.submit(.capture(hold: try resolveHash(hold, "--hold"), amount: value), session: session) {
+            let holdId = try resolveHash(hold, "--hold")
+            let (asset, value) = try await session.money(amount, sameAssetAs: holdId)
+            try await submit.submit(.capture(hold: holdId, amount: value), session: session) {
                 NodeSession.amounts($0, fee: asset, credited: asset)
             }
         }
@@ -86,8 +91,9 @@ struct TransactionCommand: AsyncParsableCommand {
 
         func run() async throws {
             let session = try await NodeSession(submit.node)
-            let (asset, value) = try session.money(amount)
-            try await submit.submit(.refund(payment: try resolveHash(payment, "--payment"), amount: value), session: session) {
+            let paymentId = try resolveHash(payment, "--payment")
+            let (asset, value) = try await session.money(amount, sameAssetAs: paymentId)
+            try await submit.submit(.refund(payment: paymentId, amount: value), session: session) {
                 NodeSession.amounts($0, fee: asset, credited: asset)
             }
         }

@@ -85,6 +85,11 @@ import Testing
         let capture = try tx(["capture", "--key", key("acme-shop"), "--hold", holdId, "--amount", "62.50 USD", "--wait"])
         #expect(capture.status == 0 && (capture.json["result"] as? [String: Any])?["credited"] as? Int == 6_039, "\(capture.stdout)")
         let cardId = try #require(card.json["id"] as? String)
+        // Captures and refunds name no asset: an amount in another asset is refused, never reinterpreted.
+        let wrongAsset = try tx(["refund", "--key", key("acme-shop"), "--payment", cardId, "--amount", "500 JPY", "--wait"])
+        #expect(wrongAsset.status != 0 && wrongAsset.stderr.contains("write the amount in USD"), "\(wrongAsset.stdout)\(wrongAsset.stderr)")
+        let tooLong = try tx(["transfer", "--key", key("alice"), "--to", "bob", "--amount", "1.00 USD", "--expires-in", "18446744073709551"])
+        #expect(tooLong.status == 64 && tooLong.stderr.contains("--expires-in is at most"), "\(tooLong.stderr)")
         let refund = try tx(["refund", "--key", key("acme-shop"), "--payment", cardId, "--amount", "5.00 USD", "--wait"])
         #expect(refund.status == 0, "\(refund.stdout)")
 
@@ -174,6 +179,10 @@ import Testing
         #expect(try Self.settle(["keys", "show", file]).stdout == account + "\n")
         let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
+        // A symlink to a private key (a mounted secret) is read through; the target's mode is what counts.
+        let link = dir.appendingPathComponent("linked.key").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: file)
+        #expect(try Self.settle(["keys", "show", link]).stdout == account + "\n")
         let again = try Self.settle(["keys", "generate", "--out", file])
         #expect(again.status != 0 && again.stderr.contains("refusing to overwrite"))
     }

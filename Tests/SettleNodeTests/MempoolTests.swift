@@ -91,4 +91,25 @@ import Testing
         let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now, proposer: genesis.validators[0].publicKey, signatureIsValid: pool.isVerified)
         #expect(built.block.transactions.map(\.id) == [tx.id])
     }
+
+    /// Admission sees what the next block does first: an expired hold is released
+    /// to the payer, so the money is spendable and the hold can no longer be voided.
+    @Test mutating func admissionReleasesExpiredHoldsLikeTheNextBlock() throws {
+        var state = LedgerState(genesis: genesis)
+        var pool = Mempool(state: state)
+        let deposit = transfer("bank", "alice", 1_000)
+        nonce += 1
+        let hold = TransactionBody(chainId: genesis.chainId, signer: key("alice").publicKey, nonce: nonce, expiresAt: genesis.genesisTime + 60_000, payload: .hold(payee: key("acme-shop").publicKey, asset: usd, amount: Amount(minorUnits: 900)!, method: .card, expiresAt: now + 2_000)).signed(with: key("alice"))
+        try pool.admit(deposit, now: now)
+        try pool.admit(hold, now: now)
+        let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now + 1, proposer: genesis.validators[0].publicKey)
+        _ = try state.apply(built.block)
+        pool.didCommit(built.block, now: now + 1)
+        // Before expiry the 900 are held; after it, the next block would release them.
+        #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 500), now: now + 500) }
+        try pool.admit(transfer("alice", "bob", 500), now: now + 3_000)
+        nonce += 1
+        let void = TransactionBody(chainId: genesis.chainId, signer: key("alice").publicKey, nonce: nonce, expiresAt: genesis.genesisTime + 60_000, payload: .void(hold: hold.id)).signed(with: key("alice"))
+        #expect(throws: AdmissionRejection.wouldFail(.holdNotOpen, related: nil)) { try pool.admit(void, now: now + 3_000) }
+    }
 }

@@ -18,6 +18,12 @@ import Testing
         custom.log.level = .debug
         #expect(try NodeConfig.parse(yaml: custom.yamlText()) == custom)
         #expect(custom.yamlText().contains("# At most this many transactions per block"))
+        // Paths with YAML's special characters read back exactly.
+        var awkward = NodeConfig()
+        awkward.dataDir = "/srv/settle #2: \"main\" \\ data"
+        awkward.validatorKey = " keys/validator.key"
+        awkward.genesis = "- genesis.json"
+        #expect(try NodeConfig.parse(yaml: awkward.yamlText()) == awkward)
     }
 
     @Test func absentSettingsKeepTheirDefaults() throws {

@@ -193,6 +193,21 @@ import Testing
         }
     }
 
+    /// A transaction admitted and then made invalid by a block never commits: a
+    /// commit wait answers with its code (422), not a silent "unknown".
+    @Test func aWaitForAnEvictedTransactionGetsItsCode() async throws {
+        let node = try Node()
+        let now = NodeEngine.wallClock()
+        let key = DevelopmentNetwork.key("bank")
+        let shortLived = TransactionBody(chainId: Self.genesis.chainId, signer: key.publicKey, nonce: 1, expiresAt: now + 50, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 5)!, method: .internal)).signed(with: key)
+        #expect(await node.engine.submit(shortLived.canonicalBytes, now: now) == .accepted(shortLived.id))
+        let waiting = Task { await node.engine.waitForCommit(shortLived.id, timeout: .seconds(5)) }
+        try await Task.sleep(for: .milliseconds(20))
+        try await node.engine.produceBlock(now: now + 1_000)
+        guard case let .evicted(code, _) = await waiting.value else { Issue.record("expected evicted"); return }
+        #expect(code == "expired")
+    }
+
     @Test func everyRouteIsDocumented() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let openapi = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)

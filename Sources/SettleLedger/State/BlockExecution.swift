@@ -134,7 +134,7 @@ extension LedgerState {
 
     /// A hold is usable while the block time is before its expiry; from the first
     /// block at or after `expiresAt` it is released to the payer.
-    private mutating func releaseExpiredHolds(at time: UInt64) -> [Hash256] {
+    mutating func releaseExpiredHolds(at time: UInt64) -> [Hash256] {
         var released = [Hash256]()
         var deferred = [ExpiryItem]()
         while let next = holdExpiries.min, next.expiresAt <= time {
@@ -162,7 +162,7 @@ extension LedgerState {
     }
 
     /// Forgets transaction ids whose expiry has passed: they can never be included again.
-    private mutating func pruneReplayGuard(at time: UInt64) {
+    mutating func pruneReplayGuard(at time: UInt64) {
         while let next = replayExpiries.min, next.expiresAt < time {
             _ = replayExpiries.popMin()
             journal?.poppedReplayExpiries.append(next)

@@ -23,6 +23,10 @@ extension LedgerState {
     /// `inclusionProblem` and started a speculation.
     public mutating func speculativelyApply(_ tx: SignedTransaction, blockTime: UInt64) -> TransactionResult {
         precondition(isSpeculating, "speculativelyApply needs beginSpeculation")
+        // What a block at `blockTime` does first: release expired holds and forget
+        // expired ids, so admission agrees with the block (kept in the speculation).
+        _ = releaseExpiredHolds(at: blockTime)
+        pruneReplayGuard(at: blockTime)
         let mark = journal?.entries.count ?? 0
         remember(tx.id, until: tx.body.expiresAt)
         let result = run(tx, blockTime: blockTime)

@@ -64,6 +64,7 @@ extension LedgerState {
     /// Runs `body` on this state in place; if it throws, every change it made is
     /// undone and the state is exactly as before.
     mutating func transactionally<T, E: Error>(_ body: (inout LedgerState) throws(E) -> T) throws(E) -> T {
+        precondition(journal == nil, "a block cannot be applied during a speculation or another execution")
         journal = StateJournal(self)
         do {
             let value = try body(&self)
@@ -78,6 +79,7 @@ extension LedgerState {
     /// Runs `body` in place and then undoes it, returning what it computed:
     /// a dry run that costs O(changes), not a copy of the state.
     mutating func dryRun<T>(_ body: (inout LedgerState) -> T) -> T {
+        precondition(journal == nil, "a block cannot be built or checked during a speculation or another execution")
         journal = StateJournal(self)
         journal?.willUndo = true
         let value = body(&self)

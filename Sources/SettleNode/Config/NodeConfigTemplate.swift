@@ -1,3 +1,5 @@
+import Foundation
+
 extension NodeConfig {
     /// The config as an operator reads it: every setting, with what it does.
     /// `NodeConfig.parse` reads this text back to the same values.
@@ -9,17 +11,17 @@ extension NodeConfig {
 
         # The chain's genesis file. Every node of a network holds the same one;
         # its hash is the chain's identity.
-        genesis: \(genesis)
+        genesis: \(Self.quoted(genesis))
         # This validator's Ed25519 signing key: a hex seed in a file that only the
         # node's user may read (mode 0600). Never copy it to another machine.
-        validatorKey: \(validatorKey)
+        validatorKey: \(Self.quoted(validatorKey))
         # The block store (SQLite, WAL, synchronous=FULL) and other node data.
-        dataDir: \(dataDir)
+        dataDir: \(Self.quoted(dataDir))
 
         rpc:
           # The JSON RPC over HTTP (docs/rpc.md). Keep it on loopback or put a
           # TLS-terminating proxy in front of it.
-          host: \(rpc.host)
+          host: \(Self.quoted(rpc.host))
           port: \(rpc.port)
 
         blocks:
@@ -41,5 +43,22 @@ extension NodeConfig {
           level: \(log.level.rawValue)
 
         """
+    }
+
+    /// A YAML double-quoted scalar: any path or host reads back exactly (`#`,
+    /// `:`, quotes and leading spaces would otherwise change its meaning).
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case let c where c.value < 0x20 || c.value == 0x7f: out += String(format: "\\x%02x", c.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
     }
 }
