@@ -103,7 +103,7 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "settled", "settle",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleConsensus", "settled", "settle",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

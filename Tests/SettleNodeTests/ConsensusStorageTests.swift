@@ -1,0 +1,94 @@
+import Foundation
+import SettleConsensus
+import SettleCrypto
+import SettleEncoding
+import SettleLedger
+import SettleNode
+import Testing
+
+/// What a validator keeps on disk for consensus: the signer record and the WAL.
+@Suite struct ConsensusStorageTests {
+    let genesis = DevelopmentNetwork.genesis()
+
+    func temporaryPath(_ name: String) throws -> (URL, String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-consensus-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return (dir, dir.appendingPathComponent(name).path)
+    }
+
+    /// A proposal with a real block and proof of lock, votes and a timeout.
+    func sampleEvents() -> [ConsensusEvent] {
+        var state = LedgerState(genesis: genesis)
+        let proposer = DevelopmentNetwork.key("validator-1")
+        let block = state.buildBlock(candidates: [], timestamp: genesis.genesisTime + 1, proposer: proposer.publicKey).block
+        let votes = (0..<3).map { i in
+            Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: block.header.hash, validator: DevelopmentNetwork.key("validator-\(i)").publicKey).signed(with: DevelopmentNetwork.key("validator-\(i)"))
+        }
+        let proposal = Proposal(chainId: genesis.chainId, height: 1, round: 1, polRound: 0, blockHash: block.header.hash, proposer: proposer.publicKey)
+        let signed = SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block, justification: votes)
+        return [.proposal(signed), .vote(votes[0]), .timeout(Timeout(kind: .prevote, height: 1, round: 1)), .vote(votes[2])]
+    }
+
+    @Test func eventsAndEvidenceRoundTripCanonically() throws {
+        for event in sampleEvents() { #expect(try ConsensusEvent.decode(event.canonicalBytes) == event) }
+        let votes = sampleEvents().compactMap { if case .vote(let v) = $0 { v } else { nil } }
+        var other = votes[0].vote
+        other.blockHash = nil
+        let evidence = Equivocation(first: votes[0], second: other.signed(with: DevelopmentNetwork.key("validator-0")))
+        #expect(evidence.isValid)
+        #expect(try Equivocation.decode(evidence.canonicalBytes) == evidence)
+        #expect(!Equivocation(first: votes[0], second: votes[1]).isValid)
+    }
+
+    @Test func walKeepsEveryRecordAndCutsATornOrDamagedTail() throws {
+        let (dir, path) = try temporaryPath("consensus.wal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let events = sampleEvents()
+        do {
+            let wal = try ConsensusWAL(path: path)
+            for event in events { try wal.append(event, height: 1) }
+            try wal.append(.timeout(Timeout(kind: .propose, height: 2, round: 0)), height: 2)
+        }
+        var wal = try ConsensusWAL(path: path)
+        #expect(wal.events(at: 1) == events && wal.events(at: 2).count == 1 && wal.truncatedBytes == 0)
+        let full = try Data(contentsOf: URL(fileURLWithPath: path))
+        // A crash mid-append: every cut inside the last record loses only that record.
+        for cut in [1, 5, 20] {
+            try full.prefix(full.count - cut).write(to: URL(fileURLWithPath: path))
+            wal = try ConsensusWAL(path: path)
+            #expect(wal.events(at: 1) == events && wal.events(at: 2).isEmpty && wal.truncatedBytes > 0)
+            // Appending after the cut continues a well-formed log.
+            try wal.append(.timeout(Timeout(kind: .precommit, height: 2, round: 3)), height: 2)
+            #expect(try ConsensusWAL(path: path).recovered.count == events.count + 1)
+        }
+        // A damaged byte in the last record drops it, not the records before it.
+        var damaged = full
+        damaged[damaged.count - 3] ^= 0xff
+        try damaged.write(to: URL(fileURLWithPath: path))
+        #expect(try ConsensusWAL(path: path).recovered.count == events.count)
+        // Cut at each decision: the log stays bounded by one height.
+        wal = try ConsensusWAL(path: path)
+        try wal.reset()
+        #expect(try ConsensusWAL(path: path).recovered.isEmpty)
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue == 0)
+    }
+
+    @Test func signerRecordIsSavedDurablyAndDamageIsRefused() throws {
+        let (dir, path) = try temporaryPath("signer.record")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = SignerRecordFile(path: path)
+        #expect(try file.load() == nil)
+        let record = SignerRecord(height: 9, round: 2, step: .precommit, blockHash: Hash256.sha256([9]), signature: DevelopmentNetwork.key("validator-0").sign([1]))
+        try file.save(record)
+        #expect(try file.load() == record)
+        let later = SignerRecord(height: 10, round: 0, step: .prevote, blockHash: nil)
+        try file.save(later)
+        #expect(try file.load() == later)
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        bytes[3] ^= 1
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect(throws: SignerRecordFile.Failure.self) { try file.load() }
+        let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
+        #expect(mode == 0o600)
+    }
+}
