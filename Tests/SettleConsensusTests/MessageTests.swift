@@ -32,3 +32,21 @@ import Testing
         #expect(record.allows(height: 6, round: 0, step: .prevote, blockHash: nil))
     }
 }
+
+/// Timeouts grow by the delta each round and never pass the cap.
+@Suite struct TimeoutTests {
+    @Test func timeoutsGrowPerRoundAndAreCapped() throws {
+        let base = DevelopmentNetwork.genesis()
+        let genesis = try Genesis(chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, feeSchedules: base.feeSchedules,
+                                  consensus: ConsensusParameters(blockIntervalMs: 0, timeoutProposeMs: 1_000, timeoutVoteMs: 500, timeoutDeltaMs: 250, timeoutMaxMs: 3_000))
+        let core = ConsensusCore(genesis: genesis, signer: nil, height: 1)
+        #expect(core.timeoutMs(.propose, round: 0) == 1_000)
+        #expect(core.timeoutMs(.propose, round: 4) == 2_000)
+        #expect(core.timeoutMs(.prevote, round: 2) == 1_000)
+        #expect(core.timeoutMs(.precommit, round: 100) == 3_000)
+        #expect(core.timeoutMs(.propose, round: UInt32.max) == 3_000)
+        // The proposer rotates through the validators in genesis order.
+        #expect(Set((0..<4).map { core.proposer(height: 1, round: $0) }).count == 4)
+        #expect(core.proposer(height: 2, round: 0) == core.proposer(height: 1, round: 1))
+    }
+}
