@@ -4,6 +4,7 @@
 // Module layering (dependencies point down only):
 //   settle, settled (CLI and node daemon executables)
 //   SettleRPC       — JSON RPC over HTTP (Hummingbird)
+//   SettleP2P       — validator-to-validator wire: frames and messages (SwiftNIO)
 //   SettleClient    — RPC client for the CLI and payment adapters: submit, wait, query
 //   SettleAPI       — the RPC's JSON bodies, shared by the server and clients
 //   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
@@ -62,6 +63,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            name: "SettleP2P",
+            dependencies: ["SettleConsensus", "SettleLedger", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strict),
+        .target(
             name: "SettleRPC",
             dependencies: [
                 "SettleAPI",
@@ -100,6 +105,10 @@ let package = Package(
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
         .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
+        .testTarget(
+            name: "SettleP2PTests",
+            dependencies: ["SettleP2P", .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: strict),
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [

@@ -1,0 +1,80 @@
+import SettleConsensus
+import SettleCrypto
+import SettleEncoding
+import SettleLedger
+
+/// What validators say to each other, one per frame: `u8 protocol version ‖
+/// u8 kind ‖ body` in the canonical encoding (docs/encoding.md).
+public enum PeerMessage: Hashable, Sendable {
+    /// First message on a connection, after TLS: who is speaking, for which chain.
+    case hello(Hello)
+    /// A client's signed transaction, gossiped to every mempool.
+    case transaction(SignedTransaction)
+    case proposal(SignedProposal)
+    case vote(SignedVote)
+    /// "Send me committed blocks from `height`, at most `count`."
+    case blockRequest(height: UInt64, count: UInt32)
+    /// A committed block with its commit certificate, answering a request.
+    case block(Block, CommitCertificate)
+    case evidence(Equivocation)
+
+    public static let protocolVersion: UInt8 = 1
+
+    public struct Hello: Hashable, Sendable, CanonicalCodable {
+        public var chainId: String
+        public var genesisHash: Hash256
+        public var node: PublicKey
+        public var height: UInt64
+
+        public init(chainId: String, genesisHash: Hash256, node: PublicKey, height: UInt64) {
+            self.chainId = chainId
+            self.genesisHash = genesisHash
+            self.node = node
+            self.height = height
+        }
+
+        public func encode(to w: inout CanonicalWriter) {
+            w.string(chainId)
+            w.hash(genesisHash)
+            w.publicKey(node)
+            w.u64(height)
+        }
+
+        public init(from r: inout CanonicalReader) throws(DecodingError) {
+            chainId = try r.string("hello.chainId", maxBytes: ChainID.maxBytes)
+            genesisHash = try r.hash("hello.genesisHash")
+            node = try r.publicKey("hello.node")
+            height = try r.u64("hello.height")
+        }
+    }
+}
+
+extension PeerMessage: CanonicalCodable {
+    public func encode(to w: inout CanonicalWriter) {
+        w.u8(Self.protocolVersion)
+        switch self {
+        case .hello(let hello): w.u8(1); w.value(hello)
+        case .transaction(let tx): w.u8(2); w.blob(tx.canonicalBytes)
+        case .proposal(let proposal): w.u8(3); w.value(proposal)
+        case .vote(let vote): w.u8(4); w.value(vote)
+        case let .blockRequest(height, count): w.u8(5); w.u64(height); w.u32(count)
+        case let .block(block, commit): w.u8(6); w.blob(block.canonicalBytes); w.value(commit)
+        case .evidence(let evidence): w.u8(7); w.value(evidence)
+        }
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        try r.version("PeerMessage", supported: Self.protocolVersion)
+        let start = r.offset
+        switch try r.u8("message.kind") {
+        case 1: self = .hello(try r.value(Hello.self))
+        case 2: self = .transaction(try SignedTransaction.decodeChecked(Array(try r.blob("message.transaction", maxBytes: SignedTransaction.maxEncodedBytes))))
+        case 3: self = .proposal(try r.value(SignedProposal.self))
+        case 4: self = .vote(try r.value(SignedVote.self))
+        case 5: self = .blockRequest(height: try r.u64("message.height"), count: try r.u32("message.count"))
+        case 6: self = .block(try Block.decode(Array(try r.blob("message.block", maxBytes: 1 << 30))), try r.value(CommitCertificate.self))
+        case 7: self = .evidence(try r.value(Equivocation.self))
+        case let tag: throw .unknownTag(field: "message.kind", offset: start, tag: UInt64(tag))
+        }
+    }
+}
