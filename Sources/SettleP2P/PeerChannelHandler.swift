@@ -1,0 +1,57 @@
+import NIOCore
+import SettleCrypto
+import SettleEncoding
+
+/// Turns a peer connection's frames into `PeerMessage`s: sends this node's hello
+/// when the connection opens, admits the peer only if its first message passes
+/// the handshake, and closes the connection — never the node — on anything
+/// malformed. Messages after the handshake go up the pipeline tagged with the
+/// peer's key.
+public final class PeerChannelHandler: ChannelDuplexHandler {
+    public typealias InboundIn = ByteBuffer
+    public typealias InboundOut = (peer: PublicKey, message: PeerMessage)
+    public typealias OutboundIn = PeerMessage
+    public typealias OutboundOut = ByteBuffer
+
+    /// Why this handler closed a connection (reported as a user event, then closed).
+    public enum Closed: Error, Equatable {
+        case refused(PeerHandshake.Refusal)
+        case malformed(String)
+    }
+
+    private let handshake: PeerHandshake
+    private let hello: PeerMessage.Hello
+    private var peer: PublicKey?
+
+    public init(handshake: PeerHandshake, hello: PeerMessage.Hello) {
+        self.handshake = handshake
+        self.hello = hello
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: PeerMessage.hello(hello).canonicalBytes)), promise: nil)
+        context.fireChannelActive()
+    }
+
+    public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        let message: PeerMessage
+        do throws(DecodingError) { message = try PeerMessage.decode(Array(frame.readableBytesView)) } catch {
+            return close(context, .malformed(error.description))
+        }
+        guard let peer else {
+            do throws(PeerHandshake.Refusal) { peer = try handshake.check(message) } catch { close(context, .refused(error)) }
+            return
+        }
+        context.fireChannelRead(wrapInboundOut((peer, message)))
+    }
+
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        context.write(wrapOutboundOut(ByteBuffer(bytes: unwrapOutboundIn(data).canonicalBytes)), promise: promise)
+    }
+
+    private func close(_ context: ChannelHandlerContext, _ reason: Closed) {
+        context.fireUserInboundEventTriggered(reason)
+        context.close(promise: nil)
+    }
+}

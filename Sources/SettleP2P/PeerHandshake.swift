@@ -1,0 +1,47 @@
+import SettleCrypto
+import SettleLedger
+
+/// Who may talk to this node: the validators of its genesis, on its chain.
+/// The handshake's first message must pass `check` or the connection is closed.
+/// (With TLS, issue 6, the hello's key must also be the certificate's key.)
+public struct PeerHandshake: Sendable {
+    public let chainId: String
+    public let genesisHash: Hash256
+    public let members: Set<PublicKey>
+    public let local: PublicKey
+
+    public init(genesis: Genesis, local: PublicKey) {
+        chainId = genesis.chainId
+        genesisHash = genesis.hash
+        members = Set(genesis.validators.map(\.publicKey))
+        self.local = local
+    }
+
+    public enum Refusal: Error, Equatable, CustomStringConvertible {
+        case notAHello
+        case wrongChain(expected: String, found: String)
+        case wrongGenesis(found: Hash256)
+        case notAMember(PublicKey)
+        case itself
+
+        public var description: String {
+            switch self {
+            case .notAHello: "the first message of a connection must be a hello"
+            case let .wrongChain(expected, found): "the peer is on chain \(found), not \(expected)"
+            case .wrongGenesis(let found): "the peer's genesis \(found) is not this chain's"
+            case .notAMember(let key): "\(key) is not a validator of this chain"
+            case .itself: "the peer claims this node's own key"
+            }
+        }
+    }
+
+    /// The peer's key when its first message admits it.
+    public func check(_ first: PeerMessage) throws(Refusal) -> PublicKey {
+        guard case .hello(let hello) = first else { throw .notAHello }
+        guard hello.chainId == chainId else { throw .wrongChain(expected: chainId, found: hello.chainId) }
+        guard hello.genesisHash == genesisHash else { throw .wrongGenesis(found: hello.genesisHash) }
+        guard members.contains(hello.node) else { throw .notAMember(hello.node) }
+        guard hello.node != local else { throw .itself }
+        return hello.node
+    }
+}
