@@ -37,6 +37,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
     ],
     targets: [
         .target(
@@ -64,7 +67,14 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "SettleP2P",
-            dependencies: ["SettleConsensus", "SettleLedger", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: [
+                "SettleConsensus", "SettleLedger",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strict),
         .target(
             name: "SettleRPC",
@@ -107,7 +117,12 @@ let package = Package(
         .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
         .testTarget(
             name: "SettleP2PTests",
-            dependencies: ["SettleP2P", .product(name: "NIOEmbedded", package: "swift-nio")],
+            dependencies: [
+                "SettleP2P",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict),
         .testTarget(
             name: "SettleNodeTests",

@@ -21,11 +21,16 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
 
     private let handshake: PeerHandshake
     private let hello: PeerMessage.Hello
+    private let authenticated: (@Sendable () -> PublicKey?)?
     private var peer: PublicKey?
 
-    public init(handshake: PeerHandshake, hello: PeerMessage.Hello) {
+    /// `authenticated` gives the key TLS proved for this connection; a
+    /// connection without one is refused. Nil only where there is no TLS layer
+    /// (tests of the handshake itself).
+    public init(handshake: PeerHandshake, hello: PeerMessage.Hello, authenticated: (@Sendable () -> PublicKey?)?) {
         self.handshake = handshake
         self.hello = hello
+        self.authenticated = authenticated
     }
 
     public func channelActive(context: ChannelHandlerContext) {
@@ -40,7 +45,14 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
             return close(context, .malformed(error.description))
         }
         guard let peer else {
-            do throws(PeerHandshake.Refusal) { peer = try handshake.check(message) } catch { close(context, .refused(error)) }
+            do throws(PeerHandshake.Refusal) {
+                var proved: PublicKey?
+                if let authenticated {
+                    guard let key = authenticated() else { throw .unauthenticated }
+                    proved = key
+                }
+                peer = try handshake.check(message, authenticated: proved)
+            } catch { close(context, .refused(error)) }
             return
         }
         context.fireChannelRead(wrapInboundOut((peer, message)))

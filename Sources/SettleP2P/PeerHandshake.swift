@@ -23,6 +23,8 @@ public struct PeerHandshake: Sendable {
         case wrongGenesis(found: Hash256)
         case notAMember(PublicKey)
         case itself
+        case notTheCertificateKey(hello: PublicKey, certificate: PublicKey)
+        case unauthenticated
 
         public var description: String {
             switch self {
@@ -31,17 +33,21 @@ public struct PeerHandshake: Sendable {
             case .wrongGenesis(let found): "the peer's genesis \(found) is not this chain's"
             case .notAMember(let key): "\(key) is not a validator of this chain"
             case .itself: "the peer claims this node's own key"
+            case let .notTheCertificateKey(hello, certificate): "the peer says it is \(hello) but its TLS certificate is \(certificate)"
+            case .unauthenticated: "the peer did not prove a key with a TLS certificate"
             }
         }
     }
 
-    /// The peer's key when its first message admits it.
-    public func check(_ first: PeerMessage) throws(Refusal) -> PublicKey {
+    /// The peer's key when its first message admits it. `authenticated` is the
+    /// key the TLS handshake proved, which the hello must name.
+    public func check(_ first: PeerMessage, authenticated: PublicKey? = nil) throws(Refusal) -> PublicKey {
         guard case .hello(let hello) = first else { throw .notAHello }
         guard hello.chainId == chainId else { throw .wrongChain(expected: chainId, found: hello.chainId) }
         guard hello.genesisHash == genesisHash else { throw .wrongGenesis(found: hello.genesisHash) }
         guard members.contains(hello.node) else { throw .notAMember(hello.node) }
         guard hello.node != local else { throw .itself }
+        if let authenticated, authenticated != hello.node { throw .notTheCertificateKey(hello: hello.node, certificate: authenticated) }
         return hello.node
     }
 }

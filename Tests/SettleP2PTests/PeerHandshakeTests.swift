@@ -28,7 +28,7 @@ import Testing
         let hello = PeerMessage.Hello(chainId: genesis.chainId, genesisHash: genesis.hash, node: me, height: 0)
         try channel.pipeline.syncOperations.addHandlers([
             ByteToMessageHandler(FrameDecoder(maxFrameBytes: 1 << 20)), MessageToByteHandler(FrameEncoder()),
-            PeerChannelHandler(handshake: PeerHandshake(genesis: genesis, local: me), hello: hello), closures,
+            PeerChannelHandler(handshake: PeerHandshake(genesis: genesis, local: me), hello: hello, authenticated: nil), closures,
         ])
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return (channel, closures)
