@@ -85,6 +85,7 @@ public struct Mempool: Sendable {
         guard queue.count < limits.maxTransactions else { throw .mempoolFull(limit: limits.maxTransactions) }
         guard perAccount[tx.body.signer, default: 0] < limits.maxPerAccount else { throw .accountLimit(limit: limits.maxPerAccount) }
         let time = checkTime(now)
+        pending.speculativelyAdvance(to: time)
         if let problem = pending.inclusionProblem(tx, blockTime: time) { throw .invalid(problem) }
         let result = pending.speculativelyApply(tx, blockTime: time)
         guard result.isApplied else { throw .wouldFail(result.code, related: result.related) }
@@ -122,6 +123,7 @@ public struct Mempool: Sendable {
         perAccount = [:]
         var evicted: [(id: Hash256, reason: AdmissionRejection)] = []
         let time = checkTime(now)
+        pending.speculativelyAdvance(to: time)
         var keep = Set<VerifiedSignature>()
         for tx in previous where !included.contains(tx.id) {
             if let problem = pending.inclusionProblem(tx, blockTime: time, signatureIsValid: { verified.contains(VerifiedSignature($0)) }) {

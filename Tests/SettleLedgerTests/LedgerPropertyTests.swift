@@ -156,6 +156,7 @@ import Testing
                 if rng.below(3) == 0 {
                     // A mempool's speculation over the candidates: a failing one leaves no trace, and ending it restores the state.
                     ledger.state.beginSpeculation()
+                    ledger.state.speculativelyAdvance(to: ledger.time)
                     for tx in txs where ledger.state.inclusionProblem(tx, blockTime: ledger.time, signatureIsValid: { _ in true }) == nil {
                         let entries = ledger.state.allEntries
                         let result = ledger.state.speculativelyApply(tx, blockTime: ledger.time)

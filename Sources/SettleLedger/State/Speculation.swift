@@ -14,6 +14,16 @@ extension LedgerState {
         rollBack()
     }
 
+    /// What a block at `blockTime` does before its transactions — release expired
+    /// holds, forget expired transaction ids — so that admission agrees with the
+    /// next block. Kept in the speculation; call before checking transactions.
+    public mutating func speculativelyAdvance(to blockTime: UInt64) {
+        precondition(isSpeculating, "speculativelyAdvance needs beginSpeculation")
+        _ = releaseExpiredHolds(at: blockTime)
+        pruneReplayGuard(at: blockTime)
+        changed.removeAll(keepingCapacity: true)
+    }
+
     /// Whether a speculation is in progress.
     public var isSpeculating: Bool { journal?.willUndo == true }
 
@@ -23,10 +33,6 @@ extension LedgerState {
     /// `inclusionProblem` and started a speculation.
     public mutating func speculativelyApply(_ tx: SignedTransaction, blockTime: UInt64) -> TransactionResult {
         precondition(isSpeculating, "speculativelyApply needs beginSpeculation")
-        // What a block at `blockTime` does first: release expired holds and forget
-        // expired ids, so admission agrees with the block (kept in the speculation).
-        _ = releaseExpiredHolds(at: blockTime)
-        pruneReplayGuard(at: blockTime)
         let mark = journal?.entries.count ?? 0
         remember(tx.id, until: tx.body.expiresAt)
         let result = run(tx, blockTime: blockTime)
