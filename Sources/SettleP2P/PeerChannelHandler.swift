@@ -13,6 +13,11 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
     public typealias OutboundIn = PeerMessage
     public typealias OutboundOut = ByteBuffer
 
+    /// Fired (as a user event) when the peer's hello admits it.
+    public struct Admitted: Sendable, Equatable {
+        public let peer: PublicKey
+    }
+
     /// Why this handler closed a connection (reported as a user event, then closed).
     public enum Closed: Error, Equatable {
         case refused(PeerHandshake.Refusal)
@@ -51,7 +56,9 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
                     guard let key = authenticated() else { throw .unauthenticated }
                     proved = key
                 }
-                peer = try handshake.check(message, authenticated: proved)
+                let admitted = try handshake.check(message, authenticated: proved)
+                peer = admitted
+                context.fireUserInboundEventTriggered(Admitted(peer: admitted))
             } catch { close(context, .refused(error)) }
             return
         }

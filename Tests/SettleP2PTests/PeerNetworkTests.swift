@@ -1,0 +1,71 @@
+import Foundation
+import SettleCrypto
+import SettleLedger
+import SettleP2P
+import Synchronization
+import Testing
+
+/// Validators on loopback: they find each other, keep one connection per pair,
+/// gossip, and reconnect after a peer restarts.
+@Suite struct PeerNetworkTests {
+    final class Inbox: Sendable {
+        private let messages = Mutex<[PublicKey: PeerMessage]>([:])
+        func put(_ node: PublicKey, _ message: PeerMessage) { messages.withLock { $0[node] = message } }
+        func all() -> [PublicKey: PeerMessage] { messages.withLock { $0 } }
+    }
+
+    let genesis = DevelopmentNetwork.genesis()
+
+    func node(_ index: Int, port: Int = 0) throws -> PeerNetwork {
+        var settings = PeerNetwork.Settings()
+        settings.listenPort = port
+        settings.minBackoff = .milliseconds(20)
+        settings.maxBackoff = .milliseconds(200)
+        let network = try PeerNetwork(genesis: genesis, key: DevelopmentNetwork.key("validator-\(index)"), settings: settings)
+        try network.start()
+        return network
+    }
+
+    func link(_ nodes: [(Int, PeerNetwork)]) {
+        for (_, a) in nodes {
+            for (j, b) in nodes where a !== b {
+                a.addPeer(.init(key: DevelopmentNetwork.key("validator-\(j)").publicKey, host: "127.0.0.1", port: b.listeningPort!))
+            }
+        }
+    }
+
+    func eventually(_ condition: () -> Bool) async throws -> Bool {
+        for _ in 0..<250 {
+            if condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+
+    @Test func validatorsConnectGossipAndReconnect() async throws {
+        let a = try node(0), b = try node(1)
+        var c = try node(2)
+        let portC = c.listeningPort!
+        defer { a.stop(); b.stop(); c.stop() }
+        link([(0, a), (1, b), (2, c)])
+        #expect(try await eventually { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
+
+        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: a.local).signed(with: DevelopmentNetwork.key("validator-0"))
+        let inbox = Inbox()
+        let sender = a.local
+        for node in [b, c] {
+            Task {
+                for await (peer, message) in node.inbound where peer == sender { inbox.put(node.local, message) }
+            }
+        }
+        a.broadcast(.vote(vote))
+        #expect(try await eventually { inbox.all().count == 2 && inbox.all().values.allSatisfy { $0 == .vote(vote) } })
+
+        // C crashes and comes back on the same port: the others reconnect.
+        c.stop()
+        #expect(try await eventually { !a.connectedPeers.contains(c.local) && !b.connectedPeers.contains(c.local) })
+        c = try node(2, port: portC)
+        link([(0, a), (1, b), (2, c)])
+        #expect(try await eventually { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
+    }
+}
