@@ -12,9 +12,14 @@ import Testing
         let genesis = try Genesis.parseJSON(try Data(contentsOf: network.genesisFile))
         #expect(genesis.hash == network.genesis.hash && genesis.chainId == "test-net" && genesis.validators.count == 4)
         var ports = Set<Int>()
+        var p2pPorts = Set<Int>()
         for (index, home) in network.nodeHomes.enumerated() {
             let config = try NodeConfig.load(home: home)
             ports.insert(config.rpc.port)
+            p2pPorts.insert(config.p2p.port)
+            // Every other validator is a peer, at its own P2P port.
+            #expect(Set(config.p2p.peers.map(\.key)) == Set(genesis.validators.map(\.publicKey)).subtracting([genesis.validators[index].publicKey]))
+            #expect(config.p2p.peers.allSatisfy { peer in peer.port == 26_656 + genesis.validators.firstIndex { $0.publicKey == peer.key }! })
             let paths = config.paths(home: home)
             #expect(try Genesis.parseJSON(try Data(contentsOf: paths.genesis)).hash == genesis.hash)
             #expect(try KeyFile.read(paths.validatorKey.path).publicKey == genesis.validators[index].publicKey)
@@ -22,6 +27,7 @@ import Testing
             #expect(config.blocks.maxTransactions <= Int(genesis.ledger.maxBlockTransactions))
         }
         #expect(ports == [19_000, 19_001, 19_002, 19_003])
+        #expect(p2pPorts == [26_656, 26_657, 26_658, 26_659])
         for account in genesis.accounts {
             let file = network.keysDirectory.appendingPathComponent("\(account.label).key")
             #expect(try KeyFile.read(file.path).publicKey == account.id)

@@ -1,4 +1,5 @@
 import Foundation
+import SettleLedger
 import SettleNode
 import Testing
 
@@ -16,6 +17,8 @@ import Testing
         custom.mempool.maxTransactions = 10
         custom.mempool.maxPerAccount = 2
         custom.log.level = .debug
+        custom.p2p.port = 27_000
+        custom.p2p.peers = [.init(key: DevelopmentNetwork.key("validator-1").publicKey, host: "10.0.0.2", port: 26_656), .init(key: DevelopmentNetwork.key("validator-2").publicKey, host: "node-2.example", port: 26_657)]
         #expect(try NodeConfig.parse(yaml: custom.yamlText()) == custom)
         #expect(custom.yamlText().contains("# At most this many transactions per block"))
         // Paths with YAML's special characters read back exactly.
@@ -53,5 +56,7 @@ import Testing
         #expect(error("rpc: 8645\n").contains("rpc: expected a mapping"))
         #expect(error("rpc: [unclosed\n").hasPrefix("the node config is not valid YAML"))
         #expect(error("mempool:\n  maxPerAccount: 0\n").contains("mempool.maxPerAccount"))
+        #expect(error("p2p:\n  peers:\n    - key: \"abc\"\n      host: h\n      port: 1\n").contains("p2p.peers[0].key"))
+        #expect(error("p2p:\n  peers: 5\n").contains("expected a list"))
     }
 }

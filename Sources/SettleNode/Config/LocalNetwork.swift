@@ -8,7 +8,7 @@ import SettleLedger
 /// ```
 /// DIR/genesis.json            the chain (the example assets, accounts and fees)
 /// DIR/keys/<account>.key      each example account's key (mode 0600)
-/// DIR/node-<i>/settle.yaml    node i's config (RPC on base port + i)
+/// DIR/node-<i>/settle.yaml    node i's config (RPC and P2P on base ports + i, the others as peers)
 /// DIR/node-<i>/genesis.json   a copy of the genesis
 /// DIR/node-<i>/validator.key  node i's validator key (mode 0600)
 /// ```
@@ -33,10 +33,15 @@ public struct LocalNetwork: Sendable {
     }
 
     /// Writes a new network into `directory` (created; refused if not empty).
-    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, genesisTime: UInt64) throws -> LocalNetwork {
+    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64) throws -> LocalNetwork {
         guard (1...Genesis.maxValidators).contains(validators) else { throw Failure.invalid("--validators must be 1 to \(Genesis.maxValidators)") }
-        guard (1...65_535).contains(rpcBasePort), rpcBasePort + validators - 1 <= 65_535 else {
-            throw Failure.invalid("RPC ports \(rpcBasePort)…\(rpcBasePort + validators - 1) are not all valid TCP ports")
+        for (name, base) in [("RPC", rpcBasePort), ("P2P", p2pBasePort)] {
+            guard (1...65_535).contains(base), base + validators - 1 <= 65_535 else {
+                throw Failure.invalid("\(name) ports \(base)…\(base + validators - 1) are not all valid TCP ports")
+            }
+        }
+        guard rpcBasePort + validators <= p2pBasePort || p2pBasePort + validators <= rpcBasePort else {
+            throw Failure.invalid("the RPC and P2P port ranges overlap")
         }
         let fm = FileManager.default
         if let existing = try? fm.contentsOfDirectory(atPath: directory.path), !existing.isEmpty { throw Failure.notEmpty(directory.path) }
@@ -57,6 +62,10 @@ public struct LocalNetwork: Sendable {
             try fm.createDirectory(at: home, withIntermediateDirectories: true)
             var config = NodeConfig()
             config.rpc.port = rpcBasePort + index
+            config.p2p.port = p2pBasePort + index
+            config.p2p.peers = validatorKeys.indices.filter { $0 != index }.map {
+                NodeConfig.Peer(key: validatorKeys[$0].publicKey, host: "127.0.0.1", port: p2pBasePort + $0)
+            }
             config.blocks.maxTransactions = min(config.blocks.maxTransactions, Int(genesis.ledger.maxBlockTransactions))
             try Data(config.yamlText().utf8).write(to: home.appendingPathComponent(NodeConfig.fileName))
             try genesisText.write(to: home.appendingPathComponent(config.genesis))

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SettleCrypto
 
 /// A node's settings, read from `settle.yaml` in its home directory.
 ///
@@ -17,6 +18,7 @@ public struct NodeConfig: Sendable, Equatable {
     public var blocks = Blocks()
     public var mempool = Mempool()
     public var log = Log()
+    public var p2p = P2P()
 
     public struct RPC: Sendable, Equatable {
         public var host = "127.0.0.1"
@@ -33,6 +35,25 @@ public struct NodeConfig: Sendable, Equatable {
     public struct Mempool: Sendable, Equatable {
         public var maxTransactions = 50_000
         public var maxPerAccount = 1_000
+    }
+
+    /// The validator network (docs/p2p.md): mutual TLS, genesis validators only.
+    public struct P2P: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 26_656
+        /// The other validators: key and address.
+        public var peers: [Peer] = []
+    }
+
+    public struct Peer: Sendable, Equatable {
+        public var key: PublicKey
+        public var host: String
+        public var port: Int
+        public init(key: PublicKey, host: String, port: Int) {
+            self.key = key
+            self.host = host
+            self.port = port
+        }
     }
 
     public struct Log: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SettleCrypto
 import Yams
 
 /// Why a node's config file cannot be used, with the key and line to fix.
@@ -50,6 +51,23 @@ extension NodeConfig {
             if let value = try mempool.int("maxTransactions", in: 1...10_000_000) { config.mempool.maxTransactions = value }
             if let value = try mempool.int("maxPerAccount", in: 1...10_000_000) { config.mempool.maxPerAccount = value }
             try mempool.finish()
+        }
+        if var p2p = try top.section("p2p") {
+            if let value = try p2p.string("host") { config.p2p.host = value }
+            if let value = try p2p.int("port", in: 1...65_535) { config.p2p.port = value }
+            if let peers = try p2p.list("peers") {
+                config.p2p.peers = try peers.map { entry throws(ConfigError) in
+                    var peer = entry
+                    guard let text = try peer.string("key"), let key = PublicKey(hex: text) else {
+                        throw .invalid(key: peer.qualified("key"), line: peer.line, message: "expected the peer's 64-character hex validator key")
+                    }
+                    guard let host = try peer.string("host") else { throw .invalid(key: peer.qualified("host"), line: peer.line, message: "is required") }
+                    guard let port = try peer.int("port", in: 1...65_535) else { throw .invalid(key: peer.qualified("port"), line: peer.line, message: "is required") }
+                    try peer.finish()
+                    return Peer(key: key, host: host, port: port)
+                }
+            }
+            try p2p.finish()
         }
         if var log = try top.section("log") {
             if let value = try log.string("level") {
@@ -106,6 +124,14 @@ extension NodeConfig {
                 throw .invalid(key: qualified(key), line: lines[key], message: "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
             return value
+        }
+
+        /// A list of mappings (`- key: value` items).
+        mutating func list(_ key: String) throws(ConfigError) -> [Section]? {
+            read.insert(key)
+            guard let node = values[key] else { return nil }
+            guard case .sequence(let items) = node else { throw .invalid(key: qualified(key), line: lines[key], message: "expected a list of entries (lines starting with -)") }
+            return try items.enumerated().map { index, item throws(ConfigError) in try Section(item, path: "\(qualified(key))[\(index)]") }
         }
 
         mutating func section(_ key: String) throws(ConfigError) -> Section? {

@@ -38,6 +38,14 @@ extension NodeConfig {
           # Pending transactions per signing account at most (account_limit).
           maxPerAccount: \(mempool.maxPerAccount)
 
+        p2p:
+          # Where the other validators connect: mutual TLS 1.3, and only the
+          # validators listed in the genesis are admitted (docs/p2p.md).
+          host: \(Self.quoted(p2p.host))
+          port: \(p2p.port)
+          # The other validators: their key (as in the genesis) and address.
+          peers:\(p2p.peers.isEmpty ? " []" : "")
+        \(p2p.peers.map { "    - key: \"\($0.key.hex)\"\n      host: \(Self.quoted($0.host))\n      port: \($0.port)\n" }.joined())
         log:
           # trace, debug, info, notice, warning, error or critical.
           level: \(log.level.rawValue)
