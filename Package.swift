@@ -68,7 +68,8 @@ let package = Package(
         .target(
             name: "SettleP2P",
             dependencies: [
-                "SettleConsensus", "SettleLedger",
+                "SettleConsensus", "SettleLedger", "SettleNode",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -91,6 +92,7 @@ let package = Package(
             name: "settled",
             dependencies: [
                 "SettleRPC",
+                "SettleP2P",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

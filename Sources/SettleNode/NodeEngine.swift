@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SettleConsensus
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
@@ -59,37 +60,56 @@ public actor NodeEngine {
     public nonisolated let store: BlockStore
     public nonisolated let feed: BlockFeed
     private let validatorKey: SigningKey
-    private var state: LedgerState
-    private var mempool: Mempool
+    var ledger: EngineLedger
+    var state: LedgerState {
+        get { ledger.state }
+        _modify { yield &ledger.state }
+    }
+    var mempool: Mempool {
+        get { ledger.mempool }
+        _modify { yield &ledger.mempool }
+    }
     private var waiters: [Hash256: [UUID: CheckedContinuation<TransactionStatus, Never>]] = [:]
-    private let maxBlockTransactions: Int
-    private let logger: Logger
+    private var maxBlockTransactions: Int { ledger.maxBlockTransactions }
+    let logger: Logger
     private let metrics: NodeMetrics
     /// When each pending transaction was admitted, for the commit latency.
     private var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
+    /// Consensus among several validators (nil: this node orders blocks alone).
+    var consensus: ConsensusState?
+    /// Called with every transaction admitted from a client, to relay it to the
+    /// other validators' mempools.
+    private var relay: (@Sendable (SignedTransaction) -> Void)?
 
-    /// `maxBlockTransactions` caps blocks below the genesis limit (nil: the genesis limit).
+    public func onAdmitted(_ relay: @escaping @Sendable (SignedTransaction) -> Void) { self.relay = relay }
+
+    /// `maxBlockTransactions` caps blocks below the genesis limit (nil: the genesis
+    /// limit). With `consensus`, blocks are ordered by the BFT core among the
+    /// genesis validators (`startConsensus`); without, this validator must hold
+    /// a quorum alone and orders them itself (`produceBlock`).
     public init(
         store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), maxBlockTransactions: Int? = nil,
-        feedLimits: BlockFeed.Limits = BlockFeed.Limits(), metrics: NodeMetrics = .disabled, logger: Logger = Logger(label: "settle.node")
+        feedLimits: BlockFeed.Limits = BlockFeed.Limits(), metrics: NodeMetrics = .disabled, consensus: ConsensusFiles? = nil,
+        logger: Logger = Logger(label: "settle.node")
     ) throws {
         let genesis = store.genesis
         guard let me = genesis.validators.first(where: { $0.publicKey == validatorKey.publicKey }) else {
             throw NodeError.notAValidator(validatorKey.publicKey)
         }
-        guard me.power * 3 > genesis.totalVotingPower * 2 else {
+        guard consensus != nil || me.power * 3 > genesis.totalVotingPower * 2 else {
             throw NodeError.noQuorumAlone(power: me.power, total: genesis.totalVotingPower)
         }
         self.genesis = genesis
         self.store = store
         self.validatorKey = validatorKey
         let state = try store.loadState()
-        self.state = state
-        mempool = Mempool(state: state, limits: limits)
-        self.maxBlockTransactions = max(1, min(maxBlockTransactions ?? Int.max, Int(genesis.ledger.maxBlockTransactions)))
+        ledger = EngineLedger(
+            state: state, mempool: Mempool(state: state, limits: limits),
+            maxBlockTransactions: max(1, min(maxBlockTransactions ?? Int.max, Int(genesis.ledger.maxBlockTransactions))))
         self.logger = logger
         self.metrics = metrics
         feed = BlockFeed(limits: feedLimits, metrics: metrics)
+        if let consensus { self.consensus = try ConsensusState(files: consensus, genesis: genesis, key: validatorKey, height: state.height + 1) }
         metrics.chain(height: state.height)
         metrics.mempool(size: 0)
     }
@@ -97,8 +117,9 @@ public actor NodeEngine {
     /// Milliseconds since the Unix epoch, for block times and expiry checks.
     public static func wallClock() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1_000)) }
 
-    /// Decodes and admits a transaction, or says precisely why not.
-    public func submit(_ bytes: [UInt8], now: UInt64 = NodeEngine.wallClock()) -> SubmitOutcome {
+    /// Decodes and admits a transaction, or says precisely why not. A client's
+    /// transaction is relayed to the other validators; a relayed one is not again.
+    public func submit(_ bytes: [UInt8], now: UInt64 = NodeEngine.wallClock(), fromPeer: Bool = false) -> SubmitOutcome {
         let tx: SignedTransaction
         do throws(DecodingError) { tx = try SignedTransaction.decodeChecked(bytes) } catch {
             metrics.rejected(code: "malformed")
@@ -108,6 +129,7 @@ public actor NodeEngine {
         do throws(AdmissionRejection) {
             try mempool.admit(tx, now: now)
             admittedAt[tx.id] = .now
+            if !fromPeer { relay?(tx) }
             metrics.mempool(size: mempool.count)
             return .accepted(tx.id)
         } catch {
@@ -148,7 +170,7 @@ public actor NodeEngine {
     /// Returns nil when there is nothing to do.
     @discardableResult
     public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
-        guard mempool.count > 0 else { return nil }
+        guard consensus == nil, mempool.count > 0 else { return nil }
         let started = ContinuousClock.now
         let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
         let outcome = try state.apply(built.block, signatureIsValid: mempool.isVerified)
@@ -161,26 +183,34 @@ public actor NodeEngine {
         let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validatorKey.publicKey)
         let signature = validatorKey.sign(vote.signingMessage)
         let commit = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { $0.publicKey == validatorKey.publicKey ? signature : nil })
-        do { try store.append(built.block, commit: commit, outcome: outcome, state: state) } catch {
-            // The block is not durable, so it did not happen: go back to what the store holds.
+        try persist(built.block, commit: commit, outcome: outcome, now: now, started: started)
+        return built.block
+    }
+
+    /// Makes an applied block durable and tells everyone: the store (one SQLite
+    /// transaction), the mempool, waiting clients, metrics and the block feed.
+    /// If the store refuses, the block did not happen: the state goes back to
+    /// what the store holds.
+    func persist(_ block: Block, commit: CommitCertificate, outcome: BlockOutcome, now: UInt64, started: ContinuousClock.Instant) throws {
+        let header = block.header
+        do { try store.append(block, commit: commit, outcome: outcome, state: state) } catch {
             state = try store.loadState()
             throw error
         }
         let stored = ContinuousClock.now
-        let evicted = mempool.didCommit(built.block, now: now)
+        let evicted = mempool.didCommit(block, now: now)
         for (id, reason) in evicted {
             admittedAt[id] = nil
             logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"])
         }
-        logger.debug("committed block", metadata: ["height": "\(header.height)", "transactions": "\(built.block.transactions.count)"])
-        let latencies = built.block.transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
-        metrics.committed(transactions: built.block.transactions.count, latencies: latencies, production: stored - started)
+        logger.debug("committed block", metadata: ["height": "\(header.height)", "transactions": "\(block.transactions.count)"])
+        let latencies = block.transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
+        metrics.committed(transactions: block.transactions.count, latencies: latencies, production: stored - started)
         metrics.chain(height: header.height)
         metrics.mempool(size: mempool.count)
-        feed.publish(StoredBlock(block: built.block, commit: commit, results: outcome.results))
-        for tx in built.block.transactions { wake(tx.id) }
+        feed.publish(StoredBlock(block: block, commit: commit, results: outcome.results))
+        for tx in block.transactions { wake(tx.id) }
         for (id, reason) in evicted { wake(id, with: .evicted(code: reason.code, message: reason.description)) }
-        return built.block
     }
 
     private func wake(_ id: Hash256, with status: TransactionStatus? = nil) {
@@ -188,6 +218,16 @@ public actor NodeEngine {
         let now = status ?? self.status(of: id)
         for continuation in waiting.values { continuation.resume(returning: now) }
     }
+
+    /// Committed blocks from `height`, at most `count`, for a peer catching up.
+    public func committedBlocks(from height: UInt64, count: Int) -> [(Block, CommitCertificate)] {
+        guard height >= 1, height <= state.height else { return [] }
+        return (height...min(state.height, height + UInt64(max(1, count)) - 1)).compactMap { h in
+            (try? store.block(at: h)).flatMap { $0 }.map { ($0.block, $0.commit) }
+        }
+    }
+
+    public var committedHeight: UInt64 { state.height }
 
     public func nodeStatus() -> NodeStatus {
         NodeStatus(chainId: genesis.chainId, height: state.height, lastBlockHash: state.lastBlockHash, lastBlockTime: state.lastBlockTime, mempoolSize: mempool.count, validator: validatorKey.publicKey)

@@ -5,6 +5,7 @@ import Logging
 import ServiceLifecycle
 import SettleLedger
 import SettleNode
+import SettleP2P
 import SettleRPC
 import SettleStore
 
@@ -36,19 +37,41 @@ struct Settled: AsyncParsableCommand {
         try FileManager.default.createDirectory(at: paths.dataDir, withIntermediateDirectories: true)
         let store = try BlockStore(path: paths.store.path, genesis: chain)
         let metrics = MetricsExporter()
+        let key = try KeyFile.read(paths.validatorKey.path)
+        // Several validators order blocks with the BFT core over the network; one orders them alone.
+        let cluster = chain.validators.count > 1
         let engine = try NodeEngine(
-            store: store, validatorKey: try KeyFile.read(paths.validatorKey.path),
+            store: store, validatorKey: key,
             limits: MempoolLimits(maxTransactions: config.mempool.maxTransactions, maxPerAccount: config.mempool.maxPerAccount),
-            maxBlockTransactions: config.blocks.maxTransactions, metrics: metrics.node, logger: logger)
+            maxBlockTransactions: config.blocks.maxTransactions, metrics: metrics.node,
+            consensus: cluster ? ConsensusFiles(directory: paths.dataDir) : nil, logger: logger)
+        var services: [any Service] = [BlockProducer(engine: engine, interval: .milliseconds(config.blocks.intervalMs), logger: logger)]
+        if cluster {
+            var settings = PeerNetwork.Settings()
+            settings.listenHost = config.p2p.host
+            settings.listenPort = config.p2p.port
+            settings.peers = config.p2p.peers.map { PeerNetwork.Peer(key: $0.key, host: $0.host, port: $0.port) }
+            let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
+            services = [ClusterService(driver: ClusterDriver(engine: engine, network: network, blockIntervalMs: UInt64(config.blocks.intervalMs), logger: logger))]
+        }
         let status = await engine.nodeStatus()
         logger.info("starting", metadata: ["home": "\(home)", "chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(config.rpc.host):\(config.rpc.port)"])
         let app = Application(
             router: RPCServer.router(engine: engine, metrics: metrics),
             configuration: .init(address: .hostname(config.rpc.host, port: config.rpc.port), serverName: "settled"),
-            services: [BlockProducer(engine: engine, interval: .milliseconds(config.blocks.intervalMs), logger: logger)],
+            services: services,
             logger: logger)
         try await app.runService()
         logger.info("stopped")
+    }
+}
+
+/// Runs consensus with the other validators until graceful shutdown.
+struct ClusterService: Service {
+    let driver: ClusterDriver
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await driver.run() }
     }
 }
 

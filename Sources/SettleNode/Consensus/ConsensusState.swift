@@ -1,0 +1,35 @@
+import Foundation
+import SettleConsensus
+import SettleCrypto
+import SettleLedger
+
+/// Where a validator keeps its consensus files (in its data directory).
+public struct ConsensusFiles: Sendable {
+    public var signerRecord: String
+    public var wal: String
+
+    public init(directory: URL) {
+        signerRecord = directory.appendingPathComponent("signer.record").path
+        wal = directory.appendingPathComponent("consensus.wal").path
+    }
+}
+
+/// A validator's consensus: the core, its signer record and WAL on disk, the
+/// messages it signed at the current height (re-sent to peers that missed
+/// them), and messages for the next height that arrived early.
+struct ConsensusState {
+    var core: ConsensusCore
+    let signerFile: SignerRecordFile
+    let wal: ConsensusWAL
+    var outbox: [ConsensusEvent] = []
+    var early: [ConsensusEvent] = []
+    /// Set when the core decided: the node waits before starting the next height.
+    var decidedAwaitingAdvance = false
+    static let maxEarly = 10_000
+
+    init(files: ConsensusFiles, genesis: Genesis, key: SigningKey, height: UInt64) throws {
+        signerFile = SignerRecordFile(path: files.signerRecord)
+        wal = try ConsensusWAL(path: files.wal)
+        core = ConsensusCore(genesis: genesis, signer: Ed25519Signer(key), height: height, lastSigned: try signerFile.load())
+    }
+}

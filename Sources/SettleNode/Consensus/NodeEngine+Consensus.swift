@@ -1,0 +1,133 @@
+import Foundation
+import SettleConsensus
+import SettleCrypto
+import SettleLedger
+
+/// Consensus among several validators: the engine runs the core inside its own
+/// isolation, makes every `persist` durable (signer record) and logs every input
+/// and own message to the WAL before acting, commits decided blocks, and returns
+/// what must go out on the network: proposals and votes to broadcast, timeouts
+/// to schedule, evidence.
+extension NodeEngine {
+    /// Starts (or, after a restart, resumes) the current height: replays the WAL
+    /// of that height into a fresh core before anything is sent.
+    public func startConsensus(now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
+        guard var consensus else { return [] }
+        let height = consensus.core.height
+        let replay = consensus.wal.events(at: height)
+        ledger.now = now
+        var actions = consensus.core.start(app: &ledger)
+        for event in replay { actions += consensus.core.handle(event, app: &ledger) }
+        self.consensus = consensus
+        logger.info("consensus started", metadata: ["height": "\(height)", "replayed": "\(replay.count)"])
+        return try perform(actions, now: now)
+    }
+
+    /// A proposal, vote or timeout for this validator's core.
+    public func handleConsensus(_ event: ConsensusEvent, now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
+        guard var consensus else { return [] }
+        let height = consensus.core.height
+        switch event.height {
+        case height where !consensus.decidedAwaitingAdvance:
+            try consensus.wal.append(event, height: height)
+            ledger.now = now
+            let actions = consensus.core.handle(event, app: &ledger)
+            self.consensus = consensus
+            return try perform(actions, now: now)
+        case height, height + 1:
+            // Early for the next height: kept and handed to the core when it gets there.
+            if consensus.early.count < ConsensusState.maxEarly { consensus.early.append(event) }
+            self.consensus = consensus
+            return []
+        default:
+            return []
+        }
+    }
+
+    /// A block decided by the network with its certificate, from a peer (catching up).
+    public func handleDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
+        guard var consensus, !consensus.decidedAwaitingAdvance else { return [] }
+        ledger.now = now
+        let actions = consensus.core.handleDecision(block, certificate, app: &ledger)
+        self.consensus = consensus
+        return try perform(actions, now: now)
+    }
+
+    /// Starts the next height after a decision (the driver waits the block interval first).
+    public func advanceConsensus(now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
+        guard var consensus, consensus.decidedAwaitingAdvance else { return [] }
+        consensus.decidedAwaitingAdvance = false
+        consensus.outbox = []
+        let early = consensus.early
+        consensus.early = []
+        ledger.now = now
+        var actions = consensus.core.advance(to: ledger.state.height + 1, app: &ledger)
+        self.consensus = consensus
+        actions = try perform(actions, now: now)
+        for event in early where event.height == ledger.state.height + 1 { actions += try handleConsensus(event, now: now) }
+        return actions
+    }
+
+    /// Whether there is a reason to start the next height now: transactions
+    /// waiting, or peers already working on it.
+    public func nextHeightHasWork() -> Bool {
+        mempool.count > 0 || !(consensus?.early.isEmpty ?? true)
+    }
+
+    /// What this validator signed at its current height, to re-send to peers.
+    public func consensusOutbox() -> [ConsensusEvent] { consensus?.outbox ?? [] }
+
+    /// Consensus height, round and step, for status.
+    public func consensusPosition() -> (height: UInt64, round: UInt32, step: String, waiting: Bool)? {
+        consensus.map { ($0.core.height, $0.core.round, "\($0.core.step)", $0.decidedAwaitingAdvance) }
+    }
+
+    /// Carries out the core's actions in order; returns those for the network.
+    private func perform(_ actions: [ConsensusAction], now: UInt64) throws -> [ConsensusAction] {
+        var outward: [ConsensusAction] = []
+        for action in actions {
+            switch action {
+            case .persist(let record):
+                // Durable before anything signed leaves the node.
+                try consensus!.signerFile.save(record)
+            case .broadcastProposal(let proposal):
+                try consensus!.wal.append(.proposal(proposal), height: proposal.proposal.height)
+                consensus!.outbox.append(.proposal(proposal))
+                outward.append(action)
+            case .broadcastVote(let vote):
+                try consensus!.wal.append(.vote(vote), height: vote.vote.height)
+                consensus!.outbox.append(.vote(vote))
+                outward.append(action)
+            case .schedule, .evidence:
+                outward.append(action)
+            case let .decide(block, certificate):
+                try commitDecided(block, certificate, now: now)
+            }
+        }
+        return outward
+    }
+
+    private func commitDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64) throws {
+        let started = ContinuousClock.now
+        let mempool = ledger.mempool
+        let outcome = try ledger.state.apply(block, signatureIsValid: { mempool.isVerified($0) || $0.hasValidSignature })
+        guard outcome.invariantViolations.isEmpty else {
+            ledger.state = try store.loadState()
+            throw NodeError.invariantsBroken(height: block.header.height, violations: outcome.invariantViolations)
+        }
+        try persist(block, commit: certificate, outcome: outcome, now: now, started: started)
+        try consensus!.wal.reset()
+        consensus!.decidedAwaitingAdvance = true
+    }
+}
+
+extension ConsensusEvent {
+    /// The height the event belongs to.
+    var height: UInt64 {
+        switch self {
+        case .proposal(let p): p.proposal.height
+        case .vote(let v): v.vote.height
+        case .timeout(let t): t.height
+        }
+    }
+}

@@ -1,0 +1,163 @@
+import Logging
+import SettleConsensus
+import SettleCrypto
+import SettleLedger
+import SettleNode
+
+/// Runs a validator's consensus over the network: hands peers' proposals, votes
+/// and decided blocks to the engine, sends what the engine signs, fires the
+/// core's timeouts, relays client transactions to every mempool, re-sends this
+/// validator's messages of the current height so peers that reconnect catch up
+/// within the round, and serves and requests committed blocks (block sync):
+/// a node that is behind asks its peers and checks every block's certificate
+/// against the genesis validators before applying it.
+public actor ClusterDriver {
+    let engine: NodeEngine
+    let network: PeerNetwork
+    let blockIntervalMs: UInt64
+    /// With nothing to do, a block (an empty one) is still made this often: a
+    /// heartbeat that shows the validators are live and keeps block time fresh.
+    let emptyBlockIntervalMs: UInt64
+    let logger: Logger
+    private var advancing = false
+    private var lastSyncRequest: [PublicKey: UInt64] = [:]
+    /// Blocks served or requested per message.
+    static let syncBatch = 100
+
+    public init(engine: NodeEngine, network: PeerNetwork, blockIntervalMs: UInt64, emptyBlockIntervalMs: UInt64 = 5_000, logger: Logger) {
+        self.engine = engine
+        self.network = network
+        self.blockIntervalMs = blockIntervalMs
+        self.emptyBlockIntervalMs = emptyBlockIntervalMs
+        self.logger = logger
+    }
+
+    /// Until cancelled: starts the network and consensus, then serves peers.
+    public func run() async throws {
+        let network = self.network
+        await engine.onAdmitted { tx in network.broadcast(.transaction(tx)) }
+        network.announce(height: await engine.committedHeight)
+        try network.start()
+        defer { network.stop() }
+        try await execute(await engine.startConsensus())
+        let resender = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                await self?.resend()
+            }
+        }
+        defer { resender.cancel() }
+        for await (peer, message) in network.inbound {
+            if Task.isCancelled { break }
+            do { try await handle(message, from: peer) } catch {
+                logger.critical("consensus stopped", metadata: ["error": "\(error)"])
+                throw error
+            }
+        }
+    }
+
+    private func handle(_ message: PeerMessage, from peer: PublicKey) async throws {
+        let height = await engine.committedHeight + 1
+        switch message {
+        case .hello:
+            break
+        case .transaction(let tx):
+            _ = await engine.submit(tx.canonicalBytes, fromPeer: true)
+        case .proposal(let proposal):
+            try await consensusMessage(.proposal(proposal), height: proposal.proposal.height, ours: height, from: peer)
+        case .vote(let vote):
+            try await consensusMessage(.vote(vote), height: vote.vote.height, ours: height, from: peer)
+        case let .blockRequest(from, count):
+            for (block, commit) in await engine.committedBlocks(from: from, count: min(Int(count), Self.syncBatch)) {
+                network.send(.block(block, commit), to: peer)
+            }
+        case let .block(block, certificate):
+            guard block.header.height == height else { return }
+            try await execute(await engine.handleDecided(block, certificate), advancing: false)
+            // Catching up: go straight on to the next height and ask for more.
+            try await advance()
+            if block.header.height == lastSyncRequest[peer] { requestBlocks(from: peer) }
+        case .evidence(let evidence):
+            logger.warning("equivocation evidence from a peer", metadata: ["validator": "\(evidence.first.vote.validator)", "valid": "\(evidence.isValid)"])
+        }
+    }
+
+    private func consensusMessage(_ event: ConsensusEvent, height: UInt64, ours: UInt64, from peer: PublicKey) async throws {
+        if height < ours {
+            // The peer is behind: send it the block it is still deciding.
+            for (block, commit) in await engine.committedBlocks(from: height, count: 1) { network.send(.block(block, commit), to: peer) }
+        } else if height > ours + 1 {
+            requestBlocks(from: peer)
+        } else {
+            try await execute(await engine.handleConsensus(event))
+        }
+    }
+
+    private func requestBlocks(from peer: PublicKey) {
+        Task {
+            let next = await engine.committedHeight + 1
+            lastSyncRequest[peer] = next + UInt64(Self.syncBatch) - 1
+            network.send(.blockRequest(height: next, count: UInt32(Self.syncBatch)), to: peer)
+        }
+    }
+
+    /// Sends, schedules and logs what the engine returned; after a decision,
+    /// starts the next height once the block interval has passed.
+    private func execute(_ actions: [ConsensusAction], advancing advanceAfterDecision: Bool = true) async throws {
+        for action in actions {
+            switch action {
+            case .broadcastProposal(let proposal): network.broadcast(.proposal(proposal))
+            case .broadcastVote(let vote): network.broadcast(.vote(vote))
+            case let .schedule(timeout, afterMs):
+                Task { [weak self] in
+                    try await Task.sleep(for: .milliseconds(Int64(afterMs)))
+                    do { try await self?.fire(timeout) } catch { await self?.stopped(error) }
+                }
+            case .evidence(let evidence):
+                logger.warning("equivocation detected", metadata: ["validator": "\(evidence.first.vote.validator)", "height": "\(evidence.first.vote.height)"])
+                network.broadcast(.evidence(evidence))
+            case .persist, .decide:
+                break
+            }
+        }
+        if advanceAfterDecision, await engine.consensusPosition()?.waiting == true, !advancing {
+            advancing = true
+            let (delay, idle, engine) = (blockIntervalMs, emptyBlockIntervalMs, engine)
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(Int64(delay)))
+                // Wait for transactions (or peers starting the height) before the next block.
+                var waited = delay
+                while waited < idle, await !engine.nextHeightHasWork() {
+                    try? await Task.sleep(for: .milliseconds(20))
+                    waited += 20
+                }
+                do { try await self?.advance() } catch { await self?.stopped(error) }
+            }
+        }
+    }
+
+    private func stopped(_ error: any Error) {
+        logger.critical("consensus stopped", metadata: ["error": "\(error)"])
+    }
+
+    private func fire(_ timeout: Timeout) async throws {
+        try await execute(await engine.handleConsensus(.timeout(timeout)))
+    }
+
+    private func advance() async throws {
+        advancing = false
+        let actions = try await engine.advanceConsensus()
+        network.announce(height: await engine.committedHeight)
+        try await execute(actions)
+    }
+
+    private func resend() async {
+        for event in await engine.consensusOutbox() {
+            switch event {
+            case .proposal(let proposal): network.broadcast(.proposal(proposal))
+            case .vote(let vote): network.broadcast(.vote(vote))
+            case .timeout: break
+            }
+        }
+    }
+}
