@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job: creates a local Settle network with fresh keys, starts its node,
+# The main job: creates a local Settle network of four validators with fresh
+# keys, starts them (they order blocks with BFT consensus over mutual TLS),
 # enrols a new merchant and customer, and sends payments of every common kind
 # through the node's RPC with the `settle` CLI — a deposit, a card charge with
 # its fee, an authorisation partly captured, a refund, a bank transfer, a crypto
@@ -8,8 +9,8 @@
 # verifies the running node's chain and one payment's receipt with nothing but
 # the genesis file, and, after a graceful stop, the node's store.
 #
-# One validator until the BFT core and P2P land (issues 5 and 6); the commands
-# are the same for a cluster. Set SETTLE_DEMO_KEEP=1 to keep the network dir.
+# Payments go to different validators; every one commits the same chain. Set
+# SETTLE_DEMO_KEEP=1 to keep the network directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -18,36 +19,43 @@ swift build -Xcc -O2 --product settled
 bin=$PWD/.build/debug
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/settle-demo.XXXXXX")
-node_pid=
+pids=()
 cleanup() {
-    if [[ -n "$node_pid" ]] && kill -0 "$node_pid" 2>/dev/null; then kill "$node_pid"; wait "$node_pid" || true; fi
+    for pid in "${pids[@]}"; do if kill -0 "$pid" 2>/dev/null; then kill "$pid"; wait "$pid" || true; fi; done
     if [[ "${SETTLE_DEMO_KEEP:-}" == 1 ]]; then echo "network kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
+# Four RPC ports and four validator-network ports that are free.
+free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=
-for candidate in $(seq 18645 18745); do
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+for candidate in $(seq 18645 10 19645); do
+    ok=1
+    for offset in 0 1 2 3 1000 1001 1002 1003; do free $((candidate + offset)) || ok=0; done
+    if [[ $ok == 1 ]]; then port=$candidate; break; fi
 done
-[[ -n "$port" ]] || { echo "no free port in 18645-18745" >&2; exit 1; }
+[[ -n "$port" ]] || { echo "no free ports between 18645 and 20650" >&2; exit 1; }
 
 step() { echo; echo "== $*"; }
 settle() { "$bin/settle" "$@"; }
 # Runs a command that must be refused, showing the refusal; fails the demo if it is not.
 refused() { if "$@"; then echo "expected a refusal" >&2; exit 1; fi; }
 
-step "Create a network: keys, genesis, a node home"
-settle network init --validators 1 --dir "$work/net" --rpc-port "$port"
+step "Create a network of four validators: keys, genesis, node homes"
+settle network init --validators 4 --dir "$work/net" --rpc-port "$port" --p2p-port $((port + 1000))
 keys=$work/net/keys
-export SETTLE_NODE=http://127.0.0.1:$port
+node() { echo "http://127.0.0.1:$((port + $1))"; }
+export SETTLE_NODE=$(node 0)
 
-step "Start the node (log in $work/node.log)"
-"$bin/settled" --home "$work/net/node-0" >"$work/node.log" 2>&1 &
-node_pid=$!
+step "Start the four validators (logs in $work/node-*.log)"
+for i in 0 1 2 3; do
+    "$bin/settled" --home "$work/net/node-$i" >"$work/node-$i.log" 2>&1 &
+    pids+=($!)
+done
 for _ in $(seq 1 100); do settle status >/dev/null 2>&1 && break; sleep 0.1; done
 if ! settle status; then
-    echo "the node did not start; its log:" >&2
-    cat "$work/node.log" >&2
+    echo "the validators did not start; node-0's log:" >&2
+    cat "$work/node-0.log" >&2
     exit 1
 fi
 
@@ -70,13 +78,13 @@ step "The same order submitted again is refused as a duplicate"
 refused settle tx transfer --key "$dana" --to "$shop" --amount "20.00 USD" --method card --ref order-1001 --wait
 
 step "A card authorisation of 80.00 USD, captured for 62.50 (the rest returns to dana)"
-hold=$(settle tx hold --key "$dana" --to "$shop" --amount "80.00 USD" --method card --ref auth-77 --wait --json)
+hold=$(settle tx hold --key "$dana" --to "$shop" --amount "80.00 USD" --method card --ref auth-77 --wait --json --node "$(node 1)")
 hold_id=$(sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p' <<<"$hold" | head -1)
-settle tx capture --key "$shop" --hold "$hold_id" --amount "62.50 USD" --wait
+settle tx capture --key "$shop" --hold "$hold_id" --amount "62.50 USD" --wait --node "$(node 2)"
 
 step "The merchant refunds 5.00 of the card charge; bob is paid by bank transfer (0.8 %, capped at 5.00)"
 settle tx refund --key "$shop" --payment "$card_id" --amount "5.00 USD" --wait
-settle tx transfer --key "$keys/bank.key" --to bob --amount "300.00 USD" --method bank-transfer --ref wire-5521 --wait
+settle tx transfer --key "$keys/bank.key" --to bob --amount "300.00 USD" --method bank-transfer --ref wire-5521 --wait --node "$(node 3)"
 
 step "A crypto payment of 0.01 BTC, half converted to USD at a firm FX quote"
 settle tx transfer --key "$keys/crypto-processor.key" --to alice --amount "0.01 BTC" --method crypto --ref invoice-9 --wait
@@ -87,17 +95,22 @@ step "Bob cannot spend more than he has; amounts finer than the asset allows are
 refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "10000.00 USD" --wait
 refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "1.005 USD" --wait
 
-step "Balances: dana, coffee-corner, alice, bob and the fee account"
-for account in "$dana" "$shop" alice bob fees; do settle balance "$account"; done
-settle block
+step "Balances: dana, coffee-corner, alice, bob and the fee account (from validator 3)"
+for account in "$dana" "$shop" alice bob fees; do settle balance "$account" --node "$(node 3)"; done
 
-step "An auditor verifies the running node's chain from genesis, trusting nothing else"
-settle audit --genesis "$work/net/genesis.json" --rpc "$SETTLE_NODE"
+step "Every validator holds the same chain"
+height=$(settle status --json | sed -n 's/.*"height" : \([0-9]*\).*/\1/p')
+sleep 0.3
+for i in 0 1 2 3; do echo "validator $i: $(settle block "$height" --node "$(node $i)" | head -1)"; done
+
+step "An auditor verifies a running validator's chain from genesis, trusting nothing else"
+settle audit --genesis "$work/net/genesis.json" --rpc "$(node 2)"
 
 step "Anyone verifies the card charge's receipt with the genesis file alone"
 settle receipt --genesis "$work/net/genesis.json" --rpc "$SETTLE_NODE" "$card_id" --output "$work/card.receipt.json"
 settle verify-receipt --genesis "$work/net/genesis.json" "$work/card.receipt.json"
 
-step "Stop the node gracefully and audit its store"
-kill "$node_pid"; wait "$node_pid" || true; node_pid=
-settle audit --genesis "$work/net/genesis.json" --store "$work/net/node-0/data"
+step "Stop the validators gracefully and audit every store"
+for pid in "${pids[@]}"; do kill "$pid"; wait "$pid" || true; done
+pids=()
+for i in 0 1 2 3; do settle audit --genesis "$work/net/genesis.json" --store "$work/net/node-$i/data"; done
