@@ -52,7 +52,7 @@ struct Settled: AsyncParsableCommand {
             settings.listenPort = config.p2p.port
             settings.peers = config.p2p.peers.map { PeerNetwork.Peer(key: $0.key, host: $0.host, port: $0.port) }
             let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
-            services = [ClusterService(driver: ClusterDriver(engine: engine, network: network, blockIntervalMs: UInt64(config.blocks.intervalMs), logger: logger))]
+            services = [ClusterService(driver: ClusterDriver(engine: engine, network: network, blockIntervalMs: chain.consensus.blockIntervalMs, logger: logger))]
         }
         let status = await engine.nodeStatus()
         logger.info("starting", metadata: ["home": "\(home)", "chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(config.rpc.host):\(config.rpc.port)"])
