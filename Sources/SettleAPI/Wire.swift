@@ -26,6 +26,21 @@ public enum Wire {
         public var mempoolSize: Int
         public var validator: String
         public var version: String
+        /// Validators connected now (several-validator networks).
+        public var peers: [String]?
+        /// The height being decided, its round and step (several-validator networks).
+        public var consensus: ConsensusPosition?
+
+        public struct ConsensusPosition: Codable, Sendable, Equatable {
+            public var height: UInt64
+            public var round: UInt32
+            public var step: String
+            public init(height: UInt64, round: UInt32, step: String) {
+                self.height = height
+                self.round = round
+                self.step = step
+            }
+        }
 
         public init(chainId: String, genesisHash: String, height: UInt64, lastBlockHash: String, lastBlockTime: UInt64, mempoolSize: Int, validator: String, version: String) {
             self.chainId = chainId

@@ -31,6 +31,16 @@ public struct NodeStatus: Sendable, Equatable {
     public var lastBlockTime: UInt64
     public var mempoolSize: Int
     public var validator: PublicKey
+    /// Consensus position (cluster mode): the height being decided, its round and step.
+    public var consensus: ConsensusPosition?
+    /// Validators connected now (cluster mode).
+    public var peers: [PublicKey]
+
+    public struct ConsensusPosition: Sendable, Equatable {
+        public var height: UInt64
+        public var round: UInt32
+        public var step: String
+    }
 }
 
 /// Why a node cannot run as configured.
@@ -80,6 +90,7 @@ public actor NodeEngine {
     /// Called with every transaction admitted from a client, to relay it to the
     /// other validators' mempools.
     private var relay: (@Sendable (SignedTransaction) -> Void)?
+    private var connectedPeers: [PublicKey] = []
 
     public func onAdmitted(_ relay: @escaping @Sendable (SignedTransaction) -> Void) { self.relay = relay }
 
@@ -230,8 +241,14 @@ public actor NodeEngine {
     public var committedHeight: UInt64 { state.height }
 
     public func nodeStatus() -> NodeStatus {
-        NodeStatus(chainId: genesis.chainId, height: state.height, lastBlockHash: state.lastBlockHash, lastBlockTime: state.lastBlockTime, mempoolSize: mempool.count, validator: validatorKey.publicKey)
+        NodeStatus(
+            chainId: genesis.chainId, height: state.height, lastBlockHash: state.lastBlockHash, lastBlockTime: state.lastBlockTime,
+            mempoolSize: mempool.count, validator: validatorKey.publicKey,
+            consensus: consensus.map { NodeStatus.ConsensusPosition(height: $0.core.height, round: $0.core.round, step: "\($0.core.step)") }, peers: connectedPeers)
     }
+
+    /// The validators the network layer is connected to, for status.
+    public func setConnectedPeers(_ peers: [PublicKey]) { connectedPeers = peers.sorted() }
 
     /// Every asset of the ledger now: the genesis's and those registered since.
     public func assets() -> [Asset] { state.allAssets }

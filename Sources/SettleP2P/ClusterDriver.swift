@@ -152,6 +152,7 @@ public actor ClusterDriver {
     }
 
     private func resend() async {
+        await engine.setConnectedPeers(Array(network.connectedPeers))
         for event in await engine.consensusOutbox() {
             switch event {
             case .proposal(let proposal): network.broadcast(.proposal(proposal))

@@ -49,7 +49,12 @@ public enum RPCServer {
         router.get("/v1/status") { _, _ in
             try await handle {
                 let s = await engine.nodeStatus()
-                return try json(Wire.Status(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version))
+                var view = Wire.Status(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version)
+                if let position = s.consensus {
+                    view.consensus = .init(height: position.height, round: position.round, step: position.step)
+                    view.peers = s.peers.map(\.hex)
+                }
+                return try json(view)
             }
         }
         router.get("/v1/genesis") { _, _ in

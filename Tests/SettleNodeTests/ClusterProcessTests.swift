@@ -115,6 +115,11 @@ import Testing
 
     @Test func fourValidatorsCommitTheSameChainAndSurviveKill9() throws {
         let cluster = try Cluster(validators: 4)
+        // Status shows each validator's peers and consensus position.
+        Thread.sleep(forTimeInterval: 1.2)
+        let status = try cluster.request("GET", 0, "/v1/status").1
+        #expect((status["peers"] as? [String])?.count == 3, "\(status)")
+        #expect((status["consensus"] as? [String: Any])?["step"] != nil, "\(status)")
         var acknowledged: [Hash256] = []
         for round in 0..<8 {
             let (status, id) = try cluster.pay(via: round % 4)
