@@ -11,11 +11,16 @@ struct StatusCommand: AsyncParsableCommand {
     func run() async throws {
         let status = try await node.client().status()
         if node.json { return try printJSON(status) }
-        printTable(["field", "value"], [
+        var rows = [
             ["chain", status.chainId], ["height", "\(status.height)"], ["last block", status.lastBlockHash],
             ["last block time", formatTime(status.lastBlockTime)], ["mempool", "\(status.mempoolSize) pending"],
             ["validator", status.validator], ["version", status.version],
-        ])
+        ]
+        if let position = status.consensus {
+            rows.append(["consensus", "height \(position.height), round \(position.round), \(position.step)"])
+            rows.append(["peers", "\(status.peers?.count ?? 0) connected"])
+        }
+        printTable(["field", "value"], rows)
     }
 }
 
