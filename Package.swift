@@ -130,7 +130,9 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "SettleConsensus", "settled", "settle",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleConsensus", "SettleP2P", "settled", "settle",
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),

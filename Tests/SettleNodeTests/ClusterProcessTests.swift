@@ -4,7 +4,11 @@ import FoundationNetworking
 #endif
 import SettleCrypto
 import SettleLedger
+import NIOCore
+import NIOPosix
+import NIOSSL
 import SettleNode
+import SettleP2P
 import Testing
 
 /// Four real `settled` validators on loopback ordering payments with the BFT
@@ -18,7 +22,7 @@ import Testing
         var processes: [Process?]
         let keys: URL
 
-        init(validators: Int) throws {
+        init(validators: Int, running: Int? = nil) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cluster-\(UUID().uuidString)")
             rpcBase = Int.random(in: 20_000...29_000)
             let p2pBase = rpcBase + 10_000
@@ -26,8 +30,8 @@ import Testing
             try #require(created.status == 0, "\(created.stderr)")
             keys = dir.appendingPathComponent("keys")
             processes = Array(repeating: nil, count: validators)
-            for index in 0..<validators { try start(index) }
-            for index in 0..<validators { try waitServing(index) }
+            for index in 0..<(running ?? validators) { try start(index) }
+            for index in 0..<(running ?? validators) { try waitServing(index) }
         }
 
         func home(_ index: Int) -> URL { dir.appendingPathComponent("node-\(index)") }
@@ -175,5 +179,66 @@ import Testing
             let audit = try CLIProcessTests.settle(["audit", "--genesis", genesis, "--store", cluster.home(index).appendingPathComponent("data").path])
             #expect(audit.status == 0, "node \(index): \(audit.stdout)\(audit.stderr)")
         }
+    }
+
+    /// A validator's key misused to send garbage, and a key outside the genesis:
+    /// the first loses its connection, the second never gets one, and the
+    /// validators keep committing throughout.
+    @Test func misbehavingPeersAreDroppedWhileTheClusterCommits() throws {
+        // Three of four validators run (a quorum); validator 3's identity is the attacker's.
+        let cluster = try Cluster(validators: 4, running: 3)
+        #expect(try cluster.pay(via: 0).status == "committed")
+        let genesis = try Genesis.parseJSON(try Data(contentsOf: cluster.dir.appendingPathComponent("genesis.json")))
+        let members = Set(genesis.validators.map(\.publicKey))
+        let p2pPort = try NodeConfig.load(home: cluster.home(0)).p2p.port
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        defer { try? group.syncShutdownGracefully() }
+
+        func connect(as key: SigningKey) throws -> any Channel {
+            let tls = try PeerTLS(key: key, members: members)
+            return try ClientBootstrap(group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let context = try NIOSSLContext(configuration: tls.configuration(server: false))
+                        try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: tls.verifier { _ in }))
+                    }
+                }
+                .connect(host: "127.0.0.1", port: p2pPort).wait()
+        }
+
+        // A member's key, then frames that do not decode, then a frame too large to accept.
+        let attacker = try connect(as: try KeyFile.read(cluster.home(3).appendingPathComponent("validator.key").path))
+        var garbage = ByteBuffer()
+        garbage.writeInteger(UInt32(4))
+        garbage.writeBytes([1, 99, 0xde, 0xad])
+        garbage.writeInteger(UInt32.max)
+        try? attacker.writeAndFlush(garbage).wait()
+        #expect(try Self.closes(attacker), "the node kept a connection sending garbage")
+
+        // A key the genesis does not list: TLS refuses it.
+        let stranger = try? connect(as: SigningKey())
+        if let stranger {
+            try? stranger.writeAndFlush(ByteBuffer(bytes: [0, 0, 0, 1, 0])).wait()
+            #expect(try Self.closes(stranger), "a key outside the genesis kept a connection")
+        }
+
+        for round in 0..<4 {
+            #expect(try cluster.pay(via: round % 3).status == "committed", "the cluster stopped committing after the attack")
+        }
+    }
+
+    /// Whether the other side closes `channel` within five seconds.
+    static func closes(_ channel: any Channel) throws -> Bool {
+        final class Once: @unchecked Sendable { var done = false }  // touched on the channel's event loop only
+        let once = Once()
+        let promise = channel.eventLoop.makePromise(of: Bool.self)
+        func finish(_ closed: Bool) {
+            guard !once.done else { return }
+            once.done = true
+            promise.succeed(closed)
+        }
+        channel.closeFuture.whenComplete { _ in finish(true) }
+        channel.eventLoop.scheduleTask(in: .seconds(5)) { finish(false) }
+        return try promise.futureResult.wait()
     }
 }
