@@ -82,6 +82,7 @@ let package = Package(
             name: "SettleRPC",
             dependencies: [
                 "SettleAPI",
+                "SettleConsensus",
                 "SettleNode",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -228,6 +228,27 @@ public enum Wire {
         }
     }
 
+    /// `GET /v1/evidence`: a validator signed two different votes for one
+    /// (height, round, step). `encoded` is the canonical Equivocation
+    /// (docs/consensus.md), checkable with the genesis keys alone.
+    public struct Evidence: Codable, Sendable, Equatable {
+        public var validator: String
+        public var height: UInt64
+        public var round: UInt32
+        public var step: String
+        public var blockHashes: [String]
+        public var encoded: String
+
+        public init(validator: String, height: UInt64, round: UInt32, step: String, blockHashes: [String], encoded: String) {
+            self.validator = validator
+            self.height = height
+            self.round = round
+            self.step = step
+            self.blockHashes = blockHashes
+            self.encoded = encoded
+        }
+    }
+
     /// Every error: `{"error": {"code", "message", "related"?}}` with an HTTP status.
     public struct ErrorBody: Codable, Sendable, Equatable {
         public struct Detail: Codable, Sendable, Equatable {

@@ -91,6 +91,8 @@ public actor NodeEngine {
     /// other validators' mempools.
     private var relay: (@Sendable (SignedTransaction) -> Void)?
     private var connectedPeers: [PublicKey] = []
+    /// Equivocation evidence seen (see `record(evidence:)`).
+    var evidence: [Equivocation] = []
 
     public func onAdmitted(_ relay: @escaping @Sendable (SignedTransaction) -> Void) { self.relay = relay }
 

@@ -78,7 +78,7 @@ public actor ClusterDriver {
             try await advance()
             if block.header.height == lastSyncRequest[peer] { requestBlocks(from: peer) }
         case .evidence(let evidence):
-            logger.warning("equivocation evidence from a peer", metadata: ["validator": "\(evidence.first.vote.validator)", "valid": "\(evidence.isValid)"])
+            await engine.record(evidence: evidence)
         }
     }
 
@@ -114,7 +114,6 @@ public actor ClusterDriver {
                     do { try await self?.fire(timeout) } catch { await self?.stopped(error) }
                 }
             case .evidence(let evidence):
-                logger.warning("equivocation detected", metadata: ["validator": "\(evidence.first.vote.validator)", "height": "\(evidence.first.vote.height)"])
                 network.broadcast(.evidence(evidence))
             case .persist, .decide:
                 break

@@ -2,6 +2,7 @@ import Foundation
 import SettleAPI
 import Hummingbird
 import NIOCore
+import SettleConsensus
 import SettleCrypto
 import SettleLedger
 import SettleNode
@@ -25,7 +26,7 @@ public enum RPCServer {
 
     /// Every route, for the documentation check.
     public static let routes: [(method: String, path: String)] = [
-        ("GET", "/health"), ("GET", "/v1/status"), ("GET", "/v1/genesis"), ("GET", "/v1/assets"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
+        ("GET", "/health"), ("GET", "/v1/status"), ("GET", "/v1/genesis"), ("GET", "/v1/assets"), ("GET", "/v1/evidence"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
         ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
         ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
@@ -62,6 +63,16 @@ public enum RPCServer {
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: engine.genesis.jsonText(comments: false))))
+        }
+        router.get("/v1/evidence") { _, _ in
+            try await handle {
+                try json(await engine.equivocations().map { proof in
+                    let vote = proof.first.vote
+                    return Wire.Evidence(
+                        validator: vote.validator.hex, height: vote.height, round: vote.round, step: vote.step == .prevote ? "prevote" : "precommit",
+                        blockHashes: [proof.first.vote.blockHash, proof.second.vote.blockHash].map { $0?.hex ?? "nil" }, encoded: Hex.encode(proof.canonicalBytes))
+                })
+            }
         }
         router.get("/v1/assets") { _, _ in
             try await handle {

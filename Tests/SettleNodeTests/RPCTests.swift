@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import SettleConsensus
 import SettleCrypto
 import SettleLedger
 import SettleNode
@@ -206,6 +207,28 @@ import Testing
         try await node.engine.produceBlock(now: now + 1_000)
         guard case let .evicted(code, _) = await waiting.value else { Issue.record("expected evicted"); return }
         #expect(code == "expired")
+    }
+
+    /// Equivocation evidence is kept once, only when valid, and served with its canonical bytes.
+    @Test func evidenceIsServedWithItsEncoding() async throws {
+        let node = try Node()
+        let key = DevelopmentNetwork.key("validator-0")
+        let prevote = Vote(chainId: Self.genesis.chainId, height: 4, round: 1, step: .prevote, blockHash: Hash256.sha256([4]), validator: key.publicKey)
+        var other = prevote
+        other.blockHash = nil
+        let proof = Equivocation(first: prevote.signed(with: key), second: other.signed(with: key))
+        #expect(await node.engine.record(evidence: proof))
+        #expect(await !node.engine.record(evidence: proof))
+        #expect(await !node.engine.record(evidence: Equivocation(first: prevote.signed(with: key), second: prevote.signed(with: key))))
+        let app = Application(router: RPCServer.router(engine: node.engine))
+        try await app.test(.router) { client async throws in
+            try await client.execute(uri: "/v1/evidence", method: .get) { (response: TestResponse) async throws in
+                let list = try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [[String: Any]]
+                #expect(list?.count == 1 && list?.first?["height"] as? Int == 4 && list?.first?["step"] as? String == "prevote")
+                let encoded = try #require(list?.first?["encoded"] as? String)
+                #expect(try Equivocation.decode(Hex.decode(encoded)!) == proof)
+            }
+        }
     }
 
     @Test func everyRouteIsDocumented() throws {

@@ -74,6 +74,22 @@ extension NodeEngine {
         mempool.count > 0 || !(consensus?.early.isEmpty ?? true)
     }
 
+    /// Keeps valid equivocation evidence (from this node's core or a peer),
+    /// once each, the most recent 1 000, for `GET /v1/evidence`.
+    @discardableResult
+    public func record(evidence proof: Equivocation) -> Bool {
+        guard proof.isValid, genesis.validators.contains(where: { $0.publicKey == proof.first.vote.validator }),
+            !evidence.contains(where: { $0 == proof || ($0.first == proof.second && $0.second == proof.first) })
+        else { return false }
+        evidence.append(proof)
+        if evidence.count > 1_000 { evidence.removeFirst(evidence.count - 1_000) }
+        logger.warning("equivocation evidence", metadata: ["validator": "\(proof.first.vote.validator)", "height": "\(proof.first.vote.height)", "round": "\(proof.first.vote.round)"])
+        return true
+    }
+
+    /// Evidence kept, oldest first.
+    public func equivocations() -> [Equivocation] { evidence }
+
     /// What this validator signed at its current height, to re-send to peers.
     public func consensusOutbox() -> [ConsensusEvent] { consensus?.outbox ?? [] }
 
@@ -98,7 +114,10 @@ extension NodeEngine {
                 try consensus!.wal.append(.vote(vote), height: vote.vote.height)
                 consensus!.outbox.append(.vote(vote))
                 outward.append(action)
-            case .schedule, .evidence:
+            case .schedule:
+                outward.append(action)
+            case .evidence(let proof):
+                record(evidence: proof)
                 outward.append(action)
             case let .decide(block, certificate):
                 try commitDecided(block, certificate, now: now)
