@@ -152,7 +152,7 @@ import Testing
         try cluster.start(3)
         try cluster.waitServing(3)
         var resumed = false
-        for _ in 0..<100 where !resumed {
+        for _ in 0..<300 where !resumed {
             resumed = try cluster.request("GET", 0, "/v1/transactions/\(stalledId.hex)").1["status"] as? String == "committed"
             if !resumed { Thread.sleep(forTimeInterval: 0.1) }
         }
@@ -163,7 +163,7 @@ import Testing
         // Every node converges on one chain holding every acknowledged payment.
         let target = try (0..<4).map { try cluster.height($0) }.max() ?? 0
         for index in 0..<4 {
-            for _ in 0..<200 where try cluster.height(index) < target { Thread.sleep(forTimeInterval: 0.05) }
+            for _ in 0..<600 where try cluster.height(index) < target { Thread.sleep(forTimeInterval: 0.05) }
             #expect(try cluster.height(index) >= target, "node \(index) did not catch up to \(target)")
             for id in acknowledged {
                 #expect(try cluster.request("GET", index, "/v1/transactions/\(id.hex)").1["status"] as? String == "committed", "node \(index) lacks acknowledged \(id)")
