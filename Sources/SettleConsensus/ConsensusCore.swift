@@ -78,19 +78,25 @@ public struct ConsensusCore: Sendable {
 
     // MARK: Entry points
 
-    /// Starts round 0 of the current height. A validator restarted after
-    /// signing a vote at this height sends that vote again first and counts it.
+    /// Starts round 0 of the current height. After a restart, replay the WAL of
+    /// this height into the core next, then call `resume`.
     public mutating func start(app: inout some ConsensusApplication) -> [ConsensusAction] {
-        var actions: [ConsensusAction] = []
-        if let last = lastSigned, last.height == height, last.step != .propose, let signature = last.signature, let signer {
-            let vote = Vote(chainId: chainId, height: height, round: last.round, step: last.step == .prevote ? .prevote : .precommit, blockHash: last.blockHash, validator: signer.publicKey)
-            let signed = SignedVote(vote: vote, signature: signature)
-            _ = book.add(signed)
-            actions.append(.broadcastVote(signed))
-        }
-        actions += startRound(0, app: &app)
+        var actions = startRound(0, app: &app)
         actions += progress(app: &app)
         return actions
+    }
+
+    /// After a restart and the WAL replay: if the last vote this validator
+    /// signed (its signer record) is not among what the replay rebuilt — the WAL
+    /// lost it — count it and send it again, exactly as signed. Done after the
+    /// replay, so that the replay runs exactly as the original events did.
+    public mutating func resume(app: inout some ConsensusApplication) -> [ConsensusAction] {
+        guard let last = lastSigned, last.height == height, last.step != .propose, let signature = last.signature, let signer else { return [] }
+        let step: VoteStep = last.step == .prevote ? .prevote : .precommit
+        let vote = Vote(chainId: chainId, height: height, round: last.round, step: step, blockHash: last.blockHash, validator: signer.publicKey)
+        let signed = SignedVote(vote: vote, signature: signature)
+        guard case .new = book.add(signed) else { return [] }
+        return [.broadcastVote(signed)] + progress(app: &app)
     }
 
     /// Moves to `height` (after the previous one was decided and applied).
@@ -124,7 +130,7 @@ public struct ConsensusCore: Sendable {
             switch book.add(signed) {
             case .new: break
             case .duplicate: return []
-            case .equivocation(let first): return [.evidence(Equivocation(first: first, second: signed))]
+            case .equivocation(let first): actions.append(.evidence(Equivocation(first: first, second: signed)))
             }
         case .timeout(let timeout):
             actions += onTimeout(timeout, app: &app)

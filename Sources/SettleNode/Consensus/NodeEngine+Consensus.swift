@@ -18,6 +18,7 @@ extension NodeEngine {
         ledger.now = now
         var actions = consensus.core.start(app: &ledger)
         for event in replay { actions += consensus.core.handle(event, app: &ledger) }
+        actions += consensus.core.resume(app: &ledger)
         self.consensus = consensus
         logger.info("consensus started", metadata: ["height": "\(height)", "replayed": "\(replay.count)"])
         return try perform(actions, now: now)

@@ -263,6 +263,7 @@ struct Simulation {
             default: break
             }
         }
+        actions += nodes[index].core.resume(app: &app)
         nodes[index].ledger = app
         try perform(actions, at: index)
         schedule(.gossip(node: index, incarnation: nodes[index].incarnation), after: 50)
