@@ -3,6 +3,7 @@ import NIOPosix
 import NIOSSL
 import SettleCrypto
 import SettleLedger
+import SettleNode
 import Synchronization
 
 /// A validator's connections to the other validators: listens for members,
@@ -14,16 +15,8 @@ import Synchronization
 /// never holds two connections; should a reconnection race produce a second
 /// one anyway, the newest replaces the older.
 public final class PeerNetwork: Sendable {
-    public struct Peer: Sendable, Hashable {
-        public var key: PublicKey
-        public var host: String
-        public var port: Int
-        public init(key: PublicKey, host: String, port: Int) {
-            self.key = key
-            self.host = host
-            self.port = port
-        }
-    }
+    /// A validator to dial: its key and address, as in the node config.
+    public typealias Peer = NodeConfig.Peer
 
     public struct Settings: Sendable {
         public var listenHost = "127.0.0.1"

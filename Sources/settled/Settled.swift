@@ -50,7 +50,7 @@ struct Settled: AsyncParsableCommand {
             var settings = PeerNetwork.Settings()
             settings.listenHost = config.p2p.host
             settings.listenPort = config.p2p.port
-            settings.peers = config.p2p.peers.map { PeerNetwork.Peer(key: $0.key, host: $0.host, port: $0.port) }
+            settings.peers = config.p2p.peers
             let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
             services = [ClusterService(driver: ClusterDriver(engine: engine, network: network, blockIntervalMs: chain.consensus.blockIntervalMs, logger: logger))]
         }

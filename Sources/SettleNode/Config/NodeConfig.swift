@@ -45,7 +45,7 @@ public struct NodeConfig: Sendable, Equatable {
         public var peers: [Peer] = []
     }
 
-    public struct Peer: Sendable, Equatable {
+    public struct Peer: Sendable, Hashable {
         public var key: PublicKey
         public var host: String
         public var port: Int
