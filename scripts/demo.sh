@@ -99,7 +99,7 @@ step "Balances: dana, coffee-corner, alice, bob and the fee account (from valida
 for account in "$dana" "$shop" alice bob fees; do settle balance "$account" --node "$(node 3)"; done
 
 step "Every validator holds the same chain"
-height=$(settle status --json | sed -n 's/.*"height" : \([0-9]*\).*/\1/p')
+height=$(settle status --json | sed -n 's/^  "height" : \([0-9]*\).*/\1/p')
 sleep 0.3
 for i in 0 1 2 3; do echo "validator $i: $(settle block "$height" --node "$(node $i)" | head -1)"; done
 
