@@ -23,6 +23,16 @@ public struct ConsensusCore: Sendable {
         public static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
     }
 
+    /// Where the core stands: a driver that sees it unchanged between two
+    /// periodic re-sends knows the validator is stuck and relays others' votes.
+    public struct Position: Hashable, Sendable {
+        public var height: UInt64
+        public var round: UInt32
+        public var step: Step
+    }
+
+    public var position: Position { Position(height: height, round: round, step: step) }
+
     public let chainId: String
     public let validators: [Validator]
     public let parameters: ConsensusParameters
@@ -35,7 +45,7 @@ public struct ConsensusCore: Sendable {
     public private(set) var lastSigned: SignerRecord?
     public private(set) var decided: Block?
 
-    private var lockedBlock: Block?
+    private var lockedHash: Hash256?
     private var lockedRound: UInt32?
     private var validBlock: Block?
     private var validRound: UInt32?
@@ -45,10 +55,18 @@ public struct ConsensusCore: Sendable {
     private var prevoteTimeoutScheduled: Set<UInt32> = []
     private var precommitTimeoutScheduled: Set<UInt32> = []
     private var quorumPrevoteHandled: Set<UInt32> = []
+    /// Per validator, the one round above ours it sent messages in (see `admit`).
+    private var aheadRound: [PublicKey: UInt32] = [:]
     /// Deliberate bugs the simulator's mutation tests switch on, to show that
     /// its checks catch a broken core. Always empty outside those tests.
     var faultsForTesting: Set<FaultForTesting> = []
     enum FaultForTesting: Sendable { case ignoreLocks }
+    /// Tests: how many rounds above the current one the core holds messages for.
+    var roundsAheadHeldForTesting: Int { book.roundsAbove(round).count }
+    /// Tests: how many different values of `validator` the core holds for one round and step.
+    func valuesHeldForTesting(_ validator: PublicKey, round: UInt32, _ step: VoteStep) -> Int {
+        book.tally(round, step).byValue.values.filter { $0[validator] != nil }.count
+    }
 
     /// A validator (with `signer`) or an observer (nil) at `height`, resuming
     /// from `lastSigned` after a restart.
@@ -92,11 +110,27 @@ public struct ConsensusCore: Sendable {
     /// replay, so that the replay runs exactly as the original events did.
     public mutating func resume(app: inout some ConsensusApplication) -> [ConsensusAction] {
         guard let last = lastSigned, last.height == height, last.step != .propose, let signature = last.signature, let signer else { return [] }
+        if last.step == .precommit, let hash = last.blockHash, lockedRound.map({ $0 < last.round }) ?? true {
+            // A precommit for a block is only signed with a lock on it: keep that
+            // lock even if the WAL lost the votes that made it.
+            lockedRound = last.round
+            lockedHash = hash
+        }
         let step: VoteStep = last.step == .prevote ? .prevote : .precommit
         let vote = Vote(chainId: chainId, height: height, round: last.round, step: step, blockHash: last.blockHash, validator: signer.publicKey)
         let signed = SignedVote(vote: vote, signature: signature)
-        guard case .new = book.add(signed) else { return [] }
+        guard case .new = add(signed) else { return [] }
         return [.broadcastVote(signed)] + progress(app: &app)
+    }
+
+    /// The votes to re-send to peers periodically: every vote held for this
+    /// round and the one before, whoever signed it. Relaying others' votes is
+    /// what makes "a message one honest validator received reaches every honest
+    /// validator" true when the sender reached only some (an equivocator, a
+    /// partition that healed); the previous round is enough, because a validator
+    /// in round r got there on a precommit quorum of r − 1 or on messages of r.
+    public func gossipVotes() -> [SignedVote] {
+        (round > 0 ? book.votes(inRound: round - 1) : []) + book.votes(inRound: round)
     }
 
     /// Moves to `height` (after the previous one was decided and applied).
@@ -105,8 +139,9 @@ public struct ConsensusCore: Sendable {
         round = 0
         step = .propose
         decided = nil
-        lockedBlock = nil; lockedRound = nil; validBlock = nil; validRound = nil
+        lockedHash = nil; lockedRound = nil; validBlock = nil; validRound = nil
         proposals = [:]
+        aheadRound = [:]
         book = VoteBook(validators: validators)
         validity = [:]
         prevoteTimeoutScheduled = []; precommitTimeoutScheduled = []; quorumPrevoteHandled = []
@@ -118,18 +153,15 @@ public struct ConsensusCore: Sendable {
         var actions: [ConsensusAction] = []
         switch event {
         case .proposal(let signed):
-            guard accept(signed) else { return [] }
+            guard accept(signed), admit(signed.proposal.proposer, round: signed.proposal.round) else { return [] }
             proposals[signed.proposal.round] = signed
             book.saw(signed.proposal.proposer, inRound: signed.proposal.round)
-            // The proof of lock: prevotes of polRound for this block, each checked like any vote.
-            for vote in signed.justification where vote.vote.round == signed.proposal.polRound && vote.vote.step == .prevote && acceptable(vote) {
-                if case .equivocation(let first) = book.add(vote) { actions.append(.evidence(Equivocation(first: first, second: vote))) }
-            }
+            actions += addJustification(of: signed)
         case .vote(let signed):
             guard acceptable(signed) else { return [] }
-            switch book.add(signed) {
+            switch add(signed) {
             case .new: break
-            case .duplicate: return []
+            case .duplicate, .ignored: return []
             case .equivocation(let first): actions.append(.evidence(Equivocation(first: first, second: signed)))
             }
         case .timeout(let timeout):
@@ -137,6 +169,36 @@ public struct ConsensusCore: Sendable {
         }
         actions += progress(app: &app)
         return actions
+    }
+
+    /// What an incoming event is worth, before it is logged and handled.
+    public enum Screening: Equatable, Sendable {
+        /// It may change this core: log it to the WAL, then `handle` it.
+        case fresh
+        /// It cannot change this core (a duplicate, a second proposal for a
+        /// round, another height, a stale timeout): skip it. Its replay would be
+        /// a no-op, so skipping it keeps the WAL bounded by what counts.
+        case redundant
+        /// Not a valid message of this validator set (bad signature, wrong
+        /// chain, not the round's proposer, not a validator): the sender is
+        /// misbehaving or broken.
+        case invalid(String)
+    }
+
+    public func screen(_ event: ConsensusEvent) -> Screening {
+        guard decided == nil else { return .redundant }
+        switch event {
+        case .proposal(let signed):
+            if let problem = problem(with: signed) { return .invalid(problem) }
+            return signed.proposal.height != height || proposals[signed.proposal.round] != nil ? .redundant : .fresh
+        case .vote(let signed):
+            let v = signed.vote
+            if v.height != height || book.tally(v.round, v.step).byValue[v.blockHash]?[v.validator] != nil { return .redundant }
+            if let problem = problem(with: signed) { return .invalid(problem) }
+            return .fresh
+        case .timeout(let timeout):
+            return timeout.height != height || timeout.round != round ? .redundant : .fresh
+        }
     }
 
     /// A decided block learned from others (catching up): accepted with a valid
@@ -155,18 +217,63 @@ public struct ConsensusCore: Sendable {
     // MARK: Message checks
 
     private func accept(_ signed: SignedProposal) -> Bool {
+        signed.proposal.height == height && proposals[signed.proposal.round] == nil && problem(with: signed) == nil
+    }
+
+    /// Why a proposal is not a valid one of this chain, whatever its height.
+    private func problem(with signed: SignedProposal) -> String? {
         let p = signed.proposal
-        guard p.chainId == chainId, p.height == height, p.proposer == proposer(height: p.height, round: p.round),
-            proposals[p.round] == nil, signed.block.header.hash == p.blockHash, signed.block.header.height == height,
-            p.polRound.map({ $0 < p.round }) ?? true
-        else { return false }
-        return checker.isValid(signed.signature, message: p.signingMessage, publicKey: p.proposer)
+        if p.chainId != chainId { return "a proposal for chain \(p.chainId)" }
+        if p.proposer != proposer(height: p.height, round: p.round) { return "a proposal by \(p.proposer), not the proposer of height \(p.height) round \(p.round)" }
+        if signed.block.header.hash != p.blockHash || signed.block.header.height != p.height { return "a proposal whose block is not the one it names" }
+        if let pol = p.polRound, pol >= p.round { return "a proposal with POL round \(pol) not before its round \(p.round)" }
+        if !checker.isValid(signed.signature, message: p.signingMessage, publicKey: p.proposer) { return "a proposal with a bad signature" }
+        return nil
+    }
+
+    /// Bounds what one validator can make this core hold: of the rounds above
+    /// ours, only the highest it sent messages in is kept — a newer one replaces
+    /// it, an older one is refused. Honest validators re-send the messages of
+    /// their current round, so nothing is lost that the protocol needs, and a
+    /// byzantine validator signing far-future rounds costs one round's messages.
+    private mutating func admit(_ validator: PublicKey, round: UInt32) -> Bool {
+        guard round > self.round else { return true }
+        if let ahead = aheadRound[validator], ahead != round {
+            guard round > ahead else { return false }
+            book.drop(validator, inRound: ahead)
+            if proposals[ahead]?.proposal.proposer == validator { proposals[ahead] = nil }
+        }
+        aheadRound[validator] = round
+        return true
+    }
+
+    /// Counts a vote whose signature was checked, within the bounds of `admit`.
+    private mutating func add(_ signed: SignedVote) -> VoteBook.Added {
+        guard admit(signed.vote.validator, round: signed.vote.round) else { return .ignored }
+        return book.add(signed)
+    }
+
+    /// The proof of lock a proposal carries: prevotes of its POL round for its
+    /// block, each checked and counted like any vote.
+    private mutating func addJustification(of signed: SignedProposal) -> [ConsensusAction] {
+        var evidence: [ConsensusAction] = []
+        for vote in signed.justification where vote.vote.round == signed.proposal.polRound && vote.vote.step == .prevote && acceptable(vote) {
+            if case .equivocation(let first) = add(vote) { evidence.append(.evidence(Equivocation(first: first, second: vote))) }
+        }
+        return evidence
     }
 
     private func acceptable(_ signed: SignedVote) -> Bool {
+        signed.vote.height == height && problem(with: signed) == nil
+    }
+
+    /// Why a vote is not a valid one of this chain, whatever its height.
+    private func problem(with signed: SignedVote) -> String? {
         let v = signed.vote
-        guard v.chainId == chainId, v.height == height, book.power[v.validator] != nil else { return false }
-        return checker.isValid(signed.signature, message: v.signingMessage, publicKey: v.validator)
+        if v.chainId != chainId { return "a vote for chain \(v.chainId)" }
+        if book.power[v.validator] == nil { return "a vote by \(v.validator), not a validator" }
+        if !checker.isValid(signed.signature, message: v.signingMessage, publicKey: v.validator) { return "a vote with a bad signature" }
+        return nil
     }
 
     private mutating func isValid(_ block: Block, app: inout some ConsensusApplication) -> Bool {
@@ -183,6 +290,13 @@ public struct ConsensusCore: Sendable {
     private mutating func startRound(_ round: UInt32, app: inout some ConsensusApplication) -> [ConsensusAction] {
         self.round = round
         step = .propose
+        aheadRound = aheadRound.filter { $0.value > round }
+        // A proposal that arrived while its round was ahead may have had its proof-of-lock votes refused then.
+        let evidence = proposals[round].map { addJustification(of: $0) } ?? []
+        return evidence + enterProposeStep(app: &app)
+    }
+
+    private mutating func enterProposeStep(app: inout some ConsensusApplication) -> [ConsensusAction] {
         guard let signer, proposer(height: height, round: round) == signer.publicKey else {
             return [.schedule(Timeout(kind: .propose, height: height, round: round), afterMs: timeoutMs(.propose, round: round))]
         }
@@ -273,12 +387,12 @@ public struct ConsensusCore: Sendable {
             if let pol = signed.proposal.polRound {
                 // Line 28: a proposal carried over with a prevote quorum from round `pol`.
                 if book.isQuorum(book.tally(pol, .prevote).powerFor[block.header.hash] ?? 0) {
-                    let free = lockedRound.map { $0 <= pol } ?? true || lockedBlock?.header.hash == block.header.hash || faultsForTesting.contains(.ignoreLocks)
+                    let free = lockedRound.map { $0 <= pol } ?? true || lockedHash == block.header.hash || faultsForTesting.contains(.ignoreLocks)
                     return vote(.prevote, isValid(block, app: &app) && free ? block.header.hash : nil)
                 }
             } else {
                 // Line 22: a fresh proposal.
-                let free = lockedRound == nil || lockedBlock?.header.hash == block.header.hash || faultsForTesting.contains(.ignoreLocks)
+                let free = lockedRound == nil || lockedHash == block.header.hash || faultsForTesting.contains(.ignoreLocks)
                 return vote(.prevote, isValid(block, app: &app) && free ? block.header.hash : nil)
             }
         }
@@ -293,7 +407,7 @@ public struct ConsensusCore: Sendable {
             validBlock = signed.block
             validRound = round
             if step == .prevote {
-                lockedBlock = signed.block
+                lockedHash = signed.proposal.blockHash
                 lockedRound = round
                 return vote(.precommit, signed.proposal.blockHash)
             }

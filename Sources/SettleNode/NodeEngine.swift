@@ -48,6 +48,8 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
     case notAValidator(PublicKey)
     case noQuorumAlone(power: UInt64, total: UInt64)
     case invariantsBroken(height: UInt64, violations: [String])
+    /// A peer's proposal or vote that no honest validator of this chain sends.
+    case invalidConsensusMessage(String)
 
     public var description: String {
         switch self {
@@ -56,6 +58,7 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
             "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); BFT consensus for several validators arrives with issue 5"
         case let .invariantsBroken(height, violations):
             "block \(height) would break the ledger invariants (\(violations.joined(separator: "; "))); it was not stored — this is a bug, report it"
+        case .invalidConsensusMessage(let problem): "invalid consensus message: \(problem)"
         }
     }
 }

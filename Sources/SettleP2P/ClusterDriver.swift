@@ -8,7 +8,7 @@ import SettleNode
 /// and decided blocks to the engine, sends what the engine signs, fires the
 /// core's timeouts, relays client transactions to every mempool, re-sends this
 /// validator's messages of the current height so peers that reconnect catch up
-/// within the round, and serves and requests committed blocks (block sync):
+/// within the round (and relays others' votes when the round is stuck), and serves and requests committed blocks (block sync):
 /// a node that is behind asks its peers and checks every block's certificate
 /// against the genesis validators before applying it.
 public actor ClusterDriver {
@@ -20,6 +20,10 @@ public actor ClusterDriver {
     let emptyBlockIntervalMs: UInt64
     let logger: Logger
     private var advancing = false
+    /// Set when a timer or the block pacing hit an error the engine cannot go on
+    /// from (storage): `run` then ends with it, so the node stops instead of
+    /// signing on top of state it could not persist.
+    private var failure: (any Error)?
     private var lastSyncRequest: [PublicKey: UInt64] = [:]
     /// Blocks served or requested per message.
     static let syncBatch = 100
@@ -48,12 +52,15 @@ public actor ClusterDriver {
         }
         defer { resender.cancel() }
         for await (peer, message) in network.inbound {
-            if Task.isCancelled { break }
-            do { try await handle(message, from: peer) } catch {
-                logger.critical("consensus stopped", metadata: ["error": "\(error)"])
+            if Task.isCancelled || failure != nil { break }
+            do { try await handle(message, from: peer) } catch NodeError.invalidConsensusMessage(let problem) {
+                network.penalise(peer, reason: problem)
+            } catch {
+                stopped(error)
                 throw error
             }
         }
+        if let failure { throw failure }
     }
 
     private func handle(_ message: PeerMessage, from peer: PublicKey) async throws {
@@ -136,7 +143,10 @@ public actor ClusterDriver {
     }
 
     private func stopped(_ error: any Error) {
+        guard failure == nil else { return }
         logger.critical("consensus stopped", metadata: ["error": "\(error)"])
+        failure = error
+        network.stop()
     }
 
     private func fire(_ timeout: Timeout) async throws {
@@ -152,7 +162,7 @@ public actor ClusterDriver {
 
     private func resend() async {
         await engine.setConnectedPeers(Array(network.connectedPeers))
-        for event in await engine.consensusOutbox() {
+        for event in await engine.consensusResend() {
             switch event {
             case .proposal(let proposal): network.broadcast(.proposal(proposal))
             case .vote(let vote): network.broadcast(.vote(vote))

@@ -5,8 +5,8 @@ import SettleEncoding
 /// Turns a peer connection's frames into `PeerMessage`s: sends this node's hello
 /// when the connection opens, admits the peer only if its first message passes
 /// the handshake, and closes the connection — never the node — on anything
-/// malformed. Messages after the handshake go up the pipeline tagged with the
-/// peer's key.
+/// malformed or beyond the peer's rate limit. Messages after the handshake go
+/// up the pipeline tagged with the peer's key.
 public final class PeerChannelHandler: ChannelDuplexHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = (peer: PublicKey, message: PeerMessage)
@@ -22,20 +22,23 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
     public enum Closed: Error, Equatable {
         case refused(PeerHandshake.Refusal)
         case malformed(String)
+        case flooding(PeerRateLimit)
     }
 
     private let handshake: PeerHandshake
     private let hello: PeerMessage.Hello
     private let authenticated: (@Sendable () -> PublicKey?)?
     private var peer: PublicKey?
+    private var buckets: PeerRateLimit.Buckets
 
     /// `authenticated` gives the key TLS proved for this connection; a
     /// connection without one is refused. Nil only where there is no TLS layer
     /// (tests of the handshake itself).
-    public init(handshake: PeerHandshake, hello: PeerMessage.Hello, authenticated: (@Sendable () -> PublicKey?)?) {
+    public init(handshake: PeerHandshake, hello: PeerMessage.Hello, authenticated: (@Sendable () -> PublicKey?)?, rateLimit: PeerRateLimit = PeerRateLimit()) {
         self.handshake = handshake
         self.hello = hello
         self.authenticated = authenticated
+        buckets = PeerRateLimit.Buckets(rateLimit)
     }
 
     public func channelActive(context: ChannelHandlerContext) {
@@ -45,6 +48,7 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = unwrapInboundIn(data)
+        guard buckets.take(size: frame.readableBytes) else { return close(context, .flooding(buckets.limit)) }
         let message: PeerMessage
         do throws(DecodingError) { message = try PeerMessage.decode(Array(frame.readableBytesView)) } catch {
             return close(context, .malformed(error.description))
@@ -70,6 +74,7 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
     }
 
     private func close(_ context: ChannelHandlerContext, _ reason: Closed) {
+        guard context.channel.isActive else { return }
         context.fireUserInboundEventTriggered(reason)
         context.close(promise: nil)
     }

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
@@ -9,7 +10,9 @@ import Synchronization
 /// A validator's connections to the other validators: listens for members,
 /// dials the configured peers and keeps redialling them with capped exponential
 /// backoff and jitter, keeps one connection per peer, and hands every admitted
-/// message to `inbound`. A misbehaving peer loses its connection, never the node.
+/// message to `inbound`. A misbehaving peer (malformed or oversized frames,
+/// flooding, invalid consensus messages) loses its connection, never the node,
+/// and is refused for a ban that doubles with each offence.
 ///
 /// Of two validators, the one with the lower key dials the other, so a pair
 /// never holds two connections; should a reconnection race produce a second
@@ -27,6 +30,12 @@ public final class PeerNetwork: Sendable {
         public var maxBackoff: TimeAmount = .seconds(5)
         /// Bytes queued to one peer before it counts as too slow and is dropped.
         public var maxQueuedBytes = 64 << 20
+        /// What one peer may send per second before it counts as flooding.
+        public var rateLimit = PeerRateLimit()
+        /// A penalised peer is refused for `firstBan`, doubling per offence up to `maxBan`.
+        public var firstBan: TimeAmount = .seconds(1)
+        public var maxBan: TimeAmount = .seconds(60)
+        public var logger = Logger(label: "settle.p2p")
         public init() {}
     }
 
@@ -45,6 +54,12 @@ public final class PeerNetwork: Sendable {
         var listener: (any Channel)?
         var stopped = false
         var height: UInt64 = 0
+        var penalties: [PublicKey: Penalty] = [:]
+    }
+
+    private struct Penalty {
+        var offences: Int
+        var until: NIODeadline
     }
 
     public init(genesis: Genesis, key: SigningKey, settings: Settings) throws {
@@ -90,6 +105,27 @@ public final class PeerNetwork: Sendable {
         try? group.syncShutdownGracefully()
     }
 
+    /// Drops the connection to `peer` and refuses it (inbound and outbound) for
+    /// a ban that doubles with each offence: for a member that sends what no
+    /// honest validator sends.
+    public func penalise(_ peer: PublicKey, reason: String) {
+        let (channel, ban): ((any Channel)?, TimeAmount) = state.withLock { state in
+            var penalty = state.penalties[peer] ?? Penalty(offences: 0, until: .now())
+            penalty.offences += 1
+            let ban = TimeAmount.nanoseconds(min(settings.maxBan.nanoseconds, settings.firstBan.nanoseconds << min(penalty.offences - 1, 30)))
+            penalty.until = .now() + ban
+            state.penalties[peer] = penalty
+            return (state.connections.removeValue(forKey: peer), ban)
+        }
+        settings.logger.warning("peer penalised", metadata: ["peer": "\(peer)", "reason": "\(reason)", "banned_ms": "\(ban.nanoseconds / 1_000_000)"])
+        channel?.close(promise: nil)
+    }
+
+    /// Until when `peer` is refused, if it is.
+    private func banned(_ peer: PublicKey) -> NIODeadline? {
+        state.withLock { $0.penalties[peer]?.until }.flatMap { $0 > .now() ? $0 : nil }
+    }
+
     /// Sends `message` to every connected peer.
     public func broadcast(_ message: PeerMessage) {
         for channel in state.withLock({ Array($0.connections.values) }) { send(message, on: channel) }
@@ -115,6 +151,10 @@ public final class PeerNetwork: Sendable {
     /// connection ends: exponential from `minBackoff`, capped, with jitter.
     private func dial(_ peer: Peer, attempt: Int) {
         guard !state.withLock({ $0.stopped }) else { return }
+        if let until = banned(peer.key) {
+            group.next().scheduleTask(deadline: until) { [self] in dial(peer, attempt: attempt) }
+            return
+        }
         let connected = ClientBootstrap(group: group)
             .channelInitializer { [self] channel in setUp(channel, server: false) }
             .connect(host: peer.host, port: peer.port)
@@ -148,7 +188,7 @@ public final class PeerNetwork: Sendable {
                 tlsHandler,
                 ByteToMessageHandler(FrameDecoder(maxFrameBytes: settings.maxFrameBytes)),
                 MessageToByteHandler(FrameEncoder()),
-                PeerChannelHandler(handshake: PeerHandshake(genesis: genesis, local: local), hello: hello, authenticated: { proved.withLock { $0 } }),
+                PeerChannelHandler(handshake: PeerHandshake(genesis: genesis, local: local), hello: hello, authenticated: { proved.withLock { $0 } }, rateLimit: settings.rateLimit),
                 Admission(network: self, channel: channel),
             ])
         }
@@ -157,7 +197,7 @@ public final class PeerNetwork: Sendable {
     /// Registers an admitted connection; the newest connection to a peer wins.
     fileprivate func admit(_ peer: PublicKey, channel: any Channel) {
         let replaced: (any Channel)? = state.withLock { state in
-            guard !state.stopped else { return channel }
+            guard !state.stopped, !(state.penalties[peer].map { $0.until > .now() } ?? false) else { return channel }
             let old = state.connections[peer]
             state.connections[peer] = channel
             return old === channel ? nil : old
@@ -192,8 +232,17 @@ private final class Admission: ChannelInboundHandler, @unchecked Sendable {
         if let admitted = event as? PeerChannelHandler.Admitted {
             peer = admitted.peer
             network.admit(admitted.peer, channel: channel)
+        } else if let closed = event as? PeerChannelHandler.Closed, let peer {
+            network.penalise(peer, reason: "\(closed)")
         }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    /// A frame over the size limit (or a TLS failure) ends the connection; an
+    /// admitted peer that sent it is penalised.
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let peer, error is FrameError { network.penalise(peer, reason: "\(error)") }
+        context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

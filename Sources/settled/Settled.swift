@@ -51,6 +51,7 @@ struct Settled: AsyncParsableCommand {
             settings.listenHost = config.p2p.host
             settings.listenPort = config.p2p.port
             settings.peers = config.p2p.peers
+            settings.logger = logger
             let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
             services = [ClusterService(driver: ClusterDriver(engine: engine, network: network, blockIntervalMs: chain.consensus.blockIntervalMs, logger: logger))]
         }

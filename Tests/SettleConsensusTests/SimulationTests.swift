@@ -42,7 +42,9 @@ import Testing
     }
 
     /// Without the lock rule, validators that saw a block locked can vote for
-    /// another; the simulator must find a run where that breaks safety.
+    /// another; the simulator's lock check (an honest precommit for B, then a
+    /// prevote for another block with no prevote quorum for it in between) or
+    /// its agreement check must catch it.
     @Test func ignoringLocksIsCaught() {
         let violation = Self.firstViolation(.ignoreLocks, seeds: 0..<2_000)
         print("ignoring locks: \(violation ?? "not caught")")

@@ -3,7 +3,7 @@ import SettleConsensus
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
-import SettleNode
+@testable import SettleNode
 import Testing
 
 /// What a validator keeps on disk for consensus: the signer record and the WAL.
@@ -71,6 +71,27 @@ import Testing
         try wal.reset()
         #expect(try ConsensusWAL(path: path).recovered.isEmpty)
         #expect((try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue == 0)
+    }
+
+    /// A failed append (disk full part-way through a record) must not leave a
+    /// torn record in the middle of the log: the records appended after it, each
+    /// synced and acted on, would be dropped at the next open.
+    @Test func aFailedAppendLeavesNoTornRecordBehindLaterOnes() throws {
+        let (dir, path) = try temporaryPath("consensus.wal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let events = sampleEvents()
+        do {
+            let wal = try ConsensusWAL(path: path)
+            try wal.append(events[0], height: 1)
+            for partial in [0, 6, 40] {
+                wal.failNextAppendAfterBytesForTesting = partial
+                #expect(throws: ConsensusWAL.Failure.self) { try wal.append(events[1], height: 1) }
+            }
+            for event in events.dropFirst(2) { try wal.append(event, height: 1) }
+        }
+        let reopened = try ConsensusWAL(path: path)
+        #expect(reopened.truncatedBytes == 0)
+        #expect(reopened.events(at: 1) == [events[0]] + events.dropFirst(2))
     }
 
     @Test func signerRecordIsSavedDurablyAndDamageIsRefused() throws {

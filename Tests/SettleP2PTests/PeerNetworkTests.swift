@@ -16,9 +16,11 @@ import Testing
 
     let genesis = DevelopmentNetwork.genesis()
 
-    func node(_ index: Int, port: Int = 0) throws -> PeerNetwork {
+    func node(_ index: Int, port: Int = 0, rateLimit: PeerRateLimit = PeerRateLimit()) throws -> PeerNetwork {
         var settings = PeerNetwork.Settings()
         settings.listenPort = port
+        settings.rateLimit = rateLimit
+        settings.firstBan = .milliseconds(1_500)
         settings.minBackoff = .milliseconds(20)
         settings.maxBackoff = .milliseconds(200)
         let network = try PeerNetwork(genesis: genesis, key: DevelopmentNetwork.key("validator-\(index)"), settings: settings)
@@ -67,5 +69,31 @@ import Testing
         c = try node(2, port: portC)
         link([(0, a), (1, b), (2, c)])
         #expect(try await eventually { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
+    }
+
+    /// A penalised peer is dropped and refused both ways until its ban ends, then readmitted.
+    @Test func aPenalisedPeerIsRefusedUntilItsBanEnds() async throws {
+        let a = try node(0), b = try node(1)
+        defer { a.stop(); b.stop() }
+        link([(0, a), (1, b)])
+        #expect(try await eventually { a.connectedPeers.contains(b.local) })
+        a.penalise(b.local, reason: "test")
+        #expect(!a.connectedPeers.contains(b.local))
+        for _ in 0..<25 {
+            #expect(!a.connectedPeers.contains(b.local), "readmitted during its ban")
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(try await eventually { a.connectedPeers.contains(b.local) && b.connectedPeers.contains(a.local) })
+    }
+
+    /// A member sending beyond the rate limit loses its connection (and is banned).
+    @Test func aFloodingMemberIsDropped() async throws {
+        let a = try node(0, rateLimit: PeerRateLimit(messagesPerSecond: 200)), b = try node(1)
+        defer { a.stop(); b.stop() }
+        link([(0, a), (1, b)])
+        #expect(try await eventually { a.connectedPeers.contains(b.local) && b.connectedPeers.contains(a.local) })
+        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: b.local).signed(with: DevelopmentNetwork.key("validator-1"))
+        for _ in 0..<2_000 { b.send(.vote(vote), to: a.local) }
+        #expect(try await eventually { !a.connectedPeers.contains(b.local) })
     }
 }

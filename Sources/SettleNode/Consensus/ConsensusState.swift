@@ -22,12 +22,17 @@ struct ConsensusState {
     let signerFile: SignerRecordFile
     let wal: ConsensusWAL
     var outbox: [ConsensusEvent] = []
+    /// The core's position at the last re-send: unchanged since means stuck.
+    var positionAtLastResend: ConsensusCore.Position?
     var early: [ConsensusEvent] = []
     /// Set when the core decided: the node waits before starting the next height.
     var decidedAwaitingAdvance = false
     static let maxEarly = 10_000
 
+    let validator: PublicKey
+
     init(files: ConsensusFiles, genesis: Genesis, key: SigningKey, height: UInt64) throws {
+        validator = key.publicKey
         signerFile = SignerRecordFile(path: files.signerRecord)
         wal = try ConsensusWAL(path: files.wal)
         core = ConsensusCore(genesis: genesis, signer: Ed25519Signer(key), height: height, lastSigned: try signerFile.load())

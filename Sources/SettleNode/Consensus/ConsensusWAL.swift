@@ -17,6 +17,11 @@ import SettleEncoding
 /// payload being `u64 height ‖ ConsensusEvent`. Opening reads records up to the
 /// first incomplete or damaged one — a crash mid-append leaves a torn last
 /// record — and truncates the file there.
+///
+/// An append that fails part-way (disk full, I/O error) is cut back off at
+/// once, so a torn record can only ever be the last one; if even that fails, or
+/// a sync fails (after which the kernel may have dropped the dirty pages), the
+/// log refuses every later append and the validator stops.
 public final class ConsensusWAL {
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -31,6 +36,12 @@ public final class ConsensusWAL {
     public private(set) var recovered: [(height: UInt64, event: ConsensusEvent)] = []
     /// Bytes dropped from the end when opened (a torn or damaged tail).
     public private(set) var truncatedBytes = 0
+    /// Where the last complete record ends.
+    private var end: off_t = 0
+    /// Why the log refuses appends, once it cannot vouch for its contents.
+    private var broken: String?
+    /// Tests: the next append writes this many bytes of its record, then fails.
+    var failNextAppendAfterBytesForTesting: Int?
 
     public init(path: String) throws(Failure) {
         self.path = path
@@ -48,7 +59,8 @@ public final class ConsensusWAL {
                 throw Failure(description: "cannot cut the damaged tail of \(path): \(DurableFile.errorText())")
             }
         }
-        guard lseek(fd, 0, SEEK_END) >= 0 else { throw Failure(description: "cannot seek in \(path): \(DurableFile.errorText())") }
+        end = off_t(offset)
+        guard lseek(fd, end, SEEK_SET) >= 0 else { throw Failure(description: "cannot seek in \(path): \(DurableFile.errorText())") }
         do throws(DurableFile.Failure) { try DurableFile.syncDirectory(of: path) } catch { throw Failure(description: error.description) }
     }
 
@@ -69,16 +81,38 @@ public final class ConsensusWAL {
         record.u32(UInt32(payload.bytes.count))
         record.raw(payload.bytes)
         record.raw(Hash256.sha256(payload.bytes).bytes.prefix(8))
-        do throws(DurableFile.Failure) { try DurableFile.writeAll(fd, record.bytes, path: path) } catch { throw Failure(description: error.description) }
-        guard fdatasync(fd) == 0 else { throw Failure(description: "cannot sync \(path): \(DurableFile.errorText())") }
+        if let broken { throw Failure(description: broken) }
+        do throws(DurableFile.Failure) {
+            if let partial = failNextAppendAfterBytesForTesting {
+                failNextAppendAfterBytesForTesting = nil
+                try DurableFile.writeAll(fd, Array(record.bytes.prefix(partial)), path: path)
+                throw DurableFile.Failure(description: "cannot write \(path): injected failure")
+            }
+            try DurableFile.writeAll(fd, record.bytes, path: path)
+        } catch {
+            // Cut the partial record off, so that later records are not hidden behind it.
+            guard ftruncate(fd, end) == 0, lseek(fd, end, SEEK_SET) == end else {
+                broken = "the consensus WAL \(path) holds a partial record that could not be removed (\(DurableFile.errorText())); restart the node to recover it"
+                throw Failure(description: broken!)
+            }
+            throw Failure(description: error.description)
+        }
+        guard fdatasync(fd) == 0 else {
+            broken = "cannot sync the consensus WAL \(path) (\(DurableFile.errorText())); restart the node to recover it"
+            throw Failure(description: broken!)
+        }
+        end += off_t(record.bytes.count)
     }
 
     /// Empties the log once the height it covers is decided and stored, so it
     /// never holds more than one height.
     public func reset() throws(Failure) {
+        if let broken { throw Failure(description: broken) }
         guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0, fsync(fd) == 0 else {
-            throw Failure(description: "cannot reset \(path): \(DurableFile.errorText())")
+            broken = "cannot reset the consensus WAL \(path) (\(DurableFile.errorText())); restart the node to recover it"
+            throw Failure(description: broken!)
         }
+        end = 0
         recovered = []
     }
 

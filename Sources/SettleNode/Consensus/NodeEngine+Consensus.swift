@@ -17,19 +17,35 @@ extension NodeEngine {
         let replay = consensus.wal.events(at: height)
         ledger.now = now
         var actions = consensus.core.start(app: &ledger)
-        for event in replay { actions += consensus.core.handle(event, app: &ledger) }
+        for event in replay {
+            actions += consensus.core.handle(event, app: &ledger)
+            // What it signed before the restart is re-sent, as if just signed.
+            switch event {
+            case .proposal(let p) where p.proposal.proposer == consensus.validator: consensus.outbox.append(event)
+            case .vote(let v) where v.vote.validator == consensus.validator: consensus.outbox.append(event)
+            default: break
+            }
+        }
         actions += consensus.core.resume(app: &ledger)
         self.consensus = consensus
         logger.info("consensus started", metadata: ["height": "\(height)", "replayed": "\(replay.count)"])
         return try perform(actions, now: now)
     }
 
-    /// A proposal, vote or timeout for this validator's core.
+    /// A proposal, vote or timeout for this validator's core. Throws
+    /// `NodeError.invalidConsensusMessage` for a message no honest validator
+    /// sends (the driver penalises the peer); other errors are storage failures
+    /// the node cannot go on from.
     public func handleConsensus(_ event: ConsensusEvent, now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
         guard var consensus else { return [] }
         let height = consensus.core.height
         switch event.height {
         case height where !consensus.decidedAwaitingAdvance:
+            switch consensus.core.screen(event) {
+            case .fresh: break
+            case .redundant: return []
+            case .invalid(let problem): throw NodeError.invalidConsensusMessage(problem)
+            }
             try consensus.wal.append(event, height: height)
             ledger.now = now
             let actions = consensus.core.handle(event, app: &ledger)
@@ -65,7 +81,9 @@ extension NodeEngine {
         var actions = consensus.core.advance(to: ledger.state.height + 1, app: &ledger)
         self.consensus = consensus
         actions = try perform(actions, now: now)
-        for event in early where event.height == ledger.state.height + 1 { actions += try handleConsensus(event, now: now) }
+        for event in early where event.height == ledger.state.height + 1 {
+            do { actions += try handleConsensus(event, now: now) } catch NodeError.invalidConsensusMessage { continue }
+        }
         return actions
     }
 
@@ -91,8 +109,22 @@ extension NodeEngine {
     /// Evidence kept, oldest first.
     public func equivocations() -> [Equivocation] { evidence }
 
-    /// What this validator signed at its current height, to re-send to peers.
-    public func consensusOutbox() -> [ConsensusEvent] { consensus?.outbox ?? [] }
+    /// What to re-send to peers, called periodically: what this validator
+    /// signed at its current height and, when its core has not moved since the
+    /// last call, the votes of others it holds for this round and the one before
+    /// (`ConsensusCore.gossipVotes`), so that a vote that reached only some
+    /// validators reaches all of them.
+    public func consensusResend() -> [ConsensusEvent] {
+        guard var consensus else { return [] }
+        var events = consensus.outbox
+        let position = consensus.core.position
+        if position == consensus.positionAtLastResend, !consensus.decidedAwaitingAdvance {
+            events += consensus.core.gossipVotes().filter { $0.vote.validator != consensus.validator }.map { .vote($0) }
+        }
+        consensus.positionAtLastResend = position
+        self.consensus = consensus
+        return events
+    }
 
     /// Consensus height, round and step, for status.
     public func consensusPosition() -> (height: UInt64, round: UInt32, step: String, waiting: Bool)? {

@@ -32,8 +32,10 @@ struct Simulation {
             nodes = 4 + Int(rng.below(7))
             let f = (nodes - 1) / 3
             var byzantine: [Int: Byzantine] = [:]
+            var candidates = Array(0..<nodes)
             for _ in 0..<Int(rng.below(UInt64(f) + 1)) {
-                byzantine[Int(rng.below(UInt64(nodes)))] = Byzantine.allCases[Int(rng.below(UInt64(Byzantine.allCases.count)))]
+                let index = candidates.remove(at: Int(rng.below(UInt64(candidates.count))))
+                byzantine[index] = Byzantine.allCases[Int(rng.below(UInt64(Byzantine.allCases.count)))]
             }
             self.byzantine = byzantine
             dropRate = Double(rng.below(30)) / 100
@@ -65,6 +67,10 @@ struct Simulation {
         var wal: [ConsensusEvent] = []
         /// What this node signed at its current height, re-gossiped until it moves on.
         var outbox: [Message] = []
+        /// The core's (height, round, step) at the last gossip.
+        var lastGossiped: ConsensusCore.Position?
+        /// The last block this node precommitted (height, round, hash): its lock.
+        var lock: (height: UInt64, round: UInt32, hash: Hash256)?
     }
 
     enum Event {
@@ -104,6 +110,13 @@ struct Simulation {
     var deliveries = 0
     var commitLatencies: [UInt64] = []
     private var heightStarted: [UInt64: UInt64] = [:]
+    /// Every validly signed prevote sent by anyone, for the lock check.
+    private var prevotesSeen: [PrevoteKey: Set<PublicKey>] = [:]
+    struct PrevoteKey: Hashable {
+        var height: UInt64
+        var round: UInt32
+        var hash: Hash256?
+    }
     private let secrets: [[UInt8]]
     private let checker: SimChecker
     /// A mutation of the core's inputs or outputs, to show the checks catch a broken core.
@@ -204,6 +217,12 @@ struct Simulation {
         case let .gossip(node, incarnation):
             guard nodes[node].up, nodes[node].incarnation == incarnation else { return }
             for message in nodes[node].outbox { send(message, from: node) }
+            // Relay others' votes when stuck since the last gossip, as the cluster driver does.
+            let position = nodes[node].core.position
+            if isHonest(node), position == nodes[node].lastGossiped {
+                for vote in nodes[node].core.gossipVotes() where vote.vote.validator != genesis.validators[node].publicKey { send(.vote(vote), from: node) }
+            }
+            nodes[node].lastGossiped = position
             if let last = nodes[node].committed.last, let commit = nodes[node].certificates.last { send(.decision(last, commit), from: node) }
             schedule(.gossip(node: node, incarnation: incarnation), after: 500)
             if now < config.healAt, isHonest(node), Double(rng.below(1_000_000)) / 1_000_000 < config.crashRate * 500 {
@@ -316,6 +335,7 @@ struct Simulation {
                 nodes[index].wal.append(.proposal(proposal))
                 broadcastProposal(proposal, from: index)
             case .broadcastVote(let vote):
+                if isHonest(index) { try checkLock(vote, at: index) }
                 nodes[index].wal.append(.vote(vote))
                 broadcastVote(vote, from: index)
                 if mutation == .voteBeforePersist, isHonest(index), rng.below(8) == 0, now < config.healAt {
@@ -338,6 +358,23 @@ struct Simulation {
                 }
             }
         }
+    }
+
+    /// The lock rule, checked from outside the core: an honest validator that
+    /// precommitted a block in round r prevotes another block in a later round
+    /// r' only if that block had a prevote quorum in some round of [r, r').
+    mutating func checkLock(_ signed: SignedVote, at index: Int) throws {
+        let vote = signed.vote
+        guard let hash = vote.blockHash else { return }
+        if vote.step == .precommit {
+            if let lock = nodes[index].lock, lock.height == vote.height, lock.round > vote.round { return }
+            nodes[index].lock = (vote.height, vote.round, hash)
+            return
+        }
+        guard let lock = nodes[index].lock, lock.height == vote.height, lock.round < vote.round, lock.hash != hash else { return }
+        let voters = (lock.round..<vote.round).map { prevotesSeen[PrevoteKey(height: vote.height, round: $0, hash: hash)]?.count ?? 0 }
+        guard !voters.contains(where: { $0 * 3 > nodes.count * 2 }) else { return }
+        throw Violation(description: "seed \(seed): lock: honest node \(index) precommitted \(lock.hash) in round \(lock.round) of height \(vote.height), then prevoted \(hash) in round \(vote.round) with no prevote quorum for it in between")
     }
 
     mutating func decide(_ block: Block, _ commit: CommitCertificate, at index: Int) throws {
@@ -375,6 +412,9 @@ struct Simulation {
     // MARK: The network
 
     mutating func send(_ message: Message, from: Int, to targets: [Int]? = nil) {
+        if case .vote(let signed) = message, signed.vote.step == .prevote, checker.isValid(signed.signature, message: signed.vote.signingMessage, publicKey: signed.vote.validator) {
+            prevotesSeen[PrevoteKey(height: signed.vote.height, round: signed.vote.round, hash: signed.vote.blockHash), default: []].insert(signed.vote.validator)
+        }
         for to in targets ?? Array(nodes.indices) where to != from {
             if now < config.healAt {
                 if blocked.contains([from, to]) { continue }
