@@ -133,6 +133,10 @@ public struct ConsensusCore: Sendable {
         (round > 0 ? book.votes(inRound: round - 1) : []) + book.votes(inRound: round)
     }
 
+    /// The proposal of the current round, if this core holds it: relayed with
+    /// the votes when stuck, for a validator the proposer cannot reach directly.
+    public var currentProposal: SignedProposal? { proposals[round] }
+
     /// Moves to `height` (after the previous one was decided and applied).
     public mutating func advance(to height: UInt64, app: inout some ConsensusApplication) -> [ConsensusAction] {
         self.height = height
@@ -183,6 +187,16 @@ public struct ConsensusCore: Sendable {
         /// chain, not the round's proposer, not a validator): the sender is
         /// misbehaving or broken.
         case invalid(String)
+    }
+
+    /// Why `event` is not a valid message of this chain whatever its height
+    /// (see `Screening.invalid`), or nil: for messages kept for a later height.
+    public func problem(with event: ConsensusEvent) -> String? {
+        switch event {
+        case .proposal(let signed): problem(with: signed)
+        case .vote(let signed): problem(with: signed)
+        case .timeout: nil
+        }
     }
 
     public func screen(_ event: ConsensusEvent) -> Screening {

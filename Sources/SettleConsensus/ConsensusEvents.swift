@@ -24,6 +24,15 @@ public enum ConsensusEvent: Hashable, Sendable {
     case proposal(SignedProposal)
     case vote(SignedVote)
     case timeout(Timeout)
+
+    /// A short description for logs: kind, round and who sent it.
+    public var summary: String {
+        switch self {
+        case .proposal(let p): "proposal r\(p.proposal.round) by \(p.proposal.proposer.description.prefix(8))"
+        case .vote(let v): "\(v.vote.step) r\(v.vote.round) \(v.vote.blockHash == nil ? "nil" : "block") by \(v.vote.validator.description.prefix(8))"
+        case .timeout(let t): "timeout \(t.kind) r\(t.round)"
+        }
+    }
 }
 
 /// What the core asks its driver to do, in order. `persist` must be durable

@@ -66,8 +66,8 @@ public actor ClusterDriver {
     private func handle(_ message: PeerMessage, from peer: PublicKey) async throws {
         let height = await engine.committedHeight + 1
         switch message {
-        case .hello:
-            break
+        case .hello(let hello):
+            await welcome(peer, at: hello.height)
         case .transaction(let tx):
             _ = await engine.submit(tx.canonicalBytes, fromPeer: true)
         case .proposal(let proposal):
@@ -88,6 +88,25 @@ public actor ClusterDriver {
             await engine.record(evidence: evidence)
         }
     }
+
+    /// A peer (re)connected: it may have missed what was sent while it was
+    /// away, so it gets this node's pending transactions (relayed once at
+    /// admission, to the peers connected then) and its messages of the current
+    /// height now, and, if it announced a higher height, is asked for blocks.
+    private func welcome(_ peer: PublicKey, at height: UInt64) async {
+        for tx in await engine.pendingTransactions(max: Self.welcomeTransactions) { network.send(.transaction(tx), to: peer) }
+        for event in await engine.consensusOutbox() {
+            switch event {
+            case .proposal(let proposal): network.send(.proposal(proposal), to: peer)
+            case .vote(let vote): network.send(.vote(vote), to: peer)
+            case .timeout: break
+            }
+        }
+        if height > (await engine.committedHeight) { requestBlocks(from: peer) }
+    }
+
+    /// Pending transactions sent to a peer that (re)connects.
+    static let welcomeTransactions = 10_000
 
     private func consensusMessage(_ event: ConsensusEvent, height: UInt64, ours: UInt64, from peer: PublicKey) async throws {
         if height < ours {

@@ -5,8 +5,8 @@ import SettleEncoding
 /// Turns a peer connection's frames into `PeerMessage`s: sends this node's hello
 /// when the connection opens, admits the peer only if its first message passes
 /// the handshake, and closes the connection — never the node — on anything
-/// malformed or beyond the peer's rate limit. Messages after the handshake go
-/// up the pipeline tagged with the peer's key.
+/// malformed or beyond the peer's rate limit. The admitting hello and the
+/// messages after it go up the pipeline tagged with the peer's key.
 public final class PeerChannelHandler: ChannelDuplexHandler {
     public typealias InboundIn = ByteBuffer
     public typealias InboundOut = (peer: PublicKey, message: PeerMessage)
@@ -63,6 +63,8 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
                 let admitted = try handshake.check(message, authenticated: proved)
                 peer = admitted
                 context.fireUserInboundEventTriggered(Admitted(peer: admitted))
+                // The hello passes up too: the node learns the peer (re)connected and its height.
+                context.fireChannelRead(wrapInboundOut((admitted, message)))
             } catch { close(context, .refused(error)) }
             return
         }

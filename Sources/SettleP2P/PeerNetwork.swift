@@ -27,7 +27,9 @@ public final class PeerNetwork: Sendable {
         public var peers: [Peer] = []
         public var maxFrameBytes = 16 << 20
         public var minBackoff: TimeAmount = .milliseconds(50)
-        public var maxBackoff: TimeAmount = .seconds(5)
+        /// Kept short: a validator that restarts is redialled within about a
+        /// second, and until then the cluster may be one link short of a quorum.
+        public var maxBackoff: TimeAmount = .seconds(1)
         /// Bytes queued to one peer before it counts as too slow and is dropped.
         public var maxQueuedBytes = 64 << 20
         /// What one peer may send per second before it counts as flooding.

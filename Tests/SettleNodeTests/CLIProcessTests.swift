@@ -48,7 +48,7 @@ import Testing
     @Test func paymentsThroughTheCLIAgainstARunningNode() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let port = Int.random(in: 20_000...40_000)
+        let port = FreePorts.take(1)[0]
         let created = try Self.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--json"])
         try #require(created.status == 0, "\(created.stderr)")
         let home = dir.appendingPathComponent("node-0")

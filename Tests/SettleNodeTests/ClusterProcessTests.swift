@@ -9,44 +9,89 @@ import NIOPosix
 import NIOSSL
 import SettleNode
 import SettleP2P
+import Synchronization
 import Testing
 
 /// Four real `settled` validators on loopback ordering payments with the BFT
-/// core: they all commit the same blocks; SIGKILL of one at a time loses no
-/// acknowledged payment and the restarted node catches up; with two of four
-/// down nothing commits until one returns; every store audits.
+/// core: they all commit the same blocks; a nemesis SIGKILLs random validators
+/// under load and no acknowledged payment is lost; killing the proposer costs a
+/// round; with two of four down nothing commits until one returns; a
+/// partitioned validator catches up after healing; misbehaving peers are
+/// dropped; every store audits.
 @Suite(.serialized) struct ClusterProcessTests {
-    final class Cluster {
+    final class Cluster: @unchecked Sendable {
+        // @unchecked: `processes` and `proxies` are touched by the test's thread only;
+        // what load threads use (`pay`, `request`) is immutable or behind `nonce`.
         let dir: URL
-        let rpcBase: Int
+        /// rpcPorts[i], p2pPorts[i]: node i's ports, free when the cluster was made.
+        let rpcPorts: [Int]
+        let p2pPorts: [Int]
         var processes: [Process?]
         let keys: URL
+        let genesis: Genesis
+        let bank: SigningKey
+        let alice: SigningKey
+        /// validatorKeys[i]: node i's validator key.
+        let validatorKeys: [PublicKey]
+        /// proxies[i][j]: the link node i uses to reach node j, when partitionable.
+        private var proxies: [[TCPProxy?]] = []
+        private let proxyGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-        init(validators: Int, running: Int? = nil) throws {
+        init(validators: Int, running: Int? = nil, partitionable: Bool = false) throws {
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cluster-\(UUID().uuidString)")
-            rpcBase = Int.random(in: 20_000...29_000)
-            let p2pBase = rpcBase + 10_000
-            let created = try CLIProcessTests.settle(["network", "init", "--validators", "\(validators)", "--dir", dir.path, "--rpc-port", "\(rpcBase)", "--p2p-port", "\(p2pBase)"])
+            let ports = FreePorts.take(2 * validators)
+            (rpcPorts, p2pPorts) = (Array(ports.prefix(validators)), Array(ports.suffix(validators)))
+            let created = try CLIProcessTests.settle(["network", "init", "--validators", "\(validators)", "--dir", dir.path])
             try #require(created.status == 0, "\(created.stderr)")
             keys = dir.appendingPathComponent("keys")
+            genesis = try Genesis.parseJSON(try Data(contentsOf: dir.appendingPathComponent("genesis.json")))
+            bank = try KeyFile.read(keys.appendingPathComponent("bank.key").path)
+            alice = try KeyFile.read(keys.appendingPathComponent("alice.key").path)
             processes = Array(repeating: nil, count: validators)
+            let dir = dir
+            validatorKeys = try (0..<validators).map { try KeyFile.read(dir.appendingPathComponent("node-\($0)/validator.key").path).publicKey }
+            if partitionable {
+                let ports = p2pPorts
+                var listen = FreePorts.take(validators * validators)
+                proxies = try (0..<validators).map { i in try (0..<validators).map { j in i == j ? nil : try TCPProxy(to: ports[j], listenOn: listen.removeLast(), group: proxyGroup) } }
+            }
             for index in 0..<(running ?? validators) { try start(index) }
             for index in 0..<(running ?? validators) { try waitServing(index) }
         }
 
         func home(_ index: Int) -> URL { dir.appendingPathComponent("node-\(index)") }
-        func port(_ index: Int) -> Int { rpcBase + index }
+        func port(_ index: Int) -> Int { rpcPorts[index] }
 
         func start(_ index: Int) throws {
             var config = try NodeConfig.load(home: home(index))
             config.blocks.intervalMs = 20
+            config.rpc.port = rpcPorts[index]
+            config.p2p.port = p2pPorts[index]
+            config.p2p.peers = config.p2p.peers.map { peer in
+                var peer = peer
+                if let j = validatorKeys.firstIndex(of: peer.key) { peer.port = p2pPorts[j] }
+                return peer
+            }
             config.log.level = .warning
+            if !proxies.isEmpty {
+                // Every link goes through its own proxy, so that tests can cut it.
+                config.p2p.peers = config.p2p.peers.map { peer in
+                    var peer = peer
+                    if let j = validatorKeys.firstIndex(of: peer.key), let proxy = proxies[index][j] { peer.port = proxy.port }
+                    return peer
+                }
+            }
             try Data(config.yamlText().utf8).write(to: home(index).appendingPathComponent(NodeConfig.fileName))
             let process = Process()
             process.executableURL = try #require(CLIProcessTests.binaries).appendingPathComponent("settled")
             process.arguments = ["--home", home(index).path]
             process.standardOutput = FileHandle.nullDevice
-            process.standardError = try FileHandle(forWritingTo: { let url = dir.appendingPathComponent("node-\(index).log"); FileManager.default.createFile(atPath: url.path, contents: nil); return url }())
+            // One log per node across restarts, appended to.
+            let log = dir.appendingPathComponent("node-\(index).log")
+            if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+            let handle = try FileHandle(forWritingTo: log)
+            handle.seekToEndOfFile()
+            process.standardError = handle
             try process.run()
             processes[index] = process
         }
@@ -74,8 +119,24 @@ import Testing
             processes = processes.map { _ in nil }
         }
 
+        /// Cuts every link of node `index` (both directions), or heals them.
+        func isolate(_ index: Int, _ cut: Bool = true) {
+            for i in proxies.indices {
+                for j in proxies.indices where (i == index) != (j == index) {
+                    if cut { proxies[i][j]?.cut() } else { proxies[i][j]?.heal() }
+                }
+            }
+        }
+
+        /// The node whose validator proposes round 0 of `height`.
+        func proposer(of height: Int) throws -> Int {
+            try #require(validatorKeys.firstIndex(of: genesis.validators[height % genesis.validators.count].publicKey))
+        }
+
         deinit {
             for case let process? in processes { kill(process.processIdentifier, SIGKILL) }
+            for case let proxy? in proxies.joined() { proxy.close() }
+            try? proxyGroup.syncShutdownGracefully()
             try? FileManager.default.removeItem(at: dir)
         }
 
@@ -100,13 +161,10 @@ import Testing
             var json: [String: Any] = [:]
         }
 
-        var nonce: UInt64 = 0
+        private let nonces = Mutex<UInt64>(0)
         /// A payment from the bank, submitted to node `index` in commit mode; its id if acknowledged committed.
         func pay(via index: Int, cents: UInt64 = 100, timeoutMs: Int = 10_000) throws -> (status: String?, id: Hash256) {
-            nonce += 1
-            let genesis = try Genesis.parseJSON(try Data(contentsOf: dir.appendingPathComponent("genesis.json")))
-            let bank = try KeyFile.read(keys.appendingPathComponent("bank.key").path)
-            let alice = try KeyFile.read(keys.appendingPathComponent("alice.key").path)
+            let nonce = nonces.withLock { $0 += 1; return $0 }
             let tx = TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: "cluster-\(nonce)", payload: .transfer(payee: alice.publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .internal)).signed(with: bank)
             let body = try JSONSerialization.data(withJSONObject: ["transaction": Data(tx.canonicalBytes).base64EncodedString(), "mode": "commit", "timeoutMs": timeoutMs])
             let (_, view) = try request("POST", index, "/v1/transactions", body: body)
@@ -117,7 +175,45 @@ import Testing
         func blockHash(_ index: Int, _ height: Int) throws -> String? { try request("GET", index, "/v1/blocks/\(height)").1["hash"] as? String }
     }
 
-    @Test func fourValidatorsCommitTheSameChainAndSurviveKill9() throws {
+    /// Payments submitted continuously from several threads, round-robin over
+    /// the nodes, each waiting for its commit: the steady load of the nemesis.
+    final class Load: @unchecked Sendable {
+        // @unchecked: the state is behind the mutexes; `cluster.pay` is thread-safe.
+        private let cluster: Cluster
+        private let acked = Mutex<[(id: Hash256, at: ContinuousClock.Instant)]>([])
+        private let running = Mutex(true)
+        private let finished = DispatchSemaphore(value: 0)
+        private let threads: Int
+
+        init(_ cluster: Cluster, threads: Int) {
+            self.cluster = cluster
+            self.threads = threads
+            for offset in 0..<threads {
+                Thread { [self] in
+                    var next = offset
+                    while running.withLock({ $0 }) {
+                        next += 1
+                        let via = next % cluster.processes.count
+                        if let (status, id) = try? cluster.pay(via: via, timeoutMs: 8_000), status == "committed" {
+                            acked.withLock { $0.append((id, .now)) }
+                        } else {
+                            Thread.sleep(forTimeInterval: 0.05)  // that node is down, or the payment timed out
+                        }
+                    }
+                    finished.signal()
+                }.start()
+            }
+        }
+
+        /// Stops the load; returns every payment acknowledged as committed, with when.
+        func stop() -> [(id: Hash256, at: ContinuousClock.Instant)] {
+            running.withLock { $0 = false }
+            for _ in 0..<threads { finished.wait() }
+            return acked.withLock { $0 }
+        }
+    }
+
+    @Test func fourValidatorsSurviveANemesisUnderLoadAndLoseNothing() throws {
         let cluster = try Cluster(validators: 4)
         // Status shows each validator's peers and consensus position.
         Thread.sleep(forTimeInterval: 1.2)
@@ -131,17 +227,26 @@ import Testing
             if status == "committed" { acknowledged.append(id) }
         }
 
-        // Nemesis: SIGKILL one validator at a time while payments continue; restart it.
-        for victim in [1, 3, 0, 2] {
+        // Nemesis under steady load: SIGKILL a random validator, keep it down a
+        // while, restart it; again. At most one of four is down at any time.
+        let load = Load(cluster, threads: 3)
+        var downtimes: [(victim: Int, from: ContinuousClock.Instant, to: ContinuousClock.Instant)] = []
+        for _ in 0..<6 {
+            let victim = Int.random(in: 0..<4)
             cluster.kill9(victim)
-            for attempt in 0..<3 {
-                let via = (victim + 1 + attempt) % 4
-                let (status, id) = try cluster.pay(via: via)
-                #expect(status == "committed", "with node \(victim) down, via \(via): \(status ?? "no answer")")
-                if status == "committed" { acknowledged.append(id) }
-            }
+            let killed = ContinuousClock.now
+            // Long enough for a round lost to a dead proposer (timeouts of 1 s and 0.5 s, growing) and the next.
+            Thread.sleep(forTimeInterval: 4)
             try cluster.start(victim)
             try cluster.waitServing(victim)
+            downtimes.append((victim, killed, .now))
+            Thread.sleep(forTimeInterval: 1)
+        }
+        let loaded = load.stop()
+        acknowledged += loaded.map(\.id)
+        print("nemesis: victims \(downtimes.map(\.victim)), \(loaded.count) payments acknowledged under load")
+        for (victim, from, to) in downtimes {
+            #expect(loaded.contains { $0.at > from && $0.at < to }, "nothing committed while node \(victim) was down (victims \(downtimes.map(\.victim)))")
         }
 
         // Two of four down: nothing commits (safety); one back: progress resumes.
@@ -160,20 +265,90 @@ import Testing
         try cluster.start(2)
         try cluster.waitServing(2)
 
-        // Every node converges on one chain holding every acknowledged payment.
-        let target = try (0..<4).map { try cluster.height($0) }.max() ?? 0
+        // Every node converges on one chain holding every acknowledged payment, with the same balances.
+        let target = try Self.converge(cluster)
         for index in 0..<4 {
-            for _ in 0..<600 where try cluster.height(index) < target { Thread.sleep(forTimeInterval: 0.05) }
-            #expect(try cluster.height(index) >= target, "node \(index) did not catch up to \(target)")
             for id in acknowledged {
                 #expect(try cluster.request("GET", index, "/v1/transactions/\(id.hex)").1["status"] as? String == "committed", "node \(index) lacks acknowledged \(id)")
             }
         }
+        try Self.expectOneChain(cluster, through: target)
+        let balances = try (0..<4).map { index in
+            let view = try cluster.request("GET", index, "/v1/accounts/\(cluster.alice.publicKey.hex)/balances").1
+            return (view["balances"] as? [[String: Any]] ?? []).map { "\($0["asset"] ?? "") \($0["minorUnits"] ?? "")" }.sorted()
+        }
+        #expect(Set(balances).count == 1, "nodes disagree on a balance: \(balances)")
+        cluster.stopAll()
+        try Self.expectAudits(cluster)
+    }
+
+    /// Killing the validator about to propose costs a round, not the cluster:
+    /// the next payment commits a few seconds later (the propose timeout and a
+    /// round), proposed by the next validator.
+    @Test func killingTheProposerCostsARound() throws {
+        let cluster = try Cluster(validators: 4)
+        #expect(try cluster.pay(via: 0).status == "committed")
+        // The committed height, once it is stable: the node waits for work before the next height.
+        var height = try cluster.height(0)
+        for _ in 0..<50 {
+            Thread.sleep(forTimeInterval: 0.05)
+            let now = try cluster.height(0)
+            if now == height { break }
+            height = now
+        }
+        let proposer = try cluster.proposer(of: height + 1)
+        cluster.kill9(proposer)
+        let via = (proposer + 1) % 4
+        let started = ContinuousClock.now
+        let (status, _) = try cluster.pay(via: via, timeoutMs: 15_000)
+        let elapsed = ContinuousClock.now - started
+        print("proposer of height \(height + 1) (node \(proposer)) killed: the next payment committed after \(elapsed)")
+        #expect(status == "committed", "no commit within 15 s of killing the proposer: \(status ?? "no answer")")
+        #expect(try cluster.height(via) > height)
+    }
+
+    /// A validator cut off from the others (every link through a proxy that is
+    /// cut): the other three keep committing; it commits nothing; after healing
+    /// it catches up to the same chain and takes part again.
+    @Test func aPartitionedValidatorCatchesUpAfterHealing() throws {
+        let cluster = try Cluster(validators: 4, partitionable: true)
+        for round in 0..<4 { #expect(try cluster.pay(via: round).status == "committed", "before the partition, via \(round)") }
+        cluster.isolate(3)
+        let isolatedAt = try cluster.height(3)
+        for round in 0..<6 {
+            #expect(try cluster.pay(via: round % 3).status == "committed", "the majority stopped committing (payment \(round))")
+        }
+        let majority = try cluster.height(0)
+        #expect(try cluster.height(3) <= isolatedAt + 1, "the isolated validator kept committing")
+        #expect(majority > isolatedAt + 1)
+        cluster.isolate(3, false)
+        for _ in 0..<600 where try cluster.height(3) < majority { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(try cluster.height(3) >= majority, "the isolated validator did not catch up after healing")
+        #expect(try cluster.pay(via: 3).status == "committed", "the healed validator does not take part")
+        let target = try Self.converge(cluster)
+        try Self.expectOneChain(cluster, through: target)
+        cluster.stopAll()
+        try Self.expectAudits(cluster)
+    }
+
+    /// Waits until every node reached the highest height any reported; returns it.
+    static func converge(_ cluster: Cluster) throws -> Int {
+        let target = try (0..<4).map { try cluster.height($0) }.max() ?? 0
+        for index in 0..<4 {
+            for _ in 0..<600 where try cluster.height(index) < target { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(try cluster.height(index) >= target, "node \(index) did not catch up to \(target)")
+        }
+        return target
+    }
+
+    static func expectOneChain(_ cluster: Cluster, through target: Int) throws {
         for height in stride(from: 1, through: target, by: max(1, target / 20)) {
             let hashes = try Set((0..<4).compactMap { try cluster.blockHash($0, height) })
             #expect(hashes.count == 1, "nodes disagree at height \(height): \(hashes)")
         }
-        cluster.stopAll()
+    }
+
+    static func expectAudits(_ cluster: Cluster) throws {
         let genesis = cluster.dir.appendingPathComponent("genesis.json").path
         for index in 0..<4 {
             let audit = try CLIProcessTests.settle(["audit", "--genesis", genesis, "--store", cluster.home(index).appendingPathComponent("data").path])
@@ -190,7 +365,7 @@ import Testing
         #expect(try cluster.pay(via: 0).status == "committed")
         let genesis = try Genesis.parseJSON(try Data(contentsOf: cluster.dir.appendingPathComponent("genesis.json")))
         let members = Set(genesis.validators.map(\.publicKey))
-        let p2pPort = try NodeConfig.load(home: cluster.home(0)).p2p.port
+        let p2pPort = cluster.p2pPorts[0]
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
 
@@ -221,6 +396,27 @@ import Testing
             try? stranger.writeAndFlush(ByteBuffer(bytes: [0, 0, 0, 1, 0])).wait()
             #expect(try Self.closes(stranger), "a key outside the genesis kept a connection")
         }
+
+        // A member that completes the handshake, then sends a vote with a bad
+        // signature: penalised (disconnected, refused for a while).
+        var settings = PeerNetwork.Settings()
+        settings.listenPort = cluster.p2pPorts[3]
+        let impostor = try PeerNetwork(genesis: genesis, key: try KeyFile.read(cluster.home(3).appendingPathComponent("validator.key").path), settings: settings)
+        try impostor.start()
+        defer { impostor.stop() }
+        let node0 = cluster.validatorKeys[0]
+        impostor.addPeer(.init(key: node0, host: "127.0.0.1", port: p2pPort))
+        for _ in 0..<200 where !impostor.connectedPeers.contains(node0) { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(impostor.connectedPeers.contains(node0), "the member could not connect")
+        let height = UInt64(try cluster.height(0) + 1)
+        let forged = Vote(chainId: genesis.chainId, height: height, round: 0, step: .prevote, blockHash: nil, validator: cluster.validatorKeys[3]).signed(with: SigningKey())
+        impostor.send(.vote(forged), to: node0)
+        var dropped = false
+        for _ in 0..<100 where !dropped {
+            dropped = !impostor.connectedPeers.contains(node0)
+            if !dropped { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        #expect(dropped, "a member sending a forged vote kept its connection")
 
         for round in 0..<4 {
             #expect(try cluster.pay(via: round % 3).status == "committed", "the cluster stopped committing after the attack")

@@ -72,7 +72,7 @@ final class StreamingDownload: NSObject, URLSessionDataDelegate, @unchecked Send
         let binary = try #require(DaemonProcessTests.binary, "settled must be built beside the tests")
         let (home, genesis) = try DaemonProcessTests.developmentHome()
         defer { try? FileManager.default.removeItem(at: home) }
-        let port = Int.random(in: 20_000...40_000)
+        let port = FreePorts.take(1)[0]
         let daemon = try Daemon(binary: binary, home: home, port: port)
         try await DaemonProcessTests.waitUntilServing(port: port)
 

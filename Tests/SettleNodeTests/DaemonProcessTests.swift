@@ -73,7 +73,7 @@ import Testing
         let binary = try #require(Self.binary, "settled must be built beside the tests")
         let (home, genesis) = try Self.developmentHome()
         defer { try? FileManager.default.removeItem(at: home) }
-        let port = Int.random(in: 20_000...40_000)
+        let port = FreePorts.take(1)[0]
 
         var acknowledged: [Hash256] = []
         var nonce: UInt64 = 0

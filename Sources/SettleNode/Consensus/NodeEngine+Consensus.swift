@@ -48,11 +48,16 @@ extension NodeEngine {
             }
             try consensus.wal.append(event, height: height)
             ledger.now = now
+            let before = consensus.core.position
             let actions = consensus.core.handle(event, app: &ledger)
+            if consensus.core.position != before {
+                logger.debug("consensus step", metadata: ["height": "\(height)", "round": "\(consensus.core.round)", "step": "\(consensus.core.step)", "on": "\(event.summary)"])
+            }
             self.consensus = consensus
             return try perform(actions, now: now)
         case height, height + 1:
             // Early for the next height: kept and handed to the core when it gets there.
+            if let problem = consensus.core.problem(with: event) { throw NodeError.invalidConsensusMessage(problem) }
             if consensus.early.count < ConsensusState.maxEarly { consensus.early.append(event) }
             self.consensus = consensus
             return []
@@ -79,6 +84,7 @@ extension NodeEngine {
         consensus.early = []
         ledger.now = now
         var actions = consensus.core.advance(to: ledger.state.height + 1, app: &ledger)
+        logger.debug("consensus height started", metadata: ["height": "\(ledger.state.height + 1)", "mempool": "\(mempool.count)", "early": "\(early.count)", "step": "\(consensus.core.step)"])
         self.consensus = consensus
         actions = try perform(actions, now: now)
         for event in early where event.height == ledger.state.height + 1 {
@@ -109,16 +115,23 @@ extension NodeEngine {
     /// Evidence kept, oldest first.
     public func equivocations() -> [Equivocation] { evidence }
 
+    /// What this validator signed at its current height.
+    public func consensusOutbox() -> [ConsensusEvent] { consensus?.outbox ?? [] }
+
+    /// Up to `max` pending transactions, oldest first: for a peer that reconnects.
+    public func pendingTransactions(max: Int) -> [SignedTransaction] { mempool.candidates(max: max) }
+
     /// What to re-send to peers, called periodically: what this validator
     /// signed at its current height and, when its core has not moved since the
-    /// last call, the votes of others it holds for this round and the one before
-    /// (`ConsensusCore.gossipVotes`), so that a vote that reached only some
-    /// validators reaches all of them.
+    /// last call, the current round's proposal and the votes of others it holds
+    /// for this round and the one before (`ConsensusCore.gossipVotes`), so that
+    /// a message that reached only some validators reaches all of them.
     public func consensusResend() -> [ConsensusEvent] {
         guard var consensus else { return [] }
         var events = consensus.outbox
         let position = consensus.core.position
         if position == consensus.positionAtLastResend, !consensus.decidedAwaitingAdvance {
+            if let proposal = consensus.core.currentProposal, proposal.proposal.proposer != consensus.validator { events.append(.proposal(proposal)) }
             events += consensus.core.gossipVotes().filter { $0.vote.validator != consensus.validator }.map { .vote($0) }
         }
         consensus.positionAtLastResend = position

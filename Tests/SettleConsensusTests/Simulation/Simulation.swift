@@ -217,9 +217,10 @@ struct Simulation {
         case let .gossip(node, incarnation):
             guard nodes[node].up, nodes[node].incarnation == incarnation else { return }
             for message in nodes[node].outbox { send(message, from: node) }
-            // Relay others' votes when stuck since the last gossip, as the cluster driver does.
+            // Relay others' messages when stuck since the last gossip, as the cluster driver does.
             let position = nodes[node].core.position
             if isHonest(node), position == nodes[node].lastGossiped {
+                if let proposal = nodes[node].core.currentProposal, proposal.proposal.proposer != genesis.validators[node].publicKey { send(.proposal(proposal), from: node) }
                 for vote in nodes[node].core.gossipVotes() where vote.vote.validator != genesis.validators[node].publicKey { send(.vote(vote), from: node) }
             }
             nodes[node].lastGossiped = position
