@@ -1,3 +1,4 @@
+import Dispatch
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
@@ -18,9 +19,37 @@ struct EngineLedger: ConsensusApplication {
         state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: proposer, signatureIsValid: mempool.isVerified).block
     }
 
+    /// Signatures of a block received whole (block sync) checked over every
+    /// core before it is validated: consulted like the mempool's, then dropped.
+    var preverified: Set<Mempool.VerifiedSignature> = []
+
     mutating func isValid(_ block: Block) -> Bool {
         guard block.header.timestamp <= now + Self.maxClockAheadMs else { return false }
+        return state.validate(block, signatureIsValid: signatureIsValid) == nil
+    }
+
+    /// Whether a transaction's signature holds, verifying only what this node
+    /// has not verified already.
+    var signatureIsValid: (SignedTransaction) -> Bool {
+        let (mempool, preverified) = (self.mempool, self.preverified)
+        return { mempool.isVerified($0) || preverified.contains(Mempool.VerifiedSignature($0)) || $0.hasValidSignature }
+    }
+
+    /// Checks, over every core, the signatures of `transactions` this node has
+    /// not verified, and remembers those that hold until `preverified` is reset.
+    mutating func preverify(_ transactions: [SignedTransaction]) {
         let mempool = self.mempool
-        return state.validate(block, signatureIsValid: { mempool.isVerified($0) || $0.hasValidSignature }) == nil
+        let unknown = transactions.filter { !mempool.isVerified($0) }
+        guard !unknown.isEmpty else { return }
+        let chunk = 64
+        let chunks = (unknown.count + chunk - 1) / chunk
+        // Each chunk writes only its own slots.
+        nonisolated(unsafe) let verdicts = UnsafeMutableBufferPointer<Bool>.allocate(capacity: unknown.count)
+        defer { verdicts.deallocate() }
+        verdicts.initialize(repeating: false)
+        DispatchQueue.concurrentPerform(iterations: chunks) { index in
+            for i in index * chunk..<min(unknown.count, (index + 1) * chunk) { verdicts[i] = unknown[i].hasValidSignature }
+        }
+        for (tx, valid) in zip(unknown, verdicts) where valid { preverified.insert(Mempool.VerifiedSignature(tx)) }
     }
 }

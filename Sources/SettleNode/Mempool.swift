@@ -144,6 +144,7 @@ public struct Mempool: Sendable {
         return evicted
     }
 
+    /// A transaction whose signature was checked: its id and that signature.
     struct VerifiedSignature: Hashable, Sendable {
         var id: Hash256
         var signature: Signature

@@ -141,7 +141,7 @@ public final class PeerNetwork: Sendable {
     private func send(_ message: PeerMessage, on channel: any Channel) {
         // Backpressure: a peer that does not read is dropped rather than buffered without bound.
         channel.eventLoop.execute { [settings] in
-            if !channel.isWritable, let queued = try? channel.getOption(.bufferedWritableBytes).wait(), queued > settings.maxQueuedBytes {
+            if !channel.isWritable, let queued = try? channel.syncOptions?.getOption(.bufferedWritableBytes), queued > settings.maxQueuedBytes {
                 channel.close(promise: nil)
                 return
             }

@@ -27,11 +27,13 @@ struct NetworkCommand: ParsableCommand {
         @Option(help: "RPC port of node-0; node i listens on this + i.") var rpcPort = 8_645
         @Option(help: "Validator-network (P2P) port of node-0; node i listens on this + i.") var p2pPort = 26_656
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: .hidden) var developmentKeys = false
 
         func run() throws {
             let network = try LocalNetwork.create(
                 at: URL(fileURLWithPath: dir, isDirectory: true), validators: validators, chainId: chainId,
-                rpcBasePort: rpcPort, p2pBasePort: p2pPort, genesisTime: UInt64(Date().timeIntervalSince1970 * 1_000))
+                rpcBasePort: rpcPort, p2pBasePort: p2pPort, genesisTime: UInt64(Date().timeIntervalSince1970 * 1_000),
+                developmentKeys: developmentKeys)
             let nodes = network.nodeHomes.enumerated().map { (home: $0.element.path, rpc: "http://127.0.0.1:\(rpcPort + $0.offset)") }
             if json {
                 let list = nodes.map { "{\"home\": \(jsonString($0.home)), \"rpc\": \"\($0.rpc)\"}" }.joined(separator: ", ")

@@ -33,7 +33,10 @@ public struct LocalNetwork: Sendable {
     }
 
     /// Writes a new network into `directory` (created; refused if not empty).
-    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64) throws -> LocalNetwork {
+    /// `developmentKeys` uses the insecure, publicly known development keys and
+    /// chain (`DevelopmentNetwork.genesis`) instead of fresh ones: for
+    /// benchmarks that prepare chains with `settle dev write-blocks`.
+    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64, developmentKeys: Bool = false) throws -> LocalNetwork {
         guard (1...Genesis.maxValidators).contains(validators) else { throw Failure.invalid("--validators must be 1 to \(Genesis.maxValidators)") }
         for (name, base) in [("RPC", rpcBasePort), ("P2P", p2pBasePort)] {
             guard (1...65_535).contains(base), base + validators - 1 <= 65_535 else {
@@ -45,11 +48,12 @@ public struct LocalNetwork: Sendable {
         }
         let fm = FileManager.default
         if let existing = try? fm.contentsOfDirectory(atPath: directory.path), !existing.isEmpty { throw Failure.notEmpty(directory.path) }
-        let validatorKeys = (0..<validators).map { _ in SigningKey() }
+        let newKey = { (name: String) in developmentKeys ? DevelopmentNetwork.key(name) : SigningKey() }
+        let validatorKeys = (0..<validators).map { newKey("validator-\($0)") }
         var accountKeys: [String: SigningKey] = [:]
-        for (label, _) in DevelopmentNetwork.accountRoles { accountKeys[label] = SigningKey() }
+        for (label, _) in DevelopmentNetwork.accountRoles { accountKeys[label] = newKey(label) }
         let genesis = try DevelopmentNetwork.exampleGenesis(
-            chainId: chainId, genesisTime: genesisTime,
+            chainId: developmentKeys ? DevelopmentNetwork.chainId : chainId, genesisTime: developmentKeys ? DevelopmentNetwork.genesisTime : genesisTime,
             validators: validatorKeys.enumerated().map { ("validator-\($0.offset)", $0.element.publicKey) },
             account: { accountKeys[$0]!.publicKey })
         let genesisText = Data(genesis.jsonText().utf8)

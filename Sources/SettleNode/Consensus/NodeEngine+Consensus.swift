@@ -68,8 +68,10 @@ extension NodeEngine {
 
     /// A block decided by the network with its certificate, from a peer (catching up).
     public func handleDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
-        guard var consensus, !consensus.decidedAwaitingAdvance else { return [] }
+        guard var consensus, !consensus.decidedAwaitingAdvance, block.header.height == consensus.core.height else { return [] }
         ledger.now = now
+        ledger.preverify(block.transactions)
+        defer { ledger.preverified = [] }
         let actions = consensus.core.handleDecision(block, certificate, app: &ledger)
         self.consensus = consensus
         return try perform(actions, now: now)
@@ -174,8 +176,7 @@ extension NodeEngine {
 
     private func commitDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64) throws {
         let started = ContinuousClock.now
-        let mempool = ledger.mempool
-        let outcome = try ledger.state.apply(block, signatureIsValid: { mempool.isVerified($0) || $0.hasValidSignature })
+        let outcome = try ledger.state.apply(block, signatureIsValid: ledger.signatureIsValid)
         guard outcome.invariantViolations.isEmpty else {
             ledger.state = try store.loadState()
             throw NodeError.invariantsBroken(height: block.header.height, violations: outcome.invariantViolations)
