@@ -19,12 +19,14 @@ struct EngineLedger: ConsensusApplication {
         state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: proposer, signatureIsValid: mempool.isVerified).block
     }
 
-    /// Signatures of a block received whole (block sync) checked over every
-    /// core before it is validated: consulted like the mempool's, then dropped.
+    /// Signatures of the blocks validated at this height that the mempool had
+    /// not verified, checked over every core first; consulted like the
+    /// mempool's when the decided block is applied, then dropped.
     var preverified: Set<Mempool.VerifiedSignature> = []
 
     mutating func isValid(_ block: Block) -> Bool {
         guard block.header.timestamp <= now + Self.maxClockAheadMs else { return false }
+        preverify(block.transactions)
         return state.validate(block, signatureIsValid: signatureIsValid) == nil
     }
 
@@ -37,9 +39,10 @@ struct EngineLedger: ConsensusApplication {
 
     /// Checks, over every core, the signatures of `transactions` this node has
     /// not verified, and remembers those that hold until `preverified` is reset.
-    mutating func preverify(_ transactions: [SignedTransaction]) {
+    private mutating func preverify(_ transactions: [SignedTransaction]) {
         let mempool = self.mempool
-        let unknown = transactions.filter { !mempool.isVerified($0) }
+        let known = self.preverified
+        let unknown = transactions.filter { !mempool.isVerified($0) && !known.contains(Mempool.VerifiedSignature($0)) }
         guard !unknown.isEmpty else { return }
         let chunk = 64
         let chunks = (unknown.count + chunk - 1) / chunk

@@ -95,14 +95,17 @@ public actor ClusterDriver {
     /// height now, and, if it announced a higher height, is asked for blocks.
     private func welcome(_ peer: PublicKey, at height: UInt64) async {
         for tx in await engine.pendingTransactions(max: Self.welcomeTransactions) { network.send(.transaction(tx), to: peer) }
-        for event in await engine.consensusOutbox() {
-            switch event {
-            case .proposal(let proposal): network.send(.proposal(proposal), to: peer)
-            case .vote(let vote): network.send(.vote(vote), to: peer)
-            case .timeout: break
-            }
-        }
+        for case let message? in await engine.consensusOutbox().map(Self.message(for:)) { network.send(message, to: peer) }
         if height > (await engine.committedHeight) { requestBlocks(from: peer) }
+    }
+
+    /// The peer message carrying a proposal or vote (timeouts stay local).
+    static func message(for event: ConsensusEvent) -> PeerMessage? {
+        switch event {
+        case .proposal(let proposal): .proposal(proposal)
+        case .vote(let vote): .vote(vote)
+        case .timeout: nil
+        }
     }
 
     /// Pending transactions sent to a peer that (re)connects.
@@ -181,12 +184,6 @@ public actor ClusterDriver {
 
     private func resend() async {
         await engine.setConnectedPeers(Array(network.connectedPeers))
-        for event in await engine.consensusResend() {
-            switch event {
-            case .proposal(let proposal): network.broadcast(.proposal(proposal))
-            case .vote(let vote): network.broadcast(.vote(vote))
-            case .timeout: break
-            }
-        }
+        for case let message? in await engine.consensusResend().map(Self.message(for:)) { network.broadcast(message) }
     }
 }

@@ -70,8 +70,6 @@ extension NodeEngine {
     public func handleDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
         guard var consensus, !consensus.decidedAwaitingAdvance, block.header.height == consensus.core.height else { return [] }
         ledger.now = now
-        ledger.preverify(block.transactions)
-        defer { ledger.preverified = [] }
         let actions = consensus.core.handleDecision(block, certificate, app: &ledger)
         self.consensus = consensus
         return try perform(actions, now: now)
@@ -177,6 +175,7 @@ extension NodeEngine {
     private func commitDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64) throws {
         let started = ContinuousClock.now
         let outcome = try ledger.state.apply(block, signatureIsValid: ledger.signatureIsValid)
+        ledger.preverified = []
         guard outcome.invariantViolations.isEmpty else {
             ledger.state = try store.loadState()
             throw NodeError.invariantsBroken(height: block.header.height, violations: outcome.invariantViolations)
