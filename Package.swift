@@ -111,6 +111,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
+        // What several test targets share: the parent suite of the tests that run processes.
+        .target(name: "SettleTestSupport", path: "Tests/SettleTestSupport", swiftSettings: strict),
         .testTarget(
             name: "SettleCryptoTests",
             // Crypto directly: the Ed25519 vector tests compare against plain swift-crypto.
@@ -131,7 +133,7 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "SettleConsensus", "SettleP2P", "settled", "settle",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -143,7 +145,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "SettleStoreTests",
-            dependencies: ["SettleStore", "settle", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["SettleStore", "SettleTestSupport", "settle", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

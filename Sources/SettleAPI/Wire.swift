@@ -27,9 +27,20 @@ public enum Wire {
         public var validator: String
         public var version: String
         /// Validators connected now (several-validator networks).
-        public var peers: [String]?
+        public var peers: [Peer]?
         /// The height being decided, its round and step (several-validator networks).
         public var consensus: ConsensusPosition?
+
+        public struct Peer: Codable, Sendable, Equatable {
+            /// The validator's key, hex.
+            public var validator: String
+            /// The highest committed height it has shown; absent before it showed any.
+            public var height: UInt64?
+            public init(validator: String, height: UInt64?) {
+                self.validator = validator
+                self.height = height
+            }
+        }
 
         public struct ConsensusPosition: Codable, Sendable, Equatable {
             public var height: UInt64

@@ -1,4 +1,3 @@
-import Dispatch
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
@@ -40,19 +39,7 @@ struct EngineLedger: ConsensusApplication {
     /// Checks, over every core, the signatures of `transactions` this node has
     /// not verified, and remembers those that hold until `preverified` is reset.
     private mutating func preverify(_ transactions: [SignedTransaction]) {
-        let mempool = self.mempool
-        let known = self.preverified
-        let unknown = transactions.filter { !mempool.isVerified($0) && !known.contains(Mempool.VerifiedSignature($0)) }
-        guard !unknown.isEmpty else { return }
-        let chunk = 64
-        let chunks = (unknown.count + chunk - 1) / chunk
-        // Each chunk writes only its own slots.
-        nonisolated(unsafe) let verdicts = UnsafeMutableBufferPointer<Bool>.allocate(capacity: unknown.count)
-        defer { verdicts.deallocate() }
-        verdicts.initialize(repeating: false)
-        DispatchQueue.concurrentPerform(iterations: chunks) { index in
-            for i in index * chunk..<min(unknown.count, (index + 1) * chunk) { verdicts[i] = unknown[i].hasValidSignature }
-        }
-        for (tx, valid) in zip(unknown, verdicts) where valid { preverified.insert(Mempool.VerifiedSignature(tx)) }
+        let (mempool, known) = (self.mempool, self.preverified)
+        preverified.formUnion(SignaturePool.shared.validWaiting(transactions.filter { !mempool.isVerified($0) && !known.contains(Mempool.VerifiedSignature($0)) }))
     }
 }

@@ -108,15 +108,36 @@ public struct Mempool: Sendable {
     /// state and evicts what no longer applies.
     @discardableResult
     public mutating func didCommit(_ block: Block, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
+        didCommit([block], now: now)
+    }
+
+    /// Moves to the state after `blocks`, consecutive and committed (a node
+    /// catching up stores many at once), which is `committed` when given: the
+    /// remaining transactions are re-checked once, against the state after the last.
+    @discardableResult
+    public mutating func didCommit(_ blocks: [Block], now: UInt64, committed: LedgerState? = nil) -> [(id: Hash256, reason: AdmissionRejection)] {
         pending.endSpeculation()
-        do throws(BlockRejection) {
-            // Already validated by the node; signatures need no second check.
-            _ = try pending.apply(block, signatureIsValid: { _ in true })
-        } catch {
-            preconditionFailure("the mempool's copy of the committed state rejected a committed block: \(error)")
+        if blocks.count > 1, let committed, committed.lastBlockHash == blocks.last?.header.hash {
+            // A run (a node catching up): one copy of the committed state costs
+            // less than executing every block a second time.
+            pending = committed
+        } else {
+            for block in blocks {
+                do throws(BlockRejection) {
+                    // Already validated by the node; signatures need no second check.
+                    _ = try pending.apply(block, signatureIsValid: { _ in true })
+                } catch {
+                    preconditionFailure("the mempool's copy of the committed state rejected a committed block: \(error)")
+                }
+            }
         }
         pending.beginSpeculation()
-        let included = Set(block.transactions.map(\.id))
+        // Nothing pending, nothing to re-check: admission advances the speculation itself.
+        guard !queue.isEmpty else {
+            verified = []
+            return []
+        }
+        let included = Set(blocks.flatMap(\.transactions).map(\.id))
         let previous = queue
         queue = []
         ids = []

@@ -33,8 +33,20 @@ public struct NodeStatus: Sendable, Equatable {
     public var validator: PublicKey
     /// Consensus position (cluster mode): the height being decided, its round and step.
     public var consensus: ConsensusPosition?
-    /// Validators connected now (cluster mode).
-    public var peers: [PublicKey]
+    /// Validators connected now, by key, with the height each has shown (cluster mode).
+    public var peers: [Peer]
+
+    public struct Peer: Sendable, Equatable {
+        public var validator: PublicKey
+        /// The highest committed height the peer has shown (its hello, its
+        /// votes, the blocks it sent); nil before it showed any.
+        public var height: UInt64?
+
+        public init(validator: PublicKey, height: UInt64?) {
+            self.validator = validator
+            self.height = height
+        }
+    }
 
     public struct ConsensusPosition: Sendable, Equatable {
         public var height: UInt64
@@ -93,7 +105,7 @@ public actor NodeEngine {
     /// Called with every transaction admitted from a client, to relay it to the
     /// other validators' mempools.
     private var relay: (@Sendable (SignedTransaction) -> Void)?
-    private var connectedPeers: [PublicKey] = []
+    private var connectedPeers: [NodeStatus.Peer] = []
     /// Equivocation evidence seen (see `record(evidence:)`).
     var evidence: [Equivocation] = []
 
@@ -208,24 +220,34 @@ public actor NodeEngine {
     /// If the store refuses, the block did not happen: the state goes back to
     /// what the store holds.
     func persist(_ block: Block, commit: CommitCertificate, outcome: BlockOutcome, now: UInt64, started: ContinuousClock.Instant) throws {
-        let header = block.header
-        do { try store.append(block, commit: commit, outcome: outcome, state: state) } catch {
+        try persist([AppendedBlock(block: block, commit: commit, outcome: outcome)], changes: state.lastBlockEntries, now: now, started: started)
+    }
+
+    /// `persist` for consecutive blocks applied one after another (`changes`:
+    /// the state rows they changed, with their values now): one SQLite
+    /// transaction and one mempool update for them all.
+    func persist(_ blocks: [AppendedBlock], changes: [StateEntry], now: UInt64, started: ContinuousClock.Instant) throws {
+        guard let last = blocks.last?.block.header else { return }
+        do { try store.append(blocks, changes: changes, state: state) } catch {
             state = try store.loadState()
             throw error
         }
         let stored = ContinuousClock.now
-        let evicted = mempool.didCommit(block, now: now)
+        let evicted = mempool.didCommit(blocks.map(\.block), now: now, committed: state)
         for (id, reason) in evicted {
             admittedAt[id] = nil
             logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"])
         }
-        logger.debug("committed block", metadata: ["height": "\(header.height)", "transactions": "\(block.transactions.count)"])
-        let latencies = block.transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
-        metrics.committed(transactions: block.transactions.count, latencies: latencies, production: stored - started)
-        metrics.chain(height: header.height)
+        logger.debug("committed blocks", metadata: ["height": "\(last.height)", "blocks": "\(blocks.count)", "transactions": "\(blocks.reduce(0) { $0 + $1.block.transactions.count })"])
+        for appended in blocks {
+            let transactions = appended.block.transactions
+            let latencies = transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
+            metrics.committed(transactions: transactions.count, latencies: latencies, production: stored - started)
+            feed.publish(StoredBlock(block: appended.block, commit: appended.commit, results: appended.outcome.results))
+            for tx in transactions { wake(tx.id) }
+        }
+        metrics.chain(height: last.height)
         metrics.mempool(size: mempool.count)
-        feed.publish(StoredBlock(block: block, commit: commit, results: outcome.results))
-        for tx in block.transactions { wake(tx.id) }
         for (id, reason) in evicted { wake(id, with: .evicted(code: reason.code, message: reason.description)) }
     }
 
@@ -253,7 +275,7 @@ public actor NodeEngine {
     }
 
     /// The validators the network layer is connected to, for status.
-    public func setConnectedPeers(_ peers: [PublicKey]) { connectedPeers = peers.sorted() }
+    public func setConnectedPeers(_ peers: [NodeStatus.Peer]) { connectedPeers = peers.sorted { $0.validator < $1.validator } }
 
     /// Every asset of the ledger now: the genesis's and those registered since.
     public func assets() -> [Asset] { state.allAssets }

@@ -24,7 +24,9 @@ public actor ClusterDriver {
     /// from (storage): `run` then ends with it, so the node stops instead of
     /// signing on top of state it could not persist.
     private var failure: (any Error)?
-    private var lastSyncRequest: [PublicKey: UInt64] = [:]
+    private var syncPlan = BlockSyncPlan(batch: ClusterDriver.syncBatch, window: 3 * ClusterDriver.syncBatch)
+    private var syncing = false
+    private var lastBlockReceived = ContinuousClock.now
     /// Blocks served or requested per message.
     static let syncBatch = 100
 
@@ -79,11 +81,9 @@ public actor ClusterDriver {
                 network.send(.block(block, commit), to: peer)
             }
         case let .block(block, certificate):
-            guard block.header.height == height else { return }
-            try await execute(await engine.handleDecided(block, certificate), advancing: false)
-            // Catching up: go straight on to the next height and ask for more.
-            try await advance()
-            if block.header.height == lastSyncRequest[peer] { requestBlocks(from: peer) }
+            lastBlockReceived = .now
+            guard syncPlan.receive(block, certificate, from: peer, committed: height - 1) else { return }
+            startSync()
         case .evidence(let evidence):
             await engine.record(evidence: evidence)
         }
@@ -96,7 +96,8 @@ public actor ClusterDriver {
     private func welcome(_ peer: PublicKey, at height: UInt64) async {
         for tx in await engine.pendingTransactions(max: Self.welcomeTransactions) { network.send(.transaction(tx), to: peer) }
         for case let message? in await engine.consensusOutbox().map(Self.message(for:)) { network.send(message, to: peer) }
-        if height > (await engine.committedHeight) { requestBlocks(from: peer) }
+        syncPlan.peer(peer, holds: height)
+        await requestBlocks()
     }
 
     /// The peer message carrying a proposal or vote (timeouts stay local).
@@ -112,23 +113,73 @@ public actor ClusterDriver {
     static let welcomeTransactions = 10_000
 
     private func consensusMessage(_ event: ConsensusEvent, height: UInt64, ours: UInt64, from peer: PublicKey) async throws {
+        if height > 0 { syncPlan.peer(peer, holds: height - 1) }
         if height < ours {
             // The peer is behind: send it the block it is still deciding.
             for (block, commit) in await engine.committedBlocks(from: height, count: 1) { network.send(.block(block, commit), to: peer) }
         } else if height > ours + 1 {
-            requestBlocks(from: peer)
+            await requestBlocks()
         } else {
             try await execute(await engine.handleConsensus(event))
         }
     }
 
-    private func requestBlocks(from peer: PublicKey) {
-        Task {
-            let next = await engine.committedHeight + 1
-            lastSyncRequest[peer] = next + UInt64(Self.syncBatch) - 1
-            network.send(.blockRequest(height: next, count: UInt32(Self.syncBatch)), to: peer)
+    /// Fills the block sync window with requests to the peers that are ahead.
+    private func requestBlocks() async {
+        let committed = await engine.committedHeight
+        for request in syncPlan.requests(committed: committed, connected: network.connectedPeers) {
+            network.send(.blockRequest(height: request.height, count: UInt32(request.count)), to: request.peer)
         }
     }
+
+    private func startSync() {
+        guard !syncing else { return }
+        syncing = true
+        Task { await sync() }
+    }
+
+    /// Checks and applies received blocks in height order, as a pipeline:
+    /// the next runs' certificates and signatures are checked (over every
+    /// core, on the signature pool) while the engine applies the run before
+    /// them. Ends when nothing received is next in line.
+    private func sync() async {
+        let genesis = engine.genesis
+        var checking: [(task: Task<CertifiedBlocks, Never>, senders: [PublicKey])] = []
+        while failure == nil {
+            while checking.count < Self.runsCheckedAhead {
+                let run = syncPlan.takeRun(committed: await engine.committedHeight)
+                if run.isEmpty { break }
+                checking.append((CertifiedBlocks.startCheck(run.map { ($0.block, $0.commit) }, genesis: genesis), run.map(\.from)))
+            }
+            guard !checking.isEmpty else { break }
+            let (task, senders) = checking.removeFirst()
+            let certified = await task.value
+            if certified.blocks.count < senders.count {
+                network.penalise(senders[certified.blocks.count], reason: "a block whose commit certificate does not verify")
+            }
+            let applied: Int
+            do { applied = try await engine.applySynced(certified) } catch {
+                stopped(error)
+                break
+            }
+            if applied < senders.count {
+                // Refused blocks, and whatever was handed on after them, are asked for again.
+                checking = []
+                syncPlan.restart()
+            }
+            if applied > 0 {
+                do { try await advance() } catch {
+                    stopped(error)
+                    break
+                }
+            }
+            await requestBlocks()
+        }
+        syncing = false
+    }
+
+    /// Runs of blocks being checked while one is applied.
+    static let runsCheckedAhead = 3
 
     /// Sends, schedules and logs what the engine returned; after a decision,
     /// starts the next height once the block interval has passed.
@@ -183,7 +234,11 @@ public actor ClusterDriver {
     }
 
     private func resend() async {
-        await engine.setConnectedPeers(Array(network.connectedPeers))
+        if !syncing, syncPlan.isWaiting(committed: await engine.committedHeight), ContinuousClock.now - lastBlockReceived > .seconds(2) {
+            syncPlan.stalled(committed: await engine.committedHeight)
+        }
+        await requestBlocks()
+        await engine.setConnectedPeers(network.connectedPeers.map { NodeStatus.Peer(validator: $0, height: syncPlan.peerHeights[$0]) })
         for case let message? in await engine.consensusResend().map(Self.message(for:)) { network.broadcast(message) }
     }
 }

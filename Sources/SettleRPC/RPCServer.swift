@@ -53,7 +53,7 @@ public enum RPCServer {
                 var view = Wire.Status(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: version)
                 if let position = s.consensus {
                     view.consensus = .init(height: position.height, round: position.round, step: position.step)
-                    view.peers = s.peers.map(\.hex)
+                    view.peers = s.peers.map { Wire.Status.Peer(validator: $0.validator.hex, height: $0.height) }
                 }
                 return try json(view)
             }

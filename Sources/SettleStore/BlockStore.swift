@@ -16,6 +16,8 @@ public final class BlockStore: Sendable {
     public let genesis: Genesis
     public let path: String
     let pool: DatabasePool
+    /// The writer's page cache limit, in KiB (memory is taken only as used).
+    static let writerCacheKiB = 256 * 1024
 
     /// Opens the store at `path` for `genesis`, creating it unless `readOnly`.
     /// Auditors and other readers open read-only: a missing or foreign file is
@@ -31,7 +33,13 @@ public final class BlockStore: Sendable {
             if !readOnly {
                 // GRDB sets WAL pools to synchronous = NORMAL; blocks must be on disk
                 // when append returns, so the one writer connection runs FULL.
-                try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+                // Its page cache holds a whole append: with SQLite's default
+                // 2 MiB, an append of many blocks spilled dirty index pages
+                // to the WAL and wrote them again and again (15 times the data).
+                try pool.writeWithoutTransaction { db in
+                    try db.execute(sql: "PRAGMA synchronous = FULL")
+                    try db.execute(sql: "PRAGMA cache_size = -\(Self.writerCacheKiB)")
+                }
             }
         } catch {
             throw .database("cannot open \(path): \(error)")
@@ -121,31 +129,46 @@ public final class BlockStore: Sendable {
     /// Stores `block`, already applied to produce `state` and `outcome`, with its
     /// commit certificate, atomically and durably.
     public func append(_ block: Block, commit: CommitCertificate, outcome: BlockOutcome, state: LedgerState) throws(StoreError) {
-        let header = block.header
-        guard state.height == header.height, state.lastBlockHash == header.hash else {
-            throw .corrupt("the state passed to append is not the result of block \(header.height)")
+        try append([AppendedBlock(block: block, commit: commit, outcome: outcome)], changes: state.lastBlockEntries, state: state)
+    }
+
+    /// Stores consecutive blocks, already applied one after another to produce
+    /// `state`, in one SQLite transaction (one fsync): how a node that is
+    /// catching up keeps up with the network. `changes` are the state rows the
+    /// blocks changed, each with its value in `state`.
+    public func append(_ blocks: [AppendedBlock], changes entries: [StateEntry], state: LedgerState) throws(StoreError) {
+        guard let last = blocks.last?.block.header else { return }
+        guard state.height == last.height, state.lastBlockHash == last.hash else {
+            throw .corrupt("the state passed to append is not the result of block \(last.height)")
         }
-        let entries = state.lastBlockEntries
+        for (previous, next) in zip(blocks, blocks.dropFirst()) where next.block.header.height != previous.block.header.height + 1 || next.block.header.previousHash != previous.block.header.hash {
+            throw .corrupt("block \(next.block.header.height) does not follow block \(previous.block.header.height) in one append")
+        }
         let checkpoint = state.checkpoint.canonicalBytes
-        let firstLogIndex = header.logSize - UInt64(block.transactions.count)
         do {
             try pool.write { db in
                 let tip = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks").flatMap(UInt64.init(exactly:)) ?? 0
-                guard header.height == tip + 1 else { throw StoreError.notNextBlock(expected: tip + 1, found: header.height) }
-                try db.execute(
-                    sql: "INSERT INTO blocks (height, hash, header, commit_certificate, timestamp) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [Int64(header.height), Data(header.hash.bytes), Data(header.canonicalBytes), Data(commit.canonicalBytes), Int64(header.timestamp)])
+                let first = blocks[0].block.header.height
+                guard first == tip + 1 else { throw StoreError.notNextBlock(expected: tip + 1, found: first) }
+                let insertBlock = try db.makeStatement(sql: "INSERT INTO blocks (height, hash, header, commit_certificate, timestamp) VALUES (?, ?, ?, ?, ?)")
                 let insertTx = try db.makeStatement(sql: "INSERT INTO transactions (log_index, id, height, position, signer, external_reference, bytes, result, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 let insertAccount = try db.makeStatement(sql: "INSERT OR IGNORE INTO account_transactions (account, log_index) VALUES (?, ?)")
-                for (position, tx) in block.transactions.enumerated() {
-                    let logIndex = Int64(firstLogIndex) + Int64(position)
-                    let entry = outcome.logEntries[position]
-                    try insertTx.execute(arguments: [
-                        logIndex, Data(tx.id.bytes), Int64(header.height), position, Data(tx.body.signer.bytes),
-                        tx.body.externalReference, Data(tx.canonicalBytes), Data(entry.result.canonicalBytes), Data(entry.leafHash.bytes),
+                for appended in blocks {
+                    let (block, header) = (appended.block, appended.block.header)
+                    try insertBlock.execute(arguments: [
+                        Int64(header.height), Data(header.hash.bytes), Data(header.canonicalBytes), Data(appended.commit.canonicalBytes), Int64(header.timestamp),
                     ])
-                    for account in tx.body.namedAccounts {
-                        try insertAccount.execute(arguments: [Data(account.bytes), logIndex])
+                    let firstLogIndex = header.logSize - UInt64(block.transactions.count)
+                    for (position, tx) in block.transactions.enumerated() {
+                        let logIndex = Int64(firstLogIndex) + Int64(position)
+                        let entry = appended.outcome.logEntries[position]
+                        try insertTx.execute(arguments: [
+                            logIndex, Data(tx.id.bytes), Int64(header.height), position, Data(tx.body.signer.bytes),
+                            tx.body.externalReference, Data(tx.canonicalBytes), Data(entry.result.canonicalBytes), Data(entry.leafHash.bytes),
+                        ])
+                        for account in tx.body.namedAccounts {
+                            try insertAccount.execute(arguments: [Data(account.bytes), logIndex])
+                        }
                     }
                 }
                 let upsert = try db.makeStatement(sql: "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
@@ -164,6 +187,19 @@ public final class BlockStore: Sendable {
         } catch {
             throw .database("\(error)")
         }
+    }
+}
+
+/// A block applied to the node's state, to be stored with its certificate and outcome.
+public struct AppendedBlock: Sendable {
+    public var block: Block
+    public var commit: CommitCertificate
+    public var outcome: BlockOutcome
+
+    public init(block: Block, commit: CommitCertificate, outcome: BlockOutcome) {
+        self.block = block
+        self.commit = commit
+        self.outcome = outcome
     }
 }
 

@@ -45,6 +45,7 @@ struct BenchCommand: ParsableCommand {
         results.append(("apply, signatures pre-verified", applyPreverified, "tx/s"))
         results.append(("apply, verifying each signature", applyVerified, "tx/s"))
 
+        results.append(("store blocks, 20 per SQLite transaction", try workload.storeRate(run: 20), "tx/s"))
         let audit = try workload.auditRate()
         results.append(("audit a store (all cores)", audit, "tx/s"))
 
@@ -55,10 +56,10 @@ struct BenchCommand: ParsableCommand {
         } else {
             print("Settle ledger-core benchmark: \(blocks) blocks × \(blockSize) transactions, \(accounts) accounts")
             print("audit ÷ verify rate on all cores: \(String(format: "%.2f", audit / verifyAll)) (target ≥ 0.75)")
-            print("measurement".padding(toLength: 36, withPad: " ", startingAt: 0) + "rate".padding(toLength: 22, withPad: " ", startingAt: 0) + "÷ verify rate (1 core)")
+            print("measurement".padding(toLength: 42, withPad: " ", startingAt: 0) + "rate".padding(toLength: 22, withPad: " ", startingAt: 0) + "÷ verify rate (1 core)")
             for r in results {
                 let rate = "\(Int(r.perSecond)) \(r.unit)"
-                print(r.name.padding(toLength: 36, withPad: " ", startingAt: 0) + rate.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%.2f", r.perSecond / verifySingle))
+                print(r.name.padding(toLength: 42, withPad: " ", startingAt: 0) + rate.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%.2f", r.perSecond / verifySingle))
             }
         }
     }
@@ -137,6 +138,46 @@ struct Workload: Sendable {
         return try BenchCommand.rate(count: total) { _ in
             (try? ParallelAuditor(genesis: genesis).run(store: store).report.transactions) ?? 0
         }
+    }
+
+    /// Transactions per second written to a fresh store by a node catching up:
+    /// the workload's blocks, applied outside the measured window, appended
+    /// `run` blocks per SQLite transaction (each synced); best of three.
+    func storeRate(run: Int) throws -> Double {
+        var state = LedgerState(genesis: genesis)
+        let proposer = genesis.validators[0].publicKey
+        var appended: [(AppendedBlock, [StateEntry])] = []
+        for (index, txs) in ([funding] + blocks).enumerated() {
+            let block = state.buildBlock(candidates: txs, timestamp: genesis.genesisTime + 1 + UInt64(index), proposer: proposer, signatureIsValid: { _ in true }).block
+            let outcome = try state.apply(block, signatureIsValid: { _ in true })
+            appended.append((AppendedBlock(block: block, commit: DevelopmentNetwork.commit(for: block.header, genesis: genesis), outcome: outcome), state.lastBlockEntries))
+        }
+        // The state after each run, for the checkpoint the run's append writes.
+        var states: [LedgerState] = []
+        var replay = LedgerState(genesis: genesis)
+        for (index, (block, _)) in appended.enumerated() {
+            _ = try replay.apply(block.block, signatureIsValid: { _ in true })
+            if (index + 1) % run == 0 || index == appended.count - 1 { states.append(replay) }
+        }
+        let total = appended.reduce(0) { $0 + $1.0.block.transactions.count }
+        var best = 0.0
+        for _ in 0..<3 {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let store = try BlockStore(path: directory.appendingPathComponent("chain.sqlite").path, genesis: genesis)
+            let start = ContinuousClock.now
+            for (index, state) in states.enumerated() {
+                let slice = appended[(index * run)..<min(appended.count, (index + 1) * run)]
+                var changes: [[UInt8]: StateEntry] = [:]
+                for (_, entries) in slice { for entry in entries { changes[entry.key] = entry } }
+                // The last entry of a key in the run holds its value after the run.
+                try store.append(slice.map(\.0), changes: Array(changes.values), state: state)
+            }
+            let elapsed = ContinuousClock.now - start
+            best = max(best, Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+        }
+        return best
     }
 
     func verifyLoop(_ count: Int) -> Int {

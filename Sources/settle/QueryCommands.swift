@@ -7,9 +7,13 @@ import SettleLedger
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a node's chain, height, last block and mempool size.")
     @OptionGroup var node: NodeOptions
+    @Option(help: "Wait until the node's chain reaches this height (checked every 20 ms; for scripts), then show its status.") var waitForHeight: UInt64?
+    @Option(help: "Seconds to wait with --wait-for-height before failing.") var timeout = 60.0
 
     func run() async throws {
-        let status = try await node.client().status()
+        let client = try node.client()
+        if let target = waitForHeight { try await wait(for: target, client) }
+        let status = try await client.status()
         if node.json { return try printJSON(status) }
         var rows = [
             ["chain", status.chainId], ["height", "\(status.height)"], ["last block", status.lastBlockHash],
@@ -18,9 +22,23 @@ struct StatusCommand: AsyncParsableCommand {
         ]
         if let position = status.consensus {
             rows.append(["consensus", "height \(position.height), round \(position.round), \(position.step)"])
-            rows.append(["peers", "\(status.peers?.count ?? 0) connected"])
+            let peers = status.peers ?? []
+            rows.append(["peers", "\(peers.count) connected"])
+            for peer in peers { rows.append(["  peer \(peer.validator.prefix(16))…", peer.height.map { "height \($0)" } ?? "height not yet known"]) }
         }
         printTable(["field", "value"], rows)
+    }
+
+    private func wait(for height: UInt64, _ client: NodeClient) async throws {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(timeout * 1_000))
+        while true {
+            let reached = (try? await client.status())?.height
+            if let reached, reached >= height { return }
+            guard ContinuousClock.now < deadline else {
+                throw CLIError("the node did not reach height \(height) within \(timeout) s (it is at \(reached.map(String.init) ?? "no answer"))")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
     }
 }
 

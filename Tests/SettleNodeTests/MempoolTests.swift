@@ -80,6 +80,37 @@ import Testing
         #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 200), now: now + 1_000) }
     }
 
+    /// A node catching up commits many blocks at once: the mempool follows
+    /// them all and re-checks what is left once, against the state after the last.
+    @Test mutating func followsARunOfBlocksAtOnce() throws {
+        var state = LedgerState(genesis: genesis)
+        var pool = Mempool(state: state)
+        let deposit = transfer("bank", "alice", 1_000)
+        let spend = transfer("alice", "bob", 700)
+        let keep = transfer("bank", "bob", 5)
+        for tx in [deposit, spend, keep] { try pool.admit(tx, now: now) }
+        // Elsewhere: one block commits the deposit, the next spends most of it.
+        let first = state.buildBlock(candidates: [deposit], timestamp: now + 1_000, proposer: genesis.validators[0].publicKey).block
+        _ = try state.apply(first)
+        let second = state.buildBlock(candidates: [transfer("alice", "acme-shop", 600)], timestamp: now + 2_000, proposer: genesis.validators[1].publicKey).block
+        _ = try state.apply(second)
+        // Executing the blocks, or taking the node's state after them, ends the same.
+        for committed in [nil, state] as [LedgerState?] {
+            var pool = pool
+            let evicted = pool.didCommit([first, second], now: now + 2_000, committed: committed)
+            #expect(evicted.map(\.id) == [spend.id])
+            #expect(pool.candidates(max: 10).map(\.id) == [keep.id])
+            // The pending state is the state after both blocks.
+            #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 401), now: now + 2_000) }
+            try pool.admit(transfer("alice", "bob", 400), now: now + 2_000)
+        }
+        // With nothing pending, a run leaves an empty, consistent pool.
+        var empty = Mempool(state: LedgerState(genesis: genesis))
+        #expect(empty.didCommit([first, second], now: now + 2_000).isEmpty)
+        try empty.admit(transfer("alice", "bob", 400), now: now + 2_000)
+        #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try empty.admit(transfer("alice", "bob", 1), now: now + 2_000) }
+    }
+
     @Test mutating func blockBuildingReusesAdmissionVerification() throws {
         var pool = Mempool(state: LedgerState(genesis: genesis))
         let tx = transfer("bank", "alice", 10)

@@ -78,6 +78,36 @@ import Testing
         #expect(try store.loadState().stateRoot == writer.state.stateRoot)
     }
 
+    /// A node catching up stores a run of blocks in one transaction: the same
+    /// rows as one append per block, and a broken run stores nothing.
+    @Test func storesARunOfBlocksAsOneAppendPerBlockWould() throws {
+        let dir = TemporaryDirectory()
+        let single = try BlockStore(path: dir.path("single.sqlite"), genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: single)
+        try writer.writeSampleChain(blocks: 6)
+        let batched = try BlockStore(path: dir.path("batched.sqlite"), genesis: single.genesis)
+        var state = LedgerState(genesis: single.genesis)
+        var run: [AppendedBlock] = []
+        var changes: [[UInt8]: StateEntry] = [:]
+        for height in 1...6 {
+            let stored = try #require(try single.block(at: UInt64(height)))
+            let outcome = try state.apply(stored.block)
+            for entry in state.lastBlockEntries { changes[entry.key] = entry }
+            run.append(AppendedBlock(block: stored.block, commit: stored.commit, outcome: outcome))
+        }
+        var broken = run
+        broken.swapAt(2, 3)
+        #expect(throws: StoreError.self) { try batched.append(broken, changes: Array(changes.values), state: state) }
+        #expect(throws: StoreError.notNextBlock(expected: 1, found: 2)) { try batched.append(Array(run.dropFirst()), changes: Array(changes.values), state: state) }
+        #expect(try batched.height() == 0)
+        try batched.append(run, changes: Array(changes.values), state: state)
+        #expect(try batched.height() == 6)
+        #expect(try batched.loadState().checkpoint == writer.state.checkpoint)
+        #expect(try batched.stateSnapshot().rows == single.stateSnapshot().rows)
+        for height in 1...6 { #expect(try batched.block(at: UInt64(height)) == single.block(at: UInt64(height))) }
+        _ = try auditStore(batched)
+    }
+
     @Test func refusesAStoreFromANewerVersion() throws {
         let dir = TemporaryDirectory()
         let path = dir.path("chain.sqlite")

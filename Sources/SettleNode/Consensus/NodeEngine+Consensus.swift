@@ -2,6 +2,7 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
+import SettleStore
 
 /// Consensus among several validators: the engine runs the core inside its own
 /// isolation, makes every `persist` durable (signer record) and logs every input
@@ -66,13 +67,41 @@ extension NodeEngine {
         }
     }
 
-    /// A block decided by the network with its certificate, from a peer (catching up).
-    public func handleDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
-        guard var consensus, !consensus.decidedAwaitingAdvance, block.header.height == consensus.core.height else { return [] }
-        ledger.now = now
-        let actions = consensus.core.handleDecision(block, certificate, app: &ledger)
-        self.consensus = consensus
-        return try perform(actions, now: now)
+    /// Blocks decided by the network, from peers, for a node that is behind:
+    /// those that extend the committed chain are applied in order — executed
+    /// once each and checked against their headers, their signatures already
+    /// verified (`CertifiedBlocks`) — and stored in one SQLite transaction.
+    /// The core then waits to start the height after the last, like after a
+    /// decision of its own. A certified block that does not apply (only
+    /// possible if more than a third of the voting power is faulty) is refused
+    /// with the blocks after it. Returns the number of blocks committed.
+    @discardableResult
+    public func applySynced(_ run: CertifiedBlocks, now: UInt64 = NodeEngine.wallClock()) throws -> Int {
+        guard consensus != nil else { return 0 }
+        let started = ContinuousClock.now
+        let mempool = self.mempool
+        var appended: [AppendedBlock] = []
+        var changes: [[UInt8]: StateEntry] = [:]
+        for (block, commit) in run.blocks where block.header.height == state.height + 1 {
+            let outcome: BlockOutcome
+            do {
+                outcome = try state.apply(block, signatureIsValid: { run.signatureHolds($0) || mempool.isVerified($0) })
+            } catch {
+                logger.error("a certified block does not apply", metadata: ["height": "\(block.header.height)", "error": "\(error)"])
+                break
+            }
+            guard outcome.invariantViolations.isEmpty else {
+                state = try store.loadState()
+                throw NodeError.invariantsBroken(height: block.header.height, violations: outcome.invariantViolations)
+            }
+            for entry in state.lastBlockEntries { changes[entry.key] = entry }
+            appended.append(AppendedBlock(block: block, commit: commit, outcome: outcome))
+        }
+        guard !appended.isEmpty else { return 0 }
+        try persist(appended, changes: Array(changes.values), now: now, started: started)
+        try consensus!.wal.reset()
+        consensus!.decidedAwaitingAdvance = true
+        return appended.count
     }
 
     /// Starts the next height after a decision (the driver waits the block interval first).

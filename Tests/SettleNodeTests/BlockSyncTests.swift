@@ -1,0 +1,101 @@
+import Foundation
+import SettleCrypto
+import SettleLedger
+@testable import SettleNode
+import SettleStore
+import Testing
+
+/// A validator that is behind applies blocks fetched from peers: only those
+/// whose certificate verifies, only transactions whose signature holds, each
+/// block executed once and a run stored in one transaction.
+@Suite struct BlockSyncTests {
+    let genesis = DevelopmentNetwork.genesis()
+    let usd = AssetCode("USD")!
+
+    /// A chain of payments, each block with the development validators' certificate.
+    func chain(blocks: Int, size: Int = 3) -> (blocks: [(Block, CommitCertificate)], state: LedgerState) {
+        var state = LedgerState(genesis: genesis)
+        var chain: [(Block, CommitCertificate)] = []
+        var nonce: UInt64 = 0
+        for _ in 0..<blocks {
+            let txs = (0..<size).map { _ in
+                nonce += 1
+                return TransactionBody(chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: nonce, expiresAt: state.lastBlockTime + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: usd, amount: Amount(minorUnits: nonce)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
+            }
+            let block = state.buildBlock(candidates: txs, timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[0].publicKey).block
+            _ = try! state.apply(block)
+            chain.append((block, DevelopmentNetwork.commit(for: block.header, genesis: genesis)))
+        }
+        return (chain, state)
+    }
+
+    /// A validator's engine on an empty store, with consensus files.
+    func engine() throws -> (NodeEngine, URL) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-sync-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = try BlockStore(path: dir.appendingPathComponent("chain.sqlite").path, genesis: genesis)
+        let engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-2"), consensus: ConsensusFiles(directory: dir))
+        return (engine, dir)
+    }
+
+    @Test func appliesARunOfCertifiedBlocksAndStoresThemAsSent() async throws {
+        let (engine, dir) = try engine()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await engine.startConsensus()
+        let (blocks, expected) = chain(blocks: 12)
+        let certified = await CertifiedBlocks.startCheck(blocks, genesis: genesis).value
+        #expect(certified.blocks.count == 12)
+        #expect(try await engine.applySynced(certified) == 12)
+        #expect(await engine.committedHeight == 12)
+        // One SQLite transaction held all twelve: the store reopens at the tip with the same state.
+        let reopened = try BlockStore(path: engine.store.path, genesis: genesis)
+        #expect(try reopened.loadState().checkpoint == expected.checkpoint)
+        for (block, commit) in blocks {
+            let stored = try #require(try reopened.block(at: block.header.height))
+            #expect(stored.block.canonicalBytes == block.canonicalBytes && stored.commit == commit)
+        }
+        // Consensus goes on from the height after the run; blocks already held change nothing.
+        #expect(try await engine.applySynced(certified) == 0)
+        _ = try await engine.advanceConsensus()
+        #expect(await engine.consensusPosition()?.height == 13)
+    }
+
+    @Test func aBlockWhoseCertificateFailsEndsTheRun() async throws {
+        var (blocks, _) = chain(blocks: 5)
+        // Block 3 signed by three keys that are not validators.
+        let strangers = (0..<4).map { _ in SigningKey() }
+        let header = blocks[2].0.header
+        let forged = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: strangers.map { key in
+            key.sign(Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: key.publicKey).signingMessage)
+        })
+        blocks[2].1 = forged
+        #expect(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value.blocks.map(\.block.header.height) == [1, 2])
+        // A certificate for another block does not certify this one.
+        blocks[2].1 = blocks[1].1
+        #expect(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value.blocks.count == 2)
+    }
+
+    /// A certificate is what a quorum signed, not proof that the block is
+    /// valid: a block carrying a forged transaction signature is refused even
+    /// so, with every block after it, and nothing of it is stored.
+    @Test func aCertifiedBlockWithAForgedSignatureIsRefused() async throws {
+        let (engine, dir) = try engine()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await engine.startConsensus()
+        let (good, _) = chain(blocks: 1)
+        var state = LedgerState(genesis: genesis)
+        _ = try state.apply(good[0].0)
+        let honest = TransactionBody(chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 99, expiresAt: state.lastBlockTime + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 7)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
+        let forged = SignedTransaction(body: honest.body, signature: DevelopmentNetwork.key("bob").sign(honest.body.signingMessage))
+        let bad = state.buildBlock(candidates: [forged], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[1].publicKey, signatureIsValid: { _ in true }).block
+        #expect(bad.transactions.count == 1)
+        _ = try state.apply(bad, signatureIsValid: { _ in true })
+        let after = state.buildBlock(candidates: [], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[2].publicKey).block
+        let run = good + [(bad, DevelopmentNetwork.commit(for: bad.header, genesis: genesis)), (after, DevelopmentNetwork.commit(for: after.header, genesis: genesis))]
+        let certified = await CertifiedBlocks.startCheck(run, genesis: genesis).value
+        #expect(certified.blocks.count == 3)
+        #expect(try await engine.applySynced(certified) == 1)
+        #expect(await engine.committedHeight == 1)
+        #expect(try engine.store.height() == 1)
+    }
+}
