@@ -100,6 +100,7 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "SettleAPI", swiftSettings: strict),
         .target(name: "SettleClient", dependencies: ["SettleAPI", "SettleLedger"], swiftSettings: strict),
+        .target(name: "SettleAdapters", dependencies: ["SettleAPI", "SettleClient", "SettleLedger"], swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
@@ -108,6 +109,7 @@ let package = Package(
                 "SettleNode",
                 "SettleAPI",
                 "SettleClient",
+                "SettleAdapters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -133,7 +135,7 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -142,6 +144,8 @@ let package = Package(
                 // An in-process channel, so the event stream's body can be read as it is written.
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ],
+            // Adapter inputs, read by path.
+            exclude: ["Fixtures"],
             swiftSettings: strict),
         .testTarget(
             name: "SettleStoreTests",

@@ -76,6 +76,16 @@ public struct NodeClient: Sendable {
         }
     }
 
+    /// The applied transaction `signer` posted with `reference`; nil when there
+    /// is none: how an adapter finds what an earlier event was posted as.
+    public func transaction(signer: PublicKey, reference: String) async throws(ClientError) -> Wire.Transaction? {
+        let segment = reference.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? reference
+        do throws(ClientError) { return try await get("/v1/references/\(signer.hex)/\(segment)") } catch {
+            if error.code == "not_found" { return nil }
+            throw error
+        }
+    }
+
     public func balances(of account: PublicKey) async throws(ClientError) -> Wire.AccountBalances {
         try await get("/v1/accounts/\(account.hex)/balances")
     }

@@ -1,0 +1,115 @@
+import Foundation
+import SettleNode
+import SettleTestSupport
+import Testing
+
+extension ProcessTests {
+    /// `settle adapter card` against a running node: a settlement export with
+    /// nasty rows posts what it can, reports the rest line by line, and posting
+    /// it again, or after a SIGKILL of the adapter mid-batch, posts nothing twice.
+    @Suite struct AdapterProcessTests {
+        static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+
+        struct Node {
+            let dir: URL
+            let port: Int
+            let daemon: Process
+            func key(_ name: String) -> String { dir.appendingPathComponent("keys/\(name).key").path }
+            var url: String { "http://127.0.0.1:\(port)" }
+
+            func balance(_ account: String, _ asset: String) throws -> String? {
+                let output = try CLIProcessTests.settle(["balance", account, "--node", url, "--json"])
+                let balances = output.json["balances"] as? [[String: Any]] ?? []
+                return balances.first { $0["asset"] as? String == asset }?["amount"] as? String
+            }
+        }
+
+        static func node() async throws -> Node {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-adapter-\(UUID().uuidString)")
+            let port = FreePorts.take(1)[0]
+            let created = try CLIProcessTests.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)"])
+            try #require(created.status == 0, "\(created.stderr)")
+            let daemon = try CLIProcessTests.startNode(home: dir.appendingPathComponent("node-0"), intervalMs: 20)
+            try await DaemonProcessTests.waitUntilServing(port: port)
+            return Node(dir: dir, port: port, daemon: daemon)
+        }
+
+        @Test func aCardExportPostsOnceAndReportsEveryBadLine() async throws {
+            let node = try await Self.node()
+            defer {
+                node.daemon.terminate()
+                node.daemon.waitUntilExit()
+                try? FileManager.default.removeItem(at: node.dir)
+            }
+            let export = node.dir.appendingPathComponent("export.csv")
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("card-settlement.csv"), to: export)
+            let card = ["adapter", "card", "--file", export.path, "--key", node.key("card-processor"), "--merchant", "acme-shop", "--merchant-key", node.key("acme-shop"), "--node", node.url]
+
+            let dry = try CLIProcessTests.settle(card + ["--dry-run"])
+            #expect(dry.stdout.contains("line 2 card:ch_1001: would post 100.00 USD by card"), "\(dry.stdout)")
+            #expect(try node.balance("acme-shop", "USD") == nil, "a dry run posted")
+
+            let first = try CLIProcessTests.settle(card)
+            #expect(first.status == 1, "bad lines must fail the run: \(first.stdout)\(first.stderr)")
+            for line in ["line 2 card:ch_1001: posted", "line 3 card:ch_1002: posted", "line 4 card:ch_1003: posted", "line 6 card:re_2001: posted", "line 7 card:ch_1004: posted"] {
+                #expect(first.stdout.contains(line), "\(line) missing from:\n\(first.stdout)")
+            }
+            #expect(first.stdout.contains("line 7 card:ch_1004: posted") && first.stdout.contains("the input reports a fee of 146 minor units, the ledger's schedule charged 81"), "\(first.stdout)")
+            #expect(first.stdout.contains("line 8 card:po_3001: not posted"), "\(first.stdout)")
+            #expect(first.stdout.contains("line 13 card:re_2002: FAILED: refund of card:ch_9999, which is not on the ledger"), "\(first.stdout)")
+            for line in [5, 10, 11, 12, 14] { #expect(first.stdout.contains("line \(line): NOT READ"), "line \(line) not reported:\n\(first.stdout)") }
+            #expect(first.stdout.contains("summary: 1 failed, 2 not posted (no posting needed), 5 not read, 5 posted"), "\(first.stdout)")
+            // JPY has no decimals: 1200 less the 3.6 % card fee (43).
+            #expect(try node.balance("acme-shop", "JPY") == "1157")
+            let usd = try node.balance("acme-shop", "USD")
+            #expect(usd == "111.26", "96.80 + 24.46 less the 10.00 refund")
+
+            // The same file again, and without its checkpoint: nothing new.
+            for rerun in [card, card + ["--checkpoint", node.dir.appendingPathComponent("fresh.checkpoint").path]] {
+                let again = try CLIProcessTests.settle(rerun)
+                #expect(!again.stdout.contains(": posted"), "\(again.stdout)")
+                #expect(again.stdout.contains("5 already posted"), "\(again.stdout)")
+                #expect(try node.balance("acme-shop", "USD") == usd && node.balance("acme-shop", "JPY") == "1157")
+            }
+        }
+
+        /// A SIGKILL of the adapter mid-batch, then a rerun: every charge is on
+        /// the ledger exactly once.
+        @Test func aKilledAdapterResumesAndPostsEachChargeOnce() async throws {
+            let node = try await Self.node()
+            defer {
+                node.daemon.terminate()
+                node.daemon.waitUntilExit()
+                try? FileManager.default.removeItem(at: node.dir)
+            }
+            let export = node.dir.appendingPathComponent("big.csv")
+            let count = 150
+            var rows = ["id,type,amount,fee,net,currency,created,exchange_rate,source_id"]
+            // 1.00 USD each: the card fee is 0.30 + 0.03, 0.67 credited.
+            for i in 0..<count { rows.append("ch_\(i),charge,1.00,0.33,0.67,usd,2026-11-20 09:00:00,,") }
+            try rows.joined(separator: "\n").write(to: export, atomically: true, encoding: .utf8)
+            let arguments = ["adapter", "card", "--file", export.path, "--key", node.key("card-processor"), "--merchant", "acme-shop", "--node", node.url]
+            let adapter = Process()
+            adapter.executableURL = try #require(CLIProcessTests.binaries).appendingPathComponent("settle")
+            adapter.arguments = arguments
+            adapter.standardOutput = FileHandle.nullDevice
+            adapter.standardError = FileHandle.nullDevice
+            try adapter.run()
+            let checkpoint = export.path + ".checkpoint"
+            for _ in 0..<600 {
+                let done = (try? String(contentsOfFile: checkpoint, encoding: .utf8))?.split(separator: "\n").count ?? 0
+                if done >= 20 { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            kill(adapter.processIdentifier, SIGKILL)
+            adapter.waitUntilExit()
+            let before = (try? String(contentsOfFile: checkpoint, encoding: .utf8))?.split(separator: "\n").count ?? 0
+            #expect(before >= 20 && before < count, "killed after \(before) of \(count)")
+            let rerun = try CLIProcessTests.settle(arguments)
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            #expect(rerun.stdout.contains("summary: "), "\(rerun.stdout)")
+            // Exactly once: 150 × 0.67 credited to the merchant.
+            #expect(try node.balance("acme-shop", "USD") == "100.50")
+        }
+    }
+}
