@@ -86,6 +86,13 @@ public struct NodeClient: Sendable {
         }
     }
 
+    /// What each payment method cost per currency over blocks timed in [from, to) (Unix ms).
+    public func feeReport(from: UInt64?, to: UInt64?) async throws(ClientError) -> Wire.FeeReport {
+        let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }.joined(separator: "&")
+        let url = URL(string: baseURL.appendingPathComponent("v1/reports/fees").absoluteString + (query.isEmpty ? "" : "?" + query))!
+        return try decode(try await send(URLRequest(url: url)), from: url)
+    }
+
     public func balances(of account: PublicKey) async throws(ClientError) -> Wire.AccountBalances {
         try await get("/v1/accounts/\(account.hex)/balances")
     }

@@ -30,7 +30,7 @@ public enum RPCServer {
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
         ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
         ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
-        ("GET", "/v1/proofs/consistency"), ("GET", "/v1/events"), ("GET", "/metrics"),
+        ("GET", "/v1/proofs/consistency"), ("GET", "/v1/reports/fees"), ("GET", "/v1/events"), ("GET", "/metrics"),
     ]
     /// Largest page of account history.
     public static let maxPage = 100
@@ -185,6 +185,30 @@ public enum RPCServer {
                     throw RPCError(status: .notFound, code: "not_found", message: "no applied transaction of \(signer) has external reference \(reference)")
                 }
                 return try json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
+            }
+        }
+        router.get("/v1/reports/fees") { request, _ in
+            try await handle {
+                let query = request.uri.queryParameters
+                func time(_ name: String, _ fallback: UInt64) throws -> UInt64 {
+                    guard let text = query.get(name) else { return fallback }
+                    guard let value = UInt64(text) else { throw RPCError(status: .badRequest, code: "invalid_period", message: "\(name) must be Unix milliseconds") }
+                    return value
+                }
+                let (from, to) = (try time("from", 0), try time("to", UInt64(Int64.max)))
+                guard from < to else { throw RPCError(status: .badRequest, code: "invalid_period", message: "from must be before to") }
+                let report = try engine.store.feeReport(from: from, to: to)
+                let assets = await engine.assets()
+                return try json(Wire.FeeReport(from: from, to: to, rows: report.rows.keys.sorted().map { key in
+                    let row = report.rows[key]!
+                    let decimals = assets.first { $0.code == key.asset }?.decimals ?? 0
+                    let rate = row.effectiveRateCentiBasisPoints.map { Amount.format(total: $0, decimals: 2) }
+                    return Wire.FeeReport.Row(
+                        method: key.method.name, asset: key.asset.value, payments: row.payments,
+                        volume: Amount.format(total: row.volume, decimals: decimals), fees: Amount.format(total: row.fees, decimals: decimals),
+                        credited: Amount.format(total: row.credited, decimals: decimals), refunds: row.refunds,
+                        refunded: Amount.format(total: row.refunded, decimals: decimals), effectiveRateBps: rate)
+                }))
             }
         }
         router.get("/v1/transactions/{id}/receipt") { _, context in

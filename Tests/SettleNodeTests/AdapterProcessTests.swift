@@ -64,6 +64,17 @@ extension ProcessTests {
             let usd = try node.balance("acme-shop", "USD")
             #expect(usd == "111.26", "96.80 + 24.46 less the 10.00 refund")
 
+            // What card payments cost, from the ledger: USD 3.20 + 1.04 on 125.50, JPY 43 on 1200, EUR 0.81 on 40.00.
+            let fees = try CLIProcessTests.settle(["report", "fees", "--node", node.url, "--json"])
+            let rows = fees.json["rows"] as? [[String: Any]] ?? []
+            let usdRow = rows.first { $0["method"] as? String == "card" && $0["asset"] as? String == "USD" }
+            #expect(usdRow?["payments"] as? Int == 2 && usdRow?["volume"] as? String == "125.50" && usdRow?["fees"] as? String == "4.24", "\(rows)")
+            #expect(usdRow?["refunds"] as? Int == 1 && usdRow?["refunded"] as? String == "10.00" && usdRow?["effectiveRateBps"] as? String == "337.85", "\(rows)")
+            #expect(rows.contains { $0["asset"] as? String == "JPY" && $0["fees"] as? String == "43" && $0["effectiveRateBps"] as? String == "358.33" }, "\(rows)")
+            #expect(rows.contains { $0["asset"] as? String == "EUR" && $0["fees"] as? String == "0.81" && $0["effectiveRateBps"] as? String == "202.50" }, "\(rows)")
+            let table = try CLIProcessTests.settle(["report", "fees", "--node", node.url, "--from", "2000-01-01"])
+            #expect(table.status == 0 && table.stdout.contains("337.85 bps"), "\(table.stdout)\(table.stderr)")
+
             // The same file again, and without its checkpoint: nothing new.
             for rerun in [card, card + ["--checkpoint", node.dir.appendingPathComponent("fresh.checkpoint").path]] {
                 let again = try CLIProcessTests.settle(rerun)

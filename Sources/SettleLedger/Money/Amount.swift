@@ -76,12 +76,19 @@ public struct Amount: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Decimal form of a signed minor-unit balance.
     public static func format(signed value: Int64, decimals: UInt8) -> String {
-        let negative = value < 0
-        let magnitude = String(value.magnitude)
-        guard decimals > 0 else { return (negative ? "-" : "") + magnitude }
+        (value < 0 ? "-" : "") + format(digits: String(value.magnitude), decimals: decimals)
+    }
+
+    /// Decimal form of a total of minor units (sums can exceed one amount's range).
+    public static func format(total value: UInt128, decimals: UInt8) -> String {
+        format(digits: String(value), decimals: decimals)
+    }
+
+    private static func format(digits magnitude: String, decimals: UInt8) -> String {
+        guard decimals > 0 else { return magnitude }
         let padded = String(repeating: "0", count: Swift.max(0, Int(decimals) + 1 - magnitude.count)) + magnitude
         let split = padded.index(padded.endIndex, offsetBy: -Int(decimals))
-        return (negative ? "-" : "") + padded[..<split] + "." + padded[split...]
+        return padded[..<split] + "." + padded[split...]
     }
 }
 
