@@ -3,7 +3,8 @@
 # must already be on PATH). Safe to run repeatedly: it installs only what is missing.
 set -euo pipefail
 
-packages=(libsqlite3-dev libssl-dev)
+# libxml2: FoundationXML (bank statements, docs/adapters.md) loads it at run time.
+packages=(libsqlite3-dev libssl-dev libxml2)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -36,7 +36,7 @@ public struct AdapterEvent: Sendable, Equatable {
 
 /// An input line or request that could not be turned into an event: reported
 /// with its reason, and the rest of the input goes on.
-public struct AdapterProblem: Sendable, Equatable, CustomStringConvertible {
+public struct AdapterProblem: Error, Sendable, Equatable, CustomStringConvertible {
     public var origin: String
     public var reason: String
 

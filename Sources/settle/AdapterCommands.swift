@@ -10,7 +10,7 @@ struct AdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapter",
         abstract: "Post a payment method's events (exports, statements) to the ledger, each exactly once (docs/adapters.md).",
-        subcommands: [CardAdapterCommand.self])
+        subcommands: [CardAdapterCommand.self, BankAdapterCommand.self])
 }
 
 /// Options every adapter run shares.
@@ -74,6 +74,27 @@ struct CardAdapterCommand: AsyncParsableCommand {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
         let (events, problems) = CardSettlementExport.events(text, merchant: try resolveAccount(merchant, genesis: genesis), assets: assets)
+        try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
+    }
+}
+
+/// `settle adapter bank`: an ISO 20022 camt.053 bank statement (XML).
+struct BankAdapterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bank",
+        abstract: "Post an ISO 20022 camt.053 statement: each booked credit as a bank transfer to the merchant its remittance information names.")
+    @OptionGroup var options: AdapterOptions
+    @Option(help: "The statement file (XML).") var file: String
+    @Option(help: "The merchant paid when the remittance information names none (a genesis label or hex id); without it such credits are reported.") var merchant: String?
+
+    func run() async throws {
+        let gateway = try options.gateway()
+        let genesis = try await gateway.nodes[0].genesis()
+        let assets = try await gateway.assets()
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
+        let merchants = genesis.accounts.filter { $0.role == .merchant }.map { BankStatement.Merchant(label: $0.label, account: $0.id) }
+        let (events, problems) = BankStatement.events(data, merchants: merchants, defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets)
         try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
     }
 }

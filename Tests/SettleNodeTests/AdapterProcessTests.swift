@@ -84,6 +84,26 @@ extension ProcessTests {
             }
         }
 
+        @Test func aBankStatementPostsBookedCreditsOnce() async throws {
+            let node = try await Self.node()
+            defer {
+                node.daemon.terminate()
+                node.daemon.waitUntilExit()
+                try? FileManager.default.removeItem(at: node.dir)
+            }
+            let statement = node.dir.appendingPathComponent("statement.xml")
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("camt053-statement.xml"), to: statement)
+            let bank = ["adapter", "bank", "--file", statement.path, "--key", node.key("bank"), "--node", node.url]
+            let first = try CLIProcessTests.settle(bank)
+            #expect(first.status == 1 && first.stdout.contains("summary: 2 not posted (no posting needed), 3 not read, 3 posted"), "\(first.stdout)\(first.stderr)")
+            // 250.00 + 60.00 by bank transfer, 0.35 each borne by the merchant.
+            #expect(try node.balance("acme-shop", "EUR") == "309.30")
+            #expect(try node.balance("acme-shop", "JPY") == "5000")
+            let again = try CLIProcessTests.settle(bank + ["--merchant", "acme-shop"])
+            #expect(again.stdout.contains("summary: 3 already posted, 2 not posted (no posting needed), 2 not read, 1 posted"), "\(again.stdout)")
+            #expect(try node.balance("acme-shop", "EUR") == "349.45", "the unnamed 40.50 credit, less 0.35, went to the default merchant")
+        }
+
         /// A SIGKILL of the adapter mid-batch, then a rerun: every charge is on
         /// the ledger exactly once.
         @Test func aKilledAdapterResumesAndPostsEachChargeOnce() async throws {
