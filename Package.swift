@@ -100,7 +100,14 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "SettleAPI", swiftSettings: strict),
         .target(name: "SettleClient", dependencies: ["SettleAPI", "SettleLedger"], swiftSettings: strict),
-        .target(name: "SettleAdapters", dependencies: ["SettleAPI", "SettleClient", "SettleLedger"], swiftSettings: strict),
+        .target(
+            name: "SettleAdapters",
+            dependencies: [
+                "SettleAPI", "SettleClient", "SettleLedger",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
@@ -111,6 +118,7 @@ let package = Package(
                 "SettleClient",
                 "SettleAdapters",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict),
         // What several test targets share: the parent suite of the tests that run processes.

@@ -20,6 +20,13 @@ public struct AdapterEvent: Sendable, Equatable {
         /// `reportedFee`, when the input states one, is checked against the
         /// fee the ledger charged.
         case payment(payee: PublicKey, asset: Asset, amount: Amount, method: PaymentMethod, reportedFee: Amount?)
+        /// The adapter's account reserves `amount` for `payee` (a card
+        /// authorisation) for `lifetimeMs` from posting.
+        case hold(payee: PublicKey, asset: Asset, amount: Amount, method: PaymentMethod, lifetimeMs: UInt64)
+        /// Captures `amount` of the hold posted with reference `of`.
+        case capture(of: String, asset: Asset, amount: Amount)
+        /// Releases the hold posted with reference `of`.
+        case void(of: String)
         /// Returns `amount` of the payment posted with reference `of`; signed by
         /// its payee (the runner's `payeeKey`), who gives the money back.
         case refund(of: String, asset: Asset, amount: Amount)

@@ -83,6 +83,25 @@ public struct AdapterRunner: Sendable {
         case let .payment(payee, asset, amount, method, fee):
             payload = .transfer(payee: payee, asset: asset.code, amount: amount, method: method)
             reportedFee = fee
+        case let .hold(payee, asset, amount, method, lifetimeMs):
+            payload = .hold(payee: payee, asset: asset.code, amount: amount, method: method, expiresAt: clock() + lifetimeMs)
+            if dryRun { return .wouldPost("a hold of \(MoneyText.format(amount, asset)) by \(method) for \(payee)") }
+        case let .capture(of, asset, amount):
+            let hold: Hash256
+            switch await original(of) {
+            case .success(let id): hold = id
+            case .failure(let failure): return failure.result
+            }
+            payload = .capture(hold: hold, amount: amount)
+            if dryRun { return .wouldPost("a capture of \(MoneyText.format(amount, asset)) of \(hold)") }
+        case let .void(of):
+            let hold: Hash256
+            switch await original(of) {
+            case .success(let id): hold = id
+            case .failure(let failure): return failure.result
+            }
+            payload = .void(hold: hold)
+            if dryRun { return .wouldPost("a void of \(hold)") }
         case let .refund(of, asset, amount):
             guard let payeeKey else { return .failed("a refund is signed by the merchant, who returns the money: give the merchant's key") }
             signer = payeeKey
@@ -121,6 +140,22 @@ public struct AdapterRunner: Sendable {
             note = "the input reports a fee of \(reportedFee.minorUnits) minor units, the ledger's schedule charged \(result.fee)"
         }
         return .posted(id: tx.id, fee: result.fee, note: note)
+    }
+
+    private struct Failure: Error {
+        var result: Outcome.Result
+    }
+
+    /// The id of what the adapter posted with reference `reference`.
+    private func original(_ reference: String) async -> Result<Hash256, Failure> {
+        let found: Wire.Transaction?
+        do throws(ClientError) { found = try await gateway.posted(signer: key.publicKey, reference: reference) } catch {
+            return .failure(Failure(result: failure(error)))
+        }
+        guard let found, let id = Hash256(hex: found.id) else {
+            return .failure(Failure(result: .failed("\(reference) is not on the ledger: post it first")))
+        }
+        return .success(id)
     }
 
     private func failure(_ error: ClientError) -> Outcome.Result {

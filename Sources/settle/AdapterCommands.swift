@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Hummingbird
 import SettleAdapters
 import SettleClient
 import SettleLedger
@@ -10,7 +11,7 @@ struct AdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapter",
         abstract: "Post a payment method's events (exports, statements) to the ledger, each exactly once (docs/adapters.md).",
-        subcommands: [CardAdapterCommand.self, BankAdapterCommand.self])
+        subcommands: [CardAdapterCommand.self, BankAdapterCommand.self, EventsAdapterCommand.self, ServeAdapterCommand.self])
 }
 
 /// Options every adapter run shares.
@@ -21,7 +22,9 @@ struct AdapterOptions: ParsableArguments {
     @Option(help: "Progress file: references seen posted, skipped on a rerun (default: the input's path + .checkpoint).") var checkpoint: String?
     @Flag(help: "Print what would be posted; post nothing.") var dryRun = false
 
-    func gateway() throws -> NodeGateway {
+    func gateway() throws -> NodeGateway { try Self.gateway(nodes) }
+
+    static func gateway(_ nodes: [String]) throws -> NodeGateway {
         let texts = nodes.isEmpty ? [ProcessInfo.processInfo.environment["SETTLE_NODE"] ?? "http://127.0.0.1:8645"] : nodes
         let urls = try texts.map { text in
             guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -32,14 +35,18 @@ struct AdapterOptions: ParsableArguments {
         return NodeGateway(urls: urls)
     }
 
-    /// Runs `events` and prints one line per event and per problem, then a
-    /// summary; fails (exit 1) when anything failed or could not be read.
+    /// Runs `events` and reports them.
     func run(_ events: [AdapterEvent], problems: [AdapterProblem], input: String, gateway: NodeGateway, chainId: String) async throws {
         let signer = try KeyFile.read(key)
         let progress = dryRun ? nil : try AdapterCheckpoint(path: checkpoint ?? input + ".checkpoint")
         var runner = AdapterRunner(gateway: gateway, key: signer, chainId: chainId)
         runner.payeeKey = try merchantKey.map { try KeyFile.read($0) }
-        let outcomes = await runner.run(events, dryRun: dryRun, checkpoint: progress)
+        try Self.report(await runner.run(events, dryRun: dryRun, checkpoint: progress), problems: problems)
+    }
+
+    /// Prints one line per event and per problem, then a summary; fails (exit
+    /// 1) when anything failed or could not be read.
+    static func report(_ outcomes: [AdapterRunner.Outcome], problems: [AdapterProblem]) throws {
         for problem in problems { print("\(problem.origin): NOT READ: \(problem.reason)") }
         for outcome in outcomes { print(outcome) }
         var counts: [String: Int] = [:]
@@ -96,5 +103,87 @@ struct BankAdapterCommand: AsyncParsableCommand {
         let merchants = genesis.accounts.filter { $0.role == .merchant }.map { BankStatement.Merchant(label: $0.label, account: $0.id) }
         let (events, problems) = BankStatement.events(data, merchants: merchants, defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets)
         try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
+    }
+}
+
+/// The keys and mapping choices of card-authorisation and crypto-invoice events.
+struct WebhookOptions: ParsableArguments {
+    @Option(name: .customLong("node"), help: "A node's RPC URL; repeat for failover (default: $SETTLE_NODE, else http://127.0.0.1:8645).") var nodes: [String] = []
+    @Option(help: "The card processor's key file: signs holds, captures and voids.") var cardKey: String?
+    @Option(help: "The crypto processor's key file: signs invoice payments.") var cryptoKey: String?
+    @Option(help: "The merchant's key file: signs refunds.") var merchantKey: String?
+    @Option(help: "The merchant paid when an event names none (a genesis label or hex id).") var merchant: String?
+    @Flag(help: "Credit crypto invoices in their price currency at the invoice's rate, not in the crypto asset paid.") var settleInPrice = false
+
+    func setUp() async throws -> (gateway: NodeGateway, context: WebhookEvents.Context, runners: [String: AdapterRunner]) {
+        let gateway = try AdapterOptions.gateway(nodes)
+        let genesis = try await gateway.nodes[0].genesis()
+        let context = WebhookEvents.Context(
+            merchants: Dictionary(genesis.accounts.filter { $0.role == .merchant }.map { ($0.label, $0.id) }, uniquingKeysWith: { first, _ in first }),
+            defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: try await gateway.assets(), settleInPrice: settleInPrice)
+        var runners: [String: AdapterRunner] = [:]
+        let payee = try merchantKey.map { try KeyFile.read($0) }
+        for (source, file) in [("card", cardKey), ("crypto", cryptoKey)] {
+            guard let file else { continue }
+            var runner = AdapterRunner(gateway: gateway, key: try KeyFile.read(file), chainId: genesis.chainId)
+            runner.payeeKey = payee
+            runners[source] = runner
+        }
+        guard !runners.isEmpty else { throw ValidationError("give --card-key, --crypto-key or both") }
+        return (gateway, context, runners)
+    }
+}
+
+/// `settle adapter events`: webhook events from a file, one JSON body per line.
+struct EventsAdapterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Post card-authorisation and crypto-invoice webhook events from a file (one JSON event per line), each once.")
+    @OptionGroup var options: WebhookOptions
+    @Option(help: "The events file.") var file: String
+    @Option(help: "Progress file (default: the input's path + .checkpoint).") var checkpoint: String?
+    @Flag(help: "Print what would be posted; post nothing.") var dryRun = false
+
+    func run() async throws {
+        let (_, context, runners) = try await options.setUp()
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
+        let (events, problems) = WebhookEvents.events(lines: text, context: context)
+        let progress = dryRun ? nil : try AdapterCheckpoint(path: checkpoint ?? file + ".checkpoint")
+        var outcomes: [AdapterRunner.Outcome] = []
+        var unread = problems
+        for event in events {
+            let source = String(event.reference.prefix { $0 != ":" })
+            guard let runner = runners[source] else {
+                unread.append(AdapterProblem(origin: event.origin, reason: "a \(source) event, and no --\(source)-key was given"))
+                continue
+            }
+            outcomes += await runner.run([event], dryRun: dryRun, checkpoint: progress)
+        }
+        try AdapterOptions.report(outcomes, problems: unread)
+    }
+}
+
+/// `settle adapter serve`: the webhook receiver.
+struct ServeAdapterCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Receive signed card-authorisation and crypto-invoice webhooks (POST /webhooks) and post each event once.")
+    @OptionGroup var options: WebhookOptions
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8650
+    @Option(help: "File holding the secret shared with the senders (its bytes, trailing newline ignored).") var secretFile: String
+    @Option(help: "Seconds a signed request stays acceptable.") var toleranceSeconds: Int64 = 300
+
+    func run() async throws {
+        let (_, context, runners) = try await options.setUp()
+        guard let text = try? String(contentsOfFile: secretFile, encoding: .utf8), case let secret = text.trimmingCharacters(in: .newlines), secret.utf8.count >= 16 else {
+            throw CLIError("\(secretFile) must hold a shared secret of at least 16 bytes")
+        }
+        let app = Application(
+            router: WebhookServer.router(runners: runners, signature: WebhookSignature(secret: Array(secret.utf8), toleranceSeconds: toleranceSeconds), context: context),
+            configuration: .init(address: .hostname(host, port: port), serverName: "settle-adapter"))
+        print("receiving webhooks on http://\(host):\(port)/webhooks (\(runners.keys.sorted().joined(separator: ", ")) events)")
+        try await app.runService()
     }
 }

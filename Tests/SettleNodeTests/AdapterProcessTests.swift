@@ -1,5 +1,11 @@
 import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import SettleAdapters
+import SettleLedger
 import SettleNode
+import Synchronization
 import SettleTestSupport
 import Testing
 
@@ -102,6 +108,70 @@ extension ProcessTests {
             let again = try CLIProcessTests.settle(bank + ["--merchant", "acme-shop"])
             #expect(again.stdout.contains("summary: 3 already posted, 2 not posted (no posting needed), 2 not read, 1 posted"), "\(again.stdout)")
             #expect(try node.balance("acme-shop", "EUR") == "349.45", "the unnamed 40.50 credit, less 0.35, went to the default merchant")
+        }
+
+        @Test func webhookEventsPostOnceFromAFileAndOverSignedHTTP() async throws {
+            let node = try await Self.node()
+            defer {
+                node.daemon.terminate()
+                node.daemon.waitUntilExit()
+                try? FileManager.default.removeItem(at: node.dir)
+            }
+            let file = node.dir.appendingPathComponent("events.jsonl")
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("webhook-events.jsonl"), to: file)
+            let run = [
+                "adapter", "events", "--file", file.path, "--card-key", node.key("card-processor"), "--crypto-key", node.key("crypto-processor"),
+                "--merchant-key", node.key("acme-shop"), "--node", node.url,
+            ]
+            let first = try CLIProcessTests.settle(run)
+            #expect(first.status == 1, "\(first.stdout)\(first.stderr)")
+            #expect(first.stdout.contains("summary: 2 already posted, 1 failed, 2 not posted (no posting needed), 3 not read, 6 posted"), "\(first.stdout)")
+            #expect(first.stdout.contains("line 12 card:auth_999:capture: FAILED: card:auth_999 is not on the ledger"), "\(first.stdout)")
+            // Captured 50.00 of the 80.00 authorised (card fee 1.75), 20.00 refunded; 0.00041234 BTC from the invoice, its confirmation and completion posted once.
+            #expect(try node.balance("acme-shop", "USD") == "28.25")
+            #expect(try node.balance("acme-shop", "BTC") == "0.00041234")
+            #expect(try node.balance("acme-shop", "JPY") == nil, "the voided authorisation moved yen")
+            let again = try CLIProcessTests.settle(run + ["--checkpoint", node.dir.appendingPathComponent("other.checkpoint").path])
+            #expect(!again.stdout.contains(": posted"), "\(again.stdout)")
+
+            // The receiver: signed requests only, each event posted once.
+            let genesis = try Genesis.parseJSON(try Data(contentsOf: node.dir.appendingPathComponent("genesis.json")))
+            let gateway = NodeGateway(urls: [URL(string: node.url)!])
+            let runners = ["crypto": AdapterRunner(gateway: gateway, key: try KeyFile.read(node.key("crypto-processor")), chainId: genesis.chainId)]
+            let signature = WebhookSignature(secret: Array("the webhook secret, shared".utf8))
+            let shop = try #require(genesis.accounts.first { $0.label == "acme-shop" }).id
+            let context = WebhookEvents.Context(merchants: ["acme-shop": shop], defaultMerchant: nil, assets: try await gateway.assets())
+            let clock = Mutex<Int64>(5_000)
+            let app = Application(router: WebhookServer.router(runners: runners, signature: signature, context: context, clock: { clock.withLock { $0 } }))
+            let invoice = Array(#"{"id":"evt_301","type":"invoice.confirmed","data":{"invoice":"inv_801","status":"confirmed","price":"60.00","currency":"USD","paid":"0.001","paidCurrency":"BTC","merchant":"acme-shop"}}"#.utf8)
+            try await app.test(.router) { client in
+                func post(_ body: [UInt8], signed: String?) async throws -> (HTTPResponse.Status, [String: Any]) {
+                    var headers = HTTPFields()
+                    if let signed { headers[HTTPField.Name(WebhookSignature.header)!] = signed }
+                    return try await client.execute(uri: "/webhooks", method: .post, headers: headers, body: ByteBuffer(bytes: body)) { response in
+                        (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:])
+                    }
+                }
+                let signed = signature.sign(invoice, at: 5_000)
+                let posted = try await post(invoice, signed: signed)
+                #expect(posted.0 == .ok && posted.1["result"] as? String == "posted", "\(posted)")
+                let replayed = try await post(invoice, signed: signed)
+                #expect(replayed.0 == .unauthorized && (replayed.1["detail"] as? String)?.contains("already received") == true, "\(replayed)")
+                clock.withLock { $0 = 5_030 }
+                let redelivered = try await post(invoice, signed: signature.sign(invoice, at: 5_030))
+                #expect(redelivered.0 == .ok && redelivered.1["result"] as? String == "already posted", "\(redelivered)")
+                let unsigned = try await post(invoice, signed: nil)
+                #expect(unsigned.0 == .unauthorized)
+                let stale = try await post(invoice, signed: signature.sign(invoice, at: 4_000))
+                #expect(stale.0 == .unauthorized)
+                let garbage = Array("{not json".utf8)
+                let unreadable = try await post(garbage, signed: signature.sign(garbage, at: 5_030))
+                #expect(unreadable.0 == .badRequest, "\(unreadable)")
+                let card = Array(#"{"id":"evt_302","type":"authorization.voided","data":{"authorization":"auth_1"}}"#.utf8)
+                let unserved = try await post(card, signed: signature.sign(card, at: 5_030))
+                #expect(unserved.0 == .badRequest && (unserved.1["detail"] as? String)?.contains("no card events") == true, "\(unserved)")
+            }
+            #expect(try node.balance("acme-shop", "BTC") == "0.00141234")
         }
 
         /// A SIGKILL of the adapter mid-batch, then a rerun: every charge is on
