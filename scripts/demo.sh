@@ -5,7 +5,9 @@
 # through the node's RPC with the `settle` CLI — a deposit, a card charge with
 # its fee, an authorisation partly captured, a refund, a bank transfer, a crypto
 # payment converted at a signed FX quote — plus a duplicate and an overdraft the
-# node refuses. Then an auditor
+# node refuses; then payment adapters post a card processor's export, a bank
+# statement and crypto invoice events into one merchant's USD balance, once
+# each, and the fee report compares the methods. Then an auditor
 # verifies the running node's chain and one payment's receipt with nothing but
 # the genesis file, and, after a graceful stop, the node's store.
 #
@@ -90,6 +92,40 @@ step "A crypto payment of 0.01 BTC, half converted to USD at a firm FX quote"
 settle tx transfer --key "$keys/crypto-processor.key" --to alice --amount "0.01 BTC" --method crypto --ref invoice-9 --wait
 settle fx quote --key "$keys/fx-desk.key" --beneficiary alice --from BTC --to USD --rate 6400000/100000000 --max "0.005 BTC" --out "$work/quote"
 settle tx convert --key "$keys/alice.key" --amount "0.005 BTC" --quote "$work/quote" --wait
+
+step "Payment adapters: acme-shop is paid in USD by card, bank transfer and crypto, from each method's own format"
+cat >"$work/card-export.csv" <<'CSV'
+id,type,amount,fee,net,currency,created,exchange_rate,source_id,description
+ch_9001,charge,120.00,3.78,116.22,usd,2026-11-25 09:00:00,,,"Order 9001, 3 items"
+ch_9002,charge,45.50,1.62,43.88,usd,2026-11-25 09:30:00,,,Order 9002
+re_9101,refund,-20.00,0.00,-20.00,usd,2026-11-25 11:00:00,,ch_9001,Partial refund
+po_9201,payout,-100.00,0.00,-100.00,usd,2026-11-25 23:00:00,,,Payout to the merchant's bank
+CSV
+cat >"$work/statement.xml" <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
+  <GrpHdr><MsgId>DEMO-STMT-1</MsgId><CreDtTm>2026-11-25T18:00:00Z</CreDtTm></GrpHdr>
+  <Stmt><Id>DEMO-STMT-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+    <Ntry><Amt Ccy="USD">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
+      <BookgDt><Dt>2026-11-25</Dt></BookgDt><AcctSvcrRef>BK-DEMO-0001</AcctSvcrRef>
+      <NtryDtls><TxDtls><Refs><EndToEndId>INV-88</EndToEndId></Refs>
+        <RmtInf><Ustrd>Invoice 88 acme-shop</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+  </Stmt></BkToCstmrStmt></Document>
+XML
+cat >"$work/invoices.jsonl" <<'JSON'
+{"id":"evt_1","type":"invoice.paid","data":{"invoice":"inv_42","status":"paid","price":"45.00","currency":"USD","paid":"0.00070312","paidCurrency":"BTC","rate":"64000.00","merchant":"acme-shop"}}
+{"id":"evt_2","type":"invoice.confirmed","data":{"invoice":"inv_42","status":"confirmed","price":"45.00","currency":"USD","paid":"0.00070312","paidCurrency":"BTC","rate":"64000.00","merchant":"acme-shop"}}
+JSON
+settle adapter card --file "$work/card-export.csv" --key "$keys/card-processor.key" --merchant acme-shop --merchant-key "$keys/acme-shop.key"
+settle adapter bank --file "$work/statement.xml" --key "$keys/bank.key" --node "$(node 1)"
+settle adapter events --file "$work/invoices.jsonl" --crypto-key "$keys/crypto-processor.key" --settle-in-price --node "$(node 2)"
+
+step "The same export again (a rerun, a re-delivery): nothing is posted twice"
+settle adapter card --file "$work/card-export.csv" --key "$keys/card-processor.key" --merchant acme-shop --merchant-key "$keys/acme-shop.key" --checkpoint "$work/fresh.checkpoint"
+settle balance acme-shop
+
+step "What each payment method cost, from the ledger"
+settle report fees
 
 step "Bob cannot spend more than he has; amounts finer than the asset allows are refused"
 refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "10000.00 USD" --wait

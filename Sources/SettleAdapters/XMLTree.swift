@@ -44,7 +44,8 @@ public final class XMLTree: Sendable {
         parser.shouldProcessNamespaces = true
         parser.delegate = builder
         guard parser.parse(), let root = builder.root else {
-            throw XMLFailure(line: parser.lineNumber, reason: parser.parserError.map { "\($0.localizedDescription)" } ?? "no document element")
+            let code = (parser.parserError as NSError?).flatMap { XMLParser.ErrorCode(rawValue: $0.code) }
+            throw XMLFailure(line: parser.lineNumber, reason: code.map { "\($0)" } ?? "no document element")
         }
         return root
     }
