@@ -36,6 +36,11 @@ public struct NodeGateway: LedgerGateway {
         try await withFailover { node throws(ClientError) in try await node.assets() }
     }
 
+    /// The chain's genesis (chain id, accounts), from the first node that answers.
+    public func genesis() async throws(ClientError) -> Genesis {
+        try await withFailover { node throws(ClientError) in try await node.genesis() }
+    }
+
     public func posted(signer: PublicKey, reference: String) async throws(ClientError) -> Wire.Transaction? {
         try await withFailover { node throws(ClientError) in try await node.transaction(signer: signer, reference: reference) }
     }

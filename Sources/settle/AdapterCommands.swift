@@ -76,7 +76,7 @@ struct CardAdapterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let gateway = try options.gateway()
-        let genesis = try await gateway.nodes[0].genesis()
+        let genesis = try await gateway.genesis()
         let assets = try await gateway.assets()
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
@@ -96,7 +96,7 @@ struct BankAdapterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let gateway = try options.gateway()
-        let genesis = try await gateway.nodes[0].genesis()
+        let genesis = try await gateway.genesis()
         let assets = try await gateway.assets()
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
@@ -117,7 +117,7 @@ struct WebhookOptions: ParsableArguments {
 
     func setUp() async throws -> (gateway: NodeGateway, context: WebhookEvents.Context, runners: [String: AdapterRunner]) {
         let gateway = try AdapterOptions.gateway(nodes)
-        let genesis = try await gateway.nodes[0].genesis()
+        let genesis = try await gateway.genesis()
         let context = WebhookEvents.Context(
             merchants: Dictionary(genesis.accounts.filter { $0.role == .merchant }.map { ($0.label, $0.id) }, uniquingKeysWith: { first, _ in first }),
             defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: try await gateway.assets(), settleInPrice: settleInPrice)

@@ -99,7 +99,9 @@ extension ProcessTests {
             }
             let statement = node.dir.appendingPathComponent("statement.xml")
             try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("camt053-statement.xml"), to: statement)
-            let bank = ["adapter", "bank", "--file", statement.path, "--key", node.key("bank"), "--node", node.url]
+            // The first node given is down: the adapter fails over to the next.
+            let down = "http://127.0.0.1:\(FreePorts.take(1)[0])"
+            let bank = ["adapter", "bank", "--file", statement.path, "--key", node.key("bank"), "--node", down, "--node", node.url]
             let first = try CLIProcessTests.settle(bank)
             #expect(first.status == 1 && first.stdout.contains("summary: 2 not posted (no posting needed), 3 not read, 3 posted"), "\(first.stdout)\(first.stderr)")
             // 250.00 + 60.00 by bank transfer, 0.35 each borne by the merchant.
