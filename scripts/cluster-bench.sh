@@ -3,7 +3,8 @@
 # verification rate measured in the same run:
 # 1. throughput and commit latency: four validators on loopback, PAYMENTS
 #    pre-signed payments submitted to validator 0 with 256 in flight, each
-#    waiting for its commit (`settle dev load`);
+#    waiting for its commit (`settle dev load`), with each validator's CPU
+#    seconds per 1 000 payments, peak memory and bytes on disk per payment;
 # 2. block-sync catch-up: validator 0 of a fresh network already holds BLOCKS
 #    blocks of SIZE payments (`settle dev write-blocks`); validator 1 starts
 #    empty and fetches them over the validator network, checking every block
@@ -38,7 +39,20 @@ for i in 0 1 2 3; do
     "$bin/settled" --home "$dir/load/node-$i" --log-level warning >"$dir/load-$i.log" 2>&1 & pids+=($!)
 done
 wait_height "$rpc" 0
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # clock ticks of user + system time
+before=(); for pid in "${pids[@]}"; do before+=("$(cpu "$pid")"); done
 "$bin/settle" dev load --node "http://127.0.0.1:$rpc" --keys "$dir/load/keys" --count "$payments"
+ticks=$(getconf CLK_TCK)
+echo "per validator: CPU seconds per 1 000 committed payments (during the load), peak memory, bytes on disk per payment"
+for i in 0 1 2 3; do
+    pid=${pids[$i]}
+    used=$(( $(cpu "$pid") - ${before[$i]} ))
+    peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+    disk=$(du -sb "$dir/load/node-$i/data" | cut -f1)
+    awk -v i="$i" -v used="$used" -v ticks="$ticks" -v n="$payments" -v peak="$peak" -v disk="$disk" 'BEGIN {
+        printf "  validator %d: %.3f CPU s per 1 000, peak memory %.0f MiB, %.0f bytes on disk per payment\n", i, used / ticks / n * 1000, peak / 1024, disk / n
+    }'
+done
 for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 wait 2>/dev/null || true
 pids=()
