@@ -34,6 +34,9 @@ public struct AdapterEvent: Sendable, Equatable {
         case none(String)
     }
 
+    /// The payment method the event comes from: its reference up to the colon.
+    public var source: String { String(reference.prefix { $0 != ":" }) }
+
     public init(origin: String, reference: String, posting: Posting) {
         self.origin = origin
         self.reference = reference

@@ -37,9 +37,8 @@ public enum WebhookServer {
             case .success(let mapped): event = mapped
             case .failure(let problem): return answer(.badRequest, "not read", problem.reason)
             }
-            let source = String(event.reference.prefix { $0 != ":" })
-            guard let runner = runners[source] else {
-                return answer(.badRequest, "not read", "this receiver posts no \(source) events (it was given no \(source) key)", reference: event.reference)
+            guard let runner = runners[event.source] else {
+                return answer(.badRequest, "not read", "this receiver posts no \(event.source) events (it was given no \(event.source) key)", reference: event.reference)
             }
             let outcome = await runner.run([event]).first!
             switch outcome.result {

@@ -22,7 +22,15 @@ struct AdapterOptions: ParsableArguments {
     @Option(help: "Progress file: references seen posted, skipped on a rerun (default: the input's path + .checkpoint).") var checkpoint: String?
     @Flag(help: "Print what would be posted; post nothing.") var dryRun = false
 
-    func gateway() throws -> NodeGateway { try Self.gateway(nodes) }
+    /// The nodes, and the chain's genesis and assets from them.
+    func connect() async throws -> (gateway: NodeGateway, genesis: Genesis, assets: [Asset]) {
+        try await Self.connect(nodes)
+    }
+
+    static func connect(_ nodes: [String]) async throws -> (gateway: NodeGateway, genesis: Genesis, assets: [Asset]) {
+        let gateway = try gateway(nodes)
+        return (gateway, try await gateway.genesis(), try await gateway.assets())
+    }
 
     static func gateway(_ nodes: [String]) throws -> NodeGateway {
         let texts = nodes.isEmpty ? [ProcessInfo.processInfo.environment["SETTLE_NODE"] ?? "http://127.0.0.1:8645"] : nodes
@@ -65,6 +73,14 @@ struct AdapterOptions: ParsableArguments {
     }
 }
 
+/// An adapter's input file, or an error naming it.
+func readInput(_ file: String) throws -> Data {
+    do { return try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
+}
+
+/// An adapter's input file as UTF-8 text.
+func readText(_ file: String) throws -> String { String(decoding: try readInput(file), as: UTF8.self) }
+
 /// `settle adapter card`: a card processor's settlement export (CSV).
 struct CardAdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,12 +91,8 @@ struct CardAdapterCommand: AsyncParsableCommand {
     @Option(help: "The merchant paid: a genesis label or a hex account id.") var merchant: String
 
     func run() async throws {
-        let gateway = try options.gateway()
-        let genesis = try await gateway.genesis()
-        let assets = try await gateway.assets()
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
-        let (events, problems) = CardSettlementExport.events(text, merchant: try resolveAccount(merchant, genesis: genesis), assets: assets)
+        let (gateway, genesis, assets) = try await options.connect()
+        let (events, problems) = CardSettlementExport.events(try readText(file), merchant: try resolveAccount(merchant, genesis: genesis), assets: assets)
         try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
     }
 }
@@ -95,11 +107,8 @@ struct BankAdapterCommand: AsyncParsableCommand {
     @Option(help: "The merchant paid when the remittance information names none (a genesis label or hex id); without it such credits are reported.") var merchant: String?
 
     func run() async throws {
-        let gateway = try options.gateway()
-        let genesis = try await gateway.genesis()
-        let assets = try await gateway.assets()
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
+        let (gateway, genesis, assets) = try await options.connect()
+        let data = try readInput(file)
         let merchants = genesis.accounts.filter { $0.role == .merchant }.map { BankStatement.Merchant(label: $0.label, account: $0.id) }
         let (events, problems) = BankStatement.events(data, merchants: merchants, defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets)
         try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
@@ -116,11 +125,10 @@ struct WebhookOptions: ParsableArguments {
     @Flag(help: "Credit crypto invoices in their price currency at the invoice's rate, not in the crypto asset paid.") var settleInPrice = false
 
     func setUp() async throws -> (gateway: NodeGateway, context: WebhookEvents.Context, runners: [String: AdapterRunner]) {
-        let gateway = try AdapterOptions.gateway(nodes)
-        let genesis = try await gateway.genesis()
+        let (gateway, genesis, assets) = try await AdapterOptions.connect(nodes)
         let context = WebhookEvents.Context(
             merchants: Dictionary(genesis.accounts.filter { $0.role == .merchant }.map { ($0.label, $0.id) }, uniquingKeysWith: { first, _ in first }),
-            defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: try await gateway.assets(), settleInPrice: settleInPrice)
+            defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets, settleInPrice: settleInPrice)
         var runners: [String: AdapterRunner] = [:]
         let payee = try merchantKey.map { try KeyFile.read($0) }
         for (source, file) in [("card", cardKey), ("crypto", cryptoKey)] {
@@ -146,16 +154,13 @@ struct EventsAdapterCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (_, context, runners) = try await options.setUp()
-        let text: String
-        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw CLIError("cannot read \(file): \(error.localizedDescription)") }
-        let (events, problems) = WebhookEvents.events(lines: text, context: context)
+        let (events, problems) = WebhookEvents.events(lines: try readText(file), context: context)
         let progress = dryRun ? nil : try AdapterCheckpoint(path: checkpoint ?? file + ".checkpoint")
         var outcomes: [AdapterRunner.Outcome] = []
         var unread = problems
         for event in events {
-            let source = String(event.reference.prefix { $0 != ":" })
-            guard let runner = runners[source] else {
-                unread.append(AdapterProblem(origin: event.origin, reason: "a \(source) event, and no --\(source)-key was given"))
+            guard let runner = runners[event.source] else {
+                unread.append(AdapterProblem(origin: event.origin, reason: "a \(event.source) event, and no --\(event.source)-key was given"))
                 continue
             }
             outcomes += await runner.run([event], dryRun: dryRun, checkpoint: progress)
