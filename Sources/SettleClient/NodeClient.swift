@@ -58,6 +58,27 @@ public struct NodeClient: Sendable {
         return try decode(try await send(request), from: request.url!)
     }
 
+    /// Submits several transactions in one request (`POST /v1/transactions/batch`,
+    /// at most 1 000): the node checks their signatures over all its cores and
+    /// admits them in order. One item per transaction, in order: the
+    /// transaction (pending, or committed when waiting) or why it was refused.
+    public func submit(batch: [SignedTransaction], waitForCommit: Bool, timeout: Duration = .seconds(10)) async throws(ClientError) -> [Wire.BatchItem] {
+        let milliseconds = timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000
+        let body = Wire.BatchSubmitRequest(
+            transactions: batch.map { Data($0.canonicalBytes).base64EncodedString() }, mode: waitForCommit ? "commit" : "async", timeoutMs: Int(milliseconds))
+        var request = URLRequest(url: baseURL.appendingPathComponent("v1/transactions/batch"))
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        do { request.httpBody = try JSONEncoder().encode(body) } catch {
+            throw .badResponse(url: request.url!.absoluteString, detail: "cannot encode the request: \(error)")
+        }
+        let answer: Wire.BatchSubmitResponse = try decode(try await send(request), from: request.url!)
+        guard answer.results.count == batch.count else {
+            throw .badResponse(url: request.url!.absoluteString, detail: "\(answer.results.count) results for \(batch.count) transactions")
+        }
+        return answer.results
+    }
+
     /// Every asset of the ledger now, including those registered after genesis.
     public func assets() async throws(ClientError) -> [Asset] {
         let url = baseURL.appendingPathComponent("v1/assets")

@@ -32,6 +32,16 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
         }
     }
 
+    /// Whether the transaction may be refused because it is already committed
+    /// (a replayed id, one that has since expired, or a limit checked first): only then is the store
+    /// asked, so admission costs no query in the common case.
+    var mayBeCommitted: Bool {
+        switch self {
+        case .invalid(.replay), .invalid(.expired), .mempoolFull, .accountLimit: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalid(let rejection): rejection.description
@@ -79,14 +89,18 @@ public struct Mempool: Sendable {
     private func checkTime(_ now: UInt64) -> UInt64 { max(now, pending.lastBlockTime + 1) }
 
     /// Admits `tx` or says why not; changes nothing when it refuses.
+    /// `signatureIsValid` is where the signature's verdict comes from: the
+    /// node checks signatures before they reach its engine (`CheckedTransactions`).
     @discardableResult
-    public mutating func admit(_ tx: SignedTransaction, now: UInt64) throws(AdmissionRejection) -> TransactionResult {
+    public mutating func admit(
+        _ tx: SignedTransaction, now: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }
+    ) throws(AdmissionRejection) -> TransactionResult {
         guard !ids.contains(tx.id) else { throw .alreadyPending }
         guard queue.count < limits.maxTransactions else { throw .mempoolFull(limit: limits.maxTransactions) }
         guard perAccount[tx.body.signer, default: 0] < limits.maxPerAccount else { throw .accountLimit(limit: limits.maxPerAccount) }
         let time = checkTime(now)
         pending.speculativelyAdvance(to: time)
-        if let problem = pending.inclusionProblem(tx, blockTime: time) { throw .invalid(problem) }
+        if let problem = pending.inclusionProblem(tx, blockTime: time, signatureIsValid: signatureIsValid) { throw .invalid(problem) }
         let result = pending.speculativelyApply(tx, blockTime: time)
         guard result.isApplied else { throw .wouldFail(result.code, related: result.related) }
         queue.append(tx)

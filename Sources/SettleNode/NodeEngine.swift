@@ -16,6 +16,22 @@ public enum TransactionStatus: Sendable, Equatable {
     case unknown
 }
 
+/// A client's wait for transactions to commit; only touched on the engine.
+final class CommitWait {
+    let ids: [Hash256]
+    /// Each transaction's status once settled (nil: still pending).
+    var statuses: [TransactionStatus?]
+    var open: Int
+    let continuation: CheckedContinuation<[TransactionStatus], Never>
+
+    init(ids: [Hash256], statuses: [TransactionStatus?], open: Int, continuation: CheckedContinuation<[TransactionStatus], Never>) {
+        self.ids = ids
+        self.statuses = statuses
+        self.open = open
+        self.continuation = continuation
+    }
+}
+
 /// What happened to a submission.
 public enum SubmitOutcome: Sendable, Equatable {
     case accepted(Hash256)
@@ -94,7 +110,10 @@ public actor NodeEngine {
         get { ledger.mempool }
         _modify { yield &ledger.mempool }
     }
-    private var waiters: [Hash256: [UUID: CheckedContinuation<TransactionStatus, Never>]] = [:]
+    /// Clients waiting for commits: each wait by its token, and for each
+    /// pending transaction the waits (and their slots) it settles.
+    private var waits: [UUID: CommitWait] = [:]
+    private var waiters: [Hash256: [(wait: UUID, slot: Int)]] = [:]
     private var maxBlockTransactions: Int { ledger.maxBlockTransactions }
     let logger: Logger
     private let metrics: NodeMetrics
@@ -104,12 +123,12 @@ public actor NodeEngine {
     var consensus: ConsensusState?
     /// Called with every transaction admitted from a client, to relay it to the
     /// other validators' mempools.
-    private var relay: (@Sendable (SignedTransaction) -> Void)?
+    private var relay: (@Sendable ([SignedTransaction]) -> Void)?
     private var connectedPeers: [NodeStatus.Peer] = []
     /// Equivocation evidence seen (see `record(evidence:)`).
     var evidence: [Equivocation] = []
 
-    public func onAdmitted(_ relay: @escaping @Sendable (SignedTransaction) -> Void) { self.relay = relay }
+    public func onAdmitted(_ relay: @escaping @Sendable ([SignedTransaction]) -> Void) { self.relay = relay }
 
     /// `maxBlockTransactions` caps blocks below the genesis limit (nil: the genesis
     /// limit). With `consensus`, blocks are ordered by the BFT core among the
@@ -147,51 +166,95 @@ public actor NodeEngine {
 
     /// Decodes and admits a transaction, or says precisely why not. A client's
     /// transaction is relayed to the other validators; a relayed one is not again.
+    /// Its signature is checked here, on the engine: the RPC and the validator
+    /// network check theirs before they call (`submit(_:now:fromPeer:)` with
+    /// `CheckedTransactions`).
     public func submit(_ bytes: [UInt8], now: UInt64 = NodeEngine.wallClock(), fromPeer: Bool = false) -> SubmitOutcome {
         let tx: SignedTransaction
         do throws(DecodingError) { tx = try SignedTransaction.decodeChecked(bytes) } catch {
             metrics.rejected(code: "malformed")
             return .rejected(code: "malformed", message: "transaction bytes are not a canonical signed transaction: \(error)", related: nil)
         }
-        if let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
-        do throws(AdmissionRejection) {
-            try mempool.admit(tx, now: now)
-            admittedAt[tx.id] = .now
-            if !fromPeer { relay?(tx) }
-            metrics.mempool(size: mempool.count)
-            return .accepted(tx.id)
-        } catch {
-            metrics.rejected(code: error.code)
-            let related: Hash256? = if case let .wouldFail(_, related) = error { related } else { nil }
-            return .rejected(code: error.code, message: error.description, related: related)
-        }
+        return submit(CheckedTransactions(checkingHere: [tx]), now: now, fromPeer: fromPeer)[0]
     }
 
+    /// Counts a submission whose bytes did not decode (the RPC decodes before
+    /// it calls the engine), with the other admission rejections.
+    public nonisolated func countMalformedSubmission() { metrics.rejected(code: "malformed") }
+
+    /// Admits decoded transactions whose signatures were checked off the
+    /// engine, in order, each or says precisely why not; one outcome per
+    /// transaction. Those admitted from a client are relayed to the other
+    /// validators together; relayed ones are not relayed again.
+    public func submit(_ checked: CheckedTransactions, now: UInt64 = NodeEngine.wallClock(), fromPeer: Bool = false) -> [SubmitOutcome] {
+        var admitted: [SignedTransaction] = []
+        let outcomes = checked.transactions.map { tx -> SubmitOutcome in
+            do throws(AdmissionRejection) {
+                try mempool.admit(tx, now: now, signatureIsValid: checked.signatureHolds)
+                admittedAt[tx.id] = .now
+                admitted.append(tx)
+                return .accepted(tx.id)
+            } catch {
+                if error.mayBeCommitted, let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
+                metrics.rejected(code: error.code)
+                let related: Hash256? = if case let .wouldFail(_, related) = error { related } else { nil }
+                return .rejected(code: error.code, message: error.description, related: related)
+            }
+        }
+        if !admitted.isEmpty {
+            if !fromPeer { relay?(admitted) }
+            metrics.mempool(size: mempool.count)
+        }
+        return outcomes
+    }
+
+    /// A pending transaction is in the mempool, which is only in memory; the
+    /// store is asked only for the others.
     public func status(of id: Hash256) -> TransactionStatus {
+        if mempool.contains(id) { return .pending }
         if let committed = try? store.transaction(id: id) { return .committed(committed) }
-        return mempool.contains(id) ? .pending : .unknown
+        return .unknown
     }
 
     /// Waits until `id` commits or `timeout` passes; a timeout reports `.pending`
-    /// (never a failure: the transaction may still commit).
+    /// (the client may poll `status`).
     public func waitForCommit(_ id: Hash256, timeout: Duration) async -> TransactionStatus {
-        let current = status(of: id)
-        guard current == .pending else { return current }
+        await waitForCommit([id], timeout: timeout)[0]
+    }
+
+    /// `waitForCommit` for several transactions at once (a batch from one
+    /// client): returns when every one is settled — committed, evicted, or not
+    /// pending at all — or `timeout` passes, with their statuses in order.
+    /// The blocks that commit them answer, with no query per transaction.
+    public func waitForCommit(_ ids: [Hash256], timeout: Duration) async -> [TransactionStatus] {
+        let known = ids.map { mempool.contains($0) ? nil : status(of: $0) }
+        let open = known.count { $0 == nil }
+        guard open > 0 else { return known.map { $0! } }
         let token = UUID()
         return await withCheckedContinuation { continuation in
-            waiters[id, default: [:]][token] = continuation
+            waits[token] = CommitWait(ids: ids, statuses: known, open: open, continuation: continuation)
+            for (slot, id) in ids.enumerated() where known[slot] == nil { waiters[id, default: []].append((token, slot)) }
             Task {
                 try? await Task.sleep(for: timeout)
-                await self.expireWaiter(id, token)
+                await self.expireWait(token)
             }
         }
     }
 
-    private func expireWaiter(_ id: Hash256, _ token: UUID) {
-        guard let continuation = waiters[id]?.removeValue(forKey: token) else { return }
-        if waiters[id]?.isEmpty == true { waiters[id] = nil }
-        continuation.resume(returning: status(of: id))
+    /// A wait's time is up: what has not settled is still pending.
+    private func expireWait(_ token: UUID) {
+        guard let wait = waits.removeValue(forKey: token) else { return }
+        for (slot, id) in wait.ids.enumerated() where wait.statuses[slot] == nil {
+            waiters[id]?.removeAll { $0.wait == token }
+            if waiters[id]?.isEmpty == true { waiters[id] = nil }
+        }
+        wait.continuation.resume(returning: wait.statuses.map { $0 ?? .pending })
     }
+
+    /// Whether a full block is waiting: then the next block need not wait for
+    /// the block interval, which is there to gather transactions, not to
+    /// slow a busy node down.
+    public func pendingFillsABlock() -> Bool { mempool.count >= maxBlockTransactions }
 
     /// Orders the pending transactions into the next block, commits it durably,
     /// publishes it on `feed` and wakes whoever waits for its transactions.
@@ -243,18 +306,29 @@ public actor NodeEngine {
             let transactions = appended.block.transactions
             let latencies = transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
             metrics.committed(transactions: transactions.count, latencies: latencies, production: stored - started)
-            feed.publish(StoredBlock(block: appended.block, commit: appended.commit, results: appended.outcome.results))
-            for tx in transactions { wake(tx.id) }
+            let storedBlock = StoredBlock(block: appended.block, commit: appended.commit, results: appended.outcome.results)
+            feed.publish(storedBlock)
+            if !waiters.isEmpty {
+                // The block in hand answers the waiters: no query per transaction.
+                for committed in storedBlock.storedTransactions { wake(committed.transaction.id, with: .committed(committed)) }
+            }
         }
         metrics.chain(height: last.height)
         metrics.mempool(size: mempool.count)
         for (id, reason) in evicted { wake(id, with: .evicted(code: reason.code, message: reason.description)) }
     }
 
-    private func wake(_ id: Hash256, with status: TransactionStatus? = nil) {
-        guard let waiting = waiters.removeValue(forKey: id) else { return }
-        let now = status ?? self.status(of: id)
-        for continuation in waiting.values { continuation.resume(returning: now) }
+    private func wake(_ id: Hash256, with status: TransactionStatus) {
+        guard let settled = waiters.removeValue(forKey: id) else { return }
+        for (token, slot) in settled {
+            guard let wait = waits[token] else { continue }
+            wait.statuses[slot] = status
+            wait.open -= 1
+            if wait.open == 0 {
+                waits[token] = nil
+                wait.continuation.resume(returning: wait.statuses.map { $0! })
+            }
+        }
     }
 
     /// Committed blocks from `height`, at most `count`, for a peer catching up.

@@ -29,6 +29,10 @@ public actor ClusterDriver {
     private var lastBlockReceived = ContinuousClock.now
     /// Blocks served or requested per message.
     static let syncBatch = 100
+    /// Peers' relayed transactions waiting for their signature check; beyond
+    /// this many messages a peer's relay is dropped (its own node still holds
+    /// and proposes them).
+    private let relayed = AsyncStream.makeStream(of: [SignedTransaction].self, bufferingPolicy: .bufferingOldest(256))
 
     public init(engine: NodeEngine, network: PeerNetwork, blockIntervalMs: UInt64, emptyBlockIntervalMs: UInt64 = 5_000, logger: Logger) {
         self.engine = engine
@@ -40,8 +44,15 @@ public actor ClusterDriver {
 
     /// Until cancelled: starts the network and consensus, then serves peers.
     public func run() async throws {
-        let network = self.network
-        await engine.onAdmitted { tx in network.broadcast(.transaction(tx)) }
+        let relay = TransactionRelay(network: network)
+        await engine.onAdmitted { relay.relay($0) }
+        let admission = Task { [engine, relayed] in
+            // Peers' transactions, checked over every core off the engine, then admitted in the order they came.
+            for await transactions in relayed.stream {
+                _ = await engine.submit(await CheckedTransactions.check(transactions), fromPeer: true)
+            }
+        }
+        defer { admission.cancel() }
         network.announce(height: await engine.committedHeight)
         try network.start()
         defer { network.stop() }
@@ -70,8 +81,8 @@ public actor ClusterDriver {
         switch message {
         case .hello(let hello):
             await welcome(peer, at: hello.height)
-        case .transaction(let tx):
-            _ = await engine.submit(tx.canonicalBytes, fromPeer: true)
+        case .transactions(let transactions):
+            relayed.continuation.yield(transactions)
         case .proposal(let proposal):
             try await consensusMessage(.proposal(proposal), height: proposal.proposal.height, ours: height, from: peer)
         case .vote(let vote):
@@ -94,7 +105,10 @@ public actor ClusterDriver {
     /// admission, to the peers connected then) and its messages of the current
     /// height now, and, if it announced a higher height, is asked for blocks.
     private func welcome(_ peer: PublicKey, at height: UInt64) async {
-        for tx in await engine.pendingTransactions(max: Self.welcomeTransactions) { network.send(.transaction(tx), to: peer) }
+        let pending = await engine.pendingTransactions(max: Self.welcomeTransactions)
+        for start in stride(from: 0, to: pending.count, by: PeerMessage.maxRelayedTransactions) {
+            network.send(.transactions(Array(pending[start..<min(pending.count, start + PeerMessage.maxRelayedTransactions)])), to: peer)
+        }
         for case let message? in await engine.consensusOutbox().map(Self.message(for:)) { network.send(message, to: peer) }
         syncPlan.peer(peer, holds: height)
         await requestBlocks()
@@ -201,9 +215,10 @@ public actor ClusterDriver {
         }
         if advanceAfterDecision, await engine.consensusPosition()?.waiting == true, !advancing {
             advancing = true
-            let (delay, idle, engine) = (blockIntervalMs, emptyBlockIntervalMs, engine)
+            // A full block waiting starts the next height at once: the interval gathers transactions.
+            let (delay, idle, engine) = (await engine.pendingFillsABlock() ? 0 : blockIntervalMs, emptyBlockIntervalMs, engine)
             Task { [weak self] in
-                try? await Task.sleep(for: .milliseconds(Int64(delay)))
+                if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay))) }
                 // Wait for transactions (or peers starting the height) before the next block.
                 var waited = delay
                 while waited < idle, await !engine.nextHeightHasWork() {

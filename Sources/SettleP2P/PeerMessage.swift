@@ -8,8 +8,10 @@ import SettleLedger
 public enum PeerMessage: Hashable, Sendable {
     /// First message on a connection, after TLS: who is speaking, for which chain.
     case hello(Hello)
-    /// A client's signed transaction, gossiped to every mempool.
-    case transaction(SignedTransaction)
+    /// Clients' signed transactions, gossiped to every mempool: those one
+    /// validator admitted since it last sent, in admission order (one frame
+    /// for many saves a frame, a TLS record and a wake-up per transaction).
+    case transactions([SignedTransaction])
     case proposal(SignedProposal)
     case vote(SignedVote)
     /// "Send me committed blocks from `height`, at most `count`."
@@ -19,6 +21,8 @@ public enum PeerMessage: Hashable, Sendable {
     case evidence(Equivocation)
 
     public static let protocolVersion: UInt8 = 1
+    /// Most transactions in one `transactions` message (about 2 MB at most).
+    public static let maxRelayedTransactions = 1_000
 
     public struct Hello: Hashable, Sendable, CanonicalCodable {
         public var chainId: String
@@ -54,7 +58,7 @@ extension PeerMessage: CanonicalCodable {
         w.u8(Self.protocolVersion)
         switch self {
         case .hello(let hello): w.u8(1); w.value(hello)
-        case .transaction(let tx): w.u8(2); w.blob(tx.canonicalBytes)
+        case .transactions(let transactions): w.u8(2); w.list(transactions) { w, tx in w.blob(tx.canonicalBytes) }
         case .proposal(let proposal): w.u8(3); w.value(proposal)
         case .vote(let vote): w.u8(4); w.value(vote)
         case let .blockRequest(height, count): w.u8(5); w.u64(height); w.u32(count)
@@ -68,7 +72,10 @@ extension PeerMessage: CanonicalCodable {
         let start = r.offset
         switch try r.u8("message.kind") {
         case 1: self = .hello(try r.value(Hello.self))
-        case 2: self = .transaction(try SignedTransaction.decodeChecked(Array(try r.blob("message.transaction", maxBytes: SignedTransaction.maxEncodedBytes))))
+        case 2:
+            self = .transactions(try r.list("message.transactions", maxCount: Self.maxRelayedTransactions) { r throws(DecodingError) in
+                try SignedTransaction.decodeChecked(Array(try r.blob("message.transaction", maxBytes: SignedTransaction.maxEncodedBytes)))
+            })
         case 3: self = .proposal(try r.value(SignedProposal.self))
         case 4: self = .vote(try r.value(SignedVote.self))
         case 5: self = .blockRequest(height: try r.u64("message.height"), count: try r.u32("message.count"))

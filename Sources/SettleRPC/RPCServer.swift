@@ -21,12 +21,16 @@ public enum RPCServer {
     public static let version = "0.1.0"
     /// Largest request body accepted; a signed transaction is at most 2 048 bytes.
     public static let maxBodyBytes = 16 * 1_024
+    /// Most transactions in one `POST /v1/transactions/batch`.
+    public static let maxBatchTransactions = 1_000
+    /// Largest batch body: `maxBatchTransactions` transactions of the largest size, in base64.
+    public static let maxBatchBodyBytes = 3 * 1_024 * 1_024
     /// Longest a client may wait for a commit in one request.
     public static let maxWait = Duration.seconds(30)
 
     /// Every route, for the documentation check.
     public static let routes: [(method: String, path: String)] = [
-        ("GET", "/health"), ("GET", "/v1/status"), ("GET", "/v1/genesis"), ("GET", "/v1/assets"), ("GET", "/v1/evidence"), ("POST", "/v1/transactions"), ("GET", "/v1/transactions/{id}"),
+        ("GET", "/health"), ("GET", "/v1/status"), ("GET", "/v1/genesis"), ("GET", "/v1/assets"), ("GET", "/v1/evidence"), ("POST", "/v1/transactions"), ("POST", "/v1/transactions/batch"), ("GET", "/v1/transactions/{id}"),
         ("GET", "/v1/blocks/latest"), ("GET", "/v1/blocks/{height}"), ("GET", "/v1/blocks/{height}/record"),
         ("GET", "/v1/accounts/{account}/balances"), ("GET", "/v1/accounts/{account}/transactions"),
         ("GET", "/v1/references/{signer}/{reference}"), ("GET", "/v1/transactions/{id}/receipt"),
@@ -81,35 +85,61 @@ public enum RPCServer {
         }
         router.post("/v1/transactions") { request, _ in
             try await handle {
-                let body: ByteBuffer
-                do { body = try await request.body.collect(upTo: maxBodyBytes) } catch {
-                    throw RPCError(status: .contentTooLarge, code: "body_too_large", message: "request bodies are limited to \(maxBodyBytes) bytes")
-                }
-                let submit: Wire.SubmitRequest
-                do { submit = try JSONDecoder().decode(Wire.SubmitRequest.self, from: Data(buffer: body)) } catch {
-                    throw RPCError(status: .badRequest, code: "malformed_json", message: "expected {\"transaction\": base64, \"mode\": \"async\"|\"commit\", \"timeoutMs\": integer}: \(error)")
-                }
-                guard let bytes = Data(base64Encoded: submit.transaction) else {
-                    throw RPCError(status: .badRequest, code: "invalid_base64", message: "transaction must be the base64 of the canonical signed transaction")
-                }
-                let mode = submit.mode ?? "async"
-                guard mode == "async" || mode == "commit" else {
-                    throw RPCError(status: .badRequest, code: "invalid_mode", message: "mode must be \"async\" or \"commit\"")
-                }
-                switch await engine.submit([UInt8](bytes)) {
+                let submit = try await decodeBody(Wire.SubmitRequest.self, of: request, limit: maxBodyBytes, expected: "{\"transaction\": base64, \"mode\": \"async\"|\"commit\", \"timeoutMs\": integer}")
+                let tx = try transaction(fromBase64: submit.transaction, engine: engine)
+                let waits = try waitsForCommit(submit.mode)
+                // The signature is checked here, off the engine's serial path.
+                switch await engine.submit(CheckedTransactions(checkingHere: [tx]))[0] {
                 case .rejected(let code, let message, let related):
                     throw RPCError(status: .unprocessableContent, code: code, message: message, related: related)
                 case .alreadyCommitted(let stored):
                     return try json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
                 case .accepted(let id):
-                    guard mode == "commit" else { return try json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
-                    let timeout = min(Duration.milliseconds(max(0, submit.timeoutMs ?? 10_000)), maxWait)
-                    let status = await engine.waitForCommit(id, timeout: timeout)
+                    guard waits else { return try json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
+                    let status = await engine.waitForCommit(id, timeout: waitLimit(submit.timeoutMs))
                     if case let .evicted(code, message) = status {
                         throw RPCError(status: .unprocessableContent, code: code, message: "admitted, then dropped before it could commit: \(message)")
                     }
                     return try json(Wire.Transaction(id: id, status: status), status: status == .pending ? .accepted : .ok)
                 }
+            }
+        }
+        router.post("/v1/transactions/batch") { request, _ in
+            try await handle {
+                let batch = try await decodeBody(Wire.BatchSubmitRequest.self, of: request, limit: maxBatchBodyBytes, expected: "{\"transactions\": [base64, ...], \"mode\": \"async\"|\"commit\", \"timeoutMs\": integer}")
+                guard batch.transactions.count <= maxBatchTransactions else {
+                    throw RPCError(status: .contentTooLarge, code: "batch_too_large", message: "a batch holds at most \(maxBatchTransactions) transactions; split it")
+                }
+                let waits = try waitsForCommit(batch.mode)
+                var items = [Wire.BatchItem?](repeating: nil, count: batch.transactions.count)
+                var decoded: [(index: Int, tx: SignedTransaction)] = []
+                for (index, text) in batch.transactions.enumerated() {
+                    do { decoded.append((index, try transaction(fromBase64: text, engine: engine))) } catch let error as RPCError {
+                        items[index] = Wire.BatchItem(error: .init(code: error.code, message: error.message))
+                    }
+                }
+                // Signatures are checked over every core, off the engine's serial path.
+                let outcomes = await engine.submit(await CheckedTransactions.check(decoded.map(\.tx)))
+                var accepted: [(index: Int, id: Hash256)] = []
+                for ((index, _), outcome) in zip(decoded, outcomes) {
+                    switch outcome {
+                    case .rejected(let code, let message, let related):
+                        items[index] = Wire.BatchItem(error: .init(code: code, message: message, related: related?.hex))
+                    case .alreadyCommitted(let stored):
+                        items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
+                    case .accepted(let id):
+                        accepted.append((index, id))
+                    }
+                }
+                let statuses = waits ? await engine.waitForCommit(accepted.map(\.id), timeout: waitLimit(batch.timeoutMs)) : accepted.map { _ in .pending }
+                for ((index, id), status) in zip(accepted, statuses) {
+                    if case let .evicted(code, message) = status {
+                        items[index] = Wire.BatchItem(error: .init(code: code, message: "admitted, then dropped before it could commit: \(message)"))
+                    } else {
+                        items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: id, status: status))
+                    }
+                }
+                return try json(Wire.BatchSubmitResponse(results: items.map { $0! }))
             }
         }
         router.get("/v1/transactions/{id}") { _, context in
@@ -256,6 +286,44 @@ public enum RPCServer {
             throw RPCError(status: .badRequest, code: "invalid_id", message: "a transaction id is 64 hex characters")
         }
         return hash
+    }
+
+    /// A request's JSON body of at most `limit` bytes; `expected` shows the
+    /// form in the error when it does not decode.
+    private static func decodeBody<T: Decodable>(_ type: T.Type, of request: Request, limit: Int, expected: String) async throws -> T {
+        let body: ByteBuffer
+        do { body = try await request.body.collect(upTo: limit) } catch {
+            throw RPCError(status: .contentTooLarge, code: "body_too_large", message: "this route's request bodies are limited to \(limit) bytes")
+        }
+        do { return try JSONDecoder().decode(T.self, from: Data(buffer: body)) } catch {
+            throw RPCError(status: .badRequest, code: "malformed_json", message: "expected \(expected): \(error)")
+        }
+    }
+
+    /// A transaction in a request: base64 of canonical bytes, decoded with
+    /// every canonical-form check.
+    private static func transaction(fromBase64 text: String, engine: NodeEngine) throws -> SignedTransaction {
+        guard let bytes = Data(base64Encoded: text) else {
+            throw RPCError(status: .badRequest, code: "invalid_base64", message: "transaction must be the base64 of the canonical signed transaction")
+        }
+        do { return try SignedTransaction.decodeChecked([UInt8](bytes)) } catch {
+            engine.countMalformedSubmission()
+            throw RPCError(status: .unprocessableContent, code: "malformed", message: "transaction bytes are not a canonical signed transaction: \(error)")
+        }
+    }
+
+    /// Whether a submission waits for its commit ("commit") or not ("async", the default).
+    private static func waitsForCommit(_ mode: String?) throws -> Bool {
+        switch mode ?? "async" {
+        case "async": false
+        case "commit": true
+        default: throw RPCError(status: .badRequest, code: "invalid_mode", message: "mode must be \"async\" or \"commit\"")
+        }
+    }
+
+    /// How long a submission may wait for its commit: `timeoutMs` (default 10 s), at most `maxWait`.
+    private static func waitLimit(_ timeoutMs: Int?) -> Duration {
+        min(Duration.milliseconds(max(0, timeoutMs ?? 10_000)), maxWait)
     }
 
     /// Runs a handler, turning every error into the JSON error form.

@@ -89,7 +89,9 @@ struct BlockProducer: Service {
             while !Task.isCancelled {
                 // Cancelled sleep means graceful shutdown: stop without an error, so the daemon exits 0.
                 do { try await Task.sleep(for: interval) } catch { return }
-                do { try await engine.produceBlock() } catch {
+                do {
+                    repeat { try await engine.produceBlock() } while await engine.pendingFillsABlock()
+                } catch {
                     logger.critical("block production failed", metadata: ["error": "\(error)"])
                     throw error
                 }

@@ -59,7 +59,7 @@ import Testing
         other.blockHash = nil
         let messages: [PeerMessage] = [
             .hello(.init(chainId: genesis.chainId, genesisHash: genesis.hash, node: proposer.publicKey, height: 7)),
-            .transaction(tx),
+            .transactions([tx, tx]),
             .proposal(SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block, justification: [vote])),
             .vote(vote),
             .blockRequest(height: 3, count: 50),

@@ -1,0 +1,31 @@
+import SettleLedger
+
+/// Client or peer transactions whose signatures were checked before they reach
+/// the engine: on the caller's thread for a few, over every core (the
+/// signature pool) for a batch. The engine's actor is the node's one serial
+/// path, so a signature verified there would cap admission at one core's
+/// verification rate and hold up consensus behind it.
+public struct CheckedTransactions: Sendable {
+    public let transactions: [SignedTransaction]
+    let valid: Set<Mempool.VerifiedSignature>
+
+    /// Checks `transactions` on this thread.
+    public init(checkingHere transactions: [SignedTransaction]) {
+        self.transactions = transactions
+        valid = Set(transactions.lazy.filter(\.hasValidSignature).map(Mempool.VerifiedSignature.init))
+    }
+
+    private init(_ transactions: [SignedTransaction], valid: Set<Mempool.VerifiedSignature>) {
+        self.transactions = transactions
+        self.valid = valid
+    }
+
+    /// Checks `transactions` on the signature pool (every core), in the order
+    /// submitted, without holding a thread of the caller's while it waits.
+    public static func check(_ transactions: [SignedTransaction]) async -> CheckedTransactions {
+        guard transactions.count > SignaturePool.chunk else { return CheckedTransactions(checkingHere: transactions) }
+        return CheckedTransactions(transactions, valid: await SignaturePool.shared.submit(transactions).value)
+    }
+
+    func signatureHolds(_ tx: SignedTransaction) -> Bool { valid.contains(Mempool.VerifiedSignature(tx)) }
+}
