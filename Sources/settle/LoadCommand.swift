@@ -1,99 +1,105 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Histogram
+import SettleAPI
 import SettleClient
 import SettleCrypto
 import SettleLedger
 import SettleNode
 
-/// Offers pre-signed payments to a running node and measures what it commits:
-/// throughput and submit→commit latency, next to the Ed25519 verification rate
-/// of this machine measured in the same run (the node checks one signature per
-/// transaction, so that rate bounds it).
+/// Offers a pre-signed payments workload (`LoadWorkload`) to a running node
+/// and measures what the network commits: sustained throughput and
+/// submit→commit latency (HdrHistogram), next to the Ed25519 verification rate
+/// of this machine measured in the same run. Every validator checks every
+/// transaction's signature, so that rate divided by the validators bounds
+/// what the network can commit.
 struct LoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Measure a running node: committed payments per second and commit latency.",
-        discussion: "Needs the network's keys directory (settle network init): payments are signed by its clearing accounts, outside the measured window.")
+        abstract: "Measure a running network: committed transactions per second and commit latency.",
+        discussion: """
+            Needs the network's keys directory (settle network init): customers and merchants are enrolled and funded \
+            first, and every transaction is signed, outside the measured window. Without --rate, --concurrency requests \
+            are kept in flight (a closed loop: the node's pace); with --rate, transactions fall due on a fixed schedule \
+            and are sent every 5 ms whatever the node's pace (an open loop), and latency counts from when each fell due.
+            """)
 
     @OptionGroup var node: NodeOptions
     @Option(help: "The network's keys directory.") var keys: String
-    @Option(help: "Payments to submit.") var count = 10_000
-    @Option(help: "Submissions in flight at once (each waits for its commit).") var concurrency = 256
+    @Option(help: "Transactions to measure (payments, holds and their captures, voids and refunds).") var count = 10_000
+    @Option(help: "Requests in flight at once, without --rate (each waits for its transactions' commit).") var concurrency = 16
+    @Option(help: "Most transactions per request: POST /v1/transactions/batch when more than 1.") var batch = 100
+    @Option(help: "Offered load in transactions per second (open loop); 0: closed loop.") var rate = 0
+    @Option(help: "Customer accounts enrolled and funded for the run.") var customers = 1_000
+    @Option(help: "Merchant accounts enrolled for the run.") var merchants = 50
+
+    func validate() throws {
+        guard count > 0, concurrency > 0, (1...RPCLimits.maxBatch).contains(batch), rate >= 0, customers > 0, merchants > 0 else {
+            throw ValidationError("--count, --concurrency, --customers and --merchants must be positive, --batch 1 to \(RPCLimits.maxBatch), --rate 0 or more")
+        }
+    }
 
     func run() async throws {
         let session = try await NodeSession(node)
-        let payers = try ["bank", "card-processor", "crypto-processor"].map { try KeyFile.read("\(keys)/\($0).key") }
-        let payees = try ["alice", "bob", "acme-shop"].map { try session.account($0) }
-        let usd = try session.asset("USD")
-        let expiry = UInt64(Date().timeIntervalSince1970 * 1_000) + 3_600_000
-        let methods: [PaymentMethod] = [.card, .bankTransfer, .internal, .wallet]
-        let run = UInt64.random(in: 0...UInt64.max >> 16)
-        let transactions = (0..<count).map { index in
-            let payer = payers[index % payers.count]
-            return TransactionBody(
-                chainId: session.genesis.chainId, signer: payer.publicKey, nonce: run << 16 ^ UInt64(index), expiresAt: expiry,
-                externalReference: "load-\(run)-\(index)",
-                payload: .transfer(payee: payees[index % payees.count], asset: usd.code, amount: Amount(minorUnits: 100 + UInt64(index % 10_000))!, method: methods[index % methods.count])
-            ).signed(with: payer)
-        }
-        let verifyRate = Self.verifyRate(transactions)
+        let workload = try LoadWorkload(count: count, customers: customers, merchants: merchants, keys: keys, genesis: session.genesis)
+        let client = NodeClient(baseURL: session.client.baseURL, maxConnections: rate > 0 ? 1_024 : concurrency)
+        for phase in workload.setup { try await Self.commitSetup(phase, client: client) }
+        let limit = VerifyLimit.measure(workload.payments)
 
-        let client = NodeClient(baseURL: session.client.baseURL, maxConnections: concurrency)
+        var run = LoadRun(workload: workload, batch: batch)
         let started = ContinuousClock.now
-        var latencies: [Double] = []
-        var failures: [String: Int] = [:]
-        await withTaskGroup(of: (Double, String?).self) { group in
-            var next = 0
-            func submitNext() {
-                guard next < transactions.count else { return }
-                let tx = transactions[next]
-                next += 1
-                group.addTask {
-                    let sent = ContinuousClock.now
-                    do throws(ClientError) {
-                        let answer = try await client.submit(tx, waitForCommit: true, timeout: .seconds(30))
-                        let seconds = Self.seconds(ContinuousClock.now - sent)
-                        return (seconds, answer.status == "committed" ? nil : answer.status)
-                    } catch { return (0, error.code ?? "unreachable") }
-                }
-            }
-            for _ in 0..<min(concurrency, transactions.count) { submitNext() }
-            for await (latency, failure) in group {
-                if let failure { failures[failure, default: 0] += 1 } else { latencies.append(latency) }
-                submitNext()
-            }
-        }
-        let elapsed = Self.seconds(ContinuousClock.now - started)
-        latencies.sort()
-        func percentile(_ p: Double) -> Double { latencies.isEmpty ? 0 : latencies[min(latencies.count - 1, Int(Double(latencies.count) * p))] * 1_000 }
-        let throughput = Double(latencies.count) / elapsed
-        let fields: [(String, String)] = [
-            ("committed", "\(latencies.count) of \(count)"), ("failed", failures.isEmpty ? "0" : failures.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")),
-            ("seconds", String(format: "%.2f", elapsed)), ("committed per second", String(format: "%.0f", throughput)),
-            ("latency p50 ms", String(format: "%.1f", percentile(0.50))), ("latency p90 ms", String(format: "%.1f", percentile(0.90))),
-            ("latency p99 ms", String(format: "%.1f", percentile(0.99))), ("latency max ms", String(format: "%.1f", (latencies.last ?? 0) * 1_000)),
-            ("ed25519 verifies per second (1 core, same run)", String(format: "%.0f", verifyRate)),
-            ("throughput ÷ verify rate", String(format: "%.3f", throughput / verifyRate)),
-        ]
-        if node.json {
-            print("{" + fields.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ") + "}")
+        if rate > 0 {
+            await run.openLoop(client: client, rate: Double(rate), started: started)
         } else {
-            printTable(["measure", "value"], fields.map { [$0.0, $0.1] })
+            await run.closedLoop(client: client, concurrency: concurrency)
         }
-        if latencies.count != count { throw ExitCode.failure }
+        let report = LoadReport(
+            run: run, seconds: Self.seconds(run.lastAnswer - started), offered: rate, batch: batch, concurrency: rate > 0 ? nil : concurrency,
+            validators: session.genesis.validators.count, limit: limit)
+        if node.json { print(report.json) } else { report.printTable() }
+        if run.committed != workload.measuredCount { throw ExitCode.failure }
+    }
+
+    /// Commits one setup phase, or explains why the run cannot start.
+    static func commitSetup(_ transactions: [SignedTransaction], client: NodeClient) async throws {
+        let items = try await client.submit(batch: transactions, waitForCommit: true, timeout: .seconds(30))
+        for item in items {
+            if let error = item.error { throw CLIError("the load's setup was refused: \(error.code): \(error.message)") }
+            guard item.transaction?.status == "committed", item.transaction?.result?.code == "applied" else {
+                throw CLIError("the load's setup did not commit in 30 s (\(item.transaction?.status ?? "?") \(item.transaction?.result?.code ?? ""))")
+            }
+        }
     }
 
     static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
+}
 
-    /// Strict Ed25519 verifications per second on one core, over these transactions.
-    static func verifyRate(_ transactions: [SignedTransaction]) -> Double {
-        let sample = transactions.prefix(5_000)
-        let start = ContinuousClock.now
-        var valid = 0
-        for tx in sample where tx.hasValidSignature { valid += 1 }
-        return Double(valid) / seconds(ContinuousClock.now - start)
+/// The RPC's batch limit, as the CLI knows it.
+enum RPCLimits {
+    static let maxBatch = 1_000
+}
+
+/// Ed25519 verifications per second on this machine, measured before the load.
+struct VerifyLimit {
+    var oneCore: Double
+    var allCores: Double
+    var cores: Int
+
+    static func measure(_ transactions: [SignedTransaction]) -> VerifyLimit {
+        let sample = Array(transactions.prefix(4_000))
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        func rate(threads: Int) -> Double {
+            let start = ContinuousClock.now
+            DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                var valid = 0
+                for tx in sample where tx.hasValidSignature { valid += 1 }
+                precondition(valid == sample.count, "the load's own signatures do not verify")
+            }
+            return Double(sample.count * threads) / LoadCommand.seconds(ContinuousClock.now - start)
+        }
+        return VerifyLimit(oneCore: max(rate(threads: 1), rate(threads: 1)), allCores: max(rate(threads: cores), rate(threads: cores)), cores: cores)
     }
 }

@@ -18,7 +18,7 @@ extension ProcessTests {
             #expect(results.allSatisfy { ($0["perSecond"] as? Int ?? 0) > 0 && $0["ratioToVerify1Core"] != nil }, "\(bench.stdout)")
         }
 
-        @Test func theLoadGeneratorCommitsEveryPaymentAgainstANode() async throws {
+        @Test func theLoadGeneratorCommitsEveryTransactionOfItsWorkloadAgainstANode() async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-load-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
             let port = FreePorts.take(1)[0]
@@ -30,10 +30,21 @@ extension ProcessTests {
                 daemon.waitUntilExit()
             }
             try await DaemonProcessTests.waitUntilServing(port: port)
-            let load = try CLIProcessTests.settle(["dev", "load", "--node", "http://127.0.0.1:\(port)", "--keys", dir.appendingPathComponent("keys").path, "--count", "200", "--concurrency", "16", "--json"])
-            #expect(load.status == 0, "\(load.stdout)\(load.stderr)")
-            #expect(load.json["committed"] as? String == "200 of 200" && load.json["failed"] as? String == "0", "\(load.stdout)")
-            #expect(load.json["latency p99 ms"] != nil && load.json["throughput ÷ verify rate"] != nil, "\(load.stdout)")
+            let keys = dir.appendingPathComponent("keys").path
+            let closed = try CLIProcessTests.settle([
+                "dev", "load", "--node", "http://127.0.0.1:\(port)", "--keys", keys, "--count", "300", "--batch", "40", "--concurrency", "4", "--customers", "50", "--merchants", "5", "--json",
+            ])
+            #expect(closed.status == 0, "\(closed.stdout)\(closed.stderr)")
+            #expect(closed.json["committed"] as? Int == 300 && (closed.json["failed"] as? [String: Any])?.isEmpty == true, "\(closed.stdout)")
+            #expect(closed.json["ratioToLimit"] as? Double != nil && closed.json["verifyPerSecondAllCores"] as? Int != nil, "\(closed.stdout)")
+            // An open loop, with single-transaction requests.
+            let open = try CLIProcessTests.settle([
+                "dev", "load", "--node", "http://127.0.0.1:\(port)", "--keys", keys, "--count", "150", "--batch", "1", "--rate", "300", "--customers", "20", "--merchants", "3", "--json",
+            ])
+            #expect(open.status == 0, "\(open.stdout)\(open.stderr)")
+            #expect(open.json["committed"] as? Int == 150 && open.json["offeredPerSecond"] as? Int == 300, "\(open.stdout)")
+            let latency = open.json["latencyMs"] as? [String: Any]
+            #expect((latency?["p50"] as? Double ?? 0) > 0 && (latency?["max"] as? Double ?? 0) >= (latency?["p99"] as? Double ?? 1), "\(open.stdout)")
         }
     }
 }

@@ -1,0 +1,67 @@
+import Foundation
+
+/// What `settle dev load` prints: the run's figures and the limit measured in
+/// the same run, as a table or one JSON object.
+struct LoadReport {
+    let transactions: Int
+    let committed: Int
+    let failures: [String: Int]
+    let seconds: Double
+    let offered: Int
+    let batch: Int
+    let concurrency: Int?
+    let validators: Int
+    let limit: VerifyLimit
+    let latencyMs: (p50: Double, p90: Double, p99: Double, max: Double)
+
+    init(run: LoadRun, seconds: Double, offered: Int, batch: Int, concurrency: Int?, validators: Int, limit: VerifyLimit) {
+        transactions = run.workload.measuredCount
+        committed = run.committed
+        failures = run.failures
+        self.seconds = seconds
+        self.offered = offered
+        self.batch = batch
+        self.concurrency = concurrency
+        self.validators = validators
+        self.limit = limit
+        let histogram = run.latencies
+        func ms(_ percentile: Double) -> Double { histogram.totalCount == 0 ? 0 : Double(histogram.valueAtPercentile(percentile)) / 1_000 }
+        latencyMs = (ms(50), ms(90), ms(99), histogram.totalCount == 0 ? 0 : Double(histogram.max) / 1_000)
+    }
+
+    var throughput: Double { Double(committed) / max(seconds, 1e-9) }
+    /// Each validator verifies every signature, and they share the machine's cores.
+    var limitPerValidatorSet: Double { limit.allCores / Double(validators) }
+    var ratio: Double { throughput / limitPerValidatorSet }
+
+    var json: String {
+        let failed = failures.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value)" }.joined(separator: ", ")
+        let fields = [
+            "\"validators\": \(validators)", "\"transactions\": \(transactions)", "\"committed\": \(committed)", "\"failed\": {\(failed)}",
+            "\"seconds\": \(String(format: "%.3f", seconds))", "\"offeredPerSecond\": \(offered == 0 ? "null" : "\(offered)")",
+            "\"batch\": \(batch)", "\"concurrency\": \(concurrency.map(String.init) ?? "null")",
+            "\"committedPerSecond\": \(Int(throughput.rounded()))",
+            "\"latencyMs\": {\"p50\": \(f(latencyMs.p50)), \"p90\": \(f(latencyMs.p90)), \"p99\": \(f(latencyMs.p99)), \"max\": \(f(latencyMs.max))}",
+            "\"verifyPerSecond1Core\": \(Int(limit.oneCore))", "\"verifyPerSecondAllCores\": \(Int(limit.allCores))", "\"cores\": \(limit.cores)",
+            "\"limitPerSecond\": \(Int(limitPerValidatorSet))", "\"ratioToLimit\": \(String(format: "%.3f", ratio))",
+        ]
+        return "{" + fields.joined(separator: ", ") + "}"
+    }
+
+    func printTable() {
+        let failed = failures.isEmpty ? "0" : failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+        printTable(["measure", "value"], [
+            ["validators", "\(validators)"],
+            ["load", offered == 0 ? "closed loop: \(concurrency ?? 0) requests in flight, up to \(batch) transactions each" : "open loop: \(offered) tx/s offered, sent every 5 ms, up to \(batch) per request"],
+            ["committed", "\(committed) of \(transactions)"], ["failed", failed],
+            ["seconds", String(format: "%.2f", seconds)], ["committed per second", String(format: "%.0f", throughput)],
+            ["latency p50 / p90 / p99 / max ms", "\(f(latencyMs.p50)) / \(f(latencyMs.p90)) / \(f(latencyMs.p99)) / \(f(latencyMs.max))"],
+            ["ed25519 verifies per second, 1 core / \(limit.cores) cores", String(format: "%.0f / %.0f", limit.oneCore, limit.allCores)],
+            ["limit: \(limit.cores)-core verify rate ÷ \(validators) validators", String(format: "%.0f tx/s", limitPerValidatorSet)],
+            ["throughput ÷ limit", String(format: "%.3f", ratio)],
+        ])
+    }
+
+    private func printTable(_ header: [String], _ rows: [[String]]) { settle.printTable(header, rows) }
+    private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+}
