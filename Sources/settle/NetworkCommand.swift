@@ -26,6 +26,8 @@ struct NetworkCommand: ParsableCommand {
         @Option(help: "Chain id.") var chainId = "settle-local"
         @Option(help: "RPC port of node-0; node i listens on this + i.") var rpcPort = 8_645
         @Option(help: "Validator-network (P2P) port of node-0; node i listens on this + i.") var p2pPort = 26_656
+        @Option(help: "Block interval in ms: how long validators gather transactions after a block (the genesis's consensus.blockIntervalMs, and a single validator's blocks.intervalMs). Shorter means lower commit latency and more, smaller blocks; default 100.")
+        var blockIntervalMs: UInt64?
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: .hidden) var developmentKeys = false
 
@@ -33,7 +35,7 @@ struct NetworkCommand: ParsableCommand {
             let network = try LocalNetwork.create(
                 at: URL(fileURLWithPath: dir, isDirectory: true), validators: validators, chainId: chainId,
                 rpcBasePort: rpcPort, p2pBasePort: p2pPort, genesisTime: UInt64(Date().timeIntervalSince1970 * 1_000),
-                developmentKeys: developmentKeys)
+                developmentKeys: developmentKeys, blockIntervalMs: blockIntervalMs)
             let nodes = network.nodeHomes.enumerated().map { (home: $0.element.path, rpc: "http://127.0.0.1:\(rpcPort + $0.offset)") }
             if json {
                 let list = nodes.map { "{\"home\": \(jsonString($0.home)), \"rpc\": \"\($0.rpc)\"}" }.joined(separator: ", ")

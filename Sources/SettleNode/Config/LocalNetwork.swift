@@ -36,7 +36,7 @@ public struct LocalNetwork: Sendable {
     /// `developmentKeys` uses the insecure, publicly known development keys and
     /// chain (`DevelopmentNetwork.genesis`) instead of fresh ones: for
     /// benchmarks that prepare chains with `settle dev write-blocks`.
-    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64, developmentKeys: Bool = false) throws -> LocalNetwork {
+    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64, developmentKeys: Bool = false, blockIntervalMs: UInt64? = nil) throws -> LocalNetwork {
         guard (1...Genesis.maxValidators).contains(validators) else { throw Failure.invalid("--validators must be 1 to \(Genesis.maxValidators)") }
         for (name, base) in [("RPC", rpcBasePort), ("P2P", p2pBasePort)] {
             guard (1...65_535).contains(base), base + validators - 1 <= 65_535 else {
@@ -52,10 +52,14 @@ public struct LocalNetwork: Sendable {
         let validatorKeys = (0..<validators).map { newKey("validator-\($0)") }
         var accountKeys: [String: SigningKey] = [:]
         for (label, _) in DevelopmentNetwork.accountRoles { accountKeys[label] = newKey(label) }
-        let genesis = try DevelopmentNetwork.exampleGenesis(
+        var genesis = try DevelopmentNetwork.exampleGenesis(
             chainId: developmentKeys ? DevelopmentNetwork.chainId : chainId, genesisTime: developmentKeys ? DevelopmentNetwork.genesisTime : genesisTime,
             validators: validatorKeys.enumerated().map { ("validator-\($0.offset)", $0.element.publicKey) },
             account: { accountKeys[$0]!.publicKey })
+        if let blockIntervalMs {
+            guard (1...60_000).contains(blockIntervalMs) else { throw Failure.invalid("--block-interval-ms must be 1 to 60000") }
+            genesis.consensus.blockIntervalMs = blockIntervalMs
+        }
         let genesisText = Data(genesis.jsonText().utf8)
 
         let network = LocalNetwork(directory: directory, genesis: genesis, nodeHomes: (0..<validators).map { directory.appendingPathComponent("node-\($0)") })
@@ -71,6 +75,7 @@ public struct LocalNetwork: Sendable {
                 NodeConfig.Peer(key: validatorKeys[$0].publicKey, host: "127.0.0.1", port: p2pBasePort + $0)
             }
             config.blocks.maxTransactions = min(config.blocks.maxTransactions, Int(genesis.ledger.maxBlockTransactions))
+            if let blockIntervalMs { config.blocks.intervalMs = Int(blockIntervalMs) }
             try Data(config.yamlText().utf8).write(to: home.appendingPathComponent(NodeConfig.fileName))
             try genesisText.write(to: home.appendingPathComponent(config.genesis))
             try KeyFile.write(validatorKeys[index], to: home.appendingPathComponent(config.validatorKey).path)

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Settle's benchmark, release build, every figure next to the Ed25519
+# verification rate measured in the same run (docs/performance.md):
+#   1. the ledger core (`settle bench`): verify, decode, apply, store, audit;
+#   2. one validator, then four, on loopback from `settle network init`, each
+#      given a pre-signed workload (`settle dev load`: enrolled and funded
+#      customers paying merchants with fees, holds with captures and voids,
+#      refunds) twice: as fast as it commits (closed loop, batches of 100), and
+#      at 1 000 tx/s offered (open loop) for commit latency, then at 1 000 tx/s
+#      on a network with a 20 ms block interval instead of 100; with each
+#      validator's CPU seconds per 1 000 committed transactions, peak memory
+#      and bytes on disk per transaction;
+#   3. block-sync catch-up: a validator that starts empty fetches BLOCKS blocks
+#      of 500 payments from a peer, checking every certificate and signature.
+# Writes every figure as JSON lines to OUT (default perf-results.jsonl).
+#   scripts/perf.sh [--quick] [--out FILE]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+quick=false
+out=perf-results.jsonl
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=true ;;
+        --out) out=$2; shift ;;
+        *) echo "usage: scripts/perf.sh [--quick] [--out FILE]" >&2; exit 2 ;;
+    esac
+    shift
+done
+if $quick; then saturate=4000; offered=1000; blocks=20; benchArgs=(--blocks 4 --block-size 500); else saturate=30000; offered=8000; blocks=200; benchArgs=(); fi
+scripts/install-deps.sh
+swift build -c release --product settle
+swift build -c release --product settled
+bin=$PWD/.build/release
+dir=$(mktemp -d)
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$dir"; }
+trap cleanup EXIT
+: >"$out"
+emit() { echo "$1" >>"$out"; }
+field() { echo "$1" | grep -o "\"$2\": [0-9.]*" | head -1 | grep -o '[0-9.]*$'; }
+
+echo "== 1. ledger core"
+"$bin/settle" bench "${benchArgs[@]}"
+emit "{\"run\": \"ledger core\", \"date\": \"$(date -u +%FT%TZ)\", \"cores\": $(nproc), \"result\": $("$bin/settle" bench "${benchArgs[@]}" --json)}"
+
+wait_height() { "$bin/settle" status --node "http://127.0.0.1:$1" --wait-for-height "$2" --timeout 600 >/dev/null; }
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # clock ticks of user + system time
+
+# network VALIDATORS NAME [INIT OPTIONS]: starts a fresh network of that many validators; sets rpc.
+network() {
+    rpc=$((20000 + RANDOM % 10000))
+    "$bin/settle" network init --validators "$1" --dir "$dir/$2" --development-keys --rpc-port "$rpc" --p2p-port $((rpc + 100)) "${@:3}" >/dev/null
+    for ((i = 0; i < $1; i++)); do
+        "$bin/settled" --home "$dir/$2/node-$i" --log-level warning >"$dir/$2-$i.log" 2>&1 & pids+=($!)
+    done
+    wait_height "$rpc" 0
+}
+
+stop_network() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    pids=()
+}
+
+# load NAME VALIDATORS ARGS...: one load, with each validator's CPU, memory and disk.
+load() {
+    local name=$1 validators=$2; shift 2
+    local before=() i
+    for pid in "${pids[@]}"; do before+=("$(cpu "$pid")"); done
+    local result
+    result=$("$bin/settle" dev load --node "http://127.0.0.1:$rpc" --keys "$dir/$name/keys" --json "$@")
+    local committed nodes=""
+    committed=$(echo "$result" | grep -o '"committed": [0-9]*' | grep -o '[0-9]*$')
+    for ((i = 0; i < validators; i++)); do
+        local pid=${pids[$i]} used peak disk
+        used=$(( $(cpu "$pid") - ${before[$i]} ))
+        peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
+        disk=$(du -sb "$dir/$name/node-$i/data" | cut -f1)
+        nodes+=$(awk -v i="$i" -v used="$used" -v ticks="$(getconf CLK_TCK)" -v n="$committed" -v peak="$peak" -v disk="$disk" 'BEGIN {
+            printf "%s{\"validator\": %d, \"cpuSecondsPer1000\": %.3f, \"peakMemoryMiB\": %.0f, \"diskBytesPerTransaction\": %.0f}", (i ? ", " : ""), i, used / ticks / n * 1000, peak / 1024, disk / n }')
+    done
+    emit "{\"run\": \"$name: $*\", \"result\": $result, \"nodes\": [$nodes]}"
+    printf '%s %s\n  committed %s tx/s (%s of the limit: %s verifies/s on %s cores / %s validators); latency ms p50 %s, p90 %s, p99 %s, max %s\n  per validator: %s\n' \
+        "$name" "$*" "$(field "$result" committedPerSecond)" "$(field "$result" ratioToLimit)" "$(field "$result" verifyPerSecondAllCores)" "$(field "$result" cores)" "$validators" \
+        "$(field "$result" p50)" "$(field "$result" p90)" "$(field "$result" p99)" "$(field "$result" max)" "$nodes"
+}
+
+for validators in 1 4; do
+    name="validators-$validators"
+    echo "== 2. $validators validator(s): as fast as they commit, then 1 000 tx/s offered"
+    network "$validators" "$name"
+    load "$name" "$validators" --count "$saturate" --batch 100 --concurrency 16
+    load "$name" "$validators" --count "$offered" --batch 100 --rate 1000
+    stop_network
+    echo "== 2. $validators validator(s) with a 20 ms block interval: 1 000 tx/s offered"
+    name="validators-$validators-interval-20ms"
+    network "$validators" "$name" --block-interval-ms 20
+    load "$name" "$validators" --count "$offered" --batch 100 --rate 1000
+    stop_network
+done
+
+echo "== 3. catch-up: $blocks blocks of 500 payments fetched by a validator that starts empty"
+rpc=$((20000 + RANDOM % 10000))
+"$bin/settle" network init --validators 4 --dir "$dir/sync" --development-keys --rpc-port "$rpc" --p2p-port $((rpc + 100)) >/dev/null
+mkdir -p "$dir/sync/node-0/data"
+"$bin/settle" dev write-blocks --store "$dir/sync/node-0/data/chain.sqlite" --blocks "$blocks" --size 500 >/dev/null
+"$bin/settled" --home "$dir/sync/node-0" --log-level warning >"$dir/sync-0.log" 2>&1 & pids+=($!)
+wait_height "$rpc" "$blocks"
+start=$(date +%s.%N)
+"$bin/settled" --home "$dir/sync/node-1" --log-level warning >"$dir/sync-1.log" 2>&1 & pids+=($!)
+wait_height $((rpc + 1)) "$blocks"
+end=$(date +%s.%N)
+stop_network
+line=$(awk -v start="$start" -v end="$end" -v blocks="$blocks" 'BEGIN {
+    printf "{\"run\": \"catch-up\", \"transactions\": %d, \"seconds\": %.2f, \"perSecond\": %.0f}", blocks * 500, end - start, blocks * 500 / (end - start) }')
+emit "$line"
+echo "  catch-up: $(field "$line" perSecond) tx/s ($(field "$line" transactions) transactions in $(field "$line" seconds) s, from process start)"
+
+echo "== every figure, as JSON lines: $out"
