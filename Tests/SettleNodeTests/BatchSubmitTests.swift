@@ -61,6 +61,23 @@ import Testing
         }
     }
 
+    @Test func aBatchWaitThatTimesOutReportsPendingNotFailure() async throws {
+        let node = try RPCTests.Node()
+        // No block producer: nothing commits.
+        let app = Application(router: RPCServer.router(engine: node.engine))
+        try await app.test(.router) { client async throws in
+            let transactions = (0..<3).map { RPCTests.transfer("bank", "alice", 100 + UInt64($0), nonce: UInt64($0)) }
+            let body = ByteBuffer(string: "{\"transactions\": [\(transactions.map { "\"\(Self.base64($0))\"" }.joined(separator: ", "))], \"mode\": \"commit\", \"timeoutMs\": 200}")
+            let started = ContinuousClock.now
+            try await client.execute(uri: "/v1/transactions/batch", method: .post, body: body) { (response: TestResponse) async throws in
+                #expect(response.status == .ok)
+                #expect(try Self.outcomes(response) == ["pending", "pending", "pending"])
+            }
+            #expect(ContinuousClock.now - started >= .milliseconds(200))
+            #expect(await node.engine.nodeStatus().mempoolSize == 3)
+        }
+    }
+
     @Test func aBadBatchIsRefusedWhole() async throws {
         let node = try RPCTests.Node()
         let app = Application(router: RPCServer.router(engine: node.engine))
