@@ -4,6 +4,8 @@ import Foundation
 /// the same run, as a table or one JSON object.
 struct LoadReport {
     let transactions: Int
+    /// Enrolments and funding committed before the measured window.
+    let setupTransactions: Int
     let committed: Int
     let failures: [String: Int]
     let seconds: Double
@@ -16,6 +18,7 @@ struct LoadReport {
 
     init(run: LoadRun, seconds: Double, offered: Int, batch: Int, concurrency: Int?, validators: Int, limit: VerifyLimit) {
         transactions = run.workload.measuredCount
+        setupTransactions = run.workload.setup.reduce(0) { $0 + $1.count }
         committed = run.committed
         failures = run.failures
         self.seconds = seconds
@@ -37,7 +40,7 @@ struct LoadReport {
     var json: String {
         let failed = failures.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value)" }.joined(separator: ", ")
         let fields = [
-            "\"validators\": \(validators)", "\"transactions\": \(transactions)", "\"committed\": \(committed)", "\"failed\": {\(failed)}",
+            "\"validators\": \(validators)", "\"transactions\": \(transactions)", "\"setupTransactions\": \(setupTransactions)", "\"committed\": \(committed)", "\"failed\": {\(failed)}",
             "\"seconds\": \(String(format: "%.3f", seconds))", "\"offeredPerSecond\": \(offered == 0 ? "null" : "\(offered)")",
             "\"batch\": \(batch)", "\"concurrency\": \(concurrency.map(String.init) ?? "null")",
             "\"committedPerSecond\": \(Int(throughput.rounded()))",
