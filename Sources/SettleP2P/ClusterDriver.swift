@@ -27,6 +27,8 @@ public actor ClusterDriver {
     private var syncPlan = BlockSyncPlan(batch: ClusterDriver.syncBatch, window: 3 * ClusterDriver.syncBatch)
     private var syncing = false
     private var lastBlockReceived = ContinuousClock.now
+    /// When this node started its current height, for pacing the next.
+    private var heightStarted = ContinuousClock.now
     /// Blocks served or requested per message.
     static let syncBatch = 100
     /// Peers' relayed transactions waiting for their signature check; beyond
@@ -196,7 +198,7 @@ public actor ClusterDriver {
     static let runsCheckedAhead = 3
 
     /// Sends, schedules and logs what the engine returned; after a decision,
-    /// starts the next height once the block interval has passed.
+    /// starts the next height once a block interval has passed since this one started.
     private func execute(_ actions: [ConsensusAction], advancing advanceAfterDecision: Bool = true) async throws {
         for action in actions {
             switch action {
@@ -215,8 +217,11 @@ public actor ClusterDriver {
         }
         if advanceAfterDecision, await engine.consensusPosition()?.waiting == true, !advancing {
             advancing = true
-            // A full block waiting starts the next height at once: the interval gathers transactions.
-            let (delay, idle, engine) = (await engine.pendingFillsABlock() ? 0 : blockIntervalMs, emptyBlockIntervalMs, engine)
+            // The next height starts a block interval after this one started: at once if deciding
+            // took longer, or if a full block is waiting (the interval gathers transactions).
+            let elapsed = ContinuousClock.now - heightStarted
+            let remaining = max(0, Int64(blockIntervalMs) - elapsed.components.seconds * 1_000 - elapsed.components.attoseconds / 1_000_000_000_000_000)
+            let (delay, idle, engine) = (await engine.pendingFillsABlock() ? 0 : UInt64(remaining), emptyBlockIntervalMs, engine)
             Task { [weak self] in
                 if delay > 0 { try? await Task.sleep(for: .milliseconds(Int64(delay))) }
                 // Wait for transactions (or peers starting the height) before the next block.
@@ -243,6 +248,7 @@ public actor ClusterDriver {
 
     private func advance() async throws {
         advancing = false
+        heightStarted = .now
         let actions = try await engine.advanceConsensus()
         network.announce(height: await engine.committedHeight)
         try await execute(actions)

@@ -86,9 +86,13 @@ struct BlockProducer: Service {
 
     func run() async throws {
         try await cancelWhenGracefulShutdown {
+            // A block every `interval` while transactions are pending, counted from
+            // the start of the previous one: producing a block does not add to the wait.
+            var started = ContinuousClock.now
             while !Task.isCancelled {
                 // Cancelled sleep means graceful shutdown: stop without an error, so the daemon exits 0.
-                do { try await Task.sleep(for: interval) } catch { return }
+                do { try await Task.sleep(until: started + interval) } catch { return }
+                started = .now
                 do {
                     repeat { try await engine.produceBlock() } while await engine.pendingFillsABlock()
                 } catch {
