@@ -263,8 +263,9 @@ public actor NodeEngine {
     public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
         guard consensus == nil, mempool.count > 0 else { return nil }
         let started = ContinuousClock.now
-        let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
-        let outcome = try state.apply(built.block, signatureIsValid: mempool.isVerified)
+        // This validator decides alone: the block is built and applied in one execution.
+        let built = state.buildAndApplyBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
+        let outcome = built.outcome
         guard outcome.invariantViolations.isEmpty else {
             // Never store a block that breaks conservation: stop producing instead.
             state = try store.loadState()

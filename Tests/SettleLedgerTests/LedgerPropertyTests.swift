@@ -10,6 +10,11 @@ import Testing
 /// --filter LedgerPropertyTests`; replay one failing seed exactly with
 /// `SETTLE_PROPERTY_SEED=<n>`.
 @Suite struct LedgerPropertyTests {
+    /// State rows by key: equal whatever order they were collected in.
+    static func byKey(_ entries: [StateEntry]) -> [[UInt8]: StateEntry] {
+        Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
     static var seeds: [UInt64] {
         let env = ProcessInfo.processInfo.environment
         if let one = env["SETTLE_PROPERTY_SEED"].flatMap(UInt64.init) { return [one] }
@@ -180,8 +185,14 @@ import Testing
                     let undone = ledger.state.allEntries == before && ledger.state.stateRoot == root && ledger.state.height == header.height - 1
                     #expect(undone, "seed \(seed): a rejected block left changes behind")
                 }
+                var alone = ledger.state
+                let builtAlone = alone.buildAndApplyBlock(candidates: txs, timestamp: ledger.time, proposer: ledger.proposer, signatureIsValid: { _ in true })
                 let outcome = try ledger.state.apply(built.block, signatureIsValid: { _ in true })
                 #expect(outcome.invariantViolations.isEmpty, "seed \(seed): \(outcome.invariantViolations)")
+                // Building and applying in one execution ends exactly where building, then applying, does.
+                let sameAlone = builtAlone.block == built.block && builtAlone.outcome == outcome && alone.allEntries == ledger.state.allEntries
+                    && alone.stateRoot == ledger.state.stateRoot && alone.lastBlockHash == ledger.state.lastBlockHash && LedgerPropertyTests.byKey(alone.lastBlockEntries) == LedgerPropertyTests.byKey(ledger.state.lastBlockEntries)
+                #expect(sameAlone, "seed \(seed): building and applying in one execution differs from building, then applying")
                 blocks.append(built.block)
                 for (tx, result) in zip(built.block.transactions, outcome.results) {
                     codes.insert(result.code)

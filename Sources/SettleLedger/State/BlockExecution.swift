@@ -80,30 +80,52 @@ extension LedgerState {
     /// are executed and the header's roots filled in. The state is left as it was
     /// (the execution is undone): the block still goes through consensus and `apply`.
     public mutating func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+        let selection = select(candidates, timestamp: timestamp, signatureIsValid: signatureIsValid)
+        return dryRun { state in state.executeSelection(selection, proposer: proposer) }
+    }
+
+    /// `buildBlock` and `apply` in one execution, for a validator that holds a
+    /// quorum alone and so decides its own blocks: the block is built and the
+    /// state moves past it, with the outcome `apply` would give (invariant
+    /// violations included, for the caller to refuse the block).
+    public mutating func buildAndApplyBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+        let selection = select(candidates, timestamp: timestamp, signatureIsValid: signatureIsValid)
+        return transactionally { (state: inout LedgerState) in
+            var built = state.executeSelection(selection, proposer: proposer)
+            state.lastBlockHash = built.block.header.hash
+            built.outcome.invariantViolations = state.blockInvariantViolations()
+            return built
+        }
+    }
+
+    /// The candidates a block may include, in order, and those it may not.
+    private func select(_ candidates: [SignedTransaction], timestamp: UInt64, signatureIsValid: (SignedTransaction) -> Bool) -> BlockSelection {
         let blockTime = min(max(timestamp, lastBlockTime + 1), LedgerState.maxTimestamp)
-        var included = [SignedTransaction]()
-        var excluded = [(id: Hash256, reason: TransactionRejection)]()
+        var selection = BlockSelection(blockTime: blockTime)
         var seen = Set<Hash256>()
         for tx in candidates {
-            if included.count == Int(genesis.ledger.maxBlockTransactions) { break }
+            if selection.included.count == Int(genesis.ledger.maxBlockTransactions) { break }
             if let problem = inclusionProblem(tx, blockTime: blockTime, signatureIsValid: signatureIsValid) {
-                excluded.append((tx.id, problem))
+                selection.excluded.append((tx.id, problem))
             } else if !seen.insert(tx.id).inserted {
-                excluded.append((tx.id, .replay(tx.id)))
+                selection.excluded.append((tx.id, .replay(tx.id)))
             } else {
-                included.append(tx)
+                selection.included.append(tx)
             }
         }
-        let (nextHeight, previousHash, chain) = (height + 1, lastBlockHash, chainId)
-        return dryRun { state in
-            // Every included transaction passed `inclusionProblem`, so execution cannot reject.
-            let outcome = try! state.execute(included, height: nextHeight, timestamp: blockTime, signatureIsValid: { _ in true })
-            let header = BlockHeader(
-                chainId: chain, height: nextHeight, timestamp: blockTime, previousHash: previousHash, proposer: proposer,
-                transactionCount: UInt32(included.count), transactionsRoot: Block.transactionsRoot(included),
-                logSize: state.log.size, logRoot: state.log.root, stateRoot: state.stateRoot)
-            return (Block(header: header, transactions: included), outcome, excluded)
-        }
+        return selection
+    }
+
+    /// Executes the selected transactions as the next block and fills in its header's roots.
+    private mutating func executeSelection(_ selection: BlockSelection, proposer: PublicKey) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+        let (nextHeight, previousHash) = (height + 1, lastBlockHash)
+        // Every included transaction passed `inclusionProblem`, so execution cannot reject.
+        let outcome = try! execute(selection.included, height: nextHeight, timestamp: selection.blockTime, signatureIsValid: { _ in true })
+        let header = BlockHeader(
+            chainId: chainId, height: nextHeight, timestamp: selection.blockTime, previousHash: previousHash, proposer: proposer,
+            transactionCount: UInt32(selection.included.count), transactionsRoot: Block.transactionsRoot(selection.included),
+            logSize: log.size, logRoot: log.root, stateRoot: stateRoot)
+        return (Block(header: header, transactions: selection.included), outcome, selection.excluded)
     }
 
     /// Releases expired holds, prunes the replay guard, runs each transaction and
@@ -173,4 +195,11 @@ extension LedgerState {
             changed.insert(.replayGuard(next.id))
         }
     }
+}
+
+/// What a proposer puts in a block: the block time and the candidates in and out.
+private struct BlockSelection {
+    var blockTime: UInt64
+    var included: [SignedTransaction] = []
+    var excluded: [(id: Hash256, reason: TransactionRejection)] = []
 }
