@@ -208,6 +208,17 @@ public actor NodeEngine {
         return outcomes
     }
 
+    /// `submit`, then waits until every admitted transaction is settled
+    /// (committed or evicted) or `timeout` passes, in one turn of the engine:
+    /// what was admitted is registered as waiting before any block can commit
+    /// it, so its answer comes from the block that commits it, never from a
+    /// store query. One status per admitted transaction, in order.
+    public func submitAndWait(_ checked: CheckedTransactions, timeout: Duration, now: UInt64 = NodeEngine.wallClock()) async -> (outcomes: [SubmitOutcome], statuses: [TransactionStatus]) {
+        let outcomes = submit(checked, now: now)
+        let admitted = outcomes.compactMap { outcome -> Hash256? in if case .accepted(let id) = outcome { id } else { nil } }
+        return (outcomes, await waitForCommit(admitted, timeout: timeout))
+    }
+
     /// A pending transaction is in the mempool, which is only in memory; the
     /// store is asked only for the others.
     public func status(of id: Hash256) -> TransactionStatus {
@@ -227,6 +238,7 @@ public actor NodeEngine {
     /// pending at all — or `timeout` passes, with their statuses in order.
     /// The blocks that commit them answer, with no query per transaction.
     public func waitForCommit(_ ids: [Hash256], timeout: Duration) async -> [TransactionStatus] {
+        guard !ids.isEmpty else { return [] }
         let known = ids.map { mempool.contains($0) ? nil : status(of: $0) }
         let open = known.count { $0 == nil }
         guard open > 0 else { return known.map { $0! } }

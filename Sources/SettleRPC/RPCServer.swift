@@ -89,14 +89,15 @@ public enum RPCServer {
                 let tx = try transaction(fromBase64: submit.transaction, engine: engine)
                 let waits = try waitsForCommit(submit.mode)
                 // The signature is checked here, off the engine's serial path.
-                switch await engine.submit(CheckedTransactions(checkingHere: [tx]))[0] {
+                let checked = CheckedTransactions(checkingHere: [tx])
+                let (outcomes, statuses) = waits ? await engine.submitAndWait(checked, timeout: waitLimit(submit.timeoutMs)) : (await engine.submit(checked), [])
+                switch outcomes[0] {
                 case .rejected(let code, let message, let related):
                     throw RPCError(status: .unprocessableContent, code: code, message: message, related: related)
                 case .alreadyCommitted(let stored):
                     return try json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
                 case .accepted(let id):
-                    guard waits else { return try json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
-                    let status = await engine.waitForCommit(id, timeout: waitLimit(submit.timeoutMs))
+                    guard let status = statuses.first else { return try json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
                     if case let .evicted(code, message) = status {
                         throw RPCError(status: .unprocessableContent, code: code, message: "admitted, then dropped before it could commit: \(message)")
                     }
@@ -119,7 +120,8 @@ public enum RPCServer {
                     }
                 }
                 // Signatures are checked over every core, off the engine's serial path.
-                let outcomes = await engine.submit(await CheckedTransactions.check(decoded.map(\.tx)))
+                let checked = await CheckedTransactions.check(decoded.map(\.tx))
+                let (outcomes, waited) = waits ? await engine.submitAndWait(checked, timeout: waitLimit(batch.timeoutMs)) : (await engine.submit(checked), [])
                 var accepted: [(index: Int, id: Hash256)] = []
                 for ((index, _), outcome) in zip(decoded, outcomes) {
                     switch outcome {
@@ -131,7 +133,7 @@ public enum RPCServer {
                         accepted.append((index, id))
                     }
                 }
-                let statuses = waits ? await engine.waitForCommit(accepted.map(\.id), timeout: waitLimit(batch.timeoutMs)) : accepted.map { _ in .pending }
+                let statuses = waits ? waited : accepted.map { _ in .pending }
                 for ((index, id), status) in zip(accepted, statuses) {
                     if case let .evicted(code, message) = status {
                         items[index] = Wire.BatchItem(error: .init(code: code, message: "admitted, then dropped before it could commit: \(message)"))
