@@ -29,6 +29,14 @@ public actor ClusterDriver {
     private var lastBlockReceived = ContinuousClock.now
     /// When this node started its current height, for pacing the next.
     private var heightStarted = ContinuousClock.now
+    /// For recent heights below this node's, when a message of that height
+    /// first arrived, and for each peer the height it was last sent a block
+    /// for and when (see `peerSeemsBehind`).
+    private var firstLateMessage: [UInt64: ContinuousClock.Instant] = [:]
+    private var servedBehind: [PublicKey: (height: UInt64, at: ContinuousClock.Instant)] = [:]
+    /// How long after a height's first late message a peer still sending its
+    /// messages is taken to be stuck there.
+    static let lateMessageGrace = Duration.milliseconds(500)
     /// Blocks served or requested per message.
     static let syncBatch = 100
     /// Peers' relayed transactions waiting for their signature check; beyond
@@ -132,12 +140,33 @@ public actor ClusterDriver {
         if height > 0 { syncPlan.peer(peer, holds: height - 1) }
         if height < ours {
             // The peer is behind: send it the block it is still deciding.
+            guard peerSeemsBehind(peer, at: height, ours: ours) else { return }
             for (block, commit) in await engine.committedBlocks(from: height, count: 1) { network.send(.block(block, commit), to: peer) }
         } else if height > ours + 1 {
             await requestBlocks()
         } else {
             try await execute(await engine.handleConsensus(event))
         }
+    }
+
+    /// Whether a peer that sent a message of `height`, below this node's,
+    /// should be sent that height's block. The votes of a height arrive for a
+    /// while after a quorum decided it, from peers that decided it too: only a
+    /// peer still sending messages of the height `lateMessageGrace` after the
+    /// first such message is taken to be stuck there (a stuck validator
+    /// re-sends its messages every second), and it is sent the block at most
+    /// once a second.
+    private func peerSeemsBehind(_ peer: PublicKey, at height: UInt64, ours: UInt64) -> Bool {
+        let now = ContinuousClock.now
+        guard let first = firstLateMessage[height] else {
+            firstLateMessage = firstLateMessage.filter { $0.key + 16 >= ours }
+            firstLateMessage[height] = now
+            return false
+        }
+        guard now - first >= Self.lateMessageGrace else { return false }
+        if let served = servedBehind[peer], served.height == height, now - served.at < .seconds(1) { return false }
+        servedBehind[peer] = (height, now)
+        return true
     }
 
     /// Fills the block sync window with requests to the peers that are ahead.
