@@ -14,8 +14,15 @@ struct EngineLedger: ConsensusApplication {
     /// A proposal may not be timed further ahead of this node's clock.
     static let maxClockAheadMs: UInt64 = 10_000
 
+    /// The blocks of the current height this validator executed — the one it
+    /// built, those it validated — by hash: the decided one is committed from
+    /// its execution instead of being executed again.
+    var executed: [Hash256: ExecutedBlock] = [:]
+
     mutating func makeBlock(height: UInt64, round: UInt32, proposer: PublicKey) -> Block {
-        state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: proposer, signatureIsValid: mempool.isVerified).block
+        let built = state.buildBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: proposer, signatureIsValid: mempool.isVerified)
+        executed[built.block.header.hash] = built.executed
+        return built.block
     }
 
     /// Signatures of the blocks validated at this height that the mempool had
@@ -23,10 +30,22 @@ struct EngineLedger: ConsensusApplication {
     /// mempool's when the decided block is applied, then dropped.
     var preverified: Set<Mempool.VerifiedSignature> = []
 
+    /// Whether `block` applies on the committed state and keeps the ledger's
+    /// invariants (a block breaking them could only come from a bug, and is
+    /// refused rather than voted for); its execution is kept.
     mutating func isValid(_ block: Block) -> Bool {
         guard block.header.timestamp <= now + Self.maxClockAheadMs else { return false }
+        if let known = executed[block.header.hash] { return known.outcome.invariantViolations.isEmpty }
         preverify(block.transactions)
-        return state.validate(block, signatureIsValid: signatureIsValid) == nil
+        guard let execution = try? state.execute(block, signatureIsValid: signatureIsValid) else { return false }
+        executed[block.header.hash] = execution
+        return execution.outcome.invariantViolations.isEmpty
+    }
+
+    /// Drops the executions and signature checks of the height: the committed state moved on.
+    mutating func forgetExecutions() {
+        executed = [:]
+        preverified = []
     }
 
     /// Whether a transaction's signature holds, verifying only what this node

@@ -117,34 +117,31 @@ public struct Mempool: Sendable {
     /// validation need not verify it again).
     public func isVerified(_ tx: SignedTransaction) -> Bool { verified.contains(VerifiedSignature(tx)) }
 
-    /// Moves to the state after `block`, which the node has validated and
-    /// committed: drops what it included, re-checks the rest against the new
-    /// state and evicts what no longer applies.
+    /// Moves past a block the node committed, by committing its execution
+    /// (`ExecutedBlock`: the block is not executed again): drops what it
+    /// included, re-checks the rest against the new state and evicts what no
+    /// longer applies.
     @discardableResult
-    public mutating func didCommit(_ block: Block, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
-        didCommit([block], now: now)
+    public mutating func didCommit(_ executed: ExecutedBlock, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
+        pending.endSpeculation()
+        pending.commit(executed.writes)
+        return recheck(after: [executed.block], now: now)
     }
 
-    /// Moves to the state after `blocks`, consecutive and committed (a node
-    /// catching up stores many at once), which is `committed` when given: the
-    /// remaining transactions are re-checked once, against the state after the last.
+    /// Moves to `committed`, the node's state after `blocks` (consecutive
+    /// blocks it committed at once, catching up): one copy of that state costs
+    /// less than executing every block a second time. The remaining
+    /// transactions are re-checked once, against it.
     @discardableResult
-    public mutating func didCommit(_ blocks: [Block], now: UInt64, committed: LedgerState? = nil) -> [(id: Hash256, reason: AdmissionRejection)] {
-        pending.endSpeculation()
-        if blocks.count > 1, let committed, committed.lastBlockHash == blocks.last?.header.hash {
-            // A run (a node catching up): one copy of the committed state costs
-            // less than executing every block a second time.
-            pending = committed
-        } else {
-            for block in blocks {
-                do throws(BlockRejection) {
-                    // Already validated by the node; signatures need no second check.
-                    _ = try pending.apply(block, signatureIsValid: { _ in true })
-                } catch {
-                    preconditionFailure("the mempool's copy of the committed state rejected a committed block: \(error)")
-                }
-            }
-        }
+    public mutating func didCommit(_ blocks: [Block], committed: LedgerState, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
+        precondition(committed.lastBlockHash == blocks.last?.header.hash && !committed.isSpeculating, "the mempool follows the state after the blocks it is told about")
+        pending = committed
+        return recheck(after: blocks, now: now)
+    }
+
+    /// After the pending state moved to a new committed state: drops what
+    /// `blocks` included, re-admits the rest in order and returns what no longer applies.
+    private mutating func recheck(after blocks: [Block], now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
         pending.beginSpeculation()
         // Nothing pending, nothing to re-check: admission advances the speculation itself.
         guard !queue.isEmpty else {

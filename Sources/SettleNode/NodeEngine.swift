@@ -287,29 +287,36 @@ public actor NodeEngine {
         let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validatorKey.publicKey)
         let signature = validatorKey.sign(vote.signingMessage)
         let commit = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { $0.publicKey == validatorKey.publicKey ? signature : nil })
-        try persist(built.block, commit: commit, outcome: outcome, now: now, started: started)
+        try persist(built.executed, commit: commit, now: now, started: started)
         return built.block
     }
 
-    /// Makes an applied block durable and tells everyone: the store (one SQLite
-    /// transaction), the mempool, waiting clients, metrics and the block feed.
-    /// If the store refuses, the block did not happen: the state goes back to
-    /// what the store holds.
-    func persist(_ block: Block, commit: CommitCertificate, outcome: BlockOutcome, now: UInt64, started: ContinuousClock.Instant) throws {
-        try persist([AppendedBlock(block: block, commit: commit, outcome: outcome)], changes: state.lastBlockEntries, now: now, started: started)
+    /// Makes a block applied to the state durable and tells everyone: the
+    /// store (one SQLite transaction), the mempool (which commits the block's
+    /// execution too), waiting clients, metrics and the block feed. If the
+    /// store refuses, the block did not happen: the state goes back to what
+    /// the store holds.
+    func persist(_ executed: ExecutedBlock, commit: CommitCertificate, now: UInt64, started: ContinuousClock.Instant) throws {
+        try persist([AppendedBlock(block: executed.block, commit: commit, outcome: executed.outcome)], changes: state.lastBlockEntries, now: now, started: started) { mempool in
+            mempool.didCommit(executed, now: now)
+        }
     }
 
     /// `persist` for consecutive blocks applied one after another (`changes`:
     /// the state rows they changed, with their values now): one SQLite
-    /// transaction and one mempool update for them all.
-    func persist(_ blocks: [AppendedBlock], changes: [StateEntry], now: UInt64, started: ContinuousClock.Instant) throws {
+    /// transaction and one mempool update for them all (`moveMempool`; by
+    /// default the mempool takes the state after them).
+    func persist(
+        _ blocks: [AppendedBlock], changes: [StateEntry], now: UInt64, started: ContinuousClock.Instant,
+        moveMempool: ((inout Mempool) -> [(id: Hash256, reason: AdmissionRejection)])? = nil
+    ) throws {
         guard let last = blocks.last?.block.header else { return }
         do { try store.append(blocks, changes: changes, state: state) } catch {
             state = try store.loadState()
             throw error
         }
         let stored = ContinuousClock.now
-        let evicted = mempool.didCommit(blocks.map(\.block), now: now, committed: state)
+        let evicted = if let moveMempool { moveMempool(&mempool) } else { mempool.didCommit(blocks.map(\.block), committed: state, now: now) }
         for (id, reason) in evicted {
             admittedAt[id] = nil
             logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"])

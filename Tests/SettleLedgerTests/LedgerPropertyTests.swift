@@ -15,6 +15,14 @@ import Testing
         Dictionary(entries.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
+    /// The expiry-queue items that still match the state (an undone block can
+    /// leave stale ones, which are skipped when popped), sorted.
+    static func liveExpiries(_ state: LedgerState) -> (holds: [ExpiryItem], replay: [ExpiryItem]) {
+        let holds = Set(state.holdExpiries.unordered.filter { state.holds[$0.id]?.status == .open && state.holds[$0.id]?.expiresAt == $0.expiresAt })
+        let replay = Set(state.replayExpiries.unordered.filter { state.replayGuard[$0.id] == $0.expiresAt })
+        return (holds.sorted(), replay.sorted())
+    }
+
     static var seeds: [UInt64] {
         let env = ProcessInfo.processInfo.environment
         if let one = env["SETTLE_PROPERTY_SEED"].flatMap(UInt64.init) { return [one] }
@@ -78,6 +86,9 @@ import Testing
         var appliedReferences = Set<String>()
         /// What a store would hold: state rows written block by block.
         var persisted: [[UInt8]: [UInt8]] = [:]
+        /// The same chain committed from block executions' write sets, as a
+        /// validator and its mempool commit it, never by applying a block.
+        var mirror = TestLedger().state
         let seed: UInt64
         let people = ["alice", "bob", "acme-shop", "card-processor", "bank", "crypto-processor", "fees", "admin", "fx-desk"]
         let assets = [TestLedger.usd, TestLedger.jpy, TestLedger.btc]
@@ -193,6 +204,7 @@ import Testing
                 let sameAlone = builtAlone.block == built.block && builtAlone.outcome == outcome && alone.allEntries == ledger.state.allEntries
                     && alone.stateRoot == ledger.state.stateRoot && alone.lastBlockHash == ledger.state.lastBlockHash && LedgerPropertyTests.byKey(alone.lastBlockEntries) == LedgerPropertyTests.byKey(ledger.state.lastBlockEntries)
                 #expect(sameAlone, "seed \(seed): building and applying in one execution differs from building, then applying")
+                try commitToMirror(built: built, builtAlone: builtAlone, outcome: outcome, txs: txs)
                 blocks.append(built.block)
                 for (tx, result) in zip(built.block.transactions, outcome.results) {
                     codes.insert(result.code)
@@ -230,6 +242,41 @@ import Testing
             for block in blocks { _ = try replica.apply(try Block.decode(block.canonicalBytes), signatureIsValid: { _ in true }) }
             #expect(replica.stateRoot == ledger.state.stateRoot, "seed \(seed): replay reached a different state root")
             #expect(replica.log == ledger.state.log, "seed \(seed): replay reached a different log")
+        }
+
+        /// Commits the block `ledger.state` just applied to `mirror` from a write
+        /// set — the proposer's (built), a lone validator's (built and applied),
+        /// or a validator's that executed the proposal — sometimes after a
+        /// mempool's speculation on it, and checks that both states are the same,
+        /// expiry queues included.
+        mutating func commitToMirror(built: BuiltBlock, builtAlone: BuiltBlock, outcome: BlockOutcome, txs: [SignedTransaction]) throws {
+            let writes: BlockWriteSet
+            switch rng.below(3) {
+            case 0: writes = built.writes
+            case 1: writes = builtAlone.writes
+            default:
+                let executed = try mirror.execute(built.block, signatureIsValid: { _ in true })
+                #expect(executed.outcome == outcome, "seed \(seed): executing a block gives another outcome than applying it")
+                writes = executed.writes
+            }
+            if rng.below(2) == 0 {
+                mirror.beginSpeculation()
+                mirror.speculativelyAdvance(to: ledger.time + rng.below(30_000))
+                for tx in txs where mirror.inclusionProblem(tx, blockTime: ledger.time, signatureIsValid: { _ in true }) == nil {
+                    _ = mirror.speculativelyApply(tx, blockTime: ledger.time)
+                }
+                mirror.endSpeculation()
+            }
+            mirror.commit(writes)
+            let same = mirror.allEntries == ledger.state.allEntries && mirror.stateRoot == ledger.state.stateRoot && mirror.log == ledger.state.log
+                && mirror.height == ledger.state.height && mirror.lastBlockHash == ledger.state.lastBlockHash && mirror.lastBlockTime == ledger.state.lastBlockTime
+                && LedgerPropertyTests.byKey(mirror.lastBlockEntries) == LedgerPropertyTests.byKey(ledger.state.lastBlockEntries)
+            #expect(same, "seed \(seed): committing a write set ends elsewhere than applying the block")
+            let queues = LedgerPropertyTests.liveExpiries(mirror)
+            let sameQueues = queues == LedgerPropertyTests.liveExpiries(ledger.state)
+            #expect(sameQueues, "seed \(seed): committing a write set left other expiry queues than applying")
+            let complete = queues.holds.count == mirror.holds.values.count { $0.status == .open } && queues.replay.count == mirror.replayGuard.count
+            #expect(complete, "seed \(seed): an open hold or a remembered id has no expiry item after committing a write set")
         }
 
         /// Signature checks are not under test here, so transactions carry a zero

@@ -70,8 +70,7 @@ import Testing
         // A competing block (from elsewhere) commits the deposit and a different spend of alice's money.
         let competing = transfer("alice", "acme-shop", 500)
         let built = state.buildBlock(candidates: [deposit, competing], timestamp: now + 1_000, proposer: genesis.validators[0].publicKey)
-        _ = try state.apply(built.block)
-        let evicted = pool.didCommit(built.block, now: now + 1_000)
+        let evicted = pool.didCommit(built.executed, now: now + 1_000)
         #expect(Set(evicted.map(\.id)) == [spend.id, shortLived.id])
         #expect(evicted.first { $0.id == spend.id }?.reason == .wouldFail(.insufficientFunds, related: nil))
         #expect(pool.count == 0)
@@ -90,14 +89,16 @@ import Testing
         let keep = transfer("bank", "bob", 5)
         for tx in [deposit, spend, keep] { try pool.admit(tx, now: now) }
         // Elsewhere: one block commits the deposit, the next spends most of it.
-        let first = state.buildBlock(candidates: [deposit], timestamp: now + 1_000, proposer: genesis.validators[0].publicKey).block
-        _ = try state.apply(first)
-        let second = state.buildBlock(candidates: [transfer("alice", "acme-shop", 600)], timestamp: now + 2_000, proposer: genesis.validators[1].publicKey).block
-        _ = try state.apply(second)
-        // Executing the blocks, or taking the node's state after them, ends the same.
-        for committed in [nil, state] as [LedgerState?] {
+        let first = state.buildBlock(candidates: [deposit], timestamp: now + 1_000, proposer: genesis.validators[0].publicKey).executed
+        state.commit(first.writes)
+        let second = state.buildBlock(candidates: [transfer("alice", "acme-shop", 600)], timestamp: now + 2_000, proposer: genesis.validators[1].publicKey).executed
+        state.commit(second.writes)
+        // Committing each block's execution, or taking the node's state after them, ends the same.
+        for oneByOne in [true, false] {
             var pool = pool
-            let evicted = pool.didCommit([first, second], now: now + 2_000, committed: committed)
+            let evicted = oneByOne
+                ? pool.didCommit(first, now: now + 1_000) + pool.didCommit(second, now: now + 2_000)
+                : pool.didCommit([first.block, second.block], committed: state, now: now + 2_000)
             #expect(evicted.map(\.id) == [spend.id])
             #expect(pool.candidates(max: 10).map(\.id) == [keep.id])
             // The pending state is the state after both blocks.
@@ -106,7 +107,7 @@ import Testing
         }
         // With nothing pending, a run leaves an empty, consistent pool.
         var empty = Mempool(state: LedgerState(genesis: genesis))
-        #expect(empty.didCommit([first, second], now: now + 2_000).isEmpty)
+        #expect(empty.didCommit([first.block, second.block], committed: state, now: now + 2_000).isEmpty)
         try empty.admit(transfer("alice", "bob", 400), now: now + 2_000)
         #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try empty.admit(transfer("alice", "bob", 1), now: now + 2_000) }
     }
@@ -134,8 +135,7 @@ import Testing
         try pool.admit(deposit, now: now)
         try pool.admit(hold, now: now)
         let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now + 1, proposer: genesis.validators[0].publicKey)
-        _ = try state.apply(built.block)
-        pool.didCommit(built.block, now: now + 1)
+        pool.didCommit(built.executed, now: now + 1)
         // Before expiry the 900 are held; after it, the next block would release them.
         #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 500), now: now + 500) }
         try pool.admit(transfer("alice", "bob", 500), now: now + 3_000)

@@ -37,15 +37,12 @@ extension LedgerState {
     /// validator asks of a proposal before voting for it. The state is left as it
     /// was; the check costs what the block changes.
     public mutating func validate(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> BlockRejection? {
-        do throws(BlockRejection) { try checkHeader(of: block) } catch { return error }
-        return dryRun { (state: inout LedgerState) -> BlockRejection? in
-            do throws(BlockRejection) { _ = try state.executeAndCheck(block, signatureIsValid: signatureIsValid) } catch { return error }
-            return nil
-        }
+        do throws(BlockRejection) { _ = try execute(block, signatureIsValid: signatureIsValid) } catch { return error }
+        return nil
     }
 
     /// The checks that need no execution: chain, height, link, time, proposer, size, transaction root.
-    private func checkHeader(of block: Block) throws(BlockRejection) {
+    func checkHeader(of block: Block) throws(BlockRejection) {
         let header = block.header
         guard header.chainId == chainId else { throw .wrongChain(expected: chainId, found: header.chainId) }
         guard header.height == height + 1 else { throw .wrongHeight(expected: height + 1, found: header.height) }
@@ -64,7 +61,7 @@ extension LedgerState {
     }
 
     /// Executes the block in place (the caller journals) and checks its roots.
-    private mutating func executeAndCheck(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool) throws(BlockRejection) -> BlockOutcome {
+    mutating func executeAndCheck(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool) throws(BlockRejection) -> BlockOutcome {
         let header = block.header
         let outcome = try execute(block.transactions, height: header.height, timestamp: header.timestamp, signatureIsValid: signatureIsValid)
         guard log.size == header.logSize, log.root == header.logRoot else {
@@ -79,23 +76,18 @@ extension LedgerState {
     /// candidates that may not be included are left out and reported; the rest
     /// are executed and the header's roots filled in. The state is left as it was
     /// (the execution is undone): the block still goes through consensus and `apply`.
-    public mutating func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+    public mutating func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> BuiltBlock {
         let selection = select(candidates, timestamp: timestamp, signatureIsValid: signatureIsValid)
-        return dryRun { state in state.executeSelection(selection, proposer: proposer) }
+        return dryRun { (state: inout LedgerState) -> BuiltBlock in state.executeSelection(selection, proposer: proposer) }
     }
 
     /// `buildBlock` and `apply` in one execution, for a validator that holds a
     /// quorum alone and so decides its own blocks: the block is built and the
     /// state moves past it, with the outcome `apply` would give (invariant
     /// violations included, for the caller to refuse the block).
-    public mutating func buildAndApplyBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+    public mutating func buildAndApplyBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> BuiltBlock {
         let selection = select(candidates, timestamp: timestamp, signatureIsValid: signatureIsValid)
-        return transactionally { (state: inout LedgerState) in
-            var built = state.executeSelection(selection, proposer: proposer)
-            state.lastBlockHash = built.block.header.hash
-            built.outcome.invariantViolations = state.blockInvariantViolations()
-            return built
-        }
+        return transactionally { (state: inout LedgerState) in state.executeSelection(selection, proposer: proposer) }
     }
 
     /// The candidates a block may include, in order, and those it may not.
@@ -116,16 +108,19 @@ extension LedgerState {
         return selection
     }
 
-    /// Executes the selected transactions as the next block and fills in its header's roots.
-    private mutating func executeSelection(_ selection: BlockSelection, proposer: PublicKey) -> (block: Block, outcome: BlockOutcome, excluded: [(id: Hash256, reason: TransactionRejection)]) {
+    /// Executes the selected transactions as the next block, fills in its
+    /// header's roots and moves the state past it (under the caller's journal).
+    private mutating func executeSelection(_ selection: BlockSelection, proposer: PublicKey) -> BuiltBlock {
         let (nextHeight, previousHash) = (height + 1, lastBlockHash)
         // Every included transaction passed `inclusionProblem`, so execution cannot reject.
-        let outcome = try! execute(selection.included, height: nextHeight, timestamp: selection.blockTime, signatureIsValid: { _ in true })
+        var outcome = try! execute(selection.included, height: nextHeight, timestamp: selection.blockTime, signatureIsValid: { _ in true })
         let header = BlockHeader(
             chainId: chainId, height: nextHeight, timestamp: selection.blockTime, previousHash: previousHash, proposer: proposer,
             transactionCount: UInt32(selection.included.count), transactionsRoot: Block.transactionsRoot(selection.included),
             logSize: log.size, logRoot: log.root, stateRoot: stateRoot)
-        return (Block(header: header, transactions: selection.included), outcome, selection.excluded)
+        lastBlockHash = header.hash
+        outcome.invariantViolations = blockInvariantViolations()
+        return BuiltBlock(block: Block(header: header, transactions: selection.included), outcome: outcome, excluded: selection.excluded, writes: writeSet())
     }
 
     /// Releases expired holds, prunes the replay guard, runs each transaction and
@@ -180,6 +175,7 @@ extension LedgerState {
             released.append(next.id)
         }
         for item in deferred { holdExpiries.insert(item) }
+        if journal?.recordsWrites == true { journal?.holdExpiriesKept += deferred }
         return released
     }
 
@@ -195,6 +191,20 @@ extension LedgerState {
             changed.insert(.replayGuard(next.id))
         }
     }
+}
+
+/// A block a proposer built from candidates, with its execution.
+public struct BuiltBlock: Sendable {
+    public let block: Block
+    /// What the block does (its results; invariant violations, empty unless there is a bug).
+    public let outcome: BlockOutcome
+    /// Candidates left out, and why.
+    public let excluded: [(id: Hash256, reason: TransactionRejection)]
+    /// What executing the block changed, to commit it without executing it again.
+    public let writes: BlockWriteSet
+
+    /// The block with its execution, as `LedgerState.execute` returns it.
+    public var executed: ExecutedBlock { ExecutedBlock(block: block, outcome: outcome, writes: writes) }
 }
 
 /// What a proposer puts in a block: the block time and the candidates in and out.

@@ -86,7 +86,7 @@ struct ExternalReferenceKey: Hashable, Sendable {
 }
 
 /// An entry of an expiry queue (holds, replay guard), ordered by time then id.
-struct ExpiryItem: Comparable, Sendable {
+struct ExpiryItem: Hashable, Comparable, Sendable {
     var expiresAt: UInt64
     var id: Hash256
     static func < (lhs: ExpiryItem, rhs: ExpiryItem) -> Bool { (lhs.expiresAt, lhs.id) < (rhs.expiresAt, rhs.id) }

@@ -97,7 +97,11 @@ public struct LedgerState: Sendable {
 
     mutating func setHold(_ id: Hash256, _ hold: Hold) {
         let old = holds[id]
-        if old == nil, journal?.willUndo != true { holdExpiries.insert(ExpiryItem(expiresAt: hold.expiresAt, id: id)) }
+        if old == nil {
+            let item = ExpiryItem(expiresAt: hold.expiresAt, id: id)
+            if journal?.willUndo != true { holdExpiries.insert(item) }
+            if journal?.recordsWrites == true { journal?.holdExpiriesAdded.append(item) }
+        }
         journal?.entries.append(.hold(id, old))
         holds[id] = hold
         changed.insert(.hold(id))
@@ -112,7 +116,9 @@ public struct LedgerState: Sendable {
     mutating func remember(_ id: Hash256, until expiresAt: UInt64) {
         journal?.entries.append(.replayGuard(id, replayGuard[id]))
         replayGuard[id] = expiresAt
-        if journal?.willUndo != true { replayExpiries.insert(ExpiryItem(expiresAt: expiresAt, id: id)) }
+        let item = ExpiryItem(expiresAt: expiresAt, id: id)
+        if journal?.willUndo != true { replayExpiries.insert(item) }
+        if journal?.recordsWrites == true { journal?.replayExpiriesAdded.append(item) }
         changed.insert(.replayGuard(id))
     }
 

@@ -7,6 +7,7 @@ extension LedgerState {
         precondition(journal == nil, "a speculation or block execution is already in progress")
         journal = StateJournal(self)
         journal?.willUndo = true
+        journal?.recordsWrites = false
     }
 
     /// Undoes everything since `beginSpeculation`.

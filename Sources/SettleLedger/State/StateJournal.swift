@@ -28,6 +28,13 @@ struct StateJournal: Sendable {
     /// speculation): nothing is added to the expiry queues, which only block
     /// execution reads, so undoing leaves no stale items behind.
     var willUndo = false
+    /// What a block's execution did to the expiry queues beyond consuming the
+    /// items due (`BlockWriteSet`): recorded for block executions, not for a
+    /// mempool's speculation, which never becomes a block.
+    var recordsWrites = true
+    var holdExpiriesAdded: [ExpiryItem] = []
+    var holdExpiriesKept: [ExpiryItem] = []
+    var replayExpiriesAdded: [ExpiryItem] = []
 
     let height: UInt64
     let lastBlockHash: Hash256
@@ -78,13 +85,12 @@ extension LedgerState {
 
     /// Runs `body` in place and then undoes it, returning what it computed:
     /// a dry run that costs O(changes), not a copy of the state.
-    mutating func dryRun<T>(_ body: (inout LedgerState) -> T) -> T {
+    mutating func dryRun<T, E: Error>(_ body: (inout LedgerState) throws(E) -> T) throws(E) -> T {
         precondition(journal == nil, "a block cannot be built or checked during a speculation or another execution")
         journal = StateJournal(self)
         journal?.willUndo = true
-        let value = body(&self)
-        rollBack()
-        return value
+        defer { rollBack() }
+        return try body(&self)
     }
 
     /// Undoes the journaled execution.

@@ -98,6 +98,7 @@ extension NodeEngine {
             appended.append(AppendedBlock(block: block, commit: commit, outcome: outcome))
         }
         guard !appended.isEmpty else { return 0 }
+        ledger.forgetExecutions()
         try persist(appended, changes: Array(changes.values), now: now, started: started)
         try consensus!.wal.reset()
         consensus!.decidedAwaitingAdvance = true
@@ -201,15 +202,17 @@ extension NodeEngine {
         return outward
     }
 
+    /// Commits the decided block from the execution this validator made of it
+    /// when it built or validated it (executing it only if it never did).
     private func commitDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64) throws {
         let started = ContinuousClock.now
-        let outcome = try ledger.state.apply(block, signatureIsValid: ledger.signatureIsValid)
-        ledger.preverified = []
-        guard outcome.invariantViolations.isEmpty else {
-            ledger.state = try store.loadState()
-            throw NodeError.invariantsBroken(height: block.header.height, violations: outcome.invariantViolations)
+        let executed = try ledger.executed[block.header.hash] ?? ledger.state.execute(block, signatureIsValid: ledger.signatureIsValid)
+        ledger.forgetExecutions()
+        guard executed.outcome.invariantViolations.isEmpty else {
+            throw NodeError.invariantsBroken(height: block.header.height, violations: executed.outcome.invariantViolations)
         }
-        try persist(block, commit: certificate, outcome: outcome, now: now, started: started)
+        ledger.state.commit(executed.writes)
+        try persist(executed, commit: certificate, now: now, started: started)
         try consensus!.wal.reset()
         consensus!.decidedAwaitingAdvance = true
     }

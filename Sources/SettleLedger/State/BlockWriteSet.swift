@@ -1,0 +1,115 @@
+import SettleCrypto
+
+/// What executing a block did to the state: the new value of every entry it
+/// changed, what it did to the expiry queues, and the chain position after
+/// it. Committing it to the state the block was executed on ends exactly
+/// where `apply` ends, without executing the block again.
+///
+/// A validator executes a proposal once, to decide whether to vote for it,
+/// and commits that execution when the block is decided; its mempool moves
+/// past the committed block the same way. Executing costs the transactions'
+/// checks, fees, hashes and the state root; committing costs a dictionary
+/// write per changed entry.
+public struct BlockWriteSet: Sendable {
+    /// The state the block was executed on.
+    let parentHeight: UInt64
+    let parentHash: Hash256
+    /// The position after the block.
+    let height: UInt64
+    let lastBlockHash: Hash256
+    let lastBlockTime: UInt64
+    let stateRoot: Hash256
+    let log: MerkleFrontier
+    let lastChanges: [StateKey]
+    /// Each changed entry with its value after the block (nil: absent).
+    let values: [StateJournal.Entry]
+    /// Expiry-queue items the block added, and the expired holds it kept
+    /// queued (a payer's balance at its limit); every other item due by the
+    /// block time was consumed.
+    let holdExpiriesAdded: [ExpiryItem]
+    let holdExpiriesKept: [ExpiryItem]
+    let replayExpiriesAdded: [ExpiryItem]
+}
+
+/// A block executed on a state that was left as it was, with what the
+/// execution computed: committing it (`LedgerState.commit`) applies the block.
+public struct ExecutedBlock: Sendable {
+    public let block: Block
+    public let outcome: BlockOutcome
+    public let writes: BlockWriteSet
+}
+
+extension LedgerState {
+    /// Checks `block` against this state and executes it, as `apply` does, but
+    /// leaves the state as it was and returns the execution: a validator
+    /// voting on a proposal keeps it and commits it if the block is decided.
+    /// The outcome's invariant violations are filled in (empty unless there is
+    /// a bug).
+    public mutating func execute(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> ExecutedBlock {
+        try checkHeader(of: block)
+        return try dryRun { (state: inout LedgerState) throws(BlockRejection) in
+            var outcome = try state.executeAndCheck(block, signatureIsValid: signatureIsValid)
+            outcome.invariantViolations = state.blockInvariantViolations()
+            return ExecutedBlock(block: block, outcome: outcome, writes: state.writeSet())
+        }
+    }
+
+    /// Applies a block executed on this very state (`execute`, `buildBlock`,
+    /// or `buildAndApplyBlock` on a copy of it), without executing it again.
+    /// Refuses, by trapping, a write set computed on another state: that is a
+    /// bug in the caller, and committing it would corrupt the ledger.
+    public mutating func commit(_ writes: BlockWriteSet) {
+        precondition(journal == nil, "a block cannot be committed during a speculation or another execution")
+        precondition(height == writes.parentHeight && lastBlockHash == writes.parentHash, "a block's write set committed to a state it was not executed on")
+        for entry in writes.values {
+            switch entry {
+            case let .asset(code, value): assets[code] = value
+            case let .account(id, value): accounts[id] = value
+            case let .feeSchedule(key, value): feeSchedules[key] = value
+            case let .balance(key, value): balances[key] = value
+            case let .hold(id, value): holds[id] = value
+            case let .payment(id, value): payments[id] = value
+            case let .replayGuard(id, value): replayGuard[id] = value
+            case let .externalReference(key, value): externalReferences[key] = value
+            }
+        }
+        // What `releaseExpiredHolds` and `pruneReplayGuard` consumed at the block time.
+        while let next = holdExpiries.min, next.expiresAt <= writes.lastBlockTime { _ = holdExpiries.popMin() }
+        while let next = replayExpiries.min, next.expiresAt < writes.lastBlockTime { _ = replayExpiries.popMin() }
+        for item in writes.holdExpiriesKept { holdExpiries.insert(item) }
+        for item in writes.holdExpiriesAdded { holdExpiries.insert(item) }
+        for item in writes.replayExpiriesAdded { replayExpiries.insert(item) }
+        height = writes.height
+        lastBlockHash = writes.lastBlockHash
+        lastBlockTime = writes.lastBlockTime
+        stateRoot = writes.stateRoot
+        log = writes.log
+        lastChanges = writes.lastChanges
+        changed.removeAll(keepingCapacity: true)
+    }
+
+    /// The write set of the block just executed under the current journal.
+    func writeSet() -> BlockWriteSet {
+        guard let journal else { preconditionFailure("a write set is taken while a block's execution is journaled") }
+        return BlockWriteSet(
+            parentHeight: journal.height, parentHash: journal.lastBlockHash,
+            height: height, lastBlockHash: lastBlockHash, lastBlockTime: lastBlockTime, stateRoot: stateRoot, log: log, lastChanges: lastChanges,
+            values: lastChanges.map(currentEntry),
+            holdExpiriesAdded: journal.holdExpiriesAdded, holdExpiriesKept: journal.holdExpiriesKept, replayExpiriesAdded: journal.replayExpiriesAdded)
+    }
+
+    /// `key` with its current value, as a journal entry.
+    private func currentEntry(_ key: StateKey) -> StateJournal.Entry {
+        switch key {
+        case .asset(let code): .asset(code, assets[code])
+        case .account(let id): .account(id, accounts[id])
+        case let .feeSchedule(method, asset): .feeSchedule(FeeKey(method: method, asset: asset), feeSchedules[FeeKey(method: method, asset: asset)])
+        case let .balance(account, asset): .balance(BalanceKey(account: account, asset: asset), balances[BalanceKey(account: account, asset: asset)])
+        case .hold(let id): .hold(id, holds[id])
+        case .payment(let id): .payment(id, payments[id])
+        case .replayGuard(let id): .replayGuard(id, replayGuard[id])
+        case let .externalReference(signer, reference):
+            .externalReference(ExternalReferenceKey(signer: signer, reference: reference), externalReferences[ExternalReferenceKey(signer: signer, reference: reference)])
+        }
+    }
+}
