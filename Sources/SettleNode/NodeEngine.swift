@@ -371,6 +371,11 @@ public actor NodeEngine {
     /// The validators the network layer is connected to, for status.
     public func setConnectedPeers(_ peers: [NodeStatus.Peer]) { connectedPeers = peers.sorted { $0.validator < $1.validator } }
 
+    /// The applied transaction of `signer` carrying `reference`, if any.
+    public func transaction(signer: PublicKey, externalReference reference: String) -> Hash256? {
+        state.transaction(signer: signer, externalReference: reference)
+    }
+
     /// Every asset of the ledger now: the genesis's and those registered since.
     public func assets() -> [Asset] { state.allAssets }
 

@@ -213,7 +213,8 @@ public enum RPCServer {
                 guard let reference = context.parameters.get("reference"), !reference.isEmpty else {
                     throw RPCError(status: .badRequest, code: "invalid_reference", message: "an external reference is required")
                 }
-                guard let stored = try engine.store.transaction(signer: signer, externalReference: reference) else {
+                // The ledger state knows every applied reference; the store has the transaction.
+                guard let id = await engine.transaction(signer: signer, externalReference: reference), let stored = try engine.store.transaction(id: id) else {
                     throw RPCError(status: .notFound, code: "not_found", message: "no applied transaction of \(signer) has external reference \(reference)")
                 }
                 return try json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))

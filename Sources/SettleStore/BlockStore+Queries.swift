@@ -33,13 +33,6 @@ extension BlockStore {
         try fetchTransaction(sql: "SELECT bytes, height, position, log_index, result FROM transactions WHERE id = ?", arguments: [Data(id.bytes)])
     }
 
-    /// The committed transaction of `signer` carrying `reference` that was applied, or nil.
-    public func transaction(signer: PublicKey, externalReference reference: String) throws(StoreError) -> StoredTransaction? {
-        try fetchTransaction(
-            sql: "SELECT bytes, height, position, log_index, result FROM transactions WHERE signer = ? AND external_reference = ? AND substr(result, 2, 2) = x'0000' ORDER BY log_index LIMIT 1",
-            arguments: [Data(signer.bytes), reference])
-    }
-
     /// Transactions naming `account`, newest first, after the `before` log index.
     public func history(of account: PublicKey, before: UInt64? = nil, limit: Int) throws(StoreError) -> [StoredTransaction] {
         let indexes: [Int64]

@@ -3,6 +3,7 @@ import GRDB
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
+import Synchronization
 
 /// The durable, Merkle-linked block store of one node (SQLite through GRDB).
 ///
@@ -18,6 +19,12 @@ public final class BlockStore: Sendable {
     let pool: DatabasePool
     /// The writer's page cache limit, in KiB (memory is taken only as used).
     static let writerCacheKiB = 256 * 1024
+    /// Where each state row is (`state_rows.id` by key), for the writer: rows
+    /// are kept in insertion order, so that a block's new rows are appended
+    /// rather than scattered over pages by their hashed keys, and found again
+    /// by id. Read with the state, or on the first append; nil after an append
+    /// failed (read again on the next).
+    private let rowIds = Mutex<[[UInt8]: Int64]?>(nil)
 
     /// Opens the store at `path` for `genesis`, creating it unless `readOnly`.
     /// Auditors and other readers open read-only: a missing or foreign file is
@@ -86,19 +93,23 @@ public final class BlockStore: Sendable {
 
     /// The ledger state after the last stored block.
     public func loadState() throws(StoreError) -> LedgerState {
-        let loaded: (checkpoint: [UInt8], entries: [StateEntry], tip: UInt64?)
+        let loaded: (checkpoint: [UInt8], entries: [StateEntry], ids: [[UInt8]: Int64], tip: UInt64?)
         do {
             loaded = try pool.read { db in
                 let checkpoint = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? Data()
                 var entries: [StateEntry] = []
-                let rows = try Row.fetchCursor(db, sql: "SELECT key, value FROM state")
+                var ids: [[UInt8]: Int64] = [:]
+                let rows = try Row.fetchCursor(db, sql: "SELECT id, key, value FROM state_rows")
                 while let row = try rows.next() {
-                    entries.append(StateEntry(key: try Self.blob(row, 0), value: try Self.blob(row, 1)))
+                    let key = try Self.blob(row, 1)
+                    guard ids.updateValue(row[0], forKey: key) == nil else { throw StoreError.corrupt("state row \(Hex.encode(key)) is stored twice") }
+                    entries.append(StateEntry(key: key, value: try Self.blob(row, 2)))
                 }
                 let tip = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks").flatMap(UInt64.init(exactly:))
-                return ([UInt8](checkpoint), entries, tip)
+                return ([UInt8](checkpoint), entries, ids, tip)
             }
-        } catch { throw .database("\(error)") }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+        if !pool.configuration.readonly { rowIds.withLock { $0 = loaded.ids } }
         let checkpoint: LedgerCheckpoint
         do throws(DecodingError) { checkpoint = try LedgerCheckpoint.decode(loaded.checkpoint) } catch {
             throw .corrupt("checkpoint: \(error)")
@@ -171,22 +182,48 @@ public final class BlockStore: Sendable {
                         }
                     }
                 }
-                let upsert = try db.makeStatement(sql: "INSERT INTO state (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-                let delete = try db.makeStatement(sql: "DELETE FROM state WHERE key = ?")
-                for entry in entries {
-                    if let value = entry.value {
-                        try upsert.execute(arguments: [Data(entry.key), Data(value)])
-                    } else {
-                        try delete.execute(arguments: [Data(entry.key)])
-                    }
-                }
+                try writeStateRows(entries, db)
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Data(checkpoint)])
             }
         } catch let error as StoreError {
+            rowIds.withLock { $0 = nil }
             throw error
         } catch {
+            rowIds.withLock { $0 = nil }
             throw .database("\(error)")
         }
+    }
+
+    /// Writes changed state rows: a known row is updated or deleted by its id,
+    /// a new one appended.
+    private func writeStateRows(_ entries: [StateEntry], _ db: Database) throws {
+        try rowIds.withLock { known in
+            var ids = try known ?? Self.readRowIds(db)
+            known = nil
+            let insert = try db.makeStatement(sql: "INSERT INTO state_rows (key, value) VALUES (?, ?)")
+            let update = try db.makeStatement(sql: "UPDATE state_rows SET value = ? WHERE id = ?")
+            let delete = try db.makeStatement(sql: "DELETE FROM state_rows WHERE id = ?")
+            for entry in entries {
+                switch (ids[entry.key], entry.value) {
+                case let (id?, value?): try update.execute(arguments: [Data(value), id])
+                case (let id?, nil):
+                    try delete.execute(arguments: [id])
+                    ids[entry.key] = nil
+                case (nil, let value?):
+                    try insert.execute(arguments: [Data(entry.key), Data(value)])
+                    ids[entry.key] = db.lastInsertedRowID
+                case (nil, nil): break
+                }
+            }
+            known = ids
+        }
+    }
+
+    private static func readRowIds(_ db: Database) throws -> [[UInt8]: Int64] {
+        var ids: [[UInt8]: Int64] = [:]
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, key FROM state_rows")
+        while let row = try rows.next() { ids[try blob(row, 1)] = row[0] }
+        return ids
     }
 }
 

@@ -36,6 +36,20 @@ enum StoreSchema {
                 CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
                 """)
         }
+        // v2: what made a block's append write a page per random key. State rows
+        // are kept in insertion order (the store finds a row by the id it
+        // remembers, never by its key: the state is read whole), so a block's
+        // new payments, references and remembered ids are appended instead of
+        // scattered over a B-tree keyed by hashes; the reference index goes
+        // (a reference is found through the ledger state, which holds it).
+        migrator.registerMigration("v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE state_rows (id INTEGER PRIMARY KEY, key BLOB NOT NULL, value BLOB NOT NULL);
+                INSERT INTO state_rows (key, value) SELECT key, value FROM state ORDER BY key;
+                DROP TABLE state;
+                DROP INDEX transactions_by_reference;
+                """)
+        }
         return migrator
     }
 }

@@ -25,8 +25,11 @@ extension BlockStore {
                 do throws(DecodingError) { checkpoint = try LedgerCheckpoint.decode(raw) } catch { throw StoreError.corrupt("checkpoint: \(error)") }
                 checkpointRead(checkpoint)
                 var rows: [RowKey: [UInt8]] = [:]
-                let cursor = try Row.fetchCursor(db, sql: "SELECT key, value FROM state")
-                while let row = try cursor.next() { rows[RowKey(try Self.blob(row, 0))] = try Self.blob(row, 1) }
+                let cursor = try Row.fetchCursor(db, sql: "SELECT key, value FROM state_rows")
+                while let row = try cursor.next() {
+                    let key = try Self.blob(row, 0)
+                    guard rows.updateValue(try Self.blob(row, 1), forKey: RowKey(key)) == nil else { throw StoreError.corrupt("state row \(Hex.encode(key)) is stored twice") }
+                }
                 let leaves = try Self.leafHashes(db, size: checkpoint.log.size)
                 return StoredStateSnapshot(checkpoint: checkpoint, rows: rows, leaves: leaves)
             }

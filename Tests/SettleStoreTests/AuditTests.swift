@@ -113,7 +113,7 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         try DatabasePool(path: store.path).write { db in
-            try db.execute(sql: "UPDATE state SET value = x'0000000000000001' WHERE key = (SELECT key FROM state WHERE length(value) = 8 LIMIT 1)")
+            try db.execute(sql: "UPDATE state_rows SET value = x'0000000000000001' WHERE key = (SELECT key FROM state_rows WHERE length(value) = 8 LIMIT 1)")
         }
         #expect(audit(store)?.field == "stored state")
     }
@@ -122,13 +122,13 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         let pool = try DatabasePool(path: store.path)
-        let row = try #require(try pool.read { db in try Row.fetchOne(db, sql: "SELECT key, value FROM state WHERE length(value) = 8 LIMIT 1") })
+        let row = try #require(try pool.read { db in try Row.fetchOne(db, sql: "SELECT key, value FROM state_rows WHERE length(value) = 8 LIMIT 1") })
         let (key, value): (Data, Data) = (row[0], row[1])
-        try pool.write { db in try db.execute(sql: "DELETE FROM state WHERE key = ?", arguments: [key]) }
+        try pool.write { db in try db.execute(sql: "DELETE FROM state_rows WHERE key = ?", arguments: [key]) }
         #expect(audit(store)?.found.contains("is missing") == true)
-        try pool.write { db in try db.execute(sql: "INSERT INTO state (key, value) VALUES (?, ?)", arguments: [key, value]) }
+        try pool.write { db in try db.execute(sql: "INSERT INTO state_rows (key, value) VALUES (?, ?)", arguments: [key, value]) }
         #expect(audit(store) == nil)
-        try pool.write { db in try db.execute(sql: "INSERT INTO state (key, value) VALUES (x'04ff', x'0000000000000001')") }
+        try pool.write { db in try db.execute(sql: "INSERT INTO state_rows (key, value) VALUES (x'04ff', x'0000000000000001')") }
         #expect(audit(store)?.found == "1 rows that the replay does not have")
     }
 
@@ -177,7 +177,7 @@ import Testing
         try writer.writeSampleChain(blocks: 2)
         _ = try ParallelAuditor(genesis: store.genesis).run(store: store, from: trusted)
         try DatabasePool(path: store.path).write { db in
-            try db.execute(sql: "UPDATE state SET value = x'0000000000000001' WHERE key = (SELECT key FROM state WHERE length(value) = 8 LIMIT 1)")
+            try db.execute(sql: "UPDATE state_rows SET value = x'0000000000000001' WHERE key = (SELECT key FROM state_rows WHERE length(value) = 8 LIMIT 1)")
         }
         #expect(throws: AuditFailure.self) { _ = try ParallelAuditor(genesis: store.genesis).run(store: store, from: trusted) }
     }

@@ -44,8 +44,9 @@ import Testing
         #expect(found.height == 2 && found.position == 1 && found.logIndex == 4)
         #expect(found.result.code == .applied)
         let alice = DevelopmentNetwork.key("alice").publicKey
-        #expect(try store.transaction(signer: alice, externalReference: "order-1")?.transaction.id == order.id)
-        #expect(try store.transaction(signer: alice, externalReference: "order-9") == nil)
+        // A reference is found through the ledger state, which holds every applied one.
+        #expect(writer.state.transaction(signer: alice, externalReference: "order-1") == order.id)
+        #expect(writer.state.transaction(signer: alice, externalReference: "order-9") == nil)
 
         let history = try store.history(of: alice, limit: 4)
         #expect(history.map(\.logIndex) == [14, 13, 12, 11])
@@ -114,10 +115,83 @@ import Testing
         _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
         let pool = try DatabasePool(path: path)
         try pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2-from-the-future')") }
-        #expect(throws: StoreError.newerSchema(found: ["v1", "v2-from-the-future"], known: ["v1"])) {
+        #expect(throws: StoreError.newerSchema(found: ["v1", "v2", "v2-from-the-future"], known: ["v1", "v2"])) {
             _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
         }
-        #expect(StoreError.newerSchema(found: ["v1", "v2-from-the-future"], known: ["v1"]).description.contains("upgrade settle"))
+        #expect(StoreError.newerSchema(found: ["v1", "v2", "v2-from-the-future"], known: ["v1", "v2"]).description.contains("upgrade settle"))
+    }
+
+    /// A store written before state rows were kept in insertion order (v1:
+    /// keyed by their canonical key, with an index of references) opens as
+    /// the same chain and state, and goes on from there.
+    @Test func migratesAVersion1Store() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        var writer = try StoreWriter(store: try BlockStore(path: path, genesis: DevelopmentNetwork.genesis()))
+        try writer.writeSampleChain(blocks: 4)
+        let rows = try writer.store.stateSnapshot().rows
+        // Back to the v1 layout, as an earlier settle left it.
+        let pool = try DatabasePool(path: path)
+        try pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                INSERT INTO state (key, value) SELECT key, value FROM state_rows;
+                DROP TABLE state_rows;
+                CREATE INDEX transactions_by_reference ON transactions(signer, external_reference) WHERE external_reference IS NOT NULL;
+                DELETE FROM grdb_migrations WHERE identifier = 'v2';
+                """)
+        }
+        try pool.close()
+        let migrated = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        #expect(try migrated.stateSnapshot().rows == rows)
+        #expect(try migrated.loadState().allEntries == writer.state.allEntries)
+        var after = try StoreWriter(store: migrated)
+        after.nonce = writer.nonce
+        try after.writeSampleChain(blocks: 2)
+        #expect(try migrated.loadState().allEntries == after.state.allEntries)
+        #expect(try auditStore(migrated).stateRoot == after.state.stateRoot)
+    }
+
+    /// An append that fails after writing state rows leaves nothing behind,
+    /// and the next append finds the rows as they are on disk.
+    @Test func anAppendThatFailsLateLeavesTheStateRowsAsTheyWere() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        let store = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: store)
+        try writer.writeSampleChain(blocks: 2)
+        let pool = try DatabasePool(path: path)
+        try pool.write { db in try db.execute(sql: "CREATE TRIGGER refuse_checkpoint BEFORE UPDATE ON meta BEGIN SELECT RAISE(ABORT, 'injected failure'); END") }
+        let rowsBefore = try store.stateSnapshot().rows
+        var next = writer.state
+        let usd = AssetCode("USD")!
+        let block = next.buildBlock(candidates: [
+            writer.tx("bank", .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 700)!, method: .internal), ref: "late-1"),
+            writer.tx("alice", .transfer(payee: DevelopmentNetwork.key("acme-shop").publicKey, asset: usd, amount: Amount(minorUnits: 300)!, method: .card), ref: "late-2"),
+        ], timestamp: next.lastBlockTime + 1_000, proposer: writer.genesis.validators[0].publicKey).block
+        let outcome = try next.apply(block)
+        let commit = DevelopmentNetwork.commit(for: block.header, genesis: writer.genesis)
+        #expect(throws: StoreError.self) { try store.append(block, commit: commit, outcome: outcome, state: next) }
+        #expect(try store.height() == 2)
+        // Read without loading the state (which would also tell the writer where the rows are).
+        #expect(try store.stateSnapshot().rows == rowsBefore)
+        try pool.write { db in try db.execute(sql: "DROP TRIGGER refuse_checkpoint") }
+        // The same block again: its new rows (payments, references, ids) and
+        // updated ones (balances) are all written.
+        try store.append(block, commit: commit, outcome: outcome, state: next)
+        #expect(try store.loadState().allEntries == next.allEntries)
+    }
+
+    @Test func aStateRowStoredTwiceIsCorruption() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        let store = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: store)
+        try writer.writeSampleChain(blocks: 1)
+        let pool = try DatabasePool(path: path)
+        try pool.write { db in try db.execute(sql: "INSERT INTO state_rows (key, value) SELECT key, value FROM state_rows LIMIT 1") }
+        #expect { try store.loadState() } throws: { ($0 as? StoreError).map { "\($0)".contains("stored twice") } ?? false }
+        #expect { try store.stateSnapshot() } throws: { ($0 as? StoreError).map { "\($0)".contains("stored twice") } ?? false }
     }
 
     @Test func refusesAnotherChainsStore() throws {
