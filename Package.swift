@@ -55,7 +55,7 @@ let package = Package(
         .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict),
         .target(
             name: "SettleStore",
-            dependencies: ["SettleLedger", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SettleLedger", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: strict),
         .target(
             name: "SettleNode",

@@ -24,7 +24,7 @@ public final class BlockStore: Sendable {
     /// rather than scattered over pages by their hashed keys, and found again
     /// by id. Read with the state, or on the first append; nil after an append
     /// failed (read again on the next).
-    private let rowIds = Mutex<[[UInt8]: Int64]?>(nil)
+    private let rowIds = Mutex<[RowKey: Int64]?>(nil)
 
     /// Opens the store at `path` for `genesis`, creating it unless `readOnly`.
     /// Auditors and other readers open read-only: a missing or foreign file is
@@ -93,16 +93,16 @@ public final class BlockStore: Sendable {
 
     /// The ledger state after the last stored block.
     public func loadState() throws(StoreError) -> LedgerState {
-        let loaded: (checkpoint: [UInt8], entries: [StateEntry], ids: [[UInt8]: Int64], tip: UInt64?)
+        let loaded: (checkpoint: [UInt8], entries: [StateEntry], ids: [RowKey: Int64], tip: UInt64?)
         do {
             loaded = try pool.read { db in
                 let checkpoint = try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'checkpoint'") ?? Data()
                 var entries: [StateEntry] = []
-                var ids: [[UInt8]: Int64] = [:]
+                var ids: [RowKey: Int64] = [:]
                 let rows = try Row.fetchCursor(db, sql: "SELECT id, key, value FROM state_rows")
                 while let row = try rows.next() {
                     let key = try Self.blob(row, 1)
-                    guard ids.updateValue(row[0], forKey: key) == nil else { throw StoreError.corrupt("state row \(Hex.encode(key)) is stored twice") }
+                    guard ids.updateValue(row[0], forKey: RowKey(key)) == nil else { throw StoreError.corrupt("state row \(Hex.encode(key)) is stored twice") }
                     entries.append(StateEntry(key: key, value: try Self.blob(row, 2)))
                 }
                 let tip = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks").flatMap(UInt64.init(exactly:))
@@ -162,8 +162,8 @@ public final class BlockStore: Sendable {
                 let first = blocks[0].block.header.height
                 guard first == tip + 1 else { throw StoreError.notNextBlock(expected: tip + 1, found: first) }
                 let insertBlock = try db.makeStatement(sql: "INSERT INTO blocks (height, hash, header, commit_certificate, timestamp) VALUES (?, ?, ?, ?, ?)")
-                let insertTx = try db.makeStatement(sql: "INSERT INTO transactions (log_index, id, height, position, signer, external_reference, bytes, result, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                let insertAccount = try db.makeStatement(sql: "INSERT OR IGNORE INTO account_transactions (account, log_index) VALUES (?, ?)")
+                let insertTx = try BoundStatement(db, sql: "INSERT INTO transactions (log_index, id, height, position, signer, external_reference, bytes, result, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                let insertAccount = try BoundStatement(db, sql: "INSERT OR IGNORE INTO account_transactions (account, log_index) VALUES (?, ?)")
                 for appended in blocks {
                     let (block, header) = (appended.block, appended.block.header)
                     try insertBlock.execute(arguments: [
@@ -173,12 +173,20 @@ public final class BlockStore: Sendable {
                     for (position, tx) in block.transactions.enumerated() {
                         let logIndex = Int64(firstLogIndex) + Int64(position)
                         let entry = appended.outcome.logEntries[position]
-                        try insertTx.execute(arguments: [
-                            logIndex, Data(tx.id.bytes), Int64(header.height), position, Data(tx.body.signer.bytes),
-                            tx.body.externalReference, Data(tx.canonicalBytes), Data(entry.result.canonicalBytes), Data(entry.leafHash.bytes),
-                        ])
+                        insertTx.bind(1, logIndex)
+                        insertTx.bind(2, tx.id.bytes)
+                        insertTx.bind(3, Int64(header.height))
+                        insertTx.bind(4, Int64(position))
+                        insertTx.bind(5, tx.body.signer.bytes)
+                        insertTx.bind(6, tx.body.externalReference)
+                        insertTx.bind(7, tx.canonicalBytes)
+                        insertTx.bind(8, entry.result.canonicalBytes)
+                        insertTx.bind(9, entry.leafHash.bytes)
+                        try insertTx.run()
                         for account in tx.body.namedAccounts {
-                            try insertAccount.execute(arguments: [Data(account.bytes), logIndex])
+                            insertAccount.bind(1, account.bytes)
+                            insertAccount.bind(2, logIndex)
+                            try insertAccount.run()
                         }
                     }
                 }
@@ -200,18 +208,26 @@ public final class BlockStore: Sendable {
         try rowIds.withLock { known in
             var ids = try known ?? Self.readRowIds(db)
             known = nil
-            let insert = try db.makeStatement(sql: "INSERT INTO state_rows (key, value) VALUES (?, ?)")
-            let update = try db.makeStatement(sql: "UPDATE state_rows SET value = ? WHERE id = ?")
-            let delete = try db.makeStatement(sql: "DELETE FROM state_rows WHERE id = ?")
+            let insert = try BoundStatement(db, sql: "INSERT INTO state_rows (key, value) VALUES (?, ?)")
+            let update = try BoundStatement(db, sql: "UPDATE state_rows SET value = ? WHERE id = ?")
+            let delete = try BoundStatement(db, sql: "DELETE FROM state_rows WHERE id = ?")
+            ids.reserveCapacity(ids.count + entries.count)
             for entry in entries {
-                switch (ids[entry.key], entry.value) {
-                case let (id?, value?): try update.execute(arguments: [Data(value), id])
+                let key = RowKey(entry.key)
+                switch (ids[key], entry.value) {
+                case let (id?, value?):
+                    update.bind(1, value)
+                    update.bind(2, id)
+                    try update.run()
                 case (let id?, nil):
-                    try delete.execute(arguments: [id])
-                    ids[entry.key] = nil
+                    delete.bind(1, id)
+                    try delete.run()
+                    ids[key] = nil
                 case (nil, let value?):
-                    try insert.execute(arguments: [Data(entry.key), Data(value)])
-                    ids[entry.key] = db.lastInsertedRowID
+                    insert.bind(1, entry.key)
+                    insert.bind(2, value)
+                    try insert.run()
+                    ids[key] = db.lastInsertedRowID
                 case (nil, nil): break
                 }
             }
@@ -219,10 +235,10 @@ public final class BlockStore: Sendable {
         }
     }
 
-    private static func readRowIds(_ db: Database) throws -> [[UInt8]: Int64] {
-        var ids: [[UInt8]: Int64] = [:]
+    private static func readRowIds(_ db: Database) throws -> [RowKey: Int64] {
+        var ids: [RowKey: Int64] = [:]
         let rows = try Row.fetchCursor(db, sql: "SELECT id, key FROM state_rows")
-        while let row = try rows.next() { ids[try blob(row, 1)] = row[0] }
+        while let row = try rows.next() { ids[RowKey(try blob(row, 1))] = row[0] }
         return ids
     }
 }
