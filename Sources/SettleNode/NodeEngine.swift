@@ -248,7 +248,7 @@ public actor NodeEngine {
             for (slot, id) in ids.enumerated() where known[slot] == nil { waiters[id, default: []].append((token, slot)) }
             Task {
                 try? await Task.sleep(for: timeout)
-                await self.expireWait(token)
+                self.expireWait(token)
             }
         }
     }

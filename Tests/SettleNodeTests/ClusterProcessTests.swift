@@ -467,7 +467,7 @@ extension ProcessTests {
             final class Once: @unchecked Sendable { var done = false }  // touched on the channel's event loop only
             let once = Once()
             let promise = channel.eventLoop.makePromise(of: Bool.self)
-            func finish(_ closed: Bool) {
+            @Sendable func finish(_ closed: Bool) {
                 guard !once.done else { return }
                 once.done = true
                 promise.succeed(closed)
