@@ -128,17 +128,6 @@ public struct Mempool: Sendable {
         return recheck(after: [executed.block], now: now)
     }
 
-    /// Moves to `committed`, the node's state after `blocks` (consecutive
-    /// blocks it committed at once, catching up): one copy of that state costs
-    /// less than executing every block a second time. The remaining
-    /// transactions are re-checked once, against it.
-    @discardableResult
-    public mutating func didCommit(_ blocks: [Block], committed: LedgerState, now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {
-        precondition(committed.lastBlockHash == blocks.last?.header.hash && !committed.isSpeculating, "the mempool follows the state after the blocks it is told about")
-        pending = committed
-        return recheck(after: blocks, now: now)
-    }
-
     /// After the pending state moved to a new committed state: drops what
     /// `blocks` included, re-admits the rest in order and returns what no longer applies.
     private mutating func recheck(after blocks: [Block], now: UInt64) -> [(id: Hash256, reason: AdmissionRejection)] {

@@ -114,11 +114,24 @@ public actor NodeEngine {
     /// pending transaction the waits (and their slots) it settles.
     private var waits: [UUID: CommitWait] = [:]
     private var waiters: [Hash256: [(wait: UUID, slot: Int)]] = [:]
+    /// Appends blocks to the store off the engine (`StoreWriter`).
+    nonisolated let writer: StoreWriter
+    /// Blocks applied to the state but not yet durable, oldest first, and the
+    /// transactions in them (or evicted because of them): nothing about them
+    /// is told before they are stored.
+    var unstored: [UnstoredBlocks] = []
+    var unstoredTransactions: Set<Hash256> = []
+    /// The last durable block: what the node reports as committed.
+    var stored: (height: UInt64, hash: Hash256, time: UInt64)
+    /// Why the store refused blocks: the node cannot go on.
+    var storeFailure: StoreError?
+    /// Callers waiting for a height to be durable.
+    var storedWaiters: [(height: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     private var maxBlockTransactions: Int { ledger.maxBlockTransactions }
     let logger: Logger
-    private let metrics: NodeMetrics
+    let metrics: NodeMetrics
     /// When each pending transaction was admitted, for the commit latency.
-    private var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
+    var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
     /// Consensus among several validators (nil: this node orders blocks alone).
     var consensus: ConsensusState?
     /// Called with every transaction admitted from a client, to relay it to the
@@ -150,6 +163,8 @@ public actor NodeEngine {
         self.store = store
         self.validatorKey = validatorKey
         let state = try store.loadState()
+        stored = (state.height, state.lastBlockHash, state.lastBlockTime)
+        writer = StoreWriter(store: store, storedHeight: state.height)
         ledger = EngineLedger(
             state: state, mempool: Mempool(state: state, limits: limits),
             maxBlockTransactions: max(1, min(maxBlockTransactions ?? Int.max, Int(genesis.ledger.maxBlockTransactions))))
@@ -159,7 +174,10 @@ public actor NodeEngine {
         if let consensus { self.consensus = try ConsensusState(files: consensus, genesis: genesis, key: validatorKey, height: state.height + 1) }
         metrics.chain(height: state.height)
         metrics.mempool(size: 0)
+        writer.onStored { [weak self] result in Task { await self?.blocksStored(result) } }
     }
+
+    deinit { writer.close() }
 
     /// Milliseconds since the Unix epoch, for block times and expiry checks.
     public static func wallClock() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1_000)) }
@@ -195,7 +213,11 @@ public actor NodeEngine {
                 admitted.append(tx)
                 return .accepted(tx.id)
             } catch {
-                if error.mayBeCommitted, let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
+                if error.mayBeCommitted {
+                    // In a block being stored: it commits with that block.
+                    if unstoredTransactions.contains(tx.id), case .invalid(.replay) = error { return .accepted(tx.id) }
+                    if let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
+                }
                 metrics.rejected(code: error.code)
                 let related: Hash256? = if case let .wouldFail(_, related) = error { related } else { nil }
                 return .rejected(code: error.code, message: error.description, related: related)
@@ -219,10 +241,10 @@ public actor NodeEngine {
         return (outcomes, await waitForCommit(admitted, timeout: timeout))
     }
 
-    /// A pending transaction is in the mempool, which is only in memory; the
-    /// store is asked only for the others.
+    /// A pending transaction is in the mempool, which is only in memory, or in
+    /// a block being stored; the store is asked only for the others.
     public func status(of id: Hash256) -> TransactionStatus {
-        if mempool.contains(id) { return .pending }
+        if mempool.contains(id) || unstoredTransactions.contains(id) { return .pending }
         if let committed = try? store.transaction(id: id) { return .committed(committed) }
         return .unknown
     }
@@ -239,7 +261,7 @@ public actor NodeEngine {
     /// The blocks that commit them answer, with no query per transaction.
     public func waitForCommit(_ ids: [Hash256], timeout: Duration) async -> [TransactionStatus] {
         guard !ids.isEmpty else { return [] }
-        let known = ids.map { mempool.contains($0) ? nil : status(of: $0) }
+        let known = ids.map { mempool.contains($0) || unstoredTransactions.contains($0) ? nil : status(of: $0) }
         let open = known.count { $0 == nil }
         guard open > 0 else { return known.map { $0! } }
         let token = UUID()
@@ -254,7 +276,7 @@ public actor NodeEngine {
     }
 
     /// A wait's time is up: what has not settled is still pending.
-    private func expireWait(_ token: UUID) {
+    func expireWait(_ token: UUID) {
         guard let wait = waits.removeValue(forKey: token) else { return }
         for (slot, id) in wait.ids.enumerated() where wait.statuses[slot] == nil {
             waiters[id]?.removeAll { $0.wait == token }
@@ -268,11 +290,25 @@ public actor NodeEngine {
     /// slow a busy node down.
     public func pendingFillsABlock() -> Bool { mempool.count >= maxBlockTransactions }
 
-    /// Orders the pending transactions into the next block, commits it durably,
-    /// publishes it on `feed` and wakes whoever waits for its transactions.
-    /// Returns nil when there is nothing to do.
+    /// Orders the pending transactions into the next block, commits it and
+    /// hands it to the store writer; returns nil when there is nothing to do.
+    /// The block is published on `feed`, and whoever waits for its
+    /// transactions told, once it is durable: with `waitUntilStored` (the
+    /// default) this returns only when every block committed so far is;
+    /// without it the engine goes on with the next block while this one is
+    /// written, at most `maxUnstored` blocks ahead of the store.
     @discardableResult
-    public func produceBlock(now: UInt64 = NodeEngine.wallClock()) throws -> Block? {
+    public func produceBlock(now: UInt64 = NodeEngine.wallClock(), waitUntilStored: Bool = true) async throws -> Block? {
+        let block = try await produceNextBlock(now: now)
+        if waitUntilStored { try await self.waitUntilStored() }
+        return block
+    }
+
+    /// Returns once every block committed so far is durable; throws if the store refused one.
+    public func waitUntilStored() async throws { try await awaitStored(state.height) }
+
+    private func produceNextBlock(now: UInt64) async throws -> Block? {
+        try await storeCapacity()
         guard consensus == nil, mempool.count > 0 else { return nil }
         let started = ContinuousClock.now
         // This validator decides alone: the block is built and applied in one execution.
@@ -287,58 +323,11 @@ public actor NodeEngine {
         let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validatorKey.publicKey)
         let signature = validatorKey.sign(vote.signingMessage)
         let commit = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { $0.publicKey == validatorKey.publicKey ? signature : nil })
-        try persist(built.executed, commit: commit, now: now, started: started)
+        try persist([(built.executed, commit)], changes: state.lastBlockEntries, now: now, started: started)
         return built.block
     }
 
-    /// Makes a block applied to the state durable and tells everyone: the
-    /// store (one SQLite transaction), the mempool (which commits the block's
-    /// execution too), waiting clients, metrics and the block feed. If the
-    /// store refuses, the block did not happen: the state goes back to what
-    /// the store holds.
-    func persist(_ executed: ExecutedBlock, commit: CommitCertificate, now: UInt64, started: ContinuousClock.Instant) throws {
-        try persist([AppendedBlock(block: executed.block, commit: commit, outcome: executed.outcome)], changes: state.lastBlockEntries, now: now, started: started) { mempool in
-            mempool.didCommit(executed, now: now)
-        }
-    }
-
-    /// `persist` for consecutive blocks applied one after another (`changes`:
-    /// the state rows they changed, with their values now): one SQLite
-    /// transaction and one mempool update for them all (`moveMempool`; by
-    /// default the mempool takes the state after them).
-    func persist(
-        _ blocks: [AppendedBlock], changes: [StateEntry], now: UInt64, started: ContinuousClock.Instant,
-        moveMempool: ((inout Mempool) -> [(id: Hash256, reason: AdmissionRejection)])? = nil
-    ) throws {
-        guard let last = blocks.last?.block.header else { return }
-        do { try store.append(blocks, changes: changes, state: state) } catch {
-            state = try store.loadState()
-            throw error
-        }
-        let stored = ContinuousClock.now
-        let evicted = if let moveMempool { moveMempool(&mempool) } else { mempool.didCommit(blocks.map(\.block), committed: state, now: now) }
-        for (id, reason) in evicted {
-            admittedAt[id] = nil
-            logger.info("evicted pending transaction", metadata: ["tx": "\(id)", "reason": "\(reason.code)"])
-        }
-        logger.debug("committed blocks", metadata: ["height": "\(last.height)", "blocks": "\(blocks.count)", "transactions": "\(blocks.reduce(0) { $0 + $1.block.transactions.count })"])
-        for appended in blocks {
-            let transactions = appended.block.transactions
-            let latencies = transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { stored - $0 } }
-            metrics.committed(transactions: transactions.count, latencies: latencies, production: stored - started)
-            let storedBlock = StoredBlock(block: appended.block, commit: appended.commit, results: appended.outcome.results)
-            feed.publish(storedBlock)
-            if !waiters.isEmpty {
-                // The block in hand answers the waiters: no query per transaction.
-                for committed in storedBlock.storedTransactions { wake(committed.transaction.id, with: .committed(committed)) }
-            }
-        }
-        metrics.chain(height: last.height)
-        metrics.mempool(size: mempool.count)
-        for (id, reason) in evicted { wake(id, with: .evicted(code: reason.code, message: reason.description)) }
-    }
-
-    private func wake(_ id: Hash256, with status: TransactionStatus) {
+    func wake(_ id: Hash256, with status: TransactionStatus) {
         guard let settled = waiters.removeValue(forKey: id) else { return }
         for (token, slot) in settled {
             guard let wait = waits[token] else { continue }
@@ -353,17 +342,20 @@ public actor NodeEngine {
 
     /// Committed blocks from `height`, at most `count`, for a peer catching up.
     public func committedBlocks(from height: UInt64, count: Int) -> [(Block, CommitCertificate)] {
-        guard height >= 1, height <= state.height else { return [] }
-        return (height...min(state.height, height + UInt64(max(1, count)) - 1)).compactMap { h in
+        guard height >= 1, height <= stored.height else { return [] }
+        return (height...min(stored.height, height + UInt64(max(1, count)) - 1)).compactMap { h in
             (try? store.block(at: h)).flatMap { $0 }.map { ($0.block, $0.commit) }
         }
     }
 
+    /// The height of the last block applied to the state (consensus goes on
+    /// from there); the store may be a block or two behind (`nodeStatus`).
     public var committedHeight: UInt64 { state.height }
 
+    /// What the node reports: committed means stored.
     public func nodeStatus() -> NodeStatus {
         NodeStatus(
-            chainId: genesis.chainId, height: state.height, lastBlockHash: state.lastBlockHash, lastBlockTime: state.lastBlockTime,
+            chainId: genesis.chainId, height: stored.height, lastBlockHash: stored.hash, lastBlockTime: stored.time,
             mempoolSize: mempool.count, validator: validatorKey.publicKey,
             consensus: consensus.map { NodeStatus.ConsensusPosition(height: $0.core.height, round: $0.core.round, step: "\($0.core.step)") }, peers: connectedPeers)
     }
@@ -376,11 +368,17 @@ public actor NodeEngine {
         state.transaction(signer: signer, externalReference: reference)
     }
 
-    /// Every asset of the ledger now: the genesis's and those registered since.
-    public func assets() -> [Asset] { state.allAssets }
+    /// Every asset of the ledger as of the last stored block: the genesis's
+    /// and those registered since.
+    public func assets() -> [Asset] {
+        state.allAssets.filter { asset in !unstored.contains { $0.registers(asset.code) } }
+    }
 
-    /// Current balances of `account`, by asset.
+    /// Balances of `account` by asset, as of the last stored block.
     public func balances(of account: PublicKey) -> [(asset: Asset, balance: Int64)] {
-        state.allAssets.map { ($0, state.balance(of: account, in: $0.code)) }.filter { $0.balance != 0 }
+        assets().map { asset in
+            let before = unstored.lazy.compactMap { $0.balanceBefore(of: account, in: asset.code) }.first
+            return (asset, before ?? state.balance(of: account, in: asset.code))
+        }.filter { $0.balance != 0 }
     }
 }

@@ -26,6 +26,8 @@ public actor ClusterDriver {
     private var failure: (any Error)?
     private var syncPlan = BlockSyncPlan(batch: ClusterDriver.syncBatch, window: 3 * ClusterDriver.syncBatch)
     private var syncing = false
+    /// Runs of received blocks whose certificates and signatures are being checked, oldest first.
+    private var checking: [(task: Task<CertifiedBlocks, Never>, senders: [PublicKey])] = []
     private var lastBlockReceived = ContinuousClock.now
     /// When this node started its current height, for pacing the next.
     private var heightStarted = ContinuousClock.now
@@ -84,6 +86,8 @@ public actor ClusterDriver {
             }
         }
         if let failure { throw failure }
+        // Stopping: what was decided is stored before the node exits.
+        try await engine.waitUntilStored()
     }
 
     private func handle(_ message: PeerMessage, from peer: PublicKey) async throws {
@@ -188,15 +192,8 @@ public actor ClusterDriver {
     /// core, on the signature pool) while the engine applies the run before
     /// them. Ends when nothing received is next in line.
     private func sync() async {
-        let genesis = engine.genesis
-        var checking: [(task: Task<CertifiedBlocks, Never>, senders: [PublicKey])] = []
-        while failure == nil {
-            while checking.count < Self.runsCheckedAhead {
-                let run = syncPlan.takeRun(committed: await engine.committedHeight)
-                if run.isEmpty { break }
-                checking.append((CertifiedBlocks.startCheck(run.map { ($0.block, $0.commit) }, genesis: genesis), run.map(\.from)))
-            }
-            guard !checking.isEmpty else { break }
+        await checkAhead()
+        while failure == nil, !checking.isEmpty {
             let (task, senders) = checking.removeFirst()
             let certified = await task.value
             if certified.blocks.count < senders.count {
@@ -212,15 +209,30 @@ public actor ClusterDriver {
                 checking = []
                 syncPlan.restart()
             }
-            if applied > 0 {
+            await checkAhead()
+            // Consensus resumes after the last run ready: its height waits for
+            // the store, which writes a run while the next is applied.
+            if applied > 0, checking.isEmpty {
                 do { try await advance() } catch {
                     stopped(error)
                     break
                 }
             }
             await requestBlocks()
+            await checkAhead()
         }
+        checking = []
         syncing = false
+    }
+
+    /// Starts checking the certificates and signatures of the next runs of
+    /// received blocks, up to `runsCheckedAhead`.
+    private func checkAhead() async {
+        while checking.count < Self.runsCheckedAhead {
+            let run = syncPlan.takeRun(committed: await engine.committedHeight)
+            if run.isEmpty { break }
+            checking.append((CertifiedBlocks.startCheck(run.map { ($0.block, $0.commit) }, genesis: engine.genesis), run.map(\.from)))
+        }
     }
 
     /// Runs of blocks being checked while one is applied.

@@ -140,22 +140,22 @@ public final class BlockStore: Sendable {
     /// Stores `block`, already applied to produce `state` and `outcome`, with its
     /// commit certificate, atomically and durably.
     public func append(_ block: Block, commit: CommitCertificate, outcome: BlockOutcome, state: LedgerState) throws(StoreError) {
-        try append([AppendedBlock(block: block, commit: commit, outcome: outcome)], changes: state.lastBlockEntries, state: state)
+        try append([AppendedBlock(block: block, commit: commit, outcome: outcome)], changes: state.lastBlockEntries, checkpoint: state.checkpoint)
     }
 
-    /// Stores consecutive blocks, already applied one after another to produce
-    /// `state`, in one SQLite transaction (one fsync): how a node that is
+    /// Stores consecutive blocks, already applied one after another to reach
+    /// `checkpoint`, in one SQLite transaction (one fsync): how a node that is
     /// catching up keeps up with the network. `changes` are the state rows the
-    /// blocks changed, each with its value in `state`.
-    public func append(_ blocks: [AppendedBlock], changes entries: [StateEntry], state: LedgerState) throws(StoreError) {
+    /// blocks changed, each with its value after the last.
+    public func append(_ blocks: [AppendedBlock], changes entries: [StateEntry], checkpoint after: LedgerCheckpoint) throws(StoreError) {
         guard let last = blocks.last?.block.header else { return }
-        guard state.height == last.height, state.lastBlockHash == last.hash else {
-            throw .corrupt("the state passed to append is not the result of block \(last.height)")
+        guard after.height == last.height, after.lastBlockHash == last.hash else {
+            throw .corrupt("the checkpoint passed to append is not the one after block \(last.height)")
         }
         for (previous, next) in zip(blocks, blocks.dropFirst()) where next.block.header.height != previous.block.header.height + 1 || next.block.header.previousHash != previous.block.header.hash {
             throw .corrupt("block \(next.block.header.height) does not follow block \(previous.block.header.height) in one append")
         }
-        let checkpoint = state.checkpoint.canonicalBytes
+        let checkpoint = after.canonicalBytes
         do {
             try pool.write { db in
                 let tip = try Int64.fetchOne(db, sql: "SELECT MAX(height) FROM blocks").flatMap(UInt64.init(exactly:)) ?? 0

@@ -172,7 +172,7 @@ struct Workload: Sendable {
                 var changes: [[UInt8]: StateEntry] = [:]
                 for (_, entries) in slice { for entry in entries { changes[entry.key] = entry } }
                 // The last entry of a key in the run holds its value after the run.
-                try store.append(slice.map(\.0), changes: Array(changes.values), state: state)
+                try store.append(slice.map(\.0), changes: Array(changes.values), checkpoint: state.checkpoint)
             }
             let elapsed = ContinuousClock.now - start
             best = max(best, Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))

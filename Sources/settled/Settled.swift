@@ -90,11 +90,16 @@ struct BlockProducer: Service {
             // the start of the previous one: producing a block does not add to the wait.
             var started = ContinuousClock.now
             while !Task.isCancelled {
-                // Cancelled sleep means graceful shutdown: stop without an error, so the daemon exits 0.
-                do { try await Task.sleep(until: started + interval) } catch { return }
+                // Cancelled sleep means graceful shutdown: stop without an error, so the
+                // daemon exits 0, once the blocks committed are stored.
+                do { try await Task.sleep(until: started + interval) } catch {
+                    try await engine.waitUntilStored()
+                    return
+                }
                 started = .now
                 do {
-                    repeat { try await engine.produceBlock() } while await engine.pendingFillsABlock()
+                    // The engine goes on while the store writes the block; the block's clients are told once it is durable.
+                    repeat { try await engine.produceBlock(waitUntilStored: false) } while await engine.pendingFillsABlock()
                 } catch {
                     logger.critical("block production failed", metadata: ["error": "\(error)"])
                     throw error

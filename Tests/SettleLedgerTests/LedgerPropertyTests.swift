@@ -251,9 +251,14 @@ import Testing
         /// expiry queues included.
         mutating func commitToMirror(built: BuiltBlock, builtAlone: BuiltBlock, outcome: BlockOutcome, txs: [SignedTransaction]) throws {
             let writes: BlockWriteSet
-            switch rng.below(3) {
+            switch rng.below(4) {
             case 0: writes = built.writes
             case 1: writes = builtAlone.writes
+            case 2:
+                var applied = mirror
+                let executed = try applied.applyRecording(built.block, signatureIsValid: { _ in true })
+                #expect(executed.outcome == outcome, "seed \(seed): applying a block while recording gives another outcome")
+                writes = executed.writes
             default:
                 let executed = try mirror.execute(built.block, signatureIsValid: { _ in true })
                 #expect(executed.outcome == outcome, "seed \(seed): executing a block gives another outcome than applying it")
@@ -267,7 +272,11 @@ import Testing
                 }
                 mirror.endSpeculation()
             }
+            let balances = people.flatMap { person in assets.map { (TestLedger.id(person), $0, mirror.balance(of: TestLedger.id(person), in: $0)) } }
             mirror.commit(writes)
+            // What a node answers before the block is stored: the balance before it.
+            let before = balances.allSatisfy { account, asset, balance in (writes.balanceBefore(of: account, in: asset) ?? mirror.balance(of: account, in: asset)) == balance }
+            #expect(before, "seed \(seed): a write set's balances before the block are not the balances before it")
             let same = mirror.allEntries == ledger.state.allEntries && mirror.stateRoot == ledger.state.stateRoot && mirror.log == ledger.state.log
                 && mirror.height == ledger.state.height && mirror.lastBlockHash == ledger.state.lastBlockHash && mirror.lastBlockTime == ledger.state.lastBlockTime
                 && LedgerPropertyTests.byKey(mirror.lastBlockEntries) == LedgerPropertyTests.byKey(ledger.state.lastBlockEntries)

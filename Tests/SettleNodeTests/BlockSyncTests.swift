@@ -47,6 +47,7 @@ import Testing
         #expect(certified.blocks.count == 12)
         #expect(try await engine.applySynced(certified) == 12)
         #expect(await engine.committedHeight == 12)
+        try await engine.waitUntilStored()
         // One SQLite transaction held all twelve: the store reopens at the tip with the same state.
         let reopened = try BlockStore(path: engine.store.path, genesis: genesis)
         #expect(try reopened.loadState().checkpoint == expected.checkpoint)
@@ -96,6 +97,7 @@ import Testing
         #expect(certified.blocks.count == 3)
         #expect(try await engine.applySynced(certified) == 1)
         #expect(await engine.committedHeight == 1)
+        try await engine.waitUntilStored()
         #expect(try engine.store.height() == 1)
     }
 }

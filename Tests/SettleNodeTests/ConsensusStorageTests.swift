@@ -40,14 +40,34 @@ import Testing
         #expect(!Equivocation(first: votes[0], second: votes[1]).isValid)
     }
 
+    /// The cut at a decision is not synced: a crash may bring back records of
+    /// the decided height behind (or over) the new height's, and a restarted
+    /// core replays only the records of its own height.
+    @Test func aCutThatDidNotReachTheDiskReplaysNothingOfTheDecidedHeight() throws {
+        let (dir, path) = try temporaryPath("consensus.wal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let wal = try ConsensusWAL(path: path)
+        for event in sampleEvents() { try wal.append(event, height: 1, durably: false) }
+        let decided = try Data(contentsOf: URL(fileURLWithPath: path))
+        try wal.reset()
+        let next = ConsensusEvent.timeout(Timeout(kind: .propose, height: 2, round: 0))
+        try wal.append(next, height: 2, durably: true)
+        let written = try Data(contentsOf: URL(fileURLWithPath: path))
+        // The new records over the old file (the cut lost), or the old records after them.
+        for file in [written + decided.dropFirst(written.count), written + decided] {
+            try file.write(to: URL(fileURLWithPath: path))
+            #expect(try ConsensusWAL(path: path).events(at: 2) == [next])
+        }
+    }
+
     @Test func walKeepsEveryRecordAndCutsATornOrDamagedTail() throws {
         let (dir, path) = try temporaryPath("consensus.wal")
         defer { try? FileManager.default.removeItem(at: dir) }
         let events = sampleEvents()
         do {
             let wal = try ConsensusWAL(path: path)
-            for event in events { try wal.append(event, height: 1) }
-            try wal.append(.timeout(Timeout(kind: .propose, height: 2, round: 0)), height: 2)
+            for event in events { try wal.append(event, height: 1, durably: true) }
+            try wal.append(.timeout(Timeout(kind: .propose, height: 2, round: 0)), height: 2, durably: true)
         }
         var wal = try ConsensusWAL(path: path)
         #expect(wal.events(at: 1) == events && wal.events(at: 2).count == 1 && wal.truncatedBytes == 0)
@@ -58,7 +78,7 @@ import Testing
             wal = try ConsensusWAL(path: path)
             #expect(wal.events(at: 1) == events && wal.events(at: 2).isEmpty && wal.truncatedBytes > 0)
             // Appending after the cut continues a well-formed log.
-            try wal.append(.timeout(Timeout(kind: .precommit, height: 2, round: 3)), height: 2)
+            try wal.append(.timeout(Timeout(kind: .precommit, height: 2, round: 3)), height: 2, durably: true)
             #expect(try ConsensusWAL(path: path).recovered.count == events.count + 1)
         }
         // A damaged byte in the last record drops it, not the records before it.
@@ -82,12 +102,12 @@ import Testing
         let events = sampleEvents()
         do {
             let wal = try ConsensusWAL(path: path)
-            try wal.append(events[0], height: 1)
+            try wal.append(events[0], height: 1, durably: true)
             for partial in [0, 6, 40] {
                 wal.failNextAppendAfterBytesForTesting = partial
-                #expect(throws: ConsensusWAL.Failure.self) { try wal.append(events[1], height: 1) }
+                #expect(throws: ConsensusWAL.Failure.self) { try wal.append(events[1], height: 1, durably: true) }
             }
-            for event in events.dropFirst(2) { try wal.append(event, height: 1) }
+            for event in events.dropFirst(2) { try wal.append(event, height: 1, durably: true) }
         }
         let reopened = try ConsensusWAL(path: path)
         #expect(reopened.truncatedBytes == 0)

@@ -98,10 +98,10 @@ import Testing
         }
         var broken = run
         broken.swapAt(2, 3)
-        #expect(throws: StoreError.self) { try batched.append(broken, changes: Array(changes.values), state: state) }
-        #expect(throws: StoreError.notNextBlock(expected: 1, found: 2)) { try batched.append(Array(run.dropFirst()), changes: Array(changes.values), state: state) }
+        #expect(throws: StoreError.self) { try batched.append(broken, changes: Array(changes.values), checkpoint: state.checkpoint) }
+        #expect(throws: StoreError.notNextBlock(expected: 1, found: 2)) { try batched.append(Array(run.dropFirst()), changes: Array(changes.values), checkpoint: state.checkpoint) }
         #expect(try batched.height() == 0)
-        try batched.append(run, changes: Array(changes.values), state: state)
+        try batched.append(run, changes: Array(changes.values), checkpoint: state.checkpoint)
         #expect(try batched.height() == 6)
         #expect(try batched.loadState().checkpoint == writer.state.checkpoint)
         #expect(try batched.stateSnapshot().rows == single.stateSnapshot().rows)

@@ -29,6 +29,21 @@ public struct BlockWriteSet: Sendable {
     let holdExpiriesAdded: [ExpiryItem]
     let holdExpiriesKept: [ExpiryItem]
     let replayExpiriesAdded: [ExpiryItem]
+    /// The balances and assets the block changed, with their values before it
+    /// (nil: zero, or no such asset): what a node that applied the block but
+    /// has not yet stored it answers queries with.
+    let balancesBefore: [BalanceKey: Int64?]
+    let assetsBefore: [AssetCode: Asset?]
+
+    /// The balance of `account` in `asset` before the block, if the block changed it.
+    public func balanceBefore(of account: PublicKey, in asset: AssetCode) -> Int64? {
+        balancesBefore[BalanceKey(account: account, asset: asset)].map { $0 ?? 0 }
+    }
+
+    /// Whether the block registered asset `code` (it did not exist before).
+    public func registers(_ code: AssetCode) -> Bool {
+        if case .some(.none) = assetsBefore[code] { true } else { false }
+    }
 }
 
 /// A block executed on a state that was left as it was, with what the
@@ -48,6 +63,18 @@ extension LedgerState {
     public mutating func execute(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> ExecutedBlock {
         try checkHeader(of: block)
         return try dryRun { (state: inout LedgerState) throws(BlockRejection) in
+            var outcome = try state.executeAndCheck(block, signatureIsValid: signatureIsValid)
+            outcome.invariantViolations = state.blockInvariantViolations()
+            return ExecutedBlock(block: block, outcome: outcome, writes: state.writeSet())
+        }
+    }
+
+    /// `apply`, also returning the execution with its write set: for a node
+    /// that keeps what the block changed after applying it (its mempool
+    /// follows the write set; queries are answered as of its last stored block).
+    public mutating func applyRecording(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> ExecutedBlock {
+        try checkHeader(of: block)
+        return try transactionally { (state: inout LedgerState) throws(BlockRejection) in
             var outcome = try state.executeAndCheck(block, signatureIsValid: signatureIsValid)
             outcome.invariantViolations = state.blockInvariantViolations()
             return ExecutedBlock(block: block, outcome: outcome, writes: state.writeSet())
@@ -91,11 +118,14 @@ extension LedgerState {
     /// The write set of the block just executed under the current journal.
     func writeSet() -> BlockWriteSet {
         guard let journal else { preconditionFailure("a write set is taken while a block's execution is journaled") }
+        var assetsBefore: [AssetCode: Asset?] = [:]
+        for case let .asset(code, old) in journal.entries where assetsBefore[code] == nil { assetsBefore[code] = .some(old) }
         return BlockWriteSet(
             parentHeight: journal.height, parentHash: journal.lastBlockHash,
             height: height, lastBlockHash: lastBlockHash, lastBlockTime: lastBlockTime, stateRoot: stateRoot, log: log, lastChanges: lastChanges,
             values: lastChanges.map(currentEntry),
-            holdExpiriesAdded: journal.holdExpiriesAdded, holdExpiriesKept: journal.holdExpiriesKept, replayExpiriesAdded: journal.replayExpiriesAdded)
+            holdExpiriesAdded: journal.holdExpiriesAdded, holdExpiriesKept: journal.holdExpiriesKept, replayExpiriesAdded: journal.replayExpiriesAdded,
+            balancesBefore: journal.balancesBefore, assetsBefore: assetsBefore)
     }
 
     /// `key` with its current value, as a journal entry.

@@ -10,8 +10,12 @@ import SettleEncoding
 
 /// The consensus write-ahead log (docs/consensus.md, "Crash recovery"): every
 /// event the core receives and every message the validator signs for the
-/// current height, appended and synced before it is acted on, replayed into a
-/// fresh core after a restart, and cut when the height is decided and stored.
+/// current height, appended before it is acted on, replayed into a fresh core
+/// after a restart, and cut when the height is decided and stored. Only what
+/// nothing else can restore is synced to disk before it is acted on (the
+/// validator's own proposal, whose block cannot be rebuilt): a received event
+/// lost in a crash is received again (peers re-send their messages), and the
+/// validator's last vote is in its signer record.
 ///
 /// A record is `u32 length ‖ payload ‖ first 8 bytes of SHA-256(payload)`, the
 /// payload being `u64 height ‖ ConsensusEvent`. Opening reads records up to the
@@ -72,8 +76,9 @@ public final class ConsensusWAL {
         recovered.filter { $0.height == height }.map(\.event)
     }
 
-    /// Appends `event`; when this returns it is on disk.
-    public func append(_ event: ConsensusEvent, height: UInt64) throws(Failure) {
+    /// Appends `event`; when this returns it is written, and with `durably`
+    /// on disk (with everything appended before it).
+    public func append(_ event: ConsensusEvent, height: UInt64, durably: Bool) throws(Failure) {
         var payload = CanonicalWriter()
         payload.u64(height)
         payload.value(event)
@@ -97,7 +102,7 @@ public final class ConsensusWAL {
             }
             throw Failure(description: error.description)
         }
-        guard fdatasync(fd) == 0 else {
+        guard !durably || fdatasync(fd) == 0 else {
             broken = "cannot sync the consensus WAL \(path) (\(DurableFile.errorText())); restart the node to recover it"
             throw Failure(description: broken!)
         }
@@ -105,10 +110,12 @@ public final class ConsensusWAL {
     }
 
     /// Empties the log once the height it covers is decided and stored, so it
-    /// never holds more than one height.
+    /// never holds more than one height. Not synced: if a crash brings back
+    /// what was cut, those are events of decided heights, which a restarted
+    /// core (at a later height) does not replay.
     public func reset() throws(Failure) {
         if let broken { throw Failure(description: broken) }
-        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0, fsync(fd) == 0 else {
+        guard ftruncate(fd, 0) == 0, lseek(fd, 0, SEEK_SET) == 0 else {
             broken = "cannot reset the consensus WAL \(path) (\(DurableFile.errorText())); restart the node to recover it"
             throw Failure(description: broken!)
         }

@@ -47,7 +47,8 @@ extension NodeEngine {
             case .redundant: return []
             case .invalid(let problem): throw NodeError.invalidConsensusMessage(problem)
             }
-            try consensus.wal.append(event, height: height)
+            // Written, not synced: lost in a crash, a peer's message is received again.
+            try consensus.wal.append(event, height: height, durably: false)
             ledger.now = now
             let before = consensus.core.position
             let actions = consensus.core.handle(event, app: &ledger)
@@ -70,44 +71,50 @@ extension NodeEngine {
     /// Blocks decided by the network, from peers, for a node that is behind:
     /// those that extend the committed chain are applied in order — executed
     /// once each and checked against their headers, their signatures already
-    /// verified (`CertifiedBlocks`) — and stored in one SQLite transaction.
-    /// The core then waits to start the height after the last, like after a
+    /// verified (`CertifiedBlocks`) — and handed to the store writer to be
+    /// stored in one SQLite transaction, while the next run is applied. The
+    /// core then waits to start the height after the last, like after a
     /// decision of its own. A certified block that does not apply (only
     /// possible if more than a third of the voting power is faulty) is refused
     /// with the blocks after it. Returns the number of blocks committed.
     @discardableResult
-    public func applySynced(_ run: CertifiedBlocks, now: UInt64 = NodeEngine.wallClock()) throws -> Int {
+    public func applySynced(_ run: CertifiedBlocks, now: UInt64 = NodeEngine.wallClock()) async throws -> Int {
         guard consensus != nil else { return 0 }
+        try await storeCapacity()
         let started = ContinuousClock.now
         let mempool = self.mempool
-        var appended: [AppendedBlock] = []
+        var applied: [(executed: ExecutedBlock, commit: CommitCertificate)] = []
         var changes: [[UInt8]: StateEntry] = [:]
         for (block, commit) in run.blocks where block.header.height == state.height + 1 {
-            let outcome: BlockOutcome
+            let executed: ExecutedBlock
             do {
-                outcome = try state.apply(block, signatureIsValid: { run.signatureHolds($0) || mempool.isVerified($0) })
+                executed = try state.applyRecording(block, signatureIsValid: { run.signatureHolds($0) || mempool.isVerified($0) })
             } catch {
                 logger.error("a certified block does not apply", metadata: ["height": "\(block.header.height)", "error": "\(error)"])
                 break
             }
-            guard outcome.invariantViolations.isEmpty else {
+            guard executed.outcome.invariantViolations.isEmpty else {
                 state = try store.loadState()
-                throw NodeError.invariantsBroken(height: block.header.height, violations: outcome.invariantViolations)
+                throw NodeError.invariantsBroken(height: block.header.height, violations: executed.outcome.invariantViolations)
             }
             for entry in state.lastBlockEntries { changes[entry.key] = entry }
-            appended.append(AppendedBlock(block: block, commit: commit, outcome: outcome))
+            applied.append((executed, commit))
         }
-        guard !appended.isEmpty else { return 0 }
+        guard !applied.isEmpty else { return 0 }
         ledger.forgetExecutions()
-        try persist(appended, changes: Array(changes.values), now: now, started: started)
-        try consensus!.wal.reset()
+        try persist(applied, changes: Array(changes.values), now: now, started: started)
         consensus!.decidedAwaitingAdvance = true
-        return appended.count
+        return applied.count
     }
 
-    /// Starts the next height after a decision (the driver waits the block interval first).
+    /// Starts the next height after a decision (the driver waits the block
+    /// interval first). The decided blocks must be durable first: this
+    /// validator signs nothing on top of a block it could still lose, and its
+    /// WAL, which holds the decision, is cut only then.
     public func advanceConsensus(now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
         guard var consensus, consensus.decidedAwaitingAdvance else { return [] }
+        try writer.waitUntilStored(state.height)
+        try consensus.wal.reset()
         consensus.decidedAwaitingAdvance = false
         consensus.outbox = []
         let early = consensus.early
@@ -180,14 +187,18 @@ extension NodeEngine {
         for action in actions {
             switch action {
             case .persist(let record):
+                // Nothing is signed on top of a block that is not stored yet.
+                if record.height > 1 { try writer.waitUntilStored(record.height - 1) }
                 // Durable before anything signed leaves the node.
                 try consensus!.signerFile.save(record)
             case .broadcastProposal(let proposal):
-                try consensus!.wal.append(.proposal(proposal), height: proposal.proposal.height)
+                // Synced: after a restart the same proposal (its block cannot be rebuilt) is sent again.
+                try consensus!.wal.append(.proposal(proposal), height: proposal.proposal.height, durably: true)
                 consensus!.outbox.append(.proposal(proposal))
                 outward.append(action)
             case .broadcastVote(let vote):
-                try consensus!.wal.append(.vote(vote), height: vote.vote.height)
+                // The signer record holds the last vote durably already.
+                try consensus!.wal.append(.vote(vote), height: vote.vote.height, durably: false)
                 consensus!.outbox.append(.vote(vote))
                 outward.append(action)
             case .schedule:
@@ -212,8 +223,7 @@ extension NodeEngine {
             throw NodeError.invariantsBroken(height: block.header.height, violations: executed.outcome.invariantViolations)
         }
         ledger.state.commit(executed.writes)
-        try persist(executed, commit: certificate, now: now, started: started)
-        try consensus!.wal.reset()
+        try persist([(executed, certificate)], changes: state.lastBlockEntries, now: now, started: started)
         consensus!.decidedAwaitingAdvance = true
     }
 }
