@@ -23,8 +23,17 @@ public struct CheckedTransactions: Sendable {
     /// Checks `transactions` on the signature pool (every core), in the order
     /// submitted, without holding a thread of the caller's while it waits.
     public static func check(_ transactions: [SignedTransaction]) async -> CheckedTransactions {
-        guard transactions.count > SignaturePool.chunk else { return CheckedTransactions(checkingHere: transactions) }
-        return CheckedTransactions(transactions, valid: await SignaturePool.shared.submit(transactions).value)
+        await check(transactions, only: transactions)
+    }
+
+    /// `check`, verifying only `unverified` (the others' signatures the
+    /// engine already knows to hold, or their transactions are already
+    /// pending or committed: `NodeEngine.needingSignatureCheck`).
+    public static func check(_ transactions: [SignedTransaction], only unverified: [SignedTransaction]) async -> CheckedTransactions {
+        guard unverified.count > SignaturePool.chunk else {
+            return CheckedTransactions(transactions, valid: CheckedTransactions(checkingHere: unverified).valid)
+        }
+        return CheckedTransactions(transactions, valid: await SignaturePool.shared.submit(unverified).value)
     }
 
     func signatureHolds(_ tx: SignedTransaction) -> Bool { valid.contains(Mempool.VerifiedSignature(tx)) }

@@ -206,9 +206,11 @@ public actor NodeEngine {
     /// validators together; relayed ones are not relayed again.
     public func submit(_ checked: CheckedTransactions, now: UInt64 = NodeEngine.wallClock(), fromPeer: Bool = false) -> [SubmitOutcome] {
         var admitted: [SignedTransaction] = []
+        // Signatures checked while validating a proposal count as checked.
+        let preverified = ledger.preverified
         let outcomes = checked.transactions.map { tx -> SubmitOutcome in
             do throws(AdmissionRejection) {
-                try mempool.admit(tx, now: now, signatureIsValid: checked.signatureHolds)
+                try mempool.admit(tx, now: now, signatureIsValid: { checked.signatureHolds($0) || preverified.contains(Mempool.VerifiedSignature($0)) })
                 admittedAt[tx.id] = .now
                 admitted.append(tx)
                 return .accepted(tx.id)
@@ -228,6 +230,18 @@ public actor NodeEngine {
             metrics.mempool(size: mempool.count)
         }
         return outcomes
+    }
+
+    /// Of `transactions` (a peer's relay), those whose signature this node has
+    /// not checked: not pending, not in a block being stored or committed and
+    /// still remembered, not checked while validating a proposal. A relay
+    /// often arrives after the proposal that carries the same transactions;
+    /// checking those again would double a validator's main cost.
+    public func needingSignatureCheck(_ transactions: [SignedTransaction]) -> [SignedTransaction] {
+        transactions.filter { tx in
+            !mempool.contains(tx.id) && !unstoredTransactions.contains(tx.id) && !state.isRemembered(tx.id)
+                && !ledger.preverified.contains(Mempool.VerifiedSignature(tx))
+        }
     }
 
     /// `submit`, then waits until every admitted transaction is settled

@@ -61,7 +61,8 @@ public actor ClusterDriver {
         let admission = Task { [engine, relayed] in
             // Peers' transactions, checked over every core off the engine, then admitted in the order they came.
             for await transactions in relayed.stream {
-                _ = await engine.submit(await CheckedTransactions.check(transactions), fromPeer: true)
+                let unverified = await engine.needingSignatureCheck(transactions)
+                _ = await engine.submit(await CheckedTransactions.check(transactions, only: unverified), fromPeer: true)
             }
         }
         defer { admission.cancel() }

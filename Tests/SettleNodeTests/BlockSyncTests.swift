@@ -1,4 +1,5 @@
 import Foundation
+import SettleConsensus
 import SettleCrypto
 import SettleLedger
 @testable import SettleNode
@@ -99,5 +100,40 @@ import Testing
         #expect(await engine.committedHeight == 1)
         try await engine.waitUntilStored()
         #expect(try engine.store.height() == 1)
+    }
+}
+
+/// A peer's relay often arrives after the proposal that carries the same
+/// transactions: what the validator checked then, or holds already, is not
+/// checked again.
+@Suite struct RelayCheckTests {
+    @Test func aRelayedTransactionIsCheckedOnlyIfThisValidatorHasNot() async throws {
+        let sync = BlockSyncTests()
+        let genesis = sync.genesis
+        let (engine, dir) = try sync.engine()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        _ = try await engine.startConsensus()
+        let bank = DevelopmentNetwork.key("bank")
+        func deposit(_ nonce: UInt64) -> SignedTransaction {
+            TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: sync.usd, amount: Amount(minorUnits: nonce)!, method: .internal)).signed(with: bank)
+        }
+        let (carried, admitted, unknown) = (deposit(1), deposit(2), deposit(3))
+        let forged = SignedTransaction(body: carried.body, signature: unknown.signature)
+        #expect(await engine.submit(CheckedTransactions(checkingHere: [admitted]), fromPeer: true) == [.accepted(admitted.id)])
+
+        // Height 1's proposer (validator-1) proposes a block carrying a transaction this validator never saw.
+        let proposer = DevelopmentNetwork.key("validator-1")
+        var state = LedgerState(genesis: genesis)
+        let block = state.buildBlock(candidates: [carried], timestamp: NodeEngine.wallClock(), proposer: proposer.publicKey, signatureIsValid: { _ in true }).block
+        let proposal = Proposal(chainId: genesis.chainId, height: 1, round: 0, polRound: nil, blockHash: block.header.hash, proposer: proposer.publicKey)
+        _ = try await engine.handleConsensus(.proposal(SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block)))
+
+        // Checked while validating the proposal, or pending: only the others need a check.
+        #expect(await engine.needingSignatureCheck([carried, admitted, unknown, forged]).map(\.signature) == [unknown.signature, forged.signature])
+        // A forged copy is checked and refused; the relayed copy is admitted on the check made for the proposal.
+        let forgedOutcome = await engine.submit(await CheckedTransactions.check([forged], only: await engine.needingSignatureCheck([forged])), fromPeer: true)
+        #expect(forgedOutcome.first.map { if case .rejected("bad_signature", _, _) = $0 { true } else { false } } == true, "\(forgedOutcome)")
+        let relayed = await CheckedTransactions.check([carried], only: await engine.needingSignatureCheck([carried]))
+        #expect(await engine.submit(relayed, fromPeer: true) == [.accepted(carried.id)])
     }
 }
