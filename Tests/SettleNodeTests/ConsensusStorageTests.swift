@@ -121,15 +121,56 @@ import Testing
         #expect(try file.load() == nil)
         let record = SignerRecord(height: 9, round: 2, step: .precommit, blockHash: Hash256.sha256([9]), signature: DevelopmentNetwork.key("validator-0").sign([1]))
         try file.save(record)
-        #expect(try file.load() == record)
+        #expect(try SignerRecordFile(path: path).load() == record)
         let later = SignerRecord(height: 10, round: 0, step: .prevote, blockHash: nil)
         try file.save(later)
-        #expect(try file.load() == later)
-        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
-        bytes[3] ^= 1
-        try bytes.write(to: URL(fileURLWithPath: path))
-        #expect(throws: SignerRecordFile.Failure.self) { try file.load() }
+        #expect(try SignerRecordFile(path: path).load() == later)
+        let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(saved.count == 2 * SignerRecordFile.copyBytes)
+        func load(_ bytes: Data) throws -> SignerRecord? {
+            try bytes.write(to: URL(fileURLWithPath: path))
+            return try SignerRecordFile(path: path).load()
+        }
+        // Either copy damaged (a torn write, or damage since): the other one holds the record.
+        var first = saved
+        first[20] ^= 1
+        #expect(try load(first) == later)
+        var second = saved
+        second[SignerRecordFile.copyBytes + 20] ^= 1
+        #expect(try load(second) == later)
+        // A crash between the two writes: the first copy is new, the second old; the new one counts.
+        #expect(try load(saved) == later)
+        let reopened = SignerRecordFile(path: path)
+        _ = try reopened.load()
+        let newest = SignerRecord(height: 10, round: 1, step: .prevote, blockHash: nil)
+        try reopened.save(newest)
+        let both = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(try load(both.prefix(SignerRecordFile.copyBytes) + saved.suffix(SignerRecordFile.copyBytes)) == newest)
+        // Both copies damaged: refused, never trusted or ignored.
+        var ruined = saved
+        ruined[20] ^= 1
+        ruined[SignerRecordFile.copyBytes + 20] ^= 1
+        #expect(throws: SignerRecordFile.Failure.self) { try load(ruined) }
         let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
+    }
+
+    /// A record saved by an earlier settle (one copy and its hash, replaced
+    /// atomically) is read, and the next save writes both copies.
+    @Test func aSignerRecordOfTheEarlierLayoutIsReadAndRewritten() throws {
+        let (dir, path) = try temporaryPath("signer.record")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let record = SignerRecord(height: 4, round: 1, step: .prevote, blockHash: Hash256.sha256([4]), signature: DevelopmentNetwork.key("validator-0").sign([4]))
+        try Data(record.canonicalBytes + Hash256.sha256(record.canonicalBytes).bytes).write(to: URL(fileURLWithPath: path))
+        let file = SignerRecordFile(path: path)
+        #expect(try file.load() == record)
+        let next = SignerRecord(height: 4, round: 1, step: .precommit, blockHash: Hash256.sha256([4]), signature: DevelopmentNetwork.key("validator-0").sign([5]))
+        try file.save(next)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == 2 * SignerRecordFile.copyBytes)
+        #expect(try SignerRecordFile(path: path).load() == next)
+        var damaged = Data(record.canonicalBytes + Hash256.sha256(record.canonicalBytes).bytes)
+        damaged[3] ^= 1
+        try damaged.write(to: URL(fileURLWithPath: path))
+        #expect(throws: SignerRecordFile.Failure.self) { try SignerRecordFile(path: path).load() }
     }
 }

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Foundation
 import SettleConsensus
 import SettleCrypto
@@ -5,15 +10,39 @@ import SettleEncoding
 
 /// The validator's signer record on disk (docs/consensus.md, "Crash recovery"):
 /// saved durably before any signed message leaves the node, loaded before the
-/// consensus core starts. The content is the record's canonical bytes followed
-/// by their SHA-256, so a damaged file is refused instead of trusted.
-public struct SignerRecordFile: Sendable {
+/// consensus core starts.
+///
+/// The file holds two copies of the record, each in its own 4 KiB block:
+/// `magic ‖ version ‖ sequence u64 ‖ record ‖ SHA-256 of all that`. A save
+/// overwrites the first copy and syncs it, then the second and syncs it; it
+/// changes neither the file's size nor its directory, so each sync writes one
+/// block and no metadata. (Replacing the file through a renamed temporary
+/// cost two syncs and a directory update per vote: most of a validator's
+/// system time at small blocks.) A crash can tear only the copy being
+/// written, while the other holds the record before it (first copy torn: the
+/// new record was never acted on) or the new record (second copy torn); a
+/// copy damaged later still leaves the other intact. Loading takes the valid
+/// copy with the higher sequence; if neither is valid, the validator refuses
+/// to sign rather than risk contradicting itself.
+public final class SignerRecordFile: @unchecked Sendable {
+    // @unchecked: `sequence` is only touched by the consensus engine, one call at a time.
     public let path: String
+    private var sequence: UInt64 = 0
+    /// Whether the file is in this two-copy layout (an earlier one is rewritten whole on the first save).
+    private var inPlace = false
+
+    static let magic = Array("SETTLESR".utf8)
+    static let version: UInt8 = 2
+    static let copyBytes = 4_096
 
     public init(path: String) { self.path = path }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+    }
+
+    private var damaged: Failure {
+        Failure(description: "the signer record \(path) is damaged; refusing to sign until an operator restores it (signing without it could equivocate)")
     }
 
     /// The last record saved, or nil when the validator never signed here.
@@ -23,19 +52,67 @@ public struct SignerRecordFile: Sendable {
             return nil
         }
         let bytes = [UInt8](data)
-        guard bytes.count > 32, Hash256.sha256(Array(bytes.dropLast(32))).bytes == Array(bytes.suffix(32)) else {
-            throw Failure(description: "the signer record \(path) is damaged; refusing to sign until an operator restores it (signing without it could equivocate)")
+        guard bytes.count == 2 * Self.copyBytes, bytes.starts(with: Self.magic) || bytes[Self.copyBytes...].starts(with: Self.magic) else {
+            return try loadSingleCopy(bytes)
         }
+        let copies = [Self.copy(in: bytes[0..<Self.copyBytes]), Self.copy(in: bytes[Self.copyBytes...])].compactMap { $0 }
+        guard let newest = copies.max(by: { $0.sequence < $1.sequence }) else { throw damaged }
+        let record: SignerRecord
+        do throws(DecodingError) { record = try SignerRecord.decode(newest.record) } catch {
+            throw Failure(description: "the signer record \(path) does not decode: \(error)")
+        }
+        sequence = newest.sequence
+        inPlace = true
+        return record
+    }
+
+    /// The layout before two copies: the record followed by its SHA-256, replaced atomically.
+    private func loadSingleCopy(_ bytes: [UInt8]) throws(Failure) -> SignerRecord {
+        guard bytes.count > 32, Hash256.sha256(Array(bytes.dropLast(32))).bytes == Array(bytes.suffix(32)) else { throw damaged }
         do throws(DecodingError) { return try SignerRecord.decode(Array(bytes.dropLast(32))) } catch {
             throw Failure(description: "the signer record \(path) does not decode: \(error)")
         }
     }
 
+    /// A copy's sequence and record bytes, or nil if it is damaged.
+    private static func copy(in block: ArraySlice<UInt8>) -> (sequence: UInt64, record: [UInt8])? {
+        var reader = CanonicalReader(Array(block))
+        guard let magic = try? reader.raw(magic.count, "signerRecord.magic"), magic.elementsEqual(Self.magic),
+            (try? reader.u8("signerRecord.version")) == version, let sequence = try? reader.u64("signerRecord.sequence"),
+            let record = try? reader.blob("signerRecord.record", maxBytes: copyBytes), reader.offset + 32 <= block.count
+        else { return nil }
+        let end = reader.offset
+        let body = Array(block.prefix(end))
+        guard Hash256.sha256(body).bytes.elementsEqual(block.dropFirst(end).prefix(32)) else { return nil }
+        return (sequence, Array(record))
+    }
+
     /// Saves `record`; when this returns, it survives a crash or power loss.
     public func save(_ record: SignerRecord) throws(Failure) {
-        let bytes = record.canonicalBytes
-        do throws(DurableFile.Failure) { try DurableFile.replace(path, with: bytes + Hash256.sha256(bytes).bytes) } catch {
-            throw Failure(description: error.description)
+        sequence += 1
+        var w = CanonicalWriter(capacity: Self.copyBytes)
+        w.raw(Self.magic)
+        w.u8(Self.version)
+        w.u64(sequence)
+        w.blob(record.canonicalBytes)
+        var copy = w.bytes + Hash256.sha256(w.bytes).bytes
+        copy += [UInt8](repeating: 0, count: Self.copyBytes - copy.count)
+        guard inPlace else {
+            // First save (or an earlier layout): the whole file, atomically.
+            do throws(DurableFile.Failure) { try DurableFile.replace(path, with: copy + copy) } catch {
+                throw Failure(description: error.description)
+            }
+            inPlace = true
+            return
+        }
+        let fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(description: "cannot open the signer record \(path): \(DurableFile.errorText())") }
+        defer { close(fd) }
+        for offset in [0, Self.copyBytes] {
+            let written = copy.withUnsafeBytes { pwrite(fd, $0.baseAddress!, Self.copyBytes, off_t(offset)) }
+            guard written == Self.copyBytes, fdatasync(fd) == 0 else {
+                throw Failure(description: "cannot write the signer record \(path): \(DurableFile.errorText())")
+            }
         }
     }
 }
