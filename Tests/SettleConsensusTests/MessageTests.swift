@@ -50,3 +50,39 @@ import Testing
         #expect(core.proposer(height: 2, round: 0) == core.proposer(height: 1, round: 1))
     }
 }
+
+/// Votes are checked when screened, again when handled, and early ones again
+/// when their height starts: the remembering checker verifies each once.
+@Suite struct RememberingCheckerTests {
+    final class Counting: SignatureChecker, @unchecked Sendable {
+        var calls = 0
+        func isValid(_ signature: Signature, message: [UInt8], publicKey: PublicKey) -> Bool {
+            calls += 1
+            return StrictEd25519Checker().isValid(signature, message: message, publicKey: publicKey)
+        }
+    }
+
+    @Test func aValidSignatureIsVerifiedOnceAndAnInvalidOneEveryTime() {
+        let counting = Counting()
+        let checker = RememberingChecker(counting, capacity: 4)
+        let keys = (0..<8).map { DevelopmentNetwork.key("validator-\($0)") }
+        let message = Array("vote".utf8)
+        let signatures = keys.map { $0.sign(message) }
+        for _ in 0..<3 { #expect(checker.isValid(signatures[0], message: message, publicKey: keys[0].publicKey)) }
+        #expect(counting.calls == 1)
+        // Another message, key or signature is another question.
+        #expect(!checker.isValid(signatures[0], message: Array("other".utf8), publicKey: keys[0].publicKey))
+        #expect(!checker.isValid(signatures[0], message: message, publicKey: keys[1].publicKey))
+        #expect(!checker.isValid(signatures[1], message: message, publicKey: keys[0].publicKey))
+        #expect(!checker.isValid(signatures[1], message: message, publicKey: keys[0].publicKey))
+        #expect(counting.calls == 5)
+        // Bounded: two generations of four are kept; the older is forgotten,
+        // and what was in it is checked again if it comes back.
+        for (key, signature) in zip(keys, signatures) { #expect(checker.isValid(signature, message: message, publicKey: key.publicKey)) }
+        #expect(counting.calls == 12)
+        for (key, signature) in zip(keys, signatures).suffix(4) { #expect(checker.isValid(signature, message: message, publicKey: key.publicKey)) }
+        #expect(counting.calls == 12)
+        #expect(checker.isValid(signatures[0], message: message, publicKey: keys[0].publicKey))
+        #expect(counting.calls == 13)
+    }
+}

@@ -35,6 +35,6 @@ struct ConsensusState {
         validator = key.publicKey
         signerFile = SignerRecordFile(path: files.signerRecord)
         wal = try ConsensusWAL(path: files.wal)
-        core = ConsensusCore(genesis: genesis, signer: Ed25519Signer(key), height: height, lastSigned: try signerFile.load())
+        core = ConsensusCore(genesis: genesis, signer: Ed25519Signer(key), checker: RememberingChecker(StrictEd25519Checker()), height: height, lastSigned: try signerFile.load())
     }
 }
