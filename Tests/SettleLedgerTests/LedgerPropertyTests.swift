@@ -299,3 +299,31 @@ import Testing
         struct Failure: Error { let seed: UInt64 }
     }
 }
+
+/// The state root lists a block's changes in `StateKey` order; the ledger
+/// sorts them kind by kind, which must give exactly that order.
+@Suite struct StateKeyOrderTests {
+    @Test func sortingKindByKindGivesTheKeyOrder() {
+        var rng = SplitMix64(seed: 7)
+        let accounts = (0..<6).map { DevelopmentNetwork.key("order-\($0)").publicKey }
+        let assets = ["USD", "EUR", "BTC", "USDC", "A1"].compactMap(AssetCode.init)
+        let references = ["a", "ab", "b", "B", "a-1", "zz", "a0"]
+        for _ in 0..<200 {
+            var keys = Set<StateKey>()
+            for _ in 0..<Int(rng.below(60)) {
+                let id = Hash256.sha256([UInt8(rng.below(256)), UInt8(rng.below(256))])
+                switch rng.below(8) {
+                case 0: keys.insert(.asset(rng.pick(assets)))
+                case 1: keys.insert(.account(rng.pick(accounts)))
+                case 2: keys.insert(.feeSchedule(rng.pick(PaymentMethod.allCases), rng.pick(assets)))
+                case 3: keys.insert(.balance(rng.pick(accounts), rng.pick(assets)))
+                case 4: keys.insert(.hold(id))
+                case 5: keys.insert(.payment(id))
+                case 6: keys.insert(.replayGuard(id))
+                default: keys.insert(.externalReference(rng.pick(accounts), rng.pick(references)))
+                }
+            }
+            #expect(LedgerState.sortedKeys(keys) == keys.sorted())
+        }
+    }
+}
