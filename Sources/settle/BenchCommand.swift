@@ -45,14 +45,17 @@ struct BenchCommand: ParsableCommand {
         results.append(("apply, signatures pre-verified", applyPreverified, "tx/s"))
         results.append(("apply, verifying each signature", applyVerified, "tx/s"))
 
-        results.append(("store blocks, 20 per SQLite transaction", try workload.storeRate(run: 20), "tx/s"))
+        let stored = try workload.storeRate(run: 1)
+        results.append(("store blocks, one per SQLite transaction", stored.perSecond, "tx/s"))
+        results.append(("store blocks, 20 per SQLite transaction", try workload.storeRate(run: 20).perSecond, "tx/s"))
         let audit = try workload.auditRate()
         results.append(("audit a store (all cores)", audit, "tx/s"))
 
         if json {
             var fields = results.map { "{\"name\": \"\($0.name)\", \"perSecond\": \(Int($0.perSecond)), \"unit\": \"\($0.unit)\", \"ratioToVerify1Core\": \(String(format: "%.3f", $0.perSecond / verifySingle))}" }
             fields.sort()
-            print("{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"results\": [\(fields.joined(separator: ", "))]}")
+            let written = stored.bytesWrittenPerTransaction.map { String(Int($0)) } ?? "null"
+            print("{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"storeBytesWrittenPerTransaction\": \(written), \"results\": [\(fields.joined(separator: ", "))]}")
         } else {
             print("Settle ledger-core benchmark: \(blocks) blocks × \(blockSize) transactions, \(accounts) accounts")
             print("audit ÷ verify rate on all cores: \(String(format: "%.2f", audit / verifyAll)) (target ≥ 0.75)")
@@ -60,6 +63,9 @@ struct BenchCommand: ParsableCommand {
             for r in results {
                 let rate = "\(Int(r.perSecond)) \(r.unit)"
                 print(r.name.padding(toLength: 42, withPad: " ", startingAt: 0) + rate.padding(toLength: 22, withPad: " ", startingAt: 0) + String(format: "%.2f", r.perSecond / verifySingle))
+            }
+            if let written = stored.bytesWrittenPerTransaction {
+                print("bytes written to disk per transaction stored, one block per SQLite transaction (WAL and checkpoints): \(Int(written))")
             }
         }
     }
@@ -135,15 +141,17 @@ struct Workload: Sendable {
         // Timed around the whole audit, including the stored-state comparison,
         // after one untimed run that must pass.
         let total = try ParallelAuditor(genesis: genesis).run(store: store).report.transactions
-        return try BenchCommand.rate(count: total) { _ in
+        return BenchCommand.rate(count: total) { _ in
             (try? ParallelAuditor(genesis: genesis).run(store: store).report.transactions) ?? 0
         }
     }
 
-    /// Transactions per second written to a fresh store by a node catching up:
-    /// the workload's blocks, applied outside the measured window, appended
-    /// `run` blocks per SQLite transaction (each synced); best of three.
-    func storeRate(run: Int) throws -> Double {
+    /// Transactions per second written to a fresh store: the workload's
+    /// blocks, applied outside the measured window, appended `run` blocks per
+    /// SQLite transaction (each synced) — one as a validator commits, many as
+    /// a node catching up does; best of three. With the bytes the process
+    /// wrote to disk per transaction on the first pass (Linux only).
+    func storeRate(run: Int) throws -> (perSecond: Double, bytesWrittenPerTransaction: Double?) {
         var state = LedgerState(genesis: genesis)
         let proposer = genesis.validators[0].publicKey
         var appended: [(AppendedBlock, [StateEntry])] = []
@@ -161,7 +169,9 @@ struct Workload: Sendable {
         }
         let total = appended.reduce(0) { $0 + $1.0.block.transactions.count }
         var best = 0.0
-        for _ in 0..<3 {
+        var bytesWritten: Double?
+        for pass in 0..<3 {
+            let writtenBefore = Self.bytesWritten()
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-bench-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
@@ -176,8 +186,15 @@ struct Workload: Sendable {
             }
             let elapsed = ContinuousClock.now - start
             best = max(best, Double(total) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))
+            if pass == 0, let before = writtenBefore, let after = Self.bytesWritten() { bytesWritten = Double(after - before) / Double(total) }
         }
-        return best
+        return (best, bytesWritten)
+    }
+
+    /// Bytes this process has caused to be written to storage (Linux's /proc/self/io), if known.
+    static func bytesWritten() -> Int? {
+        guard let io = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return nil }
+        return io.split(separator: "\n").first { $0.hasPrefix("write_bytes:") }.flatMap { Int($0.dropFirst("write_bytes:".count).trimmingCharacters(in: .whitespaces)) }
     }
 
     func verifyLoop(_ count: Int) -> Int {

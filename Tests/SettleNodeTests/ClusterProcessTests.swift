@@ -90,7 +90,7 @@ extension ProcessTests {
                 process.standardOutput = FileHandle.nullDevice
                 // One log per node across restarts, appended to.
                 let log = dir.appendingPathComponent("node-\(index).log")
-                if !FileManager.default.fileExists(atPath: log.path) { FileManager.default.createFile(atPath: log.path, contents: nil) }
+                if !FileManager.default.fileExists(atPath: log.path) { _ = FileManager.default.createFile(atPath: log.path, contents: nil) }
                 let handle = try FileHandle(forWritingTo: log)
                 handle.seekToEndOfFile()
                 process.standardError = handle

@@ -31,7 +31,7 @@ extension ProcessTests {
             var rng = SystemRandomNumberGenerator()
             for round in 0..<Self.kills {
                 let log = dir.path("writer-\(round).log")
-                FileManager.default.createFile(atPath: log, contents: nil)
+                _ = FileManager.default.createFile(atPath: log, contents: nil)
                 let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
                 let process = Process()
                 process.executableURL = binary
