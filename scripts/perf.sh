@@ -5,24 +5,28 @@
 #   2. one validator, then four, on loopback from `settle network init`, each
 #      given a pre-signed workload (`settle dev load`: enrolled and funded
 #      customers paying merchants with fees, holds with captures and voids,
-#      refunds) twice: as fast as it commits (closed loop, batches of 100), and
-#      at 1 000 tx/s offered (open loop) for commit latency, then at 1 000 tx/s
-#      on a network with a 20 ms block interval instead of 100; with each
-#      validator's CPU seconds per 1 000 committed transactions, peak memory
-#      and bytes on disk per transaction;
+#      refunds): as fast as it commits (closed loop, batches of 100; 64
+#      requests in flight for one validator, 16 for four), then at 1 000 tx/s
+#      offered (open loop) for commit latency, with the default 100 ms block
+#      interval and with 20 ms; with each validator's CPU seconds per 1 000
+#      committed transactions, peak memory and bytes on disk per transaction;
 #   3. block-sync catch-up: a validator that starts empty fetches BLOCKS blocks
 #      of 500 payments from a peer, checking every certificate and signature.
+# With --runs N, phases 2 and 3 run N times on fresh networks and the summary
+# gives each figure's median and range (these machines are shared and noisy).
 # Writes every figure as JSON lines to OUT (default perf-results.jsonl).
-#   scripts/perf.sh [--quick] [--out FILE]
+#   scripts/perf.sh [--quick] [--runs N] [--out FILE]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
+runs=1
 out=perf-results.jsonl
 while [ $# -gt 0 ]; do
     case "$1" in
         --quick) quick=true ;;
+        --runs) runs=$2; shift ;;
         --out) out=$2; shift ;;
-        *) echo "usage: scripts/perf.sh [--quick] [--out FILE]" >&2; exit 2 ;;
+        *) echo "usage: scripts/perf.sh [--quick] [--runs N] [--out FILE]" >&2; exit 2 ;;
     esac
     shift
 done
@@ -36,12 +40,16 @@ pids=()
 cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; rm -rf "$dir"; }
 trap cleanup EXIT
 : >"$out"
+: >"$dir/summary"
 emit() { echo "$1" >>"$out"; }
 field() { echo "$1" | grep -o "\"$2\": [0-9.]*" | head -1 | grep -o '[0-9.]*$'; }
 
 echo "== 1. ledger core"
 "$bin/settle" bench "${benchArgs[@]}"
-emit "{\"run\": \"ledger core\", \"date\": \"$(date -u +%FT%TZ)\", \"cores\": $(nproc), \"result\": $("$bin/settle" bench "${benchArgs[@]}" --json)}"
+core=$("$bin/settle" bench "${benchArgs[@]}" --json)
+emit "{\"run\": \"ledger core\", \"date\": \"$(date -u +%FT%TZ)\", \"cores\": $(nproc), \"result\": $core}"
+# The all-core verification rate of this run: what catch-up is compared with.
+verifyAll=$(echo "$core" | grep -o "\"ed25519 verify, $(nproc) cores\", \"perSecond\": [0-9]*" | grep -o '[0-9]*$')
 
 wait_height() { "$bin/settle" status --node "http://127.0.0.1:$1" --wait-for-height "$2" --timeout 600 >/dev/null; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # clock ticks of user + system time
@@ -62,16 +70,16 @@ stop_network() {
     pids=()
 }
 
-# load NAME VALIDATORS ARGS...: one load, with each validator's CPU, memory and disk.
+# load KIND NAME VALIDATORS ARGS...: one load, with each validator's CPU, memory and disk.
 load() {
-    local name=$1 validators=$2; shift 2
+    local kind=$1 name=$2 validators=$3; shift 3
     local before=() diskBefore=() i
     for pid in "${pids[@]}"; do before+=("$(cpu "$pid")"); done
     for ((i = 0; i < validators; i++)); do diskBefore+=("$(du -sb "$dir/$name/node-$i/data" | cut -f1)"); done
     local result
     result=$("$bin/settle" dev load --node "http://127.0.0.1:$rpc" --keys "$dir/$name/keys" --json "$@")
     # Setup (enrolling and funding the accounts) is committed inside the window too: counted.
-    local committed nodes=""
+    local committed nodes="" cpus=""
     committed=$(( $(field "$result" committed) + $(field "$result" setupTransactions) ))
     for ((i = 0; i < validators; i++)); do
         local pid=${pids[$i]} used peak disk
@@ -85,37 +93,56 @@ load() {
     printf '%s %s\n  (per validator: per 1 000 transactions committed in the window, setup included)\n  committed %s tx/s (%s of the limit: %s verifies/s on %s cores / %s validators); latency ms p50 %s, p90 %s, p99 %s, max %s\n  per validator: %s\n' \
         "$name" "$*" "$(field "$result" committedPerSecond)" "$(field "$result" ratioToLimit)" "$(field "$result" verifyPerSecondAllCores)" "$(field "$result" cores)" "$validators" \
         "$(field "$result" p50)" "$(field "$result" p90)" "$(field "$result" p99)" "$(field "$result" max)" "$nodes"
+    echo "$kind $(field "$result" committedPerSecond) $(field "$result" ratioToLimit) $(field "$result" p50) $(field "$result" p99)" >>"$dir/summary"
 }
 
-for validators in 1 4; do
-    name="validators-$validators"
-    echo "== 2. $validators validator(s): as fast as they commit, then 1 000 tx/s offered"
-    network "$validators" "$name"
-    load "$name" "$validators" --count "$saturate" --batch 100 --concurrency 16
-    load "$name" "$validators" --count "$offered" --batch 100 --rate 1000
+for ((run = 1; run <= runs; run++)); do
+    for validators in 1 4; do
+        concurrency=$([ "$validators" = 1 ] && echo 64 || echo 16)
+        name="run-$run-validators-$validators"
+        echo "== 2. (run $run of $runs) $validators validator(s): as fast as they commit, then 1 000 tx/s offered"
+        network "$validators" "$name"
+        load "$validators validator(s), saturated" "$name" "$validators" --count "$saturate" --batch 100 --concurrency "$concurrency"
+        load "$validators validator(s), 1 000 tx/s offered" "$name" "$validators" --count "$offered" --batch 100 --rate 1000
+        stop_network
+        echo "== 2. (run $run of $runs) $validators validator(s) with a 20 ms block interval: 1 000 tx/s offered"
+        name="run-$run-validators-$validators-interval-20ms"
+        network "$validators" "$name" --block-interval-ms 20
+        load "$validators validator(s), 1 000 tx/s offered, 20 ms interval" "$name" "$validators" --count "$offered" --batch 100 --rate 1000
+        stop_network
+    done
+
+    echo "== 3. (run $run of $runs) catch-up: $blocks blocks of 500 payments fetched by a validator that starts empty"
+    rpc=$((20000 + RANDOM % 10000))
+    "$bin/settle" network init --validators 4 --dir "$dir/sync-$run" --development-keys --rpc-port "$rpc" --p2p-port $((rpc + 100)) >/dev/null
+    mkdir -p "$dir/sync-$run/node-0/data"
+    "$bin/settle" dev write-blocks --store "$dir/sync-$run/node-0/data/chain.sqlite" --blocks "$blocks" --size 500 >/dev/null
+    "$bin/settled" --home "$dir/sync-$run/node-0" --log-level warning >"$dir/sync-$run-0.log" 2>&1 & pids+=($!)
+    wait_height "$rpc" "$blocks"
+    start=$(date +%s.%N)
+    "$bin/settled" --home "$dir/sync-$run/node-1" --log-level warning >"$dir/sync-$run-1.log" 2>&1 & pids+=($!)
+    wait_height $((rpc + 1)) "$blocks"
+    end=$(date +%s.%N)
     stop_network
-    echo "== 2. $validators validator(s) with a 20 ms block interval: 1 000 tx/s offered"
-    name="validators-$validators-interval-20ms"
-    network "$validators" "$name" --block-interval-ms 20
-    load "$name" "$validators" --count "$offered" --batch 100 --rate 1000
-    stop_network
+    line=$(awk -v start="$start" -v end="$end" -v blocks="$blocks" -v verify="$verifyAll" 'BEGIN {
+        rate = blocks * 500 / (end - start)
+        printf "{\"run\": \"catch-up\", \"transactions\": %d, \"seconds\": %.2f, \"perSecond\": %.0f, \"verifyPerSecondAllCores\": %d, \"ratioToVerifyAllCores\": %.3f}", blocks * 500, end - start, rate, verify, rate / verify }')
+    emit "$line"
+    echo "  catch-up: $(field "$line" perSecond) tx/s ($(field "$line" transactions) transactions in $(field "$line" seconds) s, from process start): $(field "$line" ratioToVerifyAllCores) of the all-core verify rate ($verifyAll/s)"
+    echo "catch-up $(field "$line" perSecond) $(field "$line" ratioToVerifyAllCores) - -" >>"$dir/summary"
 done
 
-echo "== 3. catch-up: $blocks blocks of 500 payments fetched by a validator that starts empty"
-rpc=$((20000 + RANDOM % 10000))
-"$bin/settle" network init --validators 4 --dir "$dir/sync" --development-keys --rpc-port "$rpc" --p2p-port $((rpc + 100)) >/dev/null
-mkdir -p "$dir/sync/node-0/data"
-"$bin/settle" dev write-blocks --store "$dir/sync/node-0/data/chain.sqlite" --blocks "$blocks" --size 500 >/dev/null
-"$bin/settled" --home "$dir/sync/node-0" --log-level warning >"$dir/sync-0.log" 2>&1 & pids+=($!)
-wait_height "$rpc" "$blocks"
-start=$(date +%s.%N)
-"$bin/settled" --home "$dir/sync/node-1" --log-level warning >"$dir/sync-1.log" 2>&1 & pids+=($!)
-wait_height $((rpc + 1)) "$blocks"
-end=$(date +%s.%N)
-stop_network
-line=$(awk -v start="$start" -v end="$end" -v blocks="$blocks" 'BEGIN {
-    printf "{\"run\": \"catch-up\", \"transactions\": %d, \"seconds\": %.2f, \"perSecond\": %.0f}", blocks * 500, end - start, blocks * 500 / (end - start) }')
-emit "$line"
-echo "  catch-up: $(field "$line" perSecond) tx/s ($(field "$line" transactions) transactions in $(field "$line" seconds) s, from process start)"
-
+echo "== summary over $runs run(s): median (range)"
+# Each figure's median and range per kind of load (the last four fields of a line; the rest names the kind).
+awk '
+    { kind = $1; for (i = 2; i <= NF - 4; i++) kind = kind " " $i
+      k[kind] = 1; c[kind]++; for (j = 1; j <= 4; j++) v[kind, j, c[kind]] = $(NF - 4 + j) }
+    function med(kind, j,   m, i, a, t, x, y) {
+        m = c[kind]; for (i = 1; i <= m; i++) a[i] = v[kind, j, i]
+        for (x = 1; x <= m; x++) for (y = x + 1; y <= m; y++) if (a[y] + 0 < a[x] + 0) { t = a[x]; a[x] = a[y]; a[y] = t }
+        if (a[1] == "-") return "-"
+        return (m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2) (m > 1 ? " (" a[1] "–" a[m] ")" : "")
+    }
+    END { for (kind in k) printf "  %-50s %s tx/s; ratio to its limit %s; latency ms p50 %s, p99 %s\n", kind, med(kind, 1), med(kind, 2), med(kind, 3), med(kind, 4) }
+' "$dir/summary" | sort
 echo "== every figure, as JSON lines: $out"
