@@ -128,7 +128,7 @@ public enum RPCServer {
                     case .rejected(let code, let message, let related):
                         items[index] = Wire.BatchItem(error: .init(code: code, message: message, related: related?.hex))
                     case .alreadyCommitted(let stored):
-                        items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
+                        items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: stored.transaction.id, status: .committed(stored), repeatingTheTransaction: false))
                     case .accepted(let id):
                         accepted.append((index, id))
                     }
@@ -138,7 +138,7 @@ public enum RPCServer {
                     if case let .evicted(code, message) = status {
                         items[index] = Wire.BatchItem(error: .init(code: code, message: "admitted, then dropped before it could commit: \(message)"))
                     } else {
-                        items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: id, status: status))
+                        items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: id, status: status, repeatingTheTransaction: false))
                     }
                 }
                 return try json(Wire.BatchSubmitResponse(results: items.map { $0! }))

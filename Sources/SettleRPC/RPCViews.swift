@@ -13,7 +13,10 @@ extension Wire.Result {
 }
 
 extension Wire.Transaction {
-    init(id: Hash256, status: TransactionStatus) {
+    /// A transaction's view; without `repeatingTheTransaction`, a committed
+    /// one leaves out what the client sent (its bytes, signer, kind and
+    /// reference): a batch answer need not send back a megabyte it received.
+    init(id: Hash256, status: TransactionStatus, repeatingTheTransaction: Bool = true) {
         switch status {
         case .committed(let stored):
             self.init(id: id.hex, status: "committed")
@@ -21,6 +24,7 @@ extension Wire.Transaction {
             position = stored.position
             logIndex = stored.logIndex
             result = Wire.Result(stored.result)
+            guard repeatingTheTransaction else { return }
             signer = stored.transaction.body.signer.hex
             kind = stored.transaction.body.payload.kindName
             externalReference = stored.transaction.body.externalReference

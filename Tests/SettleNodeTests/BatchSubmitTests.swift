@@ -46,6 +46,10 @@ import Testing
                     "committed", "committed", "error already_pending", "error insufficient_funds", "error bad_signature", "error invalid_base64", "error malformed",
                 ])
                 #expect(outcomes.dropFirst(7).allSatisfy { $0 == "committed" } && outcomes.count == 157, "\(outcomes)")
+                // A committed item has where and how it committed, not what the client sent.
+                let first = (try RPCTests.json(response)["results"] as? [[String: Any]])?.first?["transaction"] as? [String: Any] ?? [:]
+                #expect(first["id"] as? String == deposit.id.hex && first["height"] != nil && first["logIndex"] != nil && first["result"] != nil, "\(first)")
+                #expect(first["transaction"] == nil && first["signer"] == nil && first["kind"] == nil, "\(first)")
             }
             // Submitted again: already committed, changing nothing.
             let height = await node.engine.nodeStatus().height
