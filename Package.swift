@@ -41,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -100,7 +101,10 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "SettleAPI", swiftSettings: strict),
-        .target(name: "SettleClient", dependencies: ["SettleAPI", "SettleLedger"], swiftSettings: strict),
+        .target(
+            name: "SettleClient",
+            dependencies: ["SettleAPI", "SettleLedger", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strict),
         .target(
             name: "SettleAdapters",
             dependencies: [

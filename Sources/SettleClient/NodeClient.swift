@@ -1,29 +1,40 @@
+import AsyncHTTPClient
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
+import NIOCore
+import NIOHTTP1
 import SettleAPI
 import SettleCrypto
 import SettleLedger
 
 /// A client of one node's JSON RPC (docs/rpc.md): what the CLI and payment
 /// adapters use to submit signed transactions and read the ledger.
+///
+/// Requests go over SwiftNIO (AsyncHTTPClient) with kept-alive connections
+/// shared by every client in the process: a load generator sharing the
+/// machine with the nodes it measures spent about a millisecond of CPU per
+/// request through Foundation's URLSession (curl, its own threads).
 public struct NodeClient: Sendable {
     public let baseURL: URL
     /// Longest wait for any single HTTP answer.
     public var requestTimeout: Duration
-    private let session: URLSession
 
-    /// `maxConnections` bounds the HTTP connections kept to the node: a
-    /// submission waiting for its commit holds one, so it is also how many such
-    /// waits can be in flight (URLSession's default is only a handful).
-    public init(baseURL: URL, requestTimeout: Duration = .seconds(60), maxConnections: Int = 64) {
+    public init(baseURL: URL, requestTimeout: Duration = .seconds(60)) {
         self.baseURL = baseURL
         self.requestTimeout = requestTimeout
-        let configuration = URLSessionConfiguration.ephemeral
-        configuration.httpMaximumConnectionsPerHost = maxConnections
-        session = URLSession(configuration: configuration)
     }
+
+    /// Connections to a node are kept open and shared by the process's clients.
+    /// A submission waiting for its commit holds one, so the pool's limit is
+    /// also how many such waits can be in flight at once.
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        configuration.decompression = .disabled
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
+    /// Most connections to one node (the load generator's open loop can have a thousand requests waiting).
+    public static let maxConnections = 1_024
 
     public func status() async throws(ClientError) -> Wire.Status {
         try await get("/v1/status")
@@ -33,7 +44,7 @@ public struct NodeClient: Sendable {
     /// hash with one it got from the network's operators.
     public func genesis() async throws(ClientError) -> Genesis {
         let url = baseURL.appendingPathComponent("v1/genesis")
-        let data = try await send(URLRequest(url: url))
+        let data = try await send(url)
         do throws(GenesisError) { return try Genesis.parseJSON(data) } catch {
             throw .badResponse(url: url.absoluteString, detail: "the genesis does not parse: \(error)")
         }
@@ -49,13 +60,12 @@ public struct NodeClient: Sendable {
             "mode": waitForCommit ? "commit" : "async",
             "timeoutMs": milliseconds,
         ]
-        var request = URLRequest(url: baseURL.appendingPathComponent("v1/transactions"))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        do { request.httpBody = try JSONSerialization.data(withJSONObject: body) } catch {
-            throw .badResponse(url: request.url!.absoluteString, detail: "cannot encode the request: \(error)")
+        let url = baseURL.appendingPathComponent("v1/transactions")
+        let json: Data
+        do { json = try JSONSerialization.data(withJSONObject: body) } catch {
+            throw .badResponse(url: url.absoluteString, detail: "cannot encode the request: \(error)")
         }
-        return try decode(try await send(request), from: request.url!)
+        return try decode(try await send(url, posting: json), from: url)
     }
 
     /// Submits several transactions in one request (`POST /v1/transactions/batch`,
@@ -66,15 +76,14 @@ public struct NodeClient: Sendable {
         let milliseconds = timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000
         let body = Wire.BatchSubmitRequest(
             transactions: batch.map { Data($0.canonicalBytes).base64EncodedString() }, mode: waitForCommit ? "commit" : "async", timeoutMs: Int(milliseconds))
-        var request = URLRequest(url: baseURL.appendingPathComponent("v1/transactions/batch"))
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        do { request.httpBody = try JSONEncoder().encode(body) } catch {
-            throw .badResponse(url: request.url!.absoluteString, detail: "cannot encode the request: \(error)")
+        let url = baseURL.appendingPathComponent("v1/transactions/batch")
+        let json: Data
+        do { json = try JSONEncoder().encode(body) } catch {
+            throw .badResponse(url: url.absoluteString, detail: "cannot encode the request: \(error)")
         }
-        let answer: Wire.BatchSubmitResponse = try decode(try await send(request), from: request.url!)
+        let answer: Wire.BatchSubmitResponse = try decode(try await send(url, posting: json), from: url)
         guard answer.results.count == batch.count else {
-            throw .badResponse(url: request.url!.absoluteString, detail: "\(answer.results.count) results for \(batch.count) transactions")
+            throw .badResponse(url: url.absoluteString, detail: "\(answer.results.count) results for \(batch.count) transactions")
         }
         return answer.results
     }
@@ -111,7 +120,7 @@ public struct NodeClient: Sendable {
     public func feeReport(from: UInt64?, to: UInt64?) async throws(ClientError) -> Wire.FeeReport {
         let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }.joined(separator: "&")
         let url = URL(string: baseURL.appendingPathComponent("v1/reports/fees").absoluteString + (query.isEmpty ? "" : "?" + query))!
-        return try decode(try await send(URLRequest(url: url)), from: url)
+        return try decode(try await send(url), from: url)
     }
 
     public func balances(of account: PublicKey) async throws(ClientError) -> Wire.AccountBalances {
@@ -121,7 +130,7 @@ public struct NodeClient: Sendable {
     /// The receipt of a committed transaction (JSON, docs/audit.md); nil when it
     /// is not committed there. Verify it against the genesis before relying on it.
     public func receipt(_ id: Hash256) async throws(ClientError) -> Data? {
-        do throws(ClientError) { return try await send(URLRequest(url: baseURL.appendingPathComponent("v1/transactions/\(id.hex)/receipt"))) } catch {
+        do throws(ClientError) { return try await send(baseURL.appendingPathComponent("v1/transactions/\(id.hex)/receipt")) } catch {
             if error.code == "not_found" { return nil }
             throw error
         }
@@ -134,7 +143,7 @@ public struct NodeClient: Sendable {
 
     private func get<T: Decodable>(_ path: String) async throws(ClientError) -> T {
         let url = baseURL.appendingPathComponent(String(path.dropFirst()))
-        return try decode(try await send(URLRequest(url: url)), from: url)
+        return try decode(try await send(url), from: url)
     }
 
     private func decode<T: Decodable>(_ data: Data, from url: URL) throws(ClientError) -> T {
@@ -143,23 +152,34 @@ public struct NodeClient: Sendable {
         }
     }
 
-    /// The body of a 2xx answer; RPC errors become `.rejected` with their code.
-    private func send(_ request: URLRequest) async throws(ClientError) -> Data {
-        var request = request
-        request.timeoutInterval = Double(requestTimeout.components.seconds) + 1
-        let url = request.url?.absoluteString ?? baseURL.absoluteString
-        let data: Data
-        let response: URLResponse
-        do { (data, response) = try await session.data(for: request) } catch {
-            throw .unreachable(url: url, detail: error.localizedDescription)
+    /// The body of a 2xx answer to a GET of `url`, or a POST of `json`; RPC
+    /// errors become `.rejected` with their code.
+    private func send(_ url: URL, posting json: Data? = nil) async throws(ClientError) -> Data {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        if let json {
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: json))
         }
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
+        let status: Int
+        let body: ByteBuffer
+        do {
+            let response = try await Self.http.execute(request, timeout: .seconds(requestTimeout.components.seconds + 1))
+            status = Int(response.status.code)
+            body = try await response.body.collect(upTo: Self.maxAnswerBytes)
+        } catch {
+            throw .unreachable(url: url.absoluteString, detail: "\(error)")
+        }
+        let data = Data(body.readableBytesView)
         guard (200..<300).contains(status) else {
             if let body = try? JSONDecoder().decode(Wire.ErrorBody.self, from: data) {
                 throw .rejected(status: status, code: body.error.code, message: body.error.message, related: body.error.related)
             }
-            throw .badResponse(url: url, detail: "HTTP \(status) without an RPC error body")
+            throw .badResponse(url: url.absoluteString, detail: "HTTP \(status) without an RPC error body")
         }
         return data
     }
+
+    /// Largest answer read (a block of the largest size as JSON is well under it).
+    static let maxAnswerBytes = 256 << 20
 }

@@ -43,7 +43,7 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try await NodeSession(node)
         let workload = try LoadWorkload(count: count, customers: customers, merchants: merchants, keys: keys, genesis: session.genesis)
-        let client = NodeClient(baseURL: session.client.baseURL, maxConnections: rate > 0 ? 1_024 : concurrency)
+        let client = session.client
         for phase in workload.setup { try await Self.commitSetup(phase, client: client) }
         let before = VerifyLimit.measure(workload.payments)
 
