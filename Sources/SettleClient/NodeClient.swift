@@ -26,9 +26,14 @@ public struct NodeClient: Sendable {
     /// Connections to a node are kept open and shared by the process's clients.
     /// A submission waiting for its commit holds one, so the pool's limit is
     /// also how many such waits can be in flight at once.
+    /// Never shut down: it lives as long as the process. A refused connection
+    /// fails the request at once (not retried until the connect timeout):
+    /// the CLI says so immediately, and an adapter's gateway moves on to its
+    /// next node.
     static let http: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maxConnections)
+        configuration.connectionPool.retryConnectionEstablishment = false
         configuration.decompression = .disabled
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
@@ -168,7 +173,7 @@ public struct NodeClient: Sendable {
             status = Int(response.status.code)
             body = try await response.body.collect(upTo: Self.maxAnswerBytes)
         } catch {
-            throw .unreachable(url: url.absoluteString, detail: "\(error)")
+            throw .unreachable(url: url.absoluteString, detail: Self.reason(error))
         }
         let data = Data(body.readableBytesView)
         guard (200..<300).contains(status) else {
@@ -178,6 +183,21 @@ public struct NodeClient: Sendable {
             throw .badResponse(url: url.absoluteString, detail: "HTTP \(status) without an RPC error body")
         }
         return data
+    }
+
+    /// Why a request got no answer, in words (NIO's own descriptions carry its internals).
+    static func reason(_ error: any Error) -> String {
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        if error is NIOTooManyBytesError { return "the answer is larger than a client reads (\(maxAnswerBytes >> 20) MiB)" }
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout: return "no answer within the request timeout"
+            case .connectTimeout: return "the connection timed out"
+            case .remoteConnectionClosed: return "the node closed the connection"
+            default: return "\(error)"
+            }
+        }
+        return "\(error)"
     }
 
     /// Largest answer read (a block of the largest size as JSON is well under it).
