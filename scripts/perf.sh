@@ -6,7 +6,7 @@
 #      given a pre-signed workload (`settle dev load`: enrolled and funded
 #      customers paying merchants with fees, holds with captures and voids,
 #      refunds): as fast as it commits (closed loop, batches of 100; 64
-#      requests in flight for one validator, 16 for four), then at 1 000 tx/s
+#      requests in flight for one validator, 32 for four), then at 1 000 tx/s
 #      offered (open loop) for commit latency, with the default 100 ms block
 #      interval and with 20 ms; with each validator's CPU seconds per 1 000
 #      committed transactions, peak memory and bytes on disk per transaction;
@@ -98,7 +98,7 @@ load() {
 
 for ((run = 1; run <= runs; run++)); do
     for validators in 1 4; do
-        concurrency=$([ "$validators" = 1 ] && echo 64 || echo 16)
+        concurrency=$([ "$validators" = 1 ] && echo 64 || echo 32)
         name="run-$run-validators-$validators"
         echo "== 2. (run $run of $runs) $validators validator(s): as fast as they commit, then 1 000 tx/s offered"
         network "$validators" "$name"
