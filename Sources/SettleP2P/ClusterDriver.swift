@@ -147,7 +147,7 @@ public actor ClusterDriver {
             // The peer is behind: send it the block it is still deciding.
             guard peerSeemsBehind(peer, at: height, ours: ours) else { return }
             for (block, commit) in await engine.committedBlocks(from: height, count: 1) { network.send(.block(block, commit), to: peer) }
-        } else if height > ours + 1 {
+        } else if height > ours + NodeEngine.earlyHeights {
             await requestBlocks()
         } else {
             try await execute(await engine.handleConsensus(event))

@@ -16,7 +16,7 @@ public struct ConsensusFiles: Sendable {
 
 /// A validator's consensus: the core, its signer record and WAL on disk, the
 /// messages it signed at the current height (re-sent to peers that missed
-/// them), and messages for the next height that arrived early.
+/// them), and messages for the next heights that arrived early.
 struct ConsensusState {
     var core: ConsensusCore
     let signerFile: SignerRecordFile
@@ -24,6 +24,8 @@ struct ConsensusState {
     var outbox: [ConsensusEvent] = []
     /// The core's position at the last re-send: unchanged since means stuck.
     var positionAtLastResend: ConsensusCore.Position?
+    /// Messages of the heights after the current one (up to
+    /// `NodeEngine.earlyHeights` ahead), handed to the core when it gets there.
     var early: [ConsensusEvent] = []
     /// Set when the core decided: the node waits before starting the next height.
     var decidedAwaitingAdvance = false

@@ -57,8 +57,8 @@ extension NodeEngine {
             }
             self.consensus = consensus
             return try perform(actions, now: now)
-        case height, height + 1:
-            // Early for the next height: kept and handed to the core when it gets there.
+        case height...(height + Self.earlyHeights):
+            // Early (or for the height just decided, dropped at the advance): kept and handed to the core when it gets there.
             if let problem = consensus.core.problem(with: event) { throw NodeError.invalidConsensusMessage(problem) }
             if consensus.early.count < ConsensusState.maxEarly { consensus.early.append(event) }
             self.consensus = consensus
@@ -117,18 +117,27 @@ extension NodeEngine {
         try consensus.wal.reset()
         consensus.decidedAwaitingAdvance = false
         consensus.outbox = []
-        let early = consensus.early
-        consensus.early = []
+        let next = ledger.state.height + 1
+        let early = consensus.early.filter { $0.height == next }
+        consensus.early.removeAll { $0.height <= next }
         ledger.now = now
-        var actions = consensus.core.advance(to: ledger.state.height + 1, app: &ledger)
+        var actions = consensus.core.advance(to: next, app: &ledger)
         logger.debug("consensus height started", metadata: ["height": "\(ledger.state.height + 1)", "mempool": "\(mempool.count)", "early": "\(early.count)", "step": "\(consensus.core.step)"])
         self.consensus = consensus
         actions = try perform(actions, now: now)
-        for event in early where event.height == ledger.state.height + 1 {
+        for event in early {
             do { actions += try handleConsensus(event, now: now) } catch NodeError.invalidConsensusMessage { continue }
         }
         return actions
     }
+
+    /// How many heights ahead of its own a validator keeps peers' proposals
+    /// and votes. A validator the others left behind by a height (two on a
+    /// busy machine at short block intervals) would otherwise drop the next
+    /// proposal, never sent again once its proposer moved on: it then waits
+    /// for the block by block sync, and if it proposes the height after, every
+    /// validator waits out a round's timeout.
+    public static let earlyHeights: UInt64 = 2
 
     /// Whether there is a reason to start the next height now: transactions
     /// waiting, or peers already working on it.
