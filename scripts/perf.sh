@@ -45,8 +45,8 @@ emit() { echo "$1" >>"$out"; }
 field() { echo "$1" | grep -o "\"$2\": [0-9.]*" | head -1 | grep -o '[0-9.]*$'; }
 
 echo "== 1. ledger core"
-"$bin/settle" bench "${benchArgs[@]}"
-core=$("$bin/settle" bench "${benchArgs[@]}" --json)
+"$bin/settle" bench "${benchArgs[@]}" --json-file "$dir/core.json"
+core=$(cat "$dir/core.json")
 emit "{\"run\": \"ledger core\", \"date\": \"$(date -u +%FT%TZ)\", \"cores\": $(nproc), \"result\": $core}"
 # The all-core verification rate of this run: what catch-up is compared with.
 verifyAll=$(echo "$core" | grep -o "\"ed25519 verify, $(nproc) cores\", \"perSecond\": [0-9]*" | grep -o '[0-9]*$')

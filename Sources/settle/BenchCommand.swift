@@ -17,6 +17,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Blocks applied per measurement.") var blocks = 20
     @Option(help: "Customer accounts in the workload.") var accounts = 2_000
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Option(help: "Also write the results as JSON to this file (the table still goes to standard output): one run, both forms.") var jsonFile: String?
 
     func run() throws {
         let workload = Workload(accounts: accounts, blockSize: blockSize, blocks: blocks)
@@ -51,11 +52,17 @@ struct BenchCommand: ParsableCommand {
         let audit = try workload.auditRate()
         results.append(("audit a store (all cores)", audit, "tx/s"))
 
+        var fields = results.map { "{\"name\": \"\($0.name)\", \"perSecond\": \(Int($0.perSecond)), \"unit\": \"\($0.unit)\", \"ratioToVerify1Core\": \(String(format: "%.3f", $0.perSecond / verifySingle))}" }
+        fields.sort()
+        let written = stored.bytesWrittenPerTransaction.map { String(Int($0)) } ?? "null"
+        let jsonText = "{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"storeBytesWrittenPerTransaction\": \(written), \"results\": [\(fields.joined(separator: ", "))]}"
+        if let jsonFile {
+            do { try Data((jsonText + "\n").utf8).write(to: URL(fileURLWithPath: jsonFile)) } catch {
+                throw ValidationError("cannot write \(jsonFile): \(error.localizedDescription)")
+            }
+        }
         if json {
-            var fields = results.map { "{\"name\": \"\($0.name)\", \"perSecond\": \(Int($0.perSecond)), \"unit\": \"\($0.unit)\", \"ratioToVerify1Core\": \(String(format: "%.3f", $0.perSecond / verifySingle))}" }
-            fields.sort()
-            let written = stored.bytesWrittenPerTransaction.map { String(Int($0)) } ?? "null"
-            print("{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"storeBytesWrittenPerTransaction\": \(written), \"results\": [\(fields.joined(separator: ", "))]}")
+            print(jsonText)
         } else {
             print("Settle ledger-core benchmark: \(blocks) blocks × \(blockSize) transactions, \(accounts) accounts")
             print("audit ÷ verify rate on all cores: \(String(format: "%.2f", audit / verifyAll)) (target ≥ 0.75)")

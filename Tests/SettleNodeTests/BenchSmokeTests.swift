@@ -7,15 +7,24 @@ extension ProcessTests {
     /// the verification limit (no timing is asserted: these machines are
     /// shared; the figures themselves are in docs/performance.md).
     @Suite struct BenchSmokeTests {
+        /// One run prints the table and writes the same figures as JSON (`--json-file`).
         @Test func theCoreBenchmarkReportsEveryFigure() throws {
-            let bench = try CLIProcessTests.settle(["bench", "--blocks", "2", "--block-size", "20", "--accounts", "20", "--json"])
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("settle-bench-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: file) }
+            let bench = try CLIProcessTests.settle(["bench", "--blocks", "2", "--block-size", "20", "--accounts", "20", "--json-file", file.path])
             #expect(bench.status == 0, "\(bench.stderr)")
-            let results = bench.json["results"] as? [[String: Any]] ?? []
+            let written = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
+            let results = written?["results"] as? [[String: Any]] ?? []
             let names = Set(results.compactMap { $0["name"] as? String })
             for name in ["ed25519 verify, 1 core", "apply, signatures pre-verified", "store blocks, one per SQLite transaction", "store blocks, 20 per SQLite transaction", "audit a store (all cores)"] {
-                #expect(names.contains(name), "\(name) missing from \(bench.stdout)")
+                #expect(names.contains(name), "\(name) missing from \(String(describing: written))")
             }
-            #expect(results.allSatisfy { ($0["perSecond"] as? Int ?? 0) > 0 && $0["ratioToVerify1Core"] != nil }, "\(bench.stdout)")
+            #expect(results.allSatisfy { ($0["perSecond"] as? Int ?? 0) > 0 && $0["ratioToVerify1Core"] != nil }, "\(String(describing: written))")
+            // The table printed is that run's: every rate in the file appears in it.
+            for result in results {
+                let line = "\(result["perSecond"] as? Int ?? -1) \(result["unit"] as? String ?? "")"
+                #expect(bench.stdout.contains(line), "\(line) not in \(bench.stdout)")
+            }
         }
 
         @Test func theLoadGeneratorCommitsEveryTransactionOfItsWorkloadAgainstANode() async throws {
