@@ -62,11 +62,7 @@ extension LedgerState {
     /// a bug).
     public mutating func execute(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> ExecutedBlock {
         try checkHeader(of: block)
-        return try dryRun { (state: inout LedgerState) throws(BlockRejection) in
-            var outcome = try state.executeAndCheck(block, signatureIsValid: signatureIsValid)
-            outcome.invariantViolations = state.blockInvariantViolations()
-            return ExecutedBlock(block: block, outcome: outcome, writes: state.writeSet())
-        }
+        return try dryRun { (state: inout LedgerState) throws(BlockRejection) in try state.executeRecording(block, signatureIsValid: signatureIsValid) }
     }
 
     /// `apply`, also returning the execution with its write set: for a node
@@ -74,11 +70,15 @@ extension LedgerState {
     /// follows the write set; queries are answered as of its last stored block).
     public mutating func applyRecording(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> ExecutedBlock {
         try checkHeader(of: block)
-        return try transactionally { (state: inout LedgerState) throws(BlockRejection) in
-            var outcome = try state.executeAndCheck(block, signatureIsValid: signatureIsValid)
-            outcome.invariantViolations = state.blockInvariantViolations()
-            return ExecutedBlock(block: block, outcome: outcome, writes: state.writeSet())
-        }
+        return try transactionally { (state: inout LedgerState) throws(BlockRejection) in try state.executeRecording(block, signatureIsValid: signatureIsValid) }
+    }
+
+    /// Executes `block` under the journal already open (`dryRun` or
+    /// `transactionally`): the outcome with its invariant violations, and the write set.
+    private mutating func executeRecording(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool) throws(BlockRejection) -> ExecutedBlock {
+        var outcome = try executeAndCheck(block, signatureIsValid: signatureIsValid)
+        outcome.invariantViolations = blockInvariantViolations()
+        return ExecutedBlock(block: block, outcome: outcome, writes: writeSet())
     }
 
     /// Applies a block executed on this very state (`execute`, `buildBlock`,
