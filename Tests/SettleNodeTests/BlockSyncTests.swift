@@ -30,36 +30,38 @@ import Testing
         return (chain, state)
     }
 
-    /// A validator's engine on an empty store, with consensus files.
-    func engine() throws -> (NodeEngine, URL) {
+    /// Runs `body` with validator-2's engine on an empty store, with consensus
+    /// files, its consensus started; removes its directory afterwards.
+    func withStartedEngine(_ body: (NodeEngine) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
         let store = try BlockStore(path: dir.appendingPathComponent("chain.sqlite").path, genesis: genesis)
         let engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-2"), consensus: ConsensusFiles(directory: dir))
-        return (engine, dir)
+        _ = try await engine.startConsensus()
+        try await body(engine)
     }
 
     @Test func appliesARunOfCertifiedBlocksAndStoresThemAsSent() async throws {
-        let (engine, dir) = try engine()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await engine.startConsensus()
-        let (blocks, expected) = chain(blocks: 12)
-        let certified = await CertifiedBlocks.startCheck(blocks, genesis: genesis).value
-        #expect(certified.blocks.count == 12)
-        #expect(try await engine.applySynced(certified) == 12)
-        #expect(await engine.committedHeight == 12)
-        try await engine.waitUntilStored()
-        // One SQLite transaction held all twelve: the store reopens at the tip with the same state.
-        let reopened = try BlockStore(path: engine.store.path, genesis: genesis)
-        #expect(try reopened.loadState().checkpoint == expected.checkpoint)
-        for (block, commit) in blocks {
-            let stored = try #require(try reopened.block(at: block.header.height))
-            #expect(stored.block.canonicalBytes == block.canonicalBytes && stored.commit == commit)
+        try await withStartedEngine { engine in
+            let (blocks, expected) = chain(blocks: 12)
+            let certified = await CertifiedBlocks.startCheck(blocks, genesis: genesis).value
+            #expect(certified.blocks.count == 12)
+            #expect(try await engine.applySynced(certified) == 12)
+            #expect(await engine.committedHeight == 12)
+            try await engine.waitUntilStored()
+            // One SQLite transaction held all twelve: the store reopens at the tip with the same state.
+            let reopened = try BlockStore(path: engine.store.path, genesis: genesis)
+            #expect(try reopened.loadState().checkpoint == expected.checkpoint)
+            for (block, commit) in blocks {
+                let stored = try #require(try reopened.block(at: block.header.height))
+                #expect(stored.block.canonicalBytes == block.canonicalBytes && stored.commit == commit)
+            }
+            // Consensus goes on from the height after the run; blocks already held change nothing.
+            #expect(try await engine.applySynced(certified) == 0)
+            _ = try await engine.advanceConsensus()
+            #expect(await engine.consensusPosition()?.height == 13)
         }
-        // Consensus goes on from the height after the run; blocks already held change nothing.
-        #expect(try await engine.applySynced(certified) == 0)
-        _ = try await engine.advanceConsensus()
-        #expect(await engine.consensusPosition()?.height == 13)
     }
 
     @Test func aBlockWhoseCertificateFailsEndsTheRun() async throws {
@@ -81,25 +83,24 @@ import Testing
     /// valid: a block carrying a forged transaction signature is refused even
     /// so, with every block after it, and nothing of it is stored.
     @Test func aCertifiedBlockWithAForgedSignatureIsRefused() async throws {
-        let (engine, dir) = try engine()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await engine.startConsensus()
-        let (good, _) = chain(blocks: 1)
-        var state = LedgerState(genesis: genesis)
-        _ = try state.apply(good[0].0)
-        let honest = TransactionBody(chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 99, expiresAt: state.lastBlockTime + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 7)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
-        let forged = SignedTransaction(body: honest.body, signature: DevelopmentNetwork.key("bob").sign(honest.body.signingMessage))
-        let bad = state.buildBlock(candidates: [forged], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[1].publicKey, signatureIsValid: { _ in true }).block
-        #expect(bad.transactions.count == 1)
-        _ = try state.apply(bad, signatureIsValid: { _ in true })
-        let after = state.buildBlock(candidates: [], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[2].publicKey).block
-        let run = good + [(bad, DevelopmentNetwork.commit(for: bad.header, genesis: genesis)), (after, DevelopmentNetwork.commit(for: after.header, genesis: genesis))]
-        let certified = await CertifiedBlocks.startCheck(run, genesis: genesis).value
-        #expect(certified.blocks.count == 3)
-        #expect(try await engine.applySynced(certified) == 1)
-        #expect(await engine.committedHeight == 1)
-        try await engine.waitUntilStored()
-        #expect(try engine.store.height() == 1)
+        try await withStartedEngine { engine in
+            let (good, _) = chain(blocks: 1)
+            var state = LedgerState(genesis: genesis)
+            _ = try state.apply(good[0].0)
+            let honest = TransactionBody(chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 99, expiresAt: state.lastBlockTime + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 7)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
+            let forged = SignedTransaction(body: honest.body, signature: DevelopmentNetwork.key("bob").sign(honest.body.signingMessage))
+            let bad = state.buildBlock(candidates: [forged], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[1].publicKey, signatureIsValid: { _ in true }).block
+            #expect(bad.transactions.count == 1)
+            _ = try state.apply(bad, signatureIsValid: { _ in true })
+            let after = state.buildBlock(candidates: [], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[2].publicKey).block
+            let run = good + [(bad, DevelopmentNetwork.commit(for: bad.header, genesis: genesis)), (after, DevelopmentNetwork.commit(for: after.header, genesis: genesis))]
+            let certified = await CertifiedBlocks.startCheck(run, genesis: genesis).value
+            #expect(certified.blocks.count == 3)
+            #expect(try await engine.applySynced(certified) == 1)
+            #expect(await engine.committedHeight == 1)
+            try await engine.waitUntilStored()
+            #expect(try engine.store.height() == 1)
+        }
     }
 }
 
@@ -110,30 +111,29 @@ import Testing
     @Test func aRelayedTransactionIsCheckedOnlyIfThisValidatorHasNot() async throws {
         let sync = BlockSyncTests()
         let genesis = sync.genesis
-        let (engine, dir) = try sync.engine()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await engine.startConsensus()
-        let bank = DevelopmentNetwork.key("bank")
-        func deposit(_ nonce: UInt64) -> SignedTransaction {
-            TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: sync.usd, amount: Amount(minorUnits: nonce)!, method: .internal)).signed(with: bank)
+        try await sync.withStartedEngine { engine in
+            let bank = DevelopmentNetwork.key("bank")
+            func deposit(_ nonce: UInt64) -> SignedTransaction {
+                TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: sync.usd, amount: Amount(minorUnits: nonce)!, method: .internal)).signed(with: bank)
+            }
+            let (carried, admitted, unknown) = (deposit(1), deposit(2), deposit(3))
+            let forged = SignedTransaction(body: carried.body, signature: unknown.signature)
+            #expect(await engine.submit(CheckedTransactions(checkingHere: [admitted]), fromPeer: true) == [.accepted(admitted.id)])
+
+            // Height 1's proposer (validator-1) proposes a block carrying a transaction this validator never saw.
+            let proposer = DevelopmentNetwork.key("validator-1")
+            var state = LedgerState(genesis: genesis)
+            let block = state.buildBlock(candidates: [carried], timestamp: NodeEngine.wallClock(), proposer: proposer.publicKey, signatureIsValid: { _ in true }).block
+            let proposal = Proposal(chainId: genesis.chainId, height: 1, round: 0, polRound: nil, blockHash: block.header.hash, proposer: proposer.publicKey)
+            _ = try await engine.handleConsensus(.proposal(SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block)))
+
+            // Checked while validating the proposal, or pending: only the others need a check.
+            #expect(await engine.needingSignatureCheck([carried, admitted, unknown, forged]).map(\.signature) == [unknown.signature, forged.signature])
+            // A forged copy is checked and refused; the relayed copy is admitted on the check made for the proposal.
+            let forgedOutcome = await engine.submit(await CheckedTransactions.check([forged], only: await engine.needingSignatureCheck([forged])), fromPeer: true)
+            #expect(forgedOutcome.first.map { if case .rejected("bad_signature", _, _) = $0 { true } else { false } } == true, "\(forgedOutcome)")
+            let relayed = await CheckedTransactions.check([carried], only: await engine.needingSignatureCheck([carried]))
+            #expect(await engine.submit(relayed, fromPeer: true) == [.accepted(carried.id)])
         }
-        let (carried, admitted, unknown) = (deposit(1), deposit(2), deposit(3))
-        let forged = SignedTransaction(body: carried.body, signature: unknown.signature)
-        #expect(await engine.submit(CheckedTransactions(checkingHere: [admitted]), fromPeer: true) == [.accepted(admitted.id)])
-
-        // Height 1's proposer (validator-1) proposes a block carrying a transaction this validator never saw.
-        let proposer = DevelopmentNetwork.key("validator-1")
-        var state = LedgerState(genesis: genesis)
-        let block = state.buildBlock(candidates: [carried], timestamp: NodeEngine.wallClock(), proposer: proposer.publicKey, signatureIsValid: { _ in true }).block
-        let proposal = Proposal(chainId: genesis.chainId, height: 1, round: 0, polRound: nil, blockHash: block.header.hash, proposer: proposer.publicKey)
-        _ = try await engine.handleConsensus(.proposal(SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block)))
-
-        // Checked while validating the proposal, or pending: only the others need a check.
-        #expect(await engine.needingSignatureCheck([carried, admitted, unknown, forged]).map(\.signature) == [unknown.signature, forged.signature])
-        // A forged copy is checked and refused; the relayed copy is admitted on the check made for the proposal.
-        let forgedOutcome = await engine.submit(await CheckedTransactions.check([forged], only: await engine.needingSignatureCheck([forged])), fromPeer: true)
-        #expect(forgedOutcome.first.map { if case .rejected("bad_signature", _, _) = $0 { true } else { false } } == true, "\(forgedOutcome)")
-        let relayed = await CheckedTransactions.check([carried], only: await engine.needingSignatureCheck([carried]))
-        #expect(await engine.submit(relayed, fromPeer: true) == [.accepted(carried.id)])
     }
 }

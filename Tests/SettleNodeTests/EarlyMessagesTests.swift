@@ -12,46 +12,44 @@ import Testing
     @Test func aProposalTwoHeightsAheadIsKeptUntilItsHeight() async throws {
         let sync = BlockSyncTests()
         let genesis = sync.genesis
-        let (engine, dir) = try sync.engine()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await engine.startConsensus()
-        let (blocks, state) = sync.chain(blocks: 2)
+        try await sync.withStartedEngine { engine in
+            let (blocks, state) = sync.chain(blocks: 2)
 
-        // Height 1 decided here (learned from peers), not yet advanced from.
-        #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(Array(blocks.prefix(1)), genesis: genesis).value) == 1)
-        #expect(await engine.consensusPosition()?.waiting == true)
+            // Height 1 decided here (learned from peers), not yet advanced from.
+            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(Array(blocks.prefix(1)), genesis: genesis).value) == 1)
+            #expect(await engine.consensusPosition()?.waiting == true)
 
-        // Meanwhile the others decided height 2, and height 3's proposer proposes.
-        let heightThree = UInt64(3)
-        let signed = Self.proposal(at: heightThree, on: state, genesis: genesis)
-        #expect(try await engine.handleConsensus(.proposal(signed)).isEmpty)
+            // Meanwhile the others decided height 2, and height 3's proposer proposes.
+            let heightThree = UInt64(3)
+            let signed = Self.proposal(at: heightThree, on: state, genesis: genesis)
+            #expect(try await engine.handleConsensus(.proposal(signed)).isEmpty)
 
-        // This validator catches up on height 2, then starts height 3 with the proposal in hand.
-        #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(Array(blocks.suffix(1)), genesis: genesis).value) == 1)
-        let actions = try await engine.advanceConsensus()
-        #expect(await engine.consensusPosition()?.height == heightThree)
-        let prevotes = actions.compactMap { action -> Vote? in
-            if case .broadcastVote(let vote) = action, vote.vote.step == .prevote { return vote.vote }
-            return nil
+            // This validator catches up on height 2, then starts height 3 with the proposal in hand.
+            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(Array(blocks.suffix(1)), genesis: genesis).value) == 1)
+            let actions = try await engine.advanceConsensus()
+            #expect(await engine.consensusPosition()?.height == heightThree)
+            let prevotes = actions.compactMap { action -> Vote? in
+                if case .broadcastVote(let vote) = action, vote.vote.step == .prevote { return vote.vote }
+                return nil
+            }
+            #expect(prevotes.map(\.blockHash) == [signed.block.header.hash])
         }
-        #expect(prevotes.map(\.blockHash) == [signed.block.header.hash])
     }
 
     @Test func aProposalFurtherAheadIsNotKept() async throws {
         let sync = BlockSyncTests()
         let genesis = sync.genesis
-        let (engine, dir) = try sync.engine()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        _ = try await engine.startConsensus()
-        let far = 2 + NodeEngine.earlyHeights
-        let (blocks, state) = sync.chain(blocks: Int(far) - 1)
-        let signed = Self.proposal(at: far, on: state, genesis: genesis)
-        // At height 1: a proposal for `far` is beyond what is kept (block sync brings a validator that far behind).
-        #expect(try await engine.handleConsensus(.proposal(signed)).isEmpty)
-        #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value) == blocks.count)
-        let actions = try await engine.advanceConsensus()
-        #expect(await engine.consensusPosition()?.height == far)
-        #expect(!actions.contains { if case .broadcastVote = $0 { true } else { false } })
+        try await sync.withStartedEngine { engine in
+            let far = 2 + NodeEngine.earlyHeights
+            let (blocks, state) = sync.chain(blocks: Int(far) - 1)
+            let signed = Self.proposal(at: far, on: state, genesis: genesis)
+            // At height 1: a proposal for `far` is beyond what is kept (block sync brings a validator that far behind).
+            #expect(try await engine.handleConsensus(.proposal(signed)).isEmpty)
+            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value) == blocks.count)
+            let actions = try await engine.advanceConsensus()
+            #expect(await engine.consensusPosition()?.height == far)
+            #expect(!actions.contains { if case .broadcastVote = $0 { true } else { false } })
+        }
     }
 
     /// Round 0's proposal of an empty block at `height`, on `state`, signed by its proposer.
