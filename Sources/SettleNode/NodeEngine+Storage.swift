@@ -73,8 +73,10 @@ extension NodeEngine {
             let storedBlock = StoredBlock(block: executed.block, commit: commit, results: executed.outcome.results)
             feed.publish(storedBlock)
             for tx in transactions { unstoredTransactions.remove(tx.id) }
-            // The block in hand answers the waiters: no query per transaction.
-            for committed in storedBlock.storedTransactions { wake(committed.transaction.id, with: .committed(committed)) }
+            if !waiters.isEmpty {
+                // The block in hand answers the waiters: no query per transaction (nor an encoding, with nobody waiting).
+                for committed in storedBlock.storedTransactions { wake(committed.transaction.id, with: .committed(committed)) }
+            }
             let header = executed.block.header
             stored = (header.height, header.hash, header.timestamp)
         }

@@ -113,7 +113,7 @@ public actor NodeEngine {
     /// Clients waiting for commits: each wait by its token, and for each
     /// pending transaction the waits (and their slots) it settles.
     private var waits: [UUID: CommitWait] = [:]
-    private var waiters: [Hash256: [(wait: UUID, slot: Int)]] = [:]
+    var waiters: [Hash256: [(wait: UUID, slot: Int)]] = [:]
     /// Appends blocks to the store off the engine (`StoreWriter`).
     nonisolated let writer: StoreWriter
     /// Blocks applied to the state but not yet durable, oldest first, and the
