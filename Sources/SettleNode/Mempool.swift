@@ -68,6 +68,16 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
 /// transaction changes, and after each block the speculation is undone, the
 /// block applied and the remaining transactions re-admitted — never a copy of
 /// the whole state.
+///
+/// Transactions a peer relayed (`queueRelayed`) get every check but the run
+/// against the pending state: their client had its answer from the validator
+/// it asked, whose pending state they ran against, and most are committed by
+/// another proposer before this validator proposes. Running each of them here,
+/// and again after every block until it commits, cost a validator a tenth of
+/// its work besides signature checks. So the pending state holds the committed
+/// state and this node's own clients' transactions; a relayed transaction that
+/// would fail is committed as a failure if a block includes it, as when two
+/// clients race on two validators.
 public struct Mempool: Sendable {
     public let limits: MempoolLimits
     private var pending: LedgerState
@@ -75,6 +85,8 @@ public struct Mempool: Sendable {
     private var ids: Set<Hash256> = []
     private var perAccount: [PublicKey: Int] = [:]
     private var verified: Set<VerifiedSignature> = []
+    /// Queued transactions a peer relayed: checked, not run against the pending state.
+    private var relayed: Set<Hash256> = []
 
     public init(state: LedgerState, limits: MempoolLimits = MempoolLimits()) {
         self.limits = limits
@@ -103,11 +115,30 @@ public struct Mempool: Sendable {
         if let problem = pending.inclusionProblem(tx, blockTime: time, signatureIsValid: signatureIsValid) { throw .invalid(problem) }
         let result = pending.speculativelyApply(tx, blockTime: time)
         guard result.isApplied else { throw .wouldFail(result.code, related: result.related) }
+        enqueue(tx)
+        return result
+    }
+
+    /// Queues a transaction a peer relayed, after the checks every block makes
+    /// (format, chain, expiry window, replay, signature) but without running it
+    /// against the pending state (see the type's documentation); changes
+    /// nothing when it refuses.
+    public mutating func queueRelayed(
+        _ tx: SignedTransaction, now: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }
+    ) throws(AdmissionRejection) {
+        guard !ids.contains(tx.id) else { throw .alreadyPending }
+        guard queue.count < limits.maxTransactions else { throw .mempoolFull(limit: limits.maxTransactions) }
+        guard perAccount[tx.body.signer, default: 0] < limits.maxPerAccount else { throw .accountLimit(limit: limits.maxPerAccount) }
+        if let problem = pending.inclusionProblem(tx, blockTime: checkTime(now), signatureIsValid: signatureIsValid) { throw .invalid(problem) }
+        enqueue(tx)
+        relayed.insert(tx.id)
+    }
+
+    private mutating func enqueue(_ tx: SignedTransaction) {
         queue.append(tx)
         ids.insert(tx.id)
         perAccount[tx.body.signer, default: 0] += 1
         verified.insert(VerifiedSignature(tx))
-        return result
     }
 
     /// Up to `max` transactions for the next block, in arrival order.
@@ -138,17 +169,23 @@ public struct Mempool: Sendable {
             return []
         }
         let included = Set(blocks.flatMap(\.transactions).map(\.id))
-        let previous = queue
+        let (previous, previouslyVerified, previouslyRelayed) = (queue, verified, relayed)
         queue = []
         ids = []
         perAccount = [:]
+        verified = []
+        relayed = []
         var evicted: [(id: Hash256, reason: AdmissionRejection)] = []
         let time = checkTime(now)
         pending.speculativelyAdvance(to: time)
-        var keep = Set<VerifiedSignature>()
         for tx in previous where !included.contains(tx.id) {
-            if let problem = pending.inclusionProblem(tx, blockTime: time, signatureIsValid: { verified.contains(VerifiedSignature($0)) }) {
+            if let problem = pending.inclusionProblem(tx, blockTime: time, signatureIsValid: { previouslyVerified.contains(VerifiedSignature($0)) }) {
                 evicted.append((tx.id, .invalid(problem)))
+                continue
+            }
+            if previouslyRelayed.contains(tx.id) {
+                enqueue(tx)
+                relayed.insert(tx.id)
                 continue
             }
             let result = pending.speculativelyApply(tx, blockTime: time)
@@ -156,12 +193,8 @@ public struct Mempool: Sendable {
                 evicted.append((tx.id, .wouldFail(result.code, related: result.related)))
                 continue
             }
-            queue.append(tx)
-            ids.insert(tx.id)
-            perAccount[tx.body.signer, default: 0] += 1
-            keep.insert(VerifiedSignature(tx))
+            enqueue(tx)
         }
-        verified = keep
         return evicted
     }
 

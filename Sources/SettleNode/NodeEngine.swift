@@ -203,14 +203,20 @@ public actor NodeEngine {
     /// Admits decoded transactions whose signatures were checked off the
     /// engine, in order, each or says precisely why not; one outcome per
     /// transaction. Those admitted from a client are relayed to the other
-    /// validators together; relayed ones are not relayed again.
+    /// validators together; a peer's relayed ones are queued without running
+    /// against the pending state (`Mempool.queueRelayed`) and not relayed again.
     public func submit(_ checked: CheckedTransactions, now: UInt64 = NodeEngine.wallClock(), fromPeer: Bool = false) -> [SubmitOutcome] {
         var admitted: [SignedTransaction] = []
         // Signatures checked while validating a proposal count as checked.
         let preverified = ledger.preverified
         let outcomes = checked.transactions.map { tx -> SubmitOutcome in
             do throws(AdmissionRejection) {
-                try mempool.admit(tx, now: now, signatureIsValid: { checked.signatureHolds($0) || preverified.contains(Mempool.VerifiedSignature($0)) })
+                let signatureIsValid = { (tx: SignedTransaction) in checked.signatureHolds(tx) || preverified.contains(Mempool.VerifiedSignature(tx)) }
+                if fromPeer {
+                    try mempool.queueRelayed(tx, now: now, signatureIsValid: signatureIsValid)
+                } else {
+                    try mempool.admit(tx, now: now, signatureIsValid: signatureIsValid)
+                }
                 admittedAt[tx.id] = .now
                 admitted.append(tx)
                 return .accepted(tx.id)

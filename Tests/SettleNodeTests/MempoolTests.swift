@@ -137,4 +137,68 @@ import Testing
         let void = TransactionBody(chainId: genesis.chainId, signer: key("alice").publicKey, nonce: nonce, expiresAt: genesis.genesisTime + 60_000, payload: .void(hold: hold.id)).signed(with: key("alice"))
         #expect(throws: AdmissionRejection.wouldFail(.holdNotOpen, related: nil)) { try pool.admit(void, now: now + 3_000) }
     }
+
+    /// A peer's relayed transaction gets every check a block makes but is not
+    /// run against the pending state: the validator its client asked did that.
+    @Test mutating func relayedTransactionsAreCheckedButNotRunAgainstThePendingState() throws {
+        var pool = Mempool(state: LedgerState(genesis: genesis), limits: MempoolLimits(maxTransactions: 4, maxPerAccount: 2))
+        // Alice has nothing committed or pending here; another validator's pending state had her deposit.
+        let relayedSpend = transfer("alice", "bob", 600)
+        try pool.queueRelayed(relayedSpend, now: now)
+        #expect(pool.contains(relayedSpend.id) && pool.isVerified(relayedSpend))
+        #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 600), now: now) }
+        // Nor does it change the pending state this node's clients are checked against.
+        let deposit = transfer("bank", "alice", 1_000)
+        try pool.queueRelayed(deposit, now: now)
+        #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "acme-shop", 1), now: now) }
+        #expect(pool.candidates(max: 10).map(\.id) == [relayedSpend.id, deposit.id])
+        // The checks a block makes, and the limits, still apply.
+        #expect(throws: AdmissionRejection.alreadyPending) { try pool.queueRelayed(deposit, now: now) }
+        do { try pool.queueRelayed(transfer("bank", "alice", 1, expiresAt: genesis.genesisTime), now: now) } catch { #expect(error.code == "expired") }
+        let forged = SignedTransaction(body: transfer("bank", "bob", 5).body, signature: deposit.signature)
+        #expect(throws: AdmissionRejection.invalid(.badSignature)) { try pool.queueRelayed(forged, now: now) }
+        try pool.queueRelayed(transfer("alice", "bob", 1), now: now)
+        #expect(throws: AdmissionRejection.accountLimit(limit: 2)) { try pool.queueRelayed(transfer("alice", "bob", 2), now: now) }
+        try pool.queueRelayed(transfer("card-processor", "bob", 1), now: now)
+        #expect(throws: AdmissionRejection.mempoolFull(limit: 4)) { try pool.queueRelayed(transfer("card-processor", "acme-shop", 1), now: now) }
+        #expect(pool.count == 4)
+    }
+
+    /// After a block, relayed transactions the block did not include stay
+    /// queued unless a block would now refuse them (expired, replayed); they
+    /// are still not run against the pending state, while this node's
+    /// clients' transactions are re-run as before.
+    @Test mutating func recheckKeepsRelayedTransactionsUnlessABlockWouldRefuseThem() throws {
+        var state = LedgerState(genesis: genesis)
+        var pool = Mempool(state: state)
+        let deposit = transfer("bank", "alice", 1_000)
+        let relayedSpend = transfer("alice", "bob", 900)
+        let shortLived = transfer("bank", "bob", 5, expiresAt: now + 500)
+        let replayed = transfer("bank", "bob", 7)
+        try pool.admit(deposit, now: now)
+        try pool.queueRelayed(relayedSpend, now: now)
+        try pool.queueRelayed(shortLived, now: now)
+        try pool.queueRelayed(replayed, now: now)
+        let ownSpend = transfer("alice", "acme-shop", 800)
+        try pool.admit(ownSpend, now: now)
+
+        // Elsewhere a block commits the deposit, the relayed copy of `replayed`, and spends 500 of alice's money.
+        let competing = transfer("alice", "acme-shop", 500)
+        let built = state.buildBlock(candidates: [deposit, replayed, competing], timestamp: now + 1_000, proposer: genesis.validators[0].publicKey)
+        let evicted = pool.didCommit(built.executed, now: now + 1_000)
+        // Only the expired one goes among the relayed (the included one is simply done); alice's
+        // own-client spend of 800 no longer applies. The relayed 900 stays: a block includes it as a failure.
+        #expect(Set(evicted.map(\.id)) == [shortLived.id, ownSpend.id])
+        #expect(evicted.first { $0.id == shortLived.id }?.reason.code == "expired")
+        #expect(pool.candidates(max: 10).map(\.id) == [relayedSpend.id])
+        #expect(pool.isVerified(relayedSpend))
+        // The pending state is the committed one: alice has 500 for this node's clients.
+        try pool.admit(transfer("alice", "bob", 500), now: now + 1_000)
+        #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 1), now: now + 1_000) }
+        // A block built from the queue includes the relayed spend, which fails there.
+        state.commit(built.executed.writes)
+        let next = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now + 2_000, proposer: genesis.validators[1].publicKey, signatureIsValid: pool.isVerified)
+        #expect(next.block.transactions.first?.id == relayedSpend.id)
+        #expect(next.outcome.results.first?.code == .insufficientFunds)
+    }
 }
