@@ -52,6 +52,29 @@ import Testing
         }
     }
 
+    /// The votes beyond a quorum arrive after a height is decided; they are
+    /// not peers working on the next height, and must not start it (an idle
+    /// network made an empty block every half second instead of one per idle
+    /// interval). A message of the next height does.
+    @Test func lateVotesForTheDecidedHeightDoNotStartTheNext() async throws {
+        let sync = BlockSyncTests()
+        let genesis = sync.genesis
+        try await sync.withStartedEngine { (engine: NodeEngine) async throws in
+            let (blocks, state) = sync.chain(blocks: 1)
+            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value) == 1)
+            #expect(await engine.consensusPosition()?.waiting == true)
+            #expect(await engine.nextHeightHasWork() == false)
+
+            let late = DevelopmentNetwork.key("validator-3")
+            let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .precommit, blockHash: blocks[0].0.header.hash, validator: late.publicKey)
+            #expect(try await engine.handleConsensus(.vote(SignedVote(vote: vote, signature: late.sign(vote.signingMessage)))).isEmpty)
+            #expect(await engine.nextHeightHasWork() == false)
+
+            #expect(try await engine.handleConsensus(.proposal(Self.proposal(at: 2, on: state, genesis: genesis))).isEmpty)
+            #expect(await engine.nextHeightHasWork() == true)
+        }
+    }
+
     /// Round 0's proposal of an empty block at `height`, on `state`, signed by its proposer.
     static func proposal(at height: UInt64, on state: LedgerState, genesis: Genesis) -> SignedProposal {
         let proposerKey = (0..<4).map { DevelopmentNetwork.key("validator-\($0)") }.first {

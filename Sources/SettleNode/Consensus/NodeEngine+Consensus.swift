@@ -58,8 +58,11 @@ extension NodeEngine {
             self.consensus = consensus
             return try perform(actions, now: now)
         case height...(height + Self.earlyHeights):
-            // Early (or for the height just decided, dropped at the advance): kept and handed to the core when it gets there.
             if let problem = consensus.core.problem(with: event) { throw NodeError.invalidConsensusMessage(problem) }
+            // Late for the height just decided (the votes beyond the quorum arrive after it): nothing to do. Kept, it
+            // would count as peers working on the next height and start it at once, empty blocks and all.
+            guard event.height > height else { return [] }
+            // Early: kept and handed to the core when it gets there.
             if consensus.early.count < ConsensusState.maxEarly { consensus.early.append(event) }
             self.consensus = consensus
             return []
