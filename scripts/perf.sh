@@ -9,7 +9,8 @@
 #      requests in flight for one validator, 32 for four), then at 1 000 tx/s
 #      offered (open loop) for commit latency, with the default 100 ms block
 #      interval and with 20 ms; with each validator's CPU seconds per 1 000
-#      committed transactions, peak memory and bytes on disk per transaction;
+#      committed transactions, peak memory, bytes on disk per transaction and
+#      bytes written to the disk per transaction (SQLite WAL and checkpoints, syncs);
 #   3. block-sync catch-up: a validator that starts empty fetches BLOCKS blocks
 #      of 500 payments from a peer, checking every certificate and signature.
 # With --runs N, phases 2 and 3 run N times on fresh networks and the summary
@@ -53,6 +54,7 @@ verifyAll=$(echo "$core" | grep -o "\"ed25519 verify, $(nproc) cores\", \"perSec
 
 wait_height() { "$bin/settle" status --node "http://127.0.0.1:$1" --wait-for-height "$2" --timeout 600 >/dev/null; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # clock ticks of user + system time
+written() { awk '/^write_bytes/ {print $2}' "/proc/$1/io"; }   # bytes the process sent to the disk (WAL, checkpoints, syncs)
 
 # network VALIDATORS NAME [INIT OPTIONS]: starts a fresh network of that many validators; sets rpc.
 network() {
@@ -73,8 +75,8 @@ stop_network() {
 # load KIND NAME VALIDATORS ARGS...: one load, with each validator's CPU, memory and disk.
 load() {
     local kind=$1 name=$2 validators=$3; shift 3
-    local before=() diskBefore=() i
-    for pid in "${pids[@]}"; do before+=("$(cpu "$pid")"); done
+    local before=() writtenBefore=() diskBefore=() i
+    for pid in "${pids[@]}"; do before+=("$(cpu "$pid")"); writtenBefore+=("$(written "$pid")"); done
     for ((i = 0; i < validators; i++)); do diskBefore+=("$(du -sb "$dir/$name/node-$i/data" | cut -f1)"); done
     local result
     result=$("$bin/settle" dev load --node "http://127.0.0.1:$rpc" --keys "$dir/$name/keys" --json "$@")
@@ -82,12 +84,13 @@ load() {
     local committed nodes="" cpus=""
     committed=$(( $(field "$result" committed) + $(field "$result" setupTransactions) ))
     for ((i = 0; i < validators; i++)); do
-        local pid=${pids[$i]} used peak disk
+        local pid=${pids[$i]} used peak disk io
         used=$(( $(cpu "$pid") - ${before[$i]} ))
+        io=$(( $(written "$pid") - ${writtenBefore[$i]} ))
         peak=$(awk '/VmHWM/ {print $2}' "/proc/$pid/status")
         disk=$(( $(du -sb "$dir/$name/node-$i/data" | cut -f1) - ${diskBefore[$i]} ))
-        nodes+=$(awk -v i="$i" -v used="$used" -v ticks="$(getconf CLK_TCK)" -v n="$committed" -v peak="$peak" -v disk="$disk" 'BEGIN {
-            printf "%s{\"validator\": %d, \"cpuSecondsPer1000\": %.3f, \"peakMemoryMiB\": %.0f, \"diskBytesPerTransaction\": %.0f}", (i ? ", " : ""), i, used / ticks / n * 1000, peak / 1024, disk / n }')
+        nodes+=$(awk -v i="$i" -v used="$used" -v ticks="$(getconf CLK_TCK)" -v n="$committed" -v peak="$peak" -v disk="$disk" -v io="$io" 'BEGIN {
+            printf "%s{\"validator\": %d, \"cpuSecondsPer1000\": %.3f, \"peakMemoryMiB\": %.0f, \"diskBytesPerTransaction\": %.0f, \"writtenBytesPerTransaction\": %.0f}", (i ? ", " : ""), i, used / ticks / n * 1000, peak / 1024, disk / n, io / n }')
     done
     emit "{\"run\": \"$name: $*\", \"result\": $result, \"nodes\": [$nodes]}"
     printf '%s %s\n  (per validator: per 1 000 transactions committed in the window, setup included)\n  committed %s tx/s (%s of the limit: %s verifies/s on %s cores / %s validators); latency ms p50 %s, p90 %s, p99 %s, max %s\n  per validator: %s\n' \
