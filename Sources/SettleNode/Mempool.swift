@@ -130,15 +130,15 @@ public struct Mempool: Sendable {
         guard queue.count < limits.maxTransactions else { throw .mempoolFull(limit: limits.maxTransactions) }
         guard perAccount[tx.body.signer, default: 0] < limits.maxPerAccount else { throw .accountLimit(limit: limits.maxPerAccount) }
         if let problem = pending.inclusionProblem(tx, blockTime: checkTime(now), signatureIsValid: signatureIsValid) { throw .invalid(problem) }
-        enqueue(tx)
-        relayed.insert(tx.id)
+        enqueue(tx, relayed: true)
     }
 
-    private mutating func enqueue(_ tx: SignedTransaction) {
+    private mutating func enqueue(_ tx: SignedTransaction, relayed isRelayed: Bool = false) {
         queue.append(tx)
         ids.insert(tx.id)
         perAccount[tx.body.signer, default: 0] += 1
         verified.insert(VerifiedSignature(tx))
+        if isRelayed { relayed.insert(tx.id) }
     }
 
     /// Up to `max` transactions for the next block, in arrival order.
@@ -184,8 +184,7 @@ public struct Mempool: Sendable {
                 continue
             }
             if previouslyRelayed.contains(tx.id) {
-                enqueue(tx)
-                relayed.insert(tx.id)
+                enqueue(tx, relayed: true)
                 continue
             }
             let result = pending.speculativelyApply(tx, blockTime: time)

@@ -209,9 +209,9 @@ public actor NodeEngine {
         var admitted: [SignedTransaction] = []
         // Signatures checked while validating a proposal count as checked.
         let preverified = ledger.preverified
+        let signatureIsValid = { (tx: SignedTransaction) in checked.signatureHolds(tx) || preverified.contains(Mempool.VerifiedSignature(tx)) }
         let outcomes = checked.transactions.map { tx -> SubmitOutcome in
             do throws(AdmissionRejection) {
-                let signatureIsValid = { (tx: SignedTransaction) in checked.signatureHolds(tx) || preverified.contains(Mempool.VerifiedSignature(tx)) }
                 if fromPeer {
                     try mempool.queueRelayed(tx, now: now, signatureIsValid: signatureIsValid)
                 } else {
