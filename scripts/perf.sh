@@ -7,8 +7,8 @@
 #      customers paying merchants with fees, holds with captures and voids,
 #      refunds): as fast as it commits (closed loop, batches of 100; 64
 #      requests in flight for one validator, 32 for four), then at 1 000 tx/s
-#      offered (open loop) for commit latency, with the default 100 ms block
-#      interval and with 20 ms; with each validator's CPU seconds per 1 000
+#      offered (open loop) for commit latency, with the default 20 ms block
+#      interval and with 100 ms; with each validator's CPU seconds per 1 000
 #      committed transactions, peak memory, bytes on disk per transaction and
 #      bytes written to the disk per transaction (SQLite WAL and checkpoints, syncs);
 #   3. block-sync catch-up: a validator that starts empty fetches BLOCKS blocks
@@ -113,10 +113,10 @@ for ((run = 1; run <= runs; run++)); do
         load "$validators validator(s), saturated" "$name" "$validators" --count "$saturate" --batch 100 --concurrency "$concurrency"
         load "$validators validator(s), 1 000 tx/s offered" "$name" "$validators" --count "$offered" --batch 100 --rate 1000
         stop_network
-        echo "== 2. (run $run of $runs) $validators validator(s) with a 20 ms block interval: 1 000 tx/s offered"
-        name="run-$run-validators-$validators-interval-20ms"
-        network "$validators" "$name" --block-interval-ms 20
-        load "$validators validator(s), 1 000 tx/s offered, 20 ms interval" "$name" "$validators" --count "$offered" --batch 100 --rate 1000
+        echo "== 2. (run $run of $runs) $validators validator(s) with a 100 ms block interval: 1 000 tx/s offered"
+        name="run-$run-validators-$validators-interval-100ms"
+        network "$validators" "$name" --block-interval-ms 100
+        load "$validators validator(s), 1 000 tx/s offered, 100 ms interval" "$name" "$validators" --count "$offered" --batch 100 --rate 1000
         stop_network
     done
 

@@ -26,7 +26,7 @@ struct NetworkCommand: ParsableCommand {
         @Option(help: "Chain id.") var chainId = "settle-local"
         @Option(help: "RPC port of node-0; node i listens on this + i.") var rpcPort = 8_645
         @Option(help: "Validator-network (P2P) port of node-0; node i listens on this + i.") var p2pPort = 26_656
-        @Option(help: "Block interval in ms: how long validators gather transactions after a block (the genesis's consensus.blockIntervalMs, and a single validator's blocks.intervalMs). Shorter means lower commit latency and more, smaller blocks; default 100.")
+        @Option(help: "Block interval in ms: how long validators gather transactions after a block (the genesis's consensus.blockIntervalMs, and a single validator's blocks.intervalMs). Shorter means lower commit latency and more, smaller blocks at light load; default 20.")
         var blockIntervalMs: UInt64?
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: .hidden) var developmentKeys = false

@@ -9,9 +9,9 @@ import Testing
     @Test func genesisBlocksAndCommit() throws {
         let genesis = DevelopmentNetwork.genesis()
         #expect(genesis.canonicalBytes.count == 1_139)
-        #expect(genesis.hash.hex == "2d6fdb6019f5a961d0267243701ea5dc7e0e5c17b610e63232b4a7b3a85bae79")
+        #expect(genesis.hash.hex == "538c391a31dbf61d1efd43bd3dfaa7a578071dec351bbf3444cc780e0af9deda")
         var state = LedgerState(genesis: genesis)
-        #expect(state.stateRoot.hex == "4164e9670d2cfe78478bd055ffe2c3974420d12874d6453e431be42fc7f62b52")
+        #expect(state.stateRoot.hex == "c37f12d4117493fe469a898818ac5d68af8e5b199ec04d494bc4b5c1e26a3542")
         let proposer = DevelopmentNetwork.key("validator-0").publicKey
         let bank = DevelopmentNetwork.key("bank")
 
@@ -19,9 +19,9 @@ import Testing
         #expect(deposit.id.hex == "189b71866fcc272f88e98310ec8a9394dacf84f82b2fa56665881ce26bdcd578")
         let block1 = state.buildBlock(candidates: [deposit], timestamp: 1_767_225_601_000, proposer: proposer).block
         _ = try state.apply(block1)
-        #expect(block1.header.stateRoot.hex == "3ec78355d4ac514b50daf8ad5530ecc4740dc6874242cbe39ceb4303c0e4617e")
+        #expect(block1.header.stateRoot.hex == "cd4e3aaf4068bd9e1357e0186f6fd2d6751e04b369fd6ee0f3b04c55aa60ca8f")
         #expect(block1.header.logRoot.hex == "11b23ba6794fa37fff324ebef24af297c6d206f8087e59505a2847f19850a44d")
-        #expect(block1.header.hash.hex == "974b85688a5bbe0f2950689001130e49f3e7ca96febbe5adddf7687413edfd97")
+        #expect(block1.header.hash.hex == "6c903ee350ab2d81f11fd04adda4cca4f4fc8f18001092d4afa0676f92b8bf87")
         #expect(block1.canonicalBytes.count == 387)
 
         let transfer = EncodingVectorTests.transfer.signed(with: EncodingVectorTests.alice)
@@ -30,10 +30,10 @@ import Testing
         #expect(Hex.encode(outcome.results[0].canonicalBytes) == Vectors.result)
         #expect(block2.header.transactionsRoot.hex == "0a3f7d3035642ad29e7caec0e9a08907aed1a07a38fd2c0fa03126d1c3f2f70b")
         #expect(block2.header.logRoot.hex == "1fca8c891dddbe8c1bec5d909d2424daa17b3b25728c1ee7c1374a64a284b1fe")
-        #expect(block2.header.stateRoot.hex == "69510417efc24ef31fdc2b7b110d615bd21beec1ecb248890f516009d7caad37")
-        #expect(block2.header.hash.hex == "05ee40a70fadcbc6153da228f2b519f665ee1298c924c0844ebbd326c03bc1c6")
+        #expect(block2.header.stateRoot.hex == "a2c99b82066532accfb7c51b3038613b4d8c0512ce3119dcdb19271be521c28f")
+        #expect(block2.header.hash.hex == "cb506ca3d2b9b19a2011edfb0eda909c11f2a15129a9af16e6352f48887130d7")
 
-        let commitHex = "0100000000000000020000000005ee40a70fadcbc6153da228f2b519f665ee1298c924c0844ebbd326c03bc1c60000000401144d23c2edef2278412e6967a46b1396c32359592f73915ad21642caaef5c49da499b8cbcb19762f42b71bd3118404226aa2e521de42176b260c468323047d0d01ad666403372b123bce8c8491b4438c72bfb9a290dbd7f731400aee80c7d90cb2155af2e01dce3080eac3c03bdeab41098311128b9e120e2651dfd4d30b2fe0060001948759ecd287b92b3e8460b831ab821fc136959550b50505141d1efec1d59f852f5d1e92d9aa28b095fc172f9b4bed68b81334fd9760612f75820797dcb43004"
+        let commitHex = "01000000000000000200000000cb506ca3d2b9b19a2011edfb0eda909c11f2a15129a9af16e6352f48887130d7000000040142cc7513a2c9362a5706d855c35b15feb6dda4debc559817df9d2cdebcce19bd0b7ad9e56e27982cbdca5711b38b4715ffc601820d3ac944b241caeea5dcad0e01f0a8abbc8289fcd6241d83e1c5f63b9ad17a0ab916cda640f202b78a970177865c1df6265503da2f054a8837ce0ce727d0849caebe972f189fb0418018c8d6090001494b1b181416f5e1645e5ac86155bd915ddbd0e7dda2536047a6ce20ee5874ddf6f0fd0e4d79dbedf1972e374fe74bf8ba6b68e4d4d9335424faa99405755402"
         let commit = try CommitCertificate.decode(Hex.decode(commitHex)!)
         #expect(commit.blockHash == block2.header.hash)
         #expect(commit.signatures.map { $0 == nil } == [false, false, true, false])

@@ -31,11 +31,11 @@ extension ProcessTests {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-load-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
             let port = FreePorts.take(1)[0]
-            let created = try CLIProcessTests.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--development-keys", "--block-interval-ms", "20"])
+            let created = try CLIProcessTests.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--development-keys", "--block-interval-ms", "30"])
             try #require(created.status == 0, "\(created.stderr)")
             let genesis = try String(contentsOf: dir.appendingPathComponent("genesis.json"), encoding: .utf8)
             let config = try String(contentsOf: dir.appendingPathComponent("node-0/settle.yaml"), encoding: .utf8)
-            #expect(genesis.contains("\"blockIntervalMs\": 20,") && config.contains("intervalMs: 20"), "\(genesis)\n\(config)")
+            #expect(genesis.contains("\"blockIntervalMs\": 30,") && config.contains("intervalMs: 30"), "\(genesis)\n\(config)")
             let daemon = try CLIProcessTests.startNode(home: dir.appendingPathComponent("node-0"), intervalMs: 20)
             defer {
                 daemon.terminate()

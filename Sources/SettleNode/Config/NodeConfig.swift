@@ -26,8 +26,10 @@ public struct NodeConfig: Sendable, Equatable {
     }
 
     public struct Blocks: Sendable, Equatable {
-        /// A block is produced this often while transactions are pending.
-        public var intervalMs = 100
+        /// A block is produced this often while transactions are pending (a
+        /// single validator; a cluster paces itself by the genesis's
+        /// `consensus.blockIntervalMs`, also 20 by default).
+        public var intervalMs = 20
         /// Size cap of a block; at most the genesis's `maxBlockTransactions`.
         public var maxTransactions = 2_000
     }
