@@ -25,12 +25,18 @@ public final class BlockStore: Sendable {
     /// by id. Read with the state, or on the first append; nil after an append
     /// failed (read again on the next).
     private let rowIds = Mutex<[RowKey: Int64]?>(nil)
+    /// How many by-account entries wait in `account_transactions_recent` (appended
+    /// in log order) before one append merges them into `account_transactions`
+    /// in a sorted pass. Larger batches write each account's index page less
+    /// often; history scans the waiting entries, so they stay few.
+    let accountIndexBatch: Int
 
     /// Opens the store at `path` for `genesis`, creating it unless `readOnly`.
     /// Auditors and other readers open read-only: a missing or foreign file is
     /// refused, never created or migrated.
-    public init(path: String, genesis: Genesis, readOnly: Bool = false) throws(StoreError) {
+    public init(path: String, genesis: Genesis, readOnly: Bool = false, accountIndexBatch: Int = 16_384) throws(StoreError) {
         self.genesis = genesis
+        self.accountIndexBatch = max(1, accountIndexBatch)
         self.path = path
         if readOnly, !FileManager.default.fileExists(atPath: path) { throw .database("no store at \(path)") }
         var configuration = Configuration()
@@ -163,7 +169,7 @@ public final class BlockStore: Sendable {
                 guard first == tip + 1 else { throw StoreError.notNextBlock(expected: tip + 1, found: first) }
                 let insertBlock = try db.makeStatement(sql: "INSERT INTO blocks (height, hash, header, commit_certificate, timestamp) VALUES (?, ?, ?, ?, ?)")
                 let insertTx = try BoundStatement(db, sql: "INSERT INTO transactions (log_index, id, height, position, signer, external_reference, bytes, result, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                let insertAccount = try BoundStatement(db, sql: "INSERT OR IGNORE INTO account_transactions (account, log_index) VALUES (?, ?)")
+                let insertAccount = try BoundStatement(db, sql: "INSERT INTO account_transactions_recent (log_index, account) VALUES (?, ?)")
                 for appended in blocks {
                     let (block, header) = (appended.block, appended.block.header)
                     try insertBlock.execute(arguments: [
@@ -184,12 +190,13 @@ public final class BlockStore: Sendable {
                         insertTx.bind(9, entry.leafHash.bytes)
                         try insertTx.run()
                         for account in tx.body.namedAccounts {
-                            insertAccount.bind(1, account.bytes)
-                            insertAccount.bind(2, logIndex)
+                            insertAccount.bind(1, logIndex)
+                            insertAccount.bind(2, account.bytes)
                             try insertAccount.run()
                         }
                     }
                 }
+                try mergeAccountEntriesIfDue(db)
                 try writeStateRows(entries, db)
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Data(checkpoint)])
             }
@@ -200,6 +207,20 @@ public final class BlockStore: Sendable {
             rowIds.withLock { $0 = nil }
             throw .database("\(error)")
         }
+    }
+
+    /// Merges the waiting by-account entries into the index once there are
+    /// `accountIndexBatch` of them, sorted by account, in the append's own
+    /// transaction (so a crash keeps either the entries waiting or merged).
+    /// Row ids restart at 1 once the table is emptied, so the largest is the count.
+    private func mergeAccountEntriesIfDue(_ db: Database) throws {
+        let waiting = try Int.fetchOne(db, sql: "SELECT MAX(rowid) FROM account_transactions_recent") ?? 0
+        guard waiting >= accountIndexBatch else { return }
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO account_transactions (account, log_index)
+                SELECT account, log_index FROM account_transactions_recent ORDER BY account, log_index;
+            DELETE FROM account_transactions_recent;
+            """)
     }
 
     /// Writes changed state rows: a known row is updated or deleted by its id,

@@ -64,6 +64,45 @@ import Testing
         try MerkleProofVerifier.verifyConsistency(oldSize: old.logSize, newSize: new.logSize, proof: consistency, oldRoot: old.logRoot, newRoot: new.logRoot)
     }
 
+    /// The by-account index takes its entries in batches: history is the same
+    /// whether they wait, are merged, or some of each, page by page, and a
+    /// reopened store merges what waited.
+    @Test func historyIsTheSameWhetherEntriesWaitOrAreMerged() throws {
+        let dir = TemporaryDirectory()
+        let alice = DevelopmentNetwork.key("alice").publicKey, shop = DevelopmentNetwork.key("acme-shop").publicKey
+        func waiting(_ store: BlockStore) throws -> Int {
+            try store.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM account_transactions_recent") ?? -1 }
+        }
+        for batch in [1, 7, 1_000_000] {
+            let path = dir.path("chain-\(batch).sqlite")
+            var writer = try StoreWriter(store: try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), accountIndexBatch: batch))
+            try writer.writeSampleChain(blocks: 9)
+            for account in [alice, shop] {
+                let expected = writer.committed.indices.reversed().filter { writer.committed[$0].body.namedAccounts.contains(account) }.map(UInt64.init)
+                #expect(expected.count > 9)
+                #expect(try writer.store.history(of: account, limit: 1_000).map(\.logIndex) == expected, "batch \(batch)")
+                var paged: [UInt64] = [], before: UInt64? = nil
+                while case let page = try writer.store.history(of: account, before: before, limit: 4), let last = page.last {
+                    paged += page.map(\.logIndex)
+                    before = last.logIndex
+                }
+                #expect(paged == expected, "batch \(batch)")
+            }
+            // 9 blocks of 3 transactions, each naming 2 accounts: 54 entries.
+            switch batch {
+            case 1: #expect(try waiting(writer.store) == 0)
+            case 7: #expect((0..<7).contains(try waiting(writer.store)))
+            default: #expect(try waiting(writer.store) == 54)
+            }
+            let reopened = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), accountIndexBatch: 1)
+            var resumed = try StoreWriter(store: reopened)
+            resumed.nonce = writer.nonce
+            try resumed.writeSampleChain(blocks: 1)
+            #expect(try waiting(reopened) == 0)
+            #expect(try reopened.history(of: alice, limit: 1_000).count == writer.committed.count + 3)
+        }
+    }
+
     @Test func refusesOutOfOrderBlocksWithoutChangingAnything() throws {
         let dir = TemporaryDirectory()
         let store = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
@@ -114,11 +153,11 @@ import Testing
         let path = dir.path("chain.sqlite")
         _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
         let pool = try DatabasePool(path: path)
-        try pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2-from-the-future')") }
-        #expect(throws: StoreError.newerSchema(found: ["v1", "v2", "v2-from-the-future"], known: ["v1", "v2"])) {
+        try pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v4-from-the-future')") }
+        #expect(throws: StoreError.newerSchema(found: ["v1", "v2", "v3", "v4-from-the-future"], known: ["v1", "v2", "v3"])) {
             _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
         }
-        #expect(StoreError.newerSchema(found: ["v1", "v2", "v2-from-the-future"], known: ["v1", "v2"]).description.contains("upgrade settle"))
+        #expect(StoreError.newerSchema(found: ["v1", "v2", "v3", "v4-from-the-future"], known: ["v1", "v2", "v3"]).description.contains("upgrade settle"))
     }
 
     /// A store written before state rows were kept in insertion order (v1:
@@ -150,6 +189,29 @@ import Testing
         try after.writeSampleChain(blocks: 2)
         #expect(try migrated.loadState().allEntries == after.state.allEntries)
         #expect(try auditStore(migrated).stateRoot == after.state.stateRoot)
+    }
+
+    /// A store written while every by-account entry went straight to the index
+    /// (v2) opens with the same history, and new entries wait for their batch.
+    @Test func migratesAVersion2Store() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        let alice = DevelopmentNetwork.key("alice").publicKey
+        var writer = try StoreWriter(store: try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), accountIndexBatch: 1))
+        try writer.writeSampleChain(blocks: 4)
+        let history = try writer.store.history(of: alice, limit: 100).map(\.logIndex)
+        let pool = try DatabasePool(path: path)
+        try pool.write { db in
+            try db.execute(sql: "DROP TABLE account_transactions_recent; DELETE FROM grdb_migrations WHERE identifier = 'v3'")
+        }
+        try pool.close()
+        let migrated = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        #expect(try migrated.history(of: alice, limit: 100).map(\.logIndex) == history)
+        var after = try StoreWriter(store: migrated)
+        after.nonce = writer.nonce
+        try after.writeSampleChain(blocks: 1)
+        #expect(try migrated.pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM account_transactions_recent") } == 6)
+        #expect(try migrated.history(of: alice, limit: 100).map(\.logIndex) == [14, 13, 12] + history)
     }
 
     /// An append that fails after writing state rows leaves nothing behind,
