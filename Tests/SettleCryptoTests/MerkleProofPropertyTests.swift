@@ -11,10 +11,14 @@ private func rejects(_ body: () throws(MerkleProofError) -> Void) -> Bool {
     }
 }
 
+/// The exhaustive properties are async only to yield after each tree size:
+/// seconds of computing in a row would hold a thread of Swift concurrency's
+/// pool (two on a 2-core machine), and the async tests running beside them
+/// would wait for one.
 @Suite("Merkle proofs: properties")
 struct MerkleProofPropertyTests {
     @Test("generated proofs equal the literal RFC 9162 PATH and SUBPROOF definitions")
-    func generationMatchesDefinition() throws {
+    func generationMatchesDefinition() async throws {
         var rng = SplitMix64(seed: 0x4d45_524b_4c45_0005)
         let leaves = rng.leafHashes(count: 48)
         for size in 1...48 {
@@ -29,6 +33,7 @@ struct MerkleProofPropertyTests {
                 let expected = old == size ? [] : ReferenceMerkle.subproof(old, leaves[..<size], true)
                 #expect(proof == expected, "PROOF(\(old), \(size))")
             }
+            await Task.yield()
         }
     }
 
@@ -44,7 +49,7 @@ struct MerkleProofPropertyTests {
     }
 
     @Test("inclusion: every leaf of trees of size 1 to 130 verifies, and mutations fail")
-    func inclusionProperties() throws {
+    func inclusionProperties() async throws {
         var rng = SplitMix64(seed: 0x4d45_524b_4c45_0007)
         let leaves = rng.leafHashes(count: 130)
         var checked = 0
@@ -101,13 +106,14 @@ struct MerkleProofPropertyTests {
                 if verifies(proof: [leaf] + proof) { failures.append("\(context): prefixed proof accepted") }
                 checked += 1
             }
+            await Task.yield()
         }
         #expect(failures.isEmpty, "\(failures.prefix(20))")
         #expect(checked == 130 * 131 / 2)
     }
 
     @Test("consistency: every 0 < m ≤ n ≤ 70 verifies, and mutations fail")
-    func consistencyProperties() throws {
+    func consistencyProperties() async throws {
         var rng = SplitMix64(seed: 0x4d45_524b_4c45_0008)
         let leaves = rng.leafHashes(count: 71)
         let roots = (0...71).map { MerkleHash.root(leaves: leaves[..<$0]) }
@@ -168,6 +174,7 @@ struct MerkleProofPropertyTests {
                 }
                 checked += 1
             }
+            await Task.yield()
         }
         #expect(failures.isEmpty, "\(failures.prefix(20))")
         #expect(checked == 70 * 71 / 2)

@@ -49,37 +49,49 @@ import Testing
     }
 
     /// Flips one bit of every byte of `column` at the tampered height, one at a
-    /// time, and expects every audit to fail at that height.
-    func expectEveryByteDetected(table: String, column: String, where condition: String) throws {
+    /// time, and expects every audit to fail at that height. Yields after each
+    /// audit: hundreds of them in a row would hold a thread of Swift
+    /// concurrency's pool (two on a 2-core machine) for seconds, and the async
+    /// tests running beside them would wait for one.
+    func expectEveryByteDetected(table: String, column: String, where condition: String) async throws {
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         let pool = try DatabasePool(path: store.path)
-        let original = try #require(try pool.read { db in try Data.fetchOne(db, sql: "SELECT \(column) FROM \(table) WHERE \(condition)") })
+        let original = try #require(try Self.read(column, of: table, where: condition, pool))
         for index in original.indices {
             var tampered = original
             tampered[index] ^= 0x01
-            try pool.write { db in try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE \(condition)", arguments: [tampered]) }
+            try Self.write(tampered, to: column, of: table, where: condition, pool)
             let failure = audit(store)
             #expect(failure?.height == UInt64(Self.tamperedHeight), "\(table).\(column) byte \(index): \(failure.map(String.init(describing:)) ?? "audit passed")")
+            await Task.yield()
         }
-        try pool.write { db in try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE \(condition)", arguments: [original]) }
+        try Self.write(original, to: column, of: table, where: condition, pool)
         #expect(audit(store) == nil)
     }
 
-    @Test func everyHeaderByteIsCovered() throws {
-        try expectEveryByteDetected(table: "blocks", column: "header", where: "height = \(Self.tamperedHeight)")
+    static func read(_ column: String, of table: String, where condition: String, _ pool: DatabasePool) throws -> Data? {
+        try pool.read { db in try Data.fetchOne(db, sql: "SELECT \(column) FROM \(table) WHERE \(condition)") }
     }
 
-    @Test func everyTransactionByteIsCovered() throws {
-        try expectEveryByteDetected(table: "transactions", column: "bytes", where: "height = \(Self.tamperedHeight) AND position = 1")
+    static func write(_ value: Data, to column: String, of table: String, where condition: String, _ pool: DatabasePool) throws {
+        try pool.write { db in try db.execute(sql: "UPDATE \(table) SET \(column) = ? WHERE \(condition)", arguments: [value]) }
     }
 
-    @Test func everyResultByteIsCovered() throws {
-        try expectEveryByteDetected(table: "transactions", column: "result", where: "height = \(Self.tamperedHeight) AND position = 2")
+    @Test func everyHeaderByteIsCovered() async throws {
+        try await expectEveryByteDetected(table: "blocks", column: "header", where: "height = \(Self.tamperedHeight)")
     }
 
-    @Test func everyCommitByteIsCovered() throws {
-        try expectEveryByteDetected(table: "blocks", column: "commit_certificate", where: "height = \(Self.tamperedHeight)")
+    @Test func everyTransactionByteIsCovered() async throws {
+        try await expectEveryByteDetected(table: "transactions", column: "bytes", where: "height = \(Self.tamperedHeight) AND position = 1")
+    }
+
+    @Test func everyResultByteIsCovered() async throws {
+        try await expectEveryByteDetected(table: "transactions", column: "result", where: "height = \(Self.tamperedHeight) AND position = 2")
+    }
+
+    @Test func everyCommitByteIsCovered() async throws {
+        try await expectEveryByteDetected(table: "blocks", column: "commit_certificate", where: "height = \(Self.tamperedHeight)")
     }
 
     @Test func missingBlockIsDetected() throws {
