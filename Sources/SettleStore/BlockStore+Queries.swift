@@ -83,12 +83,20 @@ extension BlockStore {
         } catch { throw .corrupt("\(error)") }
     }
 
-    /// RFC 9162 consistency proof between the log roots of two heights.
+    /// RFC 9162 consistency proof between the log roots of two heights. When
+    /// the older log is empty (no transaction yet at `old`) or both logs are
+    /// the same size, the proof is empty: every log extends the empty one, and
+    /// a log extends itself. (RFC 9162 defines no proof from size 0, and
+    /// verifiers such as transparency-dev/merkle refuse to check one; there is
+    /// nothing to check.)
     public func consistencyProof(from old: UInt64, to new: UInt64) throws(StoreError) -> [Hash256]? {
         guard old >= 1, old <= new, let a = try block(at: old), let b = try block(at: new) else { return nil }
-        let leaves = try logLeaves(size: b.block.header.logSize)
+        let (oldSize, newSize) = (a.block.header.logSize, b.block.header.logSize)
+        guard oldSize <= newSize else { throw .corrupt("the log shrinks from \(oldSize) at height \(old) to \(newSize) at height \(new)") }
+        if oldSize == 0 || oldSize == newSize { return [] }
+        let leaves = try logLeaves(size: newSize)
         do throws(MerkleProofError) {
-            return try MerkleProofs.consistencyProof(oldSize: a.block.header.logSize, newSize: b.block.header.logSize, leafHashes: leaves)
+            return try MerkleProofs.consistencyProof(oldSize: oldSize, newSize: newSize, leafHashes: leaves)
         } catch { throw .corrupt("\(error)") }
     }
 

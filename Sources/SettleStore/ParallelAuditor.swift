@@ -138,10 +138,16 @@ public struct ParallelAuditor {
         guard stored.leavesRoot == state.log.root else {
             throw AuditFailure(height: state.height, field: "stored log leaves", expected: state.log.root.hex, found: stored.leavesRoot.hex)
         }
-        if let trusted, trusted.height > 0, trusted.log.size <= stored.snapshot.leaves.count {
+        if let trusted, trusted.height > 0, trusted.log.size == 0 {
+            // Every log extends the empty one: there is no proof to check (RFC 9162
+            // defines none from size 0), only that the trusted root is the empty tree's.
+            guard trusted.log.root == MerkleHash.emptyRoot else {
+                throw AuditFailure(height: trusted.height, field: "log consistency", expected: "the empty log's root \(MerkleHash.emptyRoot) in a checkpoint of an empty log", found: trusted.log.root.hex)
+            }
+        } else if let trusted, trusted.height > 0, trusted.log.size <= stored.snapshot.leaves.count {
             // The new log must extend the trusted one (RFC 9162 consistency), from the stored leaves.
-            let proof = try MerkleProofs.consistencyProof(oldSize: trusted.log.size, newSize: state.log.size, leafHashes: stored.snapshot.leaves)
             do {
+                let proof = try MerkleProofs.consistencyProof(oldSize: trusted.log.size, newSize: state.log.size, leafHashes: stored.snapshot.leaves)
                 try MerkleProofVerifier.verifyConsistency(oldSize: trusted.log.size, newSize: state.log.size, proof: proof, oldRoot: trusted.log.root, newRoot: state.log.root)
             } catch {
                 throw AuditFailure(height: state.height, field: "log consistency", expected: "a log extending the trusted root \(trusted.log.root)", found: "\(error)")

@@ -75,8 +75,8 @@ struct AuditCommand: ParsableCommand {
             throw error
         } catch {
             if auditor.progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
-            let failure = error as? AuditFailure ?? AuditFailure(height: 0, field: "source", expected: "a readable chain", found: "\(error)")
-            print(render(failure))
+            // Only a failure found at a height names one; anything else could not be read or checked at all.
+            print(error is AuditFailure ? render(error as! AuditFailure) : renderUnreadable(error))
             throw ExitCode.failure
         }
         if auditor.progress != nil { FileHandle.standardError.write(Data("\n".utf8)) }
@@ -99,10 +99,21 @@ struct AuditCommand: ParsableCommand {
 
     func render(_ failure: AuditFailure) -> String {
         if json {
-            func q(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            return "{\"ok\": false, \"height\": \(failure.height), \"transaction\": \(failure.transaction.map { q($0.hex) } ?? "null"), \"field\": \(q(failure.field)), \"expected\": \(q(failure.expected)), \"found\": \(q(failure.found))}"
+            return "{\"ok\": false, \"height\": \(failure.height), \"transaction\": \(failure.transaction.map { Self.quoted($0.hex) } ?? "null"), \"field\": \(Self.quoted(failure.field)), \"expected\": \(Self.quoted(failure.expected)), \"found\": \(Self.quoted(failure.found))}"
         }
         return "audit FAILED at \(failure)"
+    }
+
+    /// A chain that could not be read or checked at all names no height (`"height": null`).
+    func renderUnreadable(_ error: any Error) -> String {
+        if json {
+            return "{\"ok\": false, \"height\": null, \"transaction\": null, \"field\": \"source\", \"expected\": \"a readable chain\", \"found\": \(Self.quoted("\(error)"))}"
+        }
+        return "audit FAILED: the chain could not be read or checked: \(error)"
+    }
+
+    static func quoted(_ text: String) -> String {
+        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 }
 

@@ -62,5 +62,36 @@ extension ProcessTests {
             #expect(failed.status == 1)
             #expect(failed.output.contains("\"ok\": false, \"height\": 4"))
         }
+
+        /// A checkpoint taken while the global log is still empty (an empty
+        /// block 1, an idle network) is extended like any other: every log is
+        /// consistent with the empty one. It used to fail every later run with
+        /// "audit FAILED at height 0: … no consistency proof exists from tree size 0".
+        @Test func incrementalAuditFromACheckpointOfAnEmptyLog() throws {
+            let dir = TemporaryDirectory()
+            let store = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
+            var writer = try StoreWriter(store: store)
+            try writer.commit([])
+            let checkpoint = dir.path("audit.checkpoint")
+            let first = try settle(["audit", "--genesis", Self.genesisFile, "--store", dir.url.path, "--checkpoint", checkpoint, "--json"])
+            #expect(first.status == 0 && first.output.contains("\"logSize\": 0"), "\(first.output)")
+            try writer.writeSampleChain(blocks: 3)
+            let extended = try settle(["audit", "--genesis", Self.genesisFile, "--store", dir.url.path, "--checkpoint", checkpoint, "--json"])
+            #expect(extended.status == 0, "\(extended.output)")
+            #expect(extended.output.contains("\"fromHeight\": 1") && extended.output.contains("\"height\": 4") && extended.output.contains("\"transactions\": 9"))
+            // And once more from the checkpoint it advanced to.
+            try writer.writeSampleChain(blocks: 1)
+            let again = try settle(["audit", "--genesis", Self.genesisFile, "--store", dir.url.path, "--checkpoint", checkpoint, "--json"])
+            #expect(again.status == 0 && again.output.contains("\"fromHeight\": 4"), "\(again.output)")
+        }
+
+        /// What cannot be read at all names no height: height 0 is the genesis.
+        @Test func anUnreadableChainNamesNoHeight() throws {
+            let dir = TemporaryDirectory()
+            try Data("not a store".utf8).write(to: URL(fileURLWithPath: dir.path("chain.sqlite")))
+            let failed = try settle(["audit", "--genesis", Self.genesisFile, "--store", dir.path("chain.sqlite"), "--json"])
+            #expect(failed.status != 0)
+            #expect(!failed.output.contains("\"height\": 0"), "\(failed.output)")
+        }
     }
 }

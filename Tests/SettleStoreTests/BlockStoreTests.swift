@@ -64,6 +64,24 @@ import Testing
         try MerkleProofVerifier.verifyConsistency(oldSize: old.logSize, newSize: new.logSize, proof: consistency, oldRoot: old.logRoot, newRoot: new.logRoot)
     }
 
+    /// From a height whose log is empty, and between two heights with the same
+    /// log, the consistency proof is empty (there is nothing to prove), never
+    /// an error: the store is not corrupt.
+    @Test func consistencyFromAnEmptyLogIsTheEmptyProof() throws {
+        let dir = TemporaryDirectory()
+        let store = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: store)
+        try writer.commit([])
+        #expect(try store.consistencyProof(from: 1, to: 1) == [])
+        try writer.writeSampleChain(blocks: 2)
+        try writer.commit([])
+        #expect(try store.block(at: 1)?.block.header.logSize == 0)
+        #expect(try store.consistencyProof(from: 1, to: 3) == [])
+        #expect(try store.consistencyProof(from: 3, to: 4) == [])
+        let (old, new) = (try #require(try store.block(at: 2)).block.header, try #require(try store.block(at: 4)).block.header)
+        try MerkleProofVerifier.verifyConsistency(oldSize: old.logSize, newSize: new.logSize, proof: try #require(try store.consistencyProof(from: 2, to: 4)), oldRoot: old.logRoot, newRoot: new.logRoot)
+    }
+
     /// The by-account index takes its entries in batches: history is the same
     /// whether they wait, are merged, or some of each, page by page, and a
     /// reopened store merges what waited.
