@@ -92,6 +92,20 @@ public enum Wire {
         }
     }
 
+    /// `GET /health`: 200 with status "ok", else 503 with the state and why.
+    public struct Health: Codable, Sendable, Equatable {
+        /// "ok", "behind", "no_quorum" or "stopped".
+        public var status: String
+        public var reason: String?
+        /// The last committed height.
+        public var height: UInt64
+        public init(status: String, reason: String?, height: UInt64) {
+            self.status = status
+            self.reason = reason
+            self.height = height
+        }
+    }
+
     public struct Status: Codable, Sendable, Equatable {
         public var chainId: String
         public var genesisHash: String
@@ -105,6 +119,24 @@ public enum Wire {
         public var peers: [Peer]?
         /// The height being decided, its round and step (several-validator networks).
         public var consensus: ConsensusPosition?
+        /// As `GET /health` answers it.
+        public var health: Health?
+        /// Conditions an operator should act on, since the node started.
+        public var alerts: [Alert]?
+
+        public struct Alert: Codable, Sendable, Equatable {
+            public var code: String
+            public var message: String
+            public var count: Int
+            /// Unix milliseconds of the last occurrence.
+            public var lastAt: UInt64
+            public init(code: String, message: String, count: Int, lastAt: UInt64) {
+                self.code = code
+                self.message = message
+                self.count = count
+                self.lastAt = lastAt
+            }
+        }
 
         public struct Peer: Codable, Sendable, Equatable {
             /// The validator's key, hex.

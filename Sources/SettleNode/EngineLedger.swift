@@ -12,7 +12,9 @@ struct EngineLedger: ConsensusApplication {
     /// The node's clock, set before the core runs: block times and the future bound.
     var now: UInt64 = 0
     /// A proposal may not be timed further ahead of this node's clock.
-    static let maxClockAheadMs: UInt64 = 10_000
+    public static let maxClockAheadMs: UInt64 = 10_000
+    /// The last proposal refused for its time, until the engine reports it.
+    var refusedAsFuture: (height: UInt64, timestamp: UInt64, now: UInt64)?
 
     /// The blocks of the current height this validator executed — the one it
     /// built, those it validated — by hash: the decided one is committed from
@@ -34,7 +36,10 @@ struct EngineLedger: ConsensusApplication {
     /// invariants (a block breaking them could only come from a bug, and is
     /// refused rather than voted for); its execution is kept.
     mutating func isValid(_ block: Block) -> Bool {
-        guard block.header.timestamp <= now + Self.maxClockAheadMs else { return false }
+        guard block.header.timestamp <= now + Self.maxClockAheadMs else {
+            refusedAsFuture = (block.header.height, block.header.timestamp, now)
+            return false
+        }
         if let known = executed[block.header.hash] { return known.outcome.invariantViolations.isEmpty }
         preverify(block.transactions)
         guard let execution = try? state.execute(block, signatureIsValid: signatureIsValid) else { return false }

@@ -22,6 +22,12 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
     case mempoolFull(limit: Int)
     case accountLimit(limit: Int)
 
+    /// Every `code` an admission can refuse with: the rules every block
+    /// enforces, the mempool's own limits, and every failure code a
+    /// transaction could get on execution.
+    public static let allCodes = TransactionRejection.allCodes + ["already_pending", "mempool_full", "account_limit"]
+        + ResultCode.allCases.filter { $0 != .applied }.map(\.name)
+
     public var code: String {
         switch self {
         case .invalid(let rejection): rejection.code

@@ -51,6 +51,10 @@ public struct NodeStatus: Sendable, Equatable {
     public var consensus: ConsensusPosition?
     /// Validators connected now, by key, with the height each has shown (cluster mode).
     public var peers: [Peer]
+    /// Whether the node is fit to take traffic, and why not.
+    public var health: NodeHealth
+    /// What an operator should act on, since the node started.
+    public var alerts: [NodeAlerts.Alert]
 
     public struct Peer: Sendable, Equatable {
         public var validator: PublicKey
@@ -100,6 +104,10 @@ public actor NodeEngine {
     public nonisolated let genesis: Genesis
     public nonisolated let store: BlockStore
     public nonisolated let feed: BlockFeed
+    /// Where clients' store reads run, below the engine's own work (`StoreReader`).
+    public nonisolated let reader: StoreReader
+    /// What an operator should know about (`NodeAlerts`): shown on status.
+    public nonisolated let alerts: NodeAlerts
     private let validatorKey: SigningKey
     var ledger: EngineLedger
     var state: LedgerState {
@@ -138,6 +146,9 @@ public actor NodeEngine {
     /// other validators' mempools.
     private var relay: (@Sendable ([SignedTransaction]) -> Void)?
     private var connectedPeers: [NodeStatus.Peer] = []
+    /// Why consensus stopped, once it has (`consensusStopped`): the node is
+    /// exiting and must not look healthy meanwhile.
+    private var stopReason: String?
     /// Equivocation evidence seen (see `record(evidence:)`).
     var evidence: [Equivocation] = []
 
@@ -171,13 +182,18 @@ public actor NodeEngine {
         self.logger = logger
         self.metrics = metrics
         feed = BlockFeed(limits: feedLimits, metrics: metrics)
+        reader = StoreReader(store: store)
+        alerts = NodeAlerts(metrics: metrics)
         if let consensus { self.consensus = try ConsensusState(files: consensus, genesis: genesis, key: validatorKey, height: state.height + 1) }
         metrics.chain(height: state.height)
         metrics.mempool(size: 0)
         writer.onStored { [weak self] result in Task { await self?.blocksStored(result) } }
     }
 
-    deinit { writer.close() }
+    deinit {
+        writer.close()
+        reader.close()
+    }
 
     /// Milliseconds since the Unix epoch, for block times and expiry checks.
     public static func wallClock() -> UInt64 { UInt64(max(0, Date().timeIntervalSince1970 * 1_000)) }
@@ -264,10 +280,16 @@ public actor NodeEngine {
     /// A pending transaction is in the mempool, which is only in memory, or in
     /// a block being stored; the store is asked only for the others.
     public func status(of id: Hash256) -> TransactionStatus {
-        if mempool.contains(id) || unstoredTransactions.contains(id) { return .pending }
+        if isPending(id) { return .pending }
         if let committed = try? store.transaction(id: id) { return .committed(committed) }
         return .unknown
     }
+
+    /// Whether `id` is admitted and not yet durably committed. A transaction
+    /// that is not is either in the store already or unknown: a block leaves
+    /// this set only once it is stored, so a reader asking the store after
+    /// this answered false misses nothing.
+    public func isPending(_ id: Hash256) -> Bool { mempool.contains(id) || unstoredTransactions.contains(id) }
 
     /// Waits until `id` commits or `timeout` passes; a timeout reports `.pending`
     /// (the client may poll `status`).
@@ -361,12 +383,20 @@ public actor NodeEngine {
     }
 
     /// Committed blocks from `height`, at most `count`, for a peer catching up.
-    public func committedBlocks(from height: UInt64, count: Int) -> [(Block, CommitCertificate)] {
-        guard height >= 1, height <= stored.height else { return [] }
-        return (height...min(stored.height, height + UInt64(max(1, count)) - 1)).compactMap { h in
-            (try? store.block(at: h)).flatMap { $0 }.map { ($0.block, $0.commit) }
-        }
+    /// They are read on the store readers, not on the engine: serving a peer
+    /// never holds up consensus. Empty when the readers are at their limit
+    /// (the peer asks again).
+    public nonisolated func committedBlocks(from height: UInt64, count: Int) async -> [(Block, CommitCertificate)] {
+        let tip = await storedHeight
+        guard height >= 1, height <= tip else { return [] }
+        let last = min(tip, height + UInt64(max(1, count)) - 1)
+        return (try? await reader.read { store in
+            try (height...last).compactMap { h in try store.block(at: h).map { ($0.block, $0.commit) } }
+        }) ?? []
     }
+
+    /// The height of the last durable block.
+    public var storedHeight: UInt64 { stored.height }
 
     /// The height of the last block applied to the state (consensus goes on
     /// from there); the store may be a block or two behind (`nodeStatus`).
@@ -377,7 +407,32 @@ public actor NodeEngine {
         NodeStatus(
             chainId: genesis.chainId, height: stored.height, lastBlockHash: stored.hash, lastBlockTime: stored.time,
             mempoolSize: mempool.count, validator: validatorKey.publicKey,
-            consensus: consensus.map { NodeStatus.ConsensusPosition(height: $0.core.height, round: $0.core.round, step: "\($0.core.step)") }, peers: connectedPeers)
+            consensus: consensus.map { NodeStatus.ConsensusPosition(height: $0.core.height, round: $0.core.round, step: "\($0.core.step)") }, peers: connectedPeers,
+            health: health(), alerts: alerts.all)
+    }
+
+    /// Whether this node is fit to take traffic (`GET /health`): not if
+    /// consensus or the store stopped, if the validators it is connected to
+    /// cannot commit without the others, or if peers are well ahead.
+    public func health() -> NodeHealth {
+        if let stopReason { return NodeHealth(.stopped, stopReason) }
+        if let storeFailure { return NodeHealth(.stopped, "the store refused a block: \(storeFailure)") }
+        guard consensus != nil else { return NodeHealth(.ok) }
+        let connected = Set(connectedPeers.map(\.validator)).union([validatorKey.publicKey])
+        let power = genesis.validators.filter { connected.contains($0.publicKey) }.reduce(UInt64(0)) { $0 + $1.power }
+        guard power * 3 > genesis.totalVotingPower * 2 else {
+            return NodeHealth(.noQuorum, "the validators connected, this one included, hold \(power) of \(genesis.totalVotingPower) voting power; committing needs more than two thirds")
+        }
+        if let ahead = connectedPeers.compactMap(\.height).max(), ahead > stored.height + NodeHealth.behindBy {
+            return NodeHealth(.behind, "peers have committed height \(ahead) and this node \(stored.height): it is catching up")
+        }
+        return NodeHealth(.ok)
+    }
+
+    /// Consensus stopped for good (storage failed): the node reports it until
+    /// the process exits.
+    public func consensusStopped(_ reason: String) {
+        if stopReason == nil { stopReason = reason }
     }
 
     /// The validators the network layer is connected to, for status.

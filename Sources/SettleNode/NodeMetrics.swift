@@ -19,6 +19,9 @@ public struct NodeMetrics: Sendable {
     private let mempool: Gauge
     private let subscribers: Gauge
     private let lagged: CoreMetrics.Counter
+    private let rpcConnections: Gauge
+    private let peersAdmitted: Gauge
+    private let peersPending: Gauge
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -30,6 +33,9 @@ public struct NodeMetrics: Sendable {
         mempool = Gauge(label: "settle_mempool_transactions", factory: factory)
         subscribers = Gauge(label: "settle_event_subscribers", factory: factory)
         lagged = Counter(label: "settle_event_subscribers_lagged_total", factory: factory)
+        rpcConnections = Gauge(label: "settle_rpc_connections", factory: factory)
+        peersAdmitted = Gauge(label: "settle_p2p_connections", dimensions: [("state", "admitted")], factory: factory)
+        peersPending = Gauge(label: "settle_p2p_connections", dimensions: [("state", "pending")], factory: factory)
     }
 
     /// Records nothing: for engines whose owner exports no metrics.
@@ -65,5 +71,39 @@ public struct NodeMetrics: Sendable {
 
     func eventSubscriberLagged() {
         lagged.increment()
+    }
+
+    /// An alert (`NodeAlerts.Code`, a closed set) was raised.
+    func alert(_ code: String) {
+        Counter(label: "settle_node_alerts_total", dimensions: [("code", code)], factory: factory).increment()
+    }
+
+    /// RPC connections open now.
+    public func rpcConnections(_ count: Int) {
+        rpcConnections.record(count)
+    }
+
+    /// The RPC server refused a connection or request before any route, by its
+    /// error code (`too_many_connections`, `request_timeout`, `body_too_large`).
+    public func rpcRefused(reason: String) {
+        Counter(label: "settle_rpc_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// Validator-network connections now: admitted peers, and connections not
+    /// yet authenticated (TLS and hello under way).
+    public func peerConnections(admitted: Int, pending: Int) {
+        peersAdmitted.record(admitted)
+        peersPending.record(pending)
+    }
+
+    /// The validator network closed a connection before admitting it, by why
+    /// (`limit`, `handshake_timeout`, `tls`, `refused`, `duplicate`, `banned`).
+    public func peerRefused(reason: String) {
+        Counter(label: "settle_p2p_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// The process's open-file limit, as raised at start.
+    public func openFilesLimit(_ limit: Int) {
+        Gauge(label: "settle_open_files_limit", factory: factory).record(limit)
     }
 }

@@ -26,6 +26,9 @@ public actor ClusterDriver {
     private var failure: (any Error)?
     private var syncPlan = BlockSyncPlan(batch: ClusterDriver.syncBatch, window: 3 * ClusterDriver.syncBatch)
     private var syncing = false
+    /// Peers whose block requests are being read and sent now, with the
+    /// requests waiting after the current one.
+    private var serving: [PublicKey: [(height: UInt64, count: Int)]] = [:]
     /// Runs of received blocks whose certificates and signatures are being checked, oldest first.
     private var checking: [(task: Task<CertifiedBlocks, Never>, senders: [PublicKey])] = []
     private var lastBlockReceived = ContinuousClock.now
@@ -67,8 +70,18 @@ public actor ClusterDriver {
         }
         defer { admission.cancel() }
         network.announce(height: await engine.committedHeight)
-        try network.start()
-        defer { network.stop() }
+        try await network.start()
+        do {
+            try await serve()
+        } catch {
+            await network.stop()
+            throw error
+        }
+        await network.stop()
+    }
+
+    /// Hands peers' messages to the engine until cancelled or stopped.
+    private func serve() async throws {
         try await execute(await engine.startConsensus())
         let resender = Task { [weak self] in
             while !Task.isCancelled {
@@ -82,7 +95,7 @@ public actor ClusterDriver {
             do { try await handle(message, from: peer) } catch NodeError.invalidConsensusMessage(let problem) {
                 network.penalise(peer, reason: problem)
             } catch {
-                stopped(error)
+                await stopped(error)
                 throw error
             }
         }
@@ -103,17 +116,53 @@ public actor ClusterDriver {
         case .vote(let vote):
             try await consensusMessage(.vote(vote), height: vote.vote.height, ours: height, from: peer)
         case let .blockRequest(from, count):
-            for (block, commit) in await engine.committedBlocks(from: from, count: min(Int(count), Self.syncBatch)) {
-                network.send(.block(block, commit), to: peer)
-            }
+            serveBlocks(from: from, count: min(Int(count), Self.syncBatch), to: peer)
         case let .block(block, certificate):
             lastBlockReceived = .now
             guard syncPlan.receive(block, certificate, from: peer, committed: height - 1) else { return }
             startSync()
         case .evidence(let evidence):
             await engine.record(evidence: evidence)
+        case .goodbye:
+            // The connection's handler closes it and reports why; it never gets here.
+            break
         }
     }
+
+    /// Sends `peer` the committed blocks it asked for, read on the store
+    /// readers beside consensus rather than in its way: one read at a time per
+    /// peer, in the order asked, with at most `maxQueuedBlockRequests` waiting
+    /// (a peer's sync window holds three; more are dropped, and the peer asks
+    /// again for what it misses).
+    private func serveBlocks(from height: UInt64, count: Int, to peer: PublicKey) {
+        if var queue = serving[peer] {
+            guard queue.count < Self.maxQueuedBlockRequests else { return }
+            queue.append((height, count))
+            serving[peer] = queue
+            return
+        }
+        serving[peer] = []
+        Task { [engine, network] in
+            var next: (height: UInt64, count: Int)? = (height, count)
+            while let request = next {
+                for (block, commit) in await engine.committedBlocks(from: request.height, count: request.count) { network.send(.block(block, commit), to: peer) }
+                next = self.nextBlockRequest(of: peer)
+            }
+        }
+    }
+
+    /// The next request `peer` is waiting on, if any (else it is no longer served).
+    private func nextBlockRequest(of peer: PublicKey) -> (height: UInt64, count: Int)? {
+        guard var queue = serving[peer], !queue.isEmpty else {
+            serving[peer] = nil
+            return nil
+        }
+        let first = queue.removeFirst()
+        serving[peer] = queue
+        return first
+    }
+
+    static let maxQueuedBlockRequests = 8
 
     /// A peer (re)connected: it may have missed what was sent while it was
     /// away, so it gets this node's pending transactions (relayed once at
@@ -146,7 +195,7 @@ public actor ClusterDriver {
         if height < ours {
             // The peer is behind: send it the block it is still deciding.
             guard peerSeemsBehind(peer, at: height, ours: ours) else { return }
-            for (block, commit) in await engine.committedBlocks(from: height, count: 1) { network.send(.block(block, commit), to: peer) }
+            serveBlocks(from: height, count: 1, to: peer)
         } else if height > ours + NodeEngine.earlyHeights {
             await requestBlocks()
         } else {
@@ -202,7 +251,7 @@ public actor ClusterDriver {
             }
             let applied: Int
             do { applied = try await engine.applySynced(certified) } catch {
-                stopped(error)
+                await stopped(error)
                 break
             }
             if applied < senders.count {
@@ -215,7 +264,7 @@ public actor ClusterDriver {
             // the store, which writes a run while the next is applied.
             if applied > 0, checking.isEmpty {
                 do { try await advance() } catch {
-                    stopped(error)
+                    await stopped(error)
                     break
                 }
             }
@@ -277,11 +326,15 @@ public actor ClusterDriver {
         }
     }
 
-    private func stopped(_ error: any Error) {
+    /// Consensus cannot go on (storage failed): the engine reports it (health,
+    /// status) and the network stops, which ends `run` with the error — the
+    /// node must exit rather than sign on top of state it could not persist.
+    private func stopped(_ error: any Error) async {
         guard failure == nil else { return }
-        logger.critical("consensus stopped", metadata: ["error": "\(error)"])
+        logger.critical("consensus stopped; the node exits", metadata: ["error": "\(error)"])
         failure = error
-        network.stop()
+        await engine.consensusStopped("consensus stopped: \(error)")
+        await network.stop()
     }
 
     private func fire(_ timeout: Timeout) async throws {

@@ -19,8 +19,14 @@ public enum PeerMessage: Hashable, Sendable {
     /// A committed block with its commit certificate, answering a request.
     case block(Block, CommitCertificate)
     case evidence(Equivocation)
+    /// Sent just before a node closes a connection it refuses (another chain,
+    /// a validator already connected, a ban): why, in words for the other
+    /// side's operator. The receiver closes too; it is no offence.
+    case goodbye(reason: String)
 
     public static let protocolVersion: UInt8 = 1
+    /// Longest goodbye reason, in UTF-8 bytes (longer ones are cut).
+    public static let maxGoodbyeBytes = 512
     /// Most transactions in one `transactions` message (about 2 MB at most).
     public static let maxRelayedTransactions = 1_000
 
@@ -64,6 +70,7 @@ extension PeerMessage: CanonicalCodable {
         case let .blockRequest(height, count): w.u8(5); w.u64(height); w.u32(count)
         case let .block(block, commit): w.u8(6); w.blob(block.canonicalBytes); w.value(commit)
         case .evidence(let evidence): w.u8(7); w.value(evidence)
+        case .goodbye(let reason): w.u8(8); w.string(Self.truncated(reason))
         }
     }
 
@@ -81,7 +88,21 @@ extension PeerMessage: CanonicalCodable {
         case 5: self = .blockRequest(height: try r.u64("message.height"), count: try r.u32("message.count"))
         case 6: self = .block(try Block.decode(Array(try r.blob("message.block", maxBytes: 1 << 30))), try r.value(CommitCertificate.self))
         case 7: self = .evidence(try r.value(Equivocation.self))
+        case 8: self = .goodbye(reason: try r.string("message.reason", maxBytes: Self.maxGoodbyeBytes))
         case let tag: throw .unknownTag(field: "message.kind", offset: start, tag: UInt64(tag))
         }
+    }
+}
+
+extension PeerMessage {
+    /// `text` cut to at most `maxGoodbyeBytes` of UTF-8, on a character boundary.
+    static func truncated(_ text: String) -> String {
+        guard text.utf8.count > maxGoodbyeBytes else { return text }
+        var cut = ""
+        for character in text {
+            guard cut.utf8.count + character.utf8.count <= maxGoodbyeBytes else { break }
+            cut.append(character)
+        }
+        return cut
     }
 }

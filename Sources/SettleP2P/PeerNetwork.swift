@@ -10,13 +10,15 @@ import Synchronization
 /// A validator's connections to the other validators: listens for members,
 /// dials the configured peers and keeps redialling them with capped exponential
 /// backoff and jitter, keeps one connection per peer, and hands every admitted
-/// message to `inbound`. A misbehaving peer (malformed or oversized frames,
-/// flooding, invalid consensus messages) loses its connection, never the node,
-/// and is refused for a ban that doubles with each offence.
+/// message to `inbound`. Which connections it keeps — pending ones bounded,
+/// one per validator, misbehaving members banned — is `PeerConnections`'s
+/// decision; this class carries it out on the sockets. A misbehaving peer
+/// loses its connection, never the node. Every refusal is counted, raised as
+/// an alert (`NodeAlerts`, logged the first time a minute) and, once the peer
+/// proved who it is, explained to it in a `goodbye`.
 ///
 /// Of two validators, the one with the lower key dials the other, so a pair
-/// never holds two connections; should a reconnection race produce a second
-/// one anyway, the newest replaces the older.
+/// never holds two connections.
 public final class PeerNetwork: Sendable {
     /// A validator to dial: its key and address, as in the node config.
     public typealias Peer = NodeConfig.Peer
@@ -37,7 +39,17 @@ public final class PeerNetwork: Sendable {
         /// A penalised peer is refused for `firstBan`, doubling per offence up to `maxBan`.
         public var firstBan: TimeAmount = .seconds(1)
         public var maxBan: TimeAmount = .seconds(60)
+        /// Inbound connections not yet admitted, at most, in all and from one address.
+        public var maxPending = 64
+        public var maxPendingPerAddress = 8
+        /// A connection not admitted (TLS and hello) within this is closed.
+        public var handshakeTimeout: TimeAmount = .seconds(5)
+        /// A connected validator heard from within this is alive: a second
+        /// connection for it is refused rather than replacing it.
+        public var staleAfter: TimeAmount = .seconds(5)
         public var logger = Logger(label: "settle.p2p")
+        public var alerts = NodeAlerts()
+        public var metrics = NodeMetrics.disabled
         public init() {}
     }
 
@@ -48,20 +60,23 @@ public final class PeerNetwork: Sendable {
     private let settings: Settings
     private let genesis: Genesis
     private let tls: PeerTLS
+    /// One TLS context for every connection each way: building one per
+    /// connection cost about a megabyte each.
+    private let serverContext: NIOSSLContext
+    private let clientContext: NIOSSLContext
     private let group: MultiThreadedEventLoopGroup
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
     private struct State {
+        var gate: PeerConnections
+        /// Every open connection by id, pending or admitted.
+        var channels: [PeerConnections.ID: any Channel] = [:]
+        /// The admitted connection of each peer, and when it was last heard.
         var connections: [PublicKey: any Channel] = [:]
+        var heard: [PublicKey: Heard] = [:]
         var listener: (any Channel)?
         var stopped = false
         var height: UInt64 = 0
-        var penalties: [PublicKey: Penalty] = [:]
-    }
-
-    private struct Penalty {
-        var offences: Int
-        var until: NIODeadline
     }
 
     public init(genesis: Genesis, key: SigningKey, settings: Settings) throws {
@@ -69,8 +84,14 @@ public final class PeerNetwork: Sendable {
         self.settings = settings
         local = key.publicKey
         tls = try PeerTLS(key: key, members: Set(genesis.validators.map(\.publicKey)))
+        serverContext = try NIOSSLContext(configuration: tls.configuration(server: true))
+        clientContext = try NIOSSLContext(configuration: tls.configuration(server: false))
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         (inbound, continuation) = AsyncStream.makeStream()
+        let limits = PeerConnections.Limits(
+            maxPending: settings.maxPending, maxPendingPerAddress: settings.maxPendingPerAddress, staleAfter: settings.staleAfter,
+            firstBan: settings.firstBan, maxBan: settings.maxBan)
+        state = Mutex(State(gate: PeerConnections(limits: limits)))
     }
 
     /// The address it listens on (after `start`).
@@ -79,14 +100,17 @@ public final class PeerNetwork: Sendable {
     /// The peers connected and admitted now.
     public var connectedPeers: Set<PublicKey> { state.withLock { Set($0.connections.keys) } }
 
+    /// Inbound connections waiting for their handshake now.
+    public var pendingConnections: Int { state.withLock { $0.gate.pendingCount } }
+
     /// The height announced in hellos of new connections.
     public func announce(height: UInt64) { state.withLock { $0.height = height } }
 
-    public func start() throws {
-        let listener = try ServerBootstrap(group: group)
+    public func start() async throws {
+        let listener = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { [self] channel in setUp(channel, server: true) }
-            .bind(host: settings.listenHost, port: settings.listenPort).wait()
+            .childChannelInitializer { [self] channel in setUp(channel, dialled: nil) }
+            .bind(host: settings.listenHost, port: settings.listenPort).get()
         state.withLock { $0.listener = listener }
         for peer in settings.peers where local < peer.key { dial(peer, attempt: 0) }
     }
@@ -96,36 +120,34 @@ public final class PeerNetwork: Sendable {
         if local < peer.key { dial(peer, attempt: 0) }
     }
 
-    public func stop() {
-        let (listener, connections) = state.withLock { state in
-            state.stopped = true
-            return (state.listener, Array(state.connections.values))
+    /// Closes every connection and the listener and ends `inbound`. Safe to
+    /// call more than once; it never blocks a thread.
+    public func stop() async {
+        let (listener, channels, first) = state.withLock { state in
+            defer { state.stopped = true }
+            return (state.listener, Array(state.channels.values), !state.stopped)
         }
-        try? listener?.close().wait()
-        for channel in connections { try? channel.close().wait() }
+        guard first else { return }
+        try? await listener?.close()
+        for channel in channels { channel.close(promise: nil) }
         continuation.finish()
-        try? group.syncShutdownGracefully()
+        try? await group.shutdownGracefully()
     }
 
     /// Drops the connection to `peer` and refuses it (inbound and outbound) for
     /// a ban that doubles with each offence: for a member that sends what no
     /// honest validator sends.
     public func penalise(_ peer: PublicKey, reason: String) {
-        let (channel, ban): ((any Channel)?, TimeAmount) = state.withLock { state in
-            var penalty = state.penalties[peer] ?? Penalty(offences: 0, until: .now())
-            penalty.offences += 1
-            let ban = TimeAmount.nanoseconds(min(settings.maxBan.nanoseconds, settings.firstBan.nanoseconds << min(penalty.offences - 1, 30)))
-            penalty.until = .now() + ban
-            state.penalties[peer] = penalty
-            return (state.connections.removeValue(forKey: peer), ban)
+        let (ban, channel): (TimeAmount, (any Channel)?) = state.withLock { state in
+            let (ban, id) = state.gate.penalise(peer, at: .now())
+            let channel = id.flatMap { state.channels[$0] }
+            if channel != nil { state.connections[peer] = nil }
+            return (ban, channel)
         }
-        settings.logger.warning("peer penalised", metadata: ["peer": "\(peer)", "reason": "\(reason)", "banned_ms": "\(ban.nanoseconds / 1_000_000)"])
-        channel?.close(promise: nil)
-    }
-
-    /// Until when `peer` is refused, if it is.
-    private func banned(_ peer: PublicKey) -> NIODeadline? {
-        state.withLock { $0.penalties[peer]?.until }.flatMap { $0 > .now() ? $0 : nil }
+        let message = "validator \(peer) was penalised (refused for \(ban.nanoseconds / 1_000_000) ms): \(reason)"
+        settings.logger.debug("peer penalised", metadata: ["peer": "\(peer)", "reason": "\(reason)", "banned_ms": "\(ban.nanoseconds / 1_000_000)"])
+        if settings.alerts.raise(.peerPenalised, message) { settings.logger.warning("\(message)") }
+        if let channel { PeerChannelHandler.refuse(channel, reason: "this node penalised your connection (refused for \(ban.nanoseconds / 1_000_000) ms): \(reason)") }
     }
 
     /// Sends `message` to every connected peer.
@@ -153,12 +175,13 @@ public final class PeerNetwork: Sendable {
     /// connection ends: exponential from `minBackoff`, capped, with jitter.
     private func dial(_ peer: Peer, attempt: Int) {
         guard !state.withLock({ $0.stopped }) else { return }
-        if let until = banned(peer.key) {
+        if let until = state.withLock({ $0.gate.banned(peer.key, at: .now()) }) {
             group.next().scheduleTask(deadline: until) { [self] in dial(peer, attempt: attempt) }
             return
         }
         let connected = ClientBootstrap(group: group)
-            .channelInitializer { [self] channel in setUp(channel, server: false) }
+            .connectTimeout(.seconds(3))
+            .channelInitializer { [self] channel in setUp(channel, dialled: peer) }
             .connect(host: peer.host, port: peer.port)
         connected.whenComplete { [self] result in
             switch result {
@@ -177,83 +200,200 @@ public final class PeerNetwork: Sendable {
         group.next().scheduleTask(in: delay) { [self] in dial(peer, attempt: attempt) }
     }
 
-    private func setUp(_ channel: any Channel, server: Bool) -> EventLoopFuture<Void> {
+    /// A new connection, accepted (`dialled` nil) or dialled: counted as
+    /// pending (accepted ones, against the limits), given its handshake
+    /// deadline, and its pipeline.
+    private func setUp(_ channel: any Channel, dialled: Peer?) -> EventLoopFuture<Void> {
+        let id = ObjectIdentifier(channel)
+        let address = channel.remoteAddress?.ipAddress ?? "unknown"
+        let (evicted, open): ([any Channel], Bool) = state.withLock { state in
+            guard !state.stopped else { return ([], false) }
+            state.channels[id] = channel
+            guard dialled == nil else { return ([], true) }
+            return (state.gate.opened(id, from: address, at: .now()).compactMap { state.channels[$0] }, true)
+        }
+        guard open else { return channel.close() }
+        if !evicted.isEmpty {
+            for old in evicted {
+                settings.metrics.peerRefused(reason: "limit")
+                old.close(promise: nil)
+            }
+            let message = "validator network: \(settings.maxPending) connections waiting for their handshake in all, or \(settings.maxPendingPerAddress) from \(address); closed the oldest to make room"
+            if settings.alerts.raise(.connectionLimit, message) { settings.logger.warning("\(message)") }
+        }
+        publishCounts()
+        channel.closeFuture.whenComplete { [self] _ in closed(id) }
+        channel.eventLoop.scheduleTask(in: settings.handshakeTimeout) { [self] in
+            guard state.withLock({ state in state.channels[id] != nil && !state.gate.admitted.values.contains(id) }) else { return }
+            settings.metrics.peerRefused(reason: "handshake_timeout")
+            settings.logger.debug("closed a connection that did not finish its handshake in time", metadata: ["address": "\(address)"])
+            channel.close(promise: nil)
+        }
         let proved = Mutex<PublicKey?>(nil)
         let hello = PeerMessage.Hello(chainId: genesis.chainId, genesisHash: genesis.hash, node: local, height: state.withLock { $0.height })
         return channel.eventLoop.makeCompletedFuture { [self] in
-            let context = try NIOSSLContext(configuration: tls.configuration(server: server))
-            let verifier = tls.verifier { key in proved.withLock { $0 = key } }
-            let tlsHandler: any ChannelHandler = server
-                ? NIOSSLServerHandler(context: context, customVerificationCallback: verifier)
-                : try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: verifier)
+            let verifier = tls.verifier { key in proved.withLock { $0 = key } } refused: { [self] key in refusedCertificate(key, address: address, dialled: dialled) }
+            let tlsHandler: any ChannelHandler = dialled == nil
+                ? NIOSSLServerHandler(context: serverContext, customVerificationCallback: verifier)
+                : try NIOSSLClientHandler(context: clientContext, serverHostname: nil, customVerificationCallback: verifier)
             try channel.pipeline.syncOperations.addHandlers([
                 tlsHandler,
                 ByteToMessageHandler(FrameDecoder(maxFrameBytes: settings.maxFrameBytes)),
                 MessageToByteHandler(FrameEncoder()),
                 PeerChannelHandler(handshake: PeerHandshake(genesis: genesis, local: local), hello: hello, authenticated: { proved.withLock { $0 } }, rateLimit: settings.rateLimit),
-                Admission(network: self, channel: channel),
+                Admission(network: self, channel: channel, address: address, dialled: dialled),
             ])
         }
     }
 
-    /// Registers an admitted connection; the newest connection to a peer wins.
-    fileprivate func admit(_ peer: PublicKey, channel: any Channel) {
-        let replaced: (any Channel)? = state.withLock { state in
-            guard !state.stopped, !(state.penalties[peer].map { $0.until > .now() } ?? false) else { return channel }
-            let old = state.connections[peer]
+    private func publishCounts() {
+        let (admitted, pending) = state.withLock { ($0.connections.count, $0.gate.pendingCount) }
+        settings.metrics.peerConnections(admitted: admitted, pending: pending)
+    }
+
+    /// A TLS peer whose certificate is not a validator's of this chain.
+    private func refusedCertificate(_ key: PublicKey?, address: String, dialled: Peer?) {
+        settings.metrics.peerRefused(reason: "tls")
+        let who = dialled.map { "peer \($0.key) at \($0.host):\($0.port)" } ?? "a connection from \(address)"
+        let message = key.map { "\(who) presented key \($0), which is not a validator of this chain (chain \(genesis.chainId), genesis \(genesis.hash)): it runs another network, or the genesis files differ" }
+            ?? "\(who) presented no Ed25519 certificate"
+        if settings.alerts.raise(.peerNotAValidator, message) { settings.logger.warning("\(message)") }
+    }
+
+    /// The peer's hello admitted it: keep the connection unless the gate
+    /// refuses it. Returns, when kept, where to note each message heard.
+    fileprivate func admit(_ peer: PublicKey, channel: any Channel, address: String) -> Heard? {
+        let id = ObjectIdentifier(channel)
+        let now = NIODeadline.now()
+        let heard = Heard(now)
+        let (decision, replaced): (PeerConnections.Admission, (any Channel)?) = state.withLock { state in
+            guard !state.stopped else { return (.banned(until: now), nil) }
+            let decision = state.gate.admit(id, as: peer, lastHeard: state.heard[peer]?.last, at: now)
+            guard case .admit(let replacing) = decision else { return (decision, nil) }
             state.connections[peer] = channel
-            return old === channel ? nil : old
+            state.heard[peer] = heard
+            return (decision, replacing.flatMap { state.channels[$0] })
         }
-        replaced?.close(promise: nil)
+        defer { publishCounts() }
+        switch decision {
+        case .admit:
+            replaced?.close(promise: nil)
+            return heard
+        case .duplicate(let lastHeard):
+            settings.metrics.peerRefused(reason: "duplicate")
+            let message = "validator \(peer) connected again from \(address) while its connection is alive (a message \(lastHeard.nanoseconds / 1_000_000) ms ago); the second was refused. Is this validator key running in two processes?"
+            if settings.alerts.raise(.duplicateValidator, message) { settings.logger.warning("\(message)") }
+            PeerChannelHandler.refuse(channel, reason: "validator \(peer) is already connected to this node and active; a second connection is refused (is this validator key running in two processes?)")
+            return nil
+        case .banned(let until):
+            settings.metrics.peerRefused(reason: "banned")
+            PeerChannelHandler.refuse(channel, reason: "this node refuses validator \(peer) for another \(max(0, (until - now).nanoseconds / 1_000_000)) ms after an offence")
+            return nil
+        }
+    }
+
+    /// Why the handshake refused a connection, as an alert.
+    fileprivate func refused(_ reason: PeerChannelHandler.Closed, address: String, dialled: Peer?) {
+        let who = dialled.map { "peer \($0.key) at \($0.host):\($0.port)" } ?? "a connection from \(address)"
+        let code: NodeAlerts.Code
+        switch reason {
+        case .refused(.wrongChain), .refused(.wrongGenesis): code = .peerOnAnotherChain
+        case .refused(.notAMember): code = .peerNotAValidator
+        case .refused(.itself): code = .duplicateValidator
+        case .refused: code = .peerHandshakeFailed
+        case .refusedByPeer: code = .refusedByPeer
+        case .malformed, .flooding: return
+        }
+        settings.metrics.peerRefused(reason: code == .refusedByPeer ? "refused_by_peer" : "refused")
+        let message = code == .refusedByPeer ? "\(who): \(reason)" : "\(who): this node \(reason)"
+        if settings.alerts.raise(code, message) { settings.logger.warning("\(message)") }
+    }
+
+    /// A connection failed before it was admitted (TLS, or a refused dial).
+    fileprivate func failedHandshake(_ error: any Error, address: String, dialled: Peer?) {
+        guard let dialled else { return }
+        let message = "cannot connect to peer \(dialled.key) at \(dialled.host):\(dialled.port): \(error)"
+        if settings.alerts.raise(.peerHandshakeFailed, message) { settings.logger.warning("\(message)") }
     }
 
     fileprivate func deliver(_ peer: PublicKey, _ message: PeerMessage) { continuation.yield((peer, message)) }
 
-    fileprivate func closed(_ peer: PublicKey, channel: any Channel) {
+    private func closed(_ id: PeerConnections.ID) {
         state.withLock { state in
-            if state.connections[peer] === channel { state.connections[peer] = nil }
+            state.channels[id] = nil
+            let peer = state.gate.admitted.first { $0.value == id }?.key
+            state.gate.closed(id, peer: peer)
+            if let peer, state.connections[peer].map({ ObjectIdentifier($0) == id }) == true {
+                state.connections[peer] = nil
+                state.heard[peer] = nil
+            }
         }
+        publishCounts()
     }
 }
 
-/// The last handler of a peer connection: registers it with the network once
-/// the handshake admits the peer, and delivers its messages.
+/// When an admitted connection last delivered a message (uptime nanoseconds),
+/// written on its event loop for every message, read when a second
+/// connection for the same peer arrives.
+fileprivate final class Heard: Sendable {
+    private let nanos: Atomic<UInt64>
+
+    init(_ now: NIODeadline) { nanos = Atomic(now.uptimeNanoseconds) }
+
+    func touch() { nanos.store(NIODeadline.now().uptimeNanoseconds, ordering: .relaxed) }
+
+    var last: NIODeadline { .uptimeNanoseconds(nanos.load(ordering: .relaxed)) }
+}
+
+/// The last handler of a peer connection: asks the network to keep it once
+/// the handshake admits the peer, delivers its messages, and reports why it
+/// ended early.
 private final class Admission: ChannelInboundHandler, @unchecked Sendable {
     // @unchecked: used only on the channel's event loop.
     typealias InboundIn = (peer: PublicKey, message: PeerMessage)
     let network: PeerNetwork
     let channel: any Channel
+    let address: String
+    let dialled: PeerNetwork.Peer?
     var peer: PublicKey?
+    var heard: Heard?
 
-    init(network: PeerNetwork, channel: any Channel) {
+    init(network: PeerNetwork, channel: any Channel, address: String, dialled: PeerNetwork.Peer?) {
         self.network = network
         self.channel = channel
+        self.address = address
+        self.dialled = dialled
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let admitted = event as? PeerChannelHandler.Admitted {
-            peer = admitted.peer
-            network.admit(admitted.peer, channel: channel)
-        } else if let closed = event as? PeerChannelHandler.Closed, let peer {
-            network.penalise(peer, reason: "\(closed)")
+            heard = network.admit(admitted.peer, channel: channel, address: address)
+            if heard != nil { peer = admitted.peer }
+        } else if let closed = event as? PeerChannelHandler.Closed {
+            if closed.isOffence, let peer {
+                network.penalise(peer, reason: "\(closed)")
+            } else {
+                network.refused(closed, address: address, dialled: dialled)
+            }
         }
         context.fireUserInboundEventTriggered(event)
     }
 
-    /// A frame over the size limit (or a TLS failure) ends the connection; an
-    /// admitted peer that sent it is penalised.
+    /// A frame over the size limit ends the connection and penalises an
+    /// admitted peer; a failure before admission (TLS) is reported.
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let peer, error is FrameError { network.penalise(peer, reason: "\(error)") }
+        if let peer {
+            if error is FrameError { network.penalise(peer, reason: "\(error)") }
+        } else {
+            network.failedHandshake(error, address: address, dialled: dialled)
+        }
         context.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let (sender, message) = unwrapInboundIn(data)
+        guard let peer, sender == peer else { return }
+        heard?.touch()
         network.deliver(sender, message)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        if let peer { network.closed(peer, channel: channel) }
-        context.fireChannelInactive()
     }
 }

@@ -49,11 +49,15 @@ public struct PeerTLS: Sendable {
     }
 
     /// Accepts the peer only if its certificate carries a member's key, and
-    /// reports that key (the connection's authenticated identity).
-    public func verifier(identified: @escaping @Sendable (PublicKey) -> Void) -> NIOSSLCustomVerificationCallback {
+    /// reports that key (the connection's authenticated identity) — or, when
+    /// it refuses, the key it was shown (nil: none, or not Ed25519).
+    public func verifier(
+        identified: @escaping @Sendable (PublicKey) -> Void, refused: @escaping @Sendable (PublicKey?) -> Void = { _ in }
+    ) -> NIOSSLCustomVerificationCallback {
         let members = self.members
         return { certificates, promise in
             guard let leaf = certificates.first, let key = try? Self.ed25519Key(of: leaf), members.contains(key) else {
+                refused(certificates.first.flatMap { try? Self.ed25519Key(of: $0) })
                 promise.succeed(.failed)
                 return
             }

@@ -98,9 +98,11 @@ extension ProcessTests {
                 processes[index] = process
             }
 
+            /// Waits until node `index` serves its RPC (its health may say
+            /// `no_quorum` or `behind` until enough validators are up).
             func waitServing(_ index: Int) throws {
                 for _ in 0..<300 {
-                    if (try? request("GET", index, "/health").0) == 200 { return }
+                    if (try? request("GET", index, "/v1/status").0) == 200 { return }
                     Thread.sleep(forTimeInterval: 0.05)
                 }
                 Issue.record("node \(index) did not start")
@@ -398,7 +400,7 @@ extension ProcessTests {
         /// A validator's key misused to send garbage, and a key outside the genesis:
         /// the first loses its connection, the second never gets one, and the
         /// validators keep committing throughout.
-        @Test func misbehavingPeersAreDroppedWhileTheClusterCommits() throws {
+        @Test func misbehavingPeersAreDroppedWhileTheClusterCommits() async throws {
             // Three of four validators run (a quorum); validator 3's identity is the attacker's.
             let cluster = try Cluster(validators: 4, running: 3)
             #expect(try cluster.pay(via: 0).status == "committed")
@@ -406,7 +408,6 @@ extension ProcessTests {
             let members = Set(genesis.validators.map(\.publicKey))
             let p2pPort = cluster.p2pPorts[0]
             let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            defer { try? group.syncShutdownGracefully() }
 
             func connect(as key: SigningKey) throws -> any Channel {
                 let tls = try PeerTLS(key: key, members: members)
@@ -441,11 +442,10 @@ extension ProcessTests {
             var settings = PeerNetwork.Settings()
             settings.listenPort = cluster.p2pPorts[3]
             let impostor = try PeerNetwork(genesis: genesis, key: try KeyFile.read(cluster.home(3).appendingPathComponent("validator.key").path), settings: settings)
-            try impostor.start()
-            defer { impostor.stop() }
+            try await impostor.start()
             let node0 = cluster.validatorKeys[0]
             impostor.addPeer(.init(key: node0, host: "127.0.0.1", port: p2pPort))
-            for _ in 0..<200 where !impostor.connectedPeers.contains(node0) { Thread.sleep(forTimeInterval: 0.05) }
+            for _ in 0..<200 where !impostor.connectedPeers.contains(node0) { try await Task.sleep(for: .milliseconds(50)) }
             #expect(impostor.connectedPeers.contains(node0), "the member could not connect")
             let height = UInt64(try cluster.height(0) + 1)
             let forged = Vote(chainId: genesis.chainId, height: height, round: 0, step: .prevote, blockHash: nil, validator: cluster.validatorKeys[3]).signed(with: SigningKey())
@@ -453,13 +453,15 @@ extension ProcessTests {
             var dropped = false
             for _ in 0..<100 where !dropped {
                 dropped = !impostor.connectedPeers.contains(node0)
-                if !dropped { Thread.sleep(forTimeInterval: 0.02) }
+                if !dropped { try await Task.sleep(for: .milliseconds(20)) }
             }
             #expect(dropped, "a member sending a forged vote kept its connection")
 
             for round in 0..<4 {
                 #expect(try cluster.pay(via: round % 3).status == "committed", "the cluster stopped committing after the attack")
             }
+            await impostor.stop()
+            try await group.shutdownGracefully()
         }
 
         /// Whether the other side closes `channel` within five seconds.

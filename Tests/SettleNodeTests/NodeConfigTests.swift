@@ -47,7 +47,7 @@ import Testing
                 return "accepted"
             } catch { return error.description }
         }
-        #expect(error("rpc:\n  host: 127.0.0.1\n  prot: 80\n") == "node config line 3: rpc.prot: unknown setting (known here: host, port)")
+        #expect(error("rpc:\n  host: 127.0.0.1\n  prot: 80\n") == "node config line 3: rpc.prot: unknown setting (known here: host, idleTimeoutMs, maxConnections, port, requestTimeoutMs)")
         #expect(error("rpc:\n  port: 70000\n").hasPrefix("node config line 2: rpc.port: expected a whole number from 1 to 65535"))
         #expect(error("blocks:\n  intervalMs: fast\n").contains("blocks.intervalMs"))
         #expect(error("log:\n  level: loud\n").contains("loud is not one of"))

@@ -23,7 +23,7 @@ import Testing
         return try! Genesis(chainId: chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, feeSchedules: base.feeSchedules, consensus: base.consensus)
     }
 
-    func node(_ index: Int, port: Int = 0, rateLimit: PeerRateLimit = PeerRateLimit(), genesis: Genesis? = nil) throws -> PeerNetwork {
+    func node(_ index: Int, port: Int = 0, rateLimit: PeerRateLimit = PeerRateLimit(), genesis: Genesis? = nil) async throws -> PeerNetwork {
         var settings = PeerNetwork.Settings()
         settings.listenPort = port
         settings.rateLimit = rateLimit
@@ -31,7 +31,7 @@ import Testing
         settings.minBackoff = .milliseconds(20)
         settings.maxBackoff = .milliseconds(200)
         let network = try PeerNetwork(genesis: genesis ?? self.genesis, key: DevelopmentNetwork.key("validator-\(index)"), settings: settings)
-        try network.start()
+        try await network.start()
         return network
     }
 
@@ -52,10 +52,9 @@ import Testing
     }
 
     @Test func validatorsConnectGossipAndReconnect() async throws {
-        let a = try node(0), b = try node(1)
-        var c = try node(2)
+        let a = try await node(0), b = try await node(1)
+        var c = try await node(2)
         let portC = c.listeningPort!
-        defer { a.stop(); b.stop(); c.stop() }
         link([(0, a), (1, b), (2, c)])
         #expect(try await eventually { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
 
@@ -71,18 +70,18 @@ import Testing
         #expect(try await eventually { inbox.all().count == 2 && inbox.all().values.allSatisfy { $0 == .vote(vote) } })
 
         // C crashes and comes back on the same port: the others reconnect.
-        c.stop()
+        await c.stop()
         #expect(try await eventually { !a.connectedPeers.contains(c.local) && !b.connectedPeers.contains(c.local) })
-        c = try node(2, port: portC)
+        c = try await node(2, port: portC)
         link([(0, a), (1, b), (2, c)])
         #expect(try await eventually { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
+        for node in [a, b, c] { await node.stop() }
     }
 
     /// A penalised peer is dropped and refused both ways until its ban ends, then readmitted.
     @Test func aPenalisedPeerIsRefusedUntilItsBanEnds() async throws {
         let chain = Self.isolatedGenesis("penalty-test")
-        let a = try node(0, genesis: chain), b = try node(1, genesis: chain)
-        defer { a.stop(); b.stop() }
+        let a = try await node(0, genesis: chain), b = try await node(1, genesis: chain)
         link([(0, a), (1, b)])
         #expect(try await eventually { a.connectedPeers.contains(b.local) })
         let banned = ContinuousClock.now
@@ -95,17 +94,18 @@ import Testing
             try await Task.sleep(for: .milliseconds(20))
         }
         #expect(try await eventually { a.connectedPeers.contains(b.local) && b.connectedPeers.contains(a.local) })
+        for node in [a, b] { await node.stop() }
     }
 
     /// A member sending beyond the rate limit loses its connection (and is banned).
     @Test func aFloodingMemberIsDropped() async throws {
         let chain = Self.isolatedGenesis("flood-test")
-        let a = try node(0, rateLimit: PeerRateLimit(messagesPerSecond: 200), genesis: chain), b = try node(1, genesis: chain)
-        defer { a.stop(); b.stop() }
+        let a = try await node(0, rateLimit: PeerRateLimit(messagesPerSecond: 200), genesis: chain), b = try await node(1, genesis: chain)
         link([(0, a), (1, b)])
         #expect(try await eventually { a.connectedPeers.contains(b.local) && b.connectedPeers.contains(a.local) })
         let vote = Vote(chainId: chain.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: b.local).signed(with: DevelopmentNetwork.key("validator-1"))
         for _ in 0..<2_000 { b.send(.vote(vote), to: a.local) }
         #expect(try await eventually { !a.connectedPeers.contains(b.local) })
+        for node in [a, b] { await node.stop() }
     }
 }

@@ -22,6 +22,9 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
         }
     }
 
+    /// Every `code` a rejection can have, for clients and the documentation check.
+    public static let allCodes = ["malformed", "wrong_chain", "bad_signature", "expired", "expiry_too_far", "replay"]
+
     public var description: String {
         switch self {
         case .malformed(let why): "malformed transaction: \(why)"

@@ -23,6 +23,12 @@ public struct NodeConfig: Sendable, Equatable {
     public struct RPC: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8_645
+        /// Connections open at once (lowered at start to fit the open-file limit).
+        public var maxConnections = 1_024
+        /// A connection with no request in progress is closed after this long.
+        public var idleTimeoutMs = 15_000
+        /// A request must arrive whole (head and body) within this long.
+        public var requestTimeoutMs = 30_000
     }
 
     public struct Blocks: Sendable, Equatable {
@@ -45,6 +51,12 @@ public struct NodeConfig: Sendable, Equatable {
         public var port = 26_656
         /// The other validators: key and address.
         public var peers: [Peer] = []
+        /// Connections not yet authenticated (TLS and hello under way) held at
+        /// once, and from one address; beyond, the oldest is closed.
+        public var maxPendingConnections = 64
+        public var maxPendingPerAddress = 8
+        /// A connection must finish TLS and its hello within this long.
+        public var handshakeTimeoutMs = 5_000
     }
 
     public struct Peer: Sendable, Hashable {

@@ -40,6 +40,9 @@ extension NodeConfig {
         if var rpc = try top.section("rpc") {
             if let value = try rpc.string("host") { config.rpc.host = value }
             if let value = try rpc.int("port", in: 1...65_535) { config.rpc.port = value }
+            if let value = try rpc.int("maxConnections", in: 1...1_000_000) { config.rpc.maxConnections = value }
+            if let value = try rpc.int("idleTimeoutMs", in: 100...3_600_000) { config.rpc.idleTimeoutMs = value }
+            if let value = try rpc.int("requestTimeoutMs", in: 100...3_600_000) { config.rpc.requestTimeoutMs = value }
             try rpc.finish()
         }
         if var blocks = try top.section("blocks") {
@@ -55,6 +58,9 @@ extension NodeConfig {
         if var p2p = try top.section("p2p") {
             if let value = try p2p.string("host") { config.p2p.host = value }
             if let value = try p2p.int("port", in: 1...65_535) { config.p2p.port = value }
+            if let value = try p2p.int("maxPendingConnections", in: 1...100_000) { config.p2p.maxPendingConnections = value }
+            if let value = try p2p.int("maxPendingPerAddress", in: 1...100_000) { config.p2p.maxPendingPerAddress = value }
+            if let value = try p2p.int("handshakeTimeoutMs", in: 100...600_000) { config.p2p.handshakeTimeoutMs = value }
             if let peers = try p2p.list("peers") {
                 config.p2p.peers = try peers.map { entry throws(ConfigError) in
                     var peer = entry

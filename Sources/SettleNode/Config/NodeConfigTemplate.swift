@@ -23,6 +23,13 @@ extension NodeConfig {
           # TLS-terminating proxy in front of it.
           host: \(Self.quoted(rpc.host))
           port: \(rpc.port)
+          # Connections open at once; one more is answered 503 and closed. The
+          # node lowers it at start to fit its open-file limit (logged).
+          maxConnections: \(rpc.maxConnections)
+          # A connection with no request in progress is closed after this (ms).
+          idleTimeoutMs: \(rpc.idleTimeoutMs)
+          # A request must arrive whole within this (ms), else 408 and closed.
+          requestTimeoutMs: \(rpc.requestTimeoutMs)
 
         blocks:
           # While transactions are pending, a block is produced this often (ms).
@@ -43,6 +50,12 @@ extension NodeConfig {
           # validators listed in the genesis are admitted (docs/p2p.md).
           host: \(Self.quoted(p2p.host))
           port: \(p2p.port)
+          # Connections still in TLS or their hello, at most, in all and from
+          # one address (the oldest is closed to make room), and how long one
+          # may take (ms) before it is closed.
+          maxPendingConnections: \(p2p.maxPendingConnections)
+          maxPendingPerAddress: \(p2p.maxPendingPerAddress)
+          handshakeTimeoutMs: \(p2p.handshakeTimeoutMs)
           # The other validators: their key (as in the genesis) and address.
           peers:\(p2p.peers.isEmpty ? " []" : "")
         \(p2p.peers.map { "    - key: \"\($0.key.hex)\"\n      host: \(Self.quoted($0.host))\n      port: \($0.port)\n" }.joined())

@@ -56,6 +56,7 @@ extension NodeEngine {
                 logger.debug("consensus step", metadata: ["height": "\(height)", "round": "\(consensus.core.round)", "step": "\(consensus.core.step)", "on": "\(event.summary)"])
             }
             self.consensus = consensus
+            reportRefusedProposalTime()
             return try perform(actions, now: now)
         case height...(height + Self.earlyHeights):
             if let problem = consensus.core.problem(with: event) { throw NodeError.invalidConsensusMessage(problem) }
@@ -248,5 +249,17 @@ extension ConsensusEvent {
         case .vote(let v): v.vote.height
         case .timeout(let t): t.height
         }
+    }
+}
+
+extension NodeEngine {
+    /// A proposal refused because its block is timed too far ahead of this
+    /// node's clock is never silent: either clock may be wrong, and a
+    /// validator whose clock lags refuses every proposal until it is fixed.
+    func reportRefusedProposalTime() {
+        guard let refused = ledger.refusedAsFuture else { return }
+        ledger.refusedAsFuture = nil
+        let message = "refused the proposal for height \(refused.height): its block is timed \(refused.timestamp) ms, \(refused.timestamp - refused.now) ms ahead of this node's clock (at most \(EngineLedger.maxClockAheadMs) ms is allowed); this node's clock is behind or the proposer's ahead: check both (NTP)"
+        if alerts.raise(.proposalFromTheFuture, message) { logger.warning("\(message)") }
     }
 }

@@ -25,17 +25,22 @@ import SettleEncoding
 /// copy with the higher sequence; if neither is valid, the validator refuses
 /// to sign rather than risk contradicting itself.
 public final class SignerRecordFile: @unchecked Sendable {
-    // @unchecked: `sequence` is only touched by the consensus engine, one call at a time.
+    // @unchecked: `sequence` and `fd` are only touched by the consensus engine, one call at a time.
     public let path: String
     private var sequence: UInt64 = 0
     /// Whether the file is in this two-copy layout (an earlier one is rewritten whole on the first save).
     private var inPlace = false
+    /// The open file, kept open from the first save: a save must never need a
+    /// new descriptor (with the table full, opening one failed and consensus stopped).
+    private var fd: Int32 = -1
 
     static let magic = Array("SETTLESR".utf8)
     static let version: UInt8 = 2
     static let copyBytes = 4_096
 
     public init(path: String) { self.path = path }
+
+    deinit { if fd >= 0 { close(fd) } }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -63,6 +68,7 @@ public final class SignerRecordFile: @unchecked Sendable {
         }
         sequence = newest.sequence
         inPlace = true
+        try openIfNeeded()
         return record
     }
 
@@ -103,16 +109,24 @@ public final class SignerRecordFile: @unchecked Sendable {
                 throw Failure(description: error.description)
             }
             inPlace = true
+            // The replaced file is a new one: the descriptor of the old is useless.
+            if fd >= 0 { close(fd) }
+            fd = -1
+            try openIfNeeded()
             return
         }
-        let fd = open(path, O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw Failure(description: "cannot open the signer record \(path): \(DurableFile.errorText())") }
-        defer { close(fd) }
+        try openIfNeeded()
         for offset in [0, Self.copyBytes] {
             let written = copy.withUnsafeBytes { pwrite(fd, $0.baseAddress!, Self.copyBytes, off_t(offset)) }
             guard written == Self.copyBytes, fdatasync(fd) == 0 else {
                 throw Failure(description: "cannot write the signer record \(path): \(DurableFile.errorText())")
             }
         }
+    }
+
+    private func openIfNeeded() throws(Failure) {
+        guard fd < 0 else { return }
+        fd = open(path, O_WRONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw Failure(description: "cannot open the signer record \(path): \(DurableFile.errorText())") }
     }
 }

@@ -1,3 +1,4 @@
+import DequeModule
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -31,7 +32,7 @@ struct EventController {
         routes.add(.events) { request, _ in
             let from = try Self.startHeight(request, tip: await engine.storedHeight)
             let subscription: BlockSubscription
-            do { subscription = try engine.feed.subscribe() } catch {
+            do throws(BlockFeedError) { subscription = try engine.feed.subscribe() } catch {
                 throw RPCError(.tooManySubscribers, error.description)
             }
             let stream = BlockEventStream(reader: engine.reader, encoded: encoded, subscription: subscription, from: from, heartbeat: options.heartbeat)
@@ -144,7 +145,7 @@ final class EncodedBlockEvents: Sendable {
 
     private struct State {
         var byHeight: [UInt64: ByteBuffer] = [:]
-        var order: [UInt64] = []
+        var order = Deque<UInt64>()
         var bytes = 0
     }
 

@@ -1,0 +1,61 @@
+import Synchronization
+
+/// What the RPC server allows a connection: how many may be open, how long
+/// one may sit idle, how long a request may take to arrive, and how many
+/// request-body bytes may be buffered at once across all connections.
+///
+/// Why: every open connection holds a file descriptor and some memory. Left
+/// unbounded, 4 500 idle connections exhausted the descriptor table and the
+/// node crashed; 200 half-sent 3 MiB batch bodies took 700 MB. docs/rpc.md
+/// ("Limits") states each value.
+public struct ConnectionLimits: Sendable, Equatable {
+    /// Connections open at once; one more is answered 503
+    /// `too_many_connections` and closed.
+    public var maxConnections: Int
+    /// A connection with no request in progress is closed after this long
+    /// (keep-alive clients reconnect; a client that opens and says nothing
+    /// holds nothing for long).
+    public var idleTimeout: Duration
+    /// A request's head and body must arrive within this long of its first
+    /// byte, or it is answered 408 `request_timeout` and the connection closed.
+    public var requestTimeout: Duration
+    /// Request-body bytes buffered at once across every connection, for bodies
+    /// above the 16 KiB a single transaction takes (batches). A batch waits
+    /// up to `bodyBudgetWait` for its share, then is refused 503 `busy`.
+    public var bodyBudgetBytes: Int
+    public var bodyBudgetWait: Duration
+
+    public init(
+        maxConnections: Int = 1_024, idleTimeout: Duration = .seconds(15), requestTimeout: Duration = .seconds(30),
+        bodyBudgetBytes: Int = 64 << 20, bodyBudgetWait: Duration = .seconds(2)
+    ) {
+        self.maxConnections = maxConnections
+        self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
+        self.bodyBudgetBytes = bodyBudgetBytes
+        self.bodyBudgetWait = bodyBudgetWait
+    }
+}
+
+/// Counts the RPC's open connections against `ConnectionLimits.maxConnections`
+/// (shared by every connection's guard, on any event loop).
+final class ConnectionCount: Sendable {
+    let limit: Int
+    private let open = Atomic<Int>(0)
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot; false (and nothing taken) when all are in use.
+    func take() -> Bool {
+        let now = open.wrappingAdd(1, ordering: .relaxed).newValue
+        guard now <= limit else {
+            open.wrappingSubtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func release() { open.wrappingSubtract(1, ordering: .relaxed) }
+
+    var current: Int { open.load(ordering: .relaxed) }
+}

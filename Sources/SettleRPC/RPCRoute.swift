@@ -1,0 +1,81 @@
+import Hummingbird
+import SettleNode
+
+/// A route of the RPC and every error it can answer: the one list that the
+/// router is built from, that the documentation check holds docs/rpc.md and
+/// docs/openapi.yaml to, and that a debug build checks every answer against.
+public struct RPCRoute: Sendable, Hashable {
+    public let method: String
+    /// The path pattern, `{name}` for a parameter.
+    public let path: String
+    /// The RPC's own codes this route answers (besides the server-wide ones,
+    /// `RPCErrorCode.serverWide`).
+    public let errors: [RPCErrorCode]
+    /// Whether it answers admission refusals: 422 with one of
+    /// `AdmissionRejection.allCodes`.
+    public let refusesAdmission: Bool
+
+    init(_ method: String, _ path: String, errors: [RPCErrorCode] = [], refusesAdmission: Bool = false) {
+        self.method = method
+        self.path = path
+        self.errors = errors
+        self.refusesAdmission = refusesAdmission
+    }
+
+    /// Every code this route may answer, server-wide ones included.
+    public var codes: Set<String> {
+        Set(errors.map(\.rawValue) + RPCErrorCode.serverWide.map(\.rawValue) + (refusesAdmission ? AdmissionRejection.allCodes : []))
+    }
+
+    /// Whether `path` (a request's path, without query) is this route's.
+    func matches(path requested: Substring) -> Bool {
+        let want = path.split(separator: "/", omittingEmptySubsequences: false)
+        let got = requested.split(separator: "/", omittingEmptySubsequences: false)
+        guard want.count == got.count else { return false }
+        return zip(want, got).allSatisfy { pattern, segment in pattern.hasPrefix("{") ? !segment.isEmpty : pattern == segment }
+    }
+}
+
+extension RPCRoute {
+    /// A route that reads the store answers 500 when the store fails and 503
+    /// when the node's store readers are at their queue limit.
+    static let reads: [RPCErrorCode] = [.storeError, .busy]
+
+    static let health = RPCRoute("GET", "/health")
+    static let status = RPCRoute("GET", "/v1/status")
+    static let genesis = RPCRoute("GET", "/v1/genesis")
+    static let assets = RPCRoute("GET", "/v1/assets")
+    static let evidence = RPCRoute("GET", "/v1/evidence")
+    static let metrics = RPCRoute("GET", "/metrics")
+    static let submit = RPCRoute("POST", "/v1/transactions", errors: [.malformedJSON, .invalidBase64, .invalidMode, .invalidTimeout, .bodyTooLarge], refusesAdmission: true)
+    static let submitBatch = RPCRoute("POST", "/v1/transactions/batch", errors: [.malformedJSON, .invalidMode, .invalidTimeout, .bodyTooLarge, .batchTooLarge, .busy])
+    static let transaction = RPCRoute("GET", "/v1/transactions/{id}", errors: [.invalidID, .notFound] + reads)
+    static let latestBlock = RPCRoute("GET", "/v1/blocks/latest", errors: [.notFound] + reads)
+    static let block = RPCRoute("GET", "/v1/blocks/{height}", errors: [.invalidHeight, .notFound] + reads)
+    static let blockRecord = RPCRoute("GET", "/v1/blocks/{height}/record", errors: [.invalidHeight, .notFound] + reads)
+    static let balances = RPCRoute("GET", "/v1/accounts/{account}/balances", errors: [.invalidAccount])
+    static let history = RPCRoute("GET", "/v1/accounts/{account}/transactions", errors: [.invalidAccount, .invalidLimit, .invalidCursor] + reads)
+    static let reference = RPCRoute("GET", "/v1/references/{signer}/{reference}", errors: [.invalidSigner, .invalidReference, .notFound] + reads)
+    static let receipt = RPCRoute("GET", "/v1/transactions/{id}/receipt", errors: [.invalidID, .notFound] + reads)
+    static let consistency = RPCRoute("GET", "/v1/proofs/consistency", errors: [.invalidRange, .notFound] + reads)
+    static let fees = RPCRoute("GET", "/v1/reports/fees", errors: [.invalidPeriod] + reads)
+    static let events = RPCRoute("GET", "/v1/events", errors: [.invalidFrom, .invalidLastEventID, .tooManySubscribers] + reads)
+
+    static let all: [RPCRoute] = [
+        health, status, genesis, assets, evidence, metrics, submit, submitBatch, transaction, latestBlock, block, blockRecord,
+        balances, history, reference, receipt, consistency, fees, events,
+    ]
+}
+
+/// Registers routes on a router, each behind `RPCServer.answer`, which turns
+/// its errors into their JSON answers (and, in debug builds, checks each code
+/// is one the route declares).
+struct RPCRoutes {
+    let router: Router<BasicRequestContext>
+
+    func add(_ route: RPCRoute, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
+        router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
+            try await RPCServer.answer(route) { try await handler(request, context) }
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import Hummingbird
+import NIOCore
+import SettleAPI
+import SettleCrypto
+import SettleLedger
+import SettleNode
+import SettleStore
+
+/// The chain as stored: blocks, block records for auditors, receipts and
+/// consistency proofs.
+struct ChainController {
+    let engine: NodeEngine
+
+    func addRoutes(to routes: RPCRoutes) {
+        routes.add(.latestBlock) { _, _ in
+            let height = await engine.storedHeight
+            guard height > 0 else { throw RPCError(.notFound, "no block is committed yet") }
+            return try await block(at: height)
+        }
+        routes.add(.block) { _, context in try await block(at: try RequestValues.height(context.parameters.get("height"))) }
+        routes.add(.blockRecord) { _, context in
+            let height = try RequestValues.height(context.parameters.get("height"))
+            guard let stored = try await RequestValues.read(engine, { try $0.block(at: height) }) else {
+                throw RPCError(.notFound, "no block at height \(height)")
+            }
+            return try RPCServer.json(Wire.BlockRecord(
+                block: Hex.encode(stored.block.canonicalBytes), commit: Hex.encode(stored.commit.canonicalBytes),
+                results: stored.results.map { Hex.encode($0.canonicalBytes) }))
+        }
+        routes.add(.receipt) { _, context in
+            let id = try RequestValues.hash(context.parameters.get("id"))
+            guard let receipt = try await RequestValues.read(engine, { try $0.receipt(for: id) }) else {
+                throw RPCError(.notFound, "transaction \(id) is not committed here")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonData())))
+        }
+        routes.add(.consistency) { request, _ in
+            let query = request.uri.queryParameters
+            guard let from = query.get("from").flatMap(UInt64.init), let to = query.get("to").flatMap(UInt64.init), from >= 1, from <= to else {
+                throw RPCError(.invalidRange, "from and to must be heights with 1 ≤ from ≤ to")
+            }
+            let found = try await RequestValues.read(engine) { store -> (StoredBlock, StoredBlock, [Hash256])? in
+                guard let old = try store.block(at: from), let new = try store.block(at: to), let proof = try store.consistencyProof(from: from, to: to) else { return nil }
+                return (old, new, proof)
+            }
+            guard let (old, new, proof) = found else { throw RPCError(.notFound, "no block at height \(to)") }
+            // From an empty log (no transaction yet at `from`) the proof is empty: every log extends the empty one.
+            return try RPCServer.json(Wire.Consistency(
+                from: from, to: to, oldSize: old.block.header.logSize, newSize: new.block.header.logSize,
+                oldRoot: old.block.header.logRoot.hex, newRoot: new.block.header.logRoot.hex, proof: proof.map(\.hex)))
+        }
+    }
+
+    private func block(at height: UInt64) async throws -> Response {
+        guard let stored = try await RequestValues.read(engine, { try $0.block(at: height) }) else {
+            throw RPCError(.notFound, "no block at height \(height)")
+        }
+        return try RPCServer.json(Wire.Block(stored))
+    }
+}

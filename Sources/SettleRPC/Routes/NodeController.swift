@@ -1,0 +1,52 @@
+import Hummingbird
+import NIOCore
+import SettleAPI
+import SettleConsensus
+import SettleCrypto
+import SettleNode
+
+/// The node itself: health, status, its genesis, assets, evidence, metrics.
+struct NodeController {
+    let engine: NodeEngine
+    let metrics: MetricsExporter
+
+    func addRoutes(to routes: RPCRoutes) {
+        routes.add(.health) { _, _ in try await health() }
+        routes.add(.metrics) { _, _ in metrics.response() }
+        routes.add(.status) { _, _ in try await status() }
+        routes.add(.genesis) { _, _ in
+            // The canonical JSON form; clients check its hash against the status's genesisHash or a value from the operators.
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: engine.genesis.jsonText(comments: false))))
+        }
+        routes.add(.evidence) { _, _ in
+            try RPCServer.json(await engine.equivocations().map { proof in
+                let vote = proof.first.vote
+                return Wire.Evidence(
+                    validator: vote.validator.hex, height: vote.height, round: vote.round, step: vote.step == .prevote ? "prevote" : "precommit",
+                    blockHashes: [proof.first.vote.blockHash, proof.second.vote.blockHash].map { $0?.hex ?? "nil" }, encoded: Hex.encode(proof.canonicalBytes))
+            })
+        }
+        routes.add(.assets) { _, _ in
+            try RPCServer.json(await engine.assets().map { Wire.Asset(code: $0.code.value, decimals: $0.decimals, name: $0.name) })
+        }
+    }
+
+    /// 200 while the node is fit to take traffic; 503 with the state and why
+    /// when it is not (behind its peers, without a quorum, stopped).
+    private func health() async throws -> Response {
+        let (health, height) = await (engine.health(), engine.storedHeight)
+        return try RPCServer.json(Wire.Health(status: health.state.rawValue, reason: health.reason, height: height), status: health.state == .ok ? .ok : .serviceUnavailable)
+    }
+
+    private func status() async throws -> Response {
+        let s = await engine.nodeStatus()
+        var view = Wire.Status(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: RPCServer.version)
+        if let position = s.consensus {
+            view.consensus = .init(height: position.height, round: position.round, step: position.step)
+            view.peers = s.peers.map { Wire.Status.Peer(validator: $0.validator.hex, height: $0.height) }
+        }
+        view.health = Wire.Health(status: s.health.state.rawValue, reason: s.health.reason, height: s.height)
+        view.alerts = s.alerts.map { Wire.Status.Alert(code: $0.code, message: $0.message, count: $0.count, lastAt: $0.lastAt) }
+        return try RPCServer.json(view)
+    }
+}
