@@ -163,6 +163,8 @@ let package = Package(
                 .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
                 // An in-process channel, so the event stream's body can be read as it is written.
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                // docs/openapi.yaml, read by the documentation check.
+                .product(name: "Yams", package: "Yams"),
             ],
             // Adapter inputs, read by path.
             exclude: ["Fixtures"],

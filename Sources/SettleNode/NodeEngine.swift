@@ -407,7 +407,12 @@ public actor NodeEngine {
         NodeStatus(
             chainId: genesis.chainId, height: stored.height, lastBlockHash: stored.hash, lastBlockTime: stored.time,
             mempoolSize: mempool.count, validator: validatorKey.publicKey,
-            consensus: consensus.map { NodeStatus.ConsensusPosition(height: $0.core.height, round: $0.core.round, step: "\($0.core.step)") }, peers: connectedPeers,
+            consensus: consensus.map { consensus in
+                // Decided and waiting for the next height to start: that height, not yet begun.
+                consensus.decidedAwaitingAdvance
+                    ? NodeStatus.ConsensusPosition(height: consensus.core.height + 1, round: 0, step: "new-height")
+                    : NodeStatus.ConsensusPosition(height: consensus.core.height, round: consensus.core.round, step: "\(consensus.core.step)")
+            }, peers: connectedPeers,
             health: health(), alerts: alerts.all)
     }
 

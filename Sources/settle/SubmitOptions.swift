@@ -40,7 +40,7 @@ struct SubmitOptions: ParsableArguments {
             // Without an answer the transaction may or may not have reached the node: say so, never "refused".
             let verdict = error.code == nil ? "outcome unknown (look it up with settle tx get \(transaction.id.hex))" : "refused"
             if node.json {
-                try printJSON(["ok": "false", "id": transaction.id.hex, "code": error.code ?? "no_answer", "message": "\(verdict): \(error.description)"])
+                try printJSON(SubmitFailure(id: transaction.id.hex, code: error.code ?? "no_answer", message: "\(verdict): \(error.description)"))
             } else {
                 print("\(verdict): \(error)")
             }
@@ -131,4 +131,12 @@ func paymentMethod(_ text: String) throws -> PaymentMethod {
         throw ValidationError("unknown payment method \(text); use one of \(PaymentMethod.allCases.map(\.name).joined(separator: ", "))")
     }
     return method
+}
+
+/// `settle tx … --json` when the node refused the transaction or gave no answer.
+struct SubmitFailure: Encodable {
+    let ok = false
+    let id: String
+    let code: String
+    let message: String
 }

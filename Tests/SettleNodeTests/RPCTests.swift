@@ -230,17 +230,6 @@ import Testing
             }
         }
     }
-
-    @Test func everyRouteIsDocumented() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let openapi = try String(contentsOf: root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)
-        let rpc = try String(contentsOf: root.appendingPathComponent("docs/rpc.md"), encoding: .utf8)
-        for route in RPCServer.routes {
-            #expect(openapi.contains("  \(route.path):"), "docs/openapi.yaml lacks \(route.path)")
-            #expect(openapi.contains("\(route.path):\n    \(route.method.lowercased()):"), "docs/openapi.yaml lacks \(route.method) \(route.path)")
-            #expect(rpc.contains("`\(route.method) \(route.path)`"), "docs/rpc.md lacks \(route.method) \(route.path)")
-        }
-    }
 }
 
 /// Produces blocks every 20 ms inside the test application.

@@ -36,7 +36,7 @@ struct ChainController {
         }
         routes.add(.consistency) { request, _ in
             let query = request.uri.queryParameters
-            guard let from = query.get("from").flatMap(UInt64.init), let to = query.get("to").flatMap(UInt64.init), from >= 1, from <= to else {
+            guard let from = query.get("from").flatMap(RequestValues.unsigned), let to = query.get("to").flatMap(RequestValues.unsigned), from >= 1, from <= to else {
                 throw RPCError(.invalidRange, "from and to must be heights with 1 ≤ from ≤ to")
             }
             let found = try await RequestValues.read(engine) { store -> (StoredBlock, StoredBlock, [Hash256])? in

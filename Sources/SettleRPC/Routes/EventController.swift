@@ -49,19 +49,18 @@ struct EventController {
     /// connection may have broken between its events.
     static func startHeight(_ request: Request, tip: UInt64) throws -> UInt64 {
         let next = tip + 1
-        func parse(_ text: String, code: RPCErrorCode, what: String) throws -> UInt64 {
-            guard let height = UInt64(text.trimmingCharacters(in: .whitespaces)), (1...next).contains(height) else {
+        func parse(_ text: some StringProtocol, code: RPCErrorCode, what: String) throws -> UInt64 {
+            guard let height = RequestValues.unsigned(text), (1...next).contains(height) else {
                 throw RPCError(code, "\(what) must be a block height from 1 to \(next) (the next block); got \"\(text)\"")
             }
             return height
         }
+        // Both are checked when both are sent; the header wins.
+        let from = try request.uri.queryParameters.get("from").map { try parse($0, code: .invalidFrom, what: "from") }
         if let lastEventID = request.headers[lastEventIDField] {
-            return try parse(lastEventID, code: .invalidLastEventID, what: "Last-Event-ID")
+            return try parse(lastEventID.trimmingCharacters(in: .whitespaces), code: .invalidLastEventID, what: "Last-Event-ID")
         }
-        if let from = request.uri.queryParameters.get("from") {
-            return try parse(String(from), code: .invalidFrom, what: "from")
-        }
-        return next
+        return from ?? next
     }
 
     static let lastEventIDField = HTTPField.Name("Last-Event-ID")!

@@ -21,13 +21,13 @@ struct LedgerController {
             let account = try RequestValues.publicKey(context.parameters.get("account"), "account", .invalidAccount)
             let query = request.uri.queryParameters
             let limit = try query.get("limit").map { text in
-                guard let value = Int(text), (1...RPCServer.maxPage).contains(value) else {
+                guard let value = RequestValues.unsigned(text).map(Int.init(clamping:)), (1...RPCServer.maxPage).contains(value) else {
                     throw RPCError(.invalidLimit, "limit must be 1-\(RPCServer.maxPage)")
                 }
                 return value
             } ?? 20
             let before = try query.get("before").map { text in
-                guard let value = UInt64(text) else { throw RPCError(.invalidCursor, "before must be a log index (the previous page's next)") }
+                guard let value = RequestValues.unsigned(text) else { throw RPCError(.invalidCursor, "before must be a log index (the previous page's next)") }
                 return value
             }
             let page = try await RequestValues.read(engine) { try $0.history(of: account, before: before, limit: limit) }
@@ -37,7 +37,7 @@ struct LedgerController {
         }
         routes.add(.reference) { _, context in
             let signer = try RequestValues.publicKey(context.parameters.get("signer"), "signer", .invalidSigner)
-            guard let reference = context.parameters.get("reference"), !reference.isEmpty else {
+            guard let reference = RequestValues.decoded(context.parameters.get("reference")), !reference.isEmpty else {
                 throw RPCError(.invalidReference, "an external reference is required")
             }
             // The ledger state knows every applied reference; the store has the transaction.
@@ -50,10 +50,11 @@ struct LedgerController {
             let query = request.uri.queryParameters
             func time(_ name: String, _ fallback: UInt64) throws -> UInt64 {
                 guard let text = query.get(name) else { return fallback }
-                guard let value = UInt64(text) else { throw RPCError(.invalidPeriod, "\(name) must be Unix milliseconds") }
+                guard let value = RequestValues.unsigned(text) else { throw RPCError(.invalidPeriod, "\(name) must be Unix milliseconds (0 to \(UInt64.max))") }
                 return value
             }
-            let (from, to) = (try time("from", 0), try time("to", UInt64(Int64.max)))
+            // No `to`: no end.
+            let (from, to) = (try time("from", 0), try time("to", UInt64.max))
             guard from < to else { throw RPCError(.invalidPeriod, "from must be before to") }
             let report = try await RequestValues.read(engine) { try $0.feeReport(from: from, to: to) }
             let assets = await engine.assets()

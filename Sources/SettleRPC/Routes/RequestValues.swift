@@ -18,10 +18,51 @@ enum RequestValues {
 
     /// A block height in a path: 1 or more (height 0 is the genesis, which has no block).
     static func height(_ text: String?) throws -> UInt64 {
-        guard let text, let height = UInt64(text), height >= 1 else {
-            throw RPCError(.invalidHeight, "height must be an integer of at least 1 (the first block); got \"\(text ?? "")\"")
+        guard let height = text.flatMap(unsigned), height >= 1 else {
+            throw RPCError(.invalidHeight, "height must be a whole number from 1 (the first block) to \(UInt64.max); got \"\(text ?? "")\"")
         }
         return height
+    }
+
+    /// A non-negative integer written as decimal digits only: no sign, no
+    /// spaces, no leading zeros beyond "0", at most `UInt64.max`. (Swift's
+    /// `UInt64("+1")` accepts a sign, which no client should rely on.)
+    static func unsigned(_ text: some StringProtocol) -> UInt64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }), text == "0" || !text.hasPrefix("0") else { return nil }
+        return UInt64(text)
+    }
+
+    /// A path parameter as the client meant it: percent-decoded (a reference
+    /// such as `inv#9` arrives as `inv%239`).
+    static func decoded(_ text: String?) -> String? {
+        text.flatMap { $0.removingPercentEncoding }
+    }
+
+    /// A JSON body's decoding error in words: which field and what was wrong.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let field = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            return field.isEmpty ? "the body" : field
+        }
+        switch error {
+        case let .typeMismatch(type, context): return "\(path(context)): expected \(Self.name(of: type))"
+        case let .valueNotFound(type, context): return "\(path(context)): expected \(Self.name(of: type)), found null"
+        case let .keyNotFound(key, _): return "\(key.stringValue) is required"
+        case let .dataCorrupted(context):
+            if let underlying = context.underlyingError { return "not valid JSON: \(underlying.localizedDescription)" }
+            return "\(path(context)): \(context.debugDescription)"
+        @unknown default: return "\(error)"
+        }
+    }
+
+    private static func name(of type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is UInt64.Type: "an integer"
+        case is [String].Type: "an array of strings"
+        default: "\(type)"
+        }
     }
 
     /// A transaction in a request: base64 of canonical bytes, decoded with

@@ -127,7 +127,7 @@ enum RequestBody {
             throw RPCError(.bodyTooLarge, "this route's request bodies are limited to \(limit) bytes")
         }
         do { return try JSONDecoder().decode(T.self, from: Data(buffer: body)) } catch {
-            throw RPCError(.malformedJSON, "expected \(expected): \(error)")
+            throw RPCError(.malformedJSON, "expected \(expected): \(RequestValues.describe(error))")
         }
     }
 }
