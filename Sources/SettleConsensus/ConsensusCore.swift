@@ -1,13 +1,26 @@
 import SettleCrypto
 import SettleLedger
 
-/// What the core needs from the ledger: a block to propose and whether a
-/// proposed block is valid. Both are functions of the committed state.
+/// What the core needs from the ledger: a block to propose, whether a
+/// proposed block is valid (a function of the committed state: every correct
+/// validator answers the same), and whether it is timely (this validator's
+/// own judgement, from its clock).
 public protocol ConsensusApplication {
     /// A block for `height` built on the committed state.
     mutating func makeBlock(height: UInt64, round: UInt32, proposer: PublicKey) -> Block
     /// Whether `block` may be the next committed block.
     mutating func isValid(_ block: Block) -> Bool
+    /// Whether this validator, judging by its own clock, should prevote for a
+    /// fresh proposal of `block` (one carried over from an earlier round with
+    /// a prevote quorum was judged timely by that quorum). Never consulted to
+    /// lock or to decide: a block more than 2/3 committed is committed
+    /// whatever this validator's clock says (as CometBFT's proposer-based
+    /// timestamps check timeliness only when prevoting).
+    mutating func isTimely(_ block: Block) -> Bool
+}
+
+extension ConsensusApplication {
+    public mutating func isTimely(_ block: Block) -> Bool { true }
 }
 
 /// One validator's Tendermint consensus (Buchman, Kwon, Milosevic, "The latest
@@ -405,9 +418,9 @@ public struct ConsensusCore: Sendable {
                     return vote(.prevote, isValid(block, app: &app) && free ? block.header.hash : nil)
                 }
             } else {
-                // Line 22: a fresh proposal.
+                // Line 22: a fresh proposal (valid, timely by this validator's clock, and not against its lock).
                 let free = lockedRound == nil || lockedHash == block.header.hash || faultsForTesting.contains(.ignoreLocks)
-                return vote(.prevote, isValid(block, app: &app) && free ? block.header.hash : nil)
+                return vote(.prevote, isValid(block, app: &app) && app.isTimely(block) && free ? block.header.hash : nil)
             }
         }
         // Line 34: prevotes from more than 2/3 for anything: wait a little for more.

@@ -11,7 +11,7 @@ struct EngineLedger: ConsensusApplication {
     let maxBlockTransactions: Int
     /// The node's clock, set before the core runs: block times and the future bound.
     var now: UInt64 = 0
-    /// A proposal may not be timed further ahead of this node's clock.
+    /// A fresh proposal timed further ahead of this node's clock gets its prevote nil.
     public static let maxClockAheadMs: UInt64 = 10_000
     /// The last proposal refused for its time, until the engine reports it.
     var refusedAsFuture: (height: UInt64, timestamp: UInt64, now: UInt64)?
@@ -32,14 +32,25 @@ struct EngineLedger: ConsensusApplication {
     /// mempool's when the decided block is applied, then dropped.
     var preverified: Set<Mempool.VerifiedSignature> = []
 
-    /// Whether `block` applies on the committed state and keeps the ledger's
-    /// invariants (a block breaking them could only come from a bug, and is
-    /// refused rather than voted for); its execution is kept.
-    mutating func isValid(_ block: Block) -> Bool {
+    /// Whether a fresh proposal's block is timed at most `maxClockAheadMs`
+    /// ahead of this node's clock: a proposer must not push block time into
+    /// the future. Only this validator's prevote depends on it; a block the
+    /// others commit is committed here too, whatever this clock says (before,
+    /// a validator whose clock lagged refused every decided block, fell behind,
+    /// and its own proposals — made late — never got through).
+    mutating func isTimely(_ block: Block) -> Bool {
         guard block.header.timestamp <= now + Self.maxClockAheadMs else {
             refusedAsFuture = (block.header.height, block.header.timestamp, now)
             return false
         }
+        return true
+    }
+
+    /// Whether `block` applies on the committed state and keeps the ledger's
+    /// invariants (a block breaking them could only come from a bug, and is
+    /// refused rather than voted for); its execution is kept. The same on
+    /// every correct validator: no clock.
+    mutating func isValid(_ block: Block) -> Bool {
         if let known = executed[block.header.hash] { return known.outcome.invariantViolations.isEmpty }
         preverify(block.transactions)
         guard let execution = try? state.execute(block, signatureIsValid: signatureIsValid) else { return false }

@@ -191,6 +191,7 @@ public actor ClusterDriver {
     static let welcomeTransactions = 10_000
 
     private func consensusMessage(_ event: ConsensusEvent, height: UInt64, ours: UInt64, from peer: PublicKey) async throws {
+        logger.trace("consensus message", metadata: ["on": "\(event.summary)", "height": "\(height)", "ours": "\(ours)", "from": "\(peer.hex.prefix(8))"])
         if height > 0 { syncPlan.peer(peer, holds: height - 1) }
         if height < ours {
             // The peer is behind: send it the block it is still deciding.

@@ -56,7 +56,6 @@ extension NodeEngine {
                 logger.debug("consensus step", metadata: ["height": "\(height)", "round": "\(consensus.core.round)", "step": "\(consensus.core.step)", "on": "\(event.summary)"])
             }
             self.consensus = consensus
-            reportRefusedProposalTime()
             return try perform(actions, now: now)
         case height...(height + Self.earlyHeights):
             if let problem = consensus.core.problem(with: event) { throw NodeError.invalidConsensusMessage(problem) }
@@ -196,6 +195,7 @@ extension NodeEngine {
 
     /// Carries out the core's actions in order; returns those for the network.
     private func perform(_ actions: [ConsensusAction], now: UInt64) throws -> [ConsensusAction] {
+        reportRefusedProposalTime()
         var outward: [ConsensusAction] = []
         for action in actions {
             switch action {
@@ -253,13 +253,15 @@ extension ConsensusEvent {
 }
 
 extension NodeEngine {
-    /// A proposal refused because its block is timed too far ahead of this
-    /// node's clock is never silent: either clock may be wrong, and a
-    /// validator whose clock lags refuses every proposal until it is fixed.
+    /// A proposal this validator prevoted nil on because its block is timed
+    /// too far ahead of its clock is never silent: either clock may be wrong,
+    /// and a validator whose clock lags prevotes nil on every other
+    /// validator's proposal until it is fixed (one fault of the f the network
+    /// tolerates).
     func reportRefusedProposalTime() {
         guard let refused = ledger.refusedAsFuture else { return }
         ledger.refusedAsFuture = nil
-        let message = "refused the proposal for height \(refused.height): its block is timed \(refused.timestamp) ms, \(refused.timestamp - refused.now) ms ahead of this node's clock (at most \(EngineLedger.maxClockAheadMs) ms is allowed); this node's clock is behind or the proposer's ahead: check both (NTP)"
+        let message = "prevoted nil on the proposal for height \(refused.height): its block is timed \(refused.timestamp) ms, \(refused.timestamp - refused.now) ms ahead of this node's clock (at most \(EngineLedger.maxClockAheadMs) ms is allowed); this node's clock is behind or the proposer's ahead: check both (NTP). Blocks the others commit are committed here all the same"
         if alerts.raise(.proposalFromTheFuture, message) { logger.warning("\(message)") }
     }
 }
