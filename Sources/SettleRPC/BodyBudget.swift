@@ -1,19 +1,27 @@
 import DequeModule
 import Synchronization
 
-/// Bytes of request bodies that may be buffered at once, across every
-/// connection (`ConnectionLimits.bodyBudgetBytes`). A large body (a batch)
-/// reserves its size before it is read and returns it when handled; one that
-/// cannot get its share within the wait is refused, so buffered bodies never
-/// exceed the budget however many clients start one and stall.
+/// Bytes of request bodies that may be read at once, across every connection
+/// (`ConnectionLimits.bodyBudgetBytes`). A request with a large body (a
+/// batch) reserves its size before its body is read; until it has it, its
+/// connection reads nothing more, so the body waits in the kernel's socket
+/// buffer, not in the node's memory. Reservations are granted in arrival
+/// order; one not granted within the wait is withdrawn and the request
+/// refused. However many clients start a large body and stall, buffered
+/// bodies never exceed the budget.
 final class BodyBudget: Sendable {
+    /// A reservation still waiting.
+    struct Ticket: Hashable, Sendable {
+        let id: Int
+    }
+
     let capacity: Int
     private let state: Mutex<State>
 
     private struct Waiter {
-        let id: Int
+        let ticket: Ticket
         let bytes: Int
-        let continuation: CheckedContinuation<Bool, Never>
+        let granted: @Sendable () -> Void
     }
 
     private struct State {
@@ -22,11 +30,11 @@ final class BodyBudget: Sendable {
         var nextID = 0
 
         /// Grants waiters in arrival order while the budget covers the first.
-        mutating func grantable() -> [CheckedContinuation<Bool, Never>] {
-            var granted: [CheckedContinuation<Bool, Never>] = []
+        mutating func grantable() -> [@Sendable () -> Void] {
+            var granted: [@Sendable () -> Void] = []
             while let first = waiters.first, first.bytes <= available {
                 available -= first.bytes
-                granted.append(waiters.removeFirst().continuation)
+                granted.append(waiters.removeFirst().granted)
             }
             return granted
         }
@@ -37,45 +45,47 @@ final class BodyBudget: Sendable {
         state = Mutex(State(available: max(1, capacity)))
     }
 
-    /// Reserves `bytes` (at most the capacity), waiting up to `wait` for them
-    /// behind earlier reservations; false if they could not be had in time.
-    func reserve(_ bytes: Int, wait: Duration) async -> Bool {
-        let bytes = min(max(0, bytes), capacity)
-        return await withCheckedContinuation { continuation in
-            let (id, granted, waiting) = state.withLock { state in
-                state.nextID += 1
-                state.waiters.append(Waiter(id: state.nextID, bytes: bytes, continuation: continuation))
-                let granted = state.grantable()
-                return (state.nextID, granted, state.waiters.contains { $0.id == state.nextID })
+    /// The bytes a reservation of `bytes` takes: at most the capacity, so a
+    /// body larger than the whole budget still gets it all, alone.
+    func cost(_ bytes: Int) -> Int { min(max(0, bytes), capacity) }
+
+    /// Reserves `cost(bytes)`: nil when granted at once, else a ticket, and
+    /// `granted` is called (on any thread) when it is.
+    func reserve(_ bytes: Int, granted: @escaping @Sendable () -> Void) -> Ticket? {
+        let bytes = cost(bytes)
+        return state.withLock { state in
+            if state.waiters.isEmpty, bytes <= state.available {
+                state.available -= bytes
+                return nil
             }
-            for grant in granted { grant.resume(returning: true) }
-            guard waiting else { return }
-            Task { [weak self] in
-                try? await Task.sleep(for: wait)
-                self?.expire(id)
-            }
+            state.nextID += 1
+            let ticket = Ticket(id: state.nextID)
+            state.waiters.append(Waiter(ticket: ticket, bytes: bytes, granted: granted))
+            return ticket
         }
     }
 
-    /// Returns bytes reserved by `reserve`.
+    /// Gives up a waiting reservation; false if it was granted meanwhile
+    /// (its `granted` runs or ran, and its bytes must be released as usual).
+    func withdraw(_ ticket: Ticket) -> Bool {
+        let (withdrawn, granted): (Bool, [@Sendable () -> Void]) = state.withLock { state in
+            guard let index = state.waiters.firstIndex(where: { $0.ticket == ticket }) else { return (false, []) }
+            state.waiters.remove(at: index)
+            // It may have been the first, holding the others back.
+            return (true, state.grantable())
+        }
+        for grant in granted { grant() }
+        return withdrawn
+    }
+
+    /// Returns `cost(bytes)` reserved earlier.
     func release(_ bytes: Int) {
-        let bytes = min(max(0, bytes), capacity)
+        let bytes = cost(bytes)
         let granted = state.withLock { state in
             state.available += bytes
             return state.grantable()
         }
-        for continuation in granted { continuation.resume(returning: true) }
-    }
-
-    private func expire(_ id: Int) {
-        let (expired, granted): (CheckedContinuation<Bool, Never>?, [CheckedContinuation<Bool, Never>]) = state.withLock { state in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return (nil, []) }
-            let expired = state.waiters.remove(at: index).continuation
-            // The first waiter may have been the one holding the others back.
-            return (expired, state.grantable())
-        }
-        expired?.resume(returning: false)
-        for continuation in granted { continuation.resume(returning: true) }
+        for grant in granted { grant() }
     }
 
     var available: Int { state.withLock { $0.available } }

@@ -19,9 +19,11 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// A request's head and body must arrive within this long of its first
     /// byte, or it is answered 408 `request_timeout` and the connection closed.
     public var requestTimeout: Duration
-    /// Request-body bytes buffered at once across every connection, for bodies
-    /// above the 16 KiB a single transaction takes (batches). A batch waits
-    /// up to `bodyBudgetWait` for its share, then is refused 503 `busy`.
+    /// Request-body bytes read at once across every connection, for bodies
+    /// above the 16 KiB a single transaction takes (batches): such a body is
+    /// read only once its size is reserved (`BodyBudget`). It waits up to
+    /// `bodyBudgetWait` for its share — its connection reading nothing
+    /// meanwhile — then is refused 503 `busy`.
     public var bodyBudgetBytes: Int
     public var bodyBudgetWait: Duration
 

@@ -54,8 +54,9 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
     /// Codes any route may answer, whatever it is: they come from the server
     /// around the routes (no such route, a method the path does not take, a
     /// request not read in time, a declared body larger than any route takes,
+    /// a large body not budgeted in time or the store readers' queue full,
     /// the connection limit).
-    public static let serverWide: [RPCErrorCode] = [.notFound, .methodNotAllowed, .requestTimeout, .bodyTooLarge, .tooManyConnections]
+    public static let serverWide: [RPCErrorCode] = [.notFound, .methodNotAllowed, .requestTimeout, .bodyTooLarge, .busy, .tooManyConnections]
 }
 
 /// An error answered as `{"error": {"code", "message", "related"?}}` with its

@@ -37,9 +37,9 @@ public struct RPCRoute: Sendable, Hashable {
 }
 
 extension RPCRoute {
-    /// A route that reads the store answers 500 when the store fails and 503
-    /// when the node's store readers are at their queue limit.
-    static let reads: [RPCErrorCode] = [.storeError, .busy]
+    /// A route that reads the store answers 500 when the store fails (and,
+    /// server-wide, 503 `busy` when the store readers are at their queue limit).
+    static let reads: [RPCErrorCode] = [.storeError]
 
     static let health = RPCRoute("GET", "/health")
     static let status = RPCRoute("GET", "/v1/status")
@@ -48,7 +48,7 @@ extension RPCRoute {
     static let evidence = RPCRoute("GET", "/v1/evidence")
     static let metrics = RPCRoute("GET", "/metrics")
     static let submit = RPCRoute("POST", "/v1/transactions", errors: [.malformedJSON, .invalidBase64, .invalidMode, .invalidTimeout, .bodyTooLarge], refusesAdmission: true)
-    static let submitBatch = RPCRoute("POST", "/v1/transactions/batch", errors: [.malformedJSON, .invalidMode, .invalidTimeout, .bodyTooLarge, .batchTooLarge, .busy])
+    static let submitBatch = RPCRoute("POST", "/v1/transactions/batch", errors: [.malformedJSON, .invalidMode, .invalidTimeout, .bodyTooLarge, .batchTooLarge])
     static let transaction = RPCRoute("GET", "/v1/transactions/{id}", errors: [.invalidID, .notFound] + reads)
     static let latestBlock = RPCRoute("GET", "/v1/blocks/latest", errors: [.notFound] + reads)
     static let block = RPCRoute("GET", "/v1/blocks/{height}", errors: [.invalidHeight, .notFound] + reads)

@@ -28,15 +28,14 @@ public enum RPCServer {
     /// The routes over `engine`. `metrics` should be the exporter whose `node`
     /// metrics the engine records, so `/metrics` shows both.
     public static func router(
-        engine: NodeEngine, metrics: MetricsExporter = MetricsExporter(), events: EventStreamOptions = EventStreamOptions(),
-        limits: ConnectionLimits = ConnectionLimits()
+        engine: NodeEngine, metrics: MetricsExporter = MetricsExporter(), events: EventStreamOptions = EventStreamOptions()
     ) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
         router.add(middleware: UnmatchedRouteMiddleware(routes: routes))
         let routes = RPCRoutes(router: router)
         NodeController(engine: engine, metrics: metrics).addRoutes(to: routes)
-        TransactionController(engine: engine, bodies: BodyBudget(capacity: limits.bodyBudgetBytes), bodyWait: limits.bodyBudgetWait).addRoutes(to: routes)
+        TransactionController(engine: engine).addRoutes(to: routes)
         ChainController(engine: engine).addRoutes(to: routes)
         LedgerController(engine: engine).addRoutes(to: routes)
         EventController(engine: engine, options: events).addRoutes(to: routes)
@@ -49,12 +48,15 @@ public enum RPCServer {
         engine: NodeEngine, metrics: MetricsExporter, host: String, port: Int, limits: ConnectionLimits, services: [any Service], logger: Logger
     ) -> some ApplicationProtocol {
         let connections = ConnectionCount(limit: limits.maxConnections)
+        let budget = BodyBudget(capacity: limits.bodyBudgetBytes)
         let largest = max(maxBodyBytes, maxBatchBodyBytes)
         let http1 = HTTP1Channel.Configuration(
-            additionalChannelHandlers: [RequestGuardHandler(connections: connections, limits: limits, maxBodyBytes: largest, metrics: metrics.node)],
+            additionalChannelHandlers: [
+                RequestGuardHandler(connections: connections, budget: budget, limits: limits, maxBodyBytes: largest, unbudgetedBodyBytes: maxBodyBytes, metrics: metrics.node)
+            ],
             idleTimeout: TimeAmount.nanoseconds(Int64(limits.idleTimeout.components.seconds) * 1_000_000_000 + limits.idleTimeout.components.attoseconds / 1_000_000_000))
         return Application(
-            router: router(engine: engine, metrics: metrics, limits: limits),
+            router: router(engine: engine, metrics: metrics),
             server: .http1(configuration: http1),
             configuration: .init(address: .hostname(host, port: port), serverName: "settled"),
             services: services,

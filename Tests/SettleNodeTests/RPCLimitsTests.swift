@@ -15,67 +15,87 @@ import Glibc
 /// node shares its open-file limit.
 @Suite struct RPCLimitsTests {
     @Test func aConnectionOverTheLimitIsAnsweredAndClosed() {
-        var guardian = RequestGuard(maxBodyBytes: 100)
+        var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
         guard case .answerAndClose(.tooManyConnections, _) = guardian.opened(admitted: false, limit: 7) else {
             Issue.record("a connection without a slot must be refused")
             return
         }
         // Nothing it sends afterwards reaches the server.
-        #expect(guardian.requestHead(declaredBodyBytes: nil) == .none)
+        #expect(guardian.requestHead(declaredBodyBytes: nil, chunked: false) == .none)
         #expect(guardian.requestBody() == .none)
         #expect(guardian.requestEnd() == .none)
     }
 
     @Test func aDeclaredBodyLargerThanAnyRouteTakesIsRefusedBeforeReading() {
-        var guardian = RequestGuard(maxBodyBytes: 100)
+        var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
         #expect(guardian.opened(admitted: true, limit: 7) == .none)
-        guard case .answerAndClose(.bodyTooLarge, _) = guardian.requestHead(declaredBodyBytes: 1_000_000_000) else {
+        guard case .answerAndClose(.bodyTooLarge, _) = guardian.requestHead(declaredBodyBytes: 1_000_000_000, chunked: false) else {
             Issue.record("a 1 GB declared body must be refused at once")
             return
         }
         #expect(guardian.requestBody() == .none)
     }
 
+    @Test func largeBodiesWaitForTheirShareOfTheBudget() {
+        var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
+        _ = guardian.opened(admitted: true, limit: 7)
+        #expect(guardian.requestHead(declaredBodyBytes: 100, chunked: false) == .forwardAndArm)
+        #expect(guardian.requestEnd() == .forwardAndDisarm)
+        #expect(guardian.requestHead(declaredBodyBytes: 101, chunked: false) == .forwardArmAndReserve(101))
+        #expect(guardian.requestEnd() == .forwardAndDisarm)
+        // A chunked body of unknown size reserves the most any route takes.
+        #expect(guardian.requestHead(declaredBodyBytes: nil, chunked: true) == .forwardArmAndReserve(1_000))
+        guard case .answerAndClose(.busy, _) = guardian.budgetRefused() else {
+            Issue.record("a body not budgeted in time must be answered 503 busy")
+            return
+        }
+        #expect(guardian.requestBody() == .none)
+    }
+
     @Test func aRequestMustArriveWholeBeforeItsDeadline() {
-        var guardian = RequestGuard(maxBodyBytes: 100)
+        var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
         _ = guardian.opened(admitted: true, limit: 7)
         // Requests that arrive whole disarm the timer; a late timer does nothing.
-        #expect(guardian.requestHead(declaredBodyBytes: 10) == .armTimer)
+        #expect(guardian.requestHead(declaredBodyBytes: 10, chunked: false) == .forwardAndArm)
         #expect(guardian.requestBody() == .forward)
         #expect(guardian.requestEnd() == .forwardAndDisarm)
         #expect(guardian.timerFired() == .none)
         // One that trickles is answered 408 and closed.
-        #expect(guardian.requestHead(declaredBodyBytes: 100) == .armTimer)
+        #expect(guardian.requestHead(declaredBodyBytes: 100, chunked: false) == .forwardAndArm)
         guard case .answerAndClose(.requestTimeout, _) = guardian.timerFired() else {
             Issue.record("a request still arriving at its deadline must be answered 408")
             return
         }
         #expect(guardian.requestBody() == .none)
         // Once the server began answering, the deadline only closes.
-        var answered = RequestGuard(maxBodyBytes: 100)
+        var answered = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
         _ = answered.opened(admitted: true, limit: 7)
-        _ = answered.requestHead(declaredBodyBytes: 100)
+        _ = answered.requestHead(declaredBodyBytes: 100, chunked: false)
         answered.responseHead()
         #expect(answered.timerFired() == .close)
     }
 
-    @Test func theBodyBudgetBoundsWhatIsBufferedAndGrantsInOrder() async {
+    @Test func theBodyBudgetGrantsInOrderAndWithdrawsOnTime() {
         let budget = BodyBudget(capacity: 100)
-        #expect(await budget.reserve(60, wait: .seconds(5)))
+        let grants = Mutex<[String]>([])
+        #expect(budget.reserve(60) { grants.withLock { $0.append("early") } } == nil)
         #expect(budget.available == 40)
-        // Too much to fit: refused after the wait, taking nothing.
-        #expect(await !budget.reserve(50, wait: .milliseconds(50)))
-        #expect(budget.available == 40)
-        // A waiter is granted when enough comes back.
-        async let waiting = budget.reserve(70, wait: .seconds(10))
-        try? await Task.sleep(for: .milliseconds(50))
+        // Too much to fit now: waits; a later small one waits behind it (arrival order).
+        let big = budget.reserve(70) { grants.withLock { $0.append("big") } }
+        let small = budget.reserve(10) { grants.withLock { $0.append("small") } }
+        #expect(big != nil && small != nil && budget.available == 40)
+        // Withdrawing the first lets the one behind it through.
+        #expect(budget.withdraw(big!))
+        #expect(grants.withLock { $0 } == ["small"] && budget.available == 30)
+        #expect(!budget.withdraw(small!))
+        // Released bytes grant the next waiter; more than the capacity costs the capacity.
+        let huge = budget.reserve(1_000) { grants.withLock { $0.append("huge") } }
+        #expect(huge != nil && budget.cost(1_000) == 100)
         budget.release(60)
-        #expect(await waiting)
-        #expect(budget.available == 30)
-        // More than the capacity is capped, never stuck forever.
-        budget.release(70)
-        #expect(await budget.reserve(1_000, wait: .milliseconds(50)))
-        #expect(budget.available == 0)
+        budget.release(10)
+        #expect(grants.withLock { $0 } == ["small", "huge"] && budget.available == 0)
+        budget.release(1_000)
+        #expect(budget.available == 100)
     }
 
     @Test func storeReadsRunBelowTheNodeAndRefuseBeyondTheirQueue() async throws {

@@ -9,9 +9,6 @@ import SettleNode
 /// Submitting transactions, one or a batch, and asking after one.
 struct TransactionController {
     let engine: NodeEngine
-    /// What large bodies (batches) may buffer at once.
-    let bodies: BodyBudget
-    let bodyWait: Duration
 
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.submit) { request, _ in try await submit(request) }
@@ -53,20 +50,8 @@ struct TransactionController {
     }
 
     private func submitBatch(_ request: Request) async throws -> Response {
-        // A batch may be megabytes: it is read only once its size fits the budget of bodies buffered at once.
-        let reserved = RequestBody.declaredLength(request) ?? RPCServer.maxBatchBodyBytes
-        guard reserved <= RPCServer.maxBatchBodyBytes else {
-            throw RPCError(.bodyTooLarge, "this route's request bodies are limited to \(RPCServer.maxBatchBodyBytes) bytes; the request declares \(reserved)")
-        }
-        let budgeted = reserved > RPCServer.maxBodyBytes
-        if budgeted {
-            guard await bodies.reserve(reserved, wait: bodyWait) else {
-                var error = RPCError(.busy, "this node is reading as many large request bodies as it buffers at once; retry in a moment")
-                error.headers[.retryAfter] = "1"
-                throw error
-            }
-        }
-        defer { if budgeted { bodies.release(reserved) } }
+        // A batch may be megabytes: the connection's guard reads it only once its size fits the
+        // budget of bodies buffered at once (`BodyBudget`).
         let batch = try await RequestBody.decode(
             Wire.BatchSubmitRequest.self, of: request, limit: RPCServer.maxBatchBodyBytes,
             expected: "{\"transactions\": [base64, ...], \"mode\": \"async\"|\"commit\", \"timeoutMs\": integer}")
