@@ -165,6 +165,8 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 // docs/openapi.yaml, read by the documentation check.
                 .product(name: "Yams", package: "Yams"),
+                // A running node's store, made to refuse blocks (a full disk, as the node sees it).
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             // Adapter inputs, read by path.
             exclude: ["Fixtures"],

@@ -21,9 +21,10 @@ struct DevCommand: ParsableCommand {
         @Option(help: "Blocks to append.") var blocks = 1_000
         @Option(help: "Transactions per block.") var size = 50
         @Option(help: "Seed for the payments.") var seed: UInt64 = 1
+        @Option(help: "Validators of the development genesis (as `settle network init --development-keys --validators`).") var validators = 4
 
         func run() throws {
-            let genesis = DevelopmentNetwork.genesis()
+            let genesis = DevelopmentNetwork.genesis(validators: validators)
             let db = try BlockStore(path: store, genesis: genesis)
             var state = try db.loadState()
             var generator = PaymentGenerator(seed: seed &+ state.height)

@@ -39,7 +39,14 @@ extension ProcessTests {
             private var proxies: [[TCPProxy?]] = []
             private let proxyGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
-            init(validators: Int, running: Int? = nil, partitionable: Bool = false, developmentKeys: Bool = false) throws {
+            /// Each node's open-file limit (soft and hard), as a service manager would set it.
+            let openFilesLimit: Int?
+
+            init(
+                validators: Int, running: Int? = nil, partitionable: Bool = false, developmentKeys: Bool = false, openFilesLimit: Int? = nil,
+                prepare: (Cluster) throws -> Void = { _ in }
+            ) throws {
+                self.openFilesLimit = openFilesLimit
                 dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cluster-\(UUID().uuidString)")
                 let ports = FreePorts.take(2 * validators)
                 (rpcPorts, p2pPorts) = (Array(ports.prefix(validators)), Array(ports.suffix(validators)))
@@ -57,6 +64,7 @@ extension ProcessTests {
                     var listen = FreePorts.take(validators * validators)
                     proxies = try (0..<validators).map { i in try (0..<validators).map { j in i == j ? nil : try TCPProxy(to: ports[j], listenOn: listen.removeLast(), group: proxyGroup) } }
                 }
+                try prepare(self)
                 for index in 0..<(running ?? validators) { try start(index) }
                 for index in 0..<(running ?? validators) { try waitServing(index) }
             }
@@ -85,8 +93,15 @@ extension ProcessTests {
                 }
                 try Data(config.yamlText().utf8).write(to: home(index).appendingPathComponent(NodeConfig.fileName))
                 let process = Process()
-                process.executableURL = try #require(CLIProcessTests.binaries).appendingPathComponent("settled")
-                process.arguments = ["--home", home(index).path]
+                let settled = try #require(CLIProcessTests.binaries).appendingPathComponent("settled")
+                if let openFilesLimit {
+                    // Through the shell's ulimit, which execs settled in the same process.
+                    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+                    process.arguments = ["-c", "ulimit -n \(openFilesLimit) && exec \"$0\" \"$@\"", settled.path, "--home", home(index).path]
+                } else {
+                    process.executableURL = settled
+                    process.arguments = ["--home", home(index).path]
+                }
                 process.standardOutput = FileHandle.nullDevice
                 // One log per node across restarts, appended to.
                 let log = dir.appendingPathComponent("node-\(index).log")

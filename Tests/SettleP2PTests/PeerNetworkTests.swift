@@ -1,6 +1,10 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import SettleCrypto
 import SettleLedger
+import SettleNode
 import SettleP2P
 import Synchronization
 import Testing
@@ -23,13 +27,18 @@ import Testing
         return try! Genesis(chainId: chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, feeSchedules: base.feeSchedules, consensus: base.consensus)
     }
 
-    func node(_ index: Int, port: Int = 0, rateLimit: PeerRateLimit = PeerRateLimit(), genesis: Genesis? = nil) async throws -> PeerNetwork {
+    func node(
+        _ index: Int, port: Int = 0, rateLimit: PeerRateLimit = PeerRateLimit(), genesis: Genesis? = nil, alerts: NodeAlerts = NodeAlerts(),
+        adjust: (inout PeerNetwork.Settings) -> Void = { _ in }
+    ) async throws -> PeerNetwork {
         var settings = PeerNetwork.Settings()
+        settings.alerts = alerts
         settings.listenPort = port
         settings.rateLimit = rateLimit
         settings.firstBan = .milliseconds(1_500)
         settings.minBackoff = .milliseconds(20)
         settings.maxBackoff = .milliseconds(200)
+        adjust(&settings)
         let network = try PeerNetwork(genesis: genesis ?? self.genesis, key: DevelopmentNetwork.key("validator-\(index)"), settings: settings)
         try await network.start()
         return network
@@ -106,6 +115,90 @@ import Testing
         let vote = Vote(chainId: chain.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: b.local).signed(with: DevelopmentNetwork.key("validator-1"))
         for _ in 0..<2_000 { b.send(.vote(vote), to: a.local) }
         #expect(try await eventually { !a.connectedPeers.contains(b.local) })
+        for node in [a, b] { await node.stop() }
+    }
+
+    /// The same validator key connecting a second time while its connection
+    /// is alive (a copy of the key in another process) is refused, never
+    /// admitted in place of the first; the node says so, and tells the
+    /// second why in a goodbye, which that side reports too.
+    @Test func aSecondConnectionForALiveValidatorIsRefusedAndBothSidesSayWhy() async throws {
+        let chain = Self.isolatedGenesis("duplicate-test")
+        let keys = [DevelopmentNetwork.key("validator-0"), DevelopmentNetwork.key("validator-1")]
+        // The lower key dials: it runs twice.
+        let (low, high) = keys[0].publicKey < keys[1].publicKey ? (0, 1) : (1, 0)
+        let listenerAlerts = NodeAlerts(), copyAlerts = NodeAlerts()
+        let listener = try await node(high, genesis: chain, alerts: listenerAlerts)
+        let original = try await node(low, genesis: chain)
+        let peer = PeerNetwork.Peer(key: keys[high].publicKey, host: "127.0.0.1", port: listener.listeningPort!)
+        original.addPeer(peer)
+        #expect(try await eventually { listener.connectedPeers.contains(original.local) && original.connectedPeers.contains(listener.local) })
+        // Keep the original link alive (heard within the last seconds), then start the copy.
+        let keepAlive = Task {
+            let vote = Vote(chainId: chain.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: original.local).signed(with: keys[low])
+            while !Task.isCancelled {
+                original.send(.vote(vote), to: listener.local)
+                try? await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        let copy = try await node(low, genesis: chain, alerts: copyAlerts)
+        copy.addPeer(peer)
+        #expect(try await eventually { listenerAlerts.all.contains { $0.code == "duplicate_validator" } })
+        #expect(try await eventually { copyAlerts.all.contains { $0.code == "refused_by_peer" && $0.message.contains("already connected") } }, "\(copyAlerts.all)")
+        #expect(listener.connectedPeers.contains(original.local) && original.connectedPeers.contains(listener.local), "the original connection was dropped")
+        keepAlive.cancel()
+        for node in [listener, original, copy] { await node.stop() }
+    }
+
+    /// Two nodes whose genesis files differ refuse each other, and each says
+    /// so: a node started with another genesis is never silently alone.
+    @Test func nodesOnDifferentChainsRefuseEachOtherAndSaySo() async throws {
+        let alertsA = NodeAlerts(), alertsB = NodeAlerts()
+        let a = try await node(0, genesis: Self.isolatedGenesis("chain-a"), alerts: alertsA)
+        let b = try await node(1, genesis: Self.isolatedGenesis("chain-b"), alerts: alertsB)
+        link([(0, a), (1, b)])
+        #expect(try await eventually { [alertsA, alertsB].allSatisfy { alerts in alerts.all.contains { $0.code == "peer_on_another_chain" || $0.code == "refused_by_peer" } } }, "\(alertsA.all) \(alertsB.all)")
+        let messages = (alertsA.all + alertsB.all).map(\.message).joined(separator: " | ")
+        #expect(messages.contains("chain-a") && messages.contains("chain-b"), "\(messages)")
+        #expect(a.connectedPeers.isEmpty && b.connectedPeers.isEmpty)
+        for node in [a, b] { await node.stop() }
+    }
+
+    /// Connections that never finish their handshake are bounded per address
+    /// and in all, and closed at the deadline; a validator still gets in.
+    @Test func pendingConnectionsAreBoundedAndClosedAtTheirDeadline() async throws {
+        let chain = Self.isolatedGenesis("pending-test")
+        let alerts = NodeAlerts()
+        let a = try await node(0, genesis: chain, alerts: alerts) { settings in
+            settings.maxPending = 6
+            settings.maxPendingPerAddress = 3
+            settings.handshakeTimeout = .seconds(2)
+        }
+        let port = a.listeningPort!
+        func open(from source: String) -> Int32 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var local = sockaddr_in(), remote = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            remote.sin_family = sa_family_t(AF_INET)
+            remote.sin_addr.s_addr = inet_addr("127.0.0.1")
+            remote.sin_port = UInt16(port).bigEndian
+            _ = withUnsafePointer(to: &local) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            _ = withUnsafePointer(to: &remote) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            return fd
+        }
+        let attacker = (0..<5).map { _ in open(from: "127.0.0.2") }
+        let other = (0..<2).map { _ in open(from: "127.0.0.3") }
+        // One address holds at most its share (the oldest make room); the other's are untouched.
+        #expect(try await eventually { alerts.all.first { $0.code == "connection_limit" }?.count == 2 && a.pendingConnections == 5 }, "\(a.pendingConnections) pending, \(alerts.all)")
+        // A validator connects meanwhile.
+        let b = try await node(1, genesis: chain)
+        link([(0, a), (1, b)])
+        #expect(try await eventually { a.connectedPeers.contains(b.local) && b.connectedPeers.contains(a.local) })
+        // Past the deadline nothing is pending.
+        #expect(try await eventually { a.pendingConnections == 0 })
+        for fd in attacker + other { close(fd) }
         for node in [a, b] { await node.stop() }
     }
 }
