@@ -5,7 +5,7 @@ import SettleLedger
 
 /// The node's height, last block and mempool.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a node's chain, height, last block and mempool size.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a node's chain, height, last block, mempool size, health and alerts.")
     @OptionGroup var node: NodeOptions
     @Option(help: "Wait until the node's chain reaches this height (checked every 20 ms; for scripts), then show its status.") var waitForHeight: UInt64?
     @Option(help: "Seconds to wait with --wait-for-height before failing.") var timeout = 60.0
@@ -20,11 +20,17 @@ struct StatusCommand: AsyncParsableCommand {
             ["last block time", formatTime(status.lastBlockTime)], ["mempool", "\(status.mempoolSize) pending"],
             ["validator", status.validator], ["version", status.version],
         ]
+        if let health = status.health {
+            rows.append(["health", health.status + (health.reason.map { ": \($0)" } ?? "")])
+        }
         if let position = status.consensus {
             rows.append(["consensus", "height \(position.height), round \(position.round), \(position.step)"])
             let peers = status.peers ?? []
             rows.append(["peers", "\(peers.count) connected"])
             for peer in peers { rows.append(["  peer \(peer.validator.prefix(16))…", peer.height.map { "height \($0)" } ?? "height not yet known"]) }
+        }
+        for alert in status.alerts ?? [] {
+            rows.append(["alert \(alert.code)", "\(alert.count)×, last \(formatTime(alert.lastAt)): \(alert.message)"])
         }
         printTable(["field", "value"], rows)
     }
