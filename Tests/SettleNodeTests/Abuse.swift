@@ -97,6 +97,9 @@ enum Abuse {
         let name: String
         private let running = Atomic(true)
         private let finished = DispatchSemaphore(value: 0)
+        /// Signalled (once per thread) when the attack stops, so threads holding
+        /// what they opened wake at once rather than polling.
+        private let stopping = DispatchSemaphore(value: 0)
         private var threads = 0
         /// Bytes the attack read from the node, for the record.
         let bytesRead = Atomic(0)
@@ -114,7 +117,7 @@ enum Abuse {
             let end = ContinuousClock.now + deadline
             while readyThreads.load(ordering: .relaxed) < threads {
                 guard ContinuousClock.now < end else { return false }
-                usleep(20_000)
+                Thread.sleep(forTimeInterval: 0.02)
             }
             return true
         }
@@ -128,8 +131,21 @@ enum Abuse {
             }.start()
         }
 
+        /// Waits until the attack stops, or `seconds` pass; false once stopped.
+        @discardableResult
+        func hold(for seconds: Double = .infinity) -> Bool {
+            guard isRunning else { return false }
+            let deadline: DispatchTime = seconds.isFinite ? .now() + seconds : .distantFuture
+            if stopping.wait(timeout: deadline) == .success {
+                stopping.signal()  // for the next thread holding
+                return false
+            }
+            return isRunning
+        }
+
         func stop() {
             running.store(false, ordering: .relaxed)
+            stopping.signal()
             for _ in 0..<threads { finished.wait() }
         }
     }
@@ -145,7 +161,8 @@ enum Abuse {
                 var announced = false
                 while attack.isRunning {
                     guard held == nil, let fd = connect(port: port) else {
-                        usleep(100_000)
+                        // Holding a stream that is not read, or the node refused one: until stopped, or to try again.
+                        attack.hold(for: held == nil ? 0.1 : .infinity)
                         continue
                     }
                     var timeout = timeval(tv_sec: 0, tv_usec: 300_000)
@@ -187,7 +204,7 @@ enum Abuse {
                 sockets.append(fd)
             }
             attack.ready()
-            while attack.isRunning { usleep(50_000) }
+            attack.hold()
             for fd in sockets { close(fd) }
         }
         return attack
@@ -200,8 +217,7 @@ enum Abuse {
         attack.thread { attack in
             var sockets: [Int32] = (0..<count).compactMap { _ in attack.isRunning ? connect(port: port, from: source) : nil }
             attack.ready()
-            while attack.isRunning {
-                usleep(200_000)
+            while attack.hold(for: 0.2) {
                 for (index, fd) in sockets.enumerated() where closedByPeer(fd) {
                     close(fd)
                     sockets[index] = connect(port: port, from: source) ?? -1
@@ -236,7 +252,7 @@ enum Abuse {
                     }
                     .connect(host: "127.0.0.1", port: port).wait()
                 guard let channel else {
-                    usleep(20_000)
+                    attack.hold(for: 0.02)
                     continue
                 }
                 var frames = ByteBuffer()

@@ -20,10 +20,7 @@ import Testing
             let block = signed.block
             // This node's clock is 20 s behind the block's time.
             let lagging = block.header.timestamp - 20_000
-            let prevotes = try await engine.handleConsensus(.proposal(signed), now: lagging).compactMap { action -> Vote? in
-                if case .broadcastVote(let vote) = action, vote.vote.step == .prevote { return vote.vote }
-                return nil
-            }
+            let prevotes = Self.prevotes(in: try await engine.handleConsensus(.proposal(signed), now: lagging))
             #expect(prevotes.count == 1 && prevotes[0].blockHash == nil, "a proposal 20 s ahead of this clock must get a nil prevote")
             let alert = engine.alerts.all.first { $0.code == "proposal_from_the_future" }
             #expect(alert?.message.contains("20000 ms ahead") == true, "\(engine.alerts.all)")
@@ -47,13 +44,17 @@ import Testing
         try await sync.withStartedEngine { engine in
             let (_, state) = sync.chain(blocks: 0)
             let signed = EarlyMessagesTests.proposal(at: 1, on: state, genesis: genesis)
-            let actions = try await engine.handleConsensus(.proposal(signed), now: signed.block.header.timestamp - EngineLedger.maxClockAheadMs)
-            let prevote = actions.compactMap { action -> Vote? in
-                if case .broadcastVote(let vote) = action, vote.vote.step == .prevote { return vote.vote }
-                return nil
-            }.first
+            let prevote = Self.prevotes(in: try await engine.handleConsensus(.proposal(signed), now: signed.block.header.timestamp - EngineLedger.maxClockAheadMs)).first
             #expect(prevote?.blockHash == signed.block.header.hash)
             #expect(engine.alerts.all.isEmpty)
+        }
+    }
+
+    /// The prevotes among what the engine sends.
+    static func prevotes(in actions: [ConsensusAction]) -> [Vote] {
+        actions.compactMap { action -> Vote? in
+            if case .broadcastVote(let vote) = action, vote.vote.step == .prevote { return vote.vote }
+            return nil
         }
     }
 }
