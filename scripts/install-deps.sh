@@ -4,11 +4,15 @@
 set -euo pipefail
 
 # libxml2: FoundationXML (bank statements, docs/adapters.md) loads it at run time.
-packages=(libsqlite3-dev libssl-dev libxml2)
+# curl and Python's venv: scripts/schema-check.sh (schemathesis, from PyPI).
+packages=(libsqlite3-dev libssl-dev libxml2 curl)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+if ! python3 -m venv --help >/dev/null 2>&1; then
+  missing+=(python3 python3-venv)
+fi
 
 if ((${#missing[@]})); then
   echo "installing: ${missing[*]}"

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Runs every test. Conformance vectors are read from ../shared/vectors when present
 # (required when CI=true). C code is built at -O2 so signature checks run at
-# native speed; Swift stays in debug for assertions.
+# native speed; Swift stays in debug for assertions. Without arguments it also
+# runs scripts/schema-check.sh (schemathesis against a running node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 swift build --build-tests -Xcc -O2
 swift test --skip-build -Xcc -O2 "$@"
+# The whole suite (no filter) also checks a running node against docs/openapi.yaml.
+if [ $# -eq 0 ]; then
+  scripts/schema-check.sh "$(swift build --show-bin-path -Xcc -O2)"
+fi

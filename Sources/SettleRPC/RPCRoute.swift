@@ -34,6 +34,21 @@ public struct RPCRoute: Sendable, Hashable {
         guard want.count == got.count else { return false }
         return zip(want, got).allSatisfy { pattern, segment in pattern.hasPrefix("{") ? !segment.isEmpty : pattern == segment }
     }
+
+    /// Which segments of the pattern are fixed: where two patterns fit a
+    /// path, the router (and OpenAPI) take the one whose first differing
+    /// segment is fixed (`/v1/transactions/batch` over `/v1/transactions/{id}`).
+    private var fixedSegments: [Bool] { path.split(separator: "/", omittingEmptySubsequences: false).map { !$0.hasPrefix("{") } }
+
+    /// The methods the path takes: those of the most specific patterns that
+    /// fit it (empty when none fits).
+    static func methods(of path: Substring, among routes: [RPCRoute]) -> [String] {
+        let fitting = routes.filter { $0.matches(path: path) }
+        guard let best = fitting.map(\.fixedSegments).max(by: { $0.lexicographicallyPrecedes($1) { !$0 && $1 } }) else { return [] }
+        var methods: [String] = []
+        for route in fitting where route.fixedSegments == best && !methods.contains(route.method) { methods.append(route.method) }
+        return methods
+    }
 }
 
 extension RPCRoute {

@@ -95,11 +95,9 @@ struct UnmatchedRouteMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do { return try await next(request, context) } catch let error as HTTPError where error.status == .notFound {
-            let path = request.uri.path
-            let methods = routes.filter { $0.matches(path: Substring(path)) }.map(\.method)
-            // A path that fits a pattern of this method but met a fixed route first
-            // (GET /v1/transactions/batch) has no route either.
-            guard !methods.isEmpty, !methods.contains(request.method.rawValue) else {
+            let path = Substring(request.uri.path)
+            let methods = RPCRoute.methods(of: path, among: routes)
+            guard !methods.isEmpty else {
                 return RPCError.response(status: .notFound, code: RPCErrorCode.notFound.rawValue, message: "no route \(path); see docs/rpc.md")
             }
             var response = RPCError.response(

@@ -100,7 +100,11 @@ import Testing
             let put = try await answer(client, .put, "/v1/transactions")
             #expect(put.status == 405 && put.headers[.allow] == "POST")
             #expect(try await get("/v1/nothing") == "404 not_found")
-            #expect(try await get("/v1/transactions/batch") == "404 not_found")
+            // A fixed path wins over a pattern: /v1/transactions/batch takes POST only, not GET /v1/transactions/{id}.
+            let batch = try await answer(client, .get, "/v1/transactions/batch")
+            #expect(batch.status == 405 && batch.headers[.allow] == "POST")
+            let latest = try await answer(client, .put, "/v1/blocks/latest")
+            #expect(latest.status == 405 && latest.headers[.allow] == "GET")
         }
     }
 
