@@ -103,22 +103,20 @@ enum Abuse {
         private var threads = 0
         /// Bytes the attack read from the node, for the record.
         let bytesRead = Atomic(0)
-        private let readyThreads = Atomic(0)
+        /// Signalled once by each thread when it has set up what it holds.
+        private let readySignals = DispatchSemaphore(value: 0)
 
         init(_ name: String) { self.name = name }
 
         var isRunning: Bool { running.load(ordering: .relaxed) }
 
         /// A thread has set up what it holds (connections opened, requests sent).
-        func ready() { readyThreads.wrappingAdd(1, ordering: .relaxed) }
+        func ready() { readySignals.signal() }
 
         /// Waits until every thread is set up; false past the deadline.
         func waitReady(within deadline: Duration = .seconds(30)) -> Bool {
-            let end = ContinuousClock.now + deadline
-            while readyThreads.load(ordering: .relaxed) < threads {
-                guard ContinuousClock.now < end else { return false }
-                Thread.sleep(forTimeInterval: 0.02)
-            }
+            let end = DispatchTime.now() + .nanoseconds(Int(deadline.components.seconds) * 1_000_000_000)
+            for _ in 0..<threads where readySignals.wait(timeout: end) == .timedOut { return false }
             return true
         }
 
@@ -376,23 +374,23 @@ final class SteadyPayments {
 final class ResidentPeak: @unchecked Sendable {
     // @unchecked: `peak` is atomic; the thread ends when stopped.
     private let peak = Atomic(0)
-    private let running = Atomic(true)
+    private let stopping = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
+    /// Samples every 100 ms (the sampling period) until stopped.
     init(pid: Int32) {
         peak.store(Abuse.residentBytes(of: pid) ?? 0, ordering: .relaxed)
         Thread { [self] in
-            while running.load(ordering: .relaxed) {
+            repeat {
                 if let now = Abuse.residentBytes(of: pid), now > peak.load(ordering: .relaxed) { peak.store(now, ordering: .relaxed) }
-                usleep(100_000)
-            }
+            } while stopping.wait(timeout: .now() + .milliseconds(100)) == .timedOut
             done.signal()
         }.start()
     }
 
     /// Stops sampling; the peak in bytes.
     func stop() -> Int {
-        running.store(false, ordering: .relaxed)
+        stopping.signal()
         done.wait()
         return peak.load(ordering: .relaxed)
     }
