@@ -174,13 +174,18 @@ public enum Wire {
 
     public struct Result: Codable, Sendable, Equatable {
         public var code: String
+        /// The fee charged, in minor units: the processor's reported fee when it
+        /// reported one, else the schedule's.
         public var fee: UInt64
+        /// What the fee schedule gives for the same transaction, in minor units.
+        public var contractedFee: UInt64
         public var credited: UInt64
         public var related: String?
 
-        public init(code: String, fee: UInt64, credited: UInt64, related: String?) {
+        public init(code: String, fee: UInt64, contractedFee: UInt64, credited: UInt64, related: String?) {
             self.code = code
             self.fee = fee
+            self.contractedFee = contractedFee
             self.credited = credited
             self.related = related
         }

@@ -81,7 +81,9 @@ public struct AdapterRunner: Sendable {
         case .none(let why):
             return .notPosted(why)
         case let .payment(payee, asset, amount, method, fee):
-            payload = .transfer(payee: payee, asset: asset.code, amount: amount, method: method)
+            // The processor's own fee, when the input states it, is what the ledger charges.
+            let charge = fee.map { ProcessorCharge(fee: [FeeComponent(kind: .processing, asset: asset.code, amount: $0)]) }
+            payload = .transfer(payee: payee, asset: asset.code, amount: amount, method: method, charge: fee == .zero ? nil : charge)
             reportedFee = fee
         case let .hold(payee, asset, amount, method, lifetimeMs):
             payload = .hold(payee: payee, asset: asset.code, amount: amount, method: method, expiresAt: clock() + lifetimeMs)
@@ -92,7 +94,7 @@ public struct AdapterRunner: Sendable {
             case .success(let id): hold = id
             case .failure(let failure): return failure.result
             }
-            payload = .capture(hold: hold, amount: amount)
+            payload = .capture(hold: hold, amount: amount, charge: nil)
             if dryRun { return .wouldPost("a capture of \(MoneyText.format(amount, asset)) of \(hold)") }
         case let .void(of):
             let hold: Hash256
@@ -112,10 +114,10 @@ public struct AdapterRunner: Sendable {
             guard let original, let id = Hash256(hex: original.id) else {
                 return .failed("refund of \(of), which is not on the ledger: post the payment first")
             }
-            payload = .refund(payment: id, amount: amount)
+            payload = .refund(payment: id, leg: 0, amount: amount)
             if dryRun { return .wouldPost("a refund of \(MoneyText.format(amount, asset)) of \(id)") }
         }
-        if dryRun, case let .transfer(payee, _, amount, method) = payload, case let .payment(_, asset, _, _, _) = event.posting {
+        if dryRun, case let .transfer(payee, _, amount, method, _) = payload, case let .payment(_, asset, _, _, _) = event.posting {
             return .wouldPost("\(MoneyText.format(amount, asset)) by \(method) to \(payee)")
         }
         let body = TransactionBody(
@@ -136,8 +138,8 @@ public struct AdapterRunner: Sendable {
         guard result.code == "applied" else { return .failed("committed as \(tx.id) but not applied: \(result.code)") }
         try? checkpoint?.record(event.reference)
         var note: String?
-        if let reportedFee, reportedFee.minorUnits != result.fee {
-            note = "the input reports a fee of \(reportedFee.minorUnits) minor units, the ledger's schedule charged \(result.fee)"
+        if reportedFee != nil, result.fee != result.contractedFee {
+            note = "the processor charged \(result.fee) minor units, the contracted schedule gives \(result.contractedFee)"
         }
         return .posted(id: tx.id, fee: result.fee, note: note)
     }

@@ -8,7 +8,7 @@ import SettleStore
 /// The node's values as the RPC's JSON bodies (SettleAPI).
 extension Wire.Result {
     init(_ result: TransactionResult) {
-        self.init(code: result.code.name, fee: result.fee.minorUnits, credited: result.credited.minorUnits, related: result.related?.hex)
+        self.init(code: result.code.name, fee: result.fee.minorUnits, contractedFee: result.contractedFee.minorUnits, credited: result.credited.minorUnits, related: result.related?.hex)
     }
 }
 

@@ -81,9 +81,16 @@ public final class BlockStore: Sendable {
 
     private func bindGenesis(create: Bool) throws(StoreError) {
         let expected = genesis.hash
-        let stored: Data?
-        do { stored = try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'genesis_hash'") } } catch { throw .database("\(error)") }
+        let stored: Data?, storedVersion: Data?
+        do {
+            (stored, storedVersion) = try pool.read { db in
+                (try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'genesis_hash'"), try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'protocol_version'"))
+            }
+        } catch { throw .database("\(error)") }
         if let stored {
+            // Stores before protocol version 2 recorded none.
+            let version = storedVersion.map { [UInt8]($0) } ?? [1]
+            guard version == [ProtocolVersion.current] else { throw .otherProtocol(found: version.first ?? 0) }
             guard let found = Bytes32(stored) else { throw .corrupt("genesis hash row has \(stored.count) bytes") }
             guard Hash256(found) == expected else { throw .wrongGenesis(expected: expected, found: Hash256(found)) }
             return
@@ -92,7 +99,9 @@ public final class BlockStore: Sendable {
         let checkpoint = LedgerState(genesis: genesis).checkpoint
         do {
             try pool.write { db in
-                try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('genesis_hash', ?), ('checkpoint', ?)", arguments: [Data(expected.bytes), Data(checkpoint.canonicalBytes)])
+                try db.execute(
+                    sql: "INSERT INTO meta (key, value) VALUES ('genesis_hash', ?), ('checkpoint', ?), ('protocol_version', ?)",
+                    arguments: [Data(expected.bytes), Data(checkpoint.canonicalBytes), Data([ProtocolVersion.current])])
             }
         } catch { throw .database("\(error)") }
     }
@@ -283,8 +292,10 @@ extension TransactionBody {
     var namedAccounts: [PublicKey] {
         var accounts = [signer]
         switch payload {
-        case let .transfer(payee, _, _, _), let .hold(payee, _, _, _, _): accounts.append(payee)
-        case let .enrolAccount(account, _, _), let .setAccountFrozen(account, _): accounts.append(account)
+        case let .transfer(payee, _, _, _, _), let .hold(payee, _, _, _, _): accounts.append(payee)
+        case let .split(_, _, _, legs, _): accounts += legs.map(\.payee)
+        case let .enrolAccount(account, _, _), let .setAccountFrozen(account, _), let .payout(account, _, _, _): accounts.append(account)
+        case let .setMandate(merchant, processor, _): accounts += [merchant, processor].filter { $0 != signer }
         case let .convert(_, quote): accounts.append(quote.provider)
         default: break
         }

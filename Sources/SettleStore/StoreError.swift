@@ -1,9 +1,11 @@
 import SettleCrypto
+import SettleLedger
 
 /// Why the block store refused or failed an operation. Messages say what to do.
 public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case newerSchema(found: [String], known: [String])
     case wrongGenesis(expected: Hash256, found: Hash256)
+    case otherProtocol(found: UInt8)
     case notNextBlock(expected: UInt64, found: UInt64)
     case corrupt(String)
     case database(String)
@@ -16,6 +18,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "the store belongs to the chain with genesis \(found), not \(expected); point at the right data directory or genesis file"
         case let .notNextBlock(expected, found):
             "block \(found) cannot be appended: the store expects height \(expected)"
+        case .otherProtocol(let found):
+            "the store was written for protocol version \(found); this Settle speaks version \(ProtocolVersion.current). Networks are not migrated before 1.0: start a new chain (new genesis, empty data directory)"
         case .corrupt(let why): "the store is corrupt: \(why)"
         case .database(let why): "database error: \(why)"
         }

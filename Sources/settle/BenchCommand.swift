@@ -113,20 +113,20 @@ struct Workload: Sendable {
         let customers = (0..<accounts).map { DevelopmentNetwork.key("bench-customer-\($0)") }
         var accountList = base.accounts
         accountList += customers.enumerated().map { Account(id: $1.publicKey, role: .customer, label: "bench-customer-\($0)") }
-        genesis = try! Genesis(chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: accountList, feeSchedules: base.feeSchedules, ledger: LedgerParameters(maxTransactionLifetimeMs: 86_400_000, maxHoldLifetimeMs: 86_400_000, maxBlockTransactions: UInt32(max(blockSize, accounts))))
+        genesis = try! Genesis(chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: accountList, methods: base.methods, feeSchedules: base.feeSchedules, ledger: LedgerParameters(maxTransactionLifetimeMs: 86_400_000, maxHoldLifetimeMs: 86_400_000, maxBlockTransactions: UInt32(max(blockSize, accounts))))
         let usd = AssetCode("USD")!
         let bank = DevelopmentNetwork.key("bank")
         let merchant = DevelopmentNetwork.key("acme-shop").publicKey
         let expiry = genesis.genesisTime + 3_600_000
         funding = customers.enumerated().map { index, key in
-            TransactionBody(chainId: base.chainId, signer: bank.publicKey, nonce: UInt64(index), expiresAt: expiry, payload: .transfer(payee: key.publicKey, asset: usd, amount: Amount(minorUnits: 10_000_000)!, method: .internal)).signed(with: bank)
+            TransactionBody(chainId: base.chainId, signer: bank.publicKey, nonce: UInt64(index), expiresAt: expiry, payload: .transfer(payee: key.publicKey, asset: usd, amount: Amount(minorUnits: 10_000_000)!, method: .internal, charge: nil)).signed(with: bank)
         }
         let methods: [PaymentMethod] = [.card, .card, .bankTransfer, .wallet]
         blocks = (0..<blockCount).map { b in
             (0..<blockSize).map { i in
                 let n = b * blockSize + i
                 let payer = customers[n % customers.count]
-                return TransactionBody(chainId: base.chainId, signer: payer.publicKey, nonce: UInt64(n), expiresAt: expiry, externalReference: "bench-\(n)", payload: .transfer(payee: merchant, asset: usd, amount: Amount(minorUnits: UInt64(100 + n % 5_000))!, method: methods[n % methods.count])).signed(with: payer)
+                return TransactionBody(chainId: base.chainId, signer: payer.publicKey, nonce: UInt64(n), expiresAt: expiry, externalReference: "bench-\(n)", payload: .transfer(payee: merchant, asset: usd, amount: Amount(minorUnits: UInt64(100 + n % 5_000))!, method: methods[n % methods.count], charge: nil)).signed(with: payer)
             }
         }
     }

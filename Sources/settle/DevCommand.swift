@@ -65,7 +65,7 @@ struct PaymentGenerator {
         let body = TransactionBody(
             chainId: state.chainId, signer: key.publicKey, nonce: nonce, expiresAt: state.lastBlockTime + 60_000,
             externalReference: random(4) == 0 ? "ref-\(random(1_000))" : nil,
-            payload: .transfer(payee: DevelopmentNetwork.key(payee).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1 + random(50_000))!, method: methods[Int(random(4))]))
+            payload: .transfer(payee: DevelopmentNetwork.key(payee).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1 + random(50_000))!, method: methods[Int(random(4))], charge: nil))
         return body.signed(with: key)
     }
 }

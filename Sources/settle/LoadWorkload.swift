@@ -47,7 +47,7 @@ struct LoadWorkload: Sendable {
         let enrolments = customers.enumerated().map { body(admin, .enrolAccount(account: $1.publicKey, role: .customer, label: "load-\(run)-customer-\($0)")) }
             + merchants.enumerated().map { body(admin, .enrolAccount(account: $1.publicKey, role: .merchant, label: "load-\(run)-merchant-\($0)")) }
         let paymentsPerCustomer = UInt64(count / max(1, customerCount) + 1)
-        let funding = customers.map { body(bank, .transfer(payee: $0.publicKey, asset: usd, amount: Amount(minorUnits: paymentsPerCustomer * 20_000)!, method: .internal)) }
+        let funding = customers.map { body(bank, .transfer(payee: $0.publicKey, asset: usd, amount: Amount(minorUnits: paymentsPerCustomer * 20_000)!, method: .internal, charge: nil)) }
         setup = stride(from: 0, to: enrolments.count, by: 1_000).map { Array(enrolments[$0..<min(enrolments.count, $0 + 1_000)]) }
             + stride(from: 0, to: funding.count, by: 1_000).map { Array(funding[$0..<min(funding.count, $0 + 1_000)]) }
 
@@ -66,13 +66,13 @@ struct LoadWorkload: Sendable {
                 if payments.count + followUps.count < count {
                     followUps[payments.count - 1] = index % 20 == 19
                         ? body(merchant, .void(hold: hold.id))
-                        : body(merchant, .capture(hold: hold.id, amount: index % 3 == 0 ? Amount(minorUnits: amount.minorUnits / 2)! : amount))
+                        : body(merchant, .capture(hold: hold.id, amount: index % 3 == 0 ? Amount(minorUnits: amount.minorUnits / 2)! : amount, charge: nil))
                 }
             } else {
-                let payment = body(customer, .transfer(payee: merchant.publicKey, asset: usd, amount: amount, method: methods[index % methods.count]), reference: reference)
+                let payment = body(customer, .transfer(payee: merchant.publicKey, asset: usd, amount: amount, method: methods[index % methods.count], charge: nil), reference: reference)
                 payments.append(payment)
                 if index % 40 == 0, payments.count + followUps.count < count {
-                    followUps[payments.count - 1] = body(merchant, .refund(payment: payment.id, amount: Amount(minorUnits: amount.minorUnits / 4)!))
+                    followUps[payments.count - 1] = body(merchant, .refund(payment: payment.id, leg: 0, amount: Amount(minorUnits: amount.minorUnits / 4)!))
                 }
             }
             index += 1

@@ -107,8 +107,10 @@ struct NodeSession {
             let tx = try? SignedTransaction.decode([UInt8](bytes)), tx.id == id
         else { throw CLIError("the node knows no transaction \(id.hex)") }
         switch tx.body.payload {
-        case let .transfer(_, code, _, _), let .hold(_, code, _, _, _): return try asset(code.value)
-        case .capture(let hold, _): return try await assetOfPayment(hold)
+        case let .transfer(_, code, _, _, _), let .hold(_, code, _, _, _), let .split(code, _, _, _, _): return try asset(code.value)
+        case let .capture(hold, _, _): return try await assetOfPayment(hold)
+        case let .dispute(payment, _, _, _): return try await assetOfPayment(payment)
+        case let .payout(_, code, _, _): return try asset(code.value)
         default: throw CLIError("transaction \(id.hex) is a \(tx.body.payload.kindName), not a hold or a payment")
         }
     }
@@ -128,7 +130,7 @@ struct NodeSession {
 
 func paymentMethod(_ text: String) throws -> PaymentMethod {
     guard let method = PaymentMethod(name: text) else {
-        throw ValidationError("unknown payment method \(text); use one of \(PaymentMethod.allCases.map(\.name).joined(separator: ", "))")
+        throw ValidationError("payment method \(text) must be 1-32 characters a-z, 0-9, - (list the registered ones with settle methods)")
     }
     return method
 }

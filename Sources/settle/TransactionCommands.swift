@@ -16,21 +16,25 @@ struct TransactionCommand: AsyncParsableCommand {
             accepted or committed and applied, 1 refused or failed, 3 still pending after --wait.
             """,
         subcommands: [
-            Transfer.self, Hold.self, Capture.self, Void.self, Refund.self, Convert.self,
-            EnrolAccount.self, SetFrozen.self, RegisterAsset.self, SetFeeSchedule.self, Get.self,
+            Transfer.self, Split.self, Hold.self, Capture.self, Void.self, Refund.self, Convert.self,
+            Dispute.self, ResolveDispute.self, Payout.self, ReversePayout.self, SetMandate.self,
+            EnrolAccount.self, SetFrozen.self, RegisterAsset.self, RegisterMethod.self, SetFeeSchedule.self, Get.self,
         ])
 
     struct Transfer: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Pay an account; the fee schedule of (method, asset) applies.")
+        static let configuration = CommandConfiguration(abstract: "Pay an account; the fee schedule of (method, asset) applies, or the processor's reported fee (--fee).")
         @OptionGroup var submit: SubmitOptions
         @Option(help: "Payee account.") var to: String
-        @Option(help: "Amount, e.g. \"12.34 USD\".") var amount: String
-        @Option(help: "Payment method: internal, card, bank-transfer, crypto, wallet.") var method = "internal"
+        @Option(help: "Amount, e.g. \"12.34 USD\" (with --presented: the settled amount).") var amount: String
+        @Option(help: "Payment method, a registered name (settle methods lists them).") var method = "internal"
+        @OptionGroup var charge: ChargeOptions
 
         func run() async throws {
             let session = try await NodeSession(submit.node)
             let (asset, value) = try session.money(amount)
-            try await submit.submit(.transfer(payee: try session.account(to), asset: asset.code, amount: value, method: try paymentMethod(method)), session: session) {
+            let payload = Payload.transfer(
+                payee: try session.account(to), asset: asset.code, amount: value, method: try paymentMethod(method), charge: try charge.charge(session, settlement: asset))
+            try await submit.submit(payload, session: session) {
                 NodeSession.amounts($0, fee: asset, credited: asset)
             }
         }
@@ -61,12 +65,13 @@ struct TransactionCommand: AsyncParsableCommand {
         @OptionGroup var submit: SubmitOptions
         @Option(help: "The hold's transaction id.") var hold: String
         @Option(help: "Amount to capture, e.g. \"62.50 USD\".") var amount: String
+        @OptionGroup var charge: ChargeOptions
 
         func run() async throws {
             let session = try await NodeSession(submit.node)
             let holdId = try resolveHash(hold, "--hold")
             let (asset, value) = try await session.money(amount, sameAssetAs: holdId)
-            try await submit.submit(.capture(hold: holdId, amount: value), session: session) {
+            try await submit.submit(.capture(hold: holdId, amount: value, charge: try charge.charge(session, settlement: asset)), session: session) {
                 NodeSession.amounts($0, fee: asset, credited: asset)
             }
         }
@@ -84,16 +89,17 @@ struct TransactionCommand: AsyncParsableCommand {
     }
 
     struct Refund: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Return (part of) a payment to its payer (signed by the payee).")
+        static let configuration = CommandConfiguration(abstract: "Return (part of) a payment to its payer (signed by the payee, or by a processor holding the payee's refund mandate).")
         @OptionGroup var submit: SubmitOptions
-        @Option(help: "The payment's transaction id (a transfer or a capture).") var payment: String
+        @Option(help: "The payment's transaction id (a transfer, capture or split).") var payment: String
+        @Option(help: "Which leg of a split, from 0.") var leg: UInt8 = 0
         @Option(help: "Amount to refund, e.g. \"5.00 USD\".") var amount: String
 
         func run() async throws {
             let session = try await NodeSession(submit.node)
             let paymentId = try resolveHash(payment, "--payment")
             let (asset, value) = try await session.money(amount, sameAssetAs: paymentId)
-            try await submit.submit(.refund(payment: paymentId, amount: value), session: session) {
+            try await submit.submit(.refund(payment: paymentId, leg: leg, amount: value), session: session) {
                 NodeSession.amounts($0, fee: asset, credited: asset)
             }
         }
@@ -132,7 +138,7 @@ struct TransactionCommand: AsyncParsableCommand {
             // The payload names the assets of transfers, holds and conversions.
             let payload = answer.transaction.flatMap { Data(base64Encoded: $0) }.flatMap { try? SignedTransaction.decode([UInt8]($0)) }?.body.payload
             let assets: (fee: Asset, credited: Asset)? = switch payload {
-            case let .transfer(_, code, _, _), let .hold(_, code, _, _, _): session.assets.first { $0.code == code }.map { ($0, $0) }
+            case let .transfer(_, code, _, _, _), let .hold(_, code, _, _, _), let .split(code, _, _, _, _), let .payout(_, code, _, _): session.assets.first { $0.code == code }.map { ($0, $0) }
             case let .convert(_, quote):
                 session.assets.first { $0.code == quote.from }.flatMap { from in session.assets.first { $0.code == quote.to }.map { (from, $0) } }
             default: nil

@@ -12,7 +12,7 @@ struct Harness {
 
     init(nodes: Int = 4) {
         let base = DevelopmentNetwork.genesis(validators: nodes)
-        genesis = try! Genesis(chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, feeSchedules: base.feeSchedules, consensus: Simulation.consensus)
+        genesis = try! Genesis(chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: Simulation.consensus)
         secrets = (0..<nodes).map { Array("review secret \($0)".utf8) }
         var table: [PublicKey: [UInt8]] = [:]
         for (i, v) in genesis.validators.enumerated() { table[v.publicKey] = secrets[i] }

@@ -8,32 +8,32 @@ import Testing
 @Suite struct ChainVectorTests {
     @Test func genesisBlocksAndCommit() throws {
         let genesis = DevelopmentNetwork.genesis()
-        #expect(genesis.canonicalBytes.count == 1_139)
-        #expect(genesis.hash.hex == "538c391a31dbf61d1efd43bd3dfaa7a578071dec351bbf3444cc780e0af9deda")
+        #expect(genesis.canonicalBytes.count == 1_321)
+        #expect(genesis.hash.hex == "3d187e31486534d88d290a7a0632f9ade9f8a4a561bb313078eaf5355f892ce5")
         var state = LedgerState(genesis: genesis)
-        #expect(state.stateRoot.hex == "c37f12d4117493fe469a898818ac5d68af8e5b199ec04d494bc4b5c1e26a3542")
+        #expect(state.stateRoot.hex == "38af6e88d935807617d4f52ef44a251964f328de89ee6664d1dab6a110d3fb2f")
         let proposer = DevelopmentNetwork.key("validator-0").publicKey
         let bank = DevelopmentNetwork.key("bank")
 
         let deposit = TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: 1, expiresAt: 1_767_229_200_000, payload: .transfer(payee: EncodingVectorTests.alice.publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 100_000)!, method: .internal)).signed(with: bank)
-        #expect(deposit.id.hex == "189b71866fcc272f88e98310ec8a9394dacf84f82b2fa56665881ce26bdcd578")
+        #expect(deposit.id.hex == "c0f53b004711cf815538f53471b0fc9d551e534f07d3cb37fd6f79789afcf184")
         let block1 = state.buildBlock(candidates: [deposit], timestamp: 1_767_225_601_000, proposer: proposer).block
         _ = try state.apply(block1)
-        #expect(block1.header.stateRoot.hex == "cd4e3aaf4068bd9e1357e0186f6fd2d6751e04b369fd6ee0f3b04c55aa60ca8f")
-        #expect(block1.header.logRoot.hex == "11b23ba6794fa37fff324ebef24af297c6d206f8087e59505a2847f19850a44d")
-        #expect(block1.header.hash.hex == "6c903ee350ab2d81f11fd04adda4cca4f4fc8f18001092d4afa0676f92b8bf87")
-        #expect(block1.canonicalBytes.count == 387)
+        #expect(block1.header.stateRoot.hex == "03a7afe33c785a98d2273be0ade50092e6826f5247127287cba80f99198ba968")
+        #expect(block1.header.logRoot.hex == "34d19df9c3d075b7bac98920da5e4a61fdd9c75aa5c17403638efda4241994a8")
+        #expect(block1.header.hash.hex == "72ed6952e91cc56f20d9ce9bd99ba2f309823fbbb7a4c12fe3a56a12b8401f4f")
+        #expect(block1.canonicalBytes.count == 397)
 
         let transfer = EncodingVectorTests.transfer.signed(with: EncodingVectorTests.alice)
         let block2 = state.buildBlock(candidates: [transfer], timestamp: 1_767_225_602_000, proposer: proposer).block
         let outcome = try state.apply(block2)
         #expect(Hex.encode(outcome.results[0].canonicalBytes) == Vectors.result)
-        #expect(block2.header.transactionsRoot.hex == "0a3f7d3035642ad29e7caec0e9a08907aed1a07a38fd2c0fa03126d1c3f2f70b")
-        #expect(block2.header.logRoot.hex == "1fca8c891dddbe8c1bec5d909d2424daa17b3b25728c1ee7c1374a64a284b1fe")
-        #expect(block2.header.stateRoot.hex == "a2c99b82066532accfb7c51b3038613b4d8c0512ce3119dcdb19271be521c28f")
-        #expect(block2.header.hash.hex == "cb506ca3d2b9b19a2011edfb0eda909c11f2a15129a9af16e6352f48887130d7")
+        #expect(block2.header.transactionsRoot.hex == "3bb911e8b1fbfee46a2b9aef6289e2d0eaa5847382485ae337b68609328c171e")
+        #expect(block2.header.logRoot.hex == "8f6ef96d5824172502ee2f99761f66efffde7c24b0c54e8182fc5df68a6a35ed")
+        #expect(block2.header.stateRoot.hex == "661f6a249f905d9c206d0bd2cba6f2acaf88a7253ef44636384601583b76354f")
+        #expect(block2.header.hash.hex == "18527bf9a8a6e2f424e77dc54855976e5aa7593ece0d4da52239d2e34dcc4539")
 
-        let commitHex = "01000000000000000200000000cb506ca3d2b9b19a2011edfb0eda909c11f2a15129a9af16e6352f48887130d7000000040142cc7513a2c9362a5706d855c35b15feb6dda4debc559817df9d2cdebcce19bd0b7ad9e56e27982cbdca5711b38b4715ffc601820d3ac944b241caeea5dcad0e01f0a8abbc8289fcd6241d83e1c5f63b9ad17a0ab916cda640f202b78a970177865c1df6265503da2f054a8837ce0ce727d0849caebe972f189fb0418018c8d6090001494b1b181416f5e1645e5ac86155bd915ddbd0e7dda2536047a6ce20ee5874ddf6f0fd0e4d79dbedf1972e374fe74bf8ba6b68e4d4d9335424faa99405755402"
+        let commitHex = "0100000000000000020000000018527bf9a8a6e2f424e77dc54855976e5aa7593ece0d4da52239d2e34dcc453900000004018fe368b0aa14ed2029dd62e404b0591a61f20df2580b536eb2e4a381eaa5ea1c33075d6c77ed00f785fa3eb1cd1e95db6f3cd03242298b35509320c458f6910f01afeba543b75cd11e83f8b4515b07e8863f0eaec261c64c32cd058ef43be1f95f5a056b15cc3cbd35d70fc0869fec9a2d4e52244a709dbf8696f4e24de3da380b0001c79102384a6c25637b824a1419766abec8122efe0944c10be8aa5a6ab350ab8e108165080569be3640d5d118620b93c45120fb5fa8904883813e7866a12eac03"
         let commit = try CommitCertificate.decode(Hex.decode(commitHex)!)
         #expect(commit.blockHash == block2.header.hash)
         #expect(commit.signatures.map { $0 == nil } == [false, false, true, false])

@@ -44,7 +44,7 @@ import Testing
         #expect(Hex.encode(entry.canonicalBytes) == Vectors.logEntry)
         #expect(entry.leafHash.hex == Vectors.logLeafHash)
         let duplicate = TransactionResult.failed(.duplicateExternalReference, related: Self.transfer.id)
-        #expect(Hex.encode(duplicate.canonicalBytes) == "01" + "0008" + "0000000000000000" + "0000000000000000" + "01" + Vectors.transferId)
+        #expect(Hex.encode(duplicate.canonicalBytes) == "02" + "0008" + "0000000000000000" + "0000000000000000" + "0000000000000000" + "01" + Vectors.transferId)
     }
 
     @Test func headerAndVoteVector() {
@@ -66,8 +66,8 @@ import Testing
         #expect(throws: DecodingError.trailingBytes(offset: good.count, count: 1)) { try SignedTransaction.decode(good + [0]) }
         #expect(throws: DecodingError.self) { try SignedTransaction.decode(Array(good.dropLast())) }
         var badVersion = good
-        badVersion[0] = 2
-        #expect(throws: DecodingError.unknownVersion(type: "Transaction", offset: 0, found: 2, supported: 1)) { try SignedTransaction.decode(badVersion) }
+        badVersion[0] = 1
+        #expect(throws: DecodingError.unknownVersion(type: "Transaction", offset: 0, found: 1, supported: 2)) { try SignedTransaction.decode(badVersion) }
         // Byte after chain id (2 + 12), signer (32), nonce (8), expiry (8) is the external-reference option tag.
         var badTag = good
         badTag[1 + 14 + 32 + 16] = 2
@@ -101,12 +101,22 @@ import Testing
             .registerAsset(Asset(code: AssetCode("GBP")!, decimals: 2, name: "Pound")),
             .setFeeSchedule(method: .bankTransfer, asset: usd, schedule: FeeSchedule(fixed: Amount(minorUnits: 1)!, basisPoints: 2, minimum: nil, maximum: Amount(minorUnits: 3)!, bearer: .payer, feeAccount: key)),
             .setFeeSchedule(method: .crypto, asset: usd, schedule: nil),
+            Self.processorTransfer.payload,
+            Self.split.payload,
+            Self.dispute.payload,
+            .resolveDispute(dispute: Self.dispute.id, outcome: .won, feeReturned: Amount(minorUnits: 7)!),
+            Self.payout.payload,
+            .reversePayout(payout: Self.payout.id),
+            Self.mandate.payload,
+            Self.registerPix.payload,
+            .capture(hold: .zero, amount: Amount(minorUnits: 4)!, charge: ProcessorCharge(fee: [], fx: nil)),
+            .refund(payment: .zero, leg: 15, amount: Amount(minorUnits: 5)!),
         ]
         for payload in payloads {
             let body = TransactionBody(chainId: "c", signer: key, nonce: 1, expiresAt: 2, payload: payload)
             let decoded = try TransactionBody.decode(body.canonicalBytes)
             #expect(decoded == body)
         }
-        #expect(Set(payloads.map(\.kindTag)).count == 10)
+        #expect(Set(payloads.map(\.kindTag)).count == 17)
     }
 }

@@ -36,7 +36,7 @@ import Testing
 
         // A refund of a payment made before the report's period is placed by the lookup.
         var later = FeeReport()
-        later.add(refund, result: added.last!.1) { id in id == capture.id ? FeeReport.Key(method: .card, asset: usd) : nil }
+        later.add(refund, result: added.last!.1) { id in added.first { $0.0.id == id }?.0 }
         #expect(later.rows[FeeReport.Key(method: .card, asset: usd)]?.refunded == 500)
         // Failed transactions are not payments.
         var failed = FeeReport()

@@ -43,7 +43,12 @@ import Testing
         }
         // The generator must reach the interesting outcomes, or the properties prove little.
         if Self.seeds.count >= 100 {
-            let required: Set<ResultCode> = [.applied, .insufficientFunds, .duplicateExternalReference, .holdNotOpen, .overCapture, .overRefund, .unauthorized, .accountFrozen, .signerFrozen, .feeExceedsAmount, .arithmeticOverflow, .quoteAlreadyUsed, .quoteNotForSigner, .quoteAmountExceeded, .quoteExpired, .invalidFeeAccount, .accountExists]
+            let required: Set<ResultCode> = [
+                .applied, .insufficientFunds, .duplicateExternalReference, .holdNotOpen, .overCapture, .overRefund, .unauthorized, .accountFrozen, .signerFrozen,
+                .feeExceedsAmount, .arithmeticOverflow, .quoteAlreadyUsed, .quoteNotForSigner, .quoteAmountExceeded, .quoteExpired, .invalidFeeAccount, .accountExists,
+                .unknownMethod, .methodExists, .noMandate, .notAProcessor, .feeAssetMismatch, .feeNotReportable, .invalidProcessorFx, .splitTotalMismatch,
+                .unknownLeg, .overDispute, .disputeNotOpen, .overFeeReturn, .payoutAlreadyReversed,
+            ]
             #expect(required.subtracting(codes).isEmpty, "never produced: \(required.subtracting(codes).map(\.name).sorted())")
         }
     }
@@ -86,6 +91,8 @@ import Testing
         var holds: [Hash256] = []
         var payments: [Hash256] = []
         var quotes: [FxQuote] = []
+        var disputes: [Hash256] = []
+        var payouts: [Hash256] = []
         var references: [String] = ["r0", "r1", "r2", "r3"]
         var appliedReferences = Set<String>()
         /// What a store would hold: state rows written block by block.
@@ -96,6 +103,9 @@ import Testing
         let seed: UInt64
         let people = ["alice", "bob", "acme-shop", "card-processor", "bank", "crypto-processor", "fees", "admin", "fx-desk"]
         let assets = [TestLedger.usd, TestLedger.jpy, TestLedger.btc]
+        let clearing = ["card-processor", "bank", "crypto-processor"]
+        /// The genesis's methods, one registered by the stream, and one never registered.
+        let methods = [PaymentMethod.internal, .card, .bankTransfer, .crypto, .wallet, PaymentMethod("pix"), PaymentMethod("never-registered")]
 
         init(seed: UInt64) {
             self.seed = seed
@@ -114,24 +124,24 @@ import Testing
         mutating func payload(signer: String) -> Payload {
             var payee = rng.pick(people)
             if payee == signer { payee = signer == "alice" ? "bob" : "alice" }
-            let method = rng.pick(PaymentMethod.allCases)
+            let method = rng.pick(methods)
             let asset = rng.pick(assets)
-            switch rng.below(10) {
+            switch rng.below(15) {
             case 0, 1, 2:
-                return .transfer(payee: TestLedger.id(payee), asset: asset, amount: amount(), method: method)
+                return .transfer(payee: TestLedger.id(payee), asset: asset, amount: amount(), method: method, charge: rng.below(3) == 0 ? charge(asset) : nil)
             case 3:
                 return .hold(payee: TestLedger.id(payee), asset: asset, amount: amount(), method: method, expiresAt: ledger.time + 500 + rng.below(20_000))
             case 4:
-                return .capture(hold: holds.isEmpty ? .zero : rng.pick(holds), amount: amount())
+                return .capture(hold: holds.isEmpty ? .zero : rng.pick(holds), amount: amount(), charge: rng.below(4) == 0 ? charge(asset) : nil)
             case 5:
                 return .void(hold: holds.isEmpty ? .zero : rng.pick(holds))
             case 6:
-                return .refund(payment: payments.isEmpty ? .zero : rng.pick(payments), amount: amount())
+                return .refund(payment: payments.isEmpty ? .zero : rng.pick(payments), leg: leg(), amount: amount())
             case 7:
                 let from = rng.pick(assets)
                 let quote = FxQuote.signed(chainId: ledger.state.chainId, provider: TestLedger.key("fx-desk"), beneficiary: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : signer), from: from, to: from == TestLedger.usd ? TestLedger.btc : TestLedger.usd, rateNumerator: 1 + rng.below(1_000_000), rateDenominator: 1 + rng.below(1_000_000), maxAmount: amount(), expiresAt: ledger.time + rng.below(5_000))
-                if rng.below(3) == 0 { quotes.append(quote) }
-                return .convert(amount: amount(), quote: rng.below(4) == 0 && !quotes.isEmpty ? rng.pick(quotes) : quote)
+                if rng.below(2) == 0 { quotes.append(quote) }
+                return .convert(amount: amount(), quote: rng.below(3) == 0 && !quotes.isEmpty ? rng.pick(quotes) : quote)
             case 8:
                 switch rng.below(3) {
                 case 0:
@@ -142,11 +152,52 @@ import Testing
                 default:
                     return .enrolAccount(account: DevelopmentNetwork.key("extra-\(rng.below(8))").publicKey, role: rng.pick(AccountRole.allCases), label: "extra")
                 }
+            case 9:
+                // A split to distinct payees other than the signer; its total sometimes wrong.
+                let payees = Array(Set(people.filter { $0 != signer }.map { _ in rng.pick(people.filter { $0 != signer }) })).sorted().prefix(1 + Int(rng.below(4)))
+                let legs = payees.map { SplitLeg(payee: TestLedger.id($0), amount: rng.below(4) == 0 ? amount() : Amount(minorUnits: 1 + rng.below(5_000))!, feeBearer: rng.below(2) == 0 ? .payer : .payee) }
+                let sum = legs.reduce(UInt64(0)) { $0 &+ $1.amount.minorUnits }
+                let total = Amount(minorUnits: rng.below(6) == 0 ? sum &+ 1 : sum) ?? Amount(minorUnits: 1)!
+                return .split(asset: asset, method: method, total: total, legs: legs, charge: rng.below(4) == 0 ? charge(asset) : nil)
+            case 10:
+                if rng.below(2) == 0 || disputes.isEmpty {
+                    let disputed = rng.below(3) == 0 ? amount() : Amount(minorUnits: 1 + rng.below(500))!
+                    return .dispute(payment: payments.isEmpty ? .zero : rng.pick(payments), leg: leg(), amount: disputed, fee: fee(asset))
+                }
+                return .resolveDispute(dispute: rng.pick(disputes), outcome: rng.below(2) == 0 ? .won : .lost, feeReturned: Amount(minorUnits: rng.below(3) == 0 ? 0 : rng.below(rng.below(2) == 0 ? 300 : 2_000))!)
+            case 11:
+                if rng.below(3) != 0 || payouts.isEmpty {
+                    return .payout(merchant: TestLedger.id(rng.pick(people)), asset: asset, amount: Amount(minorUnits: 1 + rng.below(rng.below(2) == 0 ? 1_000 : 200_000))!, fee: fee(asset))
+                }
+                return .reversePayout(payout: rng.pick(payouts))
+            case 12:
+                if rng.below(6) == 0 { return .registerMethod(RegisteredMethod(method: rng.pick(methods.dropLast()), label: "stream")) }
+                let kinds = rng.below(3) == 0 ? MandateKinds(rawValue: UInt8(rng.below(8))) : .all
+                return .setMandate(merchant: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : signer), processor: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : rng.pick(clearing)), kinds: kinds)
             default:
                 // Money entering through a clearing account keeps the others funded.
                 return .transfer(payee: TestLedger.id(rng.pick(["alice", "bob", "acme-shop"])), asset: asset, amount: Amount(minorUnits: rng.below(100_000) + 1)!, method: .internal)
             }
         }
+
+        /// A processor's report: a fee (sometimes in another asset, sometimes
+        /// above any amount) and sometimes its own conversion.
+        mutating func charge(_ asset: AssetCode) -> ProcessorCharge {
+            var fx: ProcessorFX?
+            if rng.below(3) == 0 {
+                let presented = rng.below(5) == 0 ? asset : rng.pick(assets)
+                fx = ProcessorFX(asset: presented, amount: Amount(minorUnits: 1 + rng.below(100_000))!, rateNumerator: 1 + rng.below(3), rateDenominator: 1 + rng.below(3))
+            }
+            return ProcessorCharge(fee: fee(asset), fx: fx)
+        }
+
+        mutating func fee(_ asset: AssetCode) -> [FeeComponent] {
+            (0..<rng.below(4)).map { _ in
+                FeeComponent(kind: rng.pick(FeeComponentKind.allCases), asset: rng.below(8) == 0 ? rng.pick(assets) : asset, amount: Amount(minorUnits: 1 + rng.below(rng.below(8) == 0 ? 1_000_000 : 300))!)
+            }
+        }
+
+        mutating func leg() -> UInt8 { rng.below(6) == 0 ? UInt8(rng.below(3)) : 0 }
 
         var codes = Set<ResultCode>()
 
@@ -161,11 +212,32 @@ import Testing
                         txs.append(unsigned("admin", payload))
                         continue
                     }
-                    if case .transfer(let payee, let asset, let amount, .internal) = payload {
+                    if case .transfer(let payee, let asset, let amount, .internal, nil) = payload {
                         // Funding comes from a clearing account.
                         payload = .transfer(payee: payee, asset: asset, amount: amount, method: .internal)
-                        txs.append(unsigned(rng.pick(["bank", "card-processor", "crypto-processor"]), payload))
+                        txs.append(unsigned(rng.pick(clearing), payload))
                         continue
+                    }
+                    // What processors post is mostly signed by one; a dispute's or payout's follow-up mostly by its own.
+                    let owner: PublicKey? = switch payload {
+                    case .resolveDispute(let id, _, _): ledger.state.dispute(id)?.processor
+                    case .reversePayout(let id): ledger.state.payout(id)?.processor
+                    default: nil
+                    }
+                    if let owner, rng.below(4) != 0, let name = clearing.first(where: { TestLedger.id($0) == owner }) {
+                        txs.append(unsigned(name, payload))
+                        continue
+                    }
+                    switch payload {
+                    case .transfer(_, _, _, _, .some), .capture(_, _, .some), .split(_, _, _, _, .some), .dispute, .resolveDispute, .payout, .reversePayout:
+                        if rng.below(5) != 0 {
+                            txs.append(unsigned(rng.pick(clearing), payload))
+                            continue
+                        }
+                    case .setMandate where rng.below(3) == 0:
+                        txs.append(unsigned("admin", payload))
+                        continue
+                    default: break
                     }
                     let ref: String? = rng.below(3) == 0 ? rng.pick(references) : nil
                     txs.append(unsigned(signer, payload, ref: ref))
@@ -219,7 +291,9 @@ import Testing
                         }
                         switch tx.body.payload {
                         case .hold: holds.append(tx.id)
-                        case .transfer, .capture: payments.append(tx.id)
+                        case .transfer, .capture, .split: payments.append(tx.id)
+                        case .dispute: disputes.append(tx.id)
+                        case .payout: payouts.append(tx.id)
                         default: break
                         }
                     } else {
@@ -316,10 +390,14 @@ import Testing
             var keys = Set<StateKey>()
             for _ in 0..<Int(rng.below(60)) {
                 let id = Hash256.sha256([UInt8(rng.below(256)), UInt8(rng.below(256))])
-                switch rng.below(8) {
+                switch rng.below(12) {
+                case 8: keys.insert(.method(rng.pick([PaymentMethod.card, PaymentMethod("pix"), PaymentMethod("a")])))
+                case 9: keys.insert(.mandate(rng.pick(accounts), rng.pick(accounts)))
+                case 10: keys.insert(.dispute(id))
+                case 11: keys.insert(.payout(id))
                 case 0: keys.insert(.asset(rng.pick(assets)))
                 case 1: keys.insert(.account(rng.pick(accounts)))
-                case 2: keys.insert(.feeSchedule(rng.pick(PaymentMethod.allCases), rng.pick(assets)))
+                case 2: keys.insert(.feeSchedule(rng.pick([PaymentMethod.card, .internal, PaymentMethod("pix"), PaymentMethod("a-b")]), rng.pick(assets)))
                 case 3: keys.insert(.balance(rng.pick(accounts), rng.pick(assets)))
                 case 4: keys.insert(.hold(id))
                 case 5: keys.insert(.payment(id))

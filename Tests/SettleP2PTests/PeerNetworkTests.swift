@@ -24,7 +24,7 @@ import Testing
     /// admitted by another's (suites run in parallel and ports get reused).
     static func isolatedGenesis(_ chainId: String) -> Genesis {
         let base = DevelopmentNetwork.genesis()
-        return try! Genesis(chainId: chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, feeSchedules: base.feeSchedules, consensus: base.consensus)
+        return try! Genesis(chainId: chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: base.consensus)
     }
 
     func node(

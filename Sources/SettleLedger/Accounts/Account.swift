@@ -19,45 +19,12 @@ public struct Account: Hashable, Sendable {
     }
 }
 
-/// The way a payment was made. Fee schedules are keyed by (method, asset).
-public enum PaymentMethod: UInt8, Sendable, CaseIterable, Codable, CustomStringConvertible {
-    case `internal` = 0
-    case card = 1
-    case bankTransfer = 2
-    case crypto = 3
-    case wallet = 4
-
-    public var name: String {
-        switch self {
-        case .internal: "internal"
-        case .card: "card"
-        case .bankTransfer: "bank-transfer"
-        case .crypto: "crypto"
-        case .wallet: "wallet"
-        }
-    }
-
-    public init?(name: String) {
-        guard let method = PaymentMethod.allCases.first(where: { $0.name == name }) else { return nil }
-        self = method
-    }
-
-    public var description: String { name }
-}
-
 extension CanonicalReader {
     mutating func role(_ field: String) throws(DecodingError) -> AccountRole {
         let start = offset
         let tag = try u8(field)
         guard let role = AccountRole(rawValue: tag) else { throw .unknownTag(field: field, offset: start, tag: UInt64(tag)) }
         return role
-    }
-
-    mutating func method(_ field: String) throws(DecodingError) -> PaymentMethod {
-        let start = offset
-        let tag = try u8(field)
-        guard let method = PaymentMethod(rawValue: tag) else { throw .unknownTag(field: field, offset: start, tag: UInt64(tag)) }
-        return method
     }
 
     mutating func amount(_ field: String) throws(DecodingError) -> Amount {

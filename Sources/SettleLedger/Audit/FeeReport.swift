@@ -1,14 +1,24 @@
 import SettleCrypto
 
-/// What each payment method cost, per currency, over the transactions added:
-/// the business's view for comparing methods and fee schedules. Computed from
-/// committed transactions and their results only (the fees the ledger charged),
-/// in exact integers.
+/// What each payment method really cost, per currency, over the transactions
+/// added: the business's view for comparing methods, processors and contracts.
+/// Computed from committed transactions and their results only (the fees the
+/// ledger charged, which are the processors' reported fees when they reported
+/// them), in exact integers.
 ///
-/// - A payment is an applied `transfer` or `capture` (a capture counts under
-///   its hold's method); `volume` is the amounts paid, `fees` the fees charged
-///   on them (whoever bore them), `credited` what the payees received.
-/// - A refund counts under the method of the payment it returns.
+/// - A payment is an applied `transfer`, `capture` or `split` (a capture
+///   counts under its hold's method); `volume` is the amounts paid, `fees` the
+///   fees charged on them (whoever bore them), `contractedFees` what the
+///   schedules gave for the same payments, `credited` what the payees received.
+/// - `fxCost` is the `conversion` components of reported fees (already in `fees`).
+/// - Refunds, disputes, dispute fees (less fees returned) and lost disputes
+///   count under the method of the payment they name.
+/// - The what-if prices every payment of a row under each other method's
+///   schedule for the same asset (`Options.schedules`, normally the current
+///   ones), leg by leg as the ledger would.
+/// - Payments charged above their contracted fee by more than
+///   `Options.toleranceBasisPoints` of their amount are listed (the first
+///   `Options.maxListed`; `aboveContractCount` counts them all).
 public struct FeeReport: Sendable, Equatable {
     public struct Key: Hashable, Sendable, Comparable {
         public var method: PaymentMethod
@@ -20,7 +30,19 @@ public struct FeeReport: Sendable, Equatable {
         }
 
         public static func < (a: Key, b: Key) -> Bool {
-            (a.method.rawValue, a.asset.value) < (b.method.rawValue, b.asset.value)
+            a.method != b.method ? a.method < b.method : a.asset < b.asset
+        }
+    }
+
+    public struct Options: Sendable, Equatable {
+        public var schedules: [Key: FeeSchedule]
+        public var toleranceBasisPoints: UInt16
+        public var maxListed: Int
+
+        public init(schedules: [Key: FeeSchedule] = [:], toleranceBasisPoints: UInt16 = 0, maxListed: Int = 100) {
+            self.schedules = schedules
+            self.toleranceBasisPoints = toleranceBasisPoints
+            self.maxListed = maxListed
         }
     }
 
@@ -28,66 +50,162 @@ public struct FeeReport: Sendable, Equatable {
         public var payments: UInt64 = 0
         public var volume: UInt128 = 0
         public var fees: UInt128 = 0
+        public var contractedFees: UInt128 = 0
         public var credited: UInt128 = 0
+        public var fxPayments: UInt64 = 0
+        public var fxCost: UInt128 = 0
         public var refunds: UInt64 = 0
         public var refunded: UInt128 = 0
+        public var disputes: UInt64 = 0
+        public var disputed: UInt128 = 0
+        public var disputeFees: UInt128 = 0
+        public var disputesWon: UInt64 = 0
+        public var disputesLost: UInt64 = 0
+        public var lost: UInt128 = 0
+        /// What the same payments would have cost under each other method's schedule.
+        public var whatIf: [PaymentMethod: UInt128] = [:]
 
         public init() {}
 
-        /// Fees over volume in hundredths of a basis point, rounded half up
-        /// (so 290.00 bps is 29 000); nil without volume.
+        /// Fees charged less contracted (negative: charged below contract).
+        public var feesOverContract: Int128 { Int128(fees) - Int128(contractedFees) }
+
+        /// Everything the method cost over volume, in hundredths of a basis
+        /// point rounded half up (290.00 bps is 29 000): fees charged, dispute
+        /// fees and lost disputes. Nil without volume.
         public var effectiveRateCentiBasisPoints: UInt128? {
+            volume == 0 ? nil : ((fees + disputeFees + lost) * 1_000_000 + volume / 2) / volume
+        }
+
+        /// Fees alone over volume, as above.
+        public var feeRateCentiBasisPoints: UInt128? {
             volume == 0 ? nil : (fees * 1_000_000 + volume / 2) / volume
         }
     }
 
+    /// A payment charged above its contracted fee beyond the tolerance.
+    public struct Overcharge: Sendable, Equatable {
+        public var transaction: Hash256
+        public var key: Key
+        public var amount: Amount
+        public var charged: Amount
+        public var contracted: Amount
+    }
+
+    public let options: Options
     public private(set) var rows: [Key: Row] = [:]
-    /// Method and asset of each payment and hold seen, for the captures and
-    /// refunds that name them.
+    public private(set) var aboveContract: [Overcharge] = []
+    public private(set) var aboveContractCount: UInt64 = 0
+    /// Method and asset of each payment and hold seen, for the captures,
+    /// refunds and disputes that name them; each dispute's key and amount.
     private var origins: [Hash256: Key] = [:]
+    private var disputeOrigins: [Hash256: (key: Key, amount: Amount)] = [:]
 
-    public init() {}
+    public init(options: Options = Options()) {
+        self.options = options
+    }
 
-    /// Adds a committed transaction. `origin` finds the method and asset of a
-    /// hold or payment committed before the transactions added (nil: unknown,
-    /// the transaction is not counted).
-    public mutating func add(_ tx: SignedTransaction, result: TransactionResult, origin: (Hash256) -> Key?) {
+    public static func == (a: FeeReport, b: FeeReport) -> Bool {
+        a.options == b.options && a.rows == b.rows && a.aboveContract == b.aboveContract && a.aboveContractCount == b.aboveContractCount
+    }
+
+    /// Adds a committed transaction. `committed` finds a transaction committed
+    /// before the ones added (a hold, payment or dispute named by a later
+    /// transaction); nil: unknown, and what names it is not counted.
+    public mutating func add(_ tx: SignedTransaction, result: TransactionResult, committed: (Hash256) -> SignedTransaction?) {
         guard result.isApplied else { return }
         switch tx.body.payload {
-        case let .transfer(_, asset, amount, method):
+        case let .transfer(_, asset, amount, method, charge):
             let key = Key(method: method, asset: asset)
             origins[tx.id] = key
-            record(key, amount: amount, result: result)
+            recordPayment(tx.id, key, legs: [amount], charge: charge, result: result)
+        case let .split(asset, method, _, legs, charge):
+            let key = Key(method: method, asset: asset)
+            origins[tx.id] = key
+            recordPayment(tx.id, key, legs: legs.map(\.amount), charge: charge, result: result)
         case let .hold(_, asset, _, method, _):
             origins[tx.id] = Key(method: method, asset: asset)
-        case let .capture(hold, amount):
-            guard let key = origins[hold] ?? origin(hold) else { return }
+        case let .capture(hold, amount, charge):
+            guard let key = origin(of: hold, committed) else { return }
             origins[tx.id] = key
-            record(key, amount: amount, result: result)
-        case let .refund(payment, amount):
-            guard let key = origins[payment] ?? origin(payment) else { return }
+            recordPayment(tx.id, key, legs: [amount], charge: charge, result: result)
+        case let .refund(payment, _, amount):
+            guard let key = origin(of: payment, committed) else { return }
             rows[key, default: Row()].refunds += 1
             rows[key, default: Row()].refunded += UInt128(amount.minorUnits)
+        case let .dispute(payment, _, amount, _):
+            guard let key = origin(of: payment, committed) else { return }
+            disputeOrigins[tx.id] = (key, amount)
+            rows[key, default: Row()].disputes += 1
+            rows[key, default: Row()].disputed += UInt128(amount.minorUnits)
+            rows[key, default: Row()].disputeFees += UInt128(result.fee.minorUnits)
+        case let .resolveDispute(dispute, outcome, feeReturned):
+            guard let (key, amount) = disputeOrigin(of: dispute, committed) else { return }
+            var row = rows[key, default: Row()]
+            row.disputeFees -= min(row.disputeFees, UInt128(feeReturned.minorUnits))
+            switch outcome {
+            case .won: row.disputesWon += 1
+            case .lost:
+                row.disputesLost += 1
+                row.lost += UInt128(amount.minorUnits)
+            }
+            rows[key] = row
         default:
             return
         }
     }
 
-    private mutating func record(_ key: Key, amount: Amount, result: TransactionResult) {
+    private mutating func recordPayment(_ id: Hash256, _ key: Key, legs: [Amount], charge: ProcessorCharge?, result: TransactionResult) {
         var row = rows[key, default: Row()]
+        let amount = legs.reduce(UInt128(0)) { $0 + UInt128($1.minorUnits) }
         row.payments += 1
-        row.volume += UInt128(amount.minorUnits)
+        row.volume += amount
         row.fees += UInt128(result.fee.minorUnits)
+        row.contractedFees += UInt128(result.contractedFee.minorUnits)
         row.credited += UInt128(result.credited.minorUnits)
+        if let charge {
+            if charge.fx != nil { row.fxPayments += 1 }
+            row.fxCost += charge.fee.filter { $0.kind == .conversion }.reduce(UInt128(0)) { $0 + UInt128($1.amount.minorUnits) }
+        }
+        for (other, schedule) in options.schedules where other.asset == key.asset && other.method != key.method {
+            var total: UInt128 = 0
+            for leg in legs { total += UInt128((try? schedule.fee(on: leg))?.minorUnits ?? 0) }
+            row.whatIf[other.method, default: 0] += total
+        }
         rows[key] = row
+        if result.fee > result.contractedFee {
+            let over = UInt128(result.fee.minorUnits - result.contractedFee.minorUnits)
+            // Above tolerance: over × 10 000 > amount × bps.
+            if over * 10_000 > amount * UInt128(options.toleranceBasisPoints) {
+                aboveContractCount += 1
+                if aboveContract.count < options.maxListed {
+                    aboveContract.append(Overcharge(transaction: id, key: key, amount: Amount(unchecked: UInt64(amount)), charged: result.fee, contracted: result.contractedFee))
+                }
+            }
+        }
     }
 
-    /// The method and asset a transaction counts under, for `origin` lookups:
-    /// a transfer's or hold's own; nil for anything else.
-    public static func key(of tx: SignedTransaction) -> Key? {
+    /// The key of a payment or hold: seen in this report, or committed before it.
+    private mutating func origin(of id: Hash256, _ committed: (Hash256) -> SignedTransaction?) -> Key? {
+        if let key = origins[id] { return key }
+        guard let tx = committed(id) else { return nil }
+        let key: Key?
         switch tx.body.payload {
-        case let .transfer(_, asset, _, method), let .hold(_, asset, _, method, _): Key(method: method, asset: asset)
-        default: nil
+        case let .transfer(_, asset, _, method, _), let .hold(_, asset, _, method, _), let .split(asset, method, _, _, _):
+            key = Key(method: method, asset: asset)
+        case let .capture(hold, _, _):
+            key = origin(of: hold, committed)
+        default:
+            key = nil
         }
+        if let key { origins[id] = key }
+        return key
+    }
+
+    private mutating func disputeOrigin(of id: Hash256, _ committed: (Hash256) -> SignedTransaction?) -> (key: Key, amount: Amount)? {
+        if let known = disputeOrigins[id] { return known }
+        guard let tx = committed(id), case let .dispute(payment, _, amount, _) = tx.body.payload, let key = origin(of: payment, committed) else { return nil }
+        disputeOrigins[id] = (key, amount)
+        return (key, amount)
     }
 }

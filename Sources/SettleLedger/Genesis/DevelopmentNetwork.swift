@@ -60,6 +60,13 @@ public enum DevelopmentNetwork {
                 Asset(code: btc, decimals: 8, name: "Bitcoin"),
             ],
             accounts: accountRoles.map { Account(id: account($0.label), role: $0.role, label: $0.label) },
+            methods: [
+                RegisteredMethod(method: .internal, label: "Between accounts on the ledger"),
+                RegisteredMethod(method: .card, label: "Card"),
+                RegisteredMethod(method: .bankTransfer, label: "Bank transfer"),
+                RegisteredMethod(method: .crypto, label: "Crypto"),
+                RegisteredMethod(method: .wallet, label: "Wallet"),
+            ],
             feeSchedules: [
                 schedule(.card, usd, fixed: 30, bps: 290),
                 schedule(.card, eur, fixed: 25, bps: 140),

@@ -104,11 +104,11 @@ public struct GenesisFeeSchedule: Hashable, Sendable, CanonicalCodable {
     }
 
     public func encode(to w: inout CanonicalWriter) {
-        w.u8(method.rawValue); w.value(asset); w.value(schedule)
+        w.value(method); w.value(asset); w.value(schedule)
     }
 
     public init(from r: inout CanonicalReader) throws(DecodingError) {
-        method = try r.method("method")
+        method = try r.value(PaymentMethod.self)
         asset = try r.value(AssetCode.self)
         schedule = try r.value(FeeSchedule.self)
     }
@@ -118,7 +118,7 @@ public struct GenesisFeeSchedule: Hashable, Sendable, CanonicalCodable {
 /// Its hash (SHA-256 of the genesis tag and its canonical bytes, so JSON layout
 /// and comments do not matter) is the `previousHash` of block 1.
 public struct Genesis: Hashable, Sendable, CanonicalEncodable {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = ProtocolVersion.current
     public static let maxValidators = 256
 
     public var chainId: String
@@ -127,17 +127,20 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
     public var validators: [Validator]
     public var assets: [Asset]
     public var accounts: [Account]
+    /// The payment methods registered from the start (more by `register-method`).
+    public var methods: [RegisteredMethod]
     public var feeSchedules: [GenesisFeeSchedule]
     public var ledger: LedgerParameters
     public var consensus: ConsensusParameters
 
     /// Validates and builds a genesis; throws on the first problem found.
-    public init(chainId: String, genesisTime: UInt64, validators: [Validator], assets: [Asset], accounts: [Account], feeSchedules: [GenesisFeeSchedule], ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults) throws(GenesisError) {
+    public init(chainId: String, genesisTime: UInt64, validators: [Validator], assets: [Asset], accounts: [Account], methods: [RegisteredMethod], feeSchedules: [GenesisFeeSchedule], ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults) throws(GenesisError) {
         self.chainId = chainId
         self.genesisTime = genesisTime
         self.validators = validators
         self.assets = assets
         self.accounts = accounts
+        self.methods = methods
         self.feeSchedules = feeSchedules
         self.ledger = ledger
         self.consensus = consensus
@@ -165,8 +168,15 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
             guard StrictEd25519.isAcceptablePublicKey(account.id) else { throw .invalid("account \(account.label) has an unacceptable public key") }
         }
         guard accounts.contains(where: { $0.role == .admin }) else { throw .invalid("genesis needs at least one admin account") }
+        guard Set(methods.map(\.method)).count == methods.count else { throw .invalid("payment method names must be distinct") }
+        for method in methods where (method.label?.utf8.count ?? 0) > RegisteredMethod.maxLabelBytes {
+            throw .invalid("payment method \(method.method) has a label over \(RegisteredMethod.maxLabelBytes) bytes")
+        }
         var seen = Set<String>()
         for entry in feeSchedules {
+            guard methods.contains(where: { $0.method == entry.method }) else {
+                throw .invalid("fee schedule \(entry.method)/\(entry.asset) names a payment method the genesis does not list in \"methods\"")
+            }
             guard seen.insert("\(entry.method)/\(entry.asset)").inserted else { throw .invalid("fee schedule for \(entry.method)/\(entry.asset) is listed twice") }
             guard assets.contains(where: { $0.code == entry.asset }) else { throw .invalid("fee schedule uses unregistered asset \(entry.asset)") }
             if let problem = entry.schedule.formatProblem { throw .invalid(problem) }
@@ -192,6 +202,7 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
         w.list(validators) { $0.value($1) }
         w.list(assets) { $0.value($1) }
         w.list(accounts) { w, a in w.publicKey(a.id); w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen) }
+        w.list(methods) { $0.value($1) }
         w.list(feeSchedules) { $0.value($1) }
         w.value(ledger)
         w.value(consensus)

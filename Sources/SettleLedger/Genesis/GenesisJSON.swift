@@ -62,17 +62,25 @@ struct Strict<T: JSONFieldListed>: Decodable {
 }
 
 struct GenesisFile: JSONFieldListed {
-    static let fields: Set<String> = ["chainId", "genesisTime", "validators", "assets", "accounts", "feeSchedules", "ledger", "consensus"]
+    static let fields: Set<String> = ["protocolVersion", "chainId", "genesisTime", "validators", "assets", "accounts", "methods", "feeSchedules", "ledger", "consensus"]
+    var protocolVersion: Int?
     var chainId: String
     var genesisTime: String
     var validators: [Strict<ValidatorJSON>]
     var assets: [Strict<AssetJSON>]
     var accounts: [Strict<AccountJSON>]
+    var methods: [Strict<MethodJSON>]?
     var feeSchedules: [Strict<FeeScheduleJSON>]?
     var ledger: Strict<LedgerJSON>?
     var consensus: Strict<ConsensusJSON>?
 
     func genesis() throws(GenesisError) -> Genesis {
+        guard let protocolVersion else {
+            throw .json("missing field .protocolVersion: this genesis was written for protocol version 1; Settle \(ProtocolVersion.current) cannot run it. Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis init)")
+        }
+        guard protocolVersion == Int(ProtocolVersion.current) else {
+            throw .json("protocolVersion is \(protocolVersion); this Settle speaks protocol version \(ProtocolVersion.current). Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis init)")
+        }
         guard let time = RFC3339.milliseconds(genesisTime) else {
             throw .json("genesisTime \"\(genesisTime)\" must be an RFC 3339 UTC time such as 2026-01-01T00:00:00Z")
         }
@@ -90,10 +98,17 @@ struct GenesisFile: JSONFieldListed {
             }
             return Account(id: try key(a.value.publicKey, "account \(a.value.label)"), role: role, label: a.value.label)
         }
+        var parsedMethods = [RegisteredMethod]()
+        for entry in (methods ?? []).map(\.value) {
+            guard let method = PaymentMethod(name: entry.name) else {
+                throw .invalid("payment method name \"\(entry.name)\" must be 1-32 characters a-z, 0-9, -")
+            }
+            parsedMethods.append(RegisteredMethod(method: method, label: entry.label))
+        }
         var schedules = [GenesisFeeSchedule]()
         for entry in (feeSchedules ?? []).map(\.value) {
             guard let method = PaymentMethod(name: entry.method) else {
-                throw .invalid("fee schedule has unknown method \"\(entry.method)\" (one of: \(PaymentMethod.allCases.map(\.name).joined(separator: ", ")))")
+                throw .invalid("fee schedule method \"\(entry.method)\" must be 1-32 characters a-z, 0-9, -")
             }
             guard let asset = parsedAssets.first(where: { $0.code.value == entry.asset }) else {
                 throw .invalid("fee schedule uses unregistered asset \(entry.asset)")
@@ -125,7 +140,7 @@ struct GenesisFile: JSONFieldListed {
             timeoutVoteMs: consensus?.value.timeoutVoteMs ?? c.timeoutVoteMs,
             timeoutDeltaMs: consensus?.value.timeoutDeltaMs ?? c.timeoutDeltaMs,
             timeoutMaxMs: consensus?.value.timeoutMaxMs ?? c.timeoutMaxMs)
-        return try Genesis(chainId: chainId, genesisTime: time, validators: parsedValidators, assets: parsedAssets, accounts: parsedAccounts, feeSchedules: schedules, ledger: ledgerParams, consensus: consensusParams)
+        return try Genesis(chainId: chainId, genesisTime: time, validators: parsedValidators, assets: parsedAssets, accounts: parsedAccounts, methods: parsedMethods, feeSchedules: schedules, ledger: ledgerParams, consensus: consensusParams)
     }
 
     private func key(_ hex: String, _ owner: String) throws(GenesisError) -> PublicKey {
@@ -153,6 +168,12 @@ struct AccountJSON: JSONFieldListed {
     var label: String
     var publicKey: String
     var role: String
+}
+
+struct MethodJSON: JSONFieldListed {
+    static let fields: Set<String> = ["name", "label"]
+    var name: String
+    var label: String?
 }
 
 struct FeeScheduleJSON: JSONFieldListed {

@@ -22,6 +22,8 @@ extension Genesis {
         let time = RFC3339.format(milliseconds: genesisTime)
         var s = "{\n"
         s += note("Settle genesis. Unknown fields are errors; members named // are comments. Its hash is over the canonical binary form, so layout and comments do not change it.", "  ")
+        s += note("protocolVersion: the encoding and ledger rules this genesis is for; a node of another version refuses it.", "  ")
+        s += "  \"protocolVersion\": \(Genesis.version),\n"
         s += "  \"chainId\": \(q(chainId)),\n"
         s += "  \"genesisTime\": \(q(time)),\n"
         s += note("Validators order blocks; a commit needs signatures from more than 2/3 of the total power. Order matters: commit certificates have one slot per validator in this order.", "  ")
@@ -30,6 +32,10 @@ extension Genesis {
         s += "  \"assets\": [\n" + assets.map { "    {\"code\": \(q($0.code.value)), \"decimals\": \($0.decimals), \"name\": \(q($0.name))}" }.joined(separator: ",\n") + "\n  ],\n"
         s += note("Roles: customer and merchant never go negative; clearing (money at a processor or bank) and fx-provider may; fee collects fees; admin governs.", "  ")
         s += "  \"accounts\": [\n" + accounts.map { "    {\"label\": \(q($0.label)), \"publicKey\": \(q($0.id.hex)), \"role\": \(q($0.role.name))}" }.joined(separator: ",\n") + "\n  ],\n"
+        s += note("Payment methods are names (a-z, 0-9, -); more are registered on the ledger with register-method.", "  ")
+        s += "  \"methods\": [\n" + methods.map { m in
+            "    {\"name\": \(q(m.method.name))" + (m.label.map { ", \"label\": \(q($0))" } ?? "") + "}"
+        }.joined(separator: ",\n") + "\n  ],\n"
         s += note("Fee per (method, asset): fixed + basisPoints of the amount (rounded half up), raised to minimum / lowered to maximum, paid by the bearer to feeAccount.", "  ")
         s += "  \"feeSchedules\": [\n" + feeSchedules.map { e in
             var fields = ["\"method\": \(q(e.method.name))", "\"asset\": \(q(e.asset.value))", "\"fixed\": \(amount(e.schedule.fixed, e.asset))", "\"basisPoints\": \(e.schedule.basisPoints)"]

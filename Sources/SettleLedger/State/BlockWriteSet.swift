@@ -98,6 +98,10 @@ extension LedgerState {
             case let .payment(id, value): payments[id] = value
             case let .replayGuard(id, value): replayGuard[id] = value
             case let .externalReference(key, value): externalReferences[key] = value
+            case let .method(key, value): methods[key] = value
+            case let .mandate(key, value): mandates[key] = value
+            case let .dispute(id, value): disputes[id] = value
+            case let .payout(id, value): payouts[id] = value
             }
         }
         // What `releaseExpiredHolds` and `pruneReplayGuard` consumed at the block time.
@@ -140,6 +144,10 @@ extension LedgerState {
         case .replayGuard(let id): .replayGuard(id, replayGuard[id])
         case let .externalReference(signer, reference):
             .externalReference(ExternalReferenceKey(signer: signer, reference: reference), externalReferences[ExternalReferenceKey(signer: signer, reference: reference)])
+        case .method(let method): .method(method, methods[method])
+        case let .mandate(merchant, processor): .mandate(MandateKey(merchant: merchant, processor: processor), mandates[MandateKey(merchant: merchant, processor: processor)])
+        case .dispute(let id): .dispute(id, disputes[id])
+        case .payout(let id): .payout(id, payouts[id])
         }
     }
 }

@@ -9,7 +9,8 @@ extension LedgerState {
     ///   enters through clearing accounts, which go negative by what they let in).
     /// - No account whose role forbids it has a negative balance.
     /// - No hold has captured more than it held.
-    /// - No payment has been refunded beyond its amount.
+    /// - No leg of a payment has been refunded, disputed and lost beyond its amount.
+    /// - Each leg's disputed amount is what its open disputes hold.
     public func invariantViolations() -> [String] {
         var problems = [String]()
         // Individual balances fit in Int64; their sum need not, so it is taken in 128 bits.
@@ -27,8 +28,17 @@ extension LedgerState {
         for (asset, total) in totals where total != 0 {
             problems.append("\(asset) is not conserved: balances and open holds sum to \(total)")
         }
-        for (id, payment) in payments where payment.refunded > payment.amount {
-            problems.append("payment \(id) refunded \(payment.refunded) of \(payment.amount)")
+        for (id, payment) in payments {
+            if let problem = payment.overdrawnLeg { problems.append("payment \(id) \(problem)") }
+        }
+        var openDisputes: [Hash256: [UInt8: UInt64]] = [:]
+        for dispute in disputes.values where dispute.status == .open {
+            openDisputes[dispute.payment, default: [:]][dispute.leg, default: 0] += dispute.amount.minorUnits
+        }
+        for (id, payment) in payments {
+            for (index, leg) in payment.legs.enumerated() where leg.disputed.minorUnits != openDisputes[id]?[UInt8(index)] ?? 0 {
+                problems.append("payment \(id) leg \(index) records \(leg.disputed) disputed, its open disputes hold \(openDisputes[id]?[UInt8(index)] ?? 0)")
+            }
         }
         return problems.sorted()
     }
@@ -63,9 +73,7 @@ extension LedgerState {
         for entry in journal.entries {
             switch entry {
             case .payment(let id, _) where paymentsSeen.insert(id).inserted:
-                if let payment = payments[id], payment.refunded > payment.amount {
-                    problems.append("payment \(id) refunded \(payment.refunded) of \(payment.amount)")
-                }
+                if let problem = payments[id]?.overdrawnLeg { problems.append("payment \(id) \(problem)") }
             case let .account(id, old) where old?.role != accounts[id]?.role:
                 rolesChanged.insert(id)
             default: break
@@ -80,5 +88,19 @@ extension LedgerState {
             }
         }
         return problems.sorted()
+    }
+}
+
+extension Payment {
+    /// The first leg whose refunds, open disputes and lost disputes exceed its
+    /// amount, described; nil when none does.
+    var overdrawnLeg: String? {
+        for (index, leg) in legs.enumerated() {
+            let taken = UInt128(leg.refunded.minorUnits) + UInt128(leg.disputed.minorUnits) + UInt128(leg.lost.minorUnits)
+            if taken > UInt128(leg.amount.minorUnits) {
+                return "leg \(index) refunded \(leg.refunded), disputed \(leg.disputed) and lost \(leg.lost) of \(leg.amount)"
+            }
+        }
+        return nil
     }
 }

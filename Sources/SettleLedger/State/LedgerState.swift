@@ -28,6 +28,10 @@ public struct LedgerState: Sendable {
     var replayGuard: [Hash256: UInt64] = [:]
     var replayExpiries = Heap<ExpiryItem>()
     var externalReferences: [ExternalReferenceKey: Hash256] = [:]
+    var methods: [PaymentMethod: RegisteredMethod] = [:]
+    var mandates: [MandateKey: MandateKinds] = [:]
+    var disputes: [Hash256: Dispute] = [:]
+    var payouts: [Hash256: Payout] = [:]
 
     /// Keys changed by the block being applied.
     var changed: Set<StateKey> = []
@@ -45,6 +49,7 @@ public struct LedgerState: Sendable {
         stateRoot = Hash256.sha256(parts: [DomainTag.state, genesisHash.bytes])
         for asset in genesis.assets { assets[asset.code] = asset }
         for account in genesis.accounts { accounts[account.id] = account }
+        for method in genesis.methods { methods[method.method] = method }
         for entry in genesis.feeSchedules { feeSchedules[FeeKey(method: entry.method, asset: entry.asset)] = entry.schedule }
     }
 
@@ -63,6 +68,16 @@ public struct LedgerState: Sendable {
     }
     /// Whether a transaction id is still remembered by the replay guard.
     public func isRemembered(_ id: Hash256) -> Bool { replayGuard[id] != nil }
+    public func dispute(_ id: Hash256) -> Dispute? { disputes[id] }
+    public func payout(_ id: Hash256) -> Payout? { payouts[id] }
+    public func registeredMethod(_ method: PaymentMethod) -> RegisteredMethod? { methods[method] }
+    /// What `processor` may debit from `merchant` (empty: nothing).
+    public func mandate(merchant: PublicKey, processor: PublicKey) -> MandateKinds { mandates[MandateKey(merchant: merchant, processor: processor)] ?? [] }
+    public var allMethods: [RegisteredMethod] { methods.values.sorted { $0.method < $1.method } }
+    /// Every fee schedule, by method then asset.
+    public var allFeeSchedules: [(method: PaymentMethod, asset: AssetCode, schedule: FeeSchedule)] {
+        feeSchedules.map { ($0.key.method, $0.key.asset, $0.value) }.sorted { $0.method != $1.method ? $0.method < $1.method : $0.asset < $1.asset }
+    }
     public var allAssets: [Asset] { assets.values.sorted { $0.code < $1.code } }
     public var allAccounts: [Account] { accounts.values.sorted { $0.id < $1.id } }
     public var openHolds: [(id: Hash256, hold: Hold)] {
@@ -113,6 +128,30 @@ public struct LedgerState: Sendable {
         changed.insert(.payment(id))
     }
 
+    mutating func setMethod(_ method: RegisteredMethod) {
+        journal?.entries.append(.method(method.method, methods[method.method]))
+        methods[method.method] = method
+        changed.insert(.method(method.method))
+    }
+
+    mutating func setMandate(_ key: MandateKey, _ kinds: MandateKinds) {
+        journal?.entries.append(.mandate(key, mandates[key]))
+        mandates[key] = kinds.isEmpty ? nil : kinds
+        changed.insert(.mandate(key.merchant, key.processor))
+    }
+
+    mutating func setDispute(_ id: Hash256, _ dispute: Dispute) {
+        journal?.entries.append(.dispute(id, disputes[id]))
+        disputes[id] = dispute
+        changed.insert(.dispute(id))
+    }
+
+    mutating func setPayout(_ id: Hash256, _ payout: Payout) {
+        journal?.entries.append(.payout(id, payouts[id]))
+        payouts[id] = payout
+        changed.insert(.payout(id))
+    }
+
     mutating func remember(_ id: Hash256, until expiresAt: UInt64) {
         journal?.entries.append(.replayGuard(id, replayGuard[id]))
         replayGuard[id] = expiresAt
@@ -154,6 +193,7 @@ public struct LedgerState: Sendable {
         var assets: [AssetCode] = [], accounts: [PublicKey] = [], fees: [(PaymentMethod, AssetCode)] = []
         var balances: [(PublicKey, AssetCode)] = [], holds: [Hash256] = [], payments: [Hash256] = [], remembered: [Hash256] = []
         var references: [(PublicKey, String)] = []
+        var methodKeys: [PaymentMethod] = [], mandateKeys: [(PublicKey, PublicKey)] = [], disputeKeys: [Hash256] = [], payoutKeys: [Hash256] = []
         for key in keys {
             switch key {
             case .asset(let code): assets.append(code)
@@ -164,6 +204,10 @@ public struct LedgerState: Sendable {
             case .payment(let id): payments.append(id)
             case .replayGuard(let id): remembered.append(id)
             case let .externalReference(signer, reference): references.append((signer, reference))
+            case .method(let method): methodKeys.append(method)
+            case let .mandate(merchant, processor): mandateKeys.append((merchant, processor))
+            case .dispute(let id): disputeKeys.append(id)
+            case .payout(let id): payoutKeys.append(id)
             }
         }
         var sorted: [StateKey] = []
@@ -176,6 +220,10 @@ public struct LedgerState: Sendable {
         sorted += payments.sorted().lazy.map(StateKey.payment)
         sorted += remembered.sorted().lazy.map(StateKey.replayGuard)
         sorted += references.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.lazy.map(StateKey.externalReference)
+        sorted += methodKeys.sorted().lazy.map(StateKey.method)
+        sorted += mandateKeys.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.lazy.map(StateKey.mandate)
+        sorted += disputeKeys.sorted().lazy.map(StateKey.dispute)
+        sorted += payoutKeys.sorted().lazy.map(StateKey.payout)
         return sorted
     }
 
@@ -199,6 +247,14 @@ public struct LedgerState: Sendable {
             w.option(replayGuard[id]) { $0.u64($1) }
         case let .externalReference(signer, reference):
             w.option(externalReferences[ExternalReferenceKey(signer: signer, reference: reference)]) { $0.hash($1) }
+        case .method(let method):
+            w.option(methods[method]) { $0.value($1) }
+        case let .mandate(merchant, processor):
+            w.option(mandates[MandateKey(merchant: merchant, processor: processor)]) { $0.u8($1.rawValue) }
+        case .dispute(let id):
+            w.option(disputes[id]) { $0.value($1) }
+        case .payout(let id):
+            w.option(payouts[id]) { $0.value($1) }
         }
     }
 }

@@ -15,6 +15,10 @@ struct StateJournal: Sendable {
         case payment(Hash256, Payment?)
         case replayGuard(Hash256, UInt64?)
         case externalReference(ExternalReferenceKey, Hash256?)
+        case method(PaymentMethod, RegisteredMethod?)
+        case mandate(MandateKey, MandateKinds?)
+        case dispute(Hash256, Dispute?)
+        case payout(Hash256, Payout?)
     }
 
     /// Old values in the order they were overwritten; undone in reverse.
@@ -129,6 +133,10 @@ extension LedgerState {
             case let .payment(id, old): payments[id] = old
             case let .replayGuard(id, old): replayGuard[id] = old
             case let .externalReference(key, old): externalReferences[key] = old
+            case let .method(key, old): methods[key] = old
+            case let .mandate(key, old): mandates[key] = old
+            case let .dispute(id, old): disputes[id] = old
+            case let .payout(id, old): payouts[id] = old
             }
         }
     }

@@ -130,6 +130,10 @@ extension LedgerState {
         keys += payments.keys.map { .payment($0) }
         keys += replayGuard.keys.map { .replayGuard($0) }
         keys += externalReferences.keys.map { .externalReference($0.signer, $0.reference) }
+        keys += methods.keys.map { .method($0) }
+        keys += mandates.keys.map { .mandate($0.merchant, $0.processor) }
+        keys += disputes.keys.map { .dispute($0) }
+        keys += payouts.keys.map { .payout($0) }
         return keys
     }
 
@@ -192,6 +196,14 @@ extension LedgerState {
             replayGuard[id] = try r.option("replayGuard") { r throws(DecodingError) in try r.u64("replayGuard") }
         case let .externalReference(signer, reference):
             externalReferences[ExternalReferenceKey(signer: signer, reference: reference)] = try r.option("externalReference") { r throws(DecodingError) in try r.hash("externalReference") }
+        case .method(let method):
+            methods[method] = try r.option("method") { r throws(DecodingError) in try r.value(RegisteredMethod.self) }
+        case let .mandate(merchant, processor):
+            mandates[MandateKey(merchant: merchant, processor: processor)] = try r.option("mandate") { r throws(DecodingError) in try r.mandateKinds("mandate") }
+        case .dispute(let id):
+            disputes[id] = try r.option("dispute") { r throws(DecodingError) in try r.value(Dispute.self) }
+        case .payout(let id):
+            payouts[id] = try r.option("payout") { r throws(DecodingError) in try r.value(Payout.self) }
         }
         try r.finish()
     }

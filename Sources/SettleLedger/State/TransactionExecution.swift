@@ -32,15 +32,18 @@ extension LedgerState {
 
     private mutating func execute(_ payload: Payload, id: Hash256, signer: Account, blockTime: UInt64) throws(TransactionFailure) -> TransactionResult {
         switch payload {
-        case let .transfer(payee, asset, amount, method):
-            try requireAsset(asset)
-            try requireCounterparty(payee)
-            let (fee, postings, credited) = try feePostings(payer: signer.id, payee: payee, asset: asset, amount: amount, method: method, payerReserved: .zero)
-            try post(postings)
-            setPayment(id, Payment(payer: signer.id, payee: payee, asset: asset, amount: amount, refunded: .zero))
-            return TransactionResult(code: .applied, fee: fee, credited: credited)
+        case let .transfer(payee, asset, amount, method, charge):
+            let legs = [PaymentLegOrder(payee: payee, amount: amount, bearer: nil)]
+            return try pay(id: id, payer: signer, asset: asset, method: method, legs: legs, charge: charge, reserved: .zero, reporter: signer)
+
+        case let .split(asset, method, total, legs, charge):
+            let sum = legs.reduce(UInt128(0)) { $0 + UInt128($1.amount.minorUnits) }
+            guard sum == UInt128(total.minorUnits) else { throw .init(.splitTotalMismatch) }
+            let orders = legs.map { PaymentLegOrder(payee: $0.payee, amount: $0.amount, bearer: $0.feeBearer) }
+            return try pay(id: id, payer: signer, asset: asset, method: method, legs: orders, charge: charge, reserved: .zero, reporter: signer)
 
         case let .hold(payee, asset, amount, method, expiresAt):
+            try requireMethod(method)
             try requireAsset(asset)
             try requireCounterparty(payee)
             let latest = blockTime.addingReportingOverflow(genesis.ledger.maxHoldLifetimeMs)
@@ -49,19 +52,19 @@ extension LedgerState {
             setHold(id, Hold(payer: signer.id, payee: payee, asset: asset, amount: amount, method: method, expiresAt: expiresAt, status: .open, captured: .zero))
             return TransactionResult(code: .applied)
 
-        case let .capture(holdId, amount):
+        case let .capture(holdId, amount, charge):
             guard var hold = holds[holdId] else { throw .init(.holdNotFound) }
             guard signer.id == hold.payer || signer.id == hold.payee else { throw .init(.unauthorized) }
             guard hold.status == .open, blockTime < hold.expiresAt else { throw .init(.holdNotOpen) }
             guard amount <= hold.amount else { throw .init(.overCapture) }
-            try requireCounterparty(hold.payee)
-            let (fee, postings, credited) = try feePostings(payer: hold.payer, payee: hold.payee, asset: hold.asset, amount: amount, method: hold.method, payerReserved: hold.amount)
-            try post(postings)
+            guard let payer = accounts[hold.payer] else { throw .init(.unknownAccount) }
+            let legs = [PaymentLegOrder(payee: hold.payee, amount: amount, bearer: nil)]
+            // The processor reporting a fee is the signer, whoever the payer is.
+            let result = try pay(id: id, payer: payer, asset: hold.asset, method: hold.method, legs: legs, charge: charge, reserved: hold.amount, reporter: signer)
             hold.status = .captured
             hold.captured = amount
             setHold(holdId, hold)
-            setPayment(id, Payment(payer: hold.payer, payee: hold.payee, asset: hold.asset, amount: amount, refunded: .zero))
-            return TransactionResult(code: .applied, fee: fee, credited: credited)
+            return result
 
         case let .void(holdId):
             guard var hold = holds[holdId] else { throw .init(.holdNotFound) }
@@ -72,19 +75,8 @@ extension LedgerState {
             setHold(holdId, hold)
             return TransactionResult(code: .applied)
 
-        case let .refund(paymentId, amount):
-            guard var payment = payments[paymentId] else { throw .init(.paymentNotFound) }
-            guard signer.id == payment.payee else { throw .init(.unauthorized) }
-            let refundable = try checked { () throws(MoneyError) in try payment.amount.subtracting(payment.refunded) }
-            guard amount <= refundable else { throw .init(.overRefund) }
-            try requireCounterparty(payment.payer)
-            try post([
-                Posting(account: payment.payee, asset: payment.asset, delta: -amount.signed),
-                Posting(account: payment.payer, asset: payment.asset, delta: amount.signed),
-            ])
-            payment.refunded = try checked { () throws(MoneyError) in try payment.refunded.adding(amount) }
-            setPayment(paymentId, payment)
-            return TransactionResult(code: .applied, credited: amount)
+        case let .refund(paymentId, leg, amount):
+            return try refund(paymentId, leg: leg, amount: amount, signer: signer)
 
         case let .convert(amount, quote):
             guard let provider = accounts[quote.provider], provider.role == .fxProvider else { throw .init(.unknownFxProvider) }
@@ -126,47 +118,44 @@ extension LedgerState {
             return TransactionResult(code: .applied)
 
         case let .setFeeSchedule(method, asset, schedule):
+            try requireMethod(method)
             try requireAsset(asset)
             if let schedule {
                 guard let feeAccount = accounts[schedule.feeAccount], feeAccount.role == .fee else { throw .init(.invalidFeeAccount) }
             }
             setFeeSchedule(FeeKey(method: method, asset: asset), schedule)
             return TransactionResult(code: .applied)
-        }
-    }
 
-    /// Postings for paying `amount` with the fee schedule of (method, asset).
-    /// `payerReserved` is money already taken from the payer by a hold: the
-    /// payer gets back whatever of it is not paid out.
-    private func feePostings(payer: PublicKey, payee: PublicKey, asset: AssetCode, amount: Amount, method: PaymentMethod, payerReserved: Amount) throws(TransactionFailure) -> (fee: Amount, postings: [Posting], credited: Amount) {
-        let schedule = feeSchedules[FeeKey(method: method, asset: asset)]
-        let fee = try checked { () throws(MoneyError) in try schedule?.fee(on: amount) ?? .zero }
-        var payerPays = amount
-        var payeeGets = amount
-        if let schedule, fee > .zero {
-            switch schedule.bearer {
-            case .payer: payerPays = try checked { () throws(MoneyError) in try amount.adding(fee) }
-            case .payee:
-                guard fee <= amount else { throw .init(.feeExceedsAmount) }
-                payeeGets = try checked { () throws(MoneyError) in try amount.subtracting(fee) }
-            }
+        case let .registerMethod(method):
+            guard methods[method.method] == nil else { throw .init(.methodExists) }
+            setMethod(method)
+            return TransactionResult(code: .applied)
+
+        case let .setMandate(merchant, processor, kinds):
+            guard signer.id == merchant || signer.role == .admin else { throw .init(.unauthorized) }
+            guard accounts[merchant] != nil else { throw .init(.unknownAccount) }
+            guard let processorAccount = accounts[processor] else { throw .init(.unknownAccount) }
+            guard processorAccount.role == .clearing else { throw .init(.notAProcessor) }
+            setMandate(MandateKey(merchant: merchant, processor: processor), kinds)
+            return TransactionResult(code: .applied)
+
+        case let .dispute(paymentId, leg, amount, fee):
+            return try openDispute(id: id, payment: paymentId, leg: leg, amount: amount, fee: fee, signer: signer)
+
+        case let .resolveDispute(disputeId, outcome, feeReturned):
+            return try resolveDispute(disputeId, outcome: outcome, feeReturned: feeReturned, signer: signer)
+
+        case let .payout(merchant, asset, amount, fee):
+            return try payOut(id: id, merchant: merchant, asset: asset, amount: amount, fee: fee, signer: signer)
+
+        case let .reversePayout(payoutId):
+            return try reversePayout(payoutId, signer: signer)
         }
-        let payerDelta = payerReserved.signed.subtractingReportingOverflow(payerPays.signed)
-        guard !payerDelta.overflow else { throw .init(.arithmeticOverflow) }
-        var postings = [
-            Posting(account: payer, asset: asset, delta: payerDelta.partialValue),
-            Posting(account: payee, asset: asset, delta: payeeGets.signed),
-        ]
-        if let schedule, fee > .zero {
-            try requireCounterparty(schedule.feeAccount)
-            postings.append(Posting(account: schedule.feeAccount, asset: asset, delta: fee.signed))
-        }
-        return (fee, postings, payeeGets)
     }
 
     /// Applies postings atomically: every new balance is computed with checked
     /// arithmetic and checked against its account's role before any is written.
-    private mutating func post(_ postings: [Posting]) throws(TransactionFailure) {
+    mutating func post(_ postings: [Posting]) throws(TransactionFailure) {
         var updated: [(BalanceKey, Int64)] = []
         updated.reserveCapacity(postings.count)
         for posting in postings {
@@ -182,17 +171,21 @@ extension LedgerState {
         for (key, value) in updated { setBalance(key, value) }
     }
 
-    private func requireAsset(_ code: AssetCode) throws(TransactionFailure) {
+    func requireAsset(_ code: AssetCode) throws(TransactionFailure) {
         guard assets[code] != nil else { throw .init(.unknownAsset) }
     }
 
+    func requireMethod(_ method: PaymentMethod) throws(TransactionFailure) {
+        guard methods[method] != nil else { throw .init(.unknownMethod) }
+    }
+
     /// The other party must be enrolled and not frozen.
-    private func requireCounterparty(_ id: PublicKey) throws(TransactionFailure) {
+    func requireCounterparty(_ id: PublicKey) throws(TransactionFailure) {
         guard let account = accounts[id] else { throw .init(.unknownAccount) }
         guard !account.frozen else { throw .init(.accountFrozen) }
     }
 
-    private func checked<T>(_ body: () throws(MoneyError) -> T) throws(TransactionFailure) -> T {
+    func checked<T>(_ body: () throws(MoneyError) -> T) throws(TransactionFailure) -> T {
         do { return try body() } catch { throw .init(.arithmeticOverflow) }
     }
 }

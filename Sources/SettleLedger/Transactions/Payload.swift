@@ -3,16 +3,19 @@ import SettleEncoding
 
 /// What a transaction does. The u8 tag of each case is part of the encoding.
 public enum Payload: Hashable, Sendable {
-    /// Payer (the signer) pays `amount` to `payee`; the fee schedule for (method, asset) applies.
-    case transfer(payee: PublicKey, asset: AssetCode, amount: Amount, method: PaymentMethod)
+    public static let maxSplitLegs = 16
+
+    /// Payer (the signer) pays `amount` to `payee`. The fee is the schedule's for
+    /// (method, asset), or, when a processor reports one in `charge`, exactly that.
+    case transfer(payee: PublicKey, asset: AssetCode, amount: Amount, method: PaymentMethod, charge: ProcessorCharge? = nil)
     /// Authorises (reserves) `amount` from the signer for `payee` until `expiresAt`.
     case hold(payee: PublicKey, asset: AssetCode, amount: Amount, method: PaymentMethod, expiresAt: UInt64)
     /// Captures up to the held amount; the remainder is released to the payer.
-    case capture(hold: Hash256, amount: Amount)
+    case capture(hold: Hash256, amount: Amount, charge: ProcessorCharge? = nil)
     /// Releases a hold in full.
     case void(hold: Hash256)
-    /// Returns (part of) an earlier transfer or capture from its payee to its payer.
-    case refund(payment: Hash256, amount: Amount)
+    /// Returns (part of) leg `leg` of an earlier payment from its payee to its payer.
+    case refund(payment: Hash256, leg: UInt8 = 0, amount: Amount)
     /// Exchanges `amount` of `quote.from` for `quote.to` with the quote's provider.
     case convert(amount: Amount, quote: FxQuote)
     /// Admin: enrols a new account.
@@ -23,6 +26,24 @@ public enum Payload: Hashable, Sendable {
     case registerAsset(Asset)
     /// Admin: sets the fee schedule of (method, asset); nil removes it.
     case setFeeSchedule(method: PaymentMethod, asset: AssetCode, schedule: FeeSchedule?)
+    /// Admin: registers a payment method.
+    case registerMethod(RegisteredMethod)
+    /// The merchant (or the admin) sets what `processor` may debit from the
+    /// merchant's balance; no kinds revokes the mandate.
+    case setMandate(merchant: PublicKey, processor: PublicKey, kinds: MandateKinds)
+    /// One payment of `total` credited to up to 16 payees atomically.
+    case split(asset: AssetCode, method: PaymentMethod, total: Amount, legs: [SplitLeg], charge: ProcessorCharge? = nil)
+    /// Processor, under a dispute mandate: `amount` of leg `leg` of a payment is
+    /// disputed; it leaves the payee's balance, with the processor's dispute fee.
+    case dispute(payment: Hash256, leg: UInt8 = 0, amount: Amount, fee: [FeeComponent] = [])
+    /// The processor that opened a dispute closes it; `feeReturned` of its fee
+    /// comes back to the merchant when the processor refunds it.
+    case resolveDispute(dispute: Hash256, outcome: DisputeOutcome, feeReturned: Amount)
+    /// Processor, under a payout mandate: `amount` of the merchant's balance
+    /// goes to the merchant's bank, plus the processor's payout fee.
+    case payout(merchant: PublicKey, asset: AssetCode, amount: Amount, fee: [FeeComponent] = [])
+    /// The processor that made a payout reports it failed: amount and fee return.
+    case reversePayout(payout: Hash256)
 
     public var kindTag: UInt8 {
         switch self {
@@ -36,6 +57,13 @@ public enum Payload: Hashable, Sendable {
         case .setAccountFrozen: 8
         case .registerAsset: 9
         case .setFeeSchedule: 10
+        case .registerMethod: 11
+        case .setMandate: 12
+        case .split: 13
+        case .dispute: 14
+        case .resolveDispute: 15
+        case .payout: 16
+        case .reversePayout: 17
         }
     }
 
@@ -51,25 +79,37 @@ public enum Payload: Hashable, Sendable {
         case .setAccountFrozen: "set-account-frozen"
         case .registerAsset: "register-asset"
         case .setFeeSchedule: "set-fee-schedule"
+        case .registerMethod: "register-method"
+        case .setMandate: "set-mandate"
+        case .split: "split"
+        case .dispute: "dispute"
+        case .resolveDispute: "resolve-dispute"
+        case .payout: "payout"
+        case .reversePayout: "reverse-payout"
         }
     }
 
     /// Whether only an admin account may sign this payload.
-    public var isAdmin: Bool { kindTag >= 7 }
+    public var isAdmin: Bool {
+        switch self {
+        case .enrolAccount, .setAccountFrozen, .registerAsset, .setFeeSchedule, .registerMethod: true
+        default: false
+        }
+    }
 
     func encode(to w: inout CanonicalWriter) {
         w.u8(kindTag)
         switch self {
-        case let .transfer(payee, asset, amount, method):
-            w.publicKey(payee); w.value(asset); w.amount(amount); w.u8(method.rawValue)
+        case let .transfer(payee, asset, amount, method, charge):
+            w.publicKey(payee); w.value(asset); w.amount(amount); w.value(method); w.option(charge) { $0.value($1) }
         case let .hold(payee, asset, amount, method, expiresAt):
-            w.publicKey(payee); w.value(asset); w.amount(amount); w.u8(method.rawValue); w.u64(expiresAt)
-        case let .capture(hold, amount):
-            w.hash(hold); w.amount(amount)
+            w.publicKey(payee); w.value(asset); w.amount(amount); w.value(method); w.u64(expiresAt)
+        case let .capture(hold, amount, charge):
+            w.hash(hold); w.amount(amount); w.option(charge) { $0.value($1) }
         case let .void(hold):
             w.hash(hold)
-        case let .refund(payment, amount):
-            w.hash(payment); w.amount(amount)
+        case let .refund(payment, leg, amount):
+            w.hash(payment); w.u8(leg); w.amount(amount)
         case let .convert(amount, quote):
             w.amount(amount); w.value(quote)
         case let .enrolAccount(account, role, label):
@@ -79,7 +119,21 @@ public enum Payload: Hashable, Sendable {
         case let .registerAsset(asset):
             w.value(asset)
         case let .setFeeSchedule(method, asset, schedule):
-            w.u8(method.rawValue); w.value(asset); w.option(schedule) { $0.value($1) }
+            w.value(method); w.value(asset); w.option(schedule) { $0.value($1) }
+        case let .registerMethod(method):
+            w.value(method)
+        case let .setMandate(merchant, processor, kinds):
+            w.publicKey(merchant); w.publicKey(processor); w.u8(kinds.rawValue)
+        case let .split(asset, method, total, legs, charge):
+            w.value(asset); w.value(method); w.amount(total); w.list(legs) { $0.value($1) }; w.option(charge) { $0.value($1) }
+        case let .dispute(payment, leg, amount, fee):
+            w.hash(payment); w.u8(leg); w.amount(amount); w.list(fee) { $0.value($1) }
+        case let .resolveDispute(dispute, outcome, feeReturned):
+            w.hash(dispute); w.u8(outcome.rawValue); w.amount(feeReturned)
+        case let .payout(merchant, asset, amount, fee):
+            w.publicKey(merchant); w.value(asset); w.amount(amount); w.list(fee) { $0.value($1) }
+        case let .reversePayout(payout):
+            w.hash(payout)
         }
     }
 
@@ -88,15 +142,17 @@ public enum Payload: Hashable, Sendable {
         let tag = try r.u8("payload.kind")
         switch tag {
         case 1:
-            return .transfer(payee: try r.publicKey("payee"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), method: try r.method("method"))
+            return .transfer(
+                payee: try r.publicKey("payee"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"),
+                method: try r.value(PaymentMethod.self), charge: try r.charge())
         case 2:
-            return .hold(payee: try r.publicKey("payee"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), method: try r.method("method"), expiresAt: try r.u64("holdExpiresAt"))
+            return .hold(payee: try r.publicKey("payee"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), method: try r.value(PaymentMethod.self), expiresAt: try r.u64("holdExpiresAt"))
         case 3:
-            return .capture(hold: try r.hash("hold"), amount: try r.amount("amount"))
+            return .capture(hold: try r.hash("hold"), amount: try r.amount("amount"), charge: try r.charge())
         case 4:
             return .void(hold: try r.hash("hold"))
         case 5:
-            return .refund(payment: try r.hash("payment"), amount: try r.amount("amount"))
+            return .refund(payment: try r.hash("payment"), leg: try r.u8("leg"), amount: try r.amount("amount"))
         case 6:
             return .convert(amount: try r.amount("amount"), quote: try r.value(FxQuote.self))
         case 7:
@@ -107,10 +163,42 @@ public enum Payload: Hashable, Sendable {
             return .registerAsset(try r.value(Asset.self))
         case 10:
             return .setFeeSchedule(
-                method: try r.method("method"), asset: try r.value(AssetCode.self),
+                method: try r.value(PaymentMethod.self), asset: try r.value(AssetCode.self),
                 schedule: try r.option("schedule") { r throws(DecodingError) in try r.value(FeeSchedule.self) })
+        case 11:
+            return .registerMethod(try r.value(RegisteredMethod.self))
+        case 12:
+            return .setMandate(merchant: try r.publicKey("merchant"), processor: try r.publicKey("processor"), kinds: try r.mandateKinds("kinds"))
+        case 13:
+            let asset = try r.value(AssetCode.self), method = try r.value(PaymentMethod.self), total = try r.amount("total")
+            let legsStart = r.offset
+            let legs = try r.list("legs", maxCount: maxSplitLegs) { r throws(DecodingError) in try r.value(SplitLeg.self) }
+            guard !legs.isEmpty else { throw .invalidValue(field: "legs", offset: legsStart, reason: "a split needs at least one leg") }
+            return .split(asset: asset, method: method, total: total, legs: legs, charge: try r.charge())
+        case 14:
+            return .dispute(payment: try r.hash("payment"), leg: try r.u8("leg"), amount: try r.amount("amount"), fee: try r.feeComponents())
+        case 15:
+            let dispute = try r.hash("dispute")
+            let outcomeStart = r.offset
+            let raw = try r.u8("outcome")
+            guard let outcome = DisputeOutcome(rawValue: raw) else { throw .unknownTag(field: "outcome", offset: outcomeStart, tag: UInt64(raw)) }
+            return .resolveDispute(dispute: dispute, outcome: outcome, feeReturned: try r.amount("feeReturned"))
+        case 16:
+            return .payout(merchant: try r.publicKey("merchant"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), fee: try r.feeComponents())
+        case 17:
+            return .reversePayout(payout: try r.hash("payout"))
         default:
             throw .unknownTag(field: "payload.kind", offset: start, tag: UInt64(tag))
         }
+    }
+}
+
+extension CanonicalReader {
+    mutating func charge() throws(DecodingError) -> ProcessorCharge? {
+        try option("charge") { r throws(DecodingError) in try r.value(ProcessorCharge.self) }
+    }
+
+    mutating func feeComponents() throws(DecodingError) -> [FeeComponent] {
+        try list("fee", maxCount: ProcessorCharge.maxComponents) { r throws(DecodingError) in try r.value(FeeComponent.self) }
     }
 }

@@ -61,14 +61,30 @@ extension TransactionBody {
         }
         if let memo, memo.isEmpty { return .malformed("memo, when present, must not be empty") }
         switch payload {
-        case let .transfer(payee, _, amount, _):
+        case let .transfer(payee, _, amount, _, charge):
             if amount == .zero { return .malformed("amount must be positive") }
             if payee == signer { return .malformed("payer and payee are the same account") }
+            if let problem = charge?.formatProblem { return .malformed(problem) }
         case let .hold(payee, _, amount, _, _):
             if amount == .zero { return .malformed("amount must be positive") }
             if payee == signer { return .malformed("payer and payee are the same account") }
-        case let .capture(_, amount), let .refund(_, amount):
+        case let .capture(_, amount, charge):
             if amount == .zero { return .malformed("amount must be positive") }
+            if let problem = charge?.formatProblem { return .malformed(problem) }
+        case let .refund(_, _, amount), let .dispute(_, _, amount, _), let .payout(_, _, amount, _):
+            if amount == .zero { return .malformed("amount must be positive") }
+        case let .split(_, _, total, legs, charge):
+            if total == .zero { return .malformed("total must be positive") }
+            if let index = legs.firstIndex(where: { $0.amount == .zero }) { return .malformed("legs[\(index)].amount must be positive") }
+            if legs.contains(where: { $0.payee == signer }) { return .malformed("a split cannot pay its own payer") }
+            if Set(legs.map(\.payee)).count != legs.count { return .malformed("a split pays each payee in one leg") }
+            if let problem = charge?.formatProblem { return .malformed(problem) }
+        case .resolveDispute, .reversePayout:
+            break
+        case let .registerMethod(method):
+            if method.label?.isEmpty == true { return .malformed("method label, when present, must not be empty") }
+        case let .setMandate(merchant, processor, _):
+            if merchant == processor { return .malformed("a mandate names a merchant and another account, its processor") }
         case .void, .setAccountFrozen:
             break
         case let .convert(amount, quote):

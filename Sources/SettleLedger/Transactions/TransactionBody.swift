@@ -10,7 +10,7 @@ import SettleEncoding
 /// second applied transaction from the same signer with the same reference is
 /// refused as a duplicate, so adapters can resubmit safely.
 public struct TransactionBody: Hashable, Sendable, CanonicalCodable {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = ProtocolVersion.current
     public static let maxExternalReferenceBytes = 128
     public static let maxMemoBytes = 256
 

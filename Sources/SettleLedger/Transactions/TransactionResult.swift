@@ -31,6 +31,21 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
     case quoteNotForSigner = 24
     case quoteAmountExceeded = 25
     case quoteAlreadyUsed = 26
+    case unknownMethod = 27
+    case methodExists = 28
+    case noMandate = 29
+    case notAProcessor = 30
+    case feeAssetMismatch = 31
+    case feeNotReportable = 32
+    case invalidProcessorFx = 33
+    case splitTotalMismatch = 34
+    case unknownLeg = 35
+    case overDispute = 36
+    case disputeNotFound = 37
+    case disputeNotOpen = 38
+    case overFeeReturn = 39
+    case payoutNotFound = 40
+    case payoutAlreadyReversed = 41
 
     /// Stable snake_case name for APIs.
     public var name: String {
@@ -62,26 +77,45 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
         case .quoteNotForSigner: "quote_not_for_signer"
         case .quoteAmountExceeded: "quote_amount_exceeded"
         case .quoteAlreadyUsed: "quote_already_used"
+        case .unknownMethod: "unknown_method"
+        case .methodExists: "method_exists"
+        case .noMandate: "no_mandate"
+        case .notAProcessor: "not_a_processor"
+        case .feeAssetMismatch: "fee_asset_mismatch"
+        case .feeNotReportable: "fee_not_reportable"
+        case .invalidProcessorFx: "invalid_processor_fx"
+        case .splitTotalMismatch: "split_total_mismatch"
+        case .unknownLeg: "unknown_leg"
+        case .overDispute: "over_dispute"
+        case .disputeNotFound: "dispute_not_found"
+        case .disputeNotOpen: "dispute_not_open"
+        case .overFeeReturn: "over_fee_return"
+        case .payoutNotFound: "payout_not_found"
+        case .payoutAlreadyReversed: "payout_already_reversed"
         }
     }
 
     public var description: String { name }
 }
 
-/// What happened to one transaction: its code, the fee charged, the amount
-/// credited to the counterparty (the payee, or the converted amount), and for a
-/// duplicate the id of the first transaction with that external reference.
+/// What happened to one transaction: its code, the fee charged, the fee the
+/// schedule gives for it (the contracted fee: equal to the charged fee unless
+/// the processor reported what it actually charged), the amount credited to
+/// the counterparty (the payee, or the converted amount), and for a duplicate
+/// the id of the first transaction with that external reference.
 public struct TransactionResult: Hashable, Sendable, CanonicalCodable {
-    public static let version: UInt8 = 1
+    public static let version: UInt8 = ProtocolVersion.current
 
     public var code: ResultCode
     public var fee: Amount
+    public var contractedFee: Amount
     public var credited: Amount
     public var related: Hash256?
 
-    public init(code: ResultCode, fee: Amount = .zero, credited: Amount = .zero, related: Hash256? = nil) {
+    public init(code: ResultCode, fee: Amount = .zero, contractedFee: Amount? = nil, credited: Amount = .zero, related: Hash256? = nil) {
         self.code = code
         self.fee = fee
+        self.contractedFee = contractedFee ?? fee
         self.credited = credited
         self.related = related
     }
@@ -96,6 +130,7 @@ public struct TransactionResult: Hashable, Sendable, CanonicalCodable {
         w.u8(TransactionResult.version)
         w.u16(code.rawValue)
         w.amount(fee)
+        w.amount(contractedFee)
         w.amount(credited)
         w.option(related) { $0.hash($1) }
     }
@@ -107,6 +142,7 @@ public struct TransactionResult: Hashable, Sendable, CanonicalCodable {
         guard let code = ResultCode(rawValue: raw) else { throw .unknownTag(field: "result.code", offset: start, tag: UInt64(raw)) }
         self.code = code
         fee = try r.amount("result.fee")
+        contractedFee = try r.amount("result.contractedFee")
         credited = try r.amount("result.credited")
         related = try r.option("result.related") { r throws(DecodingError) in try r.hash("result.related") }
     }

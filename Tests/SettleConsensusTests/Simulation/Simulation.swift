@@ -137,7 +137,7 @@ struct Simulation {
         self.mutation = mutation
         rng = SplitMix64(seed: seed)
         let base = DevelopmentNetwork.genesis(validators: self.config.nodes)
-        genesis = try! Genesis(chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, feeSchedules: base.feeSchedules, consensus: Self.consensus)
+        genesis = try! Genesis(chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: Self.consensus)
         secrets = (0..<self.config.nodes).map { Array("sim secret \(seed) \($0)".utf8) }
         var table: [PublicKey: [UInt8]] = [:]
         for (index, validator) in genesis.validators.enumerated() { table[validator.publicKey] = secrets[index] }
