@@ -52,46 +52,6 @@ public enum Wire {
         }
     }
 
-    /// `GET /v1/reports/fees`: what each payment method cost, per currency.
-    public struct FeeReport: Codable, Sendable, Equatable {
-        /// The period, Unix milliseconds of block times: [from, to).
-        public var from: UInt64
-        public var to: UInt64
-        public var rows: [Row]
-
-        public struct Row: Codable, Sendable, Equatable {
-            public var method: String
-            public var asset: String
-            public var payments: UInt64
-            /// Decimal amounts in the asset (exact): paid, fees charged, received by payees, refunded.
-            public var volume: String
-            public var fees: String
-            public var credited: String
-            public var refunds: UInt64
-            public var refunded: String
-            /// Fees ÷ volume in basis points, two decimals ("290.00"); absent without volume.
-            public var effectiveRateBps: String?
-
-            public init(method: String, asset: String, payments: UInt64, volume: String, fees: String, credited: String, refunds: UInt64, refunded: String, effectiveRateBps: String?) {
-                self.method = method
-                self.asset = asset
-                self.payments = payments
-                self.volume = volume
-                self.fees = fees
-                self.credited = credited
-                self.refunds = refunds
-                self.refunded = refunded
-                self.effectiveRateBps = effectiveRateBps
-            }
-        }
-
-        public init(from: UInt64, to: UInt64, rows: [Row]) {
-            self.from = from
-            self.to = to
-            self.rows = rows
-        }
-    }
-
     /// `GET /health`: 200 with status "ok", else 503 with the state and why.
     public struct Health: Codable, Sendable, Equatable {
         /// "ok", "behind", "no_quorum" or "stopped".

@@ -121,11 +121,40 @@ public struct NodeClient: Sendable {
         }
     }
 
-    /// What each payment method cost per currency over blocks timed in [from, to) (Unix ms).
-    public func feeReport(from: UInt64?, to: UInt64?) async throws(ClientError) -> Wire.FeeReport {
-        let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }].compactMap { $0 }.joined(separator: "&")
+    /// What each payment method cost per currency over blocks timed in [from, to)
+    /// (Unix ms), listing payments charged above contract by more than
+    /// `toleranceBps` of their amount.
+    public func feeReport(from: UInt64?, to: UInt64?, toleranceBps: UInt16? = nil) async throws(ClientError) -> Wire.FeeReport {
+        let query = [from.map { "from=\($0)" }, to.map { "to=\($0)" }, toleranceBps.map { "toleranceBps=\($0)" }].compactMap { $0 }.joined(separator: "&")
         let url = URL(string: baseURL.appendingPathComponent("v1/reports/fees").absoluteString + (query.isEmpty ? "" : "?" + query))!
         return try decode(try await send(url), from: url)
+    }
+
+    /// The registered payment methods and their fee schedules.
+    public func methods() async throws(ClientError) -> Wire.Methods { try await get("/v1/methods") }
+
+    /// What one payment of `amount` (a decimal, "100.00") in `asset` would cost by each method.
+    public func feeQuote(amount: String, asset: String) async throws(ClientError) -> Wire.FeeQuote {
+        var components = URLComponents(url: baseURL.appendingPathComponent("v1/fees/quote"), resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "amount", value: amount), URLQueryItem(name: "asset", value: asset)]
+        let url = components.url!
+        return try decode(try await send(url), from: url)
+    }
+
+    /// A payment and its legs; nil when no such payment is applied.
+    public func payment(_ id: Hash256) async throws(ClientError) -> Wire.Payment? {
+        do throws(ClientError) { return try await get("/v1/payments/\(id.hex)") } catch {
+            if error.code == "not_found" { return nil }
+            throw error
+        }
+    }
+
+    /// A dispute by the id of the transaction that opened it; nil when there is none.
+    public func dispute(_ id: Hash256) async throws(ClientError) -> Wire.Dispute? {
+        do throws(ClientError) { return try await get("/v1/disputes/\(id.hex)") } catch {
+            if error.code == "not_found" { return nil }
+            throw error
+        }
     }
 
     public func balances(of account: PublicKey) async throws(ClientError) -> Wire.AccountBalances {

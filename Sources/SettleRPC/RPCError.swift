@@ -25,6 +25,9 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
     case invalidCursor = "invalid_cursor"
     case invalidRange = "invalid_range"
     case invalidPeriod = "invalid_period"
+    case invalidTolerance = "invalid_tolerance"
+    case invalidAsset = "invalid_asset"
+    case invalidAmount = "invalid_amount"
     case invalidFrom = "invalid_from"
     case invalidLastEventID = "invalid_last_event_id"
     case notFound = "not_found"
@@ -40,7 +43,8 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
     public var status: HTTPResponse.Status {
         switch self {
         case .malformedJSON, .invalidBase64, .invalidMode, .invalidTimeout, .invalidID, .invalidHeight, .invalidAccount, .invalidSigner,
-            .invalidReference, .invalidLimit, .invalidCursor, .invalidRange, .invalidPeriod, .invalidFrom, .invalidLastEventID:
+            .invalidReference, .invalidLimit, .invalidCursor, .invalidRange, .invalidPeriod, .invalidTolerance, .invalidAsset, .invalidAmount, .invalidFrom,
+            .invalidLastEventID:
             .badRequest
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed

@@ -73,12 +73,16 @@ extension RPCRoute {
     static let reference = RPCRoute("GET", "/v1/references/{signer}/{reference}", errors: [.invalidSigner, .invalidReference, .notFound] + reads)
     static let receipt = RPCRoute("GET", "/v1/transactions/{id}/receipt", errors: [.invalidID, .notFound] + reads)
     static let consistency = RPCRoute("GET", "/v1/proofs/consistency", errors: [.invalidRange, .notFound] + reads)
-    static let fees = RPCRoute("GET", "/v1/reports/fees", errors: [.invalidPeriod] + reads)
+    static let fees = RPCRoute("GET", "/v1/reports/fees", errors: [.invalidPeriod, .invalidTolerance] + reads)
+    static let methods = RPCRoute("GET", "/v1/methods")
+    static let feeQuote = RPCRoute("GET", "/v1/fees/quote", errors: [.invalidAsset, .invalidAmount])
+    static let payment = RPCRoute("GET", "/v1/payments/{id}", errors: [.invalidID, .notFound])
+    static let dispute = RPCRoute("GET", "/v1/disputes/{id}", errors: [.invalidID, .notFound])
     static let events = RPCRoute("GET", "/v1/events", errors: [.invalidFrom, .invalidLastEventID, .tooManySubscribers] + reads)
 
     static let all: [RPCRoute] = [
         health, status, genesis, assets, evidence, metrics, submit, submitBatch, transaction, latestBlock, block, blockRecord,
-        balances, history, reference, receipt, consistency, fees, events,
+        balances, history, reference, receipt, consistency, fees, methods, feeQuote, payment, dispute, events,
     ]
 }
 

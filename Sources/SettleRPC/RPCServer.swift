@@ -38,6 +38,7 @@ public enum RPCServer {
         TransactionController(engine: engine).addRoutes(to: routes)
         ChainController(engine: engine).addRoutes(to: routes)
         LedgerController(engine: engine).addRoutes(to: routes)
+        CostController(engine: engine).addRoutes(to: routes)
         EventController(engine: engine, options: events).addRoutes(to: routes)
         return router
     }

@@ -130,7 +130,7 @@ struct NodeSession {
 
 func paymentMethod(_ text: String) throws -> PaymentMethod {
     guard let method = PaymentMethod(name: text) else {
-        throw ValidationError("payment method \(text) must be 1-32 characters a-z, 0-9, - (list the registered ones with settle methods)")
+        throw ValidationError("payment method \(text) must be 1-32 characters a-z, 0-9, - (list the registered ones with settle report methods)")
     }
     return method
 }

@@ -60,7 +60,7 @@ extension ProcessTests {
             for line in ["line 2 card:ch_1001: posted", "line 3 card:ch_1002: posted", "line 4 card:ch_1003: posted", "line 6 card:re_2001: posted", "line 7 card:ch_1004: posted"] {
                 #expect(first.stdout.contains(line), "\(line) missing from:\n\(first.stdout)")
             }
-            #expect(first.stdout.contains("line 7 card:ch_1004: posted") && first.stdout.contains("the input reports a fee of 146 minor units, the ledger's schedule charged 81"), "\(first.stdout)")
+            #expect(first.stdout.contains("line 7 card:ch_1004: posted") && first.stdout.contains("the processor charged 146 minor units, the contracted schedule gives 81"), "\(first.stdout)")
             #expect(first.stdout.contains("line 8 card:po_3001: not posted"), "\(first.stdout)")
             #expect(first.stdout.contains("line 13 card:re_2002: FAILED: refund of card:ch_9999, which is not on the ledger"), "\(first.stdout)")
             for line in [5, 10, 11, 12, 14] { #expect(first.stdout.contains("line \(line): NOT READ"), "line \(line) not reported:\n\(first.stdout)") }
@@ -70,14 +70,19 @@ extension ProcessTests {
             let usd = try node.balance("acme-shop", "USD")
             #expect(usd == "111.26", "96.80 + 24.46 less the 10.00 refund")
 
-            // What card payments cost, from the ledger: USD 3.20 + 1.04 on 125.50, JPY 43 on 1200, EUR 0.81 on 40.00.
+            // What card payments cost, from the ledger: the processor's own fees, USD 3.20 + 1.04 on 125.50, JPY 43 on 1200,
+            // EUR 1.46 on 40.00 where the contract (0.25 + 1.4 %) gives 0.81.
             let fees = try CLIProcessTests.settle(["report", "fees", "--node", node.url, "--json"])
             let rows = fees.json["rows"] as? [[String: Any]] ?? []
             let usdRow = rows.first { $0["method"] as? String == "card" && $0["asset"] as? String == "USD" }
             #expect(usdRow?["payments"] as? Int == 2 && usdRow?["volume"] as? String == "125.50" && usdRow?["fees"] as? String == "4.24", "\(rows)")
             #expect(usdRow?["refunds"] as? Int == 1 && usdRow?["refunded"] as? String == "10.00" && usdRow?["effectiveRateBps"] as? String == "337.85", "\(rows)")
             #expect(rows.contains { $0["asset"] as? String == "JPY" && $0["fees"] as? String == "43" && $0["effectiveRateBps"] as? String == "358.33" }, "\(rows)")
-            #expect(rows.contains { $0["asset"] as? String == "EUR" && $0["fees"] as? String == "0.81" && $0["effectiveRateBps"] as? String == "202.50" }, "\(rows)")
+            #expect(rows.contains { $0["asset"] as? String == "EUR" && $0["fees"] as? String == "1.46" && $0["contractedFees"] as? String == "0.81" && $0["feesOverContract"] as? String == "0.65" && $0["effectiveRateBps"] as? String == "365.00" }, "\(rows)")
+            #expect(usdRow?["contractedFees"] as? String == "4.24" && usdRow?["feesOverContract"] as? String == "0.00", "\(rows)")
+            let above = fees.json["aboveContract"] as? [String: Any]
+            let listed = above?["payments"] as? [[String: Any]] ?? []
+            #expect(above?["count"] as? Int == 1 && listed.first?["charged"] as? String == "1.46" && listed.first?["contracted"] as? String == "0.81", "\(String(describing: above))")
             let table = try CLIProcessTests.settle(["report", "fees", "--node", node.url, "--from", "2000-01-01"])
             #expect(table.status == 0 && table.stdout.contains("337.85 bps"), "\(table.stdout)\(table.stderr)")
 

@@ -84,6 +84,11 @@ public struct Amount: Hashable, Sendable, Comparable, CustomStringConvertible {
         format(digits: String(value), decimals: decimals)
     }
 
+    /// Decimal form of a signed difference of totals ("-0.54").
+    public static func format(difference value: Int128, decimals: UInt8) -> String {
+        (value < 0 ? "-" : "") + format(digits: String(value.magnitude), decimals: decimals)
+    }
+
     private static func format(digits magnitude: String, decimals: UInt8) -> String {
         guard decimals > 0 else { return magnitude }
         let padded = String(repeating: "0", count: Swift.max(0, Int(decimals) + 1 - magnitude.count)) + magnitude

@@ -5,7 +5,7 @@ import SettleLedger
 import SettleNode
 
 /// What the ledger says of accounts: balances, history, a signer's
-/// references, and what each payment method cost.
+/// references.
 struct LedgerController {
     let engine: NodeEngine
 
@@ -45,29 +45,6 @@ struct LedgerController {
                 let stored = try await RequestValues.read(engine, { try $0.transaction(id: id) })
             else { throw RPCError(.notFound, "no applied transaction of \(signer) has external reference \(reference)") }
             return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
-        }
-        routes.add(.fees) { request, _ in
-            let query = request.uri.queryParameters
-            func time(_ name: String, _ fallback: UInt64) throws -> UInt64 {
-                guard let text = query.get(name) else { return fallback }
-                guard let value = RequestValues.unsigned(text) else { throw RPCError(.invalidPeriod, "\(name) must be Unix milliseconds (0 to \(UInt64.max))") }
-                return value
-            }
-            // No `to`: no end.
-            let (from, to) = (try time("from", 0), try time("to", UInt64.max))
-            guard from < to else { throw RPCError(.invalidPeriod, "from must be before to") }
-            let report = try await RequestValues.read(engine) { try $0.feeReport(from: from, to: to) }
-            let assets = await engine.assets()
-            return try RPCServer.json(Wire.FeeReport(from: from, to: to, rows: report.rows.keys.sorted().map { key in
-                let row = report.rows[key]!
-                let decimals = assets.first { $0.code == key.asset }?.decimals ?? 0
-                let rate = row.effectiveRateCentiBasisPoints.map { Amount.format(total: $0, decimals: 2) }
-                return Wire.FeeReport.Row(
-                    method: key.method.name, asset: key.asset.value, payments: row.payments,
-                    volume: Amount.format(total: row.volume, decimals: decimals), fees: Amount.format(total: row.fees, decimals: decimals),
-                    credited: Amount.format(total: row.credited, decimals: decimals), refunds: row.refunds,
-                    refunded: Amount.format(total: row.refunded, decimals: decimals), effectiveRateBps: rate)
-            }))
         }
     }
 }
