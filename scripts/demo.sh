@@ -7,7 +7,11 @@
 # payment converted at a signed FX quote — plus a duplicate and an overdraft the
 # node refuses; then payment adapters post a card processor's export, a bank
 # statement and crypto invoice events into one merchant's USD balance, once
-# each, and the fee report compares the methods. Then an auditor
+# each. A new method (Pix in BRL) is registered and used; the card processor
+# posts a payment with the fee it really charged, two disputes (one lost, one
+# won), a payout and a failed one, and a payment it converted from EUR; a
+# marketplace order is split three ways; and the cost report compares the
+# methods, with what each would have cost instead. Then an auditor
 # verifies the running node's chain and one payment's receipt with nothing but
 # the genesis file, and, after a graceful stop, the node's store.
 #
@@ -124,8 +128,54 @@ step "The same export again (a rerun, a re-delivery): nothing is posted twice"
 settle adapter card --file "$work/card-export.csv" --key "$keys/card-processor.key" --merchant acme-shop --merchant-key "$keys/acme-shop.key" --checkpoint "$work/fresh.checkpoint"
 settle balance acme-shop
 
-step "What each payment method cost, from the ledger"
-settle report fees
+step "A new payment method is a ledger transaction, not a release: Pix in BRL, 0.99 % borne by the merchant"
+settle tx register-asset --key "$keys/admin.key" --code BRL --decimals 2 --name "Brazilian real" --wait
+settle tx register-method --key "$keys/admin.key" --name pix --label "Pix (Brazil instant payments)" --wait
+settle tx set-fee-schedule --key "$keys/admin.key" --method pix --asset BRL --bps 99 --bearer payee --fee-account fees --wait
+settle tx transfer --key "$keys/bank.key" --to "$dana" --amount "500.00 BRL" --ref deposit-brl-1 --wait
+settle tx transfer --key "$dana" --to "$shop" --amount "150.00 BRL" --method pix --ref pix-e2e-1 --wait
+refused settle tx transfer --key "$dana" --to "$shop" --amount "1.00 BRL" --method boleto --wait
+settle report methods
+
+step "The card processor pays coffee-corner 100.00 USD and reports what it really charged: 4.80, where the contract says 3.20"
+id_of() { sed -n 's/.*"id" : "\([0-9a-f]*\)".*/\1/p' | head -1; }
+charge=$(settle tx transfer --key "$keys/card-processor.key" --to "$shop" --amount "100.00 USD" --method card --ref ch_intl_1 \
+    --fee "processing:3.20 USD" --fee "other:1.50 USD" --fee "tax:0.10 USD" --wait --json)
+charge_id=$(id_of <<<"$charge")
+settle tx get "$charge_id"
+
+step "Coffee-corner lets the card processor post refunds, disputes and payouts against it (a mandate); nothing else may debit it"
+refused settle tx payout --key "$keys/card-processor.key" --merchant "$shop" --amount "10.00 USD" --wait
+settle tx set-mandate --key "$shop" --merchant "$shop" --processor card-processor --kinds refund,dispute,payout --wait
+
+step "Two chargebacks: one lost (25.00 and a 15.00 fee are gone), one won (10.00 and its fee come back)"
+lost=$(settle tx dispute --key "$keys/card-processor.key" --payment "$charge_id" --amount "25.00 USD" --fee "dispute:15.00 USD" --wait --json | id_of)
+echo "dispute $lost opened: 25.00 and the 15.00 fee leave coffee-corner"
+settle tx resolve-dispute --key "$keys/card-processor.key" --dispute "$lost" --outcome lost --wait
+won=$(settle tx dispute --key "$keys/card-processor.key" --payment "$card_id" --amount "10.00 USD" --fee "dispute:15.00 USD" --wait --json | id_of)
+echo "dispute $won opened: 10.00 and the 15.00 fee leave coffee-corner"
+settle tx resolve-dispute --key "$keys/card-processor.key" --dispute "$won" --outcome won --fee-returned "15.00 USD" --wait
+refused settle tx refund --key "$shop" --payment "$charge_id" --amount "75.01 USD" --wait
+
+step "A payout of 50.00 USD to coffee-corner's bank (0.25 payout fee); a second one fails at the bank and is reversed"
+settle tx payout --key "$keys/card-processor.key" --merchant "$shop" --amount "50.00 USD" --fee "other:0.25 USD" --wait
+failed=$(settle tx payout --key "$keys/card-processor.key" --merchant "$shop" --amount "20.00 USD" --wait --json | id_of)
+echo "payout $failed of 20.00 USD sent; the bank returns it"
+settle tx reverse-payout --key "$keys/card-processor.key" --payout "$failed" --wait
+
+step "A customer pays 50.00 EUR; the processor converts at 1.0824 and settles 54.12 USD, charging 1.87 processing and 0.54 conversion"
+settle tx transfer --key "$keys/card-processor.key" --to "$shop" --amount "54.12 USD" --method card --ref ch_fx_1 \
+    --presented "50.00 EUR" --rate 1.0824 --fee "processing:1.87 USD" --fee "conversion:0.54 USD" --wait
+
+step "A marketplace order split three ways in one payment: coffee-corner 90.00, acme-shop (the platform) 7.00, bob (the courier) 3.00"
+settle tx split --key "$dana" --total "100.00 USD" --method card --leg "$shop=90.00 USD" --leg "acme-shop=7.00 USD:payer" --leg "bob=3.00 USD" --ref order-2002 --wait
+settle balance "$shop"
+
+step "What each payment method really cost: charged vs contracted, FX, disputes, and what the same payments would have cost by another method"
+settle report fees --tolerance-bps 10
+
+step "What a 100.00 USD payment costs right now by each method, so a checkout can offer the cheapest"
+settle report quote --amount "100.00 USD"
 
 step "Bob cannot spend more than he has; amounts finer than the asset allows are refused"
 refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "10000.00 USD" --wait

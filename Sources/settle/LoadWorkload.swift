@@ -10,7 +10,9 @@ import SettleNode
 ///   customer;
 /// - payments: customers paying merchants by card, bank transfer, wallet
 ///   (each with its fee schedule) and internal transfer, every one with an
-///   external reference; one in five is a card hold instead;
+///   external reference; one in five is a card hold instead; one in ten is a
+///   processor's card payment carrying the fee it reports (processing and
+///   tax components), and one in ten a customer's split across three merchants;
 /// - follow-ups, submitted once the payment they refer to has committed (as a
 ///   merchant would): a capture of most holds (some partial), a void of the
 ///   rest, and a partial refund of one payment in forty, signed by the merchant.
@@ -27,6 +29,8 @@ struct LoadWorkload: Sendable {
     init(count: Int, customers customerCount: Int, merchants merchantCount: Int, keys: String, genesis: Genesis) throws {
         let admin = try KeyFile.read("\(keys)/admin.key")
         let bank = try KeyFile.read("\(keys)/bank.key")
+        // Processors post their own payments, spread over the clearing accounts (a signer may have 1 000 pending).
+        let processors = try ["card-processor", "crypto-processor", "bank"].map { try KeyFile.read("\(keys)/\($0).key") }
         let chain = genesis.chainId
         let usd = AssetCode("USD")!
         let run = UInt64.random(in: 0...UInt64.max >> 24)
@@ -60,7 +64,29 @@ struct LoadWorkload: Sendable {
             let merchant = merchants[(index / customers.count + index) % merchants.count]
             let amount = Amount(minorUnits: UInt64(500 + (index * 7_919) % 9_500))!
             let reference = "load-\(run)-\(index)"
-            if index % 5 == 4 {
+            if index % 10 == 1 {
+                // A processor's payment with the fee it charged: 0.30 + 3 %, and 0.2 % tax on it.
+                let fee = 30 + amount.minorUnits * 3 / 100
+                let charge = ProcessorCharge(fee: [
+                    FeeComponent(kind: .processing, asset: usd, amount: Amount(minorUnits: fee)!),
+                    FeeComponent(kind: .tax, asset: usd, amount: Amount(minorUnits: 1 + fee / 500)!),
+                ])
+                payments.append(body(processors[index % processors.count], .transfer(payee: merchant.publicKey, asset: usd, amount: amount, method: .card, charge: charge), reference: reference))
+            } else if index % 10 == 3 {
+                // A marketplace order: the seller, the platform and the courier in one payment.
+                let payees = (0..<3).map { merchants[(index + $0 * 7) % merchants.count].publicKey }
+                if Set(payees).count == 3 {
+                    let legs = [
+                        SplitLeg(payee: payees[0], amount: amount, feeBearer: .payee),
+                        SplitLeg(payee: payees[1], amount: Amount(minorUnits: amount.minorUnits / 10 + 1)!, feeBearer: .payee),
+                        SplitLeg(payee: payees[2], amount: Amount(minorUnits: 300)!, feeBearer: .payer),
+                    ]
+                    let total = Amount(minorUnits: legs.reduce(0) { $0 + $1.amount.minorUnits })!
+                    payments.append(body(customer, .split(asset: usd, method: .card, total: total, legs: legs), reference: reference))
+                } else {
+                    payments.append(body(customer, .transfer(payee: merchant.publicKey, asset: usd, amount: amount, method: .card), reference: reference))
+                }
+            } else if index % 5 == 4 {
                 let hold = body(customer, .hold(payee: merchant.publicKey, asset: usd, amount: amount, method: .card, expiresAt: holdExpiry), reference: reference)
                 payments.append(hold)
                 if payments.count + followUps.count < count {

@@ -69,7 +69,10 @@ extension TransactionCommand {
             guard let result = DisputeOutcome.allCases.first(where: { $0.name == outcome }) else { throw ValidationError("--outcome must be won or lost") }
             var returned = Amount.zero
             if let feeReturned { returned = try await session.money(feeReturned, sameAssetAs: disputeId).amount }
-            try await submit.submit(.resolveDispute(dispute: disputeId, outcome: result, feeReturned: returned), session: session)
+            let asset = try await session.assetOfPayment(disputeId)
+            try await submit.submit(.resolveDispute(dispute: disputeId, outcome: result, feeReturned: returned), session: session) {
+                NodeSession.amounts($0, fee: asset, credited: asset)
+            }
         }
     }
 
@@ -98,7 +101,9 @@ extension TransactionCommand {
 
         func run() async throws {
             let session = try await NodeSession(submit.node)
-            try await submit.submit(.reversePayout(payout: try resolveHash(payout, "--payout")), session: session)
+            let payoutId = try resolveHash(payout, "--payout")
+            let asset = try await session.assetOfPayment(payoutId)
+            try await submit.submit(.reversePayout(payout: payoutId), session: session) { NodeSession.amounts($0, fee: asset, credited: asset) }
         }
     }
 

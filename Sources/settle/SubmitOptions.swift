@@ -61,7 +61,8 @@ struct SubmitOptions: ParsableArguments {
             rows.append(["status", "committed at height \(answer.height ?? 0), position \(answer.position ?? 0)"])
             if let result = answer.result {
                 rows.append(["result", result.code + (result.related.map { " (see \($0))" } ?? "")])
-                if result.code == "applied" { rows.append(["amounts", describe(result)]) }
+                // Enrolments, mandates and other transactions that move no money show no amounts.
+                if result.code == "applied", result.fee > 0 || result.credited > 0 { rows.append(["amounts", describe(result)]) }
             }
         case "pending": rows.append(["status", "pending (accepted, not committed yet)"])
         default: rows.append(["status", answer.status])
@@ -101,7 +102,7 @@ struct NodeSession {
         return (asset, amount)
     }
 
-    /// The asset a hold, transfer or capture moved, read from the node.
+    /// The asset a hold, transfer, capture, split, dispute or payout moved, read from the node.
     func assetOfPayment(_ id: Hash256) async throws -> Asset {
         guard let answer = try await client.transaction(id), let text = answer.transaction, let bytes = Data(base64Encoded: text),
             let tx = try? SignedTransaction.decode([UInt8](bytes)), tx.id == id

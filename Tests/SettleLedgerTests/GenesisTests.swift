@@ -93,4 +93,19 @@ import Testing
         let other = try parse { $0["chainId"] = "settle-other" }
         #expect(other.hash != base.hash)
     }
+
+    /// A genesis of another protocol version is refused with what to do.
+    @Test func refusesAnotherProtocolVersion() throws {
+        let text = DevelopmentNetwork.genesis().jsonText()
+        let versionOne = text.replacingOccurrences(of: "  \"protocolVersion\": 2,\n", with: "")
+        #expect(versionOne != text)
+        #expect(throws: GenesisError.self) { try Genesis.parseJSON(Data(versionOne.utf8)) }
+        do { _ = try Genesis.parseJSON(Data(versionOne.utf8)) } catch { #expect(error.description.contains("protocol version 1") && error.description.contains("write a new genesis")) }
+        let three = text.replacingOccurrences(of: "\"protocolVersion\": 2", with: "\"protocolVersion\": 3")
+        do { _ = try Genesis.parseJSON(Data(three.utf8)); Issue.record("a protocol 3 genesis was accepted") } catch { #expect(error.description.contains("protocolVersion is 3")) }
+        // Fee schedules name listed methods only.
+        let unlisted = text.replacingOccurrences(of: "    {\"name\": \"crypto\", \"label\": \"Crypto\"},\n", with: "")
+        #expect(unlisted != text)
+        do { _ = try Genesis.parseJSON(Data(unlisted.utf8)); Issue.record("a schedule of an unlisted method was accepted") } catch { #expect(error.description.contains("crypto/USD names a payment method the genesis does not list")) }
+    }
 }

@@ -88,6 +88,7 @@ import Testing
         var rng: SplitMix64
         var ledger = TestLedger()
         var blocks: [Block] = []
+        var results: [[TransactionResult]] = []
         var holds: [Hash256] = []
         var payments: [Hash256] = []
         var quotes: [FxQuote] = []
@@ -282,6 +283,7 @@ import Testing
                 #expect(sameAlone, "seed \(seed): building and applying in one execution differs from building, then applying")
                 try commitToMirror(built: built, builtAlone: builtAlone, outcome: outcome, txs: txs)
                 blocks.append(built.block)
+                results.append(outcome.results)
                 for (tx, result) in zip(built.block.transactions, outcome.results) {
                     codes.insert(result.code)
                     if result.isApplied {
@@ -320,6 +322,15 @@ import Testing
             for block in blocks { _ = try replica.apply(try Block.decode(block.canonicalBytes), signatureIsValid: { _ in true }) }
             #expect(replica.stateRoot == ledger.state.stateRoot, "seed \(seed): replay reached a different state root")
             #expect(replica.log == ledger.state.log, "seed \(seed): replay reached a different log")
+            // An auditor verifies the chain (certificates, results, roots) from genesis; every 25th seed, as signing costs.
+            if seed % 25 == 0 {
+                var auditor = ChainAuditor(genesis: ledger.state.genesis)
+                for (block, blockResults) in zip(blocks, results) {
+                    try auditor.verify(block, commit: DevelopmentNetwork.commit(for: block.header, genesis: ledger.state.genesis), results: blockResults, signatureIsValid: { _ in true })
+                }
+                try auditor.finish()
+                #expect(auditor.state.stateRoot == ledger.state.stateRoot, "seed \(seed): the audit reached a different state root")
+            }
         }
 
         /// Commits the block `ledger.state` just applied to `mirror` from a write

@@ -283,4 +283,19 @@ import Testing
             _ = try BlockStore(path: path, genesis: other)
         }
     }
+
+    /// A store of another protocol version (protocol 1 recorded none) is
+    /// refused with what to do, never read or modified.
+    @Test func refusesAStoreOfAnotherProtocolVersion() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        let pool = try DatabasePool(path: path)
+        #expect(try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'protocol_version'") } == Data([ProtocolVersion.current]))
+        try pool.write { db in try db.execute(sql: "DELETE FROM meta WHERE key = 'protocol_version'") }
+        #expect(throws: StoreError.otherProtocol(found: 1)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis()) }
+        try pool.write { db in try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('protocol_version', ?)", arguments: [Data([3])]) }
+        #expect(throws: StoreError.otherProtocol(found: 3)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), readOnly: true) }
+        #expect("\(StoreError.otherProtocol(found: 1))".contains("start a new chain"))
+    }
 }
