@@ -138,6 +138,11 @@ transfer bank alice "10.00 USD" --ref 'inv#9' >"$tmp/tx1.json"
 transfer bank bob "5.00 USD" --method card --ref 'a/b' >"$tmp/tx2.json"
 transfer alice bob "1.00 USD" >"$tmp/tx3.json"
 transfer bank acme-shop "7.50 EUR" --method bank-transfer >"$tmp/tx4.json"
+# A dispute, for GET /v1/disputes/{id}: the bank disputes 1.00 EUR of its payment to acme-shop.
+"$bin/settle" tx set-mandate --node "$url" --json --wait --key "$keys/acme-shop.key" --merchant acme-shop --processor bank --kinds dispute \
+    >>"$tmp/seed.log" 2>&1 || { cat "$tmp/seed.log" >&2; echo "schema-check: seeding failed" >&2; exit 1; }
+"$bin/settle" tx dispute --node "$url" --json --wait --key "$keys/bank.key" --payment "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' "$tmp/tx4.json")" \
+    --amount "1.00 EUR" >"$tmp/dispute.json" 2>>"$tmp/seed.log" || { cat "$tmp/seed.log" >&2; echo "schema-check: seeding failed" >&2; exit 1; }
 bank=$("$bin/settle" keys show "$keys/bank.key")
 alice=$("$bin/settle" keys show "$keys/alice.key")
 
@@ -151,10 +156,13 @@ for tx in txs:
 status = json.load(urllib.request.urlopen(f"{url}/v1/status"))
 tip = status["height"]
 ids = [tx["id"] for tx in txs]
+dispute = json.load(open(f"{tmp}/dispute.json"))
+assert dispute["status"] == "committed" and dispute["result"]["code"] == "applied", dispute
+dispute_id = dispute["id"]
 refs = [urllib.parse.quote(tx["externalReference"], safe="") for tx in txs if tx["signer"] == bank and "externalReference" in tx]
 # Events replayed from height 1: one per block and one per transaction. Reading stops there,
 # so a stream that replays everything is checked whole without waiting out the timeout.
-replayed = tip + len(txs)
+replayed = tip + len(txs) + 2  # the transfers, the mandate and the dispute
 
 def toml(value):
     return json.dumps(value)  # a JSON string, integer or array of them is TOML too
@@ -186,10 +194,12 @@ max-stream-events = {replayed}
 
 # Rules a static schema cannot state, each refused with its documented code: 1 <= from <= to
 # (400 invalid_range), from before to (400 invalid_period), from and Last-Event-ID at most the
-# tip + 1 (400 invalid_from / invalid_last_event_id), to at most the tip (404 not_found); and a
-# transaction must be a canonical signed one (422 malformed, or an admission refusal).
+# tip + 1 (400 invalid_from / invalid_last_event_id), to at most the tip (404 not_found), a fee
+# quote's asset registered and its amount positive within the asset's decimals (400
+# invalid_asset / invalid_amount); and a transaction must be a canonical signed one (422
+# malformed, or an admission refusal).
 [[operations]]
-include-path = ["/v1/events", "/v1/proofs/consistency", "/v1/reports/fees"]
+include-path = ["/v1/events", "/v1/proofs/consistency", "/v1/reports/fees", "/v1/fees/quote"]
 [operations.checks.positive_data_acceptance]
 expected-statuses = ["2xx", 400, 404]
 
@@ -232,6 +242,17 @@ include-path = "/v1/reports/fees"
 [operations.parameters]
 "query.from" = 0
 
+[[operations]]
+include-path = "/v1/fees/quote"
+[operations.parameters]
+"query.asset" = "USD"
+"query.amount" = "100.00"
+
+[[operations]]
+include-path = "/v1/disputes/{{id}}"
+[operations.parameters]
+"path.id" = {toml(dispute_id)}
+
 # The coverage phase takes no body values from the configuration, and a schema-valid
 # transaction it makes is not a signed one: submissions get known values in the fuzzing pass.
 [[operations]]
@@ -250,6 +271,9 @@ heights.values = {toml(list(range(1, tip + 1)))}
 first.values = [1]
 periods.values = [0]
 transactions.values = {toml([tx["transaction"] for tx in txs])}
+disputes.values = {toml([dispute_id])}
+assets.values = ["USD", "EUR", "JPY"]
+amounts.values = ["100.00", "1", "0.01"]
 
 [parameters]
 "path.id" = {{ dictionary = "ids", probability = 0.5 }}
@@ -274,6 +298,17 @@ include-path = "/v1/proofs/consistency"
 include-path = "/v1/reports/fees"
 [operations.parameters]
 "query.from" = {{ dictionary = "periods" }}
+
+[[operations]]
+include-path = "/v1/fees/quote"
+[operations.parameters]
+"query.asset" = {{ dictionary = "assets", probability = 0.5 }}
+"query.amount" = {{ dictionary = "amounts", probability = 0.5 }}
+
+[[operations]]
+include-path = "/v1/disputes/{{id}}"
+[operations.parameters]
+"path.id" = {{ dictionary = "disputes", probability = 0.5 }}
 
 # Resubmitting committed bytes answers 200 with the committed transaction and changes nothing.
 [[operations]]

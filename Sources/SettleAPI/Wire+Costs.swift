@@ -162,14 +162,15 @@ extension Wire {
             public var refunded: String
             public var disputes: UInt64
             public var disputed: String
-            /// Dispute fees less those the processors returned.
+            /// Dispute fees charged, and returned by the processors (won disputes), in the period.
             public var disputeFees: String
+            public var disputeFeesReturned: String
             public var disputesWon: UInt64
             public var disputesLost: UInt64
             public var lost: String
             /// Fees ÷ volume in basis points, two decimals ("290.00"); absent without volume.
             public var feeRateBps: String?
-            /// (Fees + dispute fees + lost disputes) ÷ volume, the same way.
+            /// (Fees + dispute fees − dispute fees returned + lost disputes) ÷ volume, the same way.
             public var effectiveRateBps: String?
             /// The same payments priced by each other method's schedule in this asset.
             public var whatIf: [WhatIf]
@@ -177,7 +178,7 @@ extension Wire {
             public init(
                 method: String, asset: String, payments: UInt64, volume: String, fees: String, contractedFees: String, feesOverContract: String,
                 credited: String, fxPayments: UInt64, fxCost: String, refunds: UInt64, refunded: String, disputes: UInt64, disputed: String,
-                disputeFees: String, disputesWon: UInt64, disputesLost: UInt64, lost: String, feeRateBps: String?, effectiveRateBps: String?, whatIf: [WhatIf]
+                disputeFees: String, disputeFeesReturned: String, disputesWon: UInt64, disputesLost: UInt64, lost: String, feeRateBps: String?, effectiveRateBps: String?, whatIf: [WhatIf]
             ) {
                 self.method = method
                 self.asset = asset
@@ -194,6 +195,7 @@ extension Wire {
                 self.disputes = disputes
                 self.disputed = disputed
                 self.disputeFees = disputeFees
+                self.disputeFeesReturned = disputeFeesReturned
                 self.disputesWon = disputesWon
                 self.disputesLost = disputesLost
                 self.lost = lost

@@ -15,10 +15,11 @@ public struct AdapterEvent: Sendable, Equatable {
     public var posting: Posting
 
     public enum Posting: Sendable, Equatable {
-        /// The adapter's account pays `amount` to `payee` by `method` (the
-        /// ledger applies the fee schedule of the method and asset).
-        /// `reportedFee`, when the input states one, is checked against the
-        /// fee the ledger charged.
+        /// The adapter's account pays `amount` to `payee` by `method`.
+        /// `reportedFee`, when the input states one, is the processor's own
+        /// fee: posted as a `processing` fee component, it is what the ledger
+        /// charges, with the schedule's fee recorded beside it as contracted.
+        /// Without one the schedule of the method and asset applies.
         case payment(payee: PublicKey, asset: Asset, amount: Amount, method: PaymentMethod, reportedFee: Amount?)
         /// The adapter's account reserves `amount` for `payee` (a card
         /// authorisation) for `lifetimeMs` from posting.

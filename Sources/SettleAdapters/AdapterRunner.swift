@@ -81,9 +81,10 @@ public struct AdapterRunner: Sendable {
         case .none(let why):
             return .notPosted(why)
         case let .payment(payee, asset, amount, method, fee):
-            // The processor's own fee, when the input states it, is what the ledger charges.
-            let charge = fee.map { ProcessorCharge(fee: [FeeComponent(kind: .processing, asset: asset.code, amount: $0)]) }
-            payload = .transfer(payee: payee, asset: asset.code, amount: amount, method: method, charge: fee == .zero ? nil : charge)
+            // The processor's own fee, when the input states it, is what the ledger charges (a
+            // stated 0.00 is a charge with no components: no fee, the schedule's recorded as contracted).
+            let charge = fee.map { ProcessorCharge(fee: $0 == .zero ? [] : [FeeComponent(kind: .processing, asset: asset.code, amount: $0)]) }
+            payload = .transfer(payee: payee, asset: asset.code, amount: amount, method: method, charge: charge)
             reportedFee = fee
         case let .hold(payee, asset, amount, method, lifetimeMs):
             payload = .hold(payee: payee, asset: asset.code, amount: amount, method: method, expiresAt: clock() + lifetimeMs)

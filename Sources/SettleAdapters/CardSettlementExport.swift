@@ -8,8 +8,9 @@ import SettleLedger
 /// amounts in decimal major units (`12.34`, `1200` for JPY), refunds negative.
 ///
 /// - `charge`: the processor's clearing account (the adapter's key) pays the
-///   merchant the gross amount by card; the export's fee is checked against
-///   the fee the ledger's card schedule charges.
+///   merchant the gross amount by card, with the export's fee as the
+///   processor's reported fee (what the ledger charges; the card schedule's
+///   fee is recorded beside it as contracted).
 /// - `refund`: returns the amount of the charge named by `source_id`; the
 ///   merchant returns it, so the merchant's key signs it.
 /// - `payout`, `adjustment`: reported, not posted (money leaving for a bank

@@ -16,7 +16,7 @@ struct FeesReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fees",
         abstract: "Per payment method and currency: volume, fees charged vs contracted, FX cost, disputes, refunds, effective rate; payments charged above contract; what each other method would have cost.",
-        discussion: "Effective rate = (fees + dispute fees + lost disputes) ÷ volume. The what-if prices the same payments by each other method's current schedule in that currency (docs/ledger.md, \"The cost report\").")
+        discussion: "Effective rate = (fees + dispute fees − dispute fees returned + lost disputes) ÷ volume. The what-if prices the same payments by each other method's current schedule in that currency (docs/ledger.md, \"The cost report\").")
     @OptionGroup var node: NodeOptions
     @Option(help: "Start of the period (block times): 2026-11-01, 2026-11-01T12:00:00Z or Unix milliseconds; default: the beginning.") var from: String?
     @Option(help: "End of the period, excluded; default: now and later.") var to: String?
@@ -37,7 +37,7 @@ struct FeesReportCommand: AsyncParsableCommand {
             ["method", "asset", "payments", "volume", "fees", "contracted", "over contract", "fx cost", "refunded", "disputes won/lost", "dispute fees", "lost", "fee rate", "effective rate"],
             report.rows.map {
                 [$0.method, $0.asset, "\($0.payments)", $0.volume, $0.fees, $0.contractedFees, $0.feesOverContract, $0.fxCost, $0.refunded,
-                 "\($0.disputes) (\($0.disputesWon)/\($0.disputesLost))", $0.disputeFees, $0.lost,
+                 "\($0.disputes) (\($0.disputesWon)/\($0.disputesLost))", $0.disputeFees + ($0.disputeFeesReturned.allSatisfy { $0 == "0" || $0 == "." } ? "" : " (−\($0.disputeFeesReturned))"), $0.lost,
                  $0.feeRateBps.map { "\($0) bps" } ?? "-", $0.effectiveRateBps.map { "\($0) bps" } ?? "-"]
             })
         let whatIf = report.rows.flatMap { row in
@@ -57,16 +57,16 @@ struct FeesReportCommand: AsyncParsableCommand {
     }
 
     static func csv(_ report: Wire.FeeReport) -> String {
-        var lines = ["record,method,asset,payments,volume,fees,contracted_fees,fees_over_contract,fx_payments,fx_cost,refunds,refunded,disputes,disputed,dispute_fees,disputes_won,disputes_lost,lost,fee_rate_bps,effective_rate_bps,instead_by,would_cost,saving,saving_percent"]
+        var lines = ["record,method,asset,payments,volume,fees,contracted_fees,fees_over_contract,fx_payments,fx_cost,refunds,refunded,disputes,disputed,dispute_fees,dispute_fees_returned,disputes_won,disputes_lost,lost,fee_rate_bps,effective_rate_bps,instead_by,would_cost,saving,saving_percent"]
         for row in report.rows {
             let cells: [String] = [
                 "cost", row.method, row.asset, "\(row.payments)", row.volume, row.fees, row.contractedFees, row.feesOverContract, "\(row.fxPayments)", row.fxCost,
-                "\(row.refunds)", row.refunded, "\(row.disputes)", row.disputed, row.disputeFees, "\(row.disputesWon)", "\(row.disputesLost)", row.lost,
+                "\(row.refunds)", row.refunded, "\(row.disputes)", row.disputed, row.disputeFees, row.disputeFeesReturned, "\(row.disputesWon)", "\(row.disputesLost)", row.lost,
                 row.feeRateBps ?? "", row.effectiveRateBps ?? "", "", "", "", "",
             ]
             lines.append(cells.joined(separator: ","))
             for other in row.whatIf {
-                lines.append((["what-if", row.method, row.asset] + Array(repeating: "", count: 17) + [other.method, other.fees, other.saving, other.savingPercent ?? ""]).joined(separator: ","))
+                lines.append((["what-if", row.method, row.asset] + Array(repeating: "", count: 18) + [other.method, other.fees, other.saving, other.savingPercent ?? ""]).joined(separator: ","))
             }
         }
         return lines.joined(separator: "\n") + "\n"

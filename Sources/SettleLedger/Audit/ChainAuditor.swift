@@ -58,7 +58,7 @@ public struct ChainAuditor: Sendable {
             throw AuditFailure(height: height, field: "results.count", expected: "\(outcome.results.count)", found: "\(results.count)")
         }
         for (index, (recorded, replayed)) in zip(results, outcome.results).enumerated() where recorded != replayed {
-            throw AuditFailure(height: height, transaction: block.transactions[index].id, field: "result", expected: "\(replayed.code) fee \(replayed.fee) credited \(replayed.credited)", found: "\(recorded.code) fee \(recorded.fee) credited \(recorded.credited)")
+            throw AuditFailure(height: height, transaction: block.transactions[index].id, field: "result", expected: Self.describe(replayed), found: Self.describe(recorded))
         }
         if let violation = outcome.invariantViolations.first {
             throw AuditFailure(height: height, field: "invariants", expected: "conservation and no negative ordinary balance", found: violation)
@@ -71,6 +71,11 @@ public struct ChainAuditor: Sendable {
         if let violation = state.invariantViolations().first {
             throw AuditFailure(height: state.height, field: "invariants", expected: "conservation and no negative ordinary balance", found: violation)
         }
+    }
+
+    /// Every field of a result, so a difference in any shows.
+    static func describe(_ result: TransactionResult) -> String {
+        "\(result.code) fee \(result.fee) contracted \(result.contractedFee) credited \(result.credited)" + (result.related.map { " related \($0)" } ?? "")
     }
 
     static func failure(_ rejection: BlockRejection, height: UInt64, block: Block) -> AuditFailure {

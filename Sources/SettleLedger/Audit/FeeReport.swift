@@ -11,8 +11,10 @@ import SettleCrypto
 ///   fees charged on them (whoever bore them), `contractedFees` what the
 ///   schedules gave for the same payments, `credited` what the payees received.
 /// - `fxCost` is the `conversion` components of reported fees (already in `fees`).
-/// - Refunds, disputes, dispute fees (less fees returned) and lost disputes
-///   count under the method of the payment they name.
+/// - Refunds, disputes, dispute fees, dispute fees returned and lost
+///   disputes count under the method of the payment they name, in the period
+///   the transaction doing each is in (a fee returned this period for a
+///   dispute opened in the last is this period's).
 /// - The what-if prices every payment of a row under each other method's
 ///   schedule for the same asset (`Options.schedules`, normally the current
 ///   ones), leg by leg as the ledger would.
@@ -59,6 +61,7 @@ public struct FeeReport: Sendable, Equatable {
         public var disputes: UInt64 = 0
         public var disputed: UInt128 = 0
         public var disputeFees: UInt128 = 0
+        public var disputeFeesReturned: UInt128 = 0
         public var disputesWon: UInt64 = 0
         public var disputesLost: UInt64 = 0
         public var lost: UInt128 = 0
@@ -70,11 +73,18 @@ public struct FeeReport: Sendable, Equatable {
         /// Fees charged less contracted (negative: charged below contract).
         public var feesOverContract: Int128 { Int128(fees) - Int128(contractedFees) }
 
-        /// Everything the method cost over volume, in hundredths of a basis
-        /// point rounded half up (290.00 bps is 29 000): fees charged, dispute
-        /// fees and lost disputes. Nil without volume.
+        /// What the method cost: fees charged, dispute fees less those
+        /// returned, and lost disputes (zero if returns exceed the rest, as
+        /// they can in a period that opened none of their disputes).
+        public var cost: UInt128 {
+            let gross = fees + disputeFees + lost
+            return gross > disputeFeesReturned ? gross - disputeFeesReturned : 0
+        }
+
+        /// `cost` over volume, in hundredths of a basis point rounded half up
+        /// (290.00 bps is 29 000). Nil without volume.
         public var effectiveRateCentiBasisPoints: UInt128? {
-            volume == 0 ? nil : ((fees + disputeFees + lost) * 1_000_000 + volume / 2) / volume
+            volume == 0 ? nil : (cost * 1_000_000 + volume / 2) / volume
         }
 
         /// Fees alone over volume, as above.
@@ -142,7 +152,7 @@ public struct FeeReport: Sendable, Equatable {
         case let .resolveDispute(dispute, outcome, feeReturned):
             guard let (key, amount) = disputeOrigin(of: dispute, committed) else { return }
             var row = rows[key, default: Row()]
-            row.disputeFees -= min(row.disputeFees, UInt128(feeReturned.minorUnits))
+            row.disputeFeesReturned += UInt128(feeReturned.minorUnits)
             switch outcome {
             case .won: row.disputesWon += 1
             case .lost:

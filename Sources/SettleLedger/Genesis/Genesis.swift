@@ -169,8 +169,10 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
         }
         guard accounts.contains(where: { $0.role == .admin }) else { throw .invalid("genesis needs at least one admin account") }
         guard Set(methods.map(\.method)).count == methods.count else { throw .invalid("payment method names must be distinct") }
-        for method in methods where (method.label?.utf8.count ?? 0) > RegisteredMethod.maxLabelBytes {
-            throw .invalid("payment method \(method.method) has a label over \(RegisteredMethod.maxLabelBytes) bytes")
+        for method in methods {
+            if let label = method.label, label.isEmpty || label.utf8.count > RegisteredMethod.maxLabelBytes {
+                throw .invalid("payment method \(method.method) has a label that is empty or over \(RegisteredMethod.maxLabelBytes) bytes (leave it out instead of empty)")
+            }
         }
         var seen = Set<String>()
         for entry in feeSchedules {

@@ -76,10 +76,10 @@ struct GenesisFile: JSONFieldListed {
 
     func genesis() throws(GenesisError) -> Genesis {
         guard let protocolVersion else {
-            throw .json("missing field .protocolVersion: this genesis was written for protocol version 1; Settle \(ProtocolVersion.current) cannot run it. Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis init)")
+            throw .json("missing field .protocolVersion: this genesis was written for protocol version 1; Settle \(ProtocolVersion.current) cannot run it. Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis example for a development one)")
         }
         guard protocolVersion == Int(ProtocolVersion.current) else {
-            throw .json("protocolVersion is \(protocolVersion); this Settle speaks protocol version \(ProtocolVersion.current). Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis init)")
+            throw .json("protocolVersion is \(protocolVersion); this Settle speaks protocol version \(ProtocolVersion.current). Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis example for a development one)")
         }
         guard let time = RFC3339.milliseconds(genesisTime) else {
             throw .json("genesisTime \"\(genesisTime)\" must be an RFC 3339 UTC time such as 2026-01-01T00:00:00Z")

@@ -18,6 +18,7 @@ extension LedgerState {
         guard amount <= payment.legs[Int(leg)].open else { throw .init(.overDispute) }
         let feeAmount = try feeTotal(fee, in: payment.asset)
         let feeAccount = feeSchedules[FeeKey(method: payment.method, asset: payment.asset)]?.feeAccount ?? signer.id
+        if feeAmount > .zero { try requireCounterparty(feeAccount) }
         let debit = try checked { () throws(MoneyError) in try amount.adding(feeAmount) }
         try post([
             Posting(account: payee, asset: payment.asset, delta: -debit.signed),

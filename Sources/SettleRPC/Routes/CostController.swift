@@ -111,7 +111,8 @@ extension Wire.FeeReport {
                 method: key.method.name, asset: key.asset.value, payments: row.payments, volume: total(row.volume), fees: total(row.fees),
                 contractedFees: total(row.contractedFees), feesOverContract: Amount.format(difference: row.feesOverContract, decimals: places),
                 credited: total(row.credited), fxPayments: row.fxPayments, fxCost: total(row.fxCost), refunds: row.refunds, refunded: total(row.refunded),
-                disputes: row.disputes, disputed: total(row.disputed), disputeFees: total(row.disputeFees), disputesWon: row.disputesWon,
+                disputes: row.disputes, disputed: total(row.disputed), disputeFees: total(row.disputeFees),
+                disputeFeesReturned: total(row.disputeFeesReturned), disputesWon: row.disputesWon,
                 disputesLost: row.disputesLost, lost: total(row.lost), feeRateBps: rate(row.feeRateCentiBasisPoints),
                 effectiveRateBps: rate(row.effectiveRateCentiBasisPoints), whatIf: whatIf)
         }
