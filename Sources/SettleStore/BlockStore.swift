@@ -198,7 +198,11 @@ public final class BlockStore: Sendable {
                         insertTx.bind(8, entry.result.canonicalBytes)
                         insertTx.bind(9, entry.leafHash.bytes)
                         try insertTx.run()
-                        for account in tx.body.namedAccounts {
+                        // The accounts the body names and those whose balances it changed, once each.
+                        var indexed: [PublicKey] = []
+                        let changed = position < appended.outcome.accounts.count ? appended.outcome.accounts[position] : []
+                        for account in tx.body.namedAccounts + changed where !indexed.contains(account) { indexed.append(account) }
+                        for account in indexed {
                             insertAccount.bind(1, logIndex)
                             insertAccount.bind(2, account.bytes)
                             try insertAccount.run()

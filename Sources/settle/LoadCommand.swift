@@ -33,6 +33,8 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Offered load in transactions per second (open loop); 0: closed loop.") var rate = 0
     @Option(help: "Customer accounts enrolled and funded for the run.") var customers = 1_000
     @Option(help: "Merchant accounts enrolled for the run.") var merchants = 50
+    @Option(help: "Workload: payments (with processors' reported fees and three-way splits) or transfers (customers' transfers, holds and refunds only, issue 8's).")
+    var mix: LoadWorkload.Mix = .payments
 
     func validate() throws {
         guard count > 0, concurrency > 0, (1...RPCLimits.maxBatch).contains(batch), rate >= 0, customers > 0, merchants > 0 else {
@@ -42,7 +44,7 @@ struct LoadCommand: AsyncParsableCommand {
 
     func run() async throws {
         let session = try await NodeSession(node)
-        let workload = try LoadWorkload(count: count, customers: customers, merchants: merchants, keys: keys, genesis: session.genesis)
+        let workload = try LoadWorkload(count: count, customers: customers, merchants: merchants, mix: mix, keys: keys, genesis: session.genesis)
         let client = session.client
         for phase in workload.setup { try await Self.commitSetup(phase, client: client) }
         let before = VerifyLimit.measure(workload.payments)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import SettleCrypto
 import SettleLedger
@@ -17,6 +18,13 @@ import SettleNode
 ///   merchant would): a capture of most holds (some partial), a void of the
 ///   rest, and a partial refund of one payment in forty, signed by the merchant.
 struct LoadWorkload: Sendable {
+    /// What the payments are: with processors' reported fees and splits, or
+    /// customers' transfers and holds only (the mix issue 8's figures used).
+    enum Mix: String, Sendable, ExpressibleByArgument, CaseIterable {
+        case payments
+        case transfers
+    }
+
     /// Setup phases, each committed before the next.
     let setup: [[SignedTransaction]]
     let payments: [SignedTransaction]
@@ -26,7 +34,7 @@ struct LoadWorkload: Sendable {
     var measuredCount: Int { payments.count + followUps.count }
 
     /// About `count` measured transactions (payments and their follow-ups).
-    init(count: Int, customers customerCount: Int, merchants merchantCount: Int, keys: String, genesis: Genesis) throws {
+    init(count: Int, customers customerCount: Int, merchants merchantCount: Int, mix: Mix = .payments, keys: String, genesis: Genesis) throws {
         let admin = try KeyFile.read("\(keys)/admin.key")
         let bank = try KeyFile.read("\(keys)/bank.key")
         // Processors post their own payments, spread over the clearing accounts (a signer may have 1 000 pending).
@@ -64,7 +72,7 @@ struct LoadWorkload: Sendable {
             let merchant = merchants[(index / customers.count + index) % merchants.count]
             let amount = Amount(minorUnits: UInt64(500 + (index * 7_919) % 9_500))!
             let reference = "load-\(run)-\(index)"
-            if index % 10 == 1 {
+            if mix == .payments, index % 10 == 1 {
                 // A processor's payment with the fee it charged: 0.30 + 3 %, and 0.2 % tax on it.
                 let fee = 30 + amount.minorUnits * 3 / 100
                 let charge = ProcessorCharge(fee: [
@@ -72,7 +80,7 @@ struct LoadWorkload: Sendable {
                     FeeComponent(kind: .tax, asset: usd, amount: Amount(minorUnits: 1 + fee / 500)!),
                 ])
                 payments.append(body(processors[index % processors.count], .transfer(payee: merchant.publicKey, asset: usd, amount: amount, method: .card, charge: charge), reference: reference))
-            } else if index % 10 == 3 {
+            } else if mix == .payments, index % 10 == 3 {
                 // A marketplace order: the seller, the platform and the courier in one payment.
                 let payees = (0..<3).map { merchants[(index + $0 * 7) % merchants.count].publicKey }
                 if Set(payees).count == 3 {

@@ -91,11 +91,11 @@ extension LedgerState {
         }
         guard amount <= payment.legs[Int(leg)].open else { throw .init(.overRefund) }
         try requireCounterparty(payment.payer)
+        payment.legs[Int(leg)].refunded = try checked { () throws(MoneyError) in try payment.legs[Int(leg)].refunded.adding(amount) }
         try post([
             Posting(account: payee, asset: payment.asset, delta: -amount.signed),
             Posting(account: payment.payer, asset: payment.asset, delta: amount.signed),
         ])
-        payment.legs[Int(leg)].refunded = try checked { () throws(MoneyError) in try payment.legs[Int(leg)].refunded.adding(amount) }
         setPayment(paymentId, payment)
         return TransactionResult(code: .applied, credited: amount)
     }

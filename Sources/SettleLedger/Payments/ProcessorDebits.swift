@@ -20,12 +20,13 @@ extension LedgerState {
         let feeAccount = feeSchedules[FeeKey(method: payment.method, asset: payment.asset)]?.feeAccount ?? signer.id
         if feeAmount > .zero { try requireCounterparty(feeAccount) }
         let debit = try checked { () throws(MoneyError) in try amount.adding(feeAmount) }
+        // Everything that can fail is computed before money moves: a failure changes nothing.
+        payment.legs[Int(leg)].disputed = try checked { () throws(MoneyError) in try payment.legs[Int(leg)].disputed.adding(amount) }
         try post([
             Posting(account: payee, asset: payment.asset, delta: -debit.signed),
             Posting(account: signer.id, asset: payment.asset, delta: amount.signed),
             Posting(account: feeAccount, asset: payment.asset, delta: feeAmount.signed),
         ])
-        payment.legs[Int(leg)].disputed = try checked { () throws(MoneyError) in try payment.legs[Int(leg)].disputed.adding(amount) }
         setPayment(paymentId, payment)
         setDispute(id, Dispute(payment: paymentId, leg: leg, processor: signer.id, amount: amount, fee: feeAmount, feeAccount: feeAccount, status: .open))
         return TransactionResult(code: .applied, fee: feeAmount, credited: amount)
@@ -51,15 +52,15 @@ extension LedgerState {
             postings.append(Posting(account: dispute.feeAccount, asset: payment.asset, delta: -feeReturned.signed))
             postings.append(Posting(account: payee, asset: payment.asset, delta: feeReturned.signed))
         }
-        try post(postings)
         payment.legs[leg].disputed = try checked { () throws(MoneyError) in try payment.legs[leg].disputed.subtracting(dispute.amount) }
         if outcome == .lost {
             payment.legs[leg].lost = try checked { () throws(MoneyError) in try payment.legs[leg].lost.adding(dispute.amount) }
         }
+        let credited = outcome == .won ? try checked { () throws(MoneyError) in try dispute.amount.adding(feeReturned) } : feeReturned
+        try post(postings)
         dispute.status = outcome == .won ? .won : .lost
         setPayment(dispute.payment, payment)
         setDispute(disputeId, dispute)
-        let credited = outcome == .won ? try checked { () throws(MoneyError) in try dispute.amount.adding(feeReturned) } : feeReturned
         return TransactionResult(code: .applied, credited: credited)
     }
 

@@ -132,7 +132,9 @@ extension LedgerState {
         pruneReplayGuard(at: timestamp)
         var results = [TransactionResult]()
         var entries = [LogEntry]()
+        var accounts = [[PublicKey]]()
         results.reserveCapacity(transactions.count)
+        accounts.reserveCapacity(transactions.count)
         entries.reserveCapacity(transactions.count)
         for (index, tx) in transactions.enumerated() {
             if let problem = inclusionProblem(tx, blockTime: timestamp, signatureIsValid: signatureIsValid) {
@@ -144,9 +146,10 @@ extension LedgerState {
             log.append(entry.leafHash)
             results.append(result)
             entries.append(entry)
+            accounts.append(result.isApplied ? touched : [])
         }
         commitChanges()
-        return BlockOutcome(results: results, expiredHolds: expired, logEntries: entries)
+        return BlockOutcome(results: results, expiredHolds: expired, logEntries: entries, accounts: accounts)
     }
 
     /// A hold is usable while the block time is before its expiry; from the first

@@ -42,6 +42,11 @@ public struct BlockOutcome: Hashable, Sendable {
     public var expiredHolds: [Hash256]
     /// The global log entries appended, in order.
     public var logEntries: [LogEntry]
+    /// For each transaction, the accounts whose balances it changed (none
+    /// for a failed one; fee accounts, credited by nearly every payment, left
+    /// out): with the accounts its body names, what an account's history
+    /// lists, so a merchant sees the dispute or capture it did not sign.
+    public var accounts: [[PublicKey]] = []
     /// Ledger invariants the block broke (empty unless the implementation has a
     /// bug): conservation per asset, no negative ordinary balance, no hold
     /// captured or payment refunded beyond its amount. Checked over the

@@ -33,6 +33,9 @@ public struct LedgerState: Sendable {
     var disputes: [Hash256: Dispute] = [:]
     var payouts: [Hash256: Payout] = [:]
 
+    /// Accounts whose balances the transaction being run changed, in the
+    /// order first changed, fee accounts left out (`BlockOutcome.accounts`).
+    var touched: [PublicKey] = []
     /// Keys changed by the block being applied.
     var changed: Set<StateKey> = []
     /// Keys changed by the last applied block, in key order.

@@ -11,7 +11,12 @@ struct Posting {
 extension LedgerState {
     /// Executes one includable transaction and returns its definitive result.
     /// A failed transaction changes nothing but the replay guard.
+    ///
+    /// Every kind checks all that can fail before it moves money (`post`,
+    /// itself all or nothing) and writes records only after: a failure needs
+    /// no undo. `touched` ends holding the accounts whose balances it changed.
     mutating func run(_ tx: SignedTransaction, blockTime: UInt64) -> TransactionResult {
+        touched.removeAll(keepingCapacity: true)
         let body = tx.body
         guard let signer = accounts[body.signer] else { return .failed(.unknownSigner) }
         guard !signer.frozen else { return .failed(.signerFrozen) }
@@ -168,7 +173,12 @@ extension LedgerState {
         for (key, value) in updated where value < 0 {
             guard accounts[key.account]?.role.mayGoNegative == true else { throw .init(.insufficientFunds) }
         }
-        for (key, value) in updated { setBalance(key, value) }
+        for (key, value) in updated {
+            setBalance(key, value)
+            // A fee account is credited by nearly every payment: indexing it under each would
+            // write a row per payment for a history nobody pages through (the cost report is its view).
+            if !touched.contains(key.account), accounts[key.account]?.role != .fee { touched.append(key.account) }
+        }
     }
 
     func requireAsset(_ code: AssetCode) throws(TransactionFailure) {
