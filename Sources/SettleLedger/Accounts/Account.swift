@@ -20,12 +20,15 @@ public struct Account: Hashable, Sendable {
 }
 
 extension CanonicalReader {
-    mutating func role(_ field: String) throws(DecodingError) -> AccountRole {
+    /// A one-byte tag of `T`; any other value is refused, naming the field.
+    mutating func tag<T: RawRepresentable>(_ type: T.Type, _ field: String) throws(DecodingError) -> T where T.RawValue == UInt8 {
         let start = offset
-        let tag = try u8(field)
-        guard let role = AccountRole(rawValue: tag) else { throw .unknownTag(field: field, offset: start, tag: UInt64(tag)) }
-        return role
+        let raw = try u8(field)
+        guard let value = T(rawValue: raw) else { throw .unknownTag(field: field, offset: start, tag: UInt64(raw)) }
+        return value
     }
+
+    mutating func role(_ field: String) throws(DecodingError) -> AccountRole { try tag(AccountRole.self, field) }
 
     mutating func amount(_ field: String) throws(DecodingError) -> Amount {
         let start = offset

@@ -66,10 +66,7 @@ public struct FeeSchedule: Hashable, Sendable, CanonicalCodable {
         basisPoints = try reader.u16("fee.basisPoints")
         minimum = try reader.option("fee.minimum") { reader throws(DecodingError) in try reader.amount("fee.minimum") }
         maximum = try reader.option("fee.maximum") { reader throws(DecodingError) in try reader.amount("fee.maximum") }
-        let start = reader.offset
-        let tag = try reader.u8("fee.bearer")
-        guard let bearer = FeeBearer(rawValue: tag) else { throw .unknownTag(field: "fee.bearer", offset: start, tag: UInt64(tag)) }
-        self.bearer = bearer
+        bearer = try reader.feeBearer("fee.bearer")
         feeAccount = try reader.publicKey("fee.feeAccount")
     }
 }

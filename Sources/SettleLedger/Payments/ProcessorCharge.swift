@@ -53,10 +53,7 @@ public struct FeeComponent: Hashable, Sendable, CanonicalCodable {
     }
 
     public init(from r: inout CanonicalReader) throws(DecodingError) {
-        let start = r.offset
-        let tag = try r.u8("fee.component.kind")
-        guard let kind = FeeComponentKind(rawValue: tag) else { throw .unknownTag(field: "fee.component.kind", offset: start, tag: UInt64(tag)) }
-        self.kind = kind
+        kind = try r.tag(FeeComponentKind.self, "fee.component.kind")
         asset = try r.value(AssetCode.self)
         amount = try r.amount("fee.component.amount")
     }
@@ -155,12 +152,7 @@ public struct SplitLeg: Hashable, Sendable, CanonicalCodable {
 }
 
 extension CanonicalReader {
-    mutating func feeBearer(_ field: String) throws(DecodingError) -> FeeBearer {
-        let start = offset
-        let tag = try u8(field)
-        guard let bearer = FeeBearer(rawValue: tag) else { throw .unknownTag(field: field, offset: start, tag: UInt64(tag)) }
-        return bearer
-    }
+    mutating func feeBearer(_ field: String) throws(DecodingError) -> FeeBearer { try tag(FeeBearer.self, field) }
 }
 
 /// How a dispute ended.

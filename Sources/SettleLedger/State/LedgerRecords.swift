@@ -32,10 +32,7 @@ public struct Hold: Hashable, Sendable, CanonicalCodable {
         amount = try r.amount("hold.amount")
         method = try r.value(PaymentMethod.self)
         expiresAt = try r.u64("hold.expiresAt")
-        let start = r.offset
-        let tag = try r.u8("hold.status")
-        guard let status = HoldStatus(rawValue: tag) else { throw .unknownTag(field: "hold.status", offset: start, tag: UInt64(tag)) }
-        self.status = status
+        status = try r.tag(HoldStatus.self, "hold.status")
         captured = try r.amount("hold.captured")
     }
 
@@ -143,10 +140,7 @@ public struct Dispute: Hashable, Sendable, CanonicalCodable {
         amount = try r.amount("dispute.amount")
         fee = try r.amount("dispute.fee")
         feeAccount = try r.publicKey("dispute.feeAccount")
-        let start = r.offset
-        let tag = try r.u8("dispute.status")
-        guard let status = DisputeStatus(rawValue: tag) else { throw .unknownTag(field: "dispute.status", offset: start, tag: UInt64(tag)) }
-        self.status = status
+        status = try r.tag(DisputeStatus.self, "dispute.status")
     }
 
     init(payment: Hash256, leg: UInt8, processor: PublicKey, amount: Amount, fee: Amount, feeAccount: PublicKey, status: DisputeStatus) {

@@ -178,11 +178,7 @@ public enum Payload: Hashable, Sendable {
         case 14:
             return .dispute(payment: try r.hash("payment"), leg: try r.u8("leg"), amount: try r.amount("amount"), fee: try r.feeComponents())
         case 15:
-            let dispute = try r.hash("dispute")
-            let outcomeStart = r.offset
-            let raw = try r.u8("outcome")
-            guard let outcome = DisputeOutcome(rawValue: raw) else { throw .unknownTag(field: "outcome", offset: outcomeStart, tag: UInt64(raw)) }
-            return .resolveDispute(dispute: dispute, outcome: outcome, feeReturned: try r.amount("feeReturned"))
+            return .resolveDispute(dispute: try r.hash("dispute"), outcome: try r.tag(DisputeOutcome.self, "outcome"), feeReturned: try r.amount("feeReturned"))
         case 16:
             return .payout(merchant: try r.publicKey("merchant"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), fee: try r.feeComponents())
         case 17:
