@@ -85,6 +85,15 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            // Provider connectors (issue 20): each provider's webhook authentication, exactly as it signs.
+            name: "SettleConnect",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "SettleRPC",
             dependencies: [
                 "SettleAPI",
@@ -141,6 +150,9 @@ let package = Package(
             dependencies: ["SettleCrypto", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
+        .testTarget(
+            name: "SettleConnectTests", dependencies: ["SettleConnect", .product(name: "_CryptoExtras", package: "swift-crypto")],
+            exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
         .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
         .testTarget(
