@@ -88,6 +88,7 @@ let package = Package(
             // Provider connectors (issue 20): each provider's webhook authentication, exactly as it signs.
             name: "SettleConnect",
             dependencies: [
+                "SettleLedger",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -151,7 +152,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(
-            name: "SettleConnectTests", dependencies: ["SettleConnect", .product(name: "_CryptoExtras", package: "swift-crypto")],
+            name: "SettleConnectTests", dependencies: ["SettleConnect", "SettleLedger"],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
         .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
