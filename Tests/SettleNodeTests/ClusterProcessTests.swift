@@ -115,8 +115,11 @@ extension ProcessTests {
 
             /// Waits until node `index` serves its RPC (its health may say
             /// `no_quorum` or `behind` until enough validators are up).
+            /// Deadlines in these tests are for liveness, not speed: they run beside the
+            /// thousand-seed simulation and property suites, which take both cores, so
+            /// a node starting or catching up may take several times its idle time.
             func waitServing(_ index: Int) throws {
-                for _ in 0..<300 {
+                for _ in 0..<1_200 {
                     if (try? request("GET", index, "/v1/status").0) == 200 { return }
                     Thread.sleep(forTimeInterval: 0.05)
                 }
@@ -182,7 +185,7 @@ extension ProcessTests {
 
             private let nonces = Mutex<UInt64>(0)
             /// A payment from the bank, submitted to node `index` in commit mode; its id if acknowledged committed.
-            func pay(via index: Int, cents: UInt64 = 100, timeoutMs: Int = 10_000) throws -> (status: String?, id: Hash256) {
+            func pay(via index: Int, cents: UInt64 = 100, timeoutMs: Int = 30_000) throws -> (status: String?, id: Hash256) {
                 let nonce = nonces.withLock { $0 += 1; return $0 }
                 let tx = TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: "cluster-\(nonce)", payload: .transfer(payee: alice.publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .internal)).signed(with: bank)
                 let body = try JSONSerialization.data(withJSONObject: ["transaction": Data(tx.canonicalBytes).base64EncodedString(), "mode": "commit", "timeoutMs": timeoutMs])
@@ -342,7 +345,7 @@ extension ProcessTests {
             #expect(try cluster.height(3) <= isolatedAt + 1, "the isolated validator kept committing")
             #expect(majority > isolatedAt + 1)
             cluster.isolate(3, false)
-            for _ in 0..<600 where try cluster.height(3) < majority { Thread.sleep(forTimeInterval: 0.05) }
+            for _ in 0..<1_200 where try cluster.height(3) < majority { Thread.sleep(forTimeInterval: 0.05) }
             #expect(try cluster.height(3) >= majority, "the isolated validator did not catch up after healing")
             #expect(try cluster.pay(via: 3).status == "committed", "the healed validator does not take part")
             let target = try Self.converge(cluster)
@@ -391,7 +394,7 @@ extension ProcessTests {
         static func converge(_ cluster: Cluster) throws -> Int {
             let target = try (0..<4).map { try cluster.height($0) }.max() ?? 0
             for index in 0..<4 {
-                for _ in 0..<600 where try cluster.height(index) < target { Thread.sleep(forTimeInterval: 0.05) }
+                for _ in 0..<1_200 where try cluster.height(index) < target { Thread.sleep(forTimeInterval: 0.05) }
                 #expect(try cluster.height(index) >= target, "node \(index) did not catch up to \(target)")
             }
             return target
