@@ -119,11 +119,8 @@ extension ProcessTests {
             /// thousand-seed simulation and property suites, which take both cores, so
             /// a node starting or catching up may take several times its idle time.
             func waitServing(_ index: Int) throws {
-                for _ in 0..<1_200 {
-                    if (try? request("GET", index, "/v1/status").0) == 200 { return }
-                    Thread.sleep(forTimeInterval: 0.05)
-                }
-                Issue.record("node \(index) did not start")
+                let serving = ClusterProcessTests.waitUntil(seconds: 60) { (try? request("GET", index, "/v1/status").0) == 200 }
+                if !serving { Issue.record("node \(index) did not start") }
             }
 
             func kill9(_ index: Int) {
@@ -345,8 +342,8 @@ extension ProcessTests {
             #expect(try cluster.height(3) <= isolatedAt + 1, "the isolated validator kept committing")
             #expect(majority > isolatedAt + 1)
             cluster.isolate(3, false)
-            for _ in 0..<1_200 where try cluster.height(3) < majority { Thread.sleep(forTimeInterval: 0.05) }
-            #expect(try cluster.height(3) >= majority, "the isolated validator did not catch up after healing")
+            let healed = try Self.waitUntil(seconds: 60) { try cluster.height(3) >= majority }
+            #expect(healed, "the isolated validator did not catch up after healing")
             #expect(try cluster.pay(via: 3).status == "committed", "the healed validator does not take part")
             let target = try Self.converge(cluster)
             try Self.expectOneChain(cluster, through: target)
@@ -376,8 +373,8 @@ extension ProcessTests {
             try cluster.waitServing(0)
             try cluster.start(1)
             try cluster.waitServing(1)
-            for _ in 0..<1_200 where try cluster.height(1) < 350 { Thread.sleep(forTimeInterval: 0.05) }
-            #expect(try cluster.height(1) >= 350, "validator 1 did not fetch the chain")
+            let fetched = try Self.waitUntil(seconds: 60) { try cluster.height(1) >= 350 }
+            #expect(fetched, "validator 1 did not fetch the chain")
             for height in stride(from: 1, through: 350, by: 7) {
                 #expect(try cluster.blockHash(0, height) == cluster.blockHash(1, height), "the fetched block \(height) differs")
             }
@@ -394,10 +391,21 @@ extension ProcessTests {
         static func converge(_ cluster: Cluster) throws -> Int {
             let target = try (0..<4).map { try cluster.height($0) }.max() ?? 0
             for index in 0..<4 {
-                for _ in 0..<1_200 where try cluster.height(index) < target { Thread.sleep(forTimeInterval: 0.05) }
-                #expect(try cluster.height(index) >= target, "node \(index) did not catch up to \(target)")
+                let caughtUp = try waitUntil(seconds: 60) { try cluster.height(index) >= target }
+                #expect(caughtUp, "node \(index) did not catch up to \(target)")
             }
             return target
+        }
+
+        /// Polls `condition` until it holds or `seconds` have passed by the clock (not
+        /// by a count of polls, which stretches when each poll is slow); whether it held.
+        static func waitUntil(seconds: Int, _ condition: () throws -> Bool) rethrows -> Bool {
+            let deadline = ContinuousClock.now + .seconds(seconds)
+            while true {
+                if try condition() { return true }
+                if ContinuousClock.now >= deadline { return false }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
         }
 
         static func expectOneChain(_ cluster: Cluster, through target: Int) throws {
