@@ -20,7 +20,7 @@ import Testing
 
     @Test func aCapturedChargePostsItsGrossWithStripesFee() throws {
         let charge = Self.event("charge.succeeded", #"{"id":"ch_1","object":"charge","amount":2000,"amount_captured":2000,"currency":"usd","captured":true,"balance_transaction":"txn_1","status":"succeeded"}"#)
-        #expect(throws: ConnectorProblem.needsBalanceTransaction("txn_1")) { try stripe.map(charge) }
+        #expect(throws: ConnectorProblem.needsFetch("/v1/balance_transactions/txn_1")) { try stripe.map(charge) }
         let transaction = try StripeBalanceTransaction.decode(Array(#"{"id":"txn_1","object":"balance_transaction","amount":2000,"currency":"usd","fee":88,"fee_details":[{"amount":58,"currency":"usd","type":"stripe_fee","description":"Stripe processing fees"},{"amount":30,"currency":"usd","type":"tax","description":"VAT"}],"net":1912,"exchange_rate":null,"type":"charge"}"#.utf8))
         let mapped = try stripe.map(charge, balanceTransaction: transaction)
         #expect(mapped.reference == "stripe:ch_1" && mapped.eventID == "evt_1" && mapped.occurredAtMs == 1_764_065_700_000)
@@ -58,10 +58,13 @@ import Testing
         #expect(try stripe.map(withdrawn).reference == "stripe:dp_1")
         for (status, outcome) in [("won", DisputeOutcome.won), ("lost", .lost)] {
             let closed = Self.event("charge.dispute.closed", #"{"id":"dp_1","amount":2000,"charge":"ch_1","currency":"usd","status":"\#(status)"}"#, id: "evt_\(status)")
-            #expect(try stripe.map(closed) == ConnectorEvent(eventID: "evt_\(status)", occurredAtMs: 1_764_065_700_000, reference: "stripe:evt_\(status)", posting: .disputeClosed(dispute: "stripe:dp_1", outcome: outcome)))
+            #expect(try stripe.map(closed) == ConnectorEvent(eventID: "evt_\(status)", occurredAtMs: 1_764_065_700_000, reference: "stripe:evt_\(status)", posting: .disputeClosed(dispute: "stripe:dp_1", outcome: outcome, feeReturned: .zero)))
         }
+        // A won dispute whose fee Stripe returns: the reinstatement's negative fee item.
+        let returned = Self.event("charge.dispute.closed", #"{"id":"dp_1","charge":"ch_1","currency":"usd","status":"won","balance_transactions":[{"id":"txn_d","amount":-3500,"currency":"usd","fee_details":[{"amount":1500,"currency":"usd","type":"stripe_fee"}]},{"id":"txn_r","amount":3500,"currency":"usd","fee_details":[{"amount":-1500,"currency":"usd","type":"stripe_fee"}]}]}"#)
+        #expect(try stripe.map(returned).posting == .disputeClosed(dispute: "stripe:dp_1", outcome: .won, feeReturned: Amount(minorUnits: 1_500)!))
         let paid = Self.event("payout.paid", #"{"id":"po_1","object":"payout","amount":10000,"currency":"usd","status":"paid"}"#)
-        #expect(try stripe.map(paid).posting == .payout(asset: Self.usd, amount: Amount(minorUnits: 10_000)!))
+        #expect(try stripe.map(paid).posting == .payout(asset: Self.usd, amount: Amount(minorUnits: 10_000)!, fee: []))
         let failed = Self.event("payout.failed", #"{"id":"po_1","object":"payout","amount":10000,"currency":"usd","status":"failed"}"#, id: "evt_9")
         #expect(try stripe.map(failed).posting == .payoutFailed(payout: "stripe:po_1"))
         for type in ["charge.refunded", "charge.dispute.created", "charge.dispute.funds_reinstated", "customer.created"] {

@@ -5,16 +5,20 @@ import SettleLedger
 ///
 /// A charge's fee and currency conversion live on its balance transaction,
 /// which an event carries only by id unless expanded: the mapper takes it
-/// as an argument and asks for it (`needsBalanceTransaction`) when it has
+/// as an argument and asks for it (`needsFetch`) when it has
 /// neither. Amounts are Stripe's integers in Stripe's exponent of the
 /// currency; `exchange_rate` is read as written, never through a binary float.
-public struct StripeEvents: Sendable {
+public struct StripeEvents: ProviderMapping {
     /// The ledger's asset for an upper-case currency code, if it has one.
     public let asset: @Sendable (String) -> Asset?
 
     public init(asset: @escaping @Sendable (String) -> Asset?) { self.asset = asset }
 
     public static let prefix = "stripe:"
+
+    public func events(_ body: [UInt8], fetched: [UInt8]?) throws(ConnectorProblem) -> [ConnectorEvent] {
+        [try map(body, balanceTransaction: try fetched.map { bytes throws(ConnectorProblem) in try StripeBalanceTransaction.decode(bytes) })]
+    }
 
     public func map(_ body: [UInt8], balanceTransaction: StripeBalanceTransaction? = nil) throws(ConnectorProblem) -> ConnectorEvent {
         let event: Envelope
@@ -30,7 +34,8 @@ public struct StripeEvents: Sendable {
             return none("an authorisation only: posted when captured (charge.captured)")
         case "charge.succeeded", "charge.captured":
             guard let transaction = balanceTransaction ?? object.balanceTransaction?.expanded else {
-                throw .needsBalanceTransaction(object.balanceTransaction?.id ?? "(none)")
+                guard let id = object.balanceTransaction?.id else { throw .unreadable("a captured charge without balance_transaction") }
+                throw .needsFetch("/v1/balance_transactions/\(id)")
             }
             return try posting(object.id, try payment(object, transaction))
         case "refund.created", "refund.updated", "charge.refund.updated":
@@ -47,14 +52,21 @@ public struct StripeEvents: Sendable {
         case "charge.dispute.closed":
             guard let id = object.id else { throw .unreadable("a dispute without id") }
             switch object.status {
-            case "won": return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .won))
-            case "lost": return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .lost))
+            case "won":
+                // Stripe returns the dispute fee, where it does, as negative fee items of the reinstatement.
+                var returned = Amount.zero
+                for detail in (object.balanceTransactions ?? []).flatMap(\.feeDetails) where detail.amount < 0 {
+                    let (_, value) = try money(-detail.amount, detail.currency)
+                    do { returned = try returned.adding(value) } catch { throw .amount(.tooLarge("the returned dispute fee")) }
+                }
+                return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .won, feeReturned: returned))
+            case "lost": return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .lost, feeReturned: .zero))
             default: return none("dispute closed as \(object.status ?? "unknown"), neither won nor lost")
             }
         case "payout.paid":
             guard let amount = object.amount, let currency = object.currency else { throw .unreadable("a payout without amount or currency") }
             let (asset, value) = try money(amount, currency)
-            return try posting(object.id, .payout(asset: asset.code, amount: value))
+            return try posting(object.id, .payout(asset: asset.code, amount: value, fee: []))
         case "payout.failed":
             guard let id = object.id else { throw .unreadable("a payout without id") }
             return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .payoutFailed(payout: Self.prefix + id))
