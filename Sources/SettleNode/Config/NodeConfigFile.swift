@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import SettleCrypto
-import Yams
 
 /// Why a node's config file cannot be used, with the key and line to fix.
 public enum ConfigError: Error, Equatable, CustomStringConvertible {
@@ -29,11 +28,8 @@ extension NodeConfig {
     /// Parses a config; absent settings keep their defaults, unknown keys and
     /// out-of-range values are errors.
     public static func parse(yaml text: String) throws(ConfigError) -> NodeConfig {
-        let root: Node?
-        do { root = try Yams.compose(yaml: text) } catch { throw .syntax("\(error)") }
         var config = NodeConfig()
-        guard let root else { return config }
-        var top = try Section(root, path: "")
+        guard var top = try ConfigSection.root(yaml: text) else { return config }
         if let value = try top.string("genesis") { config.genesis = value }
         if let value = try top.string("validatorKey") { config.validatorKey = value }
         if let value = try top.string("dataDir") { config.dataDir = value }
@@ -86,70 +82,5 @@ extension NodeConfig {
         }
         try top.finish()
         return config
-    }
-
-    /// One mapping of the file, tracking which keys were read so that any other
-    /// key can be reported.
-    private struct Section {
-        let path: String
-        let line: Int?
-        var values: [String: Node] = [:]
-        var lines: [String: Int] = [:]
-        var read: Set<String> = []
-
-        init(_ node: Node, path: String) throws(ConfigError) {
-            self.path = path
-            line = node.mark.map { $0.line }
-            guard let mapping = node.mapping else {
-                throw .invalid(key: path.isEmpty ? "(top level)" : path, line: line, message: "expected a mapping of settings (key: value lines)")
-            }
-            for (key, value) in mapping {
-                guard let name = key.string else { throw .invalid(key: path, line: key.mark?.line, message: "keys must be plain names") }
-                guard values[name] == nil else { throw .invalid(key: qualified(name), line: key.mark?.line, message: "is set twice") }
-                values[name] = value
-                lines[name] = key.mark?.line
-            }
-        }
-
-        func qualified(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
-        func line(of key: String) -> Int? { lines[key] }
-
-        mutating func string(_ key: String) throws(ConfigError) -> String? {
-            read.insert(key)
-            guard let node = values[key] else { return nil }
-            guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
-                throw .invalid(key: qualified(key), line: lines[key], message: "expected a non-empty text value")
-            }
-            return scalar.string
-        }
-
-        mutating func int(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
-            read.insert(key)
-            guard let node = values[key] else { return nil }
-            guard case .scalar(let scalar) = node, let value = Int(scalar.string), range.contains(value) else {
-                throw .invalid(key: qualified(key), line: lines[key], message: "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
-            }
-            return value
-        }
-
-        /// A list of mappings (`- key: value` items).
-        mutating func list(_ key: String) throws(ConfigError) -> [Section]? {
-            read.insert(key)
-            guard let node = values[key] else { return nil }
-            guard case .sequence(let items) = node else { throw .invalid(key: qualified(key), line: lines[key], message: "expected a list of entries (lines starting with -)") }
-            return try items.enumerated().map { index, item throws(ConfigError) in try Section(item, path: "\(qualified(key))[\(index)]") }
-        }
-
-        mutating func section(_ key: String) throws(ConfigError) -> Section? {
-            read.insert(key)
-            guard let node = values[key] else { return nil }
-            return try Section(node, path: qualified(key))
-        }
-
-        func finish() throws(ConfigError) {
-            let unknown = Set(values.keys).subtracting(read).sorted()
-            guard let first = unknown.first else { return }
-            throw .invalid(key: qualified(first), line: lines[first], message: "unknown setting (known here: \(read.sorted().joined(separator: ", ")))")
-        }
     }
 }
