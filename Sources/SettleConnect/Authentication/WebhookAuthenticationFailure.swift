@@ -14,6 +14,8 @@ public enum WebhookAuthenticationFailure: Error, Equatable, Sendable, CustomStri
     case stale(ageSeconds: UInt64, toleranceSeconds: UInt64)
     /// The configured secret or certificate cannot be used (a configuration error, not the sender's).
     case unusableSecret(String)
+    /// The body is not the provider's format, so what it signs cannot be read (answered 400, not 401).
+    case unreadableBody(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum WebhookAuthenticationFailure: Error, Equatable, Sendable, CustomStri
         case .mismatch: "no signature matches the body with the configured secret"
         case let .stale(age, tolerance): "the signed timestamp is \(age) s old, more than the \(tolerance) s tolerated"
         case .unusableSecret(let why): "the configured secret cannot be used: \(why)"
+        case .unreadableBody(let why): "the body cannot be read: \(why)"
         }
     }
 }
