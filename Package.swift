@@ -5,6 +5,8 @@
 //   settle, settled (CLI and node daemon executables)
 //   SettleRPC       — JSON RPC over HTTP (Hummingbird)
 //   SettleP2P       — validator-to-validator wire: frames and messages (SwiftNIO)
+//   SettleConnectServer — the provider connector service: webhooks in, durable inbox, postings out
+//   SettleConnect   — providers' webhook authentication and events as ledger postings (pure)
 //   SettleClient    — RPC client for the CLI and payment adapters: submit, wait, query
 //   SettleAPI       — the RPC's JSON bodies, shared by the server and clients
 //   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
@@ -95,6 +97,20 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(
+            // The connector service (`settle connect serve`): provider webhooks in, each event durably
+            // queued and posted once through the nodes' RPC.
+            name: "SettleConnectServer",
+            dependencies: [
+                "SettleConnect", "SettleAdapters", "SettleClient", "SettleAPI", "SettleNode",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        .target(
             name: "SettleRPC",
             dependencies: [
                 "SettleAPI",
@@ -138,7 +154,9 @@ let package = Package(
                 "SettleAPI",
                 "SettleClient",
                 "SettleAdapters",
+                "SettleConnectServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -152,7 +170,7 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(
-            name: "SettleConnectTests", dependencies: ["SettleConnect", "SettleLedger"],
+            name: "SettleConnectTests", dependencies: ["SettleConnect", "SettleConnectServer", "SettleLedger", "SettleNode", "SettleAdapters", "SettleClient", "SettleAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
         .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
@@ -168,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

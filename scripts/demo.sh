@@ -13,7 +13,11 @@
 # marketplace order is split three ways; and the cost report compares the
 # methods, with what each would have cost instead. Then an auditor
 # verifies the running node's chain and one payment's receipt with nothing but
-# the genesis file, and, after a graceful stop, the node's store.
+# the genesis file, and, after a graceful stop, the node's store. In between,
+# the connector receives Stripe, Adyen, PayPal, BTCPay Server, Coinbase
+# Commerce, Gumroad, Payhip and BitPay deliveries in their own wire formats,
+# signed as each provider signs (one delivered twice, one before its charge,
+# one tampered), and posts each once.
 #
 # Payments go to different validators; every one commits the same chain. Set
 # SETTLE_DEMO_KEEP=1 to keep the network directory.
@@ -170,6 +174,51 @@ settle tx transfer --key "$keys/card-processor.key" --to "$shop" --amount "54.12
 step "A marketplace order split three ways in one payment: coffee-corner 90.00, acme-shop (the platform) 7.00, bob (the courier) 3.00"
 settle tx split --key "$dana" --total "100.00 USD" --method card --leg "$shop=90.00 USD" --leg "acme-shop=7.00 USD:payer" --leg "bob=3.00 USD" --ref order-2002 --wait
 settle balance "$shop"
+
+step "The connector: Stripe, Adyen, PayPal, BTCPay Server, Coinbase Commerce, Gumroad, Payhip and BitPay pay acme-shop, each in its own wire format and signed as it signs"
+settle tx set-mandate --key "$keys/acme-shop.key" --merchant acme-shop --processor card-processor --kinds refund,dispute,payout --wait
+conn=$work/connect
+mkdir -m 700 "$conn"
+# Each provider's secret, as its dashboard would give it; the config names the files, never the values.
+echo "whsec_$(openssl rand -hex 24)" >"$conn/stripe-whsec"
+openssl rand -hex 32 >"$conn/adyen-hmac"
+for name in btcpay-secret coinbase-secret payhip-api-key gumroad-token bitpay-token api-token; do openssl rand -hex 20 >"$conn/$name"; done
+echo "WH-DEMO-4N51838L2B5612541" >"$conn/paypal-webhook-id"
+# PayPal signs with its own private key; the demo plays PayPal with a stand-in certificate the connector is told to trust.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$conn/paypal-key.pem" -out "$conn/paypal-cert.pem" -days 1 -subj "/CN=PayPal stand-in (demo)" 2>/dev/null
+api_port=; connect_port=
+for candidate in $(seq $((port + 2000)) 7 $((port + 2700))); do
+    if free "$candidate" && free $((candidate + 1)); then api_port=$candidate; connect_port=$((candidate + 1)); break; fi
+done
+python3 scripts/demo-providers.py api --port "$api_port" &
+pids+=($!)
+merchant=$(settle keys show "$keys/acme-shop.key")
+account() { # provider, processor key, method, then extra lines
+    printf '  - provider: %s\n    name: main\n    processorKey: %s\n    merchant: %s\n    method: %s\n' "$1" "$keys/$2.key" "$merchant" "$3"
+    shift 3
+    for line in "$@"; do printf '    %s\n' "$line"; done
+}
+api="api: {base: \"http://127.0.0.1:$api_port\", token: {file: $conn/api-token}}"
+{
+    printf 'host: 127.0.0.1\nport: %s\nnodes: [%s, %s]\nstore: %s\naccounts:\n' "$connect_port" "$(node 0)" "$(node 1)" "$conn/connect.sqlite"
+    account stripe card-processor card "secret: {file: $conn/stripe-whsec}" "$api"
+    account adyen card-processor card "secret: {file: $conn/adyen-hmac}"
+    account paypal card-processor wallet "webhookId: $(cat "$conn/paypal-webhook-id")" "certificate: $conn/paypal-cert.pem"
+    account btcpay crypto-processor crypto "secret: {file: $conn/btcpay-secret}" "$api"
+    account coinbase crypto-processor crypto "secret: {file: $conn/coinbase-secret}"
+    account gumroad card-processor card "urlToken: {file: $conn/gumroad-token}" "$api"
+    account payhip card-processor card "secret: {file: $conn/payhip-api-key}"
+    account bitpay crypto-processor crypto "urlToken: {file: $conn/bitpay-token}" "$api"
+} >"$conn/connect.yaml"
+cat "$conn/connect.yaml"
+"$bin/settle" connect serve --config "$conn/connect.yaml" >"$work/connect.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$connect_port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+python3 scripts/demo-providers.py send --connector "http://127.0.0.1:$connect_port" --secrets "$conn"
+settle connect status --connector "http://127.0.0.1:$connect_port" --wait-seconds 30
+step "How fresh: the share of each provider's events committed within 60 s of the provider's own event time"
+settle report freshness --connector "http://127.0.0.1:$connect_port" --sla 60s
+settle balance acme-shop
 
 step "What each payment method really cost: charged vs contracted, FX, disputes, and what the same payments would have cost by another method"
 settle report fees --tolerance-bps 10

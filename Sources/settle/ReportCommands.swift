@@ -8,7 +8,7 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Reports computed from the ledger: what payment methods cost, and what a payment would cost by each.",
-        subcommands: [FeesReportCommand.self, QuoteCommand.self, MethodsCommand.self])
+        subcommands: [FeesReportCommand.self, QuoteCommand.self, MethodsCommand.self, FreshnessReportCommand.self])
 }
 
 /// `settle report fees`: what each payment method really cost, per currency.

@@ -1,0 +1,132 @@
+import Foundation
+import Logging
+import SettleClient
+import SettleConnect
+
+/// Posts what the inbox holds: due events, up to `maxInFlight` at once, each
+/// mapped again from its stored delivery and posted by `LedgerPoster`. It
+/// runs until cancelled; after a crash it starts where the inbox says.
+///
+/// Retries: an unreachable or busy ledger backs off per event (0.5 s
+/// doubling to a minute); an event waiting for another is woken when that
+/// one posts here, and every `unparkEvery` in case it was posted elsewhere.
+public actor InboxWorker {
+    let inbox: ConnectInbox
+    let poster: LedgerPoster
+    let accounts: [String: ConnectAccount]
+    let assets: AssetDirectory
+    let metrics: ConnectMetrics
+    let maxInFlight: Int
+    let clock: @Sendable () -> UInt64
+    let logger: Logger
+    var unparkEvery: Duration = .seconds(5)
+    nonisolated let doorbell = Doorbell()
+    nonisolated let completions = Completions()
+    private var inFlight: Set<Int64> = []
+
+    public init(inbox: ConnectInbox, poster: LedgerPoster, accounts: [String: ConnectAccount], assets: AssetDirectory, metrics: ConnectMetrics, maxInFlight: Int, logger: Logger, clock: @escaping @Sendable () -> UInt64 = ConnectClock.now) {
+        self.inbox = inbox
+        self.poster = poster
+        self.accounts = accounts
+        self.assets = assets
+        self.metrics = metrics
+        self.maxInFlight = maxInFlight
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// New work is in the inbox.
+    public nonisolated func kick() { doorbell.ring() }
+
+    public func run() async {
+        var lastUnpark = ContinuousClock.now
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                if ContinuousClock.now - lastUnpark >= unparkEvery {
+                    lastUnpark = ContinuousClock.now
+                    if (try? await inbox.unparkAll()) ?? 0 > 0 { doorbell.ring() }
+                }
+                let free = maxInFlight - inFlight.count
+                if free > 0 {
+                    do {
+                        for entry in try await inbox.due(now: clock(), limit: free, excluding: inFlight) {
+                            inFlight.insert(entry.seq)
+                            group.addTask { await self.process(entry) }
+                        }
+                    } catch {
+                        logger.error("the connector's inbox cannot be read: \(error)")
+                    }
+                }
+                await doorbell.wait(upTo: .milliseconds(500))
+            }
+        }
+    }
+
+    private func finished(_ seq: Int64) {
+        inFlight.remove(seq)
+        doorbell.ring()
+    }
+
+    private func process(_ entry: ConnectInbox.Entry) async {
+        let outcome = await attempt(entry)
+        let account = entry.account
+        do {
+            switch outcome {
+            case let .posted(transaction, detail):
+                let committed = clock()
+                try await inbox.markPosted(entry.seq, transaction: transaction, committedAtMs: committed, detail: detail)
+                metrics.fresh(account, milliseconds: committed > entry.occurredAtMs ? committed - entry.occurredAtMs : 0)
+                metrics.attempted(account, "posted")
+            case .nothing(let why):
+                try await inbox.mark(entry.seq, .nothing, detail: why)
+                metrics.attempted(account, "nothing")
+            case .waiting(let dependency):
+                try await inbox.park(entry.seq, dependsOn: dependency, detail: "waits for \(dependency), which is not on the ledger yet")
+                metrics.attempted(account, "waiting")
+            case .retry(let why):
+                let backoff = min(60_000, 500 << min(entry.attempts, 7))
+                try await inbox.retry(entry.seq, at: clock() + UInt64(backoff), detail: why)
+                metrics.attempted(account, "retry")
+                logger.notice("\(account) \(entry.reference): will retry in \(backoff) ms: \(why)")
+            case .refused(let why):
+                try await inbox.mark(entry.seq, .refused, detail: why)
+                metrics.attempted(account, "refused")
+                logger.warning("\(account) \(entry.reference): refused: \(why)")
+            }
+        } catch {
+            logger.error("the connector's inbox cannot be written: \(error)")
+        }
+        completions.resolve(entry.seq, outcome)
+        finished(entry.seq)
+    }
+
+    private func attempt(_ entry: ConnectInbox.Entry) async -> LedgerPoster.Outcome {
+        guard let account = accounts[entry.account] else { return .refused("no account \(entry.account) is configured any more") }
+        var event: ConnectorEvent
+        do throws(ConnectorProblem) { event = try Self.event(entry, account) } catch {
+            guard case .unknownCurrency = error else { return .refused(error.description) }
+            // The admin may have registered the currency since the delivery.
+            do throws(ClientFailure) { try await refreshAssets() } catch { return .retry(error.description) }
+            do throws(ConnectorProblem) { event = try Self.event(entry, account) } catch { return .refused(error.description) }
+        }
+        return await poster.post(event, as: account.signer, now: clock())
+    }
+
+    struct ClientFailure: Error, CustomStringConvertible { var description: String }
+
+    private func refreshAssets() async throws(ClientFailure) {
+        do throws(ClientError) { assets.replace(try await poster.gateway.assets()) } catch { throw ClientFailure(description: error.description) }
+    }
+
+    /// The entry's event, mapped again from the stored delivery.
+    static func event(_ entry: ConnectInbox.Entry, _ account: ConnectAccount) throws(ConnectorProblem) -> ConnectorEvent {
+        let events = try account.mapping.events(entry.body, fetched: entry.fetched)
+        if let match = events.first(where: { $0.eventID == entry.eventID }) { return match }
+        throw .unreadable("the stored delivery no longer holds event \(entry.eventID)")
+    }
+}
+
+/// Wall-clock Unix milliseconds: event times are the providers' wall clocks.
+public enum ConnectClock {
+    public static let now: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1_000) }
+}
