@@ -198,6 +198,9 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 // A running node's store, made to refuse blocks (a full disk, as the node sees it).
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // A stand-in PayPal signing certificate and key, to sign deliveries as PayPal does.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             // Adapter inputs, read by path.
             exclude: ["Fixtures"],
