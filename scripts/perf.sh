@@ -13,11 +13,11 @@
 #      bytes written to the disk per transaction (SQLite WAL and checkpoints, syncs);
 #   3. block-sync catch-up: a validator that starts empty fetches BLOCKS blocks
 #      of 500 payments from a peer, checking every certificate and signature;
-#   4. the connector: signed Stripe deliveries (`settle dev connect-load`, 64 in
-#      flight) through `settle connect serve` into one validator, beside that
-#      validator's own admission rate for one transaction per request (`settle
-#      dev load --batch 1`, 64 in flight): what the connector adds, with its CPU
-#      seconds per 1 000 events.
+#   4. the connector: signed Stripe deliveries (`settle dev connect-load`, 256
+#      in flight) through `settle connect serve` into one validator, beside that
+#      validator's own admission rate measured first on the same node (`settle
+#      dev load`, batches of 100, 64 requests in flight), with the connector's
+#      and the validator's CPU seconds per 1 000 events.
 # With --runs N, phases 2 and 3 run N times on fresh networks and the summary
 # gives each figure's median and range (these machines are shared and noisy).
 # Writes every figure as JSON lines to OUT (default perf-results.jsonl).
@@ -36,7 +36,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-if $quick; then saturate=4000; offered=1000; blocks=20; deliveries=1000; benchArgs=(--blocks 4 --block-size 500); else saturate=30000; offered=8000; blocks=200; deliveries=6000; benchArgs=(); fi
+if $quick; then saturate=4000; offered=1000; blocks=20; deliveries=3000; benchArgs=(--blocks 4 --block-size 500); else saturate=30000; offered=8000; blocks=200; deliveries=20000; benchArgs=(); fi
 scripts/install-deps.sh
 swift build -c release --product settle
 swift build -c release --product settled
@@ -147,7 +147,7 @@ for ((run = 1; run <= runs; run++)); do
     echo "== 4. (run $run of $runs) the connector: $deliveries signed Stripe deliveries into one validator, beside its own admission rate"
     name="connector-$run"
     network 1 "$name"
-    load "1 validator, one transaction per request" "$name" 1 --count "$deliveries" --batch 1 --concurrency 64
+    load "1 validator, admission rate before the connector" "$name" 1 --count "$saturate" --batch 100 --concurrency 64
     nodeRate=$(field "$(tail -1 "$out")" committedPerSecond)
     conn=$dir/$name/connect
     mkdir -m 700 "$conn"
@@ -158,7 +158,6 @@ for ((run = 1; run <= runs; run++)); do
 port: $cport
 nodes: [http://127.0.0.1:$rpc]
 store: $conn/connect.sqlite
-maxInFlight: 64
 accounts:
   - provider: stripe
     name: main
@@ -172,13 +171,13 @@ YAML
     connector=${pids[-1]}
     for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$cport/health" >/dev/null 2>&1 && break; sleep 0.1; done
     nodeBefore=$(cpu "${pids[0]}"); connectorBefore=$(cpu "$connector")
-    result=$("$bin/settle" dev connect-load --connector "http://127.0.0.1:$cport" --secret-file "$conn/whsec" --count "$deliveries" --concurrency 64 --json)
+    result=$("$bin/settle" dev connect-load --connector "http://127.0.0.1:$cport" --secret-file "$conn/whsec" --count "$deliveries" --concurrency 256 --json)
     line=$(awk -v r="$result" -v rate="$(field "$result" committedPerSecond)" -v nodeRate="$nodeRate" -v n="$(field "$result" committed)" -v ticks="$(getconf CLK_TCK)" \
         -v node="$(( $(cpu "${pids[0]}") - nodeBefore ))" -v conn="$(( $(cpu "$connector") - connectorBefore ))" 'BEGIN {
         printf "{\"run\": \"connector\", \"result\": %s, \"nodeAdmissionPerSecond\": %d, \"ratioToNodeAdmission\": %.3f, \"connectorCpuSecondsPer1000\": %.3f, \"nodeCpuSecondsPer1000\": %.3f}", r, nodeRate, rate / nodeRate, conn / ticks / n * 1000, node / ticks / n * 1000 }')
     emit "$line"
-    echo "  connector: $(field "$result" committedPerSecond) events/s committed ($(field "$line" ratioToNodeAdmission) of the validator's own $nodeRate tx/s for one transaction per request); answers p50 $(field "$result" p50) ms, p99 $(field "$result" p99) ms; CPU s per 1 000 events: connector $(field "$line" connectorCpuSecondsPer1000), validator $(field "$line" nodeCpuSecondsPer1000)"
-    echo "  connector, run $run: $(field "$result" committedPerSecond) events/s, $(field "$line" ratioToNodeAdmission) of the validator's own $nodeRate tx/s; answers ms p50 $(field "$result" p50), p99 $(field "$result" p99); CPU s per 1 000 events: connector $(field "$line" connectorCpuSecondsPer1000), validator $(field "$line" nodeCpuSecondsPer1000)" >>"$dir/connector-summary"
+    echo "  connector: $(field "$result" committedPerSecond) events/s committed ($(field "$line" ratioToNodeAdmission) of the validator's own admission rate, $nodeRate tx/s); answers p50 $(field "$result" p50) ms, p99 $(field "$result" p99) ms; CPU s per 1 000 events: connector $(field "$line" connectorCpuSecondsPer1000), validator $(field "$line" nodeCpuSecondsPer1000)"
+    echo "  connector, run $run: $(field "$result" committedPerSecond) events/s, $(field "$line" ratioToNodeAdmission) of the validator's own admission rate, $nodeRate tx/s; answers ms p50 $(field "$result" p50), p99 $(field "$result" p99); CPU s per 1 000 events: connector $(field "$line" connectorCpuSecondsPer1000), validator $(field "$line" nodeCpuSecondsPer1000)" >>"$dir/connector-summary"
     stop_network
 done
 

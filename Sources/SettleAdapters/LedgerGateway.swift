@@ -49,6 +49,13 @@ public struct NodeGateway: LedgerGateway {
         try await withFailover { node throws(ClientError) in try await node.submit(transaction, waitForCommit: true, timeout: .seconds(20)) }
     }
 
+    /// Submits several transactions in one request and waits for their
+    /// commit: one answer per transaction, in order (its commit, or why the
+    /// node refused it); a request no node answers fails as a whole.
+    public func post(batch: [SignedTransaction]) async throws(ClientError) -> [Wire.BatchItem] {
+        try await withFailover { node throws(ClientError) in try await node.submit(batch: batch, waitForCommit: true, timeout: .seconds(20)) }
+    }
+
     private func withFailover<T>(_ request: (NodeClient) async throws(ClientError) -> T) async throws(ClientError) -> T {
         var backoff = firstBackoff
         var last: ClientError?

@@ -60,16 +60,11 @@ public struct NodeClient: Sendable {
     /// pending then is reported as pending, never as failed.
     public func submit(_ transaction: SignedTransaction, waitForCommit: Bool, timeout: Duration = .seconds(10)) async throws(ClientError) -> Wire.Transaction {
         let milliseconds = timeout.components.seconds * 1_000 + timeout.components.attoseconds / 1_000_000_000_000_000
-        let body: [String: any Sendable] = [
-            "transaction": Data(transaction.canonicalBytes).base64EncodedString(),
-            "mode": waitForCommit ? "commit" : "async",
-            "timeoutMs": milliseconds,
-        ]
+        // Written directly: base64 and the constants need no JSON escaping, and
+        // JSONSerialization cost a connector posting one transaction per request
+        // a fifth of its CPU.
+        let json = Data(#"{"transaction":"\#(Data(transaction.canonicalBytes).base64EncodedString())","mode":"\#(waitForCommit ? "commit" : "async")","timeoutMs":\#(milliseconds)}"#.utf8)
         let url = baseURL.appendingPathComponent("v1/transactions")
-        let json: Data
-        do { json = try JSONSerialization.data(withJSONObject: body) } catch {
-            throw .badResponse(url: url.absoluteString, detail: "cannot encode the request: \(error)")
-        }
         return try decode(try await send(url, posting: json), from: url)
     }
 

@@ -22,7 +22,7 @@ public enum ConnectService {
         for account in config.accounts { accounts[account.path] = try ConnectAccount(account, assets: assets, environment: environment) }
         let metrics = ConnectMetrics()
         let worker = InboxWorker(
-            inbox: inbox, poster: LedgerPoster(gateway: gateway, chainId: chainId), accounts: accounts, assets: assets, metrics: metrics,
+            inbox: inbox, poster: LedgerPoster(gateway: SubmissionBatcher(nodes: gateway), chainId: chainId), accounts: accounts, assets: assets, metrics: metrics,
             maxInFlight: config.maxInFlight, logger: logger)
         let router = Router()
         ConnectRoutes(

@@ -21,7 +21,7 @@ struct ConnectLoadCommand: AsyncParsableCommand {
     @Option(help: "The connector's Stripe account to deliver to (its path).") var account = "stripe/main"
     @Option(help: "File holding the account's whsec_… secret.") var secretFile: String
     @Option(help: "Deliveries to send.") var count = 2_000
-    @Option(help: "Deliveries in flight at once.") var concurrency = 64
+    @Option(help: "Deliveries in flight at once.") var concurrency = 256
     @Option(help: "Prefix of the charges' ids, unique per run.") var prefix = "bench-\(UInt32.random(in: 0...UInt32.max))"
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -41,6 +41,10 @@ struct ConnectLoadCommand: AsyncParsableCommand {
         let bodies = (0..<count).map { index in
             Array(#"{"id":"evt_\#(prefix)_\#(index)","object":"event","api_version":"2024-06-20","created":\#(created),"type":"charge.succeeded","livemode":false,"pending_webhooks":1,"data":{"object":{"id":"ch_\#(prefix)_\#(index)","object":"charge","amount":1000,"amount_captured":1000,"currency":"usd","captured":true,"status":"succeeded","balance_transaction":{"id":"txn_\#(prefix)_\#(index)","object":"balance_transaction","amount":1000,"currency":"usd","fee":59,"fee_details":[{"amount":59,"currency":"usd","type":"stripe_fee"}],"net":941,"exchange_rate":null}}}}"#.utf8)
         }
+        // One connection per delivery in flight (the shared client allows 8 per host: it would be the limit).
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
+        let http = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         var latencies = Histogram<UInt64>(highestTrackableValue: 600_000_000, numberOfSignificantValueDigits: .three)
         var answers: [UInt: Int] = [:]
         let started = ContinuousClock.now
@@ -58,7 +62,7 @@ struct ConnectLoadCommand: AsyncParsableCommand {
                     request.body = .bytes(ByteBuffer(bytes: body))
                     let status: UInt
                     do {
-                        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                        let response = try await http.execute(request, timeout: .seconds(60))
                         _ = try await response.body.collect(upTo: 1 << 20)
                         status = response.status.code
                     } catch { status = 0 }
@@ -73,6 +77,7 @@ struct ConnectLoadCommand: AsyncParsableCommand {
             }
         }
         let answered = ContinuousClock.now
+        try await http.shutdown()
         var posted = try await Self.posted(client, account) - before
         while posted < count, ContinuousClock.now - answered < .seconds(600) {
             try await Task.sleep(for: .milliseconds(20))

@@ -31,7 +31,7 @@ import Testing
         try await inbox.park(refund[0].seq, dependsOn: "stripe:ch_1", detail: "waits")
         #expect(try await inbox.due(now: 10_000, limit: 10, excluding: []).map(\.account) == ["stripe/other"], "a parked event is not due")
         let charge = try await inbox.accept(account: "stripe/main", events: [(0, Self.event("evt_c", "stripe:ch_1"))], body: [2], fetched: [3], now: 3_000)
-        try await inbox.markPosted(charge[0].seq, transaction: "ab", committedAtMs: 4_000, detail: nil)
+        try await inbox.markPosted(charge[0].seq, reference: "stripe:ch_1", transaction: "ab", committedAtMs: 4_000, detail: nil)
         let due = try await inbox.due(now: 10_000, limit: 10, excluding: [])
         #expect(due.contains { $0.seq == refund[0].seq && $0.state == .pending }, "the refund was not woken: \(due)")
         #expect(try await inbox.freshness().map(\.ms) == [3_000])

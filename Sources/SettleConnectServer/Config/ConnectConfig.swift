@@ -22,8 +22,9 @@ public struct ConnectConfig: Sendable {
     /// How long a webhook's answer waits for its posting to commit before
     /// answering "queued" (the event is durable either way).
     public var answerWithinMs = 2_000
-    /// How many postings are in flight to the nodes at once.
-    public var maxInFlight = 64
+    /// How many events are being posted at once (they go to the nodes in
+    /// batches: `SubmissionBatcher`).
+    public var maxInFlight = 256
     public var accounts: [Account] = []
 
     public init() {}

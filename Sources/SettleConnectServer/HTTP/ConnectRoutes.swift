@@ -92,7 +92,10 @@ public struct ConnectRoutes: Sendable {
         }
         let due = accepted.filter { $0.state == .pending }.map(\.seq)
         worker.completions.expect(due)
-        worker.kick()
+        let now = clock()
+        await worker.post(zip(mapped.events, accepted).filter { $0.1.state == .pending }.map { event, accepted in
+            InboxWorker.Accepted(seq: accepted.seq, account: path, event: event, receivedAtMs: now)
+        })
         let outcomes = await withTaskGroup(of: (Int64, LedgerPoster.Outcome?).self) { group in
             for seq in due { group.addTask { (seq, await worker.completions.wait(seq, timeout: answerWithin)) } }
             var outcomes: [Int64: LedgerPoster.Outcome] = [:]

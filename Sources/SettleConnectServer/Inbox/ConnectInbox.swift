@@ -43,6 +43,7 @@ public final class ConnectInbox: Sendable {
     }
 
     private let pool: DatabasePool
+    private let writes: GroupCommit
     public let path: String
 
     public init(path: String) throws {
@@ -81,6 +82,7 @@ public final class ConnectInbox: Sendable {
             try db.execute(sql: "CREATE TABLE chain (id INTEGER PRIMARY KEY CHECK (id = 1), chain_id TEXT NOT NULL, assets TEXT NOT NULL)")
         }
         try migrator.migrate(pool)
+        writes = GroupCommit(pool: pool)
     }
 
     /// What the connector last learnt of the chain (its id, its assets), so
@@ -116,7 +118,7 @@ public final class ConnectInbox: Sendable {
     /// survive a crash. `refusal` records them refused (a mapping that
     /// cannot be posted), so `status` reports them.
     public func accept(account: String, events: [(item: Int, event: ConnectorEvent)], body: [UInt8], fetched: [UInt8]?, now: UInt64, refusal: String? = nil) async throws -> [Accepted] {
-        try await pool.write { db in
+        try await writes.write { db in
             try events.map { item, event in
                 if let existing = try GRDB.Row.fetchOne(db, sql: "SELECT seq, state FROM events WHERE account = ? AND event_id = ?", arguments: [account, event.eventID]) {
                     let state = State(rawValue: existing["state"]) ?? .pending
@@ -149,18 +151,20 @@ public final class ConnectInbox: Sendable {
         }
     }
 
-    /// Posted (or found already posted): and whatever waited for it is due now.
-    public func markPosted(_ seq: Int64, transaction: String, committedAtMs: UInt64, detail: String?) async throws {
-        try await pool.write { db in
+    /// Posted (or found already posted): and whatever waited for it is due
+    /// now. Returns how many events that woke.
+    @discardableResult
+    public func markPosted(_ seq: Int64, reference: String, transaction: String, committedAtMs: UInt64, detail: String?) async throws -> Int {
+        try await writes.write { db in
             try db.execute(sql: "UPDATE events SET state = 'posted', tx = ?, committed_at_ms = ?, detail = ?, attempts = attempts + 1 WHERE seq = ?",
                 arguments: [transaction, Int64(committedAtMs), detail, seq])
-            let reference = try String.fetchOne(db, sql: "SELECT reference FROM events WHERE seq = ?", arguments: [seq])
             try db.execute(sql: "UPDATE events SET state = 'pending', next_attempt_ms = 0 WHERE state = 'parked' AND depends_on = ?", arguments: [reference])
+            return db.changesCount
         }
     }
 
     public func mark(_ seq: Int64, _ state: State, detail: String?) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try db.execute(sql: "UPDATE events SET state = ?, detail = ?, attempts = attempts + 1 WHERE seq = ?", arguments: [state.rawValue, detail, seq])
         }
     }
@@ -168,7 +172,7 @@ public final class ConnectInbox: Sendable {
     /// Waits for `dependsOn` — unless it was posted here meanwhile (the
     /// wake-up of `markPosted` may have run before this park).
     public func park(_ seq: Int64, dependsOn: String, detail: String) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             let posted = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE reference = ? AND state = 'posted')", arguments: [dependsOn]) ?? false
             try db.execute(sql: "UPDATE events SET state = ?, detail = ?, attempts = attempts + 1, next_attempt_ms = 0 WHERE seq = ?",
                 arguments: [posted ? "pending" : "parked", detail, seq])
@@ -177,7 +181,7 @@ public final class ConnectInbox: Sendable {
 
     /// Tries again at `at` (the ledger was unreachable or busy).
     public func retry(_ seq: Int64, at: UInt64, detail: String) async throws {
-        try await pool.write { db in
+        try await writes.write { db in
             try db.execute(sql: "UPDATE events SET detail = ?, attempts = attempts + 1, next_attempt_ms = ? WHERE seq = ?", arguments: [detail, Int64(at), seq])
         }
     }

@@ -3,8 +3,11 @@ import Logging
 import SettleClient
 import SettleConnect
 
-/// Posts what the inbox holds: due events, up to `maxInFlight` at once, each
-/// mapped again from its stored delivery and posted by `LedgerPoster`. It
+/// Posts what the inbox holds, up to `maxInFlight` at once, by
+/// `LedgerPoster`. A delivery just accepted is handed over with its mapped
+/// events (`post`), so the common path neither reads the inbox nor maps
+/// twice; everything else — retries, woken events, what a crash left — the
+/// loop finds due in the inbox and maps again from the stored delivery. It
 /// runs until cancelled; after a crash it starts where the inbox says.
 ///
 /// Retries: an unreachable or busy ledger backs off per event (0.5 s
@@ -23,6 +26,17 @@ public actor InboxWorker {
     nonisolated let doorbell = Doorbell()
     nonisolated let completions = Completions()
     private var inFlight: Set<Int64> = []
+    /// Finished since the loop last read the inbox: a row it read as due
+    /// may be done by the time it would start it.
+    private var finishedSinceRead: Set<Int64> = []
+
+    /// One event to post now, as accepted.
+    public struct Accepted: Sendable {
+        public var seq: Int64
+        public var account: String
+        public var event: ConnectorEvent
+        public var receivedAtMs: UInt64
+    }
 
     public init(inbox: ConnectInbox, poster: LedgerPoster, accounts: [String: ConnectAccount], assets: AssetDirectory, metrics: ConnectMetrics, maxInFlight: Int, logger: Logger, clock: @escaping @Sendable () -> UInt64 = ConnectClock.now) {
         self.inbox = inbox
@@ -38,6 +52,22 @@ public actor InboxWorker {
     /// New work is in the inbox.
     public nonisolated func kick() { doorbell.ring() }
 
+    /// Starts posting events just accepted, as far as `maxInFlight` allows;
+    /// the rest the loop finds in the inbox.
+    public func post(_ accepted: [Accepted]) {
+        var left = false
+        for item in accepted {
+            guard inFlight.count < maxInFlight else { left = true; break }
+            guard inFlight.insert(item.seq).inserted else { continue }
+            let entry = ConnectInbox.Entry(
+                seq: item.seq, account: item.account, eventID: item.event.eventID, item: 0, reference: item.event.reference, dependsOn: item.event.posting.dependsOn,
+                occurredAtMs: item.event.occurredAtMs, receivedAtMs: item.receivedAtMs, body: [], fetched: nil, state: .pending, detail: nil, transaction: nil,
+                committedAtMs: nil, attempts: 0)
+            Task { await self.process(entry, mapped: item.event) }
+        }
+        if left { doorbell.ring() }
+    }
+
     public func run() async {
         var lastUnpark = ContinuousClock.now
         await withDiscardingTaskGroup { group in
@@ -49,9 +79,10 @@ public actor InboxWorker {
                 let free = maxInFlight - inFlight.count
                 if free > 0 {
                     do {
-                        for entry in try await inbox.due(now: clock(), limit: free, excluding: inFlight) {
-                            inFlight.insert(entry.seq)
-                            group.addTask { await self.process(entry) }
+                        finishedSinceRead = []
+                        for entry in try await inbox.due(now: clock(), limit: free, excluding: inFlight)
+                        where !finishedSinceRead.contains(entry.seq) && inFlight.insert(entry.seq).inserted {
+                            group.addTask { await self.process(entry, mapped: nil) }
                         }
                     } catch {
                         logger.error("the connector's inbox cannot be read: \(error)")
@@ -62,19 +93,22 @@ public actor InboxWorker {
         }
     }
 
-    private func finished(_ seq: Int64) {
+    private func finished(_ seq: Int64, wokeOthers: Bool) {
         inFlight.remove(seq)
-        doorbell.ring()
+        finishedSinceRead.insert(seq)
+        if wokeOthers { doorbell.ring() }
     }
 
-    private func process(_ entry: ConnectInbox.Entry) async {
-        let outcome = await attempt(entry)
+    /// Posts one event: `mapped` when handed over at acceptance, else mapped from the stored delivery.
+    private func process(_ entry: ConnectInbox.Entry, mapped: ConnectorEvent?) async {
+        let outcome = await attempt(entry, mapped: mapped)
+        var woke = false
         let account = entry.account
         do {
             switch outcome {
             case let .posted(transaction, detail):
                 let committed = clock()
-                try await inbox.markPosted(entry.seq, transaction: transaction, committedAtMs: committed, detail: detail)
+                woke = try await inbox.markPosted(entry.seq, reference: entry.reference, transaction: transaction, committedAtMs: committed, detail: detail) > 0
                 metrics.fresh(account, milliseconds: committed > entry.occurredAtMs ? committed - entry.occurredAtMs : 0)
                 metrics.attempted(account, "posted")
             case .nothing(let why):
@@ -97,11 +131,12 @@ public actor InboxWorker {
             logger.error("the connector's inbox cannot be written: \(error)")
         }
         completions.resolve(entry.seq, outcome)
-        finished(entry.seq)
+        finished(entry.seq, wokeOthers: woke)
     }
 
-    private func attempt(_ entry: ConnectInbox.Entry) async -> LedgerPoster.Outcome {
+    private func attempt(_ entry: ConnectInbox.Entry, mapped: ConnectorEvent?) async -> LedgerPoster.Outcome {
         guard let account = accounts[entry.account] else { return .refused("no account \(entry.account) is configured any more") }
+        if let mapped { return await poster.post(mapped, as: account.signer, now: clock()) }
         var event: ConnectorEvent
         do throws(ConnectorProblem) { event = try Self.event(entry, account) } catch {
             guard case .unknownCurrency = error else { return .refused(error.description) }
