@@ -24,10 +24,12 @@ public struct StripeEvents: ProviderMapping {
         let event: Envelope
         do { event = try JSONDecoder().decode(Envelope.self, from: Data(body)) } catch { throw .unreadable("not a Stripe event: \(error)") }
         let object = event.data.object
-        func none(_ why: String) -> ConnectorEvent { ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .none(why)) }
+        let (time, overflow) = event.created.multipliedReportingOverflow(by: 1_000)
+        guard !overflow else { throw .unreadable("created \(event.created) is not a time in seconds") }
+        func none(_ why: String) -> ConnectorEvent { ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .none(why)) }
         func posting(_ id: String?, _ posting: ConnectorEvent.Posting) throws(ConnectorProblem) -> ConnectorEvent {
             guard let id else { throw .unreadable("\(event.type) without data.object.id") }
-            return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + id, posting: posting)
+            return ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + id, posting: posting)
         }
         switch event.type {
         case "charge.succeeded" where object.captured == false:
@@ -59,8 +61,8 @@ public struct StripeEvents: ProviderMapping {
                     let (_, value) = try money(-detail.amount, detail.currency)
                     do { returned = try returned.adding(value) } catch { throw .amount(.tooLarge("the returned dispute fee")) }
                 }
-                return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .won, feeReturned: returned))
-            case "lost": return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .lost, feeReturned: .zero))
+                return ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .won, feeReturned: returned))
+            case "lost": return ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .lost, feeReturned: .zero))
             default: return none("dispute closed as \(object.status ?? "unknown"), neither won nor lost")
             }
         case "payout.paid":
@@ -69,7 +71,7 @@ public struct StripeEvents: ProviderMapping {
             return try posting(object.id, .payout(asset: asset.code, amount: value, fee: []))
         case "payout.failed":
             guard let id = object.id else { throw .unreadable("a payout without id") }
-            return ConnectorEvent(eventID: event.id, occurredAtMs: event.created * 1_000, reference: Self.prefix + event.id, posting: .payoutFailed(payout: Self.prefix + id))
+            return ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .payoutFailed(payout: Self.prefix + id))
         case "charge.refunded":
             return none("each refund is posted from its own refund.created event")
         case "charge.dispute.created", "charge.dispute.updated":

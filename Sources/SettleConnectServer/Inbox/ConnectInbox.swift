@@ -135,7 +135,7 @@ public final class ConnectInbox: Sendable {
                         INSERT INTO events (account, event_id, item, reference, depends_on, occurred_at_ms, received_at_ms, body, fetched, state, detail)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [account, event.eventID, item, event.reference, event.posting.dependsOn, Int64(event.occurredAtMs), Int64(now), Data(body), fetched.map { Data($0) }, state.rawValue, refusal])
+                    arguments: [account, event.eventID, item, event.reference, event.posting.dependsOn, Int64(clamping: event.occurredAtMs), Int64(now), Data(body), fetched.map { Data($0) }, state.rawValue, refusal])
                 return Accepted(seq: db.lastInsertedRowID, isNew: true, state: state)
             }
         }
@@ -146,7 +146,7 @@ public final class ConnectInbox: Sendable {
         try await pool.read { db in
             let rows = try GRDB.Row.fetchAll(
                 db, sql: "SELECT * FROM events WHERE state = 'pending' AND next_attempt_ms <= ? ORDER BY seq LIMIT ?",
-                arguments: [Int64(now), limit + excluding.count])
+                arguments: [Int64(clamping: now), limit + excluding.count])
             return rows.map(Self.row).filter { !excluding.contains($0.seq) }.prefix(limit).map { $0 }
         }
     }
@@ -157,7 +157,7 @@ public final class ConnectInbox: Sendable {
     public func markPosted(_ seq: Int64, reference: String, transaction: String, committedAtMs: UInt64, detail: String?) async throws -> Int {
         try await writes.write { db in
             try db.execute(sql: "UPDATE events SET state = 'posted', tx = ?, committed_at_ms = ?, detail = ?, attempts = attempts + 1 WHERE seq = ?",
-                arguments: [transaction, Int64(committedAtMs), detail, seq])
+                arguments: [transaction, Int64(clamping: committedAtMs), detail, seq])
             try db.execute(sql: "UPDATE events SET state = 'pending', next_attempt_ms = 0 WHERE state = 'parked' AND depends_on = ?", arguments: [reference])
             return db.changesCount
         }
@@ -182,7 +182,7 @@ public final class ConnectInbox: Sendable {
     /// Tries again at `at` (the ledger was unreachable or busy).
     public func retry(_ seq: Int64, at: UInt64, detail: String) async throws {
         try await writes.write { db in
-            try db.execute(sql: "UPDATE events SET detail = ?, attempts = attempts + 1, next_attempt_ms = ? WHERE seq = ?", arguments: [detail, Int64(at), seq])
+            try db.execute(sql: "UPDATE events SET detail = ?, attempts = attempts + 1, next_attempt_ms = ? WHERE seq = ?", arguments: [detail, Int64(clamping: at), seq])
         }
     }
 
