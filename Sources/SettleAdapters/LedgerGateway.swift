@@ -12,6 +12,8 @@ public protocol LedgerGateway: Sendable {
     func posted(signer: PublicKey, reference: String) async throws(ClientError) -> Wire.Transaction?
     /// Submits and waits for the commit (or the node's refusal).
     func post(_ transaction: SignedTransaction) async throws(ClientError) -> Wire.Transaction
+    /// What became of a payment's legs (refunded, disputed), if it is applied.
+    func payment(_ id: Hash256) async throws(ClientError) -> Wire.Payment?
 }
 
 /// The ledger through the RPC of several nodes of one network: a request
@@ -47,6 +49,10 @@ public struct NodeGateway: LedgerGateway {
 
     public func post(_ transaction: SignedTransaction) async throws(ClientError) -> Wire.Transaction {
         try await withFailover { node throws(ClientError) in try await node.submit(transaction, waitForCommit: true, timeout: .seconds(20)) }
+    }
+
+    public func payment(_ id: Hash256) async throws(ClientError) -> Wire.Payment? {
+        try await withFailover { node throws(ClientError) in try await node.payment(id) }
     }
 
     /// Submits several transactions in one request and waits for their

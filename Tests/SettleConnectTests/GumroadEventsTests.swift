@@ -53,11 +53,16 @@ import Testing
     }
 
     @Test func refundsDisputesAndTheirOutcome() throws {
+        // Gumroad states only the running total refunded: each total is its own event and posting, which refunds what the ledger lacks of it.
         let full = try gumroad.events(Self.form("refund"), fetched: Self.fetched(refunded: true, refundable: "0"))
-        #expect(full == [ConnectorEvent(eventID: "\(Self.sale):refund", occurredAtMs: Self.createdMs, reference: "gumroad:\(Self.sale):refund", posting: .refund(of: "gumroad:\(Self.sale)", asset: Self.usd, amount: Self.cents(1_000)))])
-        // Partly refunded: the price less what the sale says is still refundable.
-        #expect(try gumroad.events(Self.json("refund"), fetched: Self.fetched(partially: true, refundable: "4.50")).first?.posting == .refund(of: "gumroad:\(Self.sale)", asset: Self.usd, amount: Self.cents(550)))
-        #expect(try gumroad.events(Self.form("refund"), fetched: Self.fetched(price: 150_000, partially: true, refundable: "1,000.50")).first?.posting == .refund(of: "gumroad:\(Self.sale)", asset: Self.usd, amount: Self.cents(49_950)))
+        #expect(full == [ConnectorEvent(eventID: "\(Self.sale):refund:1000", occurredAtMs: Self.createdMs, reference: "gumroad:\(Self.sale):refunded:1000", posting: .refundedInAll(of: "gumroad:\(Self.sale)", asset: Self.usd, total: Self.cents(1_000)))])
+        // Partly refunded: the price less what the sale says is still refundable; a later partial refund is another total.
+        let first = try gumroad.events(Self.json("refund"), fetched: Self.fetched(partially: true, refundable: "4.50"))
+        #expect(first.first?.posting == .refundedInAll(of: "gumroad:\(Self.sale)", asset: Self.usd, total: Self.cents(550)))
+        let second = try gumroad.events(Self.json("refund"), fetched: Self.fetched(partially: true, refundable: "2.00"))
+        #expect(second.first?.posting == .refundedInAll(of: "gumroad:\(Self.sale)", asset: Self.usd, total: Self.cents(800)))
+        #expect(first.first?.eventID != second.first?.eventID && first.first?.reference != second.first?.reference)
+        #expect(try gumroad.events(Self.form("refund"), fetched: Self.fetched(price: 150_000, partially: true, refundable: "1,000.50")).first?.posting == .refundedInAll(of: "gumroad:\(Self.sale)", asset: Self.usd, total: Self.cents(49_950)))
         #expect(throws: ConnectorProblem.unreadable("sale \(Self.sale) is partly refunded in EUR: Gumroad states what remains only in that currency, not in the US cents of its price")) {
             try gumroad.events(Self.form("refund", currency: "eur"), fetched: Self.fetched(currency: "eur", symbol: "€", partially: true, refundable: "4.50"))
         }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import FoundationNetworking
 import SettleConnect
 import SettleNode
@@ -27,14 +28,14 @@ extension ProcessTests.ConnectProcessTests {
         let now = UInt64(Date().timeIntervalSince1970)
         let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(now - 5)))
         // The providers' APIs, as recorded.
-        let answers: [String: String] = [
+        let answers = Mutex<[String: String]>([
             "/v1/balance_transactions/txn_p1": #"{"id":"txn_p1","object":"balance_transaction","amount":10000,"currency":"usd","fee":480,"fee_details":[{"amount":420,"currency":"usd","type":"stripe_fee"},{"amount":60,"currency":"usd","type":"tax"}],"net":9520,"exchange_rate":null}"#,
             "/v1/balance_transactions/txn_chf": #"{"id":"txn_chf","object":"balance_transaction","amount":5000,"currency":"chf","fee":180,"fee_details":[{"amount":180,"currency":"chf","type":"stripe_fee"}],"net":4820,"exchange_rate":null}"#,
             "/api/v1/stores/S1/invoices/I1": #"{"id":"I1","storeId":"S1","amount":"30.00","currency":"USD","type":"Standard","createdTime":\#(now - 600),"expirationTime":\#(now + 300),"status":"Settled","additionalStatus":"None"}"#,
             "/v2/sales/sale-1": #"{"success":true,"sale":{"id":"sale-1","price":1500,"gumroad_fee":180,"currency_symbol":"$","created_at":"\#(iso)","refunded":false,"partially_refunded":false,"disputed":false,"dispute_won":false}}"#,
             "/invoices/B1": #"{"facade":"merchant/invoice","data":{"id":"B1","status":"complete","price":12,"currency":"USD","invoiceTime":\#(now * 1_000 - 600_000),"currentTime":\#(now * 1_000 - 5_000)}}"#,
-        ]
-        let api = try await Self.providerAPI { answers[$0] }
+        ])
+        let api = try await Self.providerAPI { path in answers.withLock { $0[path] } }
         defer { api.task.cancel() }
 
         // Each provider's secret, and a stand-in for PayPal's signing certificate.
@@ -130,6 +131,19 @@ extension ProcessTests.ConnectProcessTests {
         #expect(try node.balance("acme-shop", "USD") == usd)
         #expect(try node.balance("acme-shop", "EUR") == eur)
 
+        // Gumroad refunds in two parts, stating only the running total: 3.00, then 5.50 in all; a ping redelivered
+        // after the second finds the sale at 5.50 too. The ledger refunds 3.00 and then 2.50: 5.50, once.
+        for (refundable, expected) in [("12.00", "208.05"), ("9.50", "205.55"), ("9.50", "205.55")] {
+            answers.withLock {
+                $0["/v2/sales/sale-1"] = #"{"success":true,"sale":{"id":"sale-1","price":1500,"gumroad_fee":180,"currency_symbol":"$","created_at":"\#(iso)","refunded":false,"partially_refunded":true,"amount_refundable_in_currency":"\#(refundable)","disputed":false,"dispute_won":false}}"#
+            }
+            let status = await Self.post("\(connector.url)/connect/gumroad/main?token=\(token)", headers: ["Content-Type": "application/x-www-form-urlencoded"], body: Array("sale_id=sale-1&resource_name=refund".utf8))
+            #expect(status == 200)
+            let refunded = ProcessTests.ClusterProcessTests.waitUntil(seconds: 30) { (try? node.balance("acme-shop", "USD")) == expected }
+            #expect(refunded, "after Gumroad shows \(refundable) refundable, acme-shop holds \(String(describing: try? node.balance("acme-shop", "USD"))), not \(expected)")
+        }
+        let usdAfterRefunds = "205.55"
+
         // Bad deliveries: each refused with its own answer, nothing posted.
         let stale = UInt64(Date().timeIntervalSince1970) - 400
         let bad: [(Delivery, Int, String)] = [
@@ -155,7 +169,7 @@ extension ProcessTests.ConnectProcessTests {
             let status = await Self.post("\(connector.url)/connect/\(path)", headers: delivery.headers, body: delivery.body)
             #expect(status == expected, "bad delivery \(index) (\(path)) was answered \(String(describing: status)), not \(expected)")
         }
-        #expect(try node.balance("acme-shop", "USD") == usd && node.balance("acme-shop", "EUR") == eur, "a bad delivery moved money")
+        #expect(try node.balance("acme-shop", "USD") == usdAfterRefunds && node.balance("acme-shop", "EUR") == eur, "a bad delivery moved money")
         let refused = connector.status()["refused"] as? [[String: Any]] ?? []
         #expect(refused.count == 2 && refused.contains { ($0["detail"] as? String)?.contains("CHF") == true }, "\(refused)")
         let metrics = String(decoding: (try? Data(contentsOf: URL(string: "\(connector.url)/metrics")!)) ?? Data(), as: UTF8.self)
@@ -166,14 +180,14 @@ extension ProcessTests.ConnectProcessTests {
         // Every good delivery again: all duplicates, nothing moves.
         func posted() -> Int { (connector.status()["accounts"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["posted"] as? Int ?? 0) } }
         let postedBefore = posted()
-        #expect(postedBefore == good.count, "\(connector.status())")
+        #expect(postedBefore == good.count + 2, "\(connector.status())")
         for delivery in good {
             let redelivered = delivery.path.hasPrefix("paypal") ? try paypalDelivery() : delivery.path.hasPrefix("stripe") ? Delivery(path: delivery.path, headers: ["Stripe-Signature": stripe.headerValue(timestamp: UInt64(Date().timeIntervalSince1970), body: delivery.body)], body: delivery.body) : delivery
             let status = await Self.post("\(connector.url)/connect/\(redelivered.path)", headers: redelivered.headers, body: redelivered.body)
             #expect(status == 200)
         }
         #expect(posted() == postedBefore && (connector.status()["open"] as? [Any])?.isEmpty == true, "a redelivery was queued again: \(connector.status())")
-        #expect(try node.balance("acme-shop", "USD") == usd && node.balance("acme-shop", "EUR") == eur, "a redelivery posted twice")
+        #expect(try node.balance("acme-shop", "USD") == usdAfterRefunds && node.balance("acme-shop", "EUR") == eur, "a redelivery posted twice")
     }
 }
 

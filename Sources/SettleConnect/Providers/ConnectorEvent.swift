@@ -26,6 +26,10 @@ public struct ConnectorEvent: Sendable, Equatable {
         case cancellation(of: String)
         /// The payment posted with reference `of` is refunded in part or whole.
         case refund(of: String, asset: AssetCode, amount: Amount)
+        /// The payment posted with reference `of` has now been refunded
+        /// `total` in all (a provider that states only the running total, as
+        /// Gumroad does): what the ledger does not hold yet is refunded.
+        case refundedInAll(of: String, asset: AssetCode, total: Amount)
         /// The payment posted with reference `of` is disputed; the processor's dispute fee with it.
         case dispute(of: String, asset: AssetCode, amount: Amount, fee: [FeeComponent])
         /// The dispute posted with reference `dispute` ended; `feeReturned` of its fee comes back.
@@ -41,7 +45,7 @@ public struct ConnectorEvent: Sendable, Equatable {
         /// the ledger first: an event that arrives before it waits for it.
         public var dependsOn: String? {
             switch self {
-            case .capture(let of, _, _, _), .cancellation(let of), .refund(let of, _, _), .dispute(let of, _, _, _): of
+            case .capture(let of, _, _, _), .cancellation(let of), .refund(let of, _, _), .refundedInAll(let of, _, _), .dispute(let of, _, _, _): of
             case .disputeClosed(let dispute, _, _): dispute
             case .payoutFailed(let payout): payout
             case .payment, .authorisation, .payout, .none: nil

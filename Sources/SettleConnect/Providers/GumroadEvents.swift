@@ -51,7 +51,9 @@ public struct GumroadEvents: ProviderMapping {
             let (_, fee) = try usd(sale.gumroadFee?.value ?? 0, "gumroad_fee")
             return event(payment, .payment(asset: asset.code, amount: price, charge: ProcessorCharge(fee: fee == .zero ? [] : [FeeComponent(kind: .processing, asset: asset.code, amount: fee)])))
         case "refund":
-            return event(payment + ":refund", .refund(of: payment, asset: asset.code, amount: try refunded(sale, price)))
+            // Gumroad states only what is refunded in all: each total is posted once, as what the ledger lacks of it.
+            let total = try refunded(sale, price)
+            return [ConnectorEvent(eventID: "\(eventID):\(total.minorUnits)", occurredAtMs: time, reference: "\(payment):refunded:\(total.minorUnits)", posting: .refundedInAll(of: payment, asset: asset.code, total: total))]
         case "dispute":
             guard sale.disputed?.value == true else { throw .notConfirmed("sale \(saleID) is not disputed") }
             return event(payment + ":dispute", .dispute(of: payment, asset: asset.code, amount: price, fee: []))

@@ -71,11 +71,21 @@ public struct LedgerPoster: Sendable {
         case let (.capture(_, _, amount, charge), hold?): payload = .capture(hold: hold, amount: amount, charge: charge)
         case (.cancellation, let hold?): payload = .void(hold: hold)
         case let (.refund(_, _, amount), payment?): payload = .refund(payment: payment, leg: 0, amount: amount)
+        case let (.refundedInAll(_, _, total), payment?):
+            let already: Amount
+            switch await refunded(payment) {
+            case .success(let amount): already = amount
+            case .failure(let outcome): return outcome.outcome
+            }
+            guard total > already, let rest = try? total.subtracting(already) else {
+                return .nothing("the ledger already holds \(already.minorUnits) of the \(total.minorUnits) minor units refunded in all")
+            }
+            payload = .refund(payment: payment, leg: 0, amount: rest)
         case let (.dispute(_, _, amount, fee), payment?): payload = .dispute(payment: payment, leg: 0, amount: amount, fee: fee)
         case let (.disputeClosed(_, outcome, feeReturned), dispute?): payload = .resolveDispute(dispute: dispute, outcome: outcome, feeReturned: feeReturned)
         case let (.payout(asset, amount, fee), _): payload = .payout(merchant: signer.merchant, asset: asset, amount: amount, fee: fee)
         case (.payoutFailed, let payout?): payload = .reversePayout(payout: payout)
-        case (.capture, nil), (.cancellation, nil), (.refund, nil), (.dispute, nil), (.disputeClosed, nil), (.payoutFailed, nil):
+        case (.capture, nil), (.cancellation, nil), (.refund, nil), (.refundedInAll, nil), (.dispute, nil), (.disputeClosed, nil), (.payoutFailed, nil):
             return .refused("internal: a posting that acts on another was not given it")
         }
         let body = TransactionBody(
@@ -99,6 +109,18 @@ public struct LedgerPoster: Sendable {
         case "duplicate_external_reference": return await alreadyPosted(event.reference, signer: signer, related: result.related)
         default: return .refused("committed as \(transaction.id.hex) but not applied: \(result.code)")
         }
+    }
+
+    struct Stop: Error { var outcome: Outcome }
+
+    /// What the ledger holds refunded of a payment's first leg.
+    private func refunded(_ payment: Hash256) async -> Result<Amount, Stop> {
+        let found: Wire.Payment?
+        do throws(ClientError) { found = try await gateway.payment(payment) } catch { return .failure(Stop(outcome: Self.outcome(of: error))) }
+        guard let text = found?.legs.first?.refunded else { return .failure(Stop(outcome: .retry("payment \(payment.hex) is not readable on the node yet"))) }
+        // The node writes the asset's decimals: as many as the text has after its point.
+        let decimals = UInt8(text.split(separator: ".").dropFirst().first?.count ?? 0)
+        do { return .success(try ProviderAmount.decimal(text, decimals: decimals)) } catch { return .failure(Stop(outcome: .refused("the node's refunded amount \(text) is unreadable: \(error)"))) }
     }
 
     private func alreadyPosted(_ reference: String, signer: Signer, related: String?) async -> Outcome {

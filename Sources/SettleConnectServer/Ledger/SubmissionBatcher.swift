@@ -30,6 +30,8 @@ public actor SubmissionBatcher: LedgerGateway {
         try await nodes.posted(signer: signer, reference: reference)
     }
 
+    public nonisolated func payment(_ id: Hash256) async throws(ClientError) -> Wire.Payment? { try await nodes.payment(id) }
+
     public func post(_ transaction: SignedTransaction) async throws(ClientError) -> Wire.Transaction {
         let result = await withCheckedContinuation { continuation in
             queued.append((transaction, continuation))
