@@ -1,5 +1,9 @@
 import Foundation
+import SettleConnect
 import SettleConnectServer
+import SettleCrypto
+import SettleLedger
+import SettleNode
 import Testing
 
 /// `connect.yaml`: what each provider needs is required, secrets are only
@@ -85,5 +89,38 @@ import Testing
         }
         #expect((try? ConnectConfig.parse(yaml: account("gumroad", "    urlToken: {env: T}\n" + api))) != nil)
         #expect((try? ConnectConfig.parse(yaml: account("paypal", "    webhookId: WH-1\n    certificateHosts: [api.paypal.com]"))) != nil)
+    }
+}
+
+/// PayPal's certificate is fetched only over https from a listed host:
+/// a delivery pointing anywhere else is refused before any fetch.
+@Suite struct PayPalCertificateSourceTests {
+    @Test func aCertificateURLOffTheListIsRefusedUnfetched() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("paypal-cert-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = dir.appendingPathComponent("processor.key").path
+        try KeyFile.write(SigningKey(), to: key)
+        let config = try ConnectConfig.parse(yaml: """
+            nodes: [http://127.0.0.1:8645]
+            accounts:
+              - provider: paypal
+                name: main
+                processorKey: \(key)
+                merchant: \(SigningKey().publicKey.hex)
+                method: wallet
+                webhookId: WH-1
+                certificateHosts: [api.paypal.com, api.sandbox.paypal.com]
+            """)
+        let account = try ConnectAccount(try #require(config.accounts.first), assets: AssetDirectory())
+        for url in ["http://api.paypal.com/v1/notifications/certs/CERT-1", "https://evil.example/v1/notifications/certs/CERT-1", "https://api.paypal.com.evil.example/c", "not a url"] {
+            let request = WebhookRequest(headers: ["PAYPAL-CERT-URL": url, "PAYPAL-TRANSMISSION-ID": "t", "PAYPAL-TRANSMISSION-TIME": "2026-12-07T00:00:00Z", "PAYPAL-TRANSMISSION-SIG": "AA=="], body: Array("{}".utf8), token: nil)
+            await #expect(throws: WebhookAuthenticationFailure.self, "\(url) was not refused") { try await account.authenticator.verify(request, now: 0) }
+            do { try await account.authenticator.verify(request, now: 0) } catch {
+                guard case .malformed("PAYPAL-CERT-URL", _) = error else { Issue.record("\(url): \(error)"); continue }
+            }
+        }
+        let missing = WebhookRequest(headers: [:], body: [], token: nil)
+        await #expect(throws: WebhookAuthenticationFailure.missing("PAYPAL-CERT-URL")) { try await account.authenticator.verify(missing, now: 0) }
     }
 }

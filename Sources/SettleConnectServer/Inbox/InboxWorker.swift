@@ -23,12 +23,17 @@ public actor InboxWorker {
     let clock: @Sendable () -> UInt64
     let logger: Logger
     var unparkEvery: Duration = .seconds(5)
+    let readEvery: Duration = .milliseconds(500)
     nonisolated let doorbell = Doorbell()
     nonisolated let completions = Completions()
     private var inFlight: Set<Int64> = []
     /// Finished since the loop last read the inbox: a row it read as due
     /// may be done by the time it would start it.
     private var finishedSinceRead: Set<Int64> = []
+    /// Events accepted and handed over, for the loop to start.
+    private var handedOver: [(ConnectInbox.Entry, ConnectorEvent)] = []
+    /// Something may be due in the inbox: read it at the next turn.
+    private var readInbox = true
 
     /// One event to post now, as accepted.
     public struct Accepted: Sendable {
@@ -55,29 +60,41 @@ public actor InboxWorker {
     /// Starts posting events just accepted, as far as `maxInFlight` allows;
     /// the rest the loop finds in the inbox.
     public func post(_ accepted: [Accepted]) {
-        var left = false
         for item in accepted {
-            guard inFlight.count < maxInFlight else { left = true; break }
+            guard inFlight.count < maxInFlight else {
+                readInbox = true
+                break
+            }
             guard inFlight.insert(item.seq).inserted else { continue }
             let entry = ConnectInbox.Entry(
                 seq: item.seq, account: item.account, eventID: item.event.eventID, item: 0, reference: item.event.reference, dependsOn: item.event.posting.dependsOn,
                 occurredAtMs: item.event.occurredAtMs, receivedAtMs: item.receivedAtMs, body: [], fetched: nil, state: .pending, detail: nil, transaction: nil,
                 committedAtMs: nil, attempts: 0)
-            Task { await self.process(entry, mapped: item.event) }
+            handedOver.append((entry, item.event))
         }
-        if left { doorbell.ring() }
+        doorbell.ring()
     }
 
+    /// Runs until cancelled: starts what was handed over, and reads the
+    /// inbox for due events when something may have become due (an event
+    /// woken, one that did not fit) and at least every `readEvery` (retries
+    /// fall due with time).
     public func run() async {
         var lastUnpark = ContinuousClock.now
+        var lastRead = ContinuousClock.now
         await withDiscardingTaskGroup { group in
             while !Task.isCancelled {
-                if ContinuousClock.now - lastUnpark >= unparkEvery {
-                    lastUnpark = ContinuousClock.now
-                    if (try? await inbox.unparkAll()) ?? 0 > 0 { doorbell.ring() }
+                for (entry, event) in handedOver { group.addTask { await self.process(entry, mapped: event) } }
+                handedOver = []
+                let now = ContinuousClock.now
+                if now - lastUnpark >= unparkEvery {
+                    lastUnpark = now
+                    if (try? await inbox.unparkAll()) ?? 0 > 0 { readInbox = true }
                 }
                 let free = maxInFlight - inFlight.count
-                if free > 0 {
+                if free > 0, readInbox || now - lastRead >= readEvery {
+                    readInbox = false
+                    lastRead = now
                     do {
                         finishedSinceRead = []
                         for entry in try await inbox.due(now: clock(), limit: free, excluding: inFlight)
@@ -88,7 +105,7 @@ public actor InboxWorker {
                         logger.error("the connector's inbox cannot be read: \(error)")
                     }
                 }
-                await doorbell.wait(upTo: .milliseconds(500))
+                if handedOver.isEmpty { await doorbell.wait(upTo: readEvery) }
             }
         }
     }
@@ -96,7 +113,10 @@ public actor InboxWorker {
     private func finished(_ seq: Int64, wokeOthers: Bool) {
         inFlight.remove(seq)
         finishedSinceRead.insert(seq)
-        if wokeOthers { doorbell.ring() }
+        if wokeOthers || readInbox {
+            readInbox = true
+            doorbell.ring()
+        }
     }
 
     /// Posts one event: `mapped` when handed over at acceptance, else mapped from the stored delivery.
@@ -116,6 +136,7 @@ public actor InboxWorker {
                 metrics.attempted(account, "nothing")
             case .waiting(let dependency):
                 try await inbox.park(entry.seq, dependsOn: dependency, detail: "waits for \(dependency), which is not on the ledger yet")
+                woke = true  // the park leaves it due when its payment posted meanwhile
                 metrics.attempted(account, "waiting")
             case .retry(let why):
                 let backoff = min(60_000, 500 << min(entry.attempts, 7))
