@@ -13,6 +13,6 @@ public struct URLToken: Sendable {
 
     public func verify(_ given: String?) throws(WebhookAuthenticationFailure) {
         guard let given else { throw .missing("the URL's \(Self.parameter) parameter") }
-        guard constantTimeEqual(Array(given.utf8), expected) else { throw .mismatch }
+        guard constantTimeEqual(Array(given.utf8), expected) else { throw .malformed("the URL's \(Self.parameter) parameter", why: "it is not the configured token") }
     }
 }
