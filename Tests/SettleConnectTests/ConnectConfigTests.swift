@@ -124,3 +124,15 @@ import Testing
         await #expect(throws: WebhookAuthenticationFailure.missing("PAYPAL-CERT-URL")) { try await account.authenticator.verify(missing, now: 0) }
     }
 }
+
+/// The URL token of providers that sign nothing: required, exact, long enough.
+@Suite struct URLTokenTests {
+    @Test func onlyTheConfiguredTokenPasses() throws {
+        let token = try URLToken("0123456789abcdef-token")
+        try token.verify("0123456789abcdef-token")
+        #expect(throws: WebhookAuthenticationFailure.missing("the URL's token parameter")) { try token.verify(nil) }
+        #expect(throws: WebhookAuthenticationFailure.malformed("the URL's token parameter", why: "it is not the configured token")) { try token.verify("0123456789abcdef-tokeN") }
+        #expect(throws: WebhookAuthenticationFailure.self) { try token.verify("0123456789abcdef-token-and-more") }
+        #expect(throws: WebhookAuthenticationFailure.unusableSecret("a URL token must be at least 16 characters (use random ones)")) { try URLToken("short") }
+    }
+}
