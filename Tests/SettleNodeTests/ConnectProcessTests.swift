@@ -24,8 +24,9 @@ extension ProcessTests {
             let port = FreePorts.take(1)[0]
             let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)))
             let task = Task { try await app.runService(gracefulShutdownSignals: []) }
-            let up = try ClusterProcessTests.waitUntil(seconds: 30) { (try? Data(contentsOf: URL(string: "http://127.0.0.1:\(port)/health-check-absent")!)) == nil }
-            #expect(up)
+            // Serving: any answer (an unrecorded path is 404) shows the listener is up.
+            let up = ClusterProcessTests.waitUntil(seconds: 30) { ConnectProcessTests.get(port, "/unrecorded") != nil }
+            #expect(up, "the provider API stand-in did not start")
             return (port, task)
         }
 
@@ -41,7 +42,7 @@ extension ProcessTests {
                 process.executableURL = try #require(CLIProcessTests.binaries).appendingPathComponent("settle")
                 process.arguments = ["connect", "serve", "--config", config.path, "--log-level", "warning"]
                 let log = config.deletingLastPathComponent().appendingPathComponent("connect.log")
-                FileManager.default.createFile(atPath: log.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: log.path, contents: nil)
                 let handle = try FileHandle(forWritingTo: log)
                 handle.seekToEndOfFile()
                 process.standardOutput = handle
