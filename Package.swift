@@ -7,6 +7,7 @@
 //   SettleP2P       — validator-to-validator wire: frames and messages (SwiftNIO)
 //   SettleConnectServer — the provider connector service: webhooks in, durable inbox, postings out
 //   SettleConnect   — providers' webhook authentication and events as ledger postings (pure)
+//   SettleStatements — bank statements (camt.053/.054, MT940, BAI2) read exactly (pure)
 //   SettleClient    — RPC client for the CLI and payment adapters: submit, wait, query
 //   SettleAPI       — the RPC's JSON bodies, shared by the server and clients
 //   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
@@ -57,6 +58,8 @@ let package = Package(
             dependencies: ["SettleEncoding", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: strict),
         .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict),
+        // Bank statements as banks write them (issue 21): camt.053/.054, MT940, BAI2 parsed exactly; pure.
+        .target(name: "SettleStatements", swiftSettings: strict),
         .target(
             name: "SettleStore",
             dependencies: [
@@ -140,7 +143,7 @@ let package = Package(
         .target(
             name: "SettleAdapters",
             dependencies: [
-                "SettleAPI", "SettleClient", "SettleLedger",
+                "SettleAPI", "SettleClient", "SettleLedger", "SettleStatements",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
@@ -175,6 +178,7 @@ let package = Package(
             name: "SettleConnectTests", dependencies: ["SettleConnect", "SettleConnectServer", "SettleLedger", "SettleNode", "SettleAdapters", "SettleClient", "SettleAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
+        .testTarget(name: "SettleStatementsTests", dependencies: ["SettleStatements"], swiftSettings: strict),
         .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
         .testTarget(
             name: "SettleP2PTests",

@@ -1,0 +1,295 @@
+import Foundation
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
+
+/// ISO 20022 camt.053 statements and camt.054 notifications, any version
+/// (.001.02 to .001.13) and any namespace: elements are matched by local
+/// name and path, so national profiles with their own namespace URIs
+/// (Austria's STUZZA) read the same. Read by `XMLParser`'s events: one
+/// entry is held at a time, besides the statements read.
+///
+/// Version differences handled: entry status as text (`<Sts>BOOK</Sts>`,
+/// .02 – .07) or as a code (`<Sts><Cd>BOOK</Cd></Sts>`, .08 on); the
+/// servicer's BIC as `BIC` or `BICFI`; parties as `Dbtr/Nm` (.02) or
+/// `Dbtr/Pty/Nm` (.08); `PRCD` (previously closed booked) where a bank gives
+/// no `OPBD`; dates as `Dt` or `DtTm`. A batch-booked entry keeps its
+/// transactions (`TxDtls`) as details; an entry with one transaction takes
+/// its end-to-end id, remittance and counterparty.
+public enum Camt {
+    /// Every statement (053) or notification (054) in the document, in order.
+    public static func parse(_ bytes: [UInt8]) throws(StatementProblem) -> [BankStatement] {
+        try checkEncoding(bytes)
+        return try parse(XMLParser(data: Data(bytes)))
+    }
+
+    /// A document in UTF-8 (declared, or by default) must be valid UTF-8:
+    /// FoundationXML traps on an element name that is not, so such a file is
+    /// refused here, with the line of the first bad byte. A document declared
+    /// in another encoding (ISO-8859-1, as some banks send) libxml2 converts.
+    static func checkEncoding(_ bytes: [UInt8]) throws(StatementProblem) {
+        let head = String(decoding: bytes.prefix(200), as: UTF8.self).lowercased()
+        if let declared = head.range(of: "encoding=")?.upperBound, !head[declared...].dropFirst().hasPrefix("utf-8") { return }
+        var line = 1, index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
+            guard length > 0, index + length <= bytes.count, String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil else {
+                throw StatementProblem(line: line, field: "XML", reason: "not valid UTF-8 (byte \(index)), though the document is UTF-8")
+            }
+            if byte == 10 { line += 1 }
+            index += length
+        }
+    }
+
+    static func parse(_ parser: XMLParser) throws(StatementProblem) -> [BankStatement] {
+        let reader = CamtReader()
+        parser.delegate = reader
+        parser.shouldProcessNamespaces = true
+        parser.shouldResolveExternalEntities = false
+        let finished = parser.parse()
+        if let problem = reader.problem { throw problem }
+        guard finished else {
+            throw StatementProblem(line: parser.lineNumber, field: "XML", reason: parser.parserError.map { "not well-formed: \($0.localizedDescription)" } ?? "not well-formed")
+        }
+        if let open = reader.openElements.last {
+            throw StatementProblem(line: parser.lineNumber, field: "XML", reason: "not well-formed: the document ends inside <\(open)>")
+        }
+        guard reader.format != nil else { throw StatementProblem(line: nil, field: "Document", reason: "neither a camt.053 statement (BkToCstmrStmt) nor a camt.054 notification (BkToCstmrDbtCdtNtfctn)") }
+        return reader.statements
+    }
+}
+
+/// The SAX side of `Camt`: the path of local element names, the text of
+/// the element being read, and the statement and entry being built.
+private final class CamtReader: NSObject, XMLParserDelegate {
+    var format: StatementFormat?
+    var statements: [BankStatement] = []
+    var problem: StatementProblem?
+
+    private var path: [String] = []
+    /// Elements opened and not closed: a document cut short still parses on some platforms.
+    var openElements: [String] { path }
+    private var text = ""
+    private var currencyAttribute: String?
+    private var statement: BankStatement?
+    private var balance: (type: String?, amount: StatementAmount?, currency: String?, direction: Direction?, date: String?)?
+    private var entry: EntryBuilder?
+    private var transaction: EntryBuilder?
+
+    /// One `Ntry` or one of its `TxDtls` as it is read.
+    struct EntryBuilder {
+        var amount: StatementAmount?
+        var currency: String?
+        var direction: Direction?
+        var reversal = false
+        var status: StatementEntry.Status?
+        var bookingDate: String?
+        var valueDate: String?
+        var bankReference: String?
+        var customerReference: String?
+        var typeCode: [String] = []
+        var proprietaryCode: String?
+        var endToEndID: String?
+        var remittance: [String] = []
+        var debtor: String?
+        var creditor: String?
+        var details: [StatementEntry] = []
+        var line: Int
+    }
+
+    private func fail(_ parser: XMLParser, _ field: String, _ reason: String) {
+        guard problem == nil else { return }
+        problem = StatementProblem(line: parser.lineNumber, field: field, reason: reason)
+        parser.abortParsing()
+    }
+
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+        path.append(name)
+        text = ""
+        currencyAttribute = attributes["Ccy"]
+        switch name {
+        case "BkToCstmrStmt" where path.count == 2: format = .camt053
+        case "BkToCstmrDbtCdtNtfctn" where path.count == 2: format = .camt054
+        case "Stmt" where format == .camt053 && path.count == 3, "Ntfctn" where format == .camt054 && path.count == 3:
+            statement = BankStatement(format: format!, id: "", account: "", currency: "")
+        case "Bal" where statement != nil && path.count == 4: balance = (nil, nil, nil, nil, nil)
+        case "Ntry" where statement != nil && path.count == 4: entry = EntryBuilder(line: parser.lineNumber)
+        case "TxDtls" where entry != nil: transaction = EntryBuilder(line: parser.lineNumber)
+        default: break
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+    func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
+        let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        defer {
+            path.removeLast()
+            text = ""
+        }
+        guard statement != nil else { return }
+        // The path below the statement: ["Acct", "Id", "IBAN"], ["Ntry", "NtryDtls", "TxDtls", "Refs", "EndToEndId"], …
+        let below = Array(path.dropFirst(3))
+        if transaction != nil, below.count >= 3, below[0] == "Ntry", below[1] == "NtryDtls" {
+            endInTransaction(parser, name, value, Array(below.dropFirst(below[2] == "TxDtls" ? 3 : 4)))
+            return
+        }
+        if entry != nil, below.first == "Ntry" {
+            endInEntry(parser, name, value, Array(below.dropFirst()))
+            return
+        }
+        if balance != nil, below.first == "Bal" {
+            endInBalance(parser, name, value, Array(below.dropFirst()))
+            return
+        }
+        switch below {
+        case ["Id"]: statement?.id = value
+        case ["Acct", "Id", "IBAN"], ["Acct", "Id", "Othr", "Id"]: statement?.account = value
+        case ["Acct", "Ccy"]: statement?.currency = value
+        case []:
+            guard var done = statement else { return }
+            statement = nil
+            guard !done.id.isEmpty else { return fail(parser, name + "/Id", "a statement without its id") }
+            guard !done.account.isEmpty else { return fail(parser, name + "/Acct/Id", "a statement without the account it is of (IBAN or Othr/Id)") }
+            if done.currency.isEmpty { done.currency = firstCurrency ?? "" }
+            guard !done.currency.isEmpty else { return fail(parser, name + "/Acct/Ccy", "no currency: neither the account's nor any amount's") }
+            firstCurrency = nil
+            statements.append(done)
+        default: break
+        }
+    }
+
+    private var firstCurrency: String?
+
+    private func amount(_ parser: XMLParser, _ field: String, _ value: String) -> StatementAmount? {
+        guard let amount = StatementAmount(value) else {
+            fail(parser, field, "\"\(value)\" is not a decimal amount (digits with at most one point, up to 18 decimals)")
+            return nil
+        }
+        if let currency = currencyAttribute {
+            if firstCurrency == nil { firstCurrency = currency }
+            if let stated = statement?.currency, !stated.isEmpty, stated != currency {
+                fail(parser, field, "an amount in \(currency) in a statement of an account in \(stated)")
+                return nil
+            }
+        }
+        return amount
+    }
+
+    private func direction(_ parser: XMLParser, _ field: String, _ value: String) -> Direction? {
+        switch value {
+        case "CRDT": return .credit
+        case "DBIT": return .debit
+        default:
+            fail(parser, field, "\"\(value)\" is neither CRDT nor DBIT")
+            return nil
+        }
+    }
+
+    private func date(_ parser: XMLParser, _ field: String, _ value: String) -> String? {
+        let day = String(value.prefix(10))
+        let parts = day.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, let month = Int(parts[1]), let dayOfMonth = Int(parts[2]), Int(parts[0]) != nil,
+            (1...12).contains(month), (1...31).contains(dayOfMonth), value.count == 10 || value.dropFirst(10).first == "T"
+        else {
+            fail(parser, field, "\"\(value)\" is not an ISO 8601 date (YYYY-MM-DD) or date-time")
+            return nil
+        }
+        return day
+    }
+
+    private func endInBalance(_ parser: XMLParser, _ name: String, _ value: String, _ below: [String]) {
+        switch below {
+        case ["Tp", "CdOrPrtry", "Cd"]: balance?.type = value
+        case ["Amt"]: balance?.amount = amount(parser, "Bal/Amt", value)
+        case ["CdtDbtInd"]: balance?.direction = direction(parser, "Bal/CdtDbtInd", value)
+        case ["Dt", "Dt"], ["Dt", "DtTm"]: balance?.date = date(parser, "Bal/Dt", value)
+        case []:
+            guard let stated = balance else { return }
+            balance = nil
+            guard let amount = stated.amount, let direction = stated.direction else { return fail(parser, "Bal", "a balance without Amt or CdtDbtInd") }
+            let figure = StatementBalance(amount: amount, direction: direction, date: stated.date)
+            switch stated.type {
+            case "OPBD": statement?.opening = figure
+            case "PRCD" where statement?.opening == nil: statement?.opening = figure
+            case "CLBD": statement?.closing = figure
+            default: break  // available, interim and forward balances: not what the entries add up to
+            }
+        default: break
+        }
+    }
+
+    private func endInEntry(_ parser: XMLParser, _ name: String, _ value: String, _ below: [String]) {
+        switch below {
+        case ["Amt"]: entry?.amount = amount(parser, "Ntry/Amt", value)
+        case ["CdtDbtInd"]: entry?.direction = direction(parser, "Ntry/CdtDbtInd", value)
+        case ["RvslInd"]: entry?.reversal = value == "true" || value == "1"
+        case ["Sts"], ["Sts", "Cd"]:
+            switch value {
+            case "BOOK": entry?.status = .booked
+            case "PDNG": entry?.status = .pending
+            case "INFO", "FUTR": entry?.status = .information
+            case "": break  // the outer Sts of .08's Sts/Cd
+            default: fail(parser, "Ntry/Sts", "\"\(value)\" is none of BOOK, PDNG, INFO, FUTR")
+            }
+        case ["BookgDt", "Dt"], ["BookgDt", "DtTm"]: entry?.bookingDate = date(parser, "Ntry/BookgDt", value)
+        case ["ValDt", "Dt"], ["ValDt", "DtTm"]: entry?.valueDate = date(parser, "Ntry/ValDt", value)
+        case ["AcctSvcrRef"]: entry?.bankReference = value
+        case ["NtryRef"]: entry?.customerReference = value
+        case ["BkTxCd", "Domn", "Cd"], ["BkTxCd", "Domn", "Fmly", "Cd"], ["BkTxCd", "Domn", "Fmly", "SubFmlyCd"]: entry?.typeCode.append(value)
+        case ["BkTxCd", "Prtry", "Cd"]: entry?.proprietaryCode = value
+        case ["AddtlNtryInf"] where !value.isEmpty: entry?.remittance.append(value)
+        case []:
+            guard let built = entry else { return }
+            entry = nil
+            guard let done = finish(parser, built, index: statement?.entries.count ?? 0, field: "Ntry") else { return }
+            statement?.entries.append(done)
+        default: break
+        }
+    }
+
+    private func endInTransaction(_ parser: XMLParser, _ name: String, _ value: String, _ below: [String]) {
+        switch below {
+        case ["Amt"], ["AmtDtls", "TxAmt", "Amt"]: if transaction?.amount == nil { transaction?.amount = amount(parser, "TxDtls/Amt", value) }
+        case ["CdtDbtInd"]: transaction?.direction = direction(parser, "TxDtls/CdtDbtInd", value)
+        case ["Refs", "EndToEndId"] where value != "NOTPROVIDED": transaction?.endToEndID = value
+        case ["Refs", "AcctSvcrRef"]: transaction?.bankReference = value
+        case ["RmtInf", "Ustrd"], ["RmtInf", "Strd", "CdtrRefInf", "Ref"]: if !value.isEmpty { transaction?.remittance.append(value) }
+        case ["RltdPties", "Dbtr", "Nm"], ["RltdPties", "Dbtr", "Pty", "Nm"]: transaction?.debtor = value
+        case ["RltdPties", "Cdtr", "Nm"], ["RltdPties", "Cdtr", "Pty", "Nm"]: transaction?.creditor = value
+        case ["AddtlTxInf"] where !value.isEmpty: transaction?.remittance.append(value)
+        case []:
+            guard var built = transaction, let parent = entry else { return }
+            transaction = nil
+            // A transaction states its amount and direction from .04 on; before, the entry's hold.
+            built.amount = built.amount ?? parent.amount
+            built.direction = built.direction ?? parent.direction
+            built.status = parent.status
+            built.bookingDate = parent.bookingDate
+            built.valueDate = parent.valueDate
+            guard let done = finish(parser, built, index: parent.details.count, field: "TxDtls") else { return }
+            entry?.details.append(done)
+        default: break
+        }
+    }
+
+    private func finish(_ parser: XMLParser, _ built: EntryBuilder, index: Int, field: String) -> StatementEntry? {
+        guard let amount = built.amount else { fail(parser, field + "/Amt", "an entry without an amount"); return nil }
+        guard let direction = built.direction else { fail(parser, field + "/CdtDbtInd", "an entry without CRDT or DBIT"); return nil }
+        let code = built.typeCode.isEmpty ? built.proprietaryCode : built.typeCode.joined(separator: "/")
+        var entry = StatementEntry(
+            index: index, bankReference: built.bankReference, customerReference: built.customerReference, amount: amount, direction: direction,
+            reversal: built.reversal, status: built.status ?? .booked, bookingDate: built.bookingDate, valueDate: built.valueDate, typeCode: code,
+            endToEndID: built.endToEndID, remittance: built.remittance, counterparty: direction == .credit ? built.debtor : built.creditor, details: built.details)
+        // One transaction: its references are the entry's.
+        if entry.details.count == 1, let only = entry.details.first {
+            entry.endToEndID = entry.endToEndID ?? only.endToEndID
+            entry.remittance = only.remittance + entry.remittance
+            entry.counterparty = entry.counterparty ?? only.counterparty
+            entry.bankReference = entry.bankReference ?? only.bankReference
+            entry.details = []
+        }
+        return entry
+    }
+}
