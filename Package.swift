@@ -159,6 +159,7 @@ let package = Package(
                 "SettleAdapters",
                 "SettleConnect",
                 "SettleConnectServer",
+                "SettleStatements",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

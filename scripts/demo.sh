@@ -113,7 +113,9 @@ cat >"$work/statement.xml" <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>
 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt>
   <GrpHdr><MsgId>DEMO-STMT-1</MsgId><CreDtTm>2026-11-25T18:00:00Z</CreDtTm></GrpHdr>
-  <Stmt><Id>DEMO-STMT-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+  <Stmt><Id>DEMO-STMT-1</Id><Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>USD</Ccy></Acct>
+    <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">1200.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-24</Dt></Dt></Bal>
+    <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="USD">1500.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-11-25</Dt></Dt></Bal>
     <Ntry><Amt Ccy="USD">300.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts>
       <BookgDt><Dt>2026-11-25</Dt></BookgDt><AcctSvcrRef>BK-DEMO-0001</AcctSvcrRef>
       <NtryDtls><TxDtls><Refs><EndToEndId>INV-88</EndToEndId></Refs>
@@ -125,7 +127,7 @@ cat >"$work/invoices.jsonl" <<'JSON'
 {"id":"evt_2","type":"invoice.confirmed","data":{"invoice":"inv_42","status":"confirmed","price":"45.00","currency":"USD","paid":"0.00070312","paidCurrency":"BTC","rate":"64000.00","merchant":"acme-shop"}}
 JSON
 settle adapter card --file "$work/card-export.csv" --key "$keys/card-processor.key" --merchant acme-shop --merchant-key "$keys/acme-shop.key"
-settle adapter bank --file "$work/statement.xml" --key "$keys/bank.key" --node "$(node 1)"
+settle import bank --file "$work/statement.xml" --key "$keys/bank.key" --node "$(node 1)"
 settle adapter events --file "$work/invoices.jsonl" --crypto-key "$keys/crypto-processor.key" --settle-in-price --node "$(node 2)"
 
 step "The same export again (a rerun, a re-delivery): nothing is posted twice"

@@ -11,7 +11,7 @@ struct AdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "adapter",
         abstract: "Post a payment method's events (exports, statements) to the ledger, each exactly once (docs/adapters.md).",
-        subcommands: [CardAdapterCommand.self, BankAdapterCommand.self, EventsAdapterCommand.self, ServeAdapterCommand.self])
+        subcommands: [CardAdapterCommand.self, EventsAdapterCommand.self, ServeAdapterCommand.self])
 }
 
 /// Options every adapter run shares.
@@ -93,24 +93,6 @@ struct CardAdapterCommand: AsyncParsableCommand {
     func run() async throws {
         let (gateway, genesis, assets) = try await options.connect()
         let (events, problems) = CardSettlementExport.events(try readText(file), merchant: try resolveAccount(merchant, genesis: genesis), assets: assets)
-        try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
-    }
-}
-
-/// `settle adapter bank`: an ISO 20022 camt.053 bank statement (XML).
-struct BankAdapterCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bank",
-        abstract: "Post an ISO 20022 camt.053 statement: each booked credit as a bank transfer to the merchant its remittance information names.")
-    @OptionGroup var options: AdapterOptions
-    @Option(help: "The statement file (XML).") var file: String
-    @Option(help: "The merchant paid when the remittance information names none (a genesis label or hex id); without it such credits are reported.") var merchant: String?
-
-    func run() async throws {
-        let (gateway, genesis, assets) = try await options.connect()
-        let data = try readInput(file)
-        let merchants = genesis.accounts.filter { $0.role == .merchant }.map { BankStatement.Merchant(label: $0.label, account: $0.id) }
-        let (events, problems) = BankStatement.events(data, merchants: merchants, defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets)
         try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
     }
 }

@@ -95,26 +95,61 @@ extension ProcessTests {
             }
         }
 
-        @Test func aBankStatementPostsBookedCreditsOnce() async throws {
+        /// `settle import bank` with a camt.053, an MT940 and a BAI2 statement of
+        /// the same business: booked credits posted once each, whatever the
+        /// format; fees, debits and pending entries reported; a re-import, a
+        /// rerun naming a default merchant and a statement whose balances do not
+        /// add up post nothing twice and nothing wrong.
+        @Test func bankStatementsInEveryFormatPostBookedCreditsOnce() async throws {
             let node = try await Self.node()
             defer {
                 node.daemon.terminate()
                 node.daemon.waitUntilExit()
                 try? FileManager.default.removeItem(at: node.dir)
             }
-            let statement = node.dir.appendingPathComponent("statement.xml")
-            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("camt053-statement.xml"), to: statement)
-            // The first node given is down: the adapter fails over to the next.
+            func copy(_ name: String) throws -> String {
+                let path = node.dir.appendingPathComponent(name)
+                try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(name), to: path)
+                return path.path
+            }
+            // The first node given is down: the import fails over to the next.
             let down = "http://127.0.0.1:\(FreePorts.take(1)[0])"
-            let bank = ["adapter", "bank", "--file", statement.path, "--key", node.key("bank"), "--node", down, "--node", node.url]
-            let first = try CLIProcessTests.settle(bank)
-            #expect(first.status == 1 && first.stdout.contains("summary: 2 not posted (no posting needed), 3 not read, 3 posted"), "\(first.stdout)\(first.stderr)")
+            func importing(_ file: String, _ extra: [String] = []) throws -> CLIProcessTests.Output {
+                try CLIProcessTests.settle(["import", "bank", "--file", file, "--key", node.key("bank"), "--node", down, "--node", node.url] + extra)
+            }
+            let camt = try copy("statement-camt053.xml")
+            let first = try importing(camt)
+            #expect(first.status == 1 && first.stdout.contains("summary: 2 not posted (no posting needed), 1 not read, 2 posted"), "\(first.stdout)\(first.stderr)")
+            #expect(first.stdout.contains("a bank fee of 30.00 EUR") && first.stdout.contains("12.00 EUR not booked yet"), "\(first.stdout)")
             // 250.00 + 60.00 by bank transfer, 0.35 each borne by the merchant.
             #expect(try node.balance("acme-shop", "EUR") == "309.30")
-            #expect(try node.balance("acme-shop", "JPY") == "5000")
-            let again = try CLIProcessTests.settle(bank + ["--merchant", "acme-shop"])
-            #expect(again.stdout.contains("summary: 3 already posted, 2 not posted (no posting needed), 2 not read, 1 posted"), "\(again.stdout)")
+            let again = try importing(camt, ["--merchant", "acme-shop"])
+            #expect(again.stdout.contains("summary: 2 already posted, 2 not posted (no posting needed), 1 posted"), "\(again.stdout)")
             #expect(try node.balance("acme-shop", "EUR") == "349.45", "the unnamed 40.50 credit, less 0.35, went to the default merchant")
+
+            // The next day by MT940 (German :86:, a fee), and a BAI2 file of the US account.
+            let mt940 = try copy("statement.mt940")
+            let swift = try importing(mt940, ["--format", "mt940"])
+            #expect(swift.status == 0 && swift.stdout.contains("summary: 1 not posted (no posting needed), 1 posted"), "\(swift.stdout)\(swift.stderr)")
+            #expect(try node.balance("acme-shop", "EUR") == "424.10")
+            let bai2 = try importing(try copy("statement.bai2"))
+            #expect(bai2.status == 0 && bai2.stdout.contains("1 posted"), "\(bai2.stdout)\(bai2.stderr)")
+            // 150.00 by wire, 0.8 % (1.20) borne by the merchant; the check paid is a debit.
+            #expect(try node.balance("acme-shop", "USD") == "148.80")
+            #expect(try importing(mt940, ["--checkpoint", node.dir.appendingPathComponent("fresh.checkpoint").path]).stdout.contains("summary: 1 already posted"))
+
+            // A statement whose closing balance does not follow from its entries: nothing of it is posted.
+            let tampered = node.dir.appendingPathComponent("tampered.mt940")
+            let text = try String(contentsOfFile: mt940, encoding: .utf8)
+            try Data(text.replacingOccurrences(of: "C75,00NTRFNONREF//MT-0001", with: "C75,00NTRFNONREF//MT-0009").replacingOccurrences(of: "EUR1393,00", with: "EUR1393,01").utf8).write(to: tampered)
+            let refused = try importing(tampered.path)
+            #expect(refused.status == 1 && refused.stdout.contains("do not add up") && !refused.stdout.contains(": posted"), "\(refused.stdout)")
+            #expect(try node.balance("acme-shop", "EUR") == "424.10")
+            // A file that is no statement is refused whole, with where and why.
+            let garbage = node.dir.appendingPathComponent("garbage.bai2")
+            try Data("01,A,B,261121,1800,F,,,2/\n16,195,abc,0,X,Y,Z\n".utf8).write(to: garbage)
+            let unreadable = try importing(garbage.path)
+            #expect(unreadable.status != 0 && unreadable.stderr.contains("line 2") && unreadable.stderr.contains("nothing was posted"), "\(unreadable.stdout)\(unreadable.stderr)")
         }
 
         @Test func webhookEventsPostOnceFromAFileAndOverSignedHTTP() async throws {

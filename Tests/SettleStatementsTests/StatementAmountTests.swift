@@ -36,3 +36,17 @@ import Testing
         #expect(statement.balancesAddUp == nil)
     }
 }
+
+/// A file's format told from its first bytes.
+@Suite struct StatementFileTests {
+    @Test func eachFormatIsToldApart() {
+        #expect(StatementFile.detect(Array("\u{FEFF}<?xml version=\"1.0\"?><Document><BkToCstmrStmt>".utf8)) == .camt053)
+        #expect(StatementFile.detect(Array("  <Document><BkToCstmrDbtCdtNtfctn>".utf8)) == .camt054)
+        #expect(StatementFile.detect(Array("01,SENDER,RECEIVER,261125,1800,1,,,2/".utf8)) == .bai2)
+        #expect(StatementFile.detect(Array(":20:STARTUMS\r\n:25:X".utf8)) == .mt940)
+        #expect(StatementFile.detect(Array("{1:F01ABNANL2AAXXX0000000000}{2:I940ABNANL2AXXXN}{4:\n:20:ABN".utf8)) == .mt940)
+        #expect(StatementFile.detect(Array("ABNANL2A\n940\nABNANL2A\n:20:ABN AMRO BANK NV".utf8)) == .mt940)
+        #expect(StatementFile.detect(Array("id,type,amount".utf8)) == nil)
+        #expect(throws: StatementProblem.self) { try StatementFile.parse(Array("id,type,amount".utf8)) }
+    }
+}

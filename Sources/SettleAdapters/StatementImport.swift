@@ -1,0 +1,108 @@
+import Foundation
+import SettleCrypto
+import SettleLedger
+import SettleStatements
+
+/// A bank statement of any format (`SettleStatements`) as adapter events:
+/// each booked credit a bank transfer from the bank's clearing account to
+/// the merchant its remittance information or end-to-end id names; debits,
+/// fees and pending entries reported, not posted.
+///
+/// A file is all or nothing: when one of its statements' opening balance
+/// plus its booked entries is not its closing balance, or its currency is
+/// not a ledger asset, nothing of the file is posted and the statement is
+/// reported.
+///
+/// Identity, so that a re-import, an overlapping statement or a rerun after
+/// a crash posts nothing twice: the bank's own reference of the entry (or of
+/// the transaction, in a batch), prefixed by the account; where the bank
+/// gives none, the statement's id and the entry's position in it.
+public enum StatementImport {
+    public static let source = "bank"
+
+    /// A merchant the remittance information or end-to-end id may name, by its genesis label.
+    public struct Merchant: Sendable {
+        public var label: String
+        public var account: PublicKey
+        public init(label: String, account: PublicKey) {
+            self.label = label
+            self.account = account
+        }
+    }
+
+    public static func events(_ statements: [BankStatement], merchants: [Merchant], defaultMerchant: PublicKey?, assets: [Asset]) -> (events: [AdapterEvent], problems: [AdapterProblem]) {
+        var problems: [AdapterProblem] = []
+        for statement in statements {
+            let origin = "statement \(statement.id)"
+            if statement.balancesAddUp == false {
+                problems.append(AdapterProblem(origin: origin, reason: "its opening balance and booked entries do not add up to its closing balance: nothing of the file is posted"))
+            }
+            if !assets.contains(where: { $0.code.value == statement.currency }) {
+                problems.append(AdapterProblem(origin: origin, reason: "\(statement.currency) is not a ledger asset (the ledger has \(assets.map(\.code.value).sorted().joined(separator: ", "))): nothing of the file is posted"))
+            }
+        }
+        guard problems.isEmpty else { return ([], problems) }
+        var events: [AdapterEvent] = []
+        var seen: Set<String> = []
+        for statement in statements {
+            let asset = assets.first { $0.code.value == statement.currency }!
+            for entry in statement.entries {
+                let parts = entry.details.isEmpty ? [(entry, "\(entry.index)")] : entry.details.map { ($0, "\(entry.index).\($0.index)") }
+                for (part, position) in parts {
+                    let origin = "statement \(statement.id) entry \(position)"
+                    let event = self.event(part, of: entry, position: position, in: statement, asset: asset, merchants: merchants, defaultMerchant: defaultMerchant, origin: origin)
+                    switch event {
+                    case .success(let event):
+                        if seen.insert(event.reference).inserted { events.append(event) } else {
+                            problems.append(AdapterProblem(origin: origin, reason: "reference \(event.reference) appears earlier in the file; posted once"))
+                        }
+                    case .failure(let problem): problems.append(problem)
+                    }
+                }
+            }
+        }
+        return (events, problems)
+    }
+
+    private static func event(
+        _ part: StatementEntry, of entry: StatementEntry, position: String, in statement: BankStatement, asset: Asset, merchants: [Merchant],
+        defaultMerchant: PublicKey?, origin: String
+    ) -> Result<AdapterEvent, AdapterProblem> {
+        let reference = self.reference(part, entry: entry, position: position, statement: statement)
+        guard let units = part.amount.minorUnits(decimals: asset.decimals), let amount = Amount(minorUnits: units), amount > .zero else {
+            return .failure(AdapterProblem(origin: origin, reason: "\(part.amount) \(statement.currency) cannot be written with the asset's \(asset.decimals) decimals (or is nothing)"))
+        }
+        let described = "\(part.amount) \(statement.currency)"
+        switch (part.status, part.direction) {
+        case (.pending, _), (.information, _):
+            return .success(AdapterEvent(origin: origin, reference: reference, posting: .none("\(described) not booked yet (\(part.status.rawValue))")))
+        case (.booked, .debit):
+            let kind = isFee(part) ? "a bank fee" : part.reversal ? "a returned credit" : "a debit"
+            return .success(AdapterEvent(origin: origin, reference: reference, posting: .none("\(kind) of \(described): money leaving the account, recorded here, not a customer payment")))
+        case (.booked, .credit):
+            let text = ([part.endToEndID].compactMap { $0 } + part.remittance + entry.remittance).joined(separator: " ")
+            let named = merchants.first { merchant in text.range(of: merchant.label, options: .caseInsensitive) != nil }
+            guard let payee = named?.account ?? defaultMerchant else {
+                return .failure(AdapterProblem(origin: origin, reason: "the remittance information and end-to-end id (\"\(text)\") name no merchant, and no default merchant was given"))
+            }
+            return .success(AdapterEvent(origin: origin, reference: reference, posting: .payment(payee: payee, asset: asset, amount: amount, method: .bankTransfer, reportedFee: nil)))
+        }
+    }
+
+    /// `bank:<account>:<bank reference>`, or `bank:<statement>:<position>`
+    /// without one; hashed when the bank's ids hold what a reference may not.
+    static func reference(_ part: StatementEntry, entry: StatementEntry, position: String, statement: BankStatement) -> String {
+        let own = part.bankReference ?? (entry.details.isEmpty ? entry.bankReference : entry.bankReference.map { "\($0).\(part.index)" })
+        let id = own.map { "\(statement.account):\($0)" } ?? "\(statement.account):\(statement.id):\(position)"
+        let reference = "\(source):\(id)"
+        if reference.utf8.count <= TransactionBody.maxExternalReferenceBytes, reference.utf8.allSatisfy({ $0 > 32 && $0 < 127 }) { return reference }
+        return "\(source):sha256:" + Hash256.sha256(Array(id.utf8)).hex
+    }
+
+    /// A bank's charge, by its transaction code: camt's sub-family `CHRG`
+    /// (`ACMT/MDOP/CHRG`, `PMNT/…/CHRG`), MT940's `FCHG` and `NCHG`.
+    static func isFee(_ entry: StatementEntry) -> Bool {
+        guard let code = entry.typeCode else { return false }
+        return code.hasSuffix("/CHRG") || code == "FCHG" || code == "NCHG"
+    }
+}
