@@ -104,7 +104,7 @@ let package = Package(
             // queued and posted once through the nodes' RPC.
             name: "SettleConnectServer",
             dependencies: [
-                "SettleConnect", "SettleAdapters", "SettleClient", "SettleAPI", "SettleNode",
+                "SettleConnect", "SettleAdapters", "SettleClient", "SettleAPI", "SettleNode", "SettleStatements",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -193,7 +193,7 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleStatements", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

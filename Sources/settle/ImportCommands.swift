@@ -1,14 +1,19 @@
 import ArgumentParser
 import Foundation
 import SettleAdapters
+import SettleClient
+import SettleConnect
+import SettleConnectServer
+import SettleLedger
+import SettleNode
 import SettleStatements
 
 /// Statements and reports as banks and providers write them (docs/statements.md).
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import bank statements (camt.053/.054, MT940, BAI2), each entry posted once (docs/statements.md).",
-        subcommands: [ImportBankCommand.self])
+        abstract: "Import bank statements (camt.053/.054, MT940, BAI2) and providers' reports, each entry posted once (docs/statements.md).",
+        subcommands: [ImportBankCommand.self, ImportReportCommand.self])
 }
 
 /// `settle import bank`: booked credits become bank transfers to the merchant
@@ -42,5 +47,62 @@ struct ImportBankCommand: AsyncParsableCommand {
         let formats = Set(statements.map(\.format.rawValue)).sorted().joined(separator: ", ")
         print("\(file): \(statements.count) statement(s), \(formats): \(statements.map { "\($0.id) (\($0.account), \($0.entries.count) entries)" }.joined(separator: "; "))")
         try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
+    }
+}
+
+/// `settle import report`: a provider's report posted as its webhooks would
+/// have posted it, under the same references — so what the connector already
+/// posted is recognised, not posted twice, and what it never received is.
+struct ImportReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Post what a provider's report (Stripe, PayPal, Adyen) shows and the ledger lacks, under the references the connector uses.")
+    @Option(name: .customLong("node"), help: "A node's RPC URL; repeat for failover (default: $SETTLE_NODE, else http://127.0.0.1:8645).") var nodes: [String] = []
+    @Option(help: "stripe, paypal or adyen.") var provider: String
+    @Option(help: "The report file.") var file: String
+    @Option(help: "The processor's key file (the clearing account the provider's connector signs with).") var key: String
+    @Option(help: "The merchant the provider pays (a genesis label or hex id).") var merchant: String
+    @Option(help: "The payment method its payments are posted with.") var method = "card"
+
+    func run() async throws {
+        let report = try ReconcileCommand.parse(provider: provider, file: file)
+        guard let method = PaymentMethod(name: method) else { throw ValidationError("--method must be a payment method name, not \(method)") }
+        let gateway = try AdapterOptions.gateway(nodes)
+        let genesis = try await gateway.genesis()
+        let assets = try await gateway.assets()
+        let signer = LedgerPoster.Signer(key: try KeyFile.read(key), merchant: try resolveAccount(merchant, genesis: genesis), method: method, holdLifetimeMs: 7 * 86_400_000)
+        let poster = LedgerPoster(gateway: gateway, chainId: genesis.chainId)
+        var counts: [String: Int] = [:]
+        // In the report's order: a refund after its payment. A line whose payment is not on the ledger waits for a rerun.
+        for line in report.lines {
+            let (key, outcome) = try await Self.post(line, provider: report.provider, assets: assets, gateway: gateway, poster: poster, signer: signer)
+            counts[key, default: 0] += 1
+            print("line \(line.line) \(line.kind.rawValue) \(line.source ?? line.id): \(outcome)")
+        }
+        print("summary: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        if counts["failed", default: 0] + counts["not read", default: 0] > 0 { throw ExitCode(1) }
+    }
+
+    /// One line: recognised under the reference the webhooks posted it with, else posted; (summary key, what happened).
+    static func post(
+        _ line: ProviderReportLine, provider: String, assets: [Asset], gateway: NodeGateway, poster: LedgerPoster, signer: LedgerPoster.Signer
+    ) async throws -> (String, String) {
+        // Recognised first: a report need not name what a refund refunds when the webhooks posted it.
+        for reference in Reconciliation.references(for: line, provider: provider) {
+            if let held = try await gateway.posted(signer: signer.key.publicKey, reference: reference) { return ("already posted", "already posted as \(held.id)") }
+        }
+        let event: ConnectorEvent
+        switch ReportPostings.event(line, provider: provider, assets: assets) {
+        case .failure(let problem): return ("not read", "NOT READ: \(problem.reason)")
+        case .success(let mapped): event = mapped
+        }
+        switch await poster.post(event, as: signer, now: UInt64(Date().timeIntervalSince1970 * 1_000)) {
+        case .posted(let transaction, let detail):
+            if detail == "already on the ledger" { return ("already posted", "already posted as \(transaction)") }
+            return ("posted", "posted \(transaction)" + (detail.map { " (\($0))" } ?? ""))
+        case .nothing(let why): return ("not posted", "not posted: \(why)")
+        case .waiting(let reference): return ("failed", "FAILED: \(reference), which it acts on, is not on the ledger; import again once it is")
+        case .retry(let why), .refused(let why): return ("failed", "FAILED: \(why)")
+        }
     }
 }

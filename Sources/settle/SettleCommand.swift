@@ -9,6 +9,6 @@ struct SettleCommand: AsyncParsableCommand {
             KeysCommand.self, NetworkCommand.self, TransactionCommand.self, FxCommand.self,
             StatusCommand.self, BalanceCommand.self, BlockCommand.self,
             AuditCommand.self, ExportCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self,
-            GenesisCommand.self, AdapterCommand.self, ImportCommand.self, ConnectCommand.self, ReportCommand.self, BenchCommand.self, DevCommand.self,
+            GenesisCommand.self, AdapterCommand.self, ImportCommand.self, ReconcileCommand.self, ConnectCommand.self, ReportCommand.self, BenchCommand.self, DevCommand.self,
         ])
 }

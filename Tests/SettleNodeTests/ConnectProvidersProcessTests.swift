@@ -142,7 +142,7 @@ extension ProcessTests.ConnectProcessTests {
             let refunded = ProcessTests.ClusterProcessTests.waitUntil(seconds: 30) { (try? node.balance("acme-shop", "USD")) == expected }
             #expect(refunded, "after Gumroad shows \(refundable) refundable, acme-shop holds \(String(describing: try? node.balance("acme-shop", "USD"))), not \(expected)")
         }
-        let usdAfterRefunds = "205.55"
+        var usdAfterRefunds = "205.55"
 
         // Bad deliveries: each refused with its own answer, nothing posted.
         let stale = UInt64(Date().timeIntervalSince1970) - 400
@@ -176,6 +176,34 @@ extension ProcessTests.ConnectProcessTests {
         for (account, answer, count) in [("stripe/main", "unauthorized", 3), ("stripe/main", "bad_request", 1), ("stripe/main", "too_large", 1), ("unconfigured", "not_found", 1), ("gumroad/main", "refused", 1), ("bitpay/main", "unauthorized", 1)] {
             #expect(metrics.contains(#"settle_connect_requests_total{account="\#(account)",answer="\#(answer)"} \#(count)"#), "\(account) \(answer) not counted \(count) times:\n\(metrics)")
         }
+
+        // Stripe's itemised balance report of the same days, held against the ledger: every line matched; then a
+        // report with a charge the webhooks never delivered and a fee the ledger does not show: both found, exit 1.
+        let header = "balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,source_id,description"
+        let lines = [
+            "txn_p1,2026-11-25 10:00:00,2026-11-27 00:00:00,usd,100.00,4.80,95.20,charge,ch_p1,\"Order 1, two items\"",
+            "txn_r1,2026-11-25 11:00:00,2026-11-25 11:00:00,usd,-25.00,0.00,-25.00,refund,re_p1,Refund",
+            "txn_f1,2026-11-30 00:00:00,2026-11-30 00:00:00,usd,0.00,2.00,-2.00,fee,,Radar fees",
+        ]
+        let reportFile = node.dir.appendingPathComponent("stripe-itemised.csv")
+        try Data(([header] + lines).joined(separator: "\r\n").utf8).write(to: reportFile)
+        let reconcile = ["reconcile", "--provider", "stripe", "--report", reportFile.path, "--processor", "card-processor", "--node", node.url]
+        let clean = try ProcessTests.CLIProcessTests.settle(reconcile)
+        #expect(clean.status == 0 && clean.stdout.contains("summary: 2 matched, 1 not compared") && clean.stdout.contains("fee above contract: 480 vs 320"), "\(clean.stdout)\(clean.stderr)")
+        let wrong = lines[0].replacingOccurrences(of: "4.80,95.20", with: "4.70,95.30")
+        try Data(([header, wrong, lines[1], "txn_m1,2026-11-26 09:00:00,2026-11-28 00:00:00,usd,30.00,1.17,28.83,charge,ch_missing,Never delivered"]).joined(separator: "\n").utf8).write(to: reportFile)
+        let found = try ProcessTests.CLIProcessTests.settle(reconcile + ["--json"])
+        #expect(found.status == 1 && found.stdout.contains("\"FEE DIFFERS\"") && found.stdout.contains("\"MISSING ON LEDGER\"") && found.stdout.contains("stripe:ch_missing"), "\(found.stdout)\(found.stderr)")
+        // Importing the report posts what the webhooks never delivered, under the connector's own references, and
+        // recognises the rest: 30.00 less Stripe's 1.17; reconciled again, only the fee difference remains.
+        let imported = try ProcessTests.CLIProcessTests.settle([
+            "import", "report", "--provider", "stripe", "--file", reportFile.path, "--key", node.key("card-processor"), "--merchant", "acme-shop", "--node", node.url,
+        ])
+        #expect(imported.status == 0 && imported.stdout.contains("summary: 2 already posted, 1 posted"), "\(imported.stdout)\(imported.stderr)")
+        usdAfterRefunds = "234.38"
+        #expect(try node.balance("acme-shop", "USD") == usdAfterRefunds)
+        let again = try ProcessTests.CLIProcessTests.settle(reconcile)
+        #expect(again.status == 1 && again.stdout.contains("summary: 1 FEE DIFFERS, 2 matched"), "\(again.stdout)\(again.stderr)")
 
         // Every good delivery again: all duplicates, nothing moves.
         func posted() -> Int { (connector.status()["accounts"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["posted"] as? Int ?? 0) } }
