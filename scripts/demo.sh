@@ -17,7 +17,9 @@
 # the connector receives Stripe, Adyen, PayPal, BTCPay Server, Coinbase
 # Commerce, Gumroad, Payhip and BitPay deliveries in their own wire formats,
 # signed as each provider signs (one delivered twice, one before its charge,
-# one tampered), and posts each once.
+# one tampered), and posts each once; MT940 and BAI2 statements are imported;
+# and Stripe's balance report is reconciled with the ledger, a payment missing
+# from it found and imported.
 #
 # Payments go to different validators; every one commits the same chain. Set
 # SETTLE_DEMO_KEEP=1 to keep the network directory.
@@ -221,6 +223,35 @@ settle connect status --connector "http://127.0.0.1:$connect_port" --wait-second
 step "How fresh: the share of each provider's events committed within 60 s of the provider's own event time"
 settle report freshness --connector "http://127.0.0.1:$connect_port" --sla 60s
 settle balance acme-shop
+
+step "Bank statements as banks write them: the next day's MT940 (German :86:, an account fee) and the US account's BAI2 file; a re-import posts nothing"
+printf ':20:DEMO-MT940-1\r\n:25:DE89370400440532013000\r\n:28C:00013/001\r\n:60F:C261125EUR0,00\r\n:61:2611261126C80,00NTRFNONREF//MT-DEMO-1\r\n:86:166?00SEPA-GUTSCHRIFT?20EREF+INV-90?21acme-shop invoice 90?32Erika Mustermann\r\n:61:2611261126D1,50FCHGNONREF//MT-DEMO-2\r\n:86:Kontofuehrung\r\n:62F:C261126EUR78,50\r\n-\r\n' >"$work/statement.mt940"
+cat >"$work/statement.bai2" <<'BAI2'
+01,DEMOBANK,SETTLE,261126,1800,DEMO1,,,2/
+02,SETTLE,DEMOBANK,1,261126,1800,USD,2/
+03,123456789,USD,010,150000,,,015,162000,,/
+16,195,12000,0,BAI-DEMO-1,INV-91,acme-shop wire for invoice 91
+49,324000,3/
+98,324000,1,5/
+99,324000,1,7/
+BAI2
+settle import bank --file "$work/statement.mt940" --key "$keys/bank.key"
+settle import bank --file "$work/statement.bai2" --key "$keys/bank.key" --node "$(node 2)"
+settle import bank --file "$work/statement.mt940" --key "$keys/bank.key" --checkpoint "$work/again.checkpoint"
+
+step "Stripe's itemised balance report, held against the ledger: every line matched, the charge's fee above contract flagged"
+report_header="balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,source_id,description"
+printf '%s\r\n%s\r\n%s\r\n%s\r\n' "$report_header" \
+    "txn_demo_1,2026-11-25 10:00:00,2026-11-27 00:00:00,usd,100.00,4.80,95.20,charge,ch_demo_1,Order 1" \
+    "txn_demo_2,2026-11-25 11:00:00,2026-11-25 11:00:00,usd,-25.00,0.00,-25.00,refund,re_demo_1,Refund" \
+    "txn_demo_3,2026-11-30 00:00:00,2026-11-30 00:00:00,usd,0.00,2.00,-2.00,fee,,Radar fees" >"$work/stripe-balance.csv"
+settle reconcile --provider stripe --report "$work/stripe-balance.csv" --processor card-processor
+
+step "A report with a payment the webhooks never delivered: reconcile finds it, import posts it once, reconcile matches"
+printf '%s\r\n' "txn_demo_4,2026-11-26 09:00:00,2026-11-28 00:00:00,usd,30.00,1.17,28.83,charge,ch_demo_lost,Never delivered" >>"$work/stripe-balance.csv"
+refused settle reconcile --provider stripe --report "$work/stripe-balance.csv" --processor card-processor
+settle import report --provider stripe --file "$work/stripe-balance.csv" --key "$keys/card-processor.key" --merchant acme-shop
+settle reconcile --provider stripe --report "$work/stripe-balance.csv" --processor card-processor
 
 step "What each payment method really cost: charged vs contracted, FX, disputes, and what the same payments would have cost by another method"
 settle report fees --tolerance-bps 10
