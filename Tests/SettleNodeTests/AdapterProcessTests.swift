@@ -254,5 +254,42 @@ extension ProcessTests {
             // Exactly once: 150 × 0.67 credited to the merchant.
             #expect(try node.balance("acme-shop", "USD") == "100.50")
         }
+    
+        /// `settle import bank` SIGKILLed mid-statement, then rerun without its
+        /// checkpoint: every credit of the statement is on the ledger exactly once.
+        @Test func aKilledStatementImportResumesAndPostsEachCreditOnce() async throws {
+            let node = try await Self.node()
+            defer {
+                node.daemon.terminate()
+                node.daemon.waitUntilExit()
+                try? FileManager.default.removeItem(at: node.dir)
+            }
+            let count = 150
+            // 150 credits of 1.00 EUR, each its own bank reference; the bank-transfer fee is 0.35, 0.65 credited.
+            var lines = [":20:BIG-1", ":25:DE89370400440532013000", ":28C:00001/001", ":60F:C261120EUR0,00"]
+            for i in 0..<count { lines += [":61:2611201120C1,00NTRFNONREF//BIG-\(i)", ":86:acme-shop order \(i)"] }
+            lines += [":62F:C261120EUR\(count),00", "-"]
+            let statement = node.dir.appendingPathComponent("big.mt940")
+            try lines.joined(separator: "\r\n").write(to: statement, atomically: true, encoding: .utf8)
+            let arguments = ["import", "bank", "--file", statement.path, "--key", node.key("bank"), "--node", node.url]
+            let importer = Process()
+            importer.executableURL = try #require(CLIProcessTests.binaries).appendingPathComponent("settle")
+            importer.arguments = arguments
+            importer.standardOutput = FileHandle.nullDevice
+            importer.standardError = FileHandle.nullDevice
+            try importer.run()
+            let checkpoint = statement.path + ".checkpoint"
+            let started = ClusterProcessTests.waitUntil(seconds: 30) {
+                ((try? String(contentsOfFile: checkpoint, encoding: .utf8))?.split(separator: "\n").count ?? 0) >= 20
+            }
+            kill(importer.processIdentifier, SIGKILL)
+            importer.waitUntilExit()
+            let before = (try? String(contentsOfFile: checkpoint, encoding: .utf8))?.split(separator: "\n").count ?? 0
+            #expect(started && before < count, "killed after \(before) of \(count)")
+            // The rerun forgets its checkpoint: the ledger's refusal of a reference posted before is what keeps it once.
+            let rerun = try CLIProcessTests.settle(arguments + ["--checkpoint", node.dir.appendingPathComponent("fresh.checkpoint").path])
+            #expect(rerun.status == 0 && rerun.stdout.contains("already posted") && !rerun.stdout.contains("FAILED"), "\(rerun.stdout)\(rerun.stderr)")
+            #expect(try node.balance("acme-shop", "EUR") == "97.50", "150 × 0.65, each credit once")
+        }
     }
 }
