@@ -51,6 +51,14 @@ public struct NodeGateway: LedgerGateway {
         try await withFailover { node throws(ClientError) in try await node.submit(transaction, waitForCommit: true, timeout: .seconds(20)) }
     }
 
+    public func history(of account: PublicKey, before: UInt64?) async throws(ClientError) -> Wire.History {
+        try await withFailover { node throws(ClientError) in try await node.history(of: account, before: before) }
+    }
+
+    public func block(at height: UInt64) async throws(ClientError) -> Wire.Block {
+        try await withFailover { node throws(ClientError) in try await node.block(at: height) }
+    }
+
     public func payment(_ id: Hash256) async throws(ClientError) -> Wire.Payment? {
         try await withFailover { node throws(ClientError) in try await node.payment(id) }
     }

@@ -60,10 +60,14 @@ public struct Reconciliation: Sendable, Equatable {
 
     public var provider: String
     public var items: [Item]
+    /// What the ledger holds from this provider in the report's period and
+    /// the report does not show (a webhook for a payment the provider does
+    /// not report, or a report cut short).
+    public var missingInReport: [Posting] = []
 
-    /// Every line matched (lines that move nothing the ledger posts aside).
+    /// Every line matched (lines that move nothing the ledger posts aside), and nothing missing from the report.
     public var allMatched: Bool {
-        items.allSatisfy { item in
+        missingInReport.isEmpty && items.allSatisfy { item in
             switch item.outcome {
             case .matched, .notComparable: true
             default: false
@@ -80,6 +84,15 @@ public struct Reconciliation: Sendable, Equatable {
         case ("paypal", .dispute): return ["\(provider):dispute:\(line.payment ?? source)", base]
         default: return [base]
         }
+    }
+
+    /// Holds `report` against the postings found (by reference), and lists
+    /// those of `held` (the ledger's postings from this provider in the
+    /// report's period) that no line matched.
+    public init(report: ProviderReport, postings: [String: Posting], held: [Posting], assets: [Asset]) {
+        self.init(report: report, postings: postings, assets: assets)
+        let matched = Set(items.compactMap { $0.posting?.reference })
+        missingInReport = held.filter { !matched.contains($0.reference) }
     }
 
     /// Holds `report` against the postings found (by reference).

@@ -165,6 +165,15 @@ public struct NodeClient: Sendable {
         }
     }
 
+    /// A page of an account's history, newest first (`GET /v1/accounts/{account}/transactions`);
+    /// pass the page's `next` as `before` for the older one.
+    public func history(of account: PublicKey, before: UInt64? = nil, limit: Int = 100) async throws(ClientError) -> Wire.History {
+        var components = URLComponents(url: baseURL.appendingPathComponent("v1/accounts/\(account.hex)/transactions"), resolvingAgainstBaseURL: false)!
+        components.queryItems = [URLQueryItem(name: "limit", value: String(limit))] + (before.map { [URLQueryItem(name: "before", value: String($0))] } ?? [])
+        let url = components.url!
+        return try decode(try await send(url), from: url)
+    }
+
     /// The block at `height`, or the latest when nil.
     public func block(at height: UInt64?) async throws(ClientError) -> Wire.Block {
         try await get("/v1/blocks/\(height.map(String.init) ?? "latest")")

@@ -16,6 +16,8 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(help: "stripe, paypal or adyen.") var provider: String
     @Option(help: "The report file.") var report: String
     @Option(help: "The clearing account the provider's connector signs with (a genesis label, hex id or key file).") var processor: String
+    @Option(help: "First day of the period (YYYY-MM-DD, block time, UTC) whose postings the report must show; default: the report's first line's.") var from: String?
+    @Option(help: "Last day of the period, included; default: the report's last line's.") var to: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -32,9 +34,49 @@ struct ReconcileCommand: AsyncParsableCommand {
                 break
             }
         }
-        let result = Reconciliation(report: parsed, postings: postings, assets: assets)
+        let held = try await Self.held(by: signer, provider: parsed.provider, from: from ?? parsed.lines.map { String($0.created.prefix(10)) }.min(),
+            to: to ?? parsed.lines.map { String($0.created.prefix(10)) }.max(), gateway: gateway)
+        let result = Reconciliation(report: parsed, postings: postings, held: held, assets: assets)
         if json { print(Self.json(result)) } else { Self.printTable(result) }
         if !result.allMatched { throw ExitCode(1) }
+    }
+
+    /// The postings `signer` made under `<provider>:` references in blocks
+    /// of [from, to] (UTC days): what the report of that period must show.
+    /// Payments, refunds, disputes and payouts only — a hold, a dispute's
+    /// outcome or a failed payout is shown by the provider under its object.
+    static func held(by signer: PublicKey, provider: String, from: String?, to: String?, gateway: NodeGateway) async throws -> [Reconciliation.Posting] {
+        guard let from, let to else { return [] }
+        var days: [UInt64: String] = [:]
+        var found: [Reconciliation.Posting] = []
+        var before: UInt64?
+        pages: while true {
+            let page = try await gateway.history(of: signer, before: before)
+            for transaction in page.transactions {
+                guard let height = transaction.height else { continue }
+                if days[height] == nil {
+                    let block = try await gateway.block(at: height)
+                    days[height] = Self.day(ofMilliseconds: block.timestamp)
+                }
+                let day = days[height]!
+                if day < from { break pages }
+                guard day <= to, let reference = transaction.externalReference, reference.hasPrefix(provider + ":"),
+                    ["transfer", "capture", "refund", "dispute", "payout", "split"].contains(transaction.kind ?? "")
+                else { continue }
+                if let posting = await posting(transaction, reference: reference, gateway: gateway) { found.append(posting) }
+            }
+            guard let next = page.next else { break }
+            before = next
+        }
+        return found
+    }
+
+    static func day(ofMilliseconds ms: UInt64) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyy-MM-dd"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(ms / 1_000)))
     }
 
     /// A provider's report file, read by that provider's parser.
@@ -96,6 +138,10 @@ struct ReconcileCommand: AsyncParsableCommand {
             let above = item.aboveContract ? " (fee above contract: \(item.posting!.fee.minorUnits) vs \(item.posting!.contractedFee.minorUnits))" : ""
             print("line \(item.line.line) \(item.line.kind.rawValue) \(item.line.source ?? item.line.id) \(item.line.gross.amount) \(item.line.currency): \(state)\(detail.isEmpty ? "" : ": \(detail)")\(above)")
         }
+        for posting in result.missingInReport {
+            counts["MISSING IN REPORT", default: 0] += 1
+            print("ledger \(posting.reference) \(posting.amount.minorUnits) minor units of \(posting.asset) (\(posting.transaction)): MISSING IN REPORT")
+        }
         print("summary: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
     }
 
@@ -108,7 +154,8 @@ struct ReconcileCommand: AsyncParsableCommand {
             fields["transaction"] = item.posting?.transaction
             return fields
         }
-        let object: [String: Any] = ["provider": result.provider, "matched": result.allMatched, "items": items]
+        let missing: [[String: Any]] = result.missingInReport.map { ["reference": $0.reference, "transaction": $0.transaction, "asset": $0.asset.value, "amountMinorUnits": $0.amount.minorUnits] }
+        let object: [String: Any] = ["provider": result.provider, "matched": result.allMatched, "items": items, "missingInReport": missing]
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }

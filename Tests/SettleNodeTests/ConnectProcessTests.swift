@@ -105,6 +105,15 @@ extension ProcessTests {
             try Data(text.utf8).write(to: config)
         }
 
+        /// Today in UTC, as block times are reported by day.
+        static func utcDay(_ date: Date) -> String {
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "UTC")
+            formatter.dateFormat = "yyyy-MM-dd"
+            return formatter.string(from: date)
+        }
+
         static func stripeEvent(_ id: String, _ type: String, _ object: String) -> [UInt8] {
             Array(#"{"id":"\#(id)","object":"event","api_version":"2024-06-20","created":\#(UInt64(Date().timeIntervalSince1970) - 2),"type":"\#(type)","livemode":false,"pending_webhooks":1,"data":{"object":\#(object)}}"#.utf8)
         }

@@ -204,6 +204,12 @@ extension ProcessTests.ConnectProcessTests {
         #expect(try node.balance("acme-shop", "USD") == usdAfterRefunds)
         let again = try ProcessTests.CLIProcessTests.settle(reconcile)
         #expect(again.status == 1 && again.stdout.contains("summary: 1 FEE DIFFERS, 2 matched"), "\(again.stdout)\(again.stderr)")
+        // A report of today that leaves out the refund the webhooks posted: the ledger's posting is missing in the report.
+        let today = ProcessTests.ConnectProcessTests.utcDay(Date())
+        try Data(([header, lines[0]]).joined(separator: "\n").utf8).write(to: reportFile)
+        let short = try ProcessTests.CLIProcessTests.settle(reconcile + ["--from", today, "--to", today])
+        #expect(short.status == 1 && short.stdout.contains("ledger stripe:re_p1 2500 minor units of USD") && short.stdout.contains("MISSING IN REPORT"), "\(short.stdout)\(short.stderr)")
+        #expect(!short.stdout.contains("stripe:ch_p1 ") , "a posting the report shows is not missing from it: \(short.stdout)")
 
         // Every good delivery again: all duplicates, nothing moves.
         func posted() -> Int { (connector.status()["accounts"] as? [[String: Any]] ?? []).reduce(0) { $0 + ($1["posted"] as? Int ?? 0) } }

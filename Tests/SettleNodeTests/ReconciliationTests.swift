@@ -52,6 +52,14 @@ import Testing
         #expect(clean.allMatched)
     }
 
+    @Test func whatTheLedgerHoldsAndTheReportLeavesOutIsMissingInTheReport() {
+        let report = ProviderReport(provider: "stripe", lines: [Self.line(2, .payment, "ch_1", gross: "100.00", fee: "4.80")])
+        let charge = Self.posting("stripe:ch_1", 10_000, fee: 480), refund = Self.posting("stripe:re_1", 2_500)
+        let result = Reconciliation(report: report, postings: ["stripe:ch_1": charge], held: [charge, refund], assets: Self.assets)
+        #expect(result.items.map(\.outcome) == [.matched] && result.missingInReport == [refund] && !result.allMatched)
+        #expect(Reconciliation(report: report, postings: ["stripe:ch_1": charge], held: [charge], assets: Self.assets).allMatched)
+    }
+
     @Test func eachProviderIsLookedUpUnderTheReferenceItsConnectorPosts() {
         #expect(Reconciliation.references(for: Self.line(2, .payment, "8816000000000001", gross: "1"), provider: "adyen") == ["adyen:8816000000000001:capture", "adyen:8816000000000001"])
         var reversal = Self.line(3, .dispute, "REV1", gross: "1")
