@@ -113,7 +113,7 @@ public enum AdyenSettlementReport {
                 throw StatementProblem(line: line, field: "Psp Reference", reason: "empty on a \(type) row: the payment it acts on is unknown")
             }
 
-            let netCurrency = try AdyenSettlementReport.currency(text(self.netCurrency), line: line, field: "Net Currency")
+            let netCurrency = try ReportFields.currency(text(self.netCurrency), line: line, field: "Net Currency")
             guard let netAmount = try AdyenSettlementReport.pair(debit: (text(netDebit), "Net Debit (NC)"), credit: (text(netCredit), "Net Credit (NC)"), line: line) else {
                 throw StatementProblem(line: line, field: "Net Credit (NC)", reason: "neither Net Debit (NC) nor Net Credit (NC) is given")
             }
@@ -129,7 +129,7 @@ public enum AdyenSettlementReport {
             let grossAmount = try AdyenSettlementReport.pair(debit: (text(grossDebit), "Gross Debit (GC)"), credit: (text(grossCredit), "Gross Credit (GC)"), line: line)
             var gross = netAmount + cost  // what the net and the fees say was gross, in the net currency
             if let grossAmount {
-                let grossCurrency = try AdyenSettlementReport.currency(text(self.grossCurrency), line: line, field: "Gross Currency")
+                let grossCurrency = try ReportFields.currency(text(self.grossCurrency), line: line, field: "Gross Currency")
                 if grossCurrency == netCurrency {
                     guard grossAmount == gross else {
                         throw StatementProblem(line: line, field: "Net \(netAmount.value < 0 ? "Debit" : "Credit") (NC)", reason: "gross \(grossAmount) less fees \(cost) is not net \(netAmount)")
@@ -138,7 +138,7 @@ public enum AdyenSettlementReport {
                 }
             }
             let fallback: Direction = netAmount.value < 0 ? .debit : .credit
-            let created = try AdyenSettlementReport.date(text(self.created), line: line, field: "Creation Date")
+            let created = try ReportFields.dateAndMaybeTime(text(self.created), line: line, field: "Creation Date", format: "YYYY-MM-DD HH:MM:SS")
 
             let source: String?
             let payment: String?
@@ -201,45 +201,8 @@ public enum AdyenSettlementReport {
         }
     }
 
-    static func currency(_ text: String, line: Int, field: String) throws(StatementProblem) -> String {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 3, bytes.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
-            throw StatementProblem(line: line, field: field, reason: text.isEmpty ? "empty" : "'\(text)' is not a currency code")
-        }
-        return text.uppercased()
-    }
 
-    /// The date part of a creation date (`2026-03-01 14:05:09`, with or
-    /// without fractions of a second), in the zone of the report's TimeZone
-    /// column: the ledger matches by day.
-    static func date(_ text: String, line: Int, field: String) throws(StatementProblem) -> String {
-        let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                let byte = bytes[index]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
-        }
-        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              bytes.count == 10 || bytes[10] == 0x20 || bytes[10] == UInt8(ascii: "T"),
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              year >= 1970, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
-        else {
-            throw StatementProblem(line: line, field: field, reason: text.isEmpty ? "empty" : "'\(text)' is not a date (YYYY-MM-DD HH:MM:SS)")
-        }
-        return String(decoding: bytes[0..<10], as: UTF8.self)
-    }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 
     /// A signed decimal, exact: `value` × 10^-`scale`. The report's amounts
     /// have at most a few decimals; sums of a row's columns stay far inside

@@ -23,16 +23,6 @@ public enum BAI2 {
         return try reader.finish(lastLine: lastLine)
     }
 
-    /// Digits after the point of `currency`'s amounts, which BAI2 writes as
-    /// integers of the minor unit: ISO 4217's zero- and three-decimal codes,
-    /// else two.
-    static func scale(of currency: String) -> UInt8 {
-        switch currency {
-        case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF": 0
-        case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND": 3
-        default: 2
-        }
-    }
 }
 
 /// The file, group and account being read, and what their trailers must say.
@@ -89,7 +79,7 @@ private struct BAI2Reader {
             let number = fields.next()
             guard !number.text.isEmpty else { throw fields.problem(number, "account number", "missing") }
             let currency = try Self.currency(fields.next(), fields) ?? group.currency ?? "USD"
-            let scale = BAI2.scale(of: currency)
+            let scale = ReportFields.isoScale(of: currency)
             var statement = BankStatement(format: .bai2, id: "\(file.id)/\(group.asOf)/\(number.text)", account: number.text, currency: currency)
             var sum: Int128 = 0
             while !fields.atEnd {

@@ -124,8 +124,8 @@ public enum PayPalSettlementReport {
             guard let kind = PayPalSettlementReport.kind(code) else {
                 throw StatementProblem(line: line, field: "Transaction Event Code", reason: code.isEmpty ? "empty" : "'\(code)' is not a T-code (T and four digits)")
             }
-            let currency = try PayPalSettlementReport.currency(text(self.currency), line: line, field: "Gross Transaction Currency")
-            let scale = PayPalSettlementReport.scale(of: currency)
+            let currency = try ReportFields.currency(text(self.currency), line: line, field: "Gross Transaction Currency")
+            let scale = ReportFields.isoScale(of: currency)
             guard let grossUnits = PayPalSettlementReport.digits(text(self.gross)) else {
                 let value = text(self.gross)
                 throw StatementProblem(line: line, field: "Gross Transaction Amount", reason: value.isEmpty ? "empty" : "'\(value)' is not an unsigned integer of minor units")
@@ -142,7 +142,7 @@ public enum PayPalSettlementReport {
                 }
                 let feeCurrency = text(self.feeCurrency)
                 if !feeCurrency.isEmpty {
-                    let code = try PayPalSettlementReport.currency(feeCurrency, line: line, field: "Fee Currency")
+                    let code = try ReportFields.currency(feeCurrency, line: line, field: "Fee Currency")
                     guard code == currency || feeUnits == 0 else {
                         throw StatementProblem(line: line, field: "Fee Currency", reason: "\(code), not the gross's \(currency): net cannot be computed")
                     }
@@ -212,59 +212,25 @@ public enum PayPalSettlementReport {
         }
     }
 
-    static func currency(_ text: String, line: Int, field: String) throws(StatementProblem) -> String {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 3, bytes.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
-            throw StatementProblem(line: line, field: field, reason: text.isEmpty ? "empty" : "'\(text)' is not a currency code")
-        }
-        return text.uppercased()
-    }
 
-    /// Digits after the point of `currency`'s minor unit, as ISO 4217 gives
-    /// them: PayPal writes every STL amount as an integer of that unit.
-    static func scale(of currency: String) -> UInt8 {
-        switch currency {
-        case "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF": 0
-        case "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND": 3
-        case "CLF", "UYW": 4
-        default: 2
-        }
-    }
 
     /// The date of `YYYY/MM/DD HH:MM:SS ±zzzz` as YYYY-MM-DD, the day in
     /// the offset PayPal wrote (the reporting window's zone).
     static func date(_ text: String, line: Int, field: String) throws(StatementProblem) -> String {
         let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                let byte = bytes[index]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
-        }
-        guard bytes.count == 25, bytes[4] == UInt8(ascii: "/"), bytes[7] == UInt8(ascii: "/"), bytes[10] == 0x20,
+        func number(_ range: Range<Int>) -> Int? { ReportFields.number(bytes, range) }
+        guard bytes.count == 25, let day = ReportFields.day(bytes, separator: UInt8(ascii: "/")), bytes[10] == 0x20,
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == 0x20,
               bytes[20] == UInt8(ascii: "+") || bytes[20] == UInt8(ascii: "-"),
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
               let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
               let offsetHours = number(21..<23), let offsetMinutes = number(23..<25),
-              year >= 1970, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
               hour < 24, minute < 60, second < 61, offsetHours < 15, offsetMinutes < 60
         else {
             throw StatementProblem(line: line, field: field, reason: text.isEmpty ? "empty" : "'\(text)' is not a date (YYYY/MM/DD HH:MM:SS ±zzzz)")
         }
-        return "\(String(decoding: bytes[0..<4], as: UTF8.self))-\(String(decoding: bytes[5..<7], as: UTF8.self))-\(String(decoding: bytes[8..<10], as: UTF8.self))"
+        return day
     }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 }
 
 private extension StatementBalance {

@@ -96,7 +96,7 @@ public enum StripeReport {
             guard !id.isEmpty else { throw StatementProblem(line: line, field: names.id, reason: "empty") }
             let type = text(self.type)
             guard !type.isEmpty else { throw StatementProblem(line: line, field: names.type, reason: "empty") }
-            let currency = try StripeReport.currency(text(self.currency), line: line, field: names.currency)
+            let currency = try ReportFields.currency(text(self.currency), line: line, field: names.currency)
             let gross = try StripeReport.balance(text(self.gross), line: line, field: names.gross)
             // A positive fee is taken from the merchant; a negative one is a fee returned.
             let feeColumn = try StripeReport.balance(text(self.fee), line: line, field: names.fee)
@@ -105,7 +105,7 @@ public enum StripeReport {
             guard gross.exact + fee.exact == net.exact else {
                 throw StatementProblem(line: line, field: names.net, reason: "gross \(fields[self.gross]) less fee \(fields[self.fee]) is not net \(fields[self.net])")
             }
-            let created = try StripeReport.date(text(self.created), line: line, field: names.created)
+            let created = try ReportFields.dateAndMaybeTime(text(self.created), line: line, field: names.created, format: "YYYY-MM-DD")
 
             let source = optional(self.source)
             let kind = itemised ? StripeReport.kind(category: type) : StripeReport.kind(type: type, source: source, gross: gross)
@@ -162,43 +162,6 @@ public enum StripeReport {
         return StatementBalance(amount: amount, direction: negative && amount.units != 0 ? .debit : .credit)
     }
 
-    /// Three ASCII letters, which Stripe writes lower case, as ISO 4217 writes them.
-    static func currency(_ text: String, line: Int, field: String) throws(StatementProblem) -> String {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 3, bytes.allSatisfy({ (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }) else {
-            throw StatementProblem(line: line, field: field, reason: text.isEmpty ? "empty" : "'\(text)' is not a currency code")
-        }
-        return text.uppercased()
-    }
 
-    /// The date part of a created time (`2024-03-01 12:34:56` or `2024-03-01`):
-    /// the ledger matches by day, and the time's zone is the report's.
-    static func date(_ text: String, line: Int, field: String) throws(StatementProblem) -> String {
-        let bytes = Array(text.utf8)
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                let byte = bytes[index]
-                guard byte >= 0x30, byte <= 0x39 else { return nil }
-                value = value * 10 + Int(byte - 0x30)
-            }
-            return value
-        }
-        guard bytes.count >= 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
-              bytes.count == 10 || bytes[10] == 0x20 || bytes[10] == 0x54,
-              let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              year >= 1970, (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
-        else {
-            throw StatementProblem(line: line, field: field, reason: text.isEmpty ? "empty" : "'\(text)' is not a date (YYYY-MM-DD)")
-        }
-        return String(decoding: bytes[0..<10], as: UTF8.self)
-    }
 
-    private static func daysIn(month: Int, year: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
 }

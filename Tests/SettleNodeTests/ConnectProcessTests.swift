@@ -204,8 +204,10 @@ extension ProcessTests {
 
             // The provider redelivers what went unanswered, and (as providers do) some of what was answered.
             for (index, body) in deliveries.enumerated() where !acknowledged.contains(index) || index % 3 == 0 {
+                // Retried as a provider retries, until accepted or 10 s by the clock.
+                let deadline = ContinuousClock.now + .seconds(10)
                 var status = await deliver(body)
-                for _ in 0..<20 where status != 200 {
+                while status != 200, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(100))
                     status = await deliver(body)
                 }

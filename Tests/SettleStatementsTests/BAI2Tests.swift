@@ -90,7 +90,7 @@ import Testing
         #expect(yen.entries.map(\.amount) == [StatementAmount(units: 30_000, scale: 0), StatementAmount(units: 10_000, scale: 0)])
         #expect(yen.entries.map(\.direction) == [.debit, .credit])
         #expect(yen.entries.allSatisfy { $0.bookingDate == "2026-03-01" })
-        #expect(BAI2.scale(of: "KWD") == 3 && BAI2.scale(of: "EUR") == 2 && BAI2.scale(of: "CLP") == 0)
+        #expect(ReportFields.isoScale(of: "KWD") == 3 && ReportFields.isoScale(of: "EUR") == 2 && ReportFields.isoScale(of: "CLP") == 0)
     }
 
     @Test func lineBreaksAndBlanksDoNotMatter() throws {

@@ -102,8 +102,8 @@ import Testing
         #expect(yen.gross == StatementBalance(amount: StatementAmount(units: 12_000, scale: 0), direction: .credit), "12000 is ¥12,000, not ¥120")
         #expect(yen.fee == StatementBalance(amount: StatementAmount(units: 470, scale: 0), direction: .debit))
         #expect(yen.net == StatementBalance(amount: StatementAmount(units: 11_530, scale: 0), direction: .credit))
-        #expect(PayPalSettlementReport.scale(of: "KWD") == 3)
-        #expect(PayPalSettlementReport.scale(of: "HUF") == 2, "ISO 4217, as STL writes every amount")
+        #expect(ReportFields.isoScale(of: "KWD") == 3)
+        #expect(ReportFields.isoScale(of: "HUF") == 2, "ISO 4217, as STL writes every amount")
         let dinar = try Self.parse(Self.file(line: 16, #"12000,"JPY","DR",470,"JPY""#, #"12345,"kwd","DR",470,"KWD""#)).lines[7]
         #expect(dinar.currency == "KWD")
         #expect(dinar.gross.amount.description == "12.345")
