@@ -70,6 +70,12 @@ extension ProcessTests {
             }
 
             func home(_ index: Int) -> URL { dir.appendingPathComponent("node-\(index)") }
+
+            /// The end of node `index`'s log (warnings and errors), for a failure's message.
+            func logTail(_ index: Int, lines: Int = 20) -> String {
+                let text = (try? String(contentsOf: dir.appendingPathComponent("node-\(index).log"), encoding: .utf8)) ?? ""
+                return "node \(index)'s log ends:\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+            }
             func port(_ index: Int) -> Int { rpcPorts[index] }
 
             func start(_ index: Int) throws {
@@ -159,11 +165,13 @@ extension ProcessTests {
                 try? FileManager.default.removeItem(at: dir)
             }
 
-            func request(_ method: String, _ index: Int, _ path: String, body: Data? = nil) throws -> (Int, [String: Any]) {
+            /// `timeout`: how long the node may stay silent, which must exceed the
+            /// time a commit-mode submission asks the node to wait.
+            func request(_ method: String, _ index: Int, _ path: String, body: Data? = nil, timeout: TimeInterval = 20) throws -> (Int, [String: Any]) {
                 var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port(index))\(path)")!)
                 request.httpMethod = method
                 request.httpBody = body
-                request.timeoutInterval = 20
+                request.timeoutInterval = timeout
                 let box = Box()
                 let done = DispatchSemaphore(value: 0)
                 URLSession.shared.dataTask(with: request) { data, response, _ in
@@ -186,7 +194,7 @@ extension ProcessTests {
                 let nonce = nonces.withLock { $0 += 1; return $0 }
                 let tx = TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: "cluster-\(nonce)", payload: .transfer(payee: alice.publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .internal)).signed(with: bank)
                 let body = try JSONSerialization.data(withJSONObject: ["transaction": Data(tx.canonicalBytes).base64EncodedString(), "mode": "commit", "timeoutMs": timeoutMs])
-                let (_, view) = try request("POST", index, "/v1/transactions", body: body)
+                let (_, view) = try request("POST", index, "/v1/transactions", body: body, timeout: TimeInterval(timeoutMs / 1_000 + 10))
                 return (view["status"] as? String, tx.id)
             }
 
@@ -379,8 +387,16 @@ extension ProcessTests {
                 #expect(try cluster.blockHash(0, height) == cluster.blockHash(1, height), "the fetched block \(height) differs")
             }
             for index in 2..<4 { try cluster.start(index) }
-            for index in 2..<4 { try cluster.waitServing(index) }
-            for round in 0..<4 { #expect(try cluster.pay(via: round).status == "committed", "after catching up, via \(round)") }
+            for index in 2..<4 {
+                try cluster.waitServing(index)
+                // Catching up is block sync's job (measured above); joining consensus at the tip is this test's.
+                let caughtUp = try Self.waitUntil(seconds: 60) { try cluster.height(index) >= 350 }
+                #expect(caughtUp, "validator \(index) did not catch up: \(cluster.logTail(index))")
+            }
+            for round in 0..<4 {
+                let status = try cluster.pay(via: round).status
+                #expect(status == "committed", "after catching up, via \(round): \(status ?? "no answer"); heights \((0..<4).map { (try? cluster.height($0)) ?? -1 }); \(cluster.logTail(round))")
+            }
             let target = try Self.converge(cluster)
             try Self.expectOneChain(cluster, through: target)
             cluster.stopAll()
