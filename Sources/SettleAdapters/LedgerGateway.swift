@@ -63,6 +63,14 @@ public struct NodeGateway: LedgerGateway {
         try await withFailover { node throws(ClientError) in try await node.payment(id) }
     }
 
+    public func transaction(_ id: Hash256) async throws(ClientError) -> Wire.Transaction? {
+        try await withFailover { node throws(ClientError) in try await node.transaction(id) }
+    }
+
+    public func dispute(_ id: Hash256) async throws(ClientError) -> Wire.Dispute? {
+        try await withFailover { node throws(ClientError) in try await node.dispute(id) }
+    }
+
     /// Submits several transactions in one request and waits for their
     /// commit: one answer per transaction, in order (its commit, or why the
     /// node refused it); a request no node answers fails as a whole.

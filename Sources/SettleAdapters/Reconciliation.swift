@@ -23,17 +23,58 @@ public struct Reconciliation: Sendable, Equatable {
         /// The fee the ledger charged, and the one the schedule gives (issue 10).
         public var fee: Amount
         public var contractedFee: Amount
+        /// The transaction's kind (`transfer`, `refund`, `resolve-dispute`, …).
+        public var kind: String
+        /// What it moved on the merchant's balance, in minor units of `asset`:
+        /// a payment's credit net of its fee, a refund's, dispute's or payout's
+        /// debit with its fee, a won dispute's or failed payout's return.
+        public var merchantEffect: Int64
 
-        public init(reference: String, transaction: String, asset: AssetCode, amount: Amount, fee: Amount, contractedFee: Amount) {
+        public init(reference: String, transaction: String, asset: AssetCode, amount: Amount, fee: Amount, contractedFee: Amount, kind: String = "transfer", merchantEffect: Int64 = 0) {
             self.reference = reference
             self.transaction = transaction
             self.asset = asset
             self.amount = amount
             self.fee = fee
             self.contractedFee = contractedFee
+            self.kind = kind
+            self.merchantEffect = merchantEffect
         }
+
+        /// Kinds a report shows under their own object's line. A closed
+        /// dispute or a failed payout is shown by the provider as a line of
+        /// the dispute or payout object, matched to the posting that opened it.
+        var hasItsOwnLine: Bool { !["resolve-dispute", "reverse-payout"].contains(kind) }
     }
 
+    /// How much the merchant's balance at the provider moved, as each side
+    /// tells it, per currency: the report's lines that the ledger posts
+    /// (payments, refunds, disputes and their reversals, payouts and their
+    /// failures) summed by their net, and the ledger's postings those lines
+    /// matched together with those of the period (a dispute's outcome, a
+    /// failed payout) summed by what they moved. An unmatched line or
+    /// posting, or a wrong amount or fee, shows here as a difference. The
+    /// provider's own fee and adjustment lines, which the webhooks never
+    /// post, are summed apart (`providerOwn`).
+    public struct Movement: Sendable, Equatable {
+        public var currency: String
+        /// The ledger asset's decimals (0 when the currency is none).
+        public var decimals: UInt8
+        /// Minor units, signed; nil when a line is finer than the asset or the currency is no ledger asset.
+        public var report: Int128?
+        public var ledger: Int128
+        /// The net of the report's lines that are the provider's own (fees, adjustments), not compared.
+        public var providerOwn: Int128?
+        public var difference: Int128? { report.map { $0 - ledger } }
+
+        public init(currency: String, decimals: UInt8, report: Int128?, ledger: Int128, providerOwn: Int128?) {
+            self.currency = currency
+            self.decimals = decimals
+            self.report = report
+            self.ledger = ledger
+            self.providerOwn = providerOwn
+        }
+    }
     public enum Outcome: Sendable, Equatable {
         case matched
         /// The ledger holds nothing under any of these references.
@@ -64,10 +105,15 @@ public struct Reconciliation: Sendable, Equatable {
     /// the report does not show (a webhook for a payment the provider does
     /// not report, or a report cut short).
     public var missingInReport: [Posting] = []
+    /// The merchant's balance movement on each side (set when the ledger's
+    /// postings of the period were given).
+    public var movements: [Movement] = []
 
-    /// Every line matched (lines that move nothing the ledger posts aside), and nothing missing from the report.
+    /// Every line matched (lines that move nothing the ledger posts aside),
+    /// nothing missing from the report, and both sides moved the merchant's
+    /// balance by the same amount.
     public var allMatched: Bool {
-        missingInReport.isEmpty && items.allSatisfy { item in
+        missingInReport.isEmpty && movements.allSatisfy { $0.difference == 0 } && items.allSatisfy { item in
             switch item.outcome {
             case .matched, .notComparable: true
             default: false
@@ -86,13 +132,37 @@ public struct Reconciliation: Sendable, Equatable {
         }
     }
 
-    /// Holds `report` against the postings found (by reference), and lists
+    /// Holds `report` against the postings found (by reference), lists
     /// those of `held` (the ledger's postings from this provider in the
-    /// report's period) that no line matched.
+    /// report's period) that no line matched, and sums what each side moved.
     public init(report: ProviderReport, postings: [String: Posting], held: [Posting], assets: [Asset]) {
         self.init(report: report, postings: postings, assets: assets)
         let matched = Set(items.compactMap { $0.posting?.reference })
-        missingInReport = held.filter { !matched.contains($0.reference) }
+        missingInReport = held.filter { $0.hasItsOwnLine && !matched.contains($0.reference) }
+        movements = Self.movements(items: items, held: held, assets: assets)
+    }
+
+    static func movements(items: [Item], held: [Posting], assets: [Asset]) -> [Movement] {
+        var postings: [String: Posting] = [:]
+        for posting in held + items.compactMap(\.posting) { postings[posting.transaction] = posting }
+        let currencies = Set(items.map(\.line.currency)).union(postings.values.map(\.asset.value)).sorted()
+        return currencies.map { currency in
+            let ledger = postings.values.filter { $0.asset.value == currency }.reduce(Int128(0)) { $0 + Int128($1.merchantEffect) }
+            let asset = assets.first { $0.code.value == currency }
+            func net(_ lines: [ProviderReportLine]) -> Int128? {
+                guard let asset else { return nil }
+                var total: Int128 = 0
+                for line in lines {
+                    guard let units = line.net.amount.minorUnits(decimals: asset.decimals) else { return nil }
+                    total += line.net.direction == .credit ? Int128(units) : -Int128(units)
+                }
+                return total
+            }
+            let lines = items.filter { $0.line.currency == currency }
+            let own = lines.filter { if case .notComparable = $0.outcome { true } else { false } }.map(\.line)
+            let compared = lines.filter { if case .notComparable = $0.outcome { false } else { true } }.map(\.line)
+            return Movement(currency: currency, decimals: asset?.decimals ?? 0, report: net(compared), ledger: ledger, providerOwn: net(own))
+        }
     }
 
     /// Holds `report` against the postings found (by reference).

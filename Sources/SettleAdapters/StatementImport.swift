@@ -47,8 +47,7 @@ public enum StatementImport {
         for statement in statements {
             let asset = assets.first { $0.code.value == statement.currency }!
             for entry in statement.entries {
-                let parts = entry.details.isEmpty ? [(entry, "\(entry.index)")] : entry.details.map { ($0, "\(entry.index).\($0.index)") }
-                for (part, position) in parts {
+                for (part, position) in parts(of: entry) {
                     let origin = "statement \(statement.id) entry \(position)"
                     let event = self.event(part, of: entry, position: position, in: statement, asset: asset, merchants: merchants, defaultMerchant: defaultMerchant, origin: origin)
                     switch event {
@@ -87,6 +86,12 @@ public enum StatementImport {
             }
             return .success(AdapterEvent(origin: origin, reference: reference, posting: .payment(payee: payee, asset: asset, amount: amount, method: .bankTransfer, reportedFee: nil)))
         }
+    }
+
+    /// What is posted of an entry: the entry itself, or each transaction of a
+    /// batch-booked one; with its position (`3`, or `3.1` for a batch's second).
+    static func parts(of entry: StatementEntry) -> [(part: StatementEntry, position: String)] {
+        entry.details.isEmpty ? [(entry, "\(entry.index)")] : entry.details.map { ($0, "\(entry.index).\($0.index)") }
     }
 
     /// `bank:<account>:<bank reference>`, or `bank:<statement>:<position>`

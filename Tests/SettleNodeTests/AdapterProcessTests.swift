@@ -127,11 +127,26 @@ extension ProcessTests {
             #expect(again.stdout.contains("summary: 2 already posted, 2 not posted (no posting needed), 1 posted"), "\(again.stdout)")
             #expect(try node.balance("acme-shop", "EUR") == "349.45", "the unnamed 40.50 credit, less 0.35, went to the default merchant")
 
-            // The next day by MT940 (German :86:, a fee), and a BAI2 file of the US account.
+            // The account's statement against the ledger: every booked credit matched, the bank's credits and the ledger's equal.
+            func reconciling(_ file: String, _ extra: [String] = []) throws -> CLIProcessTests.Output {
+                try CLIProcessTests.settle(["reconcile", "--bank", "DE89370400440532013000", "--report", file, "--processor", node.key("bank"), "--node", node.url] + extra)
+            }
+            let camtReconciled = try reconciling(camt)
+            #expect(camtReconciled.status == 0 && camtReconciled.stdout.contains("summary: 3 matched, 2 not compared"), "\(camtReconciled.stdout)\(camtReconciled.stderr)")
+            #expect(camtReconciled.stdout.contains("booked credits 350.50, ledger 350.50, difference 0.00\n"), "\(camtReconciled.stdout)")
+
+            // The next day by MT940 (German :86:, a fee), and a BAI2 file of the US account; reconciled before its import, its credit is missing.
             let mt940 = try copy("statement.mt940")
+            let early = try reconciling(mt940, ["--json"])
+            #expect(early.status == 1 && early.stdout.contains("\"outcome\" : \"MISSING ON LEDGER\"") && early.stdout.contains("\"difference\" : \"75.00\""), "\(early.stdout)\(early.stderr)")
             let swift = try importing(mt940, ["--format", "mt940"])
             #expect(swift.status == 0 && swift.stdout.contains("summary: 1 not posted (no posting needed), 1 posted"), "\(swift.stdout)\(swift.stderr)")
             #expect(try node.balance("acme-shop", "EUR") == "424.10")
+            // Now matched; and over today's blocks, the camt's three credits are the ledger's postings the MT940 does not show.
+            #expect(try reconciling(mt940).status == 0)
+            let day = { (offset: Double) in String(ISO8601DateFormatter().string(from: Date().addingTimeInterval(offset * 86_400)).prefix(10)) }
+            let period = try reconciling(mt940, ["--from", day(-1), "--to", day(1)])
+            #expect(period.status == 1 && period.stdout.contains("summary: 3 MISSING IN REPORT, 1 matched, 1 not compared"), "\(period.stdout)\(period.stderr)")
             let bai2 = try importing(try copy("statement.bai2"))
             #expect(bai2.status == 0 && bai2.stdout.contains("1 posted"), "\(bai2.stdout)\(bai2.stderr)")
             // 150.00 by wire, 0.8 % (1.20) borne by the merchant; the check paid is a debit.

@@ -10,12 +10,25 @@ import Testing
 
     static func money(_ text: String, _ direction: Direction = .credit) -> StatementBalance { StatementBalance(amount: StatementAmount(text)!, direction: direction) }
 
+    /// A line as a provider writes it: money leaving the merchant (a refund,
+    /// a dispute, a payout, a fee) as a debit, the net after the fee.
     static func line(_ number: Int, _ kind: ProviderReportLine.Kind, _ source: String?, gross: String, fee: String = "0.00", currency: String = "USD") -> ProviderReportLine {
-        ProviderReportLine(line: number, id: "txn_\(number)", source: source, kind: kind, type: kind.rawValue, currency: currency, gross: money(gross), fee: money(fee, .debit), net: money(gross), created: "2026-11-25")
+        let outgoing = [.refund, .dispute, .payout, .fee].contains(kind)
+        let scale = max(StatementAmount(gross)!.scale, StatementAmount(fee)!.scale)
+        let (g, f) = (Int64(StatementAmount(gross)!.minorUnits(decimals: scale)!), Int64(StatementAmount(fee)!.minorUnits(decimals: scale)!))
+        let net = outgoing ? -g - f : g - f
+        return ProviderReportLine(
+            line: number, id: "txn_\(number)", source: source, kind: kind, type: kind.rawValue, currency: currency, gross: money(gross, outgoing ? .debit : .credit),
+            fee: money(fee, .debit), net: StatementBalance(amount: StatementAmount(units: UInt64(net.magnitude), scale: scale), direction: net < 0 ? .debit : .credit), created: "2026-11-25")
     }
 
-    static func posting(_ reference: String, _ amount: UInt64, fee: UInt64 = 0, contracted: UInt64? = nil, asset: AssetCode = usd) -> Reconciliation.Posting {
-        Reconciliation.Posting(reference: reference, transaction: "tx-\(reference)", asset: asset, amount: Amount(minorUnits: amount)!, fee: Amount(minorUnits: fee)!, contractedFee: Amount(minorUnits: contracted ?? fee)!)
+    /// What the ledger posted: a payment credits the merchant its amount less
+    /// the fee; a refund, dispute or payout debits the amount and the fee.
+    static func posting(_ reference: String, _ amount: UInt64, fee: UInt64 = 0, contracted: UInt64? = nil, asset: AssetCode = usd, kind: String = "transfer") -> Reconciliation.Posting {
+        let effect = kind == "transfer" ? Int64(amount) - Int64(fee) : -Int64(amount) - Int64(fee)
+        return Reconciliation.Posting(
+            reference: reference, transaction: "tx-\(reference)", asset: asset, amount: Amount(minorUnits: amount)!, fee: Amount(minorUnits: fee)!,
+            contractedFee: Amount(minorUnits: contracted ?? fee)!, kind: kind, merchantEffect: effect)
     }
 
     @Test func eachLineIsMatchedMissingOrDifferent() {
@@ -54,10 +67,34 @@ import Testing
 
     @Test func whatTheLedgerHoldsAndTheReportLeavesOutIsMissingInTheReport() {
         let report = ProviderReport(provider: "stripe", lines: [Self.line(2, .payment, "ch_1", gross: "100.00", fee: "4.80")])
-        let charge = Self.posting("stripe:ch_1", 10_000, fee: 480), refund = Self.posting("stripe:re_1", 2_500)
+        let charge = Self.posting("stripe:ch_1", 10_000, fee: 480), refund = Self.posting("stripe:re_1", 2_500, kind: "refund")
         let result = Reconciliation(report: report, postings: ["stripe:ch_1": charge], held: [charge, refund], assets: Self.assets)
         #expect(result.items.map(\.outcome) == [.matched] && result.missingInReport == [refund] && !result.allMatched)
+        #expect(result.movements == [Reconciliation.Movement(currency: "USD", decimals: 2, report: 9_520, ledger: 7_020, providerOwn: 0)])
         #expect(Reconciliation(report: report, postings: ["stripe:ch_1": charge], held: [charge], assets: Self.assets).allMatched)
+    }
+
+    /// Both sides' movement of the merchant's balance: a dispute's outcome
+    /// (no line of its own) counts on the ledger's side; the provider's own
+    /// fee lines are summed apart; a line the ledger lacks shows as a difference.
+    @Test func whatEachSideMovedIsSummedAndCompared() {
+        let lines = [
+            Self.line(2, .payment, "ch_1", gross: "100.00", fee: "3.20"),
+            Self.line(3, .dispute, "dp_1", gross: "40.00", fee: "15.00"),
+            Self.line(4, .disputeReversal, "dp_1", gross: "40.00"),
+            Self.line(5, .fee, nil, gross: "0.00", fee: "2.00"),
+        ]
+        let charge = Self.posting("stripe:ch_1", 10_000, fee: 320), dispute = Self.posting("stripe:dp_1", 4_000, fee: 1_500, kind: "dispute")
+        var won = Self.posting("stripe:evt_9", 4_000, kind: "resolve-dispute")
+        won.merchantEffect = 4_000
+        let postings = ["stripe:ch_1": charge, "stripe:dp_1": dispute]
+        let result = Reconciliation(report: ProviderReport(provider: "stripe", lines: lines), postings: postings, held: [charge, dispute, won], assets: Self.assets)
+        #expect(result.missingInReport.isEmpty, "a dispute's outcome is shown under the dispute's line")
+        #expect(result.movements == [Reconciliation.Movement(currency: "USD", decimals: 2, report: 8_180, ledger: 8_180, providerOwn: -200)])
+        #expect(result.allMatched)
+        // Without the outcome in the period, the ledger moved 40.00 less than the report says.
+        let short = Reconciliation(report: ProviderReport(provider: "stripe", lines: lines), postings: postings, held: [charge, dispute], assets: Self.assets)
+        #expect(short.movements.first?.difference == 4_000 && !short.allMatched)
     }
 
     @Test func eachProviderIsLookedUpUnderTheReferenceItsConnectorPosts() {
