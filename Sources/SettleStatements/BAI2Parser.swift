@@ -17,12 +17,23 @@
 public enum BAI2 {
     /// One statement per account (03…49) in the file, in order, after every control total checked.
     public static func parse(_ bytes: [UInt8]) throws(StatementProblem) -> [BankStatement] {
-        let (records, lastLine) = try BAI2Record.split(bytes)
-        var reader = BAI2Reader()
-        for record in records { try reader.read(record) }
-        return try reader.finish(lastLine: lastLine)
+        try read(StatementChunks(bytes, size: max(bytes.count, 1)), into: .keep)
     }
 
+    /// One statement per account of the file in `chunks`, its entries put
+    /// into `sink` as they are read; each trailer is checked when it comes,
+    /// after the entries it totals.
+    static func read(_ chunks: StatementChunks, into sink: EntrySink) throws(StatementProblem) -> [BankStatement] {
+        var lines = ChunkedLines(), records = BAI2Records(), reader = BAI2Reader(sink: sink)
+        let read = { (record: BAI2Record) throws(StatementProblem) in try reader.read(record) }
+        let add = { (line: ArraySlice<UInt8>, number: Int) throws(StatementProblem) in try records.add(line, number, record: read) }
+        while let chunk = try chunks.next() {
+            try lines.feed(chunk, line: add)
+        }
+        let lastLine = try lines.finish(line: add)
+        try records.finish(record: read)
+        return try reader.finish(lastLine: lastLine)
+    }
 }
 
 /// The file, group and account being read, and what their trailers must say.
@@ -31,10 +42,15 @@ private struct BAI2Reader {
     struct Group { var line: Int; var asOf: String; var currency: String?; var accounts = 0; var records: Int; var total: Int128 = 0 }
     struct Account { var line: Int; var statement: BankStatement; var scale: UInt8; var records: Int; var sum: Int128 }
 
+    let sink: EntrySink
     var file: File?
     var group: Group?
     var account: Account?
     var statements: [BankStatement] = []
+
+    init(sink: EntrySink) {
+        self.sink = sink
+    }
 
     mutating func read(_ record: BAI2Record) throws(StatementProblem) {
         func misplaced(_ reason: String) -> StatementProblem { StatementProblem(line: record.line, field: record.code, reason: reason) }
@@ -117,10 +133,11 @@ private struct BAI2Reader {
             guard amount != nil || !monetary else { throw fields.problem(amountField, "amount", "missing for a \(direction) (type code \(code))") }
             account.sum = try Self.add(account.sum, amount ?? 0, amountField, fields)
             account.records += record.lines.count
-            account.statement.entries.append(StatementEntry(
-                index: account.statement.entries.count, bankReference: bankReference.isEmpty ? nil : bankReference,
+            let entry = StatementEntry(
+                index: account.statement.entryCount, bankReference: bankReference.isEmpty ? nil : bankReference,
                 customerReference: customerReference.isEmpty ? nil : customerReference, amount: StatementAmount(units: UInt64(amount ?? 0), scale: account.scale),
-                direction: direction, status: monetary ? .booked : .information, bookingDate: group.asOf, valueDate: valueDate, typeCode: code, remittance: text))
+                direction: direction, status: monetary ? .booked : .information, bookingDate: group.asOf, valueDate: valueDate, typeCode: code, remittance: text)
+            try sink.take(entry, into: &account.statement)
             self.account = account
         case "49":
             guard let account else { throw misplaced("an account trailer with no account (no 03 before it)") }

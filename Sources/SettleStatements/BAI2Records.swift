@@ -13,43 +13,43 @@ struct BAI2Record {
     /// The 1-based line of the record itself.
     var line: Int
     var lines: [(number: Int, content: ArraySlice<UInt8>)]
+}
 
-    /// The records of `bytes`: LF, CRLF or CR line breaks, a UTF-8 byte order
-    /// mark and blank lines (not records, so not counted) allowed.
-    static func split(_ bytes: [UInt8]) throws(StatementProblem) -> (records: [BAI2Record], lastLine: Int) {
-        var records: [BAI2Record] = []
-        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
-        var index = start, number = 1
-        func take(_ line: ArraySlice<UInt8>, _ number: Int) throws(StatementProblem) {
-            var line = line
-            while let last = line.last, last == 0x20 || last == 0x09 { line.removeLast() }
-            guard !line.isEmpty else { return }
-            let head = Array(line.prefix(3))
-            guard head.count >= 2, head[0] >= 0x30, head[0] <= 0x39, head[1] >= 0x30, head[1] <= 0x39, head.count == 2 || head[2] == 0x2C || head[2] == 0x2F else {
-                let start = BAI2Fields.decode(line.prefix(12))
-                throw StatementProblem(line: number, field: "record code", reason: "a record starts with a two-digit code and a comma, not “\(start)”")
-            }
-            let code = String(decoding: head[0..<2], as: UTF8.self)
-            let content = line.dropFirst(head.count == 3 && head[2] == 0x2C ? 3 : 2)
-            if code == "88" {
-                guard !records.isEmpty else { throw StatementProblem(line: number, field: "88", reason: "a continuation with no record before it") }
-                records[records.count - 1].lines.append((number, content))
-            } else {
-                records.append(BAI2Record(code: code, line: number, lines: [(number, content)]))
-            }
+/// The records of a BAI2 file as its lines arrive: LF, CRLF or CR line
+/// breaks, a UTF-8 byte order mark and blank lines (not records, so not
+/// counted) allowed. A record is complete when the next one starts, since
+/// until then an `88` may continue it.
+struct BAI2Records {
+    /// The record read last, which `88` lines may still continue.
+    private var last: BAI2Record?
+
+    /// Hands the last record to `record`: the file has ended.
+    mutating func finish(record: (BAI2Record) throws(StatementProblem) -> Void) throws(StatementProblem) {
+        if let done = last { try record(done) }
+        last = nil
+    }
+
+    /// Reads line `number`, and hands the record before it to `record` if this line starts a new one.
+    mutating func add(_ line: ArraySlice<UInt8>, _ number: Int, record: (BAI2Record) throws(StatementProblem) -> Void) throws(StatementProblem) {
+        var line = line
+        if number == 1, line.starts(with: [0xEF, 0xBB, 0xBF]) { line = line.dropFirst(3) }
+        while let last = line.last, last == 0x20 || last == 0x09 { line.removeLast() }
+        guard !line.isEmpty else { return }
+        let head = Array(line.prefix(3))
+        guard head.count >= 2, head[0] >= 0x30, head[0] <= 0x39, head[1] >= 0x30, head[1] <= 0x39, head.count == 2 || head[2] == 0x2C || head[2] == 0x2F else {
+            let start = BAI2Fields.decode(line.prefix(12))
+            throw StatementProblem(line: number, field: "record code", reason: "a record starts with a two-digit code and a comma, not “\(start)”")
         }
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == 0x0A || byte == 0x0D {
-                try take(bytes[start..<index], number)
-                if byte == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
-                number += 1
-                start = index + 1
-            }
-            index += 1
+        let code = String(decoding: head[0..<2], as: UTF8.self)
+        // Its own copy: the line may be in a chunk the next one overwrites.
+        let content = Array(line.dropFirst(head.count == 3 && head[2] == 0x2C ? 3 : 2))[...]
+        if code == "88" {
+            guard last != nil else { throw StatementProblem(line: number, field: "88", reason: "a continuation with no record before it") }
+            last?.lines.append((number, content))
+        } else {
+            if let done = last { try record(done) }
+            last = BAI2Record(code: code, line: number, lines: [(number, content)])
         }
-        if start < bytes.count { try take(bytes[start...], number) } else { number -= 1 }
-        return (records, max(number, 1))
     }
 }
 

@@ -24,6 +24,9 @@ public struct BankStatement: Sendable, Equatable {
     public var opening: StatementBalance?
     public var closing: StatementBalance?
     public var entries: [StatementEntry]
+    /// The entries read but handed to a `StatementFile.stream` caller
+    /// instead of kept in `entries`; none when the statement was parsed whole.
+    public internal(set) var streamed = EntryTally()
 
     public init(format: StatementFormat, id: String, account: String, currency: String, opening: StatementBalance? = nil, closing: StatementBalance? = nil, entries: [StatementEntry] = []) {
         self.format = format
@@ -35,16 +38,41 @@ public struct BankStatement: Sendable, Equatable {
         self.entries = entries
     }
 
-    /// Whether opening + booked credits − booked debits = closing, exactly;
-    /// nil when the statement states no opening or no closing balance.
-    /// A statement that fails is reported, and nothing of it is posted.
+    /// How many entries the statement has, kept in `entries` or streamed.
+    public var entryCount: Int { entries.count + streamed.count }
+
+    /// Whether opening + booked credits − booked debits = closing, exactly,
+    /// counting the entries kept and those streamed alike; nil when the
+    /// statement states no opening or no closing balance. A statement that
+    /// fails is reported, and nothing of it is posted.
     public var balancesAddUp: Bool? {
         guard let opening, let closing else { return nil }
-        var sum = opening.exact
-        for entry in entries where entry.status == .booked {
-            sum += entry.direction == .credit ? entry.amount.exact : -entry.amount.exact
-        }
-        return sum == closing.exact
+        var sum = streamed
+        sum.add(opening.exact)
+        for entry in entries { sum.add(entry) }
+        return sum.bookedNet == closing.exact
+    }
+}
+
+/// Entries counted rather than kept: how many, and the exact sum of the
+/// booked ones, which is all `balancesAddUp` needs of a statement streamed
+/// in constant memory.
+public struct EntryTally: Sendable, Equatable {
+    public internal(set) var count = 0
+    /// Booked credits − booked debits at 18 decimals (`StatementAmount.exact`),
+    /// nil once that overflowed: a sum beyond 10^20 units is no bank's, and
+    /// does not add up rather than trap.
+    var bookedNet: Int128? = 0
+
+    mutating func add(_ entry: StatementEntry) {
+        count += 1
+        if entry.status == .booked { add(entry.direction == .credit ? entry.amount.exact : -entry.amount.exact) }
+    }
+
+    mutating func add(_ amount: Int128) {
+        guard let sum = bookedNet else { return }
+        let (result, overflow) = sum.addingReportingOverflow(amount)
+        bookedNet = overflow ? nil : result
     }
 }
 

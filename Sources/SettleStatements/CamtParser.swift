@@ -19,36 +19,23 @@ import Foundation
 public enum Camt {
     /// Every statement (053) or notification (054) in the document, in order.
     public static func parse(_ bytes: [UInt8]) throws(StatementProblem) -> [BankStatement] {
-        try checkEncoding(bytes)
-        return try parse(XMLParser(data: Data(bytes)))
+        try read(StatementChunks(bytes, size: max(bytes.count, 1)), into: .keep)
     }
 
-    /// A document in UTF-8 (declared, or by default) must be valid UTF-8:
-    /// FoundationXML traps on an element name that is not, so such a file is
-    /// refused here, with the line of the first bad byte. A document declared
-    /// in another encoding (ISO-8859-1, as some banks send) libxml2 converts.
-    static func checkEncoding(_ bytes: [UInt8]) throws(StatementProblem) {
-        let head = String(decoding: bytes.prefix(200), as: UTF8.self).lowercased()
-        if let declared = head.range(of: "encoding=")?.upperBound, !head[declared...].dropFirst().hasPrefix("utf-8") { return }
-        var line = 1, index = 0
-        while index < bytes.count {
-            let byte = bytes[index]
-            let length = byte < 0x80 ? 1 : byte >> 5 == 0b110 ? 2 : byte >> 4 == 0b1110 ? 3 : byte >> 3 == 0b11110 ? 4 : 0
-            guard length > 0, index + length <= bytes.count, String(validating: bytes[index..<(index + length)], as: UTF8.self) != nil else {
-                throw StatementProblem(line: line, field: "XML", reason: "not valid UTF-8 (byte \(index)), though the document is UTF-8")
-            }
-            if byte == 10 { line += 1 }
-            index += length
-        }
-    }
-
-    static func parse(_ parser: XMLParser) throws(StatementProblem) -> [BankStatement] {
-        let reader = CamtReader()
+    /// Every statement or notification of the document in `chunks`, its
+    /// entries put into `sink` as they are read. libxml2 pulls the bytes a
+    /// piece at a time (given a document of more than 10 MB at once, it
+    /// refuses it as a "huge input lookup"), each chunk checked to be UTF-8
+    /// before any of it goes on.
+    static func read(_ chunks: StatementChunks, into sink: EntrySink) throws(StatementProblem) -> [BankStatement] {
+        let input = CamtInput(chunks)
+        let parser = XMLParser(stream: input)
+        let reader = CamtReader(sink: sink)
         parser.delegate = reader
         parser.shouldProcessNamespaces = true
         parser.shouldResolveExternalEntities = false
         let finished = parser.parse()
-        if let problem = reader.problem { throw problem }
+        if let problem = input.problem ?? reader.problem { throw problem }
         guard finished else {
             throw StatementProblem(line: parser.lineNumber, field: "XML", reason: parser.parserError.map { "not well-formed: \($0.localizedDescription)" } ?? "not well-formed")
         }
@@ -63,6 +50,7 @@ public enum Camt {
 /// The SAX side of `Camt`: the path of local element names, the text of
 /// the element being read, and the statement and entry being built.
 private final class CamtReader: NSObject, XMLParserDelegate {
+    let sink: EntrySink
     var format: StatementFormat?
     var statements: [BankStatement] = []
     var problem: StatementProblem?
@@ -98,6 +86,10 @@ private final class CamtReader: NSObject, XMLParserDelegate {
         var line: Int
     }
 
+    init(sink: EntrySink) {
+        self.sink = sink
+    }
+
     private func fail(_ parser: XMLParser, _ field: String, _ reason: String) {
         guard problem == nil else { return }
         problem = StatementProblem(line: parser.lineNumber, field: field, reason: reason)
@@ -121,6 +113,26 @@ private final class CamtReader: NSObject, XMLParserDelegate {
     }
 
     func parser(_ parser: XMLParser, foundCharacters string: String) { text += string }
+
+    /// libxml2's warnings (`XML_WAR_…`), which leave a document readable: a
+    /// catalog instruction (93), an unknown XML version (97), `xml:lang` and
+    /// `xml:space` values (98, 102), a namespace that is no URI or a relative
+    /// one (99, 100: national profiles write such), a colon in a namespace
+    /// name (106), a redefined entity (107). An undeclared entity (27) is
+    /// not among them: its text would be missing.
+    private static let warnings: Set<Int> = [93, 97, 98, 99, 100, 102, 106, 107]
+
+    /// libxml2 recovers from an error and reads on, and whether FoundationXML
+    /// then reports the document well-formed depends on how its bytes were cut
+    /// into chunks (read at once, a mismatched end tag passed): so the first
+    /// error ends the reading, on its line, however the document arrives.
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+        let code = (parseError as NSError).code
+        guard !Self.warnings.contains(code) else { return }
+        // XML_ERR_DOCUMENT_END with elements still open: the document was cut short.
+        if code == 5, let open = path.last { return fail(parser, "XML", "not well-formed: the document ends inside <\(open)>") }
+        fail(parser, "XML", "not well-formed: \(parseError.localizedDescription)")
+    }
 
     func parser(_ parser: XMLParser, didEndElement name: String, namespaceURI: String?, qualifiedName: String?) {
         let value = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -243,8 +255,15 @@ private final class CamtReader: NSObject, XMLParserDelegate {
         case []:
             guard let built = entry else { return }
             entry = nil
-            guard let done = finish(parser, built, index: statement?.entries.count ?? 0, field: "Ntry") else { return }
-            statement?.entries.append(done)
+            guard var current = statement, let done = finish(parser, built, index: current.entryCount, field: "Ntry") else { return }
+            statement = nil  // one owner of its entries, so that appending does not copy them
+            do throws(StatementProblem) {
+                try sink.take(done, into: &current, currency: firstCurrency)
+            } catch {
+                problem = problem ?? error
+                parser.abortParsing()
+            }
+            statement = current
         default: break
         }
     }

@@ -20,10 +20,19 @@
 public enum MT940 {
     /// Every statement in the file, in order.
     public static func parse(_ bytes: [UInt8]) throws(StatementProblem) -> [BankStatement] {
-        var reader = MT940Reader()
-        for (number, text) in MT940Text.lines(bytes) {
-            try reader.read(text, at: number)
+        try read(StatementChunks(bytes, size: max(bytes.count, 1)), into: .keep)
+    }
+
+    /// Every statement of the file in `chunks`, its entries put into `sink` as they are read.
+    static func read(_ chunks: StatementChunks, into sink: EntrySink) throws(StatementProblem) -> [BankStatement] {
+        var lines = ChunkedLines(), text = MT940Lines(), reader = MT940Reader(sink: sink)
+        let read = { (line: String, number: Int) throws(StatementProblem) in try reader.read(line, at: number) }
+        let add = { (raw: ArraySlice<UInt8>, number: Int) throws(StatementProblem) in try text.add(raw, number, line: read) }
+        while let chunk = try chunks.next() {
+            try lines.feed(chunk, line: add)
         }
+        _ = try lines.finish(line: add)
+        try text.finish(line: read)
         return try reader.finish()
     }
 }
@@ -56,6 +65,7 @@ struct MT940Field {
 /// The file read so far: the statements finished, the one being read, and
 /// its field still open to continuation lines.
 struct MT940Reader {
+    let sink: EntrySink
     static let knownTags: Set<String> = ["20", "21", "25", "28", "28C", "60F", "60M", "61", "86", "62F", "62M", "64", "65", "NS"]
     static let interimTags: Set<String> = ["13", "13D", "34F", "90D", "90C"]
 
@@ -67,12 +77,15 @@ struct MT940Reader {
     var stray: (line: Int, text: String)?
     var lastLine = 0
 
+    init(sink: EntrySink) {
+        self.sink = sink
+    }
+
     mutating func read(_ text: String, at line: Int) throws(StatementProblem) {
         lastLine = line
         if MT940Text.endsStatement(text) {
             try flush()
-            if let draft { statements.append(try draft.finish(at: line)) }
-            draft = nil
+            try close(at: line)
             return
         }
         guard let (tag, rest) = MT940Text.tag(of: text) else {
@@ -100,7 +113,7 @@ struct MT940Reader {
         }
         try flush()
         if tag == "20" {
-            if let draft { statements.append(try draft.finish(at: line)) }
+            try close(at: line)
             draft = MT940Draft()
             stray = nil
         } else if draft == nil {
@@ -114,14 +127,20 @@ struct MT940Reader {
         guard let field, var statement = draft else { return }
         self.field = nil
         draft = nil  // one owner of its entries, so appending does not copy them
-        try statement.apply(field)
+        try statement.apply(field, into: sink)
         draft = statement
+    }
+
+    /// Ends the statement being read, if there is one.
+    mutating func close(at line: Int) throws(StatementProblem) {
+        guard var statement = draft else { return }
+        draft = nil  // one owner of its entries, so appending does not copy them
+        statements.append(try statement.finish(at: line, into: sink))
     }
 
     mutating func finish() throws(StatementProblem) -> [BankStatement] {
         try flush()
-        if let draft { statements.append(try draft.finish(at: lastLine)) }
-        draft = nil
+        try close(at: lastLine)
         if statements.isEmpty {
             throw StatementProblem(line: stray?.line, field: ":20:", reason: "no statement: not a line starts with :20:, so this is no MT940 file")
         }
@@ -134,6 +153,9 @@ struct MT940Reader {
 
 /// A statement as its fields arrive, in SWIFT's order: `:20:`, `:25:`,
 /// `:28C:`, `:60F:`, (`:61:` `:86:`)…, `:62F:`, `:64:`, `:65:`, `:86:`.
+/// An entry goes to the sink once it is complete: when the next `:61:`, the
+/// closing balance or the end of the statement shows that no `:86:` adds
+/// to it, and once `:25:` and `:28C:` have named the statement it is in.
 struct MT940Draft {
     var reference: String?
     var account: String?
@@ -141,9 +163,12 @@ struct MT940Draft {
     var opening: StatementBalance?
     var currency: String?
     var closing: StatementBalance?
-    var entries: [StatementEntry] = []
+    /// Entries read and not yet given to the sink, the last one last.
+    var waiting: [StatementEntry] = []
+    /// The statement as given to the sink, from its first entry on.
+    var statement: BankStatement?
 
-    mutating func apply(_ field: MT940Field) throws(StatementProblem) {
+    mutating func apply(_ field: MT940Field, into sink: EntrySink) throws(StatementProblem) {
         switch field.tag {
         case "20":
             let value = try field.singleLine()
@@ -170,19 +195,21 @@ struct MT940Draft {
         case "61":
             guard opening != nil else { throw field.problem("an entry before the :60F: opening balance") }
             guard closing == nil else { throw field.problem("an entry after the closing balance") }
-            entries.append(try MT940StatementLine.entry(field, index: entries.count))
+            waiting.append(try MT940StatementLine.entry(field, index: (statement?.entryCount ?? 0) + waiting.count))
+            try release(into: sink, keepingLast: true)
         case "86":
             // After the closing balance, or before any entry, it tells about the statement, not an entry.
-            guard closing == nil, !entries.isEmpty else { return }
+            guard closing == nil, let last = waiting.indices.last else { return }
             let details = MT940Details(field.lines)
-            entries[entries.count - 1].remittance += details.remittance
-            entries[entries.count - 1].counterparty = entries[entries.count - 1].counterparty ?? details.counterparty
-            entries[entries.count - 1].endToEndID = entries[entries.count - 1].endToEndID ?? details.endToEndID
+            waiting[last].remittance += details.remittance
+            waiting[last].counterparty = waiting[last].counterparty ?? details.counterparty
+            waiting[last].endToEndID = waiting[last].endToEndID ?? details.endToEndID
         case "62F", "62M":
             guard opening != nil else { throw field.problem("a closing balance before the :60F: opening balance") }
             guard closing == nil else { throw field.problem("a second closing balance in one statement") }
             let (balance, code) = try Self.balance(field)
             guard code == currency else { throw field.problem("the closing balance is in \(code), the opening balance in \(currency ?? "?")") }
+            try release(into: sink, keepingLast: false)
             closing = balance
         case "64", "65":
             _ = try Self.balance(field)  // available balances: read to be sure they are well-formed, not kept
@@ -191,15 +218,34 @@ struct MT940Draft {
         }
     }
 
-    func finish(at line: Int) throws(StatementProblem) -> BankStatement {
+    /// Gives the waiting entries to the sink (but the last, which a `:86:`
+    /// may still add to, when `keepingLast`), once the statement is named.
+    mutating func release(into sink: EntrySink, keepingLast: Bool) throws(StatementProblem) {
+        let ready = waiting.count - (keepingLast ? 1 : 0)
+        guard ready > 0, var statement = statement ?? header() else { return }
+        self.statement = nil  // one owner of its entries, so appending does not copy them
+        for entry in waiting.prefix(ready) { try sink.take(entry, into: &statement) }
+        waiting.removeFirst(ready)
+        self.statement = statement
+    }
+
+    /// The statement as far as it is known before its closing balance, once its header is.
+    func header() -> BankStatement? {
+        guard let reference, let account, let number, let opening, let currency else { return nil }
+        return BankStatement(format: .mt940, id: reference + "/" + number, account: account, currency: currency, opening: opening)
+    }
+
+    mutating func finish(at line: Int, into sink: EntrySink) throws(StatementProblem) -> BankStatement {
         let end = "before the end of the statement"
         guard let reference else { throw StatementProblem(line: line, field: ":20:", reason: "no :20: transaction reference \(end)") }
         guard let account else { throw StatementProblem(line: line, field: ":25:", reason: "no :25: account identification \(end)") }
         guard let number else { throw StatementProblem(line: line, field: ":28C:", reason: "no :28C: statement number \(end)") }
         guard let opening, let currency else { throw StatementProblem(line: line, field: ":60F:", reason: "no :60F: opening balance \(end)") }
         guard let closing else { throw StatementProblem(line: line, field: ":62F:", reason: "no :62F: closing balance \(end)") }
-        return BankStatement(
-            format: .mt940, id: reference + "/" + number, account: account, currency: currency, opening: opening, closing: closing, entries: entries)
+        try release(into: sink, keepingLast: false)
+        var done = statement ?? BankStatement(format: .mt940, id: reference + "/" + number, account: account, currency: currency, opening: opening)
+        done.closing = closing
+        return done
     }
 
     /// A balance, `1!a6!n3!a15d`: mark, date, currency, amount (`C110522EUR3236,28`).

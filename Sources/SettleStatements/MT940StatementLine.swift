@@ -154,43 +154,40 @@ struct MT940Details {
     }
 }
 
-/// Lines, tags, dates and amounts as MT940 writes them.
-enum MT940Text {
-    /// The non-blank lines with their 1-based numbers, without the line end,
-    /// trailing blanks and control characters (mBank's SOH/ETX); each line is
-    /// UTF-8 if it is valid UTF-8, else Latin-1, which every byte is.
-    static func lines(_ bytes: [UInt8]) -> [(Int, String)] {
-        var lines: [(Int, String)] = []
-        var number = 1, start = 0, index = 0
-        func add(_ end: Int) {
-            let raw = bytes[start..<end]
-            let text = String(validating: raw, as: UTF8.self) ?? String(String.UnicodeScalarView(raw.map { Unicode.Scalar($0) }))
-            var scalars = Substring(text).unicodeScalars
-            while let last = scalars.last, last.value <= 0x20 || last.value == 0x7F { scalars.removeLast() }
-            while let first = scalars.first, first.value < 0x20 || first.value == 0x7F { scalars.removeFirst() }
-            guard !scalars.isEmpty else { return }
-            // Sparkassen split a tag over two lines, ":" then "86:…".
-            if let previous = lines.last, previous.1 == ":", previous.0 == number - 1, tag(of: ":" + String(scalars)) != nil {
-                lines[lines.count - 1] = (previous.0, ":" + String(scalars))
-            } else {
-                lines.append((number, String(scalars)))
-            }
-        }
-        while index < bytes.count {
-            if bytes[index] == 0x0A || bytes[index] == 0x0D {
-                add(index)
-                if bytes[index] == 0x0D, index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
-                index += 1
-                number += 1
-                start = index
-            } else {
-                index += 1
-            }
-        }
-        add(bytes.count)
-        return lines
+/// The non-blank lines of an MT940 file as they arrive, with their 1-based
+/// numbers, without the line end, trailing blanks and control characters
+/// (mBank's SOH/ETX); each line is UTF-8 if it is valid UTF-8, else
+/// Latin-1, which every byte is. Sparkassen split a tag over two lines, `:`
+/// then `86:…`: a line `:` waits for the next to be joined to it.
+struct MT940Lines {
+    /// A line `:`, with its number, not handed over yet.
+    private var colon: Int?
+
+    /// Hands the `:` line held back to `line`: the file has ended.
+    mutating func finish(line: (String, Int) throws(StatementProblem) -> Void) throws(StatementProblem) {
+        if let colon { try line(":", colon) }
+        colon = nil
     }
 
+    /// Reads line `number` and hands it to `line`, unless it is blank or a `:` that the next line may continue.
+    mutating func add(_ raw: ArraySlice<UInt8>, _ number: Int, line: (String, Int) throws(StatementProblem) -> Void) throws(StatementProblem) {
+        let text = String(validating: raw, as: UTF8.self) ?? String(String.UnicodeScalarView(raw.map { Unicode.Scalar($0) }))
+        var scalars = Substring(text).unicodeScalars
+        while let last = scalars.last, last.value <= 0x20 || last.value == 0x7F { scalars.removeLast() }
+        while let first = scalars.first, first.value < 0x20 || first.value == 0x7F { scalars.removeFirst() }
+        guard !scalars.isEmpty else { return }
+        let trimmed = String(scalars)
+        if let held = colon {
+            colon = nil
+            if held == number - 1, MT940Text.tag(of: ":" + trimmed) != nil { return try line(":" + trimmed, held) }
+            try line(":", held)
+        }
+        if trimmed == ":" { colon = number } else { try line(trimmed, number) }
+    }
+}
+
+/// Tags, dates and amounts as MT940 writes them.
+enum MT940Text {
     /// `:TAG:` at the start of a line (two to four capitals or digits), and the rest of the line.
     static func tag(of line: String) -> (String, String)? {
         let scalars = Array(line.unicodeScalars)
