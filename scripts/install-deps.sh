@@ -6,7 +6,8 @@ set -euo pipefail
 # libxml2: FoundationXML (bank statements, docs/adapters.md) loads it at run time.
 # curl and Python's venv: scripts/schema-check.sh (schemathesis, from PyPI).
 # openssl: the demo's provider secrets and PayPal stand-in certificate.
-packages=(libsqlite3-dev libssl-dev libxml2 curl openssl)
+# time: GNU time, the importer's peak memory in scripts/perf.sh.
+packages=(libsqlite3-dev libssl-dev libxml2 curl openssl time)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

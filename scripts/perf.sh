@@ -17,11 +17,15 @@
 #      in flight) through `settle connect serve` into one validator, beside that
 #      validator's own admission rate measured first on the same node (`settle
 #      dev load`, batches of 100, 64 requests in flight), with the connector's
-#      and the validator's CPU seconds per 1 000 events.
+#      and the validator's CPU seconds per 1 000 events;
+#   5. bank statement import: a STATEMENT-MB statement in each format (MT940,
+#      BAI2, camt.053; `settle dev write-statement`) imported into one
+#      validator by `settle import bank`, which reads it twice, streamed: lines
+#      and MB per second, and the importer's peak resident memory.
 # With --runs N, phases 2 and 3 run N times on fresh networks and the summary
 # gives each figure's median and range (these machines are shared and noisy).
 # Writes every figure as JSON lines to OUT (default perf-results.jsonl).
-#   scripts/perf.sh [--quick] [--runs N] [--out FILE]
+#   scripts/perf.sh [--quick] [--runs N] [--out FILE]   (--quick: STATEMENT-MB 10, else 100)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 quick=false
@@ -36,7 +40,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-if $quick; then saturate=4000; offered=1000; blocks=20; deliveries=3000; benchArgs=(--blocks 4 --block-size 500); else saturate=30000; offered=8000; blocks=200; deliveries=20000; benchArgs=(); fi
+if $quick; then saturate=4000; offered=1000; blocks=20; deliveries=3000; statementMB=10; benchArgs=(--blocks 4 --block-size 500); else saturate=30000; offered=8000; blocks=200; deliveries=20000; statementMB=100; benchArgs=(); fi
 scripts/install-deps.sh
 swift build -c release --product settle
 swift build -c release --product settled
@@ -181,6 +185,26 @@ YAML
     stop_network
 done
 
+echo "== 5. bank statement import: $statementMB MB per format, read twice (checked, then posted) into one validator"
+network 1 statements
+: >"$dir/statement-summary"
+for format in mt940 bai2 camt053; do
+    file=$dir/statement.$format
+    "$bin/settle" dev write-statement --format "$format" --megabytes "$statementMB" --out "$file" >/dev/null
+    lines=$(wc -l <"$file"); bytes=$(stat -c %s "$file")
+    /usr/bin/time -f "%e %M" -o "$dir/time" "$bin/settle" import bank --file "$file" --key "$dir/statements/keys/bank.key" --node "http://127.0.0.1:$rpc" \
+        --quiet --checkpoint "$dir/statement-$format.checkpoint" >"$dir/import-$format.out"
+    read -r seconds peakKiB <"$dir/time"
+    entries=$(grep -o '[0-9]* entries' "$dir/import-$format.out" | head -1 | grep -o '[0-9]*')
+    posted=$(grep -o '[0-9]* posted' "$dir/import-$format.out" | tail -1 | grep -o '[0-9]*')
+    line=$(awk -v f="$format" -v lines="$lines" -v bytes="$bytes" -v entries="$entries" -v posted="$posted" -v s="$seconds" -v peak="$peakKiB" -v verify="$bestVerifyAll" 'BEGIN {
+        printf "{\"run\": \"statement import\", \"format\": \"%s\", \"bytes\": %d, \"lines\": %d, \"entries\": %d, \"posted\": %d, \"seconds\": %.2f, \"linesPerSecond\": %.0f, \"megabytesPerSecond\": %.1f, \"peakMemoryMiB\": %.0f, \"verifyPerSecondAllCores\": %d, \"linesPerVerify\": %.2f}", f, bytes, lines, entries, posted, s, lines / s, bytes / 1e6 / s, peak / 1024, verify, lines / s / verify }')
+    emit "$line"
+    echo "  statement import, $format: $(field "$line" bytes) bytes, $(field "$line" lines) lines, $(field "$line" entries) entries ($(field "$line" posted) credits posted) in $(field "$line" seconds) s: $(field "$line" linesPerSecond) lines/s ($(field "$line" linesPerVerify) per all-core verify, $bestVerifyAll/s), $(field "$line" megabytesPerSecond) MB/s; importer's peak memory $(field "$line" peakMemoryMiB) MiB" | tee -a "$dir/statement-summary"
+    rm -f "$file"
+done
+stop_network
+
 echo "== summary over $runs run(s): median (range)"
 # Each figure's median and range per kind of load (the last five fields of a line: throughput, ratio,
 # p50, p99 and the limit it was measured against; the rest names the kind). A run whose limit measured
@@ -207,5 +231,5 @@ awk '
         }
     }
 ' "$dir/summary" | sort
-cat "$dir/connector-summary"
+cat "$dir/connector-summary" "$dir/statement-summary"
 echo "== every figure, as JSON lines: $out"

@@ -35,6 +35,11 @@ public struct AdapterEvent: Sendable, Equatable {
         case none(String)
     }
 
+    /// Whether the event posts a transaction (not `.none`).
+    public var posts: Bool {
+        if case .none = posting { false } else { true }
+    }
+
     /// The payment method the event comes from: its reference up to the colon.
     public var source: String { String(reference.prefix { $0 != ":" }) }
 

@@ -30,37 +30,56 @@ public enum StatementImport {
         }
     }
 
-    public static func events(_ statements: [BankStatement], merchants: [Merchant], defaultMerchant: PublicKey?, assets: [Asset]) -> (events: [AdapterEvent], problems: [AdapterProblem]) {
-        var problems: [AdapterProblem] = []
-        for statement in statements {
+    /// Why nothing of a file may be posted: a statement whose opening
+    /// balance and booked entries do not add up to its closing balance, or
+    /// whose currency is no ledger asset. Checked over every statement of
+    /// the file (their headers and running totals suffice: a streamed file's
+    /// entries are not kept) before anything is posted.
+    public static func problems(_ statements: [BankStatement], assets: [Asset]) -> [AdapterProblem] {
+        statements.flatMap { statement in
             let origin = "statement \(statement.id)"
+            var problems: [AdapterProblem] = []
             if statement.balancesAddUp == false {
                 problems.append(AdapterProblem(origin: origin, reason: "its opening balance and booked entries do not add up to its closing balance: nothing of the file is posted"))
             }
             if !assets.contains(where: { $0.code.value == statement.currency }) {
                 problems.append(AdapterProblem(origin: origin, reason: "\(statement.currency) is not a ledger asset (the ledger has \(assets.map(\.code.value).sorted().joined(separator: ", "))): nothing of the file is posted"))
             }
+            return problems
         }
-        guard problems.isEmpty else { return ([], problems) }
-        var events: [AdapterEvent] = []
-        var seen: Set<String> = []
-        for statement in statements {
-            let asset = assets.first { $0.code.value == statement.currency }!
-            for entry in statement.entries {
-                for (part, position) in parts(of: entry) {
-                    let origin = "statement \(statement.id) entry \(position)"
-                    let event = self.event(part, of: entry, position: position, in: statement, asset: asset, merchants: merchants, defaultMerchant: defaultMerchant, origin: origin)
-                    switch event {
-                    case .success(let event):
-                        if seen.insert(event.reference).inserted { events.append(event) } else {
-                            problems.append(AdapterProblem(origin: origin, reason: "reference \(event.reference) appears earlier in the file; posted once"))
-                        }
-                    case .failure(let problem): problems.append(problem)
-                    }
-                }
+    }
+
+    /// Turns a file's entries into events one at a time, in file order, so
+    /// that a file of any size is posted without being held: it keeps only
+    /// the hashes of the references of the credits it has handed out (32
+    /// bytes a credit), to post a reference repeated in the file once.
+    public struct Mapper: Sendable {
+        let merchants: [Merchant]
+        let defaultMerchant: PublicKey?
+        let assets: [Asset]
+        private var seen: Set<Hash256> = []
+
+        public init(merchants: [Merchant], defaultMerchant: PublicKey?, assets: [Asset]) {
+            self.merchants = merchants
+            self.defaultMerchant = defaultMerchant
+            self.assets = assets
+        }
+
+        /// The events of one entry of `statement` (one per transaction of a
+        /// batch-booked entry), or why one cannot be posted. `statement` must
+        /// have passed `problems` (its currency is a ledger asset).
+        public mutating func events(of entry: StatementEntry, in statement: BankStatement) -> [Result<AdapterEvent, AdapterProblem>] {
+            guard let asset = assets.first(where: { $0.code.value == statement.currency }) else {
+                return [.failure(AdapterProblem(origin: "statement \(statement.id)", reason: "\(statement.currency) is not a ledger asset"))]
+            }
+            return parts(of: entry).map { part, position in
+                let origin = "statement \(statement.id) entry \(position)"
+                let mapped = event(part, of: entry, position: position, in: statement, asset: asset, merchants: merchants, defaultMerchant: defaultMerchant, origin: origin)
+                // Only what posts is remembered: a debit or a pending entry repeated posts nothing anyway.
+                guard case .success(let event) = mapped, event.posts, !seen.insert(Hash256.sha256(Array(event.reference.utf8))).inserted else { return mapped }
+                return .failure(AdapterProblem(origin: origin, reason: "reference \(event.reference) appears earlier in the file; posted once"))
             }
         }
-        return (events, problems)
     }
 
     private static func event(

@@ -45,31 +45,65 @@ struct AdapterOptions: ParsableArguments {
 
     /// Runs `events` and reports them.
     func run(_ events: [AdapterEvent], problems: [AdapterProblem], input: String, gateway: NodeGateway, chainId: String) async throws {
-        let signer = try KeyFile.read(key)
-        let progress = dryRun ? nil : try AdapterCheckpoint(path: checkpoint ?? input + ".checkpoint")
-        var runner = AdapterRunner(gateway: gateway, key: signer, chainId: chainId)
-        runner.payeeKey = try merchantKey.map { try KeyFile.read($0) }
+        let (runner, progress) = try runner(input: input, gateway: gateway, chainId: chainId)
         try Self.report(await runner.run(events, dryRun: dryRun, checkpoint: progress), problems: problems)
+    }
+
+    /// A runner signing with `--key` (refunds with `--merchant-key`), and its checkpoint unless this is a dry run.
+    func runner(input: String, gateway: NodeGateway, chainId: String) throws -> (AdapterRunner, AdapterCheckpoint?) {
+        var runner = AdapterRunner(gateway: gateway, key: try KeyFile.read(key), chainId: chainId)
+        runner.payeeKey = try merchantKey.map { try KeyFile.read($0) }
+        return (runner, dryRun ? nil : try AdapterCheckpoint(path: checkpoint ?? input + ".checkpoint"))
     }
 
     /// Prints one line per event and per problem, then a summary; fails (exit
     /// 1) when anything failed or could not be read.
     static func report(_ outcomes: [AdapterRunner.Outcome], problems: [AdapterProblem]) throws {
+        var tally = RunTally()
+        tally.add(problems)
+        tally.add(outcomes)
+        try tally.finish()
+    }
+}
+
+/// An adapter run's outcomes, printed as they come (one line each, unless
+/// quiet: then only what failed or could not be read), counted for the
+/// summary at the end.
+struct RunTally {
+    var quiet = false
+    private var counts: [String: Int] = [:]
+    private var unreadable = 0
+    /// The ledger stopped answering: the run should stop (the rest was not attempted).
+    private(set) var unreachable = false
+
+    mutating func add(_ problems: [AdapterProblem]) {
         for problem in problems { print("\(problem.origin): NOT READ: \(problem.reason)") }
-        for outcome in outcomes { print(outcome) }
-        var counts: [String: Int] = [:]
+        unreadable += problems.count
+    }
+
+    mutating func add(_ outcomes: [AdapterRunner.Outcome]) {
         for outcome in outcomes {
+            let key: String
             switch outcome.result {
-            case .posted: counts["posted", default: 0] += 1
-            case .alreadyPosted: counts["already posted", default: 0] += 1
-            case .notPosted: counts["not posted (no posting needed)", default: 0] += 1
-            case .failed: counts["failed", default: 0] += 1
-            case .wouldPost: counts["would post", default: 0] += 1
+            case .posted: key = "posted"
+            case .alreadyPosted: key = "already posted"
+            case .notPosted: key = "not posted (no posting needed)"
+            case .failed(let why):
+                key = "failed"
+                if why.hasPrefix("not attempted") { unreachable = true }
+            case .wouldPost: key = "would post"
             }
+            counts[key, default: 0] += 1
+            if !quiet || key == "failed" { print(outcome) }
         }
-        if !problems.isEmpty { counts["not read", default: 0] = problems.count }
+    }
+
+    /// Prints the summary; exit status 1 when anything failed or could not be read.
+    func finish() throws {
+        var counts = counts
+        if unreadable > 0 { counts["not read", default: 0] = unreadable }
         print("summary: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-        if counts["failed", default: 0] + problems.count > 0 { throw ExitCode(1) }
+        if counts["failed", default: 0] + unreadable > 0 { throw ExitCode(1) }
     }
 }
 

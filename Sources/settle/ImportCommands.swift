@@ -19,6 +19,10 @@ struct ImportCommand: AsyncParsableCommand {
 /// `settle import bank`: booked credits become bank transfers to the merchant
 /// their remittance information names; debits, fees and pending entries are
 /// reported; a statement whose balances do not add up posts nothing.
+///
+/// The file is read twice, streamed, never whole: first only to check it
+/// (every statement's balances, every BAI2 control total — found at the end
+/// of the file), then to post, a batch of entries at a time.
 struct ImportBankCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bank",
@@ -27,6 +31,7 @@ struct ImportBankCommand: AsyncParsableCommand {
     @Option(help: "The statement file.") var file: String
     @Option(help: "camt053, camt054, mt940 or bai2 (default: told from the file).") var format: String?
     @Option(help: "The merchant paid when the remittance information and end-to-end id name none (a genesis label or hex id); without it such credits are reported.") var merchant: String?
+    @Flag(help: "Print only what failed or could not be read, and the summary (for statements of many entries).") var quiet = false
 
     func run() async throws {
         var chosen: StatementFormat?
@@ -36,17 +41,49 @@ struct ImportBankCommand: AsyncParsableCommand {
             }
             chosen = known
         }
-        let bytes = [UInt8](try readInput(file))
+        guard FileManager.default.isReadableFile(atPath: file) else { throw CLIError("cannot read \(file)") }
         let statements: [BankStatement]
-        do throws(StatementProblem) { statements = try StatementFile.parse(bytes, format: chosen) } catch {
-            throw CLIError("\(file): \(error.description); nothing was posted")
+        switch await StatementFeed.check(path: file, format: chosen) {
+        case .success(let checked): statements = checked
+        case .failure(let problem): throw CLIError("\(file): \(problem.description); nothing was posted")
         }
         let (gateway, genesis, assets) = try await options.connect()
-        let merchants = genesis.accounts.filter { $0.role == .merchant }.map { StatementImport.Merchant(label: $0.label, account: $0.id) }
-        let (events, problems) = StatementImport.events(statements, merchants: merchants, defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets)
         let formats = Set(statements.map(\.format.rawValue)).sorted().joined(separator: ", ")
-        print("\(file): \(statements.count) statement(s), \(formats): \(statements.map { "\($0.id) (\($0.account), \($0.entries.count) entries)" }.joined(separator: "; "))")
-        try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
+        print("\(file): \(statements.count) statement(s), \(formats): \(statements.map { "\($0.id) (\($0.account), \($0.entryCount) entries)" }.joined(separator: "; "))")
+        var tally = RunTally()
+        tally.quiet = quiet
+        let refused = StatementImport.problems(statements, assets: assets)
+        guard refused.isEmpty else {
+            tally.add(refused)
+            return try tally.finish()
+        }
+        let merchants = genesis.accounts.filter { $0.role == .merchant }.map { StatementImport.Merchant(label: $0.label, account: $0.id) }
+        var mapper = StatementImport.Mapper(merchants: merchants, defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets)
+        let (runner, progress) = try options.runner(input: file, gateway: gateway, chainId: genesis.chainId)
+        let feed = StatementFeed(path: file, format: chosen)
+        reading: for await item in feed.items {
+            switch item {
+            case .entries(let batch):
+                var events: [AdapterEvent] = []
+                for (statement, entry) in batch {
+                    for mapped in mapper.events(of: entry, in: statement) {
+                        switch mapped {
+                        case .success(let event): events.append(event)
+                        case .failure(let problem): tally.add([problem])
+                        }
+                    }
+                }
+                tally.add(await runner.run(events, dryRun: options.dryRun, checkpoint: progress))
+                feed.consumed()
+                if tally.unreachable { break reading }
+            case .finished(let read):
+                // Posted from the file as it was checked, or the operator is told.
+                if read != statements { throw CLIError("\(file) changed while it was imported: import it again (what was posted stays posted, once)") }
+            case .failed(let problem):
+                throw CLIError("\(file) changed while it was imported (\(problem.description)): import it again (what was posted stays posted, once)")
+            }
+        }
+        try tally.finish()
     }
 }
 

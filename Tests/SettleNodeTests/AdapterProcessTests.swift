@@ -272,6 +272,36 @@ extension ProcessTests {
     
         /// `settle import bank` SIGKILLed mid-statement, then rerun without its
         /// checkpoint: every credit of the statement is on the ledger exactly once.
+        /// A statement is read twice, streamed (checked, then posted): a file 24
+        /// times larger costs the importer no more than a few MiB more at its
+        /// peak, where holding it would cost the file and its entries several
+        /// times over. camt.053 (XML through libxml2) and BAI2 (lines); the
+        /// 100 MB figures per format are scripts/perf.sh's (docs/performance.md).
+        @Test func aStatementOfAnySizeIsImportedInBoundedMemory() async throws {
+            let node = try await Self.node()
+            defer {
+                node.daemon.terminate()
+                node.daemon.waitUntilExit()
+                try? FileManager.default.removeItem(at: node.dir)
+            }
+            let settle = try #require(CLIProcessTests.binaries).appendingPathComponent("settle")
+            for format in ["camt053", "bai2"] {
+                var peaks: [Int] = []
+                for megabytes in [1, 24] {
+                    let file = node.dir.appendingPathComponent("\(format)-\(megabytes).statement").path
+                    let written = try CLIProcessTests.settle(["dev", "write-statement", "--format", format, "--megabytes", "\(megabytes)", "--credit-every", "20000", "--out", file])
+                    try #require(written.status == 0, "\(written.stderr)")
+                    let imported = try PeakMemory.run(settle, ["import", "bank", "--file", file, "--key", node.key("bank"), "--node", node.url, "--quiet"])
+                    #expect(imported.status == 0 && imported.stdout.contains(" posted"), "\(imported.stdout)")
+                    #expect(!imported.stdout.contains("FAILED") && !imported.stdout.contains("NOT READ"), "\(imported.stdout)")
+                    peaks.append(imported.peakKiB)
+                    try FileManager.default.removeItem(atPath: file)
+                }
+                print("statement import: \(format) peak resident memory \(peaks[0] / 1_024) MiB importing 1 MB, \(peaks[1] / 1_024) MiB importing 24 MB")
+                #expect(peaks[1] - peaks[0] < 8 * 1_024, "\(format): peak \(peaks[0]) KiB importing 1 MB, \(peaks[1]) KiB importing 24 MB")
+            }
+        }
+
         @Test func aKilledStatementImportResumesAndPostsEachCreditOnce() async throws {
             let node = try await Self.node()
             defer {
