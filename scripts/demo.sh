@@ -239,6 +239,9 @@ settle import bank --file "$work/statement.mt940" --key "$keys/bank.key"
 settle import bank --file "$work/statement.bai2" --key "$keys/bank.key" --node "$(node 2)"
 settle import bank --file "$work/statement.mt940" --key "$keys/bank.key" --checkpoint "$work/again.checkpoint"
 
+step "The account's MT940 statement held against the ledger: its credit matched, the fee recorded, the bank's credits and the ledger's equal"
+settle reconcile --bank DE89370400440532013000 --report "$work/statement.mt940" --processor "$keys/bank.key"
+
 step "Stripe's itemised balance report, held against the ledger: every line matched, the charge's fee above contract flagged"
 report_header="balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,source_id,description"
 printf '%s\r\n%s\r\n%s\r\n%s\r\n' "$report_header" \
