@@ -174,8 +174,15 @@ private final class CamtReader: NSObject, XMLParserDelegate {
 
     private var firstCurrency: String?
 
+    /// An amount as XML Schema's `xs:decimal` writes it, which every camt
+    /// amount is: besides `12.50`, a leading `+` and no digit before the
+    /// point (`.5`, as the Bank of Lithuania's camt.054 writes half a euro)
+    /// are the same number. A sign `-` is none: ISO 20022 amounts are at
+    /// least 0, the direction is `CdtDbtInd`'s.
     private func amount(_ parser: XMLParser, _ field: String, _ value: String) -> StatementAmount? {
-        guard let amount = StatementAmount(value) else {
+        var digits = Substring(value)
+        if digits.first == "+" { digits = digits.dropFirst() }
+        guard let amount = StatementAmount(digits.first == "." ? "0" + digits : digits) else {
             fail(parser, field, "\"\(value)\" is not a decimal amount (digits with at most one point, up to 18 decimals)")
             return nil
         }
@@ -199,16 +206,30 @@ private final class CamtReader: NSObject, XMLParserDelegate {
         }
     }
 
+    /// The day of an `ISODate` or `ISODateTime`. An `ISODate` is XML
+    /// Schema's `xs:date`, which may carry a time zone (`2017-04-01+02:00`,
+    /// `2017-04-01Z`, as Swiss banks' .04 statements write balance dates):
+    /// the day is the one written, in the bank's zone.
     private func date(_ parser: XMLParser, _ field: String, _ value: String) -> String? {
         let day = String(value.prefix(10))
         let parts = day.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, let month = Int(parts[1]), let dayOfMonth = Int(parts[2]), Int(parts[0]) != nil,
-            (1...12).contains(month), (1...31).contains(dayOfMonth), value.count == 10 || value.dropFirst(10).first == "T"
+            (1...12).contains(month), (1...31).contains(dayOfMonth), value.count == 10 || value.dropFirst(10).first == "T" || Self.isZone(value.dropFirst(10))
         else {
             fail(parser, field, "\"\(value)\" is not an ISO 8601 date (YYYY-MM-DD) or date-time")
             return nil
         }
         return day
+    }
+
+    /// `Z` or `±HH:MM`, the time zone an `xs:date` may end with.
+    private static func isZone(_ text: Substring) -> Bool {
+        guard text != "Z" else { return true }
+        let bytes = Array(text.utf8)
+        guard bytes.count == 6, bytes[0] == UInt8(ascii: "+") || bytes[0] == UInt8(ascii: "-"), bytes[3] == UInt8(ascii: ":"),
+            let hours = ReportFields.number(bytes, 1..<3), let minutes = ReportFields.number(bytes, 4..<6)
+        else { return false }
+        return hours <= 14 && minutes <= 59
     }
 
     private func endInBalance(_ parser: XMLParser, _ name: String, _ value: String, _ below: [String]) {
@@ -220,8 +241,14 @@ private final class CamtReader: NSObject, XMLParserDelegate {
         case []:
             guard let stated = balance else { return }
             balance = nil
-            guard let amount = stated.amount, let direction = stated.direction else { return fail(parser, "Bal", "a balance without Amt or CdtDbtInd") }
-            let figure = StatementBalance(amount: amount, direction: direction, date: stated.date)
+            guard let amount = stated.amount else { return fail(parser, "Bal", "a balance without Amt") }
+            // No CdtDbtInd (the Bank of Lithuania's camt.053 gives its balances
+            // none): a credit, as ISO 20022 counts a zero balance. A wrong guess
+            // cannot pass `balancesAddUp`: a debit balance read as a credit adds
+            // up only if it is zero, or with no booked entry between balances
+            // both misread alike. An indicator that is neither CRDT nor DBIT is
+            // refused where it is read.
+            let figure = StatementBalance(amount: amount, direction: stated.direction ?? .credit, date: stated.date)
             switch stated.type {
             case "OPBD": statement?.opening = figure
             case "PRCD" where statement?.opening == nil: statement?.opening = figure
