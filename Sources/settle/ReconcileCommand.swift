@@ -32,7 +32,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let signer = try resolveAccount(processor, genesis: genesis)
         if let bank {
             let result = try await reconcileBank(bank, signer: signer, assets: assets, gateway: gateway)
-            if json { print(BankReconciliationOutput.json(result)) } else { BankReconciliationOutput.printTable(result) }
+            if json { print(ReconciliationOutput.json(result)) } else { ReconciliationOutput.printTable(result) }
             if !result.allMatched { throw ExitCode(1) }
             return
         }
@@ -48,7 +48,7 @@ struct ReconcileCommand: AsyncParsableCommand {
         let held = try await Self.held(by: signer, prefix: parsed.provider + ":", from: from ?? parsed.lines.map { String($0.created.prefix(10)) }.min(),
             to: to ?? parsed.lines.map { String($0.created.prefix(10)) }.max(), gateway: gateway)
         let result = Reconciliation(report: parsed, postings: postings, held: held, assets: assets)
-        if json { print(Self.json(result)) } else { Self.printTable(result) }
+        if json { print(ReconciliationOutput.json(result)) } else { ReconciliationOutput.printTable(result) }
         if !result.allMatched { throw ExitCode(1) }
     }
 
@@ -167,60 +167,5 @@ struct ReconcileCommand: AsyncParsableCommand {
         return Reconciliation.Posting(
             reference: reference, transaction: transaction.id, asset: asset, amount: amount, fee: minor(result.fee), contractedFee: minor(result.contractedFee),
             kind: signed.body.payload.kindName, merchantEffect: effect)
-    }
-
-    static func describe(_ outcome: Reconciliation.Outcome) -> (String, String) {
-        switch outcome {
-        case .matched: ("matched", "")
-        case .missingOnLedger(let references): ("MISSING ON LEDGER", references.joined(separator: " or "))
-        case let .amountDiffers(report, ledger): ("AMOUNT DIFFERS", "report \(report.minorUnits), ledger \(ledger.minorUnits) minor units")
-        case let .feeDiffers(report, ledger): ("FEE DIFFERS", "report \(report.minorUnits), ledger \(ledger.minorUnits) minor units")
-        case let .currencyDiffers(report, ledger): ("CURRENCY DIFFERS", "report \(report), ledger \(ledger)")
-        case .unrepresentable(let why): ("UNREPRESENTABLE", why)
-        case .notComparable(let why): ("not compared", why)
-        }
-    }
-
-    static func printTable(_ result: Reconciliation) {
-        var counts: [String: Int] = [:]
-        for item in result.items {
-            let (state, detail) = describe(item.outcome)
-            counts[state, default: 0] += 1
-            let above = item.aboveContract ? " (fee above contract: \(item.posting!.fee.minorUnits) vs \(item.posting!.contractedFee.minorUnits))" : ""
-            print("line \(item.line.line) \(item.line.kind.rawValue) \(item.line.source ?? item.line.id) \(item.line.gross.amount) \(item.line.currency): \(state)\(detail.isEmpty ? "" : ": \(detail)")\(above)")
-        }
-        for posting in result.missingInReport {
-            counts["MISSING IN REPORT", default: 0] += 1
-            print("ledger \(posting.reference) \(posting.amount.minorUnits) minor units of \(posting.asset) (\(posting.transaction)): MISSING IN REPORT")
-        }
-        for movement in result.movements {
-            let report = movement.report.map { MinorUnits.text($0, decimals: movement.decimals) } ?? "not representable"
-            let difference = movement.difference.map { MinorUnits.text($0, decimals: movement.decimals) } ?? "unknown"
-            let own = movement.providerOwn.map { $0 == 0 ? "" : "; the provider's own lines, not compared: \(MinorUnits.text($0, decimals: movement.decimals))" } ?? ""
-            print("\(movement.currency) moved: report \(report), ledger \(MinorUnits.text(movement.ledger, decimals: movement.decimals)), difference \(difference)\(movement.difference == 0 ? "" : ": BALANCES DIFFER")\(own)")
-        }
-        print("summary: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
-    }
-
-    static func json(_ result: Reconciliation) -> String {
-        let items: [[String: Any]] = result.items.map { item in
-            let (state, detail) = describe(item.outcome)
-            var fields: [String: Any] = ["line": item.line.line, "id": item.line.id, "kind": item.line.kind.rawValue, "amount": item.line.gross.amount.description, "currency": item.line.currency, "outcome": state, "aboveContract": item.aboveContract]
-            fields["source"] = item.line.source
-            fields["detail"] = detail.isEmpty ? nil : detail
-            fields["transaction"] = item.posting?.transaction
-            return fields
-        }
-        let missing: [[String: Any]] = result.missingInReport.map { ["reference": $0.reference, "transaction": $0.transaction, "asset": $0.asset.value, "amountMinorUnits": $0.amount.minorUnits] }
-        let movements: [[String: Any]] = result.movements.map { movement in
-            var fields: [String: Any] = ["currency": movement.currency, "ledger": MinorUnits.text(movement.ledger, decimals: movement.decimals)]
-            fields["report"] = movement.report.map { MinorUnits.text($0, decimals: movement.decimals) }
-            fields["difference"] = movement.difference.map { MinorUnits.text($0, decimals: movement.decimals) }
-            fields["providerOwn"] = movement.providerOwn.map { MinorUnits.text($0, decimals: movement.decimals) }
-            return fields
-        }
-        let object: [String: Any] = ["provider": result.provider, "matched": result.allMatched, "items": items, "missingInReport": missing, "movements": movements]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
-        return String(decoding: data, as: UTF8.self)
     }
 }
