@@ -60,9 +60,10 @@ struct BAI2Field {
 }
 
 /// Reads a record's fields in order across its lines. A field ends at a
-/// comma, at `/` (the end of that line's part of the record) or at the end
-/// of the line, so a missing final `/` changes nothing; a field after the
-/// last one is empty, which BAI2 reads as "defaulted".
+/// comma, at `/` (the end of that line's part of the record; in a `16`, only
+/// where nothing follows it on the line) or at the end of the line, so a
+/// missing final `/` changes nothing; a field after the last one is empty,
+/// which BAI2 reads as "defaulted".
 struct BAI2Fields {
     let code: String
     private let lines: [(number: Int, content: ArraySlice<UInt8>)]
@@ -92,10 +93,23 @@ struct BAI2Fields {
         }
         let content = lines[lineIndex].content
         var end = position
-        while end < content.endIndex, content[end] != 0x2C, content[end] != 0x2F { end += 1 }
+        while end < content.endIndex, content[end] != 0x2C {
+            if content[end] == 0x2F, !slashInField(content[(end + 1)...]) { break }
+            end += 1
+        }
         let field = BAI2Field(text: Self.decode(content[position..<end]).trimmingBlanks, line: lines[lineIndex].number)
         if end < content.endIndex, content[end] == 0x2C { position = end + 1 } else { lineDone = true }
         return field
+    }
+
+    /// Whether a `/` is part of a field rather than its record's end: in a
+    /// `16`, when anything follows it on its line (read without trailing
+    /// blanks). Goldman Sachs writes references such as
+    /// `AB/GS/RPFILERP0001/RPBA0001` (moov-io/bai2 issue 113); read as the
+    /// end, the rest of the reference and the line's text would be dropped
+    /// unread. Elsewhere a `/` ends the record.
+    private func slashInField(_ rest: ArraySlice<UInt8>) -> Bool {
+        code == "16" && !rest.isEmpty
     }
 
     /// The text of a `16`: the rest of the current line, commas and all, then

@@ -14,8 +14,8 @@ import Foundation
 /// servicer's BIC as `BIC` or `BICFI`; parties as `Dbtr/Nm` (.02) or
 /// `Dbtr/Pty/Nm` (.08); `PRCD` (previously closed booked) where a bank gives
 /// no `OPBD`; dates as `Dt` or `DtTm`. A batch-booked entry keeps its
-/// transactions (`TxDtls`) as details; an entry with one transaction takes
-/// its end-to-end id, remittance and counterparty.
+/// transactions (`TxDtls`) as details, which must add up to it; an entry
+/// with one transaction takes its end-to-end id, remittance and counterparty.
 public enum Camt {
     /// Every statement (053) or notification (054) in the document, in order.
     public static func parse(_ bytes: [UInt8]) throws(StatementProblem) -> [BankStatement] {
@@ -83,6 +83,10 @@ private final class CamtReader: NSObject, XMLParserDelegate {
         var debtor: String?
         var creditor: String?
         var details: [StatementEntry] = []
+        /// Of `details`, how many state no amount in the statement's
+        /// currency (a .02 `TxDtls` without `AmtDtls/TxAmt`, an exchanged
+        /// transaction's): each was given the entry's.
+        var detailsWithoutAmount = 0
         var line: Int
     }
 
@@ -90,9 +94,9 @@ private final class CamtReader: NSObject, XMLParserDelegate {
         self.sink = sink
     }
 
-    private func fail(_ parser: XMLParser, _ field: String, _ reason: String) {
+    private func fail(_ parser: XMLParser, _ field: String, _ reason: String, line: Int? = nil) {
         guard problem == nil else { return }
-        problem = StatementProblem(line: parser.lineNumber, field: field, reason: reason)
+        problem = StatementProblem(line: line ?? parser.lineNumber, field: field, reason: reason)
         parser.abortParsing()
     }
 
@@ -175,24 +179,30 @@ private final class CamtReader: NSObject, XMLParserDelegate {
     private var firstCurrency: String?
 
     /// An amount as XML Schema's `xs:decimal` writes it, which every camt
-    /// amount is: besides `12.50`, a leading `+` and no digit before the
-    /// point (`.5`, as the Bank of Lithuania's camt.054 writes half a euro)
-    /// are the same number. A sign `-` is none: ISO 20022 amounts are at
-    /// least 0, the direction is `CdtDbtInd`'s.
+    /// amount is: a leading `+`, or no digit before the point (`.5`, as a
+    /// Lithuanian bank's camt.054 writes half a euro), is the same number as
+    /// `0.5`. A `-` is refused: ISO 20022 amounts are never negative,
+    /// `CdtDbtInd` gives the direction.
+    ///
+    /// Every amount must be in the statement's currency: the account's, or
+    /// where the account states none, the currency of its first amount.
     private func amount(_ parser: XMLParser, _ field: String, _ value: String) -> StatementAmount? {
         var digits = Substring(value)
         if digits.first == "+" { digits = digits.dropFirst() }
-        guard let amount = StatementAmount(digits.first == "." ? "0" + digits : digits) else {
+        guard let amount = StatementAmount(digits.first == "." && digits.count > 1 ? "0" + digits : digits) else {
             fail(parser, field, "\"\(value)\" is not a decimal amount (digits with at most one point, up to 18 decimals)")
             return nil
         }
-        if let currency = currencyAttribute {
-            if firstCurrency == nil { firstCurrency = currency }
-            if let stated = statement?.currency, !stated.isEmpty, stated != currency {
-                fail(parser, field, "an amount in \(currency) in a statement of an account in \(stated)")
-                return nil
-            }
+        guard let currency = currencyAttribute else { return amount }
+        if let stated = statement?.currency, !stated.isEmpty, stated != currency {
+            fail(parser, field, "an amount in \(currency) in a statement of an account in \(stated)")
+            return nil
         }
+        if let first = firstCurrency, first != currency {
+            fail(parser, field, "an amount in \(currency) in a statement whose first amount is in \(first), of an account that states no currency")
+            return nil
+        }
+        firstCurrency = currency
         return amount
     }
 
@@ -208,7 +218,7 @@ private final class CamtReader: NSObject, XMLParserDelegate {
 
     /// The day of an `ISODate` or `ISODateTime`. An `ISODate` is XML
     /// Schema's `xs:date`, which may carry a time zone (`2017-04-01+02:00`,
-    /// `2017-04-01Z`, as Swiss banks' .04 statements write balance dates):
+    /// `2017-04-01Z`; Raiffeisen Switzerland's .04 writes balance dates so):
     /// the day is the one written, in the bank's zone.
     private func date(_ parser: XMLParser, _ field: String, _ value: String) -> String? {
         let day = String(value.prefix(10))
@@ -242,7 +252,7 @@ private final class CamtReader: NSObject, XMLParserDelegate {
             guard let stated = balance else { return }
             balance = nil
             guard let amount = stated.amount else { return fail(parser, "Bal", "a balance without Amt") }
-            // No CdtDbtInd (the Bank of Lithuania's camt.053 gives its balances
+            // No CdtDbtInd (a Lithuanian bank's camt.053 gives its balances
             // none): a credit, as ISO 20022 counts a zero balance. A wrong guess
             // cannot pass `balancesAddUp`: a debit balance read as a credit adds
             // up only if it is zero, or with no booked entry between balances
@@ -297,9 +307,16 @@ private final class CamtReader: NSObject, XMLParserDelegate {
 
     private func endInTransaction(_ parser: XMLParser, _ name: String, _ value: String, _ below: [String]) {
         switch below {
-        case ["Amt"], ["AmtDtls", "TxAmt", "Amt"]: if transaction?.amount == nil { transaction?.amount = amount(parser, "TxDtls/Amt", value) }
+        case ["Amt"], ["AmtDtls", "TxAmt", "Amt"]:
+            // An amount in another currency than the statement's is an exchanged transaction's
+            // own (ISO 20022's camt.053.001.04 example books SEK 30000 for a TxDtls/Amt of EUR
+            // 3255), not what the account moved: passed over, as if the transaction stated none.
+            let booked = statement?.currency.isEmpty == false ? statement?.currency : firstCurrency
+            if transaction?.amount == nil, currencyAttribute == nil || booked == nil || currencyAttribute == booked {
+                transaction?.amount = amount(parser, "TxDtls/Amt", value)
+            }
         case ["CdtDbtInd"]: transaction?.direction = direction(parser, "TxDtls/CdtDbtInd", value)
-        case ["Refs", "EndToEndId"] where value != "NOTPROVIDED": transaction?.endToEndID = value
+        case ["Refs", "EndToEndId"] where value != "NOTPROVIDED" && value != "NOT PROVIDED": transaction?.endToEndID = value  // a Swedish bank writes it with a space
         case ["Refs", "AcctSvcrRef"]: transaction?.bankReference = value
         case ["RmtInf", "Ustrd"], ["RmtInf", "Strd", "CdtrRefInf", "Ref"]: if !value.isEmpty { transaction?.remittance.append(value) }
         case ["RltdPties", "Dbtr", "Nm"], ["RltdPties", "Dbtr", "Pty", "Nm"]: transaction?.debtor = value
@@ -308,7 +325,9 @@ private final class CamtReader: NSObject, XMLParserDelegate {
         case []:
             guard var built = transaction, let parent = entry else { return }
             transaction = nil
-            // A transaction states its amount and direction from .04 on; before, the entry's hold.
+            // A transaction states its amount and direction from .04 on; before, the entry's hold
+            // (for an entry's only transaction: `finish` refuses a batch's split it cannot know).
+            if built.amount == nil { entry?.detailsWithoutAmount += 1 }
             built.amount = built.amount ?? parent.amount
             built.direction = built.direction ?? parent.direction
             built.status = parent.status
@@ -323,6 +342,7 @@ private final class CamtReader: NSObject, XMLParserDelegate {
     private func finish(_ parser: XMLParser, _ built: EntryBuilder, index: Int, field: String) -> StatementEntry? {
         guard let amount = built.amount else { fail(parser, field + "/Amt", "an entry without an amount"); return nil }
         guard let direction = built.direction else { fail(parser, field + "/CdtDbtInd", "an entry without CRDT or DBIT"); return nil }
+        if built.details.count > 1, !batchAddsUp(parser, built, amount: amount, direction: direction) { return nil }
         let code = built.typeCode.isEmpty ? built.proprietaryCode : built.typeCode.joined(separator: "/")
         var entry = StatementEntry(
             index: index, bankReference: built.bankReference, customerReference: built.customerReference, amount: amount, direction: direction,
@@ -337,5 +357,47 @@ private final class CamtReader: NSObject, XMLParserDelegate {
             entry.details = []
         }
         return entry
+    }
+
+    /// Whether the transactions of a batch-booked entry add up to it, signed
+    /// and exactly; refused where they do not. Each transaction of a batch is
+    /// posted on its own, and `balancesAddUp` sums the entries only: a batch
+    /// whose transactions moved more or less than its entry would post money
+    /// the bank never booked, and a batch whose transactions state no amount
+    /// in the account's currency (.02 without `AmtDtls/TxAmt`, or exchanged
+    /// ones) cannot be split at all: each would stand for the whole entry.
+    private func batchAddsUp(_ parser: XMLParser, _ built: EntryBuilder, amount: StatementAmount, direction: Direction) -> Bool {
+        let count = built.details.count
+        guard built.detailsWithoutAmount == 0 else {
+            let reason = "\(built.detailsWithoutAmount) of the \(count) transactions of a batch state no amount in the statement's currency"
+                + " (TxDtls/Amt or AmtDtls/TxAmt/Amt): the entry's \(amount) cannot be split among them"
+            fail(parser, "Ntry/NtryDtls", reason, line: built.line)
+            return false
+        }
+        var sum: Int128? = 0
+        for detail in built.details {
+            guard let current = sum else { break }
+            let (next, overflow) = current.addingReportingOverflow(detail.direction == .credit ? detail.amount.exact : -detail.amount.exact)
+            sum = overflow ? nil : next
+        }
+        let entry = direction == .credit ? amount.exact : -amount.exact
+        guard sum == entry else {
+            let net = sum.map(Self.decimal) ?? "more than any amount"
+            fail(parser, "Ntry/NtryDtls", "the \(count) transactions of a batch net \(net), not the entry's \(Self.decimal(entry)) (credits positive)", line: built.line)
+            return false
+        }
+        return true
+    }
+
+    /// An exact sum (at 18 decimals, `StatementAmount.exact`) as a decimal, without trailing zeros.
+    private static func decimal(_ exact: Int128) -> String {
+        let unit: UInt128 = 1_000_000_000_000_000_000
+        let whole = exact.magnitude / unit, fraction = exact.magnitude % unit
+        var text = (exact < 0 ? "-" : "") + String(whole)
+        if fraction > 0 {
+            let digits = String(fraction)
+            text += "." + String(repeating: "0", count: 18 - digits.count) + digits.reversed().drop { $0 == "0" }.reversed()
+        }
+        return text
     }
 }

@@ -133,6 +133,34 @@ import Testing
         #expect(statement.balancesAddUp == true)
     }
 
+    /// Goldman Sachs writes `/` inside a 16's references (moov-io/bai2 issue
+    /// 113): a `/` with more after it on a 16's line is part of the field, so
+    /// neither the rest of the reference nor the text is lost. A final `/`
+    /// (trailing blanks aside), and a `/` in any other record, still ends it.
+    @Test func aSlashInsideATransactionsReferenceIsPartOfIt() throws {
+        let text = """
+            01,GSBI,SETTLECO,230906,1249,F0906,,,2/
+            02,SETTLECO,GSBI,1,230906,2000,,/
+            03,4000444,USD,010,100000,,,015,171000,,/
+            16,447,60000,,SB0001,INV-1,ACH credit payment, SEC: CCD
+            88,EREF: INV-1
+            16,165,131000,,SB0002,AB/XY/FILE0001/BATCH01,ACH debit collection
+            88,EREF: AB/XY/FILE0001/BATCH01
+            16,142,0,,SB0003,CR3,/\t
+            49,462000,7/
+            98,462000,1,9/
+            99,462000,1,11/
+            """
+        let statement = try #require(try Self.parse(text).first)
+        #expect(statement.balancesAddUp == true)
+        let collection = statement.entries[1]
+        #expect(collection.bankReference == "SB0002" && collection.customerReference == "AB/XY/FILE0001/BATCH01")
+        #expect(collection.remittance == ["ACH debit collection", "EREF: AB/XY/FILE0001/BATCH01"] && collection.direction == .credit)
+        #expect(statement.entries[2].customerReference == "CR3" && statement.entries[2].remittance.isEmpty, "a final slash ends the record")
+        let slashedTrailer = text.replacingOccurrences(of: "49,462000,7/", with: "49,462000/7/")
+        #expect(Self.problem(slashedTrailer)?.field == "49 number of records", "outside a 16 a slash ends the record")
+    }
+
     @Test(arguments: [
         (10, "49,742001,8/", "49 account control total", "742001 but the account's amounts sum to 742000"),
         (10, "49,742000,9/", "49 number of records", "9 but the account has 8 records (03 to 49, 88s included)"),

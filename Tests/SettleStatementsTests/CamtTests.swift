@@ -123,6 +123,138 @@ import Testing
         #expect(problem(statement("<Ntry><Amt Ccy=\"EUR\">12,50</Amt><CdtDbtInd>CRDT</CdtDbtInd></Ntry>"))?.line == 2)
     }
 
+    /// A camt.053.001.08 as a Lithuanian bank writes a settlement account's
+    /// statement (seen in Subite-eu/camt-to-coda's samples): balances without
+    /// `CdtDbtInd` but with an `Avlbty` amount, entries without `Sts` or
+    /// `BookgDt`, a batch of 86 given as one `TxDtls`, and an amount written
+    /// `.2`, as `xs:decimal` allows.
+    static let lithuanian053 = """
+        <?xml version='1.0' encoding='utf-8'?>
+        <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><GrpHdr><MsgId>M-LT-1</MsgId><CreDtTm>2026-03-07T19:47:17.828+02:00</CreDtTm></GrpHdr>
+        <Stmt><Id>LT-STMT-1</Id><Acct><Id><Othr><Id>LT601010012345678901</Id></Othr></Id><Tp><Prtry>ATSISK</Prtry></Tp><Ccy>EUR</Ccy></Acct>
+        <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1000.00</Amt><Dt><Dt>2026-03-07</Dt></Dt><Avlbty><Amt Ccy="EUR">900.00</Amt></Avlbty></Bal>
+        <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">1249.8</Amt><Dt><Dt>2026-03-07</Dt></Dt><Avlbty><Amt Ccy="EUR">1149.8</Amt></Avlbty></Bal>
+        <Ntry><NtryRef>N-1</NtryRef><Amt Ccy="EUR">250</Amt><CdtDbtInd>CRDT</CdtDbtInd><AcctSvcrRef>R-1</AcctSvcrRef><BkTxCd><Prtry><Cd>ATSISK</Cd></Prtry></BkTxCd>
+          <NtryDtls><Btch><NbOfTxs>86</NbOfTxs></Btch><TxDtls><Amt Ccy="EUR">250</Amt></TxDtls></NtryDtls></Ntry>
+        <Ntry><NtryRef>N-2</NtryRef><Amt Ccy="EUR">.2</Amt><CdtDbtInd>DBIT</CdtDbtInd><AcctSvcrRef>R-2</AcctSvcrRef><BkTxCd><Prtry><Cd>KLIRNG</Cd></Prtry></BkTxCd></Ntry>
+        </Stmt></BkToCstmrStmt></Document>
+        """
+
+    @Test func aBalanceWithoutItsIndicatorIsACreditThatMustStillAddUp() throws {
+        let statement = try #require(try Camt.parse(Array(Self.lithuanian053.utf8)).first)
+        #expect(statement.opening == StatementBalance(amount: Self.amount("1000.00"), direction: .credit, date: "2026-03-07"), "the Avlbty amount is not the balance")
+        #expect(statement.closing == StatementBalance(amount: Self.amount("1249.8"), direction: .credit, date: "2026-03-07"))
+        #expect(statement.balancesAddUp == true, "1000.00 + 250 − 0.2")
+        #expect(statement.entries.map(\.amount) == [Self.amount("250"), Self.amount("0.2")] && statement.entries.allSatisfy { $0.status == .booked && $0.bookingDate == nil })
+        #expect(statement.entries[0].details.isEmpty && statement.entries[0].bankReference == "R-1" && statement.entries[0].typeCode == "ATSISK")
+
+        // Were the balances debits, reading them as credits could not pass: −1000.00 + 250 − 0.2 is −750.2, not 750.2.
+        let overdrawn = Self.lithuanian053.replacingOccurrences(of: ">1249.8<", with: ">750.2<")
+        #expect(try Camt.parse(Array(overdrawn.utf8)).first?.balancesAddUp == false)
+        // An indicator that is there must be CRDT or DBIT; an amount must be there.
+        let wrong = Self.lithuanian053.replacingOccurrences(of: "<Amt Ccy=\"EUR\">1000.00</Amt>", with: "<Amt Ccy=\"EUR\">1000.00</Amt><CdtDbtInd>CRED</CdtDbtInd>")
+        #expect(throws: StatementProblem(line: 4, field: "Bal/CdtDbtInd", reason: "\"CRED\" is neither CRDT nor DBIT")) { try Camt.parse(Array(wrong.utf8)) }
+        let noAmount = Self.lithuanian053.replacingOccurrences(of: "<Amt Ccy=\"EUR\">1249.8</Amt>", with: "")
+        #expect(throws: StatementProblem(line: 5, field: "Bal", reason: "a balance without Amt")) { try Camt.parse(Array(noAmount.utf8)) }
+    }
+
+    /// Amounts in `xs:decimal`'s other spellings (the same bank's camt.054
+    /// writes `.5`), and dates with a time zone, as an `xs:date` may have
+    /// (Raiffeisen Switzerland's camt.053.001.04 in kedder/ofxstatement-iso20022's samples).
+    @Test func decimalsAndDatesAsXMLSchemaWritesThem() throws {
+        let xml = """
+            <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.04"><BkToCstmrStmt><Stmt><Id>CH-1</Id><Acct><Id><IBAN>CH9300762011623852957</IBAN></Id><Ccy>CHF</Ccy></Acct>
+            <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="CHF">+10.</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2017-04-01+02:00</Dt></Dt></Bal>
+            <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="CHF">16.25</Amt><CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2017-04-11Z</Dt></Dt></Bal>
+            <Ntry><Amt Ccy="CHF">6.25</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><BookgDt><Dt>2017-04-03-05:30</Dt></BookgDt><NtryDtls>
+              <TxDtls><Amt Ccy="CHF">5.75</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>
+              <TxDtls><Amt Ccy="CHF">.5</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>
+            </NtryDtls></Ntry>
+            </Stmt></BkToCstmrStmt></Document>
+            """
+        let statement = try #require(try Camt.parse(Array(xml.utf8)).first)
+        #expect(statement.opening == StatementBalance(amount: Self.amount("10"), direction: .credit, date: "2017-04-01"), "+10. is 10")
+        #expect(statement.closing?.date == "2017-04-11" && statement.entries.first?.bookingDate == "2017-04-03", "the day as written, in the bank's zone")
+        #expect(statement.entries.first?.details.map(\.amount) == [Self.amount("5.75"), Self.amount("0.5")] && statement.balancesAddUp == true)
+        for (bad, field) in [("-.5", "Ntry/Amt"), (".", "Ntry/Amt"), ("+", "Ntry/Amt")] {
+            let refused = xml.replacingOccurrences(of: ">6.25<", with: ">\(bad)<")
+            #expect(throws: StatementProblem(line: 4, field: field, reason: "\"\(bad)\" is not a decimal amount (digits with at most one point, up to 18 decimals)")) { try Camt.parse(Array(refused.utf8)) }
+        }
+        for bad in ["2017-04-01+2:00", "2017-04-01+15:00", "2017-04-01+02", "2017-04-01Z+01:00"] {
+            let refused = xml.replacingOccurrences(of: "2017-04-01+02:00", with: bad)
+            #expect(throws: StatementProblem.self, "\(bad) was read") { try Camt.parse(Array(refused.utf8)) }
+        }
+    }
+
+    /// Each transaction of a batch is posted on its own, so a batch must be
+    /// split exactly: its transactions, signed, add up to the entry.
+    @Test func aBatchIsReadOnlyWhenItsTransactionsAddUpToIt() throws {
+        func document(_ version: String, account currency: String? = "EUR", _ entries: String) -> [UInt8] {
+            Array("""
+                <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.\(version)"><BkToCstmrStmt><Stmt><Id>B-1</Id><Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id>\(currency.map { "<Ccy>\($0)</Ccy>" } ?? "")</Acct>
+                \(entries)
+                </Stmt></BkToCstmrStmt></Document>
+                """.utf8)
+        }
+        func problem(_ bytes: [UInt8]) -> StatementProblem? {
+            do { _ = try Camt.parse(bytes); return nil } catch { return error }
+        }
+        // Two credits and a returned one, netted in one entry; a Swedish bank's "NOT PROVIDED" is no end-to-end id.
+        let netted = """
+            <Ntry><Amt Ccy="EUR">120.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><NtryDtls>
+            <TxDtls><Refs><EndToEndId>NOT PROVIDED</EndToEndId></Refs><Amt Ccy="EUR">100.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>
+            <TxDtls><Amt Ccy="EUR">50.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>
+            <TxDtls><Amt Ccy="EUR">30.00</Amt><CdtDbtInd>DBIT</CdtDbtInd></TxDtls>
+            </NtryDtls></Ntry>
+            """
+        let entry = try #require(try Camt.parse(document("08", netted)).first?.entries.first)
+        #expect(entry.details.map(\.direction) == [.credit, .credit, .debit] && entry.details[0].endToEndID == nil)
+
+        let wrongSum = document("08", netted.replacingOccurrences(of: ">30.00<", with: ">29.99<"))
+        #expect(problem(wrongSum) == StatementProblem(line: 2, field: "Ntry/NtryDtls", reason: "the 3 transactions of a batch net 120.01, not the entry's 120 (credits positive)"))
+
+        // .02: TxDtls carry no amount of their own without AmtDtls/TxAmt; each would stand for the whole entry.
+        let unsplit = document("02", """
+            <Ntry><Amt Ccy="EUR">200.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><NtryDtls>
+            <TxDtls><Refs><EndToEndId>A</EndToEndId></Refs></TxDtls><TxDtls><Refs><EndToEndId>B</EndToEndId></Refs></TxDtls>
+            </NtryDtls></Ntry>
+            """)
+        let unsplitReason = "2 of the 2 transactions of a batch state no amount in the statement's currency (TxDtls/Amt or AmtDtls/TxAmt/Amt):"
+            + " the entry's 200.00 cannot be split among them"
+        #expect(problem(unsplit) == StatementProblem(line: 2, field: "Ntry/NtryDtls", reason: unsplitReason))
+        let split = String(decoding: unsplit, as: UTF8.self)
+            .replacingOccurrences(of: "<Refs><EndToEndId>A</EndToEndId></Refs>", with: "<Refs><EndToEndId>A</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy=\"EUR\">150.00</Amt></TxAmt></AmtDtls>")
+            .replacingOccurrences(of: "<Refs><EndToEndId>B</EndToEndId></Refs>", with: "<Refs><EndToEndId>B</EndToEndId></Refs><AmtDtls><TxAmt><Amt Ccy=\"EUR\">50.00</Amt></TxAmt></AmtDtls>")
+        #expect(try Camt.parse(Array(split.utf8)).first?.entries.first?.details.map(\.amount) == [Self.amount("150.00"), Self.amount("50.00")])
+
+        // An exchanged transaction's own amount (ISO 20022's camt.053.001.04 example books SEK 30000 for EUR 3255):
+        // not the account's, so the entry's holds when it is the only transaction, and a batch with one cannot be split.
+        let exchanged = """
+            <Ntry><Amt Ccy="SEK">30000</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts><AcctSvcrRef>FX-1</AcctSvcrRef><NtryDtls>
+            <TxDtls><Refs><EndToEndId>FX-E2E</EndToEndId></Refs><Amt Ccy="EUR">3255</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>
+            </NtryDtls></Ntry>
+            """
+        for currency in ["SEK", nil] {
+            let fx = try #require(try Camt.parse(document("04", account: currency, exchanged)).first)
+            #expect(fx.currency == "SEK" && fx.entries.first?.amount == Self.amount("30000") && fx.entries.first?.endToEndID == "FX-E2E" && fx.entries.first?.details == [])
+        }
+        let mixedBatch = exchanged.replacingOccurrences(of: "</TxDtls>", with: "</TxDtls><TxDtls><Amt Ccy=\"SEK\">100</Amt><CdtDbtInd>CRDT</CdtDbtInd></TxDtls>")
+        #expect(problem(document("04", account: "SEK", mixedBatch))?.reason.hasPrefix("1 of the 2 transactions of a batch state no amount in the statement's currency") == true)
+    }
+
+    /// An account that states no currency takes its first amount's, and holds every other amount to it.
+    @Test func withoutTheAccountsCurrencyEveryAmountIsInTheFirstOnes() {
+        let xml = """
+            <Document><BkToCstmrStmt><Stmt><Id>S</Id><Acct><Id><IBAN>CH2801234000123456789</IBAN></Id></Acct>
+            <Bal><Tp><CdOrPrtry><Cd>OPBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">18.15</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+            <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="SEK">27.00</Amt><CdtDbtInd>CRDT</CdtDbtInd></Bal>
+            </Stmt></BkToCstmrStmt></Document>
+            """
+        #expect(throws: StatementProblem(line: 3, field: "Bal/Amt", reason: "an amount in SEK in a statement whose first amount is in EUR, of an account that states no currency")) {
+            try Camt.parse(Array(xml.utf8))
+        }
+    }
+
     /// Any prefix of a statement and any changed byte: read or refused, never a trap.
     @Test func noMangledStatementTraps() {
         let bytes = Array(Self.v02.utf8)

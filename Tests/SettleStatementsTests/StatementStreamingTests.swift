@@ -38,7 +38,8 @@ import Testing
         + Array("ckzahlung\r:62F:C240101EUR1,\r-\r".utf8)
 
     static let fixtures: [(name: String, bytes: [UInt8])] = {
-        let camt = [("camt.053.001.02", CamtTests.v02), ("camt.053 in Unicode", camtUnicode), ("camt.054", camt054)].map { ($0.0, Array($0.1.utf8)) }
+        let camt = [("camt.053.001.02", CamtTests.v02), ("camt.053 in Unicode", camtUnicode), ("camt.054", camt054), ("camt.053 of a Lithuanian bank", CamtTests.lithuanian053)]
+            .map { ($0.0, Array($0.1.utf8)) }
         let mt940 = MT940Tests.fixtures.enumerated().map { ("MT940 fixture \($0.offset)", Array($0.element.utf8)) }
         let bai2 = [("BAI2", BAI2Tests.file), ("BAI2 with CRLF", BAI2Tests.lines.joined(separator: "\r\n")),
                     ("BAI2 with CR and a BOM", "\u{FEFF}" + BAI2Tests.lines.joined(separator: "\r") + "\r\r")].map { ($0.0, Array($0.1.utf8)) }
