@@ -28,7 +28,8 @@ public enum PayPalSettlementReport {
     ///
     /// Throws the first problem with its line and column: a CSV that is not
     /// RFC 4180, an unknown record type, an `SB` before any `CH`, a `CH`
-    /// without a required column, a field count that differs from the `CH`'s,
+    /// without a required column or with the transaction detail report's
+    /// `Transactional Status`, a field count that differs from the `CH`'s,
     /// a bad T-code, amount, `DR`/`CR`, currency or date, a fee in another
     /// currency than the gross, or a count footer that disagrees.
     public static func parse(_ bytes: [UInt8]) throws(StatementProblem) -> ProviderReport {
@@ -93,6 +94,12 @@ public enum PayPalSettlementReport {
 
         init(_ fields: [String], line: Int) throws(StatementProblem) {
             let header = CSVHeader(fields)
+            // The transaction detail report (TRR) has the STL's records and, among its own, the STL's columns,
+            // but lists pending, denied and reversed transactions too, which this column tells apart: read as
+            // a settlement report, a denied payment would count as money received.
+            if header.index("Transactional Status") != nil {
+                throw StatementProblem(line: line, field: "Transactional Status", reason: "a column of the transaction detail report (TRR), which lists pending and denied transactions too; this reads the settlement report (STL)")
+            }
             count = fields.count
             id = try header.require("Transaction ID", line: line)
             reference = try header.require("PayPal Reference ID", line: line)
@@ -121,7 +128,7 @@ public enum PayPalSettlementReport {
             let id = text(self.id)
             guard !id.isEmpty else { throw StatementProblem(line: line, field: "Transaction ID", reason: "empty") }
             let code = text(self.code)
-            guard let kind = PayPalSettlementReport.kind(code) else {
+            guard let family = PayPalSettlementReport.kind(code) else {
                 throw StatementProblem(line: line, field: "Transaction Event Code", reason: code.isEmpty ? "empty" : "'\(code)' is not a T-code (T and four digits)")
             }
             let currency = try ReportFields.currency(text(self.currency), line: line, field: "Gross Transaction Currency")
@@ -132,6 +139,7 @@ public enum PayPalSettlementReport {
             }
             let grossDirection = try PayPalSettlementReport.direction(text(self.grossDirection), line: line, field: "Transaction Debit or Credit")
             let gross = StatementBalance(amount: StatementAmount(units: grossUnits, scale: scale), direction: grossDirection)
+            let kind = PayPalSettlementReport.kind(family, direction: grossDirection)
 
             // PayPal leaves the fee columns empty when it took no fee.
             let feeText = text(self.fee)
@@ -196,6 +204,23 @@ public enum PayPalSettlementReport {
         case "T04": return .payout         // withdrawals to the merchant's bank
         default: return .other             // conversions, holds, funding, reserves, …
         }
+    }
+
+    /// A T-code's kind as the merchant moved the money: PayPal writes the
+    /// same codes for a merchant's own purchases, so a payment the merchant
+    /// sent (a `T00xx` debit), a refund it received as a buyer (a `T1107`
+    /// credit) or a withdrawal credited back (a `T04xx` credit) is none of
+    /// its sales, refunds or payouts. No webhook posts such a line, and
+    /// posting it as the code's kind would turn money out into money in:
+    /// it is `other`.
+    static func kind(_ family: ProviderReportLine.Kind, direction: Direction) -> ProviderReportLine.Kind {
+        let merchants: Direction? = switch family {
+        case .payment, .disputeReversal: .credit
+        case .refund, .dispute, .payout: .debit
+        case .payoutFailure, .fee, .adjustment, .other: nil
+        }
+        guard let merchants, merchants != direction else { return family }
+        return .other
     }
 
     /// Unsigned ASCII digits as an integer that fits 64 bits, or nil.

@@ -107,11 +107,20 @@ public enum StripeReport {
             }
             let created = try ReportFields.dateAndMaybeTime(text(self.created), line: line, field: names.created, format: "YYYY-MM-DD")
 
-            let source = optional(self.source)
+            var source = optional(self.source)
             let kind = itemised ? StripeReport.kind(category: type) : StripeReport.kind(type: type, source: source, gross: gross)
-            let payment: String? = switch kind {
+            var payment: String? = switch kind {
             case .refund, .dispute, .disputeReversal: optional(charge)
             default: nil
+            }
+            // Accounts on an API version before 2015-08-19 get the charge as a refund's or dispute's
+            // source (Stripe's changelog: "Balance transactions with refunds or disputes now specify the
+            // corresponding ID in the source field"). That names the payment acted on, not the line's own
+            // object: kept as the source, it would be looked up as the payment's own posting, and a full
+            // refund would read as matched.
+            if [.refund, .dispute, .disputeReversal].contains(kind), let named = source, StripeReport.isPayment(named) {
+                payment = payment ?? named
+                source = nil
             }
             return ProviderReportLine(line: line, id: id, source: source, payment: payment, kind: kind, type: type, currency: currency, gross: gross, fee: fee, net: net, created: created)
         }
@@ -135,7 +144,8 @@ public enum StripeReport {
 
     /// The kind of a balance history line, from its `Type`. Stripe records
     /// disputes and their reversals as `adjustment`s whose source is the
-    /// dispute (`dp_…`): money out is the dispute, money back its reversal.
+    /// dispute (`dp_…`, or `du_…` as Stripe numbers disputes now): money out
+    /// is the dispute, money back its reversal.
     static func kind(type: String, source: String?, gross: StatementBalance) -> ProviderReportLine.Kind {
         switch type.lowercased() {
         case "charge", "payment": return .payment
@@ -144,11 +154,17 @@ public enum StripeReport {
         case "payout_failure", "payout_cancel": return .payoutFailure
         case "stripe_fee", "application_fee", "tax", "tax_fee", "stripe_fx_fee", "network_cost": return .fee
         case "adjustment":
-            guard let source, source.hasPrefix("dp_") else { return .adjustment }
+            guard let source, source.hasPrefix("dp_") || source.hasPrefix("du_") else { return .adjustment }
             return gross.direction == .debit ? .dispute : .disputeReversal
         case "payment_failure_refund", "refund_failure": return .adjustment
         default: return .other
         }
+    }
+
+    /// Whether `id` is Stripe's id of a payment: a card charge (`ch_…`) or
+    /// another method's payment (`py_…`).
+    static func isPayment(_ id: String) -> Bool {
+        id.hasPrefix("ch_") || id.hasPrefix("py_")
     }
 
     /// A signed decimal in major units (`-25.00`, `1000`): a minus is money

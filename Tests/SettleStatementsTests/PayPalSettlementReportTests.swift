@@ -122,6 +122,44 @@ import Testing
         #expect(PayPalSettlementReport.kind("X0006") == nil)
     }
 
+    /// PayPal writes the same T-codes for what the merchant buys or sends
+    /// from its balance: a general payment sent is a `T0000` debit with its
+    /// fee (as in wikimedia/wikimedia-fundraising-SmashPig's
+    /// `PaymentProviders/PayPal/Tests/Data/stl_dr_payment.csv`), a refund of
+    /// its purchase a `T1107` credit, a withdrawal returned a `T04xx` credit.
+    /// None is a sale, a refund or a payout of the merchant's, and none may
+    /// be posted as one: money sent would become a payment received.
+    @Test func theMerchantsOwnPaymentsAreNotItsSales() throws {
+        let lines = try Self.parse([
+            Self.lines[0], Self.lines[1], Self.lines[2], Self.columns,
+            #""SB","2LX81005AB1234567","","","","T0000",2026/03/01 09:50:08 -0800,2026/03/01 09:50:08 -0800,"DR",15000,"USD","DR",499,"USD","","","","","",,,"#,
+            #""SB","6RV20334CD7654321","","2LX81005AB1234567","TXN","T1107",2026/03/01 11:00:00 -0800,2026/03/01 11:00:00 -0800,"CR",5000,"USD","",,"","","","","","",,,"#,
+            #""SB","9QA55120EF0011223","","","","T0400",2026/03/01 12:00:00 -0800,2026/03/01 12:00:00 -0800,"CR",4000,"USD","",,"","","","","","",,,"#,
+            Self.lines[4],
+            #""SC",4"#,
+        ].joined(separator: "\n")).lines
+        #expect(lines.map(\.kind) == [.other, .other, .other, .payment])
+        #expect(lines.map(\.type) == ["T0000", "T1107", "T0400", "T0006"], "the T-code is kept")
+        #expect(lines[0].gross == Self.usd(15_000, .debit))
+        #expect(lines[0].net == Self.usd(15_499, .debit), "the fee PayPal took on top")
+        #expect(PayPalSettlementReport.kind(.payment, direction: .credit) == .payment)
+        #expect(PayPalSettlementReport.kind(.dispute, direction: .debit) == .dispute)
+        #expect(PayPalSettlementReport.kind(.disputeReversal, direction: .debit) == .other)
+        #expect(PayPalSettlementReport.kind(.fee, direction: .credit) == .fee, "a fee returned is still a fee")
+    }
+
+    /// The transaction detail report (TRR) has the same records and the
+    /// settlement report's columns, and `Transactional Status` besides: it
+    /// lists denied and pending transactions too (a `"D"` payment in
+    /// SmashPig's `trr_express_checkout_donation_denied.csv`), which moved
+    /// no money. It is refused at its `CH`, not read as a settlement report.
+    @Test func aTransactionDetailReportIsRefused() {
+        let problem = Self.problem(Self.file(line: 4, #""Fee Currency","#, #""Fee Currency","Transactional Status","#))
+        #expect(problem?.line == 4)
+        #expect(problem?.field == "Transactional Status")
+        #expect(problem?.reason.contains("transaction detail report") == true, "\(String(describing: problem))")
+    }
+
     @Test func columnsAreFoundByName() throws {
         // PayPal adds columns between versions: a reordered CH with an extra column reads the same.
         let ch = #""CH","Extra","Transaction ID","Invoice ID","PayPal Reference ID","PayPal Reference ID Type","Transaction Event Code","Transaction Initiation Date","Transaction Completion Date","Transaction  Debit or Credit","Gross Transaction Amount","Gross Transaction Currency","Fee Debit or Credit","Fee Amount","Fee Currency""#

@@ -138,6 +138,58 @@ import Testing
         #expect(line.source == nil)
     }
 
+    /// Stripe numbers disputes `du_…` now (its API reference's dispute object),
+    /// so a balance history `adjustment` on a `du_` source is a dispute too,
+    /// as the itemised report's `reporting_category` says of the same lines
+    /// (a `dispute_reversal` on `du_…` in wikimedia/wikimedia-fundraising-SmashPig's
+    /// `PaymentProviders/Stripe/Tests/Data/settlement_report.csv`).
+    @Test func disputesNumberedDuAreDisputes() throws {
+        let text = """
+            id,Type,Source,Amount,Fee,Net,Currency,Created (UTC),Available On (UTC),Description
+            txn_3A,adjustment,du_3A,-40.00,15.00,-55.00,usd,2025-06-17 03:16,2025-06-17 03:16,Chargeback withdrawal for ch_3A
+            txn_3B,adjustment,du_3A,40.00,-15.00,55.00,usd,2025-07-02 10:00,2025-07-02 10:00,Chargeback reversal for ch_3A
+
+            """
+        let lines = try Self.parse(text).lines
+        #expect(lines.map(\.kind) == [.dispute, .disputeReversal])
+        #expect(lines.map(\.source) == ["du_3A", "du_3A"])
+        #expect(lines[0].net == Self.balance("55.00", .debit))
+        #expect(lines[1].fee == Self.balance("15.00", .credit))
+    }
+
+    /// Before API version 2015-08-19 a refund's or dispute's balance
+    /// transaction named the charge as its source (Stripe's changelog); a
+    /// balance history export of such an account writes `refund,ch_…`
+    /// (lines of this shape are quoted in imazen/reunion's
+    /// `lib/reunion/parsers/parsers_stripe.rb`). The charge is the payment
+    /// refunded, not the refund: as a source it would match the payment's own
+    /// posting. The itemised report's `charge_id`, when there, still wins.
+    @Test func aChargeAsARefundsOrDisputesSourceIsThePaymentActedOn() throws {
+        let history = """
+            id,Type,Source,Amount,Fee,Net,Currency,Created (UTC),Available On (UTC),Description
+            txn_4A,charge,ch_4A,90.00,2.91,87.09,usd,2015-03-02 09:00,2015-03-04 00:00,Order 55
+            txn_4B,refund,ch_4A,-90.00,-2.61,-87.39,usd,2015-03-05 15:34,2015-03-05 15:34,REFUND FOR CHARGE (Order 55)
+            txn_4C,payment_refund,py_4C,-10.00,0.00,-10.00,usd,2015-03-06 10:00,2015-03-06 10:00,REFUND FOR PAYMENT
+
+            """
+        let lines = try Self.parse(history).lines
+        #expect(lines.map(\.kind) == [.payment, .refund, .refund])
+        #expect(lines.map(\.source) == ["ch_4A", nil, nil])
+        #expect(lines.map(\.payment) == [nil, "ch_4A", "py_4C"])
+        #expect(lines[1].fee == Self.balance("2.61", .credit), "the fee returned with the refund")
+        #expect(lines[1].net == Self.balance("87.39", .debit))
+
+        let itemised = """
+            balance_transaction_id,created_utc,currency,gross,fee,net,reporting_category,source_id,charge_id
+            txn_5A,2015-03-07 08:00:00,usd,-20.00,15.00,-35.00,dispute,ch_5A,ch_5A
+            txn_5B,2015-03-08 08:00:00,usd,-5.00,0.00,-5.00,refund,re_5B,ch_5A
+
+            """
+        let categorised = try Self.parse(itemised).lines
+        #expect(categorised.map(\.source) == [nil, "re_5B"])
+        #expect(categorised.map(\.payment) == ["ch_5A", "ch_5A"])
+    }
+
     @Test func headerOnlyIsAnEmptyReport() throws {
         #expect(try Self.parse(Self.itemisedLines[0] + "\r\n").lines.isEmpty)
         #expect(try Self.parse(Self.historyLines[0]).lines.isEmpty)

@@ -23,6 +23,12 @@ public enum ReportPostings {
             .success(ConnectorEvent(eventID: "report:\(line.id)", occurredAtMs: 0, reference: reference, posting: posting))
         }
         let payment = line.payment.map { "\(provider):\($0)" }
+        // A refund or dispute known only by the payment it acts on (Stripe's exports before the 2015-08-19 API
+        // version name the charge) has no reference the webhooks would have used: posted under another, a
+        // webhook's posting of the same refund would not be recognised, and the money would move twice.
+        if [.refund, .dispute].contains(line.kind), line.source == nil {
+            return fail("a \(line.type) line without the provider's own id of the \(line.type) (only the payment's): post it from the provider's event, or by hand")
+        }
         switch line.kind {
         case .payment:
             guard line.source != nil else { return fail("a payment line without the provider's id of the payment") }
