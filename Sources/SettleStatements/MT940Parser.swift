@@ -26,7 +26,7 @@ public enum MT940 {
     /// Every statement of the file in `chunks`, its entries put into `sink` as they are read.
     static func read(_ chunks: StatementChunks, into sink: EntrySink) throws(StatementProblem) -> [BankStatement] {
         var lines = ChunkedLines(), text = MT940Lines(), reader = MT940Reader(sink: sink)
-        let read = { (line: String, number: Int) throws(StatementProblem) in try reader.read(line, at: number) }
+        let read = { (line: ArraySlice<UInt8>, number: Int) throws(StatementProblem) in try reader.read(line, at: number) }
         let add = { (raw: ArraySlice<UInt8>, number: Int) throws(StatementProblem) in try text.add(raw, number, line: read) }
         while let chunk = try chunks.next() {
             try lines.feed(chunk, line: add)
@@ -38,15 +38,17 @@ public enum MT940 {
 }
 
 /// One field as read: its tag, the line it starts on, the rest of that line,
-/// and the lines that continue it, each with its number.
+/// and the lines that continue it, each with its number; the lines as UTF-8
+/// bytes, copied out of the chunk they were read from, which the next read
+/// of a file overwrites.
 struct MT940Field {
     var tag: String
     var line: Int
-    var text: String
-    var continuation: [(line: Int, text: String)] = []
+    var text: [UInt8]
+    var continuation: [(line: Int, text: [UInt8])] = []
 
     var name: String { ":\(tag):" }
-    var lines: [String] { [text] + continuation.map(\.text) }
+    var lines: [[UInt8]] { [text] + continuation.map(\.text) }
 
     func problem(_ reason: String, line: Int? = nil) -> StatementProblem {
         StatementProblem(line: line ?? self.line, field: name, reason: reason)
@@ -54,11 +56,12 @@ struct MT940Field {
 
     /// The value of a field SWIFT writes on one line: a line that continues
     /// it is not a wrapped value but something that does not belong there.
-    func singleLine() throws(StatementProblem) -> String {
+    func singleLine() throws(StatementProblem) -> ArraySlice<UInt8> {
         if let extra = continuation.first {
-            throw problem("\(name) is one line, but line \(extra.line) continues it with “\(MT940Text.excerpt(extra.text))”", line: extra.line)
+            let excerpt = MT940Text.excerpt(MT940Text.string(extra.text[...]))
+            throw problem("\(name) is one line, but line \(extra.line) continues it with “\(excerpt)”", line: extra.line)
         }
-        return MT940Text.trimmed(text)
+        return MT940Text.trimmed(text[...])
     }
 }
 
@@ -81,7 +84,7 @@ struct MT940Reader {
         self.sink = sink
     }
 
-    mutating func read(_ text: String, at line: Int) throws(StatementProblem) {
+    mutating func read(_ text: ArraySlice<UInt8>, at line: Int) throws(StatementProblem) {
         lastLine = line
         if MT940Text.endsStatement(text) {
             try flush()
@@ -90,9 +93,9 @@ struct MT940Reader {
         }
         guard let (tag, rest) = MT940Text.tag(of: text) else {
             if field != nil {
-                field?.continuation.append((line, text))
-            } else if stray == nil, !text.hasPrefix("{") {
-                stray = (line, text)
+                field?.continuation.append((line, Array(text)))
+            } else if stray == nil, !MT940Text.hasPrefix(text, "{") {
+                stray = (line, MT940Text.string(text))
             }
             return
         }
@@ -103,9 +106,9 @@ struct MT940Reader {
         }
         guard Self.knownTags.contains(tag) else {
             if field?.tag == "86" {
-                field?.continuation.append((line, text))
+                field?.continuation.append((line, Array(text)))
             } else if draft == nil {
-                if stray == nil { stray = (line, text) }
+                if stray == nil { stray = (line, MT940Text.string(text)) }
             } else {
                 throw StatementProblem(line: line, field: ":\(tag):", reason: "not a tag of an MT940 statement")
             }
@@ -119,7 +122,7 @@ struct MT940Reader {
         } else if draft == nil {
             throw StatementProblem(line: line, field: ":20:", reason: "a statement starts with :\(tag): instead of its :20: transaction reference")
         }
-        field = MT940Field(tag: tag, line: line, text: rest)
+        field = MT940Field(tag: tag, line: line, text: Array(rest))
     }
 
     /// Applies the field read so far to the statement it belongs to.
@@ -173,17 +176,17 @@ struct MT940Draft {
         case "20":
             let value = try field.singleLine()
             guard !value.isEmpty else { throw field.problem("the transaction reference is empty") }
-            reference = value
+            reference = MT940Text.string(value)
         case "25":
             guard account == nil else { throw field.problem("a second account identification in one statement") }
             let value = try field.singleLine()
             guard !value.isEmpty else { throw field.problem("the account identification is empty") }
-            account = value
+            account = MT940Text.string(value)
         case "28C", "28":
             guard number == nil else { throw field.problem("a second statement number in one statement") }
-            let value = try field.singleLine()
+            let value = MT940Text.string(try field.singleLine())
             let parts = value.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)
-            guard parts.allSatisfy({ !$0.isEmpty && $0.unicodeScalars.allSatisfy(MT940Text.isDigit) }) else {
+            guard parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(MT940Text.isDigit) }) else {
                 throw field.problem("the statement number “\(MT940Text.excerpt(value))” is not digits, or digits/digits")
             }
             number = value
@@ -249,17 +252,18 @@ struct MT940Draft {
     }
 
     /// A balance, `1!a6!n3!a15d`: mark, date, currency, amount (`C110522EUR3236,28`).
+    /// Read as the `:61:` line is, from UTF-8 bytes (`MT940StatementLine`).
     static func balance(_ field: MT940Field) throws(StatementProblem) -> (StatementBalance, String) {
-        let value = Array(try field.singleLine().unicodeScalars)
-        guard let mark = value.first, mark == "C" || mark == "D" else {
-            throw field.problem("the debit/credit mark “\(MT940Text.string(value.prefix(1)))” is not C or D")
+        let value = try field.singleLine()
+        guard let mark = value.first, mark == UInt8(ascii: "C") || mark == UInt8(ascii: "D") else {
+            throw field.problem("the debit/credit mark “\(MT940Text.string(MT940Text.prefix(value, scalars: 1)))” is not C or D")
         }
-        let date = try MT940Text.date(value.dropFirst().prefix(6), field: field, what: "date")
-        let code = value.dropFirst(7).prefix(3)
-        guard code.count == 3, code.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) else {
+        let date = try MT940Text.date(MT940Text.prefix(value.dropFirst(), scalars: 6), field: field, what: "date")
+        let code = MT940Text.prefix(value.dropFirst(7), scalars: 3)
+        guard code.count == 3, code.allSatisfy(MT940Text.isCapital) else {
             throw field.problem("the currency “\(MT940Text.string(code))” is not three letters")
         }
         let amount = try MT940Text.amount(value.dropFirst(10), field: field)
-        return (StatementBalance(amount: amount, direction: mark == "C" ? .credit : .debit, date: date), MT940Text.string(code))
+        return (StatementBalance(amount: amount, direction: mark == UInt8(ascii: "C") ? .credit : .debit, date: date), MT940Text.string(code))
     }
 }

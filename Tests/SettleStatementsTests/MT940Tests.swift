@@ -288,17 +288,34 @@ import Testing
         #expect(wrapped.endToEndID == "VZ000")
     }
 
+    /// The `:86:` details of these lines, as the parser reads them: UTF-8 bytes.
+    static func details(_ lines: [String]) -> MT940Details { MT940Details(lines.map { Array($0.utf8) }) }
+
     @Test func structuredDetails() {
-        let sepa = MT940Details(["166?00GUTSCHRIFT?20EREF+NOTPROVIDED?21SVWZ+Miete", "Mai?32ACME"])
+        let sepa = Self.details(["166?00GUTSCHRIFT?20EREF+NOTPROVIDED?21SVWZ+Miete", "Mai?32ACME"])
         #expect(sepa.remittance == ["GUTSCHRIFT", "EREF+NOTPROVIDEDSVWZ+MieteMai"] && sepa.counterparty == "ACME" && sepa.endToEndID == nil)
-        let message = MT940Details(["159?00RETOURE?20EREF+TFNR 40005 00005MTLG:Grund nicht?21 angegeben"])
+        let message = Self.details(["159?00RETOURE?20EREF+TFNR 40005 00005MTLG:Grund nicht?21 angegeben"])
         #expect(message.endToEndID == "TFNR 40005 00005", "MTLG: ends the id too")
-        let unkeyed = MT940Details(["105?20EREF+123/123/12345-----L110?60000000012345 BIC: BYLADEMM"])
+        let unkeyed = Self.details(["105?20EREF+123/123/12345-----L110?60000000012345 BIC: BYLADEMM"])
         #expect(unkeyed.endToEndID == "123/123/12345-----L110", "?60 and on are no part of the id")
-        let triodos = MT940Details([" 000>100987654321", ">20RENT OFFICE - FEB>21 2024>310390123456"])
+        let triodos = Self.details([" 000>100987654321", ">20RENT OFFICE - FEB>21 2024>310390123456"])
         #expect(triodos.remittance == ["RENT OFFICE - FEB 2024"] && triodos.counterparty == nil, "> separates subfields too; a leading blank is padding")
-        let free = MT940Details(["  ORDER 12?", "", "THANK YOU  "])
+        let free = Self.details(["  ORDER 12?", "", "THANK YOU  "])
         #expect(free.remittance == ["ORDER 12?", "THANK YOU"] && free.counterparty == nil && free.endToEndID == nil)
+    }
+
+    /// Lines are read as UTF-8 bytes, but characters are what count: one of
+    /// two bytes is one of SEPA's 35 in an end-to-end id, a message quotes as
+    /// many characters as the part it names is long, and a combining mark
+    /// after `-}` joins the `}`, so the line ends no statement.
+    @Test func charactersNotBytes() {
+        let id = String(repeating: "é", count: 35)
+        #expect(Self.details(["166?20EREF+\(id)SVWZ+Miete"]).endToEndID == id)
+        #expect(Self.details(["166?20EREF+\(id)éSVWZ+Miete"]).endToEndID == nil, "36 characters")
+        #expect(Self.problem(Self.minimal.replacing(":61:240105", with: ":61:24ü105"))?.reason == "the value date “24ü105” is not YYMMDD")
+        #expect(Self.problem(Self.minimal.replacing("0105C25", with: "0105ü25"))?.reason == "the debit/credit mark “ü2” is none of C, D, RC, RD")
+        let end = Self.problem(Self.minimal.replacing("\n-\n", with: "\n-}\u{301}\n"))
+        #expect(end == StatementProblem(line: 8, field: ":62F:", reason: ":62F: is one line, but line 8 continues it with “-}\u{301}”"))
     }
 
     @Test func malformedInputSaysWhereAndWhy() {
