@@ -196,7 +196,7 @@ for format in mt940 bai2 camt053; do
         --quiet --checkpoint "$dir/statement-$format.checkpoint" >"$dir/import-$format.out"
     read -r seconds peakKiB <"$dir/time"
     entries=$(grep -o '[0-9]* entries' "$dir/import-$format.out" | head -1 | grep -o '[0-9]*')
-    posted=$(grep -o '[0-9]* posted' "$dir/import-$format.out" | tail -1 | grep -o '[0-9]*')
+    posted=$(grep -oE '[0-9]+ posted' "$dir/import-$format.out" | grep -oE '^[0-9]+' || echo 0)
     line=$(awk -v f="$format" -v lines="$lines" -v bytes="$bytes" -v entries="$entries" -v posted="$posted" -v s="$seconds" -v peak="$peakKiB" -v verify="$bestVerifyAll" 'BEGIN {
         printf "{\"run\": \"statement import\", \"format\": \"%s\", \"bytes\": %d, \"lines\": %d, \"entries\": %d, \"posted\": %d, \"seconds\": %.2f, \"linesPerSecond\": %.0f, \"megabytesPerSecond\": %.1f, \"peakMemoryMiB\": %.0f, \"verifyPerSecondAllCores\": %d, \"linesPerVerify\": %.2f}", f, bytes, lines, entries, posted, s, lines / s, bytes / 1e6 / s, peak / 1024, verify, lines / s / verify }')
     emit "$line"

@@ -7,7 +7,10 @@ import SettleStatements
 /// does not grow with a file's size. One statement of one account: debits
 /// (cheques paid, a cent each) with, every `--credit-every` entries, a
 /// credit of 1.00 naming the merchant; balances that add up, and BAI2's
-/// control totals right. Written as it goes, never held.
+/// control totals right. The bank's references of credits differ by
+/// format (`M-`, `B-`, `C-` and the entry's number), so statements of each
+/// format of the same account post their own credits. Written as it goes,
+/// never held.
 struct WriteStatementCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "write-statement", abstract: "Write a synthetic bank statement of about --megabytes MB.")
     @Option(help: "camt053, mt940 or bai2.") var format: String
@@ -102,12 +105,12 @@ struct WriteStatementCommand: ParsableCommand {
 
         func text(_ index: Int, credit: Bool) -> String {
             switch (format, credit) {
-            case (.mt940, true): return ":61:2611201120C1,00NTRFNONREF//SYN-\(index)\r\n:86:166?00SEPA-GUTSCHRIFT?20\(merchant) order \(index)\r\n"
+            case (.mt940, true): return ":61:2611201120C1,00NTRFNONREF//M-\(index)\r\n:86:166?00SEPA-GUTSCHRIFT?20\(merchant) order \(index)\r\n"
             case (.mt940, false): return ":61:2611201120D0,01NCHKNONREF//CHK-\(index)\r\n:86:101?00SCHECK?20Cheque \(index) paid to a supplier\r\n"
-            case (.bai2, true): return "16,195,100,0,SYN-\(index),ORDER-\(index),\(merchant) order \(index)\n"
+            case (.bai2, true): return "16,195,100,0,B-\(index),ORDER-\(index),\(merchant) order \(index)\n"
             case (.bai2, false): return "16,475,1,0,CHK-\(index),\(index),Cheque paid to a supplier\n"
             case (_, true):
-                return "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><AcctSvcrRef>SYN-\(index)</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>\(merchant) order \(index)</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
+                return "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><AcctSvcrRef>C-\(index)</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>\(merchant) order \(index)</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
             case (_, false):
                 return "<Ntry><Amt Ccy=\"EUR\">0.01</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><AcctSvcrRef>CHK-\(index)</AcctSvcrRef><AddtlNtryInf>Cheque \(index) paid to a supplier</AddtlNtryInf></Ntry>\n"
             }
