@@ -30,6 +30,26 @@ public enum StatementImport {
         }
     }
 
+    /// An operator's rule naming a credit's merchant: a credit whose
+    /// end-to-end id or remittance information matches `pattern` (a regular
+    /// expression, ICU syntax, anywhere in the text) is the merchant's. Rules
+    /// are tried in order, before the merchants' labels: a business whose
+    /// customers write `INV-2026-…` or a shop's own customer numbers, not the
+    /// merchant's name, says so here.
+    public struct MerchantRule: Sendable {
+        public let pattern: NSRegularExpression
+        public let merchant: PublicKey
+
+        public init(pattern: String, merchant: PublicKey) throws {
+            self.pattern = try NSRegularExpression(pattern: pattern)
+            self.merchant = merchant
+        }
+
+        func matches(_ text: String) -> Bool {
+            pattern.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        }
+    }
+
     /// Why nothing of a file may be posted: a statement whose opening
     /// balance and booked entries do not add up to its closing balance, or
     /// whose currency is no ledger asset. Checked over every statement of
@@ -54,12 +74,14 @@ public enum StatementImport {
     /// the hashes of the references of the credits it has handed out (32
     /// bytes a credit), to post a reference repeated in the file once.
     public struct Mapper: Sendable {
+        let rules: [MerchantRule]
         let merchants: [Merchant]
         let defaultMerchant: PublicKey?
         let assets: [Asset]
         private var seen: Set<Hash256> = []
 
-        public init(merchants: [Merchant], defaultMerchant: PublicKey?, assets: [Asset]) {
+        public init(rules: [MerchantRule] = [], merchants: [Merchant], defaultMerchant: PublicKey?, assets: [Asset]) {
+            self.rules = rules
             self.merchants = merchants
             self.defaultMerchant = defaultMerchant
             self.assets = assets
@@ -74,17 +96,24 @@ public enum StatementImport {
             }
             return parts(of: entry).map { part, position in
                 let origin = "statement \(statement.id) entry \(position)"
-                let mapped = event(part, of: entry, position: position, in: statement, asset: asset, merchants: merchants, defaultMerchant: defaultMerchant, origin: origin)
+                let mapped = event(part, of: entry, position: position, in: statement, asset: asset, payee: { payee($0) }, origin: origin)
                 // Only what posts is remembered: a debit or a pending entry repeated posts nothing anyway.
                 guard case .success(let event) = mapped, event.posts, !seen.insert(Hash256.sha256(Array(event.reference.utf8))).inserted else { return mapped }
                 return .failure(AdapterProblem(origin: origin, reason: "reference \(event.reference) appears earlier in the file; posted once"))
             }
         }
+
+        /// The merchant a credit's text names: the first rule that matches, else
+        /// the first merchant whose label it contains (any case), else the default.
+        func payee(_ text: String) -> PublicKey? {
+            if let rule = rules.first(where: { $0.matches(text) }) { return rule.merchant }
+            return merchants.first { text.range(of: $0.label, options: .caseInsensitive) != nil }?.account ?? defaultMerchant
+        }
     }
 
     private static func event(
-        _ part: StatementEntry, of entry: StatementEntry, position: String, in statement: BankStatement, asset: Asset, merchants: [Merchant],
-        defaultMerchant: PublicKey?, origin: String
+        _ part: StatementEntry, of entry: StatementEntry, position: String, in statement: BankStatement, asset: Asset, payee: (String) -> PublicKey?,
+        origin: String
     ) -> Result<AdapterEvent, AdapterProblem> {
         let reference = self.reference(part, entry: entry, position: position, statement: statement)
         guard let units = part.amount.minorUnits(decimals: asset.decimals), let amount = Amount(minorUnits: units), amount > .zero else {
@@ -99,9 +128,8 @@ public enum StatementImport {
             return .success(AdapterEvent(origin: origin, reference: reference, posting: .none("\(kind) of \(described): money leaving the account, recorded here, not a customer payment")))
         case (.booked, .credit):
             let text = ([part.endToEndID].compactMap { $0 } + part.remittance + entry.remittance).joined(separator: " ")
-            let named = merchants.first { merchant in text.range(of: merchant.label, options: .caseInsensitive) != nil }
-            guard let payee = named?.account ?? defaultMerchant else {
-                return .failure(AdapterProblem(origin: origin, reason: "the remittance information and end-to-end id (\"\(text)\") name no merchant, and no default merchant was given"))
+            guard let payee = payee(text) else {
+                return .failure(AdapterProblem(origin: origin, reason: "the remittance information and end-to-end id (\"\(text)\") match no --rule and name no merchant, and no default merchant was given"))
             }
             return .success(AdapterEvent(origin: origin, reference: reference, posting: .payment(payee: payee, asset: asset, amount: amount, method: .bankTransfer, reportedFee: nil)))
         }
