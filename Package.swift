@@ -176,7 +176,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(name: "SettleEncodingTests", dependencies: ["SettleEncoding"], swiftSettings: strict),
         .testTarget(
-            name: "SettleConnectTests", dependencies: ["SettleConnect", "SettleConnectServer", "SettleLedger", "SettleNode", "SettleAdapters", "SettleClient", "SettleAPI", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            name: "SettleConnectTests",
+            dependencies: [
+                "SettleConnect", "SettleConnectServer", "SettleLedger", "SettleNode", "SettleAdapters", "SettleClient", "SettleAPI", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "SettleLedgerTests", dependencies: ["SettleLedger"], swiftSettings: strict),
         .testTarget(name: "SettleStatementsTests", dependencies: ["SettleStatements"], swiftSettings: strict),

@@ -45,7 +45,7 @@ public struct AdapterRunner: Sendable {
 
         public var description: String {
             switch result {
-            case let .posted(id, fee, note): "\(origin) \(reference): posted \(id) (fee \(fee))" + (note.map { "; \($0)" } ?? "")
+            case .posted(let id, let fee, let note): "\(origin) \(reference): posted \(id) (fee \(fee))" + (note.map { "; \($0)" } ?? "")
             case .alreadyPosted(let id): "\(origin) \(reference): already posted" + (id.map { " as \($0)" } ?? "")
             case .notPosted(let why): "\(origin) \(reference): not posted: \(why)"
             case .failed(let why): "\(origin) \(reference): FAILED: \(why)"
@@ -80,16 +80,16 @@ public struct AdapterRunner: Sendable {
         switch event.posting {
         case .none(let why):
             return .notPosted(why)
-        case let .payment(payee, asset, amount, method, fee):
+        case .payment(let payee, let asset, let amount, let method, let fee):
             // The processor's own fee, when the input states it, is what the ledger charges (a
             // stated 0.00 is a charge with no components: no fee, the schedule's recorded as contracted).
             let charge = fee.map { ProcessorCharge(fee: $0 == .zero ? [] : [FeeComponent(kind: .processing, asset: asset.code, amount: $0)]) }
             payload = .transfer(payee: payee, asset: asset.code, amount: amount, method: method, charge: charge)
             reportedFee = fee
-        case let .hold(payee, asset, amount, method, lifetimeMs):
+        case .hold(let payee, let asset, let amount, let method, let lifetimeMs):
             payload = .hold(payee: payee, asset: asset.code, amount: amount, method: method, expiresAt: clock() + lifetimeMs)
             if dryRun { return .wouldPost("a hold of \(MoneyText.format(amount, asset)) by \(method) for \(payee)") }
-        case let .capture(of, asset, amount):
+        case .capture(let of, let asset, let amount):
             let hold: Hash256
             switch await original(of) {
             case .success(let id): hold = id
@@ -97,7 +97,7 @@ public struct AdapterRunner: Sendable {
             }
             payload = .capture(hold: hold, amount: amount, charge: nil)
             if dryRun { return .wouldPost("a capture of \(MoneyText.format(amount, asset)) of \(hold)") }
-        case let .void(of):
+        case .void(let of):
             let hold: Hash256
             switch await original(of) {
             case .success(let id): hold = id
@@ -105,7 +105,7 @@ public struct AdapterRunner: Sendable {
             }
             payload = .void(hold: hold)
             if dryRun { return .wouldPost("a void of \(hold)") }
-        case let .refund(of, asset, amount):
+        case .refund(let of, let asset, let amount):
             guard let payeeKey else { return .failed("a refund is signed by the merchant, who returns the money: give the merchant's key") }
             signer = payeeKey
             let original: Wire.Transaction?
@@ -118,7 +118,7 @@ public struct AdapterRunner: Sendable {
             payload = .refund(payment: id, leg: 0, amount: amount)
             if dryRun { return .wouldPost("a refund of \(MoneyText.format(amount, asset)) of \(id)") }
         }
-        if dryRun, case let .transfer(payee, _, amount, method, _) = payload, case let .payment(_, asset, _, _, _) = event.posting {
+        if dryRun, case .transfer(let payee, _, let amount, let method, _) = payload, case .payment(_, let asset, _, _, _) = event.posting {
             return .wouldPost("\(MoneyText.format(amount, asset)) by \(method) to \(payee)")
         }
         let body = TransactionBody(
@@ -127,7 +127,7 @@ public struct AdapterRunner: Sendable {
         let tx = body.signed(with: signer)
         let answer: Wire.Transaction
         do throws(ClientError) { answer = try await gateway.post(tx) } catch {
-            if case let .rejected(_, code, _, related) = error, code == "duplicate_external_reference" {
+            if case .rejected(_, let code, _, let related) = error, code == "duplicate_external_reference" {
                 try? checkpoint?.record(event.reference)
                 return .alreadyPosted(id: related.flatMap { Hash256(hex: $0) })
             }

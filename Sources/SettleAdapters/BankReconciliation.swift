@@ -117,7 +117,10 @@ public struct BankReconciliation: Sendable, Equatable {
                     items.append(item)
                 }
             }
-            totals.append(Totals(statement: statement.id, currency: statement.currency, decimals: asset?.decimals ?? 0, opening: statement.opening, closing: statement.closing, addsUp: statement.balancesAddUp, credits: credits, ledgerCredits: ledgerCredits))
+            totals.append(
+                Totals(
+                    statement: statement.id, currency: statement.currency, decimals: asset?.decimals ?? 0, opening: statement.opening, closing: statement.closing, addsUp: statement.balancesAddUp,
+                    credits: credits, ledgerCredits: ledgerCredits))
         }
         self.items = items
         self.totals = totals

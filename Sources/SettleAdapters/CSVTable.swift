@@ -42,7 +42,9 @@ public struct CSVTable: Sendable {
             if quoted {
                 if c == "\"" {
                     let following = next()
-                    if following == "\"" { field.append("\"") } else {
+                    if following == "\"" {
+                        field.append("\"")
+                    } else {
                         quoted = false
                         pending = following
                     }

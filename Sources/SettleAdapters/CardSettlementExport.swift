@@ -85,7 +85,10 @@ public enum CardSettlementExport {
                     problems.append(AdapterProblem(origin: origin, reason: "a charge needs a positive amount and a fee of zero or more"))
                     continue
                 }
-                events.append(AdapterEvent(origin: origin, reference: reference, posting: .payment(payee: merchant, asset: asset, amount: amount, method: .card, reportedFee: Amount(minorUnits: UInt64(parsed.fee.minorUnits)))))
+                events.append(
+                    AdapterEvent(
+                        origin: origin, reference: reference,
+                        posting: .payment(payee: merchant, asset: asset, amount: amount, method: .card, reportedFee: Amount(minorUnits: UInt64(parsed.fee.minorUnits)))))
             } else {
                 let charge = field("source_id")
                 guard Self.isReferenceSafe(charge) else {

@@ -113,12 +113,13 @@ public struct Reconciliation: Sendable, Equatable {
     /// nothing missing from the report, and both sides moved the merchant's
     /// balance by the same amount.
     public var allMatched: Bool {
-        missingInReport.isEmpty && movements.allSatisfy { $0.difference == 0 } && items.allSatisfy { item in
-            switch item.outcome {
-            case .matched, .notComparable: true
-            default: false
+        missingInReport.isEmpty && movements.allSatisfy { $0.difference == 0 }
+            && items.allSatisfy { item in
+                switch item.outcome {
+                case .matched, .notComparable: true
+                default: false
+                }
             }
-        }
     }
 
     /// The references to look up for `line`, most specific first.

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import SettleStatements
+import Synchronization
 
 /// A statement file read on its own thread and handed to async code in
 /// batches, with back-pressure: the reader waits while `depth` batches are

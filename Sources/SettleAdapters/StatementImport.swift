@@ -63,7 +63,10 @@ public enum StatementImport {
                 problems.append(AdapterProblem(origin: origin, reason: "its opening balance and booked entries do not add up to its closing balance: nothing of the file is posted"))
             }
             if !assets.contains(where: { $0.code.value == statement.currency }) {
-                problems.append(AdapterProblem(origin: origin, reason: "\(statement.currency) is not a ledger asset (the ledger has \(assets.map(\.code.value).sorted().joined(separator: ", "))): nothing of the file is posted"))
+                problems.append(
+                    AdapterProblem(
+                        origin: origin,
+                        reason: "\(statement.currency) is not a ledger asset (the ledger has \(assets.map(\.code.value).sorted().joined(separator: ", "))): nothing of the file is posted"))
             }
             return problems
         }
@@ -129,7 +132,8 @@ public enum StatementImport {
         case (.booked, .credit):
             let text = ([part.endToEndID].compactMap { $0 } + part.remittance + entry.remittance).joined(separator: " ")
             guard let payee = payee(text) else {
-                return .failure(AdapterProblem(origin: origin, reason: "the remittance information and end-to-end id (\"\(text)\") match no --rule and name no merchant, and no default merchant was given"))
+                return .failure(
+                    AdapterProblem(origin: origin, reason: "the remittance information and end-to-end id (\"\(text)\") match no --rule and name no merchant, and no default merchant was given"))
             }
             return .success(AdapterEvent(origin: origin, reference: reference, posting: .payment(payee: payee, asset: asset, amount: amount, method: .bankTransfer, reportedFee: nil)))
         }

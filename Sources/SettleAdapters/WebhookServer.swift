@@ -19,7 +19,9 @@ public enum WebhookServer {
 
     /// `runners` post each source's events ("card", "crypto": the part of the
     /// reference before the colon), each with that processor's key.
-    public static func router(runners: [String: AdapterRunner], signature: WebhookSignature, context: WebhookEvents.Context, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) -> Router<BasicRequestContext> {
+    public static func router(
+        runners: [String: AdapterRunner], signature: WebhookSignature, context: WebhookEvents.Context, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) -> Router<BasicRequestContext> {
         let router = Router()
         router.post("/webhooks") { request, _ -> Response in
             let body: ByteBuffer
@@ -42,7 +44,7 @@ public enum WebhookServer {
             }
             let outcome = await runner.run([event]).first!
             switch outcome.result {
-            case let .posted(id, fee, note): return answer(.ok, "posted", note ?? "fee \(fee)", id: id.hex, reference: event.reference)
+            case .posted(let id, let fee, let note): return answer(.ok, "posted", note ?? "fee \(fee)", id: id.hex, reference: event.reference)
             case .alreadyPosted(let id): return answer(.ok, "already posted", nil, id: id?.hex, reference: event.reference)
             case .notPosted(let why): return answer(.ok, "not posted", why, reference: event.reference)
             case .wouldPost(let what): return answer(.ok, "would post", what, reference: event.reference)

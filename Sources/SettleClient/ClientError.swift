@@ -11,16 +11,16 @@ public enum ClientError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .unreachable(url, detail): "cannot reach the node at \(url): \(detail)"
-        case let .rejected(status, code, message, related):
+        case .unreachable(let url, let detail): "cannot reach the node at \(url): \(detail)"
+        case .rejected(let status, let code, let message, let related):
             "the node refused (HTTP \(status), \(code)): \(message)" + (related.map { message.contains($0) ? "" : " (see \($0))" } ?? "")
-        case let .badResponse(url, detail): "unexpected answer from \(url): \(detail)"
+        case .badResponse(let url, let detail): "unexpected answer from \(url): \(detail)"
         }
     }
 
     /// The stable RPC error code, when the node gave one.
     public var code: String? {
-        if case let .rejected(_, code, _, _) = self { return code }
+        if case .rejected(_, let code, _, _) = self { return code }
         return nil
     }
 }

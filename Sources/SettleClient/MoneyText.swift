@@ -11,8 +11,8 @@ public enum MoneyText {
         public var description: String {
             switch self {
             case .format(let text): "\"\(text)\" is not an amount; write it as \"12.34 USD\""
-            case let .unknownAsset(code, known): "unknown asset \(code); this chain has \(known.joined(separator: ", "))"
-            case let .amount(text, error): "\"\(text)\": \(error)"
+            case .unknownAsset(let code, let known): "unknown asset \(code); this chain has \(known.joined(separator: ", "))"
+            case .amount(let text, let error): "\"\(text)\": \(error)"
             }
         }
     }

@@ -30,7 +30,8 @@ public final class ConnectMetrics: Sendable {
 
     public func fresh(_ account: String, milliseconds: UInt64) {
         registry.makeDurationHistogram(
-            descriptor: MetricNameDescriptor(namespace: "settle", subsystem: "connect", metricName: "freshness", unitName: "seconds", helpText: "From the provider's event time to the posting's commit"),
+            descriptor: MetricNameDescriptor(
+                namespace: "settle", subsystem: "connect", metricName: "freshness", unitName: "seconds", helpText: "From the provider's event time to the posting's commit"),
             labels: [("account", account)], buckets: Self.freshnessBuckets
         ).record(.milliseconds(Int64(min(milliseconds, UInt64(Int64.max / 1_000_000)))))
     }

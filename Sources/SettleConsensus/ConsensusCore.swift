@@ -32,7 +32,9 @@ extension ConsensusApplication {
 /// membership); the core checks signatures itself.
 public struct ConsensusCore: Sendable {
     public enum Step: UInt8, Comparable, Sendable {
-        case propose = 1, prevote = 2, precommit = 3
+        case propose = 1
+        case prevote = 2
+        case precommit = 3
         public static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
     }
 
@@ -334,9 +336,10 @@ public struct ConsensusCore: Sendable {
         }
         let record = SignerRecord(height: height, round: round, step: .propose, blockHash: block.header.hash)
         lastSigned = record
-        let justification = validRound.map { pol in
-            (book.tally(pol, .prevote).byValue[block.header.hash] ?? [:]).values.sorted { $0.vote.validator < $1.vote.validator }
-        } ?? []
+        let justification =
+            validRound.map { pol in
+                (book.tally(pol, .prevote).byValue[block.header.hash] ?? [:]).values.sorted { $0.vote.validator < $1.vote.validator }
+            } ?? []
         let signed = SignedProposal(proposal: proposal, signature: signer.sign(proposal.signingMessage), block: block, justification: validBlock == nil ? [] : justification)
         proposals[round] = signed
         return [.persist(record), .broadcastProposal(signed)]
@@ -429,7 +432,8 @@ public struct ConsensusCore: Sendable {
         }
         // Line 36: the proposal has prevotes from more than 2/3: lock on it and precommit.
         if step >= .prevote, let signed = proposals[round], book.isQuorum(prevotes.powerFor[signed.proposal.blockHash] ?? 0),
-            !quorumPrevoteHandled.contains(round), isValid(signed.block, app: &app) {
+            !quorumPrevoteHandled.contains(round), isValid(signed.block, app: &app)
+        {
             quorumPrevoteHandled.insert(round)
             validBlock = signed.block
             validRound = round

@@ -4,7 +4,9 @@ import SettleLedger
 /// The three timeouts of a round. Each carries its height and round; a timeout
 /// for a height or round the core has left is ignored.
 public enum TimeoutKind: UInt8, Hashable, Sendable {
-    case propose = 1, prevote = 2, precommit = 3
+    case propose = 1
+    case prevote = 2
+    case precommit = 3
 }
 
 public struct Timeout: Hashable, Sendable {

@@ -8,7 +8,9 @@ import SettleLedger
 public struct SignerRecord: Hashable, Sendable {
     /// Steps in signing order within a round.
     public enum Step: UInt8, Comparable, Sendable {
-        case propose = 1, prevote = 2, precommit = 3
+        case propose = 1
+        case prevote = 2
+        case precommit = 3
         public static func < (a: Step, b: Step) -> Bool { a.rawValue < b.rawValue }
     }
 

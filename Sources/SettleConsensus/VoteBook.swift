@@ -45,7 +45,11 @@ struct VoteBook: Sendable {
     /// More than one third: at least one honest validator among them.
     func isOneHonest(_ power: UInt64) -> Bool { power * 3 > total }
 
-    enum Added { case new, duplicate, equivocation(SignedVote), ignored }
+    enum Added {
+        case new, duplicate
+        case equivocation(SignedVote)
+        case ignored
+    }
 
     /// Records a vote whose signature and validator the caller checked.
     mutating func add(_ signed: SignedVote) -> Added {
@@ -55,7 +59,8 @@ struct VoteBook: Sendable {
         guard tally.byValue[vote.blockHash]?[vote.validator] == nil else { return .duplicate }
         let first = tally.votes[vote.validator]
         if let first, first.vote.blockHash != vote.blockHash,
-            tally.byValue.contains(where: { $0.key != first.vote.blockHash && $0.value[vote.validator] != nil }) {
+            tally.byValue.contains(where: { $0.key != first.vote.blockHash && $0.value[vote.validator] != nil })
+        {
             return .ignored  // a third value: the evidence is already in hand
         }
         let weight = power[vote.validator] ?? 0

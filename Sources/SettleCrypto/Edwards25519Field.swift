@@ -20,10 +20,12 @@ struct FieldElement25519: Sendable {
 
     /// The curve constant d = −121665 / 121666 (RFC 8032 §5.1).
     static let d = FieldElement25519(
-        littleEndianY: (0xa3, 0x78, 0x59, 0x13, 0xca, 0x4d, 0xeb, 0x75,
-                        0xab, 0xd8, 0x41, 0x41, 0x4d, 0x0a, 0x70, 0x00,
-                        0x98, 0xe8, 0x79, 0x77, 0x79, 0x40, 0xc7, 0x8c,
-                        0x73, 0xfe, 0x6f, 0x2b, 0xee, 0x6c, 0x03, 0x52))
+        littleEndianY: (
+            0xa3, 0x78, 0x59, 0x13, 0xca, 0x4d, 0xeb, 0x75,
+            0xab, 0xd8, 0x41, 0x41, 0x4d, 0x0a, 0x70, 0x00,
+            0x98, 0xe8, 0x79, 0x77, 0x79, 0x40, 0xc7, 0x8c,
+            0x73, 0xfe, 0x6f, 0x2b, 0xee, 0x6c, 0x03, 0x52
+        ))
 
     init(l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64) {
         self.l0 = l0; self.l1 = l1; self.l2 = l2; self.l3 = l3; self.l4 = l4
@@ -44,11 +46,13 @@ struct FieldElement25519: Sendable {
             l4: (w3 >> 12) & Self.mask51)
     }
 
-    private init(littleEndianY tuple: (
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-        UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
+    private init(
+        littleEndianY tuple: (
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+        )
     ) {
         var copy = tuple
         self = Swift.withUnsafeBytes(of: &copy) { FieldElement25519(littleEndian: $0) }
@@ -83,8 +87,10 @@ struct FieldElement25519: Sendable {
         r2.add(r1.shifted51)
         r3.add(r2.shifted51)
         r4.add(r3.shifted51)
-        return Self(l0: r0.lo & mask51, l1: r1.lo & mask51, l2: r2.lo & mask51, l3: r3.lo & mask51,
-                    l4: r4.lo & mask51).adding(overflow: r4.shifted51)
+        return Self(
+            l0: r0.lo & mask51, l1: r1.lo & mask51, l2: r2.lo & mask51, l3: r3.lo & mask51,
+            l4: r4.lo & mask51
+        ).adding(overflow: r4.shifted51)
     }
 
     /// Adds 19 · `overflow` (the value of `overflow` · 2^255) and propagates carries.
@@ -147,6 +153,8 @@ struct FieldElement25519: Sendable {
     ///
     /// The addition chain is the one ref10 uses for inversion (254 squarings, 11
     /// multiplications up to z^(2^250 − 1)), then (2^250 − 1)·2^4 + 6 = 2^254 − 10.
+    /// The names are ref10's: `z2_50_0` is z^(2^50 − 2^0).
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     var isSquare: Bool {
         let z = self
         let z2 = z * z
@@ -169,7 +177,7 @@ struct FieldElement25519: Sendable {
 /// A 128-bit accumulator as two words. `UInt128` gives the same result, but its
 /// operators are calls in unoptimised (debug) builds, which made a key check take
 /// milliseconds there; `multipliedFullWidth` on UInt64 compiles to the instruction.
-fileprivate struct Wide {
+private struct Wide {
     var hi: UInt64 = 0
     var lo: UInt64 = 0
 

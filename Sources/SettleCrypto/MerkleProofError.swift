@@ -27,28 +27,28 @@ public enum MerkleProofError: Error, Equatable, Sendable, CustomStringConvertibl
 
     public var description: String {
         switch self {
-        case let .leafIndexOutOfRange(leafIndex, treeSize):
+        case .leafIndexOutOfRange(let leafIndex, let treeSize):
             if treeSize == 0 {
                 return "leaf index \(leafIndex) is outside a tree of size 0 (the tree is empty)"
             }
             return "leaf index \(leafIndex) is outside a tree of size \(treeSize) "
                 + "(valid indices are 0 to \(treeSize - 1))"
-        case let .treeLargerThanLeaves(treeSize, leafCount):
+        case .treeLargerThanLeaves(let treeSize, let leafCount):
             return "tree size \(treeSize) needs \(treeSize) leaf hashes, but only \(leafCount) were given"
-        case let .oldTreeLargerThanNewTree(oldSize, newSize):
+        case .oldTreeLargerThanNewTree(let oldSize, let newSize):
             return "old tree size \(oldSize) is larger than new tree size \(newSize); "
                 + "an append-only log never shrinks, so check the order of the two tree heads"
-        case let .consistencyFromEmptyTree(newSize):
+        case .consistencyFromEmptyTree(let newSize):
             return "no consistency proof exists from tree size 0 to \(newSize): every tree extends "
                 + "the empty tree, so there is nothing to prove (RFC 9162 requires an old size above 0)"
-        case let .wrongProofLength(actual, expected):
+        case .wrongProofLength(let actual, let expected):
             return "proof has \(actual) \(actual == 1 ? "hash" : "hashes"), expected \(expected)"
-        case let .rootMismatch(computed, expected):
+        case .rootMismatch(let computed, let expected):
             return "computed root \(computed) does not match expected root \(expected)"
-        case let .oldRootMismatch(computed, expected):
+        case .oldRootMismatch(let computed, let expected):
             return "proof reconstructs old root \(computed), which does not match "
                 + "the old tree's root \(expected)"
-        case let .differentRootsForSameSize(size, oldRoot, newRoot):
+        case .differentRootsForSameSize(let size, let oldRoot, let newRoot):
             return "tree size \(size) has two different roots, \(oldRoot) and \(newRoot); "
                 + "one log cannot have produced both"
         }

@@ -80,8 +80,10 @@ public enum StrictEd25519 {
         }
         // R ‖ S on the stack, not in an array.
         let r = signature.r, s = signature.s
-        var raw = (r.w0.bigEndian, r.w1.bigEndian, r.w2.bigEndian, r.w3.bigEndian,
-                   s.w0.bigEndian, s.w1.bigEndian, s.w2.bigEndian, s.w3.bigEndian)
+        var raw = (
+            r.w0.bigEndian, r.w1.bigEndian, r.w2.bigEndian, r.w3.bigEndian,
+            s.w0.bigEndian, s.w1.bigEndian, s.w2.bigEndian, s.w3.bigEndian
+        )
         let verified = Swift.withUnsafeBytes(of: &raw) { key.isValidSignature($0, for: message) }
         return verified ? nil : .invalidSignature
     }
@@ -134,7 +136,8 @@ public enum StrictEd25519 {
         }
         if signBit {
             let yIsOne = y0 == 1 && y1 == 0 && y2 == 0 && y3 == 0
-            let yIsMinusOne = y0 == 0xFFFF_FFFF_FFFF_FFEC && y1 == all && y2 == all
+            let yIsMinusOne =
+                y0 == 0xFFFF_FFFF_FFFF_FFEC && y1 == all && y2 == all
                 && y3 == 0x7FFF_FFFF_FFFF_FFFF
             if yIsOne || yIsMinusOne { return false }
         }

@@ -10,17 +10,17 @@ public enum DecodingError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .truncated(field, offset, needed, available):
+        case .truncated(let field, let offset, let needed, let available):
             "input ends inside \(field) at byte \(offset): needs \(needed) more bytes, \(available) left"
-        case let .trailingBytes(offset, count):
+        case .trailingBytes(let offset, let count):
             "\(count) unexpected bytes after the value, starting at byte \(offset)"
-        case let .unknownVersion(type, offset, found, supported):
+        case .unknownVersion(let type, let offset, let found, let supported):
             "\(type) version \(found) at byte \(offset) is not supported (this build reads version \(supported))"
-        case let .unknownTag(field, offset, tag):
+        case .unknownTag(let field, let offset, let tag):
             "\(field) at byte \(offset) has unknown tag \(tag)"
-        case let .tooLong(field, offset, length, max):
+        case .tooLong(let field, let offset, let length, let max):
             "\(field) at byte \(offset) has length \(length), more than the maximum \(max)"
-        case let .invalidValue(field, offset, reason):
+        case .invalidValue(let field, let offset, let reason):
             "\(field) at byte \(offset) is invalid: \(reason)"
         }
     }

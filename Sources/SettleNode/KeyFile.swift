@@ -14,7 +14,7 @@ public enum KeyFile {
         public var description: String {
             switch self {
             case .unreadable(let path): "cannot read key file \(path)"
-            case let .tooOpen(path, mode): "key file \(path) has mode \(String(mode, radix: 8)); run chmod 600 \(path)"
+            case .tooOpen(let path, let mode): "key file \(path) has mode \(String(mode, radix: 8)); run chmod 600 \(path)"
             case .malformed(let path): "key file \(path) must hold 64 hex characters (an Ed25519 seed)"
             case .exists(let path): "\(path) exists; refusing to overwrite a key"
             case .unwritable(let detail): "cannot write the key file: \(detail)"

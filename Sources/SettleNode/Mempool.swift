@@ -25,7 +25,8 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
     /// Every `code` an admission can refuse with: the rules every block
     /// enforces, the mempool's own limits, and every failure code a
     /// transaction could get on execution.
-    public static let allCodes = TransactionRejection.allCodes + ["already_pending", "mempool_full", "account_limit"]
+    public static let allCodes =
+        TransactionRejection.allCodes + ["already_pending", "mempool_full", "account_limit"]
         + ResultCode.allCases.filter { $0 != .applied }.map(\.name)
 
     public var code: String {
@@ -51,7 +52,7 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
     public var description: String {
         switch self {
         case .invalid(let rejection): rejection.description
-        case let .wouldFail(code, related):
+        case .wouldFail(let code, let related):
             "the transaction would fail with \(code.name)" + (related.map { " (first transaction \($0))" } ?? "")
         case .alreadyPending: "the transaction is already pending"
         case .mempoolFull(let limit): "the mempool is full (\(limit) transactions); retry later"

@@ -32,9 +32,10 @@ extension NodeEngine {
     func persist(_ blocks: [(executed: ExecutedBlock, commit: CommitCertificate)], changes: [StateEntry], now: UInt64, started: ContinuousClock.Instant) throws {
         if let storeFailure { throw storeFailure }
         guard let last = blocks.last?.executed.block.header else { return }
-        writer.enqueue(StoreWriter.Job(
-            blocks: blocks.map { AppendedBlock(block: $0.executed.block, commit: $0.commit, outcome: $0.executed.outcome) },
-            changes: changes, checkpoint: state.checkpoint))
+        writer.enqueue(
+            StoreWriter.Job(
+                blocks: blocks.map { AppendedBlock(block: $0.executed.block, commit: $0.commit, outcome: $0.executed.outcome) },
+                changes: changes, checkpoint: state.checkpoint))
         var evicted: [(id: Hash256, reason: AdmissionRejection)] = []
         for (executed, _) in blocks { evicted += mempool.didCommit(executed, now: now) }
         unstored.append(UnstoredBlocks(height: last.height, blocks: blocks, evicted: evicted, started: started))

@@ -86,9 +86,9 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notAValidator(let key): "key \(key) is not a validator in the genesis"
-        case let .noQuorumAlone(power, total):
+        case .noQuorumAlone(let power, let total):
             "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); BFT consensus for several validators arrives with issue 5"
-        case let .invariantsBroken(height, violations):
+        case .invariantsBroken(let height, let violations):
             "block \(height) would break the ledger invariants (\(violations.joined(separator: "; "))); it was not stored — this is a bug, report it"
         case .invalidConsensusMessage(let problem): "invalid consensus message: \(problem)"
         }
@@ -243,7 +243,7 @@ public actor NodeEngine {
                     if let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
                 }
                 metrics.rejected(code: error.code)
-                let related: Hash256? = if case let .wouldFail(_, related) = error { related } else { nil }
+                let related: Hash256? = if case .wouldFail(_, let related) = error { related } else { nil }
                 return .rejected(code: error.code, message: error.description, related: related)
             }
         }
@@ -390,9 +390,10 @@ public actor NodeEngine {
         let tip = await storedHeight
         guard height >= 1, height <= tip else { return [] }
         let last = min(tip, height + UInt64(max(1, count)) - 1)
-        return (try? await reader.read { store in
-            try (height...last).compactMap { h in try store.block(at: h).map { ($0.block, $0.commit) } }
-        }) ?? []
+        return
+            (try? await reader.read { store in
+                try (height...last).compactMap { h in try store.block(at: h).map { ($0.block, $0.commit) } }
+            }) ?? []
     }
 
     /// The height of the last durable block.

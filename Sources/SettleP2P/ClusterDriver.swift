@@ -115,9 +115,9 @@ public actor ClusterDriver {
             try await consensusMessage(.proposal(proposal), height: proposal.proposal.height, ours: height, from: peer)
         case .vote(let vote):
             try await consensusMessage(.vote(vote), height: vote.vote.height, ours: height, from: peer)
-        case let .blockRequest(from, count):
+        case .blockRequest(let from, let count):
             serveBlocks(from: from, count: min(Int(count), Self.syncBatch), to: peer)
-        case let .block(block, certificate):
+        case .block(let block, let certificate):
             lastBlockReceived = .now
             guard syncPlan.receive(block, certificate, from: peer, committed: height - 1) else { return }
             startSync()
@@ -296,7 +296,7 @@ public actor ClusterDriver {
             switch action {
             case .broadcastProposal(let proposal): network.broadcast(.proposal(proposal))
             case .broadcastVote(let vote): network.broadcast(.vote(vote))
-            case let .schedule(timeout, afterMs):
+            case .schedule(let timeout, let afterMs):
                 Task { [weak self] in
                     try await Task.sleep(for: .milliseconds(Int64(afterMs)))
                     do { try await self?.fire(timeout) } catch { await self?.stopped(error) }

@@ -6,7 +6,7 @@ public enum FrameError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .tooLarge(length, max): "a peer announced a \(length)-byte frame; frames are at most \(max) bytes"
+        case .tooLarge(let length, let max): "a peer announced a \(length)-byte frame; frames are at most \(max) bytes"
         }
     }
 }

@@ -112,8 +112,11 @@ public final class PeerChannelHandler: ChannelDuplexHandler {
         context.fireUserInboundEventTriggered(reason)
         if case .refused(let refusal) = reason {
             let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: PeerMessage.goodbye(reason: "refused your hello: \(refusal) (this node is on chain \(handshake.chainId), genesis \(handshake.genesisHash))").canonicalBytes)))
-                .whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(
+                wrapOutboundOut(
+                    ByteBuffer(bytes: PeerMessage.goodbye(reason: "refused your hello: \(refusal) (this node is on chain \(handshake.chainId), genesis \(handshake.genesisHash))").canonicalBytes))
+            )
+            .whenComplete { _ in channel.close(promise: nil) }
         } else {
             context.close(promise: nil)
         }

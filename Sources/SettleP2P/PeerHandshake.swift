@@ -29,11 +29,11 @@ public struct PeerHandshake: Sendable {
         public var description: String {
             switch self {
             case .notAHello: "the first message of a connection must be a hello"
-            case let .wrongChain(expected, found): "the peer is on chain \(found), not \(expected)"
+            case .wrongChain(let expected, let found): "the peer is on chain \(found), not \(expected)"
             case .wrongGenesis(let found): "the peer's genesis \(found) is not this chain's"
             case .notAMember(let key): "\(key) is not a validator of this chain"
             case .itself: "the peer claims this node's own key"
-            case let .notTheCertificateKey(hello, certificate): "the peer says it is \(hello) but its TLS certificate is \(certificate)"
+            case .notTheCertificateKey(let hello, let certificate): "the peer says it is \(hello) but its TLS certificate is \(certificate)"
             case .unauthenticated: "the peer did not prove a key with a TLS certificate"
             }
         }

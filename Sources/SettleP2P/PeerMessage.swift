@@ -67,8 +67,8 @@ extension PeerMessage: CanonicalCodable {
         case .transactions(let transactions): w.u8(2); w.list(transactions) { w, tx in w.blob(tx.canonicalBytes) }
         case .proposal(let proposal): w.u8(3); w.value(proposal)
         case .vote(let vote): w.u8(4); w.value(vote)
-        case let .blockRequest(height, count): w.u8(5); w.u64(height); w.u32(count)
-        case let .block(block, commit): w.u8(6); w.blob(block.canonicalBytes); w.value(commit)
+        case .blockRequest(let height, let count): w.u8(5); w.u64(height); w.u32(count)
+        case .block(let block, let commit): w.u8(6); w.blob(block.canonicalBytes); w.value(commit)
         case .evidence(let evidence): w.u8(7); w.value(evidence)
         case .goodbye(let reason): w.u8(8); w.string(Self.truncated(reason))
         }
@@ -80,9 +80,10 @@ extension PeerMessage: CanonicalCodable {
         switch try r.u8("message.kind") {
         case 1: self = .hello(try r.value(Hello.self))
         case 2:
-            self = .transactions(try r.list("message.transactions", maxCount: Self.maxRelayedTransactions) { r throws(DecodingError) in
-                try SignedTransaction.decodeChecked(Array(try r.blob("message.transaction", maxBytes: SignedTransaction.maxEncodedBytes)))
-            })
+            self = .transactions(
+                try r.list("message.transactions", maxCount: Self.maxRelayedTransactions) { r throws(DecodingError) in
+                    try SignedTransaction.decodeChecked(Array(try r.blob("message.transaction", maxBytes: SignedTransaction.maxEncodedBytes)))
+                })
         case 3: self = .proposal(try r.value(SignedProposal.self))
         case 4: self = .vote(try r.value(SignedVote.self))
         case 5: self = .blockRequest(height: try r.u64("message.height"), count: try r.u32("message.count"))

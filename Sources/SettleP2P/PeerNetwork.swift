@@ -218,7 +218,8 @@ public final class PeerNetwork: Sendable {
                 settings.metrics.peerRefused(reason: "limit")
                 old.close(promise: nil)
             }
-            let message = "validator network: \(settings.maxPending) connections waiting for their handshake in all, or \(settings.maxPendingPerAddress) from \(address); closed the oldest to make room"
+            let message =
+                "validator network: \(settings.maxPending) connections waiting for their handshake in all, or \(settings.maxPendingPerAddress) from \(address); closed the oldest to make room"
             if settings.alerts.raise(.connectionLimit, message) { settings.logger.warning("\(message)") }
         }
         publishCounts()
@@ -232,8 +233,13 @@ public final class PeerNetwork: Sendable {
         let proved = Mutex<PublicKey?>(nil)
         let hello = PeerMessage.Hello(chainId: genesis.chainId, genesisHash: genesis.hash, node: local, height: state.withLock { $0.height })
         return channel.eventLoop.makeCompletedFuture { [self] in
-            let verifier = tls.verifier { key in proved.withLock { $0 = key } } refused: { [self] key in refusedCertificate(key, address: address, dialled: dialled) }
-            let tlsHandler: any ChannelHandler = dialled == nil
+            let verifier = tls.verifier { key in
+                proved.withLock { $0 = key }
+            } refused: { [self] key in
+                refusedCertificate(key, address: address, dialled: dialled)
+            }
+            let tlsHandler: any ChannelHandler =
+                dialled == nil
                 ? NIOSSLServerHandler(context: serverContext, customVerificationCallback: verifier)
                 : try NIOSSLClientHandler(context: clientContext, serverHostname: nil, customVerificationCallback: verifier)
             try channel.pipeline.syncOperations.addHandlers([
@@ -255,7 +261,8 @@ public final class PeerNetwork: Sendable {
     private func refusedCertificate(_ key: PublicKey?, address: String, dialled: Peer?) {
         settings.metrics.peerRefused(reason: "tls")
         let who = dialled.map { "peer \($0.key) at \($0.host):\($0.port)" } ?? "a connection from \(address)"
-        let message = key.map { "\(who) presented key \($0), which is not a validator of this chain (chain \(genesis.chainId), genesis \(genesis.hash)): it runs another network, or the genesis files differ" }
+        let message =
+            key.map { "\(who) presented key \($0), which is not a validator of this chain (chain \(genesis.chainId), genesis \(genesis.hash)): it runs another network, or the genesis files differ" }
             ?? "\(who) presented no Ed25519 certificate"
         if settings.alerts.raise(.peerNotAValidator, message) { settings.logger.warning("\(message)") }
     }
@@ -281,9 +288,11 @@ public final class PeerNetwork: Sendable {
             return heard
         case .duplicate(let lastHeard):
             settings.metrics.peerRefused(reason: "duplicate")
-            let message = "validator \(peer) connected again from \(address) while its connection is alive (a message \(lastHeard.nanoseconds / 1_000_000) ms ago); the second was refused. Is this validator key running in two processes?"
+            let message =
+                "validator \(peer) connected again from \(address) while its connection is alive (a message \(lastHeard.nanoseconds / 1_000_000) ms ago); the second was refused. Is this validator key running in two processes?"
             if settings.alerts.raise(.duplicateValidator, message) { settings.logger.warning("\(message)") }
-            PeerChannelHandler.refuse(channel, reason: "validator \(peer) is already connected to this node and active; a second connection is refused (is this validator key running in two processes?)")
+            PeerChannelHandler.refuse(
+                channel, reason: "validator \(peer) is already connected to this node and active; a second connection is refused (is this validator key running in two processes?)")
             return nil
         case .banned(let until):
             settings.metrics.peerRefused(reason: "banned")
@@ -335,7 +344,7 @@ public final class PeerNetwork: Sendable {
 /// When an admitted connection last delivered a message (uptime nanoseconds),
 /// written on its event loop for every message, read when a second
 /// connection for the same peer arrives.
-fileprivate final class Heard: Sendable {
+private final class Heard: Sendable {
     private let nanos: Atomic<UInt64>
 
     init(_ now: NIODeadline) { nanos = Atomic(now.uptimeNanoseconds) }

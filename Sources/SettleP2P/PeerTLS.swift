@@ -34,7 +34,8 @@ public struct PeerTLS: Sendable {
 
     /// TLS 1.3 only, Ed25519 only, and a certificate required from the peer.
     public func configuration(server: Bool) -> TLSConfiguration {
-        var configuration = server
+        var configuration =
+            server
             ? TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(certificate)], privateKey: .privateKey(privateKey))
             : TLSConfiguration.makeClientConfiguration()
         if !server {

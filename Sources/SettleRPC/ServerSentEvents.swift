@@ -1,6 +1,6 @@
 import Foundation
-import SettleAPI
 import NIOCore
+import SettleAPI
 import SettleStore
 
 /// The `text/event-stream` framing of `GET /v1/events` (docs/rpc.md). Data is

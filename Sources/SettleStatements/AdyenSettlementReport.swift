@@ -43,9 +43,11 @@ public enum AdyenSettlementReport {
     /// a bad currency or date, or gross − fee ≠ net.
     public static func parse(_ bytes: [UInt8]) throws(StatementProblem) -> ProviderReport {
         let records = try CSVRecords(bytes).records(field: "CSV")
-        guard let headerIndex = records.firstIndex(where: { record in
-            record.fields.contains { $0.trimmingSpaces.lowercased() == "psp reference" }
-        }) else {
+        guard
+            let headerIndex = records.firstIndex(where: { record in
+                record.fields.contains { $0.trimmingSpaces.lowercased() == "psp reference" }
+            })
+        else {
             throw StatementProblem(line: records.first?.line ?? 1, field: "Psp Reference", reason: "no header row names this column: not a settlement details report")
         }
         let header = records[headerIndex]
@@ -200,9 +202,6 @@ public enum AdyenSettlementReport {
         case (_?, _?): throw StatementProblem(line: line, field: credit.name, reason: "both \(debit.name) and \(credit.name) are given")
         }
     }
-
-
-
 
     /// A signed decimal, exact: `value` × 10^-`scale`. The report's amounts
     /// have at most a few decimals; sums of a row's columns stay far inside

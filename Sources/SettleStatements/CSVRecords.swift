@@ -75,8 +75,8 @@ struct CSVRecords: Sequence {
                 var fields: [String] = []
                 var field: [UInt8] = []
                 var problem: String?
-                var quoted = false       // inside a quoted section
-                var wasQuoted = false    // the field began with a quote
+                var quoted = false  // inside a quoted section
+                var wasQuoted = false  // the field began with a quote
                 var atFieldStart = true
 
                 func finish(_ field: inout [UInt8]) {
@@ -172,7 +172,7 @@ struct CSVHeader {
         names = fields.map { $0.trimmingSpaces }
         var indexes: [String: Int] = [:]
         for (index, name) in names.enumerated() where indexes[name.lowercased()] == nil {
-            indexes[name.lowercased()] = index   // the first of duplicated names wins
+            indexes[name.lowercased()] = index  // the first of duplicated names wins
         }
         self.indexes = indexes
     }

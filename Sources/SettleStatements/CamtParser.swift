@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(FoundationXML)
     import FoundationXML
 #endif
@@ -42,7 +43,9 @@ public enum Camt {
         if let open = reader.openElements.last {
             throw StatementProblem(line: parser.lineNumber, field: "XML", reason: "not well-formed: the document ends inside <\(open)>")
         }
-        guard reader.format != nil else { throw StatementProblem(line: nil, field: "Document", reason: "neither a camt.053 statement (BkToCstmrStmt) nor a camt.054 notification (BkToCstmrDbtCdtNtfctn)") }
+        guard reader.format != nil else {
+            throw StatementProblem(line: nil, field: "Document", reason: "neither a camt.053 statement (BkToCstmrStmt) nor a camt.054 notification (BkToCstmrDbtCdtNtfctn)")
+        }
         return reader.statements
     }
 }
@@ -369,7 +372,8 @@ private final class CamtReader: NSObject, XMLParserDelegate {
     private func batchAddsUp(_ parser: XMLParser, _ built: EntryBuilder, amount: StatementAmount, direction: Direction) -> Bool {
         let count = built.details.count
         guard built.detailsWithoutAmount == 0 else {
-            let reason = "\(built.detailsWithoutAmount) of the \(count) transactions of a batch state no amount in the statement's currency"
+            let reason =
+                "\(built.detailsWithoutAmount) of the \(count) transactions of a batch state no amount in the statement's currency"
                 + " (TxDtls/Amt or AmtDtls/TxAmt/Amt): the entry's \(amount) cannot be split among them"
             fail(parser, "Ntry/NtryDtls", reason, line: built.line)
             return false

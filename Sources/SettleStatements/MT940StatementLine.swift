@@ -59,7 +59,8 @@ enum MT940StatementLine {
             type.dropFirst().allSatisfy({ MT940Text.isCapital($0) || MT940Text.isDigit($0) || $0 == UInt8(ascii: " ") })
         else {
             throw field.problem(
-                type.isEmpty ? "the line ends after the amount: no transaction type (such as NTRF)"
+                type.isEmpty
+                    ? "the line ends after the amount: no transaction type (such as NTRF)"
                     : "the transaction type “\(MT940Text.string(type))” is not a letter and a three-character code (such as NTRF or N192)")
         }
         text = text.dropFirst(4)

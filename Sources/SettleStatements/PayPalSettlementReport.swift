@@ -98,7 +98,9 @@ public enum PayPalSettlementReport {
             // but lists pending, denied and reversed transactions too, which this column tells apart: read as
             // a settlement report, a denied payment would count as money received.
             if header.index("Transactional Status") != nil {
-                throw StatementProblem(line: line, field: "Transactional Status", reason: "a column of the transaction detail report (TRR), which lists pending and denied transactions too; this reads the settlement report (STL)")
+                throw StatementProblem(
+                    line: line, field: "Transactional Status",
+                    reason: "a column of the transaction detail report (TRR), which lists pending and denied transactions too; this reads the settlement report (STL)")
             }
             count = fields.count
             id = try header.require("Transaction ID", line: line)
@@ -173,7 +175,8 @@ public enum PayPalSettlementReport {
 
             // The day the balance moved; the initiation date when PayPal gives no completion.
             let completed = text(self.completed)
-            let created = try completed.isEmpty
+            let created =
+                try completed.isEmpty
                 ? PayPalSettlementReport.date(text(initiated), line: line, field: "Transaction Initiation Date")
                 : PayPalSettlementReport.date(completed, line: line, field: "Transaction Completion Date")
 
@@ -199,10 +202,10 @@ public enum PayPalSettlementReport {
         default: break
         }
         switch code.prefix(3) {
-        case "T00": return .payment        // PayPal-account-to-PayPal-account payments
-        case "T01": return .fee            // non-payment fees (T0104 mass payment fee, …)
-        case "T04": return .payout         // withdrawals to the merchant's bank
-        default: return .other             // conversions, holds, funding, reserves, …
+        case "T00": return .payment  // PayPal-account-to-PayPal-account payments
+        case "T01": return .fee  // non-payment fees (T0104 mass payment fee, …)
+        case "T04": return .payout  // withdrawals to the merchant's bank
+        default: return .other  // conversions, holds, funding, reserves, …
         }
     }
 
@@ -214,11 +217,12 @@ public enum PayPalSettlementReport {
     /// posting it as the code's kind would turn money out into money in:
     /// it is `other`.
     static func kind(_ family: ProviderReportLine.Kind, direction: Direction) -> ProviderReportLine.Kind {
-        let merchants: Direction? = switch family {
-        case .payment, .disputeReversal: .credit
-        case .refund, .dispute, .payout: .debit
-        case .payoutFailure, .fee, .adjustment, .other: nil
-        }
+        let merchants: Direction? =
+            switch family {
+            case .payment, .disputeReversal: .credit
+            case .refund, .dispute, .payout: .debit
+            case .payoutFailure, .fee, .adjustment, .other: nil
+            }
         guard let merchants, merchants != direction else { return family }
         return .other
     }
@@ -237,19 +241,17 @@ public enum PayPalSettlementReport {
         }
     }
 
-
-
     /// The date of `YYYY/MM/DD HH:MM:SS ±zzzz` as YYYY-MM-DD, the day in
     /// the offset PayPal wrote (the reporting window's zone).
     static func date(_ text: String, line: Int, field: String) throws(StatementProblem) -> String {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? { ReportFields.number(bytes, range) }
         guard bytes.count == 25, let day = ReportFields.day(bytes, separator: UInt8(ascii: "/")), bytes[10] == 0x20,
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == 0x20,
-              bytes[20] == UInt8(ascii: "+") || bytes[20] == UInt8(ascii: "-"),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
-              let offsetHours = number(21..<23), let offsetMinutes = number(23..<25),
-              hour < 24, minute < 60, second < 61, offsetHours < 15, offsetMinutes < 60
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"), bytes[19] == 0x20,
+            bytes[20] == UInt8(ascii: "+") || bytes[20] == UInt8(ascii: "-"),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            let offsetHours = number(21..<23), let offsetMinutes = number(23..<25),
+            hour < 24, minute < 60, second < 61, offsetHours < 15, offsetMinutes < 60
         else {
             throw StatementProblem(line: line, field: field, reason: text.isEmpty ? "empty" : "'\(text)' is not a date (YYYY/MM/DD HH:MM:SS ±zzzz)")
         }
@@ -258,7 +260,7 @@ public enum PayPalSettlementReport {
 
 }
 
-private extension StatementBalance {
+extension StatementBalance {
     /// The amount in its own minor units, signed by direction (credit positive).
-    var exactUnits: Int128 { direction == .credit ? Int128(amount.units) : -Int128(amount.units) }
+    fileprivate var exactUnits: Int128 { direction == .credit ? Int128(amount.units) : -Int128(amount.units) }
 }

@@ -46,7 +46,10 @@ public struct ProviderReportLine: Sendable, Equatable {
     /// When the provider says it happened: YYYY-MM-DD (or an ISO 8601 date-time).
     public var created: String
 
-    public init(line: Int, id: String, source: String?, payment: String? = nil, kind: Kind, type: String, currency: String, gross: StatementBalance, fee: StatementBalance, net: StatementBalance, created: String) {
+    public init(
+        line: Int, id: String, source: String?, payment: String? = nil, kind: Kind, type: String, currency: String, gross: StatementBalance, fee: StatementBalance, net: StatementBalance,
+        created: String
+    ) {
         self.line = line
         self.id = id
         self.source = source

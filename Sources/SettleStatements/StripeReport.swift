@@ -60,9 +60,11 @@ public enum StripeReport {
                 names = ("id", "Created (UTC)", "Currency", "Amount", "Fee", "Net", "Type")
                 id = try header.require("id", line: line)
                 // The Dashboard labels the column with the export's time zone; UTC unless chosen otherwise.
-                let createdIndex = header.index("created (utc)", "created") ?? header.names.firstIndex {
-                    $0.lowercased().hasPrefix("created (")
-                }
+                let createdIndex =
+                    header.index("created (utc)", "created")
+                    ?? header.names.firstIndex {
+                        $0.lowercased().hasPrefix("created (")
+                    }
                 guard let createdIndex else {
                     throw StatementProblem(line: line, field: "Created (UTC)", reason: "the header has no such column")
                 }
@@ -109,10 +111,11 @@ public enum StripeReport {
 
             var source = optional(self.source)
             let kind = itemised ? StripeReport.kind(category: type) : StripeReport.kind(type: type, source: source, gross: gross)
-            var payment: String? = switch kind {
-            case .refund, .dispute, .disputeReversal: optional(charge)
-            default: nil
-            }
+            var payment: String? =
+                switch kind {
+                case .refund, .dispute, .disputeReversal: optional(charge)
+                default: nil
+                }
             // Accounts on an API version before 2015-08-19 get the charge as a refund's or dispute's
             // source (Stripe's changelog: "Balance transactions with refunds or disputes now specify the
             // corresponding ID in the source field"). That names the payment acted on, not the line's own
@@ -177,7 +180,5 @@ public enum StripeReport {
         }
         return StatementBalance(amount: amount, direction: negative && amount.units != 0 ? .debit : .credit)
     }
-
-
 
 }

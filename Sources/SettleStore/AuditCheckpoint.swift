@@ -35,7 +35,8 @@ public enum AuditCheckpoint {
             guard Array(try r.raw(tag.count, "checkpoint.tag")) == tag else { throw DecodingError.invalidValue(field: "checkpoint.tag", offset: 0, reason: "not a Settle audit checkpoint") }
             let checkpoint = try r.value(LedgerCheckpoint.self)
             let entries = try r.list("checkpoint.entries", maxCount: Int(UInt32.max)) { r throws(DecodingError) in
-                StateEntry(key: Array(try r.blob("entry.key", maxBytes: 1 << 10)), value: try r.option("entry.value") { r throws(DecodingError) in Array(try r.blob("entry.value", maxBytes: 1 << 10)) })
+                StateEntry(
+                    key: Array(try r.blob("entry.key", maxBytes: 1 << 10)), value: try r.option("entry.value") { r throws(DecodingError) in Array(try r.blob("entry.value", maxBytes: 1 << 10)) })
             }
             try r.finish()
             do throws(StateRestoreError) { return try LedgerState(genesis: genesis, checkpoint: checkpoint, entries: entries) } catch {

@@ -39,11 +39,13 @@ extension BlockStore {
         do {
             indexes = try pool.read { db in
                 // Merged entries through the index, waiting ones (a bounded batch) by a scan.
-                try Int64.fetchAll(db, sql: """
-                    SELECT log_index FROM account_transactions WHERE account = ?1 AND log_index < ?2
-                    UNION SELECT log_index FROM account_transactions_recent WHERE account = ?1 AND log_index < ?2
-                    ORDER BY log_index DESC LIMIT ?3
-                    """, arguments: [Data(account.bytes), Int64(clamping: before ?? UInt64(Int64.max)), max(0, limit)])
+                try Int64.fetchAll(
+                    db,
+                    sql: """
+                        SELECT log_index FROM account_transactions WHERE account = ?1 AND log_index < ?2
+                        UNION SELECT log_index FROM account_transactions_recent WHERE account = ?1 AND log_index < ?2
+                        ORDER BY log_index DESC LIMIT ?3
+                        """, arguments: [Data(account.bytes), Int64(clamping: before ?? UInt64(Int64.max)), max(0, limit)])
             }
         } catch { throw .database("\(error)") }
         var out: [StoredTransaction] = []

@@ -177,7 +177,8 @@ public final class BlockStore: Sendable {
                 let first = blocks[0].block.header.height
                 guard first == tip + 1 else { throw StoreError.notNextBlock(expected: tip + 1, found: first) }
                 let insertBlock = try db.makeStatement(sql: "INSERT INTO blocks (height, hash, header, commit_certificate, timestamp) VALUES (?, ?, ?, ?, ?)")
-                let insertTx = try BoundStatement(db, sql: "INSERT INTO transactions (log_index, id, height, position, signer, external_reference, bytes, result, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                let insertTx = try BoundStatement(
+                    db, sql: "INSERT INTO transactions (log_index, id, height, position, signer, external_reference, bytes, result, leaf_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
                 let insertAccount = try BoundStatement(db, sql: "INSERT INTO account_transactions_recent (log_index, account) VALUES (?, ?)")
                 for appended in blocks {
                     let (block, header) = (appended.block, appended.block.header)
@@ -229,11 +230,12 @@ public final class BlockStore: Sendable {
     private func mergeAccountEntriesIfDue(_ db: Database) throws {
         let waiting = try Int.fetchOne(db, sql: "SELECT MAX(rowid) FROM account_transactions_recent") ?? 0
         guard waiting >= accountIndexBatch else { return }
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO account_transactions (account, log_index)
-                SELECT account, log_index FROM account_transactions_recent ORDER BY account, log_index;
-            DELETE FROM account_transactions_recent;
-            """)
+        try db.execute(
+            sql: """
+                INSERT OR IGNORE INTO account_transactions (account, log_index)
+                    SELECT account, log_index FROM account_transactions_recent ORDER BY account, log_index;
+                DELETE FROM account_transactions_recent;
+                """)
     }
 
     /// Writes changed state rows: a known row is updated or deleted by its id,
@@ -249,7 +251,7 @@ public final class BlockStore: Sendable {
             for entry in entries {
                 let key = RowKey(entry.key)
                 switch (ids[key], entry.value) {
-                case let (id?, value?):
+                case (let id?, let value?):
                     update.bind(1, value)
                     update.bind(2, id)
                     try update.run()
@@ -296,11 +298,11 @@ extension TransactionBody {
     var namedAccounts: [PublicKey] {
         var accounts = [signer]
         switch payload {
-        case let .transfer(payee, _, _, _, _), let .hold(payee, _, _, _, _): accounts.append(payee)
-        case let .split(_, _, _, legs, _): accounts += legs.map(\.payee)
-        case let .enrolAccount(account, _, _), let .setAccountFrozen(account, _), let .payout(account, _, _, _): accounts.append(account)
-        case let .setMandate(merchant, processor, _): accounts += [merchant, processor].filter { $0 != signer }
-        case let .convert(_, quote): accounts.append(quote.provider)
+        case .transfer(let payee, _, _, _, _), .hold(let payee, _, _, _, _): accounts.append(payee)
+        case .split(_, _, _, let legs, _): accounts += legs.map(\.payee)
+        case .enrolAccount(let account, _, _), .setAccountFrozen(let account, _), .payout(let account, _, _, _): accounts.append(account)
+        case .setMandate(let merchant, let processor, _): accounts += [merchant, processor].filter { $0 != signer }
+        case .convert(_, let quote): accounts.append(quote.provider)
         default: break
         }
         return accounts

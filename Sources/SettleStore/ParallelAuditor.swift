@@ -82,7 +82,9 @@ public struct ParallelAuditor {
             if height == startHeight {
                 // The chain must extend the trusted checkpoint, not merely be as long.
                 guard case .success(let stored) = record, stored.block.header.hash == auditor.state.lastBlockHash else {
-                    throw AuditFailure(height: height, field: "checkpoint", expected: "block hash \(auditor.state.lastBlockHash) as trusted", found: (try? record.get().block.header.hash.hex) ?? "an unreadable block")
+                    throw AuditFailure(
+                        height: height, field: "checkpoint", expected: "block hash \(auditor.state.lastBlockHash) as trusted", found: (try? record.get().block.header.hash.hex) ?? "an unreadable block"
+                    )
                 }
                 reachedCheckpoint = true
                 return true
@@ -130,7 +132,9 @@ public struct ParallelAuditor {
         let replayed = state.checkpoint
         guard stored.snapshot.checkpoint == replayed else {
             let found = stored.snapshot.checkpoint
-            throw AuditFailure(height: state.height, field: "stored state", expected: "checkpoint at height \(replayed.height), log \(replayed.log.size)/\(replayed.log.root), block \(replayed.lastBlockHash)", found: "height \(found.height), log \(found.log.size)/\(found.log.root), block \(found.lastBlockHash)")
+            throw AuditFailure(
+                height: state.height, field: "stored state", expected: "checkpoint at height \(replayed.height), log \(replayed.log.size)/\(replayed.log.root), block \(replayed.lastBlockHash)",
+                found: "height \(found.height), log \(found.log.size)/\(found.log.root), block \(found.lastBlockHash)")
         }
         if let difference = Self.rowDifference(state, stored: stored) {
             throw AuditFailure(height: state.height, field: "stored state", expected: "the state replayed from the blocks", found: difference)
@@ -142,7 +146,8 @@ public struct ParallelAuditor {
             // Every log extends the empty one: there is no proof to check (RFC 9162
             // defines none from size 0), only that the trusted root is the empty tree's.
             guard trusted.log.root == MerkleHash.emptyRoot else {
-                throw AuditFailure(height: trusted.height, field: "log consistency", expected: "the empty log's root \(MerkleHash.emptyRoot) in a checkpoint of an empty log", found: trusted.log.root.hex)
+                throw AuditFailure(
+                    height: trusted.height, field: "log consistency", expected: "the empty log's root \(MerkleHash.emptyRoot) in a checkpoint of an empty log", found: trusted.log.root.hex)
             }
         } else if let trusted, trusted.height > 0, trusted.log.size <= stored.snapshot.leaves.count {
             // The new log must extend the trusted one (RFC 9162 consistency), from the stored leaves.

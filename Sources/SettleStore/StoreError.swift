@@ -12,11 +12,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .newerSchema(found, known):
+        case .newerSchema(let found, let known):
             "the store was written by a newer Settle (schema migrations \(found.filter { !known.contains($0) }.joined(separator: ", ")) are unknown to this build); upgrade settle to open it"
-        case let .wrongGenesis(expected, found):
+        case .wrongGenesis(let expected, let found):
             "the store belongs to the chain with genesis \(found), not \(expected); point at the right data directory or genesis file"
-        case let .notNextBlock(expected, found):
+        case .notNextBlock(let expected, let found):
             "block \(found) cannot be appended: the store expects height \(expected)"
         case .otherProtocol(let found):
             "the store was written for protocol version \(found); this Settle speaks version \(ProtocolVersion.current). Networks are not migrated before 1.0: start a new chain (new genesis, empty data directory)"

@@ -6,35 +6,36 @@ enum StoreSchema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1") { db in
-            try db.execute(sql: """
-                CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
-                CREATE TABLE blocks (
-                    height INTEGER PRIMARY KEY NOT NULL,
-                    hash BLOB NOT NULL UNIQUE,
-                    header BLOB NOT NULL,
-                    commit_certificate BLOB NOT NULL,
-                    timestamp INTEGER NOT NULL
-                );
-                CREATE TABLE transactions (
-                    log_index INTEGER PRIMARY KEY NOT NULL,
-                    id BLOB NOT NULL UNIQUE,
-                    height INTEGER NOT NULL,
-                    position INTEGER NOT NULL,
-                    signer BLOB NOT NULL,
-                    external_reference TEXT,
-                    bytes BLOB NOT NULL,
-                    result BLOB NOT NULL,
-                    leaf_hash BLOB NOT NULL
-                );
-                CREATE UNIQUE INDEX transactions_by_block ON transactions(height, position);
-                CREATE INDEX transactions_by_reference ON transactions(signer, external_reference) WHERE external_reference IS NOT NULL;
-                CREATE TABLE account_transactions (
-                    account BLOB NOT NULL,
-                    log_index INTEGER NOT NULL,
-                    PRIMARY KEY (account, log_index)
-                ) WITHOUT ROWID;
-                CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE blocks (
+                        height INTEGER PRIMARY KEY NOT NULL,
+                        hash BLOB NOT NULL UNIQUE,
+                        header BLOB NOT NULL,
+                        commit_certificate BLOB NOT NULL,
+                        timestamp INTEGER NOT NULL
+                    );
+                    CREATE TABLE transactions (
+                        log_index INTEGER PRIMARY KEY NOT NULL,
+                        id BLOB NOT NULL UNIQUE,
+                        height INTEGER NOT NULL,
+                        position INTEGER NOT NULL,
+                        signer BLOB NOT NULL,
+                        external_reference TEXT,
+                        bytes BLOB NOT NULL,
+                        result BLOB NOT NULL,
+                        leaf_hash BLOB NOT NULL
+                    );
+                    CREATE UNIQUE INDEX transactions_by_block ON transactions(height, position);
+                    CREATE INDEX transactions_by_reference ON transactions(signer, external_reference) WHERE external_reference IS NOT NULL;
+                    CREATE TABLE account_transactions (
+                        account BLOB NOT NULL,
+                        log_index INTEGER NOT NULL,
+                        PRIMARY KEY (account, log_index)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                    """)
         }
         // v2: what made a block's append write a page per random key. State rows
         // are kept in insertion order (the store finds a row by the id it
@@ -43,12 +44,13 @@ enum StoreSchema {
         // scattered over a B-tree keyed by hashes; the reference index goes
         // (a reference is found through the ledger state, which holds it).
         migrator.registerMigration("v2") { db in
-            try db.execute(sql: """
-                CREATE TABLE state_rows (id INTEGER PRIMARY KEY, key BLOB NOT NULL, value BLOB NOT NULL);
-                INSERT INTO state_rows (key, value) SELECT key, value FROM state ORDER BY key;
-                DROP TABLE state;
-                DROP INDEX transactions_by_reference;
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE state_rows (id INTEGER PRIMARY KEY, key BLOB NOT NULL, value BLOB NOT NULL);
+                    INSERT INTO state_rows (key, value) SELECT key, value FROM state ORDER BY key;
+                    DROP TABLE state;
+                    DROP INDEX transactions_by_reference;
+                    """)
         }
         // v3: what made a block's append write a page per account it named. The
         // by-account index is clustered by account, so each entry landed on its

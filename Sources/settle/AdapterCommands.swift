@@ -119,7 +119,8 @@ func readText(_ file: String) throws -> String { String(decoding: try readInput(
 struct CardAdapterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "card",
-        abstract: "Post a card processor's settlement export (CSV: id, type, amount, fee, net, currency, created, exchange_rate, source_id): charges as card payments to the merchant, refunds of them.")
+        abstract: "Post a card processor's settlement export (CSV: id, type, amount, fee, net, currency, created, exchange_rate, source_id): charges as card payments to the merchant, refunds of them."
+    )
     @OptionGroup var options: AdapterOptions
     @Option(help: "The export file.") var file: String
     @Option(help: "The merchant paid: a genesis label or a hex account id.") var merchant: String

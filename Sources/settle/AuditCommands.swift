@@ -87,7 +87,8 @@ struct AuditCommand: ParsableCommand {
     func render(_ report: AuditReport, from start: UInt64) -> String {
         let rate = report.seconds > 0 ? Double(report.transactions) / report.seconds : 0
         if json {
-            return "{\"ok\": true, \"fromHeight\": \(start), \"height\": \(report.height), \"transactions\": \(report.transactions), \"signatures\": \(report.signatures), \"seconds\": \(String(format: "%.3f", report.seconds)), \"transactionsPerSecond\": \(Int(rate)), \"stateRoot\": \"\(report.stateRoot)\", \"logSize\": \(report.logSize), \"logRoot\": \"\(report.logRoot)\"}"
+            return
+                "{\"ok\": true, \"fromHeight\": \(start), \"height\": \(report.height), \"transactions\": \(report.transactions), \"signatures\": \(report.signatures), \"seconds\": \(String(format: "%.3f", report.seconds)), \"transactionsPerSecond\": \(Int(rate)), \"stateRoot\": \"\(report.stateRoot)\", \"logSize\": \(report.logSize), \"logRoot\": \"\(report.logRoot)\"}"
         }
         return """
             audit passed: heights \(start + 1)…\(report.height), \(report.transactions) transactions, \(report.signatures) signatures \
@@ -99,7 +100,8 @@ struct AuditCommand: ParsableCommand {
 
     func render(_ failure: AuditFailure) -> String {
         if json {
-            return "{\"ok\": false, \"height\": \(failure.height), \"transaction\": \(failure.transaction.map { Self.quoted($0.hex) } ?? "null"), \"field\": \(Self.quoted(failure.field)), \"expected\": \(Self.quoted(failure.expected)), \"found\": \(Self.quoted(failure.found))}"
+            return
+                "{\"ok\": false, \"height\": \(failure.height), \"transaction\": \(failure.transaction.map { Self.quoted($0.hex) } ?? "null"), \"field\": \(Self.quoted(failure.field)), \"expected\": \(Self.quoted(failure.expected)), \"found\": \(Self.quoted(failure.found))}"
         }
         return "audit FAILED at \(failure)"
     }
@@ -187,6 +189,8 @@ struct VerifyReceiptCommand: ParsableCommand {
         if !receipt.result.isApplied {
             print("NOTE: the transaction was committed with result \(receipt.result.code): it did NOT move money")
         }
-        print("receipt verified: transaction \(tx.id) (\(tx.body.payload.kindName), signer \(tx.body.signer)) committed at height \(receipt.height) with result \(receipt.result.code); final at height \(receipt.header.height) (commit by \(receipt.commit.signatures.compactMap { $0 }.count) of \(genesis.validators.count) validators)")
+        print(
+            "receipt verified: transaction \(tx.id) (\(tx.body.payload.kindName), signer \(tx.body.signer)) committed at height \(receipt.height) with result \(receipt.result.code); final at height \(receipt.header.height) (commit by \(receipt.commit.signatures.compactMap { $0 }.count) of \(genesis.validators.count) validators)"
+        )
     }
 }

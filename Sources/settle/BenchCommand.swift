@@ -30,16 +30,24 @@ struct BenchCommand: ParsableCommand {
 
         let txs = workload.blocks.flatMap { $0 }
         let encoded = txs.map(\.canonicalBytes)
-        results.append(("encode signed transaction", Self.rate(count: txs.count) { n in
-            var total = 0
-            for i in 0..<n { total &+= txs[i % txs.count].canonicalBytes.count }
-            return total
-        }, "tx/s"))
-        results.append(("decode signed transaction", Self.rate(count: txs.count) { n in
-            var total = 0
-            for i in 0..<n { total &+= (try? SignedTransaction.decode(encoded[i % encoded.count]))?.body.nonce == nil ? 0 : 1 }
-            return total
-        }, "tx/s"))
+        results.append(
+            (
+                "encode signed transaction",
+                Self.rate(count: txs.count) { n in
+                    var total = 0
+                    for i in 0..<n { total &+= txs[i % txs.count].canonicalBytes.count }
+                    return total
+                }, "tx/s"
+            ))
+        results.append(
+            (
+                "decode signed transaction",
+                Self.rate(count: txs.count) { n in
+                    var total = 0
+                    for i in 0..<n { total &+= (try? SignedTransaction.decode(encoded[i % encoded.count]))?.body.nonce == nil ? 0 : 1 }
+                    return total
+                }, "tx/s"
+            ))
 
         let applyPreverified = workload.applyRate(verify: false)
         let applyVerified = workload.applyRate(verify: true)
@@ -52,10 +60,13 @@ struct BenchCommand: ParsableCommand {
         let audit = try workload.auditRate()
         results.append(("audit a store (all cores)", audit, "tx/s"))
 
-        var fields = results.map { "{\"name\": \"\($0.name)\", \"perSecond\": \(Int($0.perSecond)), \"unit\": \"\($0.unit)\", \"ratioToVerify1Core\": \(String(format: "%.3f", $0.perSecond / verifySingle))}" }
+        var fields = results.map {
+            "{\"name\": \"\($0.name)\", \"perSecond\": \(Int($0.perSecond)), \"unit\": \"\($0.unit)\", \"ratioToVerify1Core\": \(String(format: "%.3f", $0.perSecond / verifySingle))}"
+        }
         fields.sort()
         let written = stored.bytesWrittenPerTransaction.map { String(Int($0)) } ?? "null"
-        let jsonText = "{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"storeBytesWrittenPerTransaction\": \(written), \"results\": [\(fields.joined(separator: ", "))]}"
+        let jsonText =
+            "{\"blockSize\": \(blockSize), \"blocks\": \(blocks), \"accounts\": \(accounts), \"storeBytesWrittenPerTransaction\": \(written), \"results\": [\(fields.joined(separator: ", "))]}"
         if let jsonFile {
             do { try Data((jsonText + "\n").utf8).write(to: URL(fileURLWithPath: jsonFile)) } catch {
                 throw ValidationError("cannot write \(jsonFile): \(error.localizedDescription)")
@@ -113,20 +124,28 @@ struct Workload: Sendable {
         let customers = (0..<accounts).map { DevelopmentNetwork.key("bench-customer-\($0)") }
         var accountList = base.accounts
         accountList += customers.enumerated().map { Account(id: $1.publicKey, role: .customer, label: "bench-customer-\($0)") }
-        genesis = try! Genesis(chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: accountList, methods: base.methods, feeSchedules: base.feeSchedules, ledger: LedgerParameters(maxTransactionLifetimeMs: 86_400_000, maxHoldLifetimeMs: 86_400_000, maxBlockTransactions: UInt32(max(blockSize, accounts))))
+        genesis = try! Genesis(
+            chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: accountList, methods: base.methods, feeSchedules: base.feeSchedules,
+            ledger: LedgerParameters(maxTransactionLifetimeMs: 86_400_000, maxHoldLifetimeMs: 86_400_000, maxBlockTransactions: UInt32(max(blockSize, accounts))))
         let usd = AssetCode("USD")!
         let bank = DevelopmentNetwork.key("bank")
         let merchant = DevelopmentNetwork.key("acme-shop").publicKey
         let expiry = genesis.genesisTime + 3_600_000
         funding = customers.enumerated().map { index, key in
-            TransactionBody(chainId: base.chainId, signer: bank.publicKey, nonce: UInt64(index), expiresAt: expiry, payload: .transfer(payee: key.publicKey, asset: usd, amount: Amount(minorUnits: 10_000_000)!, method: .internal, charge: nil)).signed(with: bank)
+            TransactionBody(
+                chainId: base.chainId, signer: bank.publicKey, nonce: UInt64(index), expiresAt: expiry,
+                payload: .transfer(payee: key.publicKey, asset: usd, amount: Amount(minorUnits: 10_000_000)!, method: .internal, charge: nil)
+            ).signed(with: bank)
         }
         let methods: [PaymentMethod] = [.card, .card, .bankTransfer, .wallet]
         blocks = (0..<blockCount).map { b in
             (0..<blockSize).map { i in
                 let n = b * blockSize + i
                 let payer = customers[n % customers.count]
-                return TransactionBody(chainId: base.chainId, signer: payer.publicKey, nonce: UInt64(n), expiresAt: expiry, externalReference: "bench-\(n)", payload: .transfer(payee: merchant, asset: usd, amount: Amount(minorUnits: UInt64(100 + n % 5_000))!, method: methods[n % methods.count], charge: nil)).signed(with: payer)
+                return TransactionBody(
+                    chainId: base.chainId, signer: payer.publicKey, nonce: UInt64(n), expiresAt: expiry, externalReference: "bench-\(n)",
+                    payload: .transfer(payee: merchant, asset: usd, amount: Amount(minorUnits: UInt64(100 + n % 5_000))!, method: methods[n % methods.count], charge: nil)
+                ).signed(with: payer)
             }
         }
     }

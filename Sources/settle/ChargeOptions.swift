@@ -6,9 +6,11 @@ import SettleLedger
 /// charged (itemised) and its own currency conversion. Only a clearing
 /// account's signature may carry them (docs/ledger.md, "Reported fees").
 struct ChargeOptions: ParsableArguments {
-    @Option(name: .customLong("fee"), help: ArgumentHelp(
-        "A fee component the processor charged, KIND:AMOUNT, e.g. \"processing:1.75 USD\"; repeat for each (kinds: processing, conversion, dispute, tax, other). The ledger charges exactly these instead of the schedule's fee.",
-        valueName: "kind:amount"))
+    @Option(
+        name: .customLong("fee"),
+        help: ArgumentHelp(
+            "A fee component the processor charged, KIND:AMOUNT, e.g. \"processing:1.75 USD\"; repeat for each (kinds: processing, conversion, dispute, tax, other). The ledger charges exactly these instead of the schedule's fee.",
+            valueName: "kind:amount"))
     var fees: [String] = []
     @Option(help: "What the customer paid before the processor converted it, e.g. \"50.00 EUR\" (needs --rate).") var presented: String?
     @Option(help: "The processor's rate, settlement units per presented unit, e.g. 1.0824.") var rate: String?
@@ -19,7 +21,7 @@ struct ChargeOptions: ParsableArguments {
         var fx: ProcessorFX?
         switch (presented, rate) {
         case (nil, nil): break
-        case let (presented?, rate?):
+        case (let presented?, let rate?):
             let (asset, amount) = try session.money(presented)
             let (numerator, denominator) = try Self.minorUnitRate(rate, from: asset, to: settlement)
             fx = ProcessorFX(asset: asset.code, amount: amount, rateNumerator: numerator, rateDenominator: denominator)

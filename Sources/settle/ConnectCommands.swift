@@ -87,8 +87,9 @@ struct FreshnessReportCommand: AsyncParsableCommand {
         print("account".padding(toLength: 24, withPad: " ", startingAt: 0) + "  committed  within \(sla)     share     p50     p95     max")
         for a in report.accounts {
             let share = "\(a.withinSlaBps / 100).\(String(a.withinSlaBps % 100).leftPadded(2, "0")) %"
-            print(a.account.padding(toLength: 24, withPad: " ", startingAt: 0) + String(a.committed).leftPadded(11) + String(a.withinSla).leftPadded(12)
-                + share.leftPadded(10) + [a.p50Ms, a.p95Ms, a.maxMs].map { Self.seconds($0).leftPadded(8) }.joined())
+            print(
+                a.account.padding(toLength: 24, withPad: " ", startingAt: 0) + String(a.committed).leftPadded(11) + String(a.withinSla).leftPadded(12)
+                    + share.leftPadded(10) + [a.p50Ms, a.p95Ms, a.maxMs].map { Self.seconds($0).leftPadded(8) }.joined())
         }
     }
 

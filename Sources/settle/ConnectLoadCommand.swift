@@ -39,7 +39,9 @@ struct ConnectLoadCommand: AsyncParsableCommand {
         let url = client.base.absoluteString.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/connect/\(account)"
         let created = UInt64(Date().timeIntervalSince1970)
         let bodies = (0..<count).map { index in
-            Array(#"{"id":"evt_\#(prefix)_\#(index)","object":"event","api_version":"2024-06-20","created":\#(created),"type":"charge.succeeded","livemode":false,"pending_webhooks":1,"data":{"object":{"id":"ch_\#(prefix)_\#(index)","object":"charge","amount":1000,"amount_captured":1000,"currency":"usd","captured":true,"status":"succeeded","balance_transaction":{"id":"txn_\#(prefix)_\#(index)","object":"balance_transaction","amount":1000,"currency":"usd","fee":59,"fee_details":[{"amount":59,"currency":"usd","type":"stripe_fee"}],"net":941,"exchange_rate":null}}}}"#.utf8)
+            Array(
+                #"{"id":"evt_\#(prefix)_\#(index)","object":"event","api_version":"2024-06-20","created":\#(created),"type":"charge.succeeded","livemode":false,"pending_webhooks":1,"data":{"object":{"id":"ch_\#(prefix)_\#(index)","object":"charge","amount":1000,"amount_captured":1000,"currency":"usd","captured":true,"status":"succeeded","balance_transaction":{"id":"txn_\#(prefix)_\#(index)","object":"balance_transaction","amount":1000,"currency":"usd","fee":59,"fee_details":[{"amount":59,"currency":"usd","type":"stripe_fee"}],"net":941,"exchange_rate":null}}}}"#
+                    .utf8)
         }
         // One connection per delivery in flight (the shared client allows 8 per host: it would be the limit).
         var configuration = HTTPClient.Configuration()

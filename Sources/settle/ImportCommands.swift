@@ -31,7 +31,10 @@ struct ImportBankCommand: AsyncParsableCommand {
     @Option(help: "The statement file.") var file: String
     @Option(help: "camt053, camt054, mt940 or bai2 (default: told from the file).") var format: String?
     @Option(help: "The merchant paid when the remittance information and end-to-end id name none (a genesis label or hex id); without it such credits are reported.") var merchant: String?
-    @Option(name: .customLong("rule"), help: "REGEX=MERCHANT: a credit whose end-to-end id or remittance information matches REGEX is MERCHANT's (a genesis label or hex id); repeat, tried in order before the merchants' labels.") var rules: [String] = []
+    @Option(
+        name: .customLong("rule"),
+        help: "REGEX=MERCHANT: a credit whose end-to-end id or remittance information matches REGEX is MERCHANT's (a genesis label or hex id); repeat, tried in order before the merchants' labels.")
+    var rules: [String] = []
     @Flag(help: "Print only what failed or could not be read, and the summary (for statements of many entries).") var quiet = false
 
     func run() async throws {
@@ -61,7 +64,9 @@ struct ImportBankCommand: AsyncParsableCommand {
         let merchants = genesis.accounts.filter { $0.role == .merchant }.map { StatementImport.Merchant(label: $0.label, account: $0.id) }
         let rules = try rules.map { text in
             guard let split = text.lastIndex(of: "="), split != text.startIndex else { throw ValidationError("--rule must be REGEX=MERCHANT, not \(text)") }
-            do { return try StatementImport.MerchantRule(pattern: String(text[..<split]), merchant: try resolveAccount(String(text[text.index(after: split)...]), genesis: genesis)) } catch let error as CLIError {
+            do { return try StatementImport.MerchantRule(pattern: String(text[..<split]), merchant: try resolveAccount(String(text[text.index(after: split)...]), genesis: genesis)) } catch let error
+                as CLIError
+            {
                 throw error
             } catch {
                 throw ValidationError("--rule \(text): \(String(text[..<split])) is not a regular expression (\(error.localizedDescription))")

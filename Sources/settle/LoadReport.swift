@@ -54,16 +54,22 @@ struct LoadReport {
 
     func printTable() {
         let failed = failures.isEmpty ? "0" : failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        printTable(["measure", "value"], [
-            ["validators", "\(validators)"],
-            ["load", offered == 0 ? "closed loop: \(concurrency ?? 0) requests in flight, up to \(batch) transactions each" : "open loop: \(offered) tx/s offered, sent every 5 ms, up to \(batch) per request"],
-            ["committed", "\(committed) of \(transactions)"], ["failed", failed],
-            ["seconds", String(format: "%.2f", seconds)], ["committed per second", String(format: "%.0f", throughput)],
-            ["latency p50 / p90 / p99 / max ms", "\(f(latencyMs.p50)) / \(f(latencyMs.p90)) / \(f(latencyMs.p99)) / \(f(latencyMs.max))"],
-            ["ed25519 verifies per second, 1 core / \(limit.cores) cores (best of before and after the load)", String(format: "%.0f / %.0f", limit.oneCore, limit.allCores)],
-            ["limit: \(limit.cores)-core verify rate ÷ \(validators) validators", String(format: "%.0f tx/s", limitPerValidatorSet)],
-            ["throughput ÷ limit", String(format: "%.3f", ratio)],
-        ])
+        printTable(
+            ["measure", "value"],
+            [
+                ["validators", "\(validators)"],
+                [
+                    "load",
+                    offered == 0
+                        ? "closed loop: \(concurrency ?? 0) requests in flight, up to \(batch) transactions each" : "open loop: \(offered) tx/s offered, sent every 5 ms, up to \(batch) per request",
+                ],
+                ["committed", "\(committed) of \(transactions)"], ["failed", failed],
+                ["seconds", String(format: "%.2f", seconds)], ["committed per second", String(format: "%.0f", throughput)],
+                ["latency p50 / p90 / p99 / max ms", "\(f(latencyMs.p50)) / \(f(latencyMs.p90)) / \(f(latencyMs.p99)) / \(f(latencyMs.max))"],
+                ["ed25519 verifies per second, 1 core / \(limit.cores) cores (best of before and after the load)", String(format: "%.0f / %.0f", limit.oneCore, limit.allCores)],
+                ["limit: \(limit.cores)-core verify rate ÷ \(validators) validators", String(format: "%.0f tx/s", limitPerValidatorSet)],
+                ["throughput ÷ limit", String(format: "%.3f", ratio)],
+            ])
     }
 
     private func printTable(_ header: [String], _ rows: [[String]]) { settle.printTable(header, rows) }

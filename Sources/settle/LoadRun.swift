@@ -59,7 +59,10 @@ struct LoadRun {
     /// follow-ups as their payments commit, whatever the node's pace.
     mutating func openLoop(client: NodeClient, rate: Double, started: ContinuousClock.Instant) async {
         let paymentInterval = Duration.seconds(Double(workload.measuredCount) / Double(workload.payments.count) / rate)
-        enum Event { case tick, answered(Request, [Wire.BatchItem]) }
+        enum Event {
+            case tick
+            case answered(Request, [Wire.BatchItem])
+        }
         await withTaskGroup(of: Event.self) { group in
             group.addTask { .tick }
             var ticking = true
@@ -79,7 +82,7 @@ struct LoadRun {
                             return .tick
                         }
                     }
-                case let .answered(request, answers):
+                case .answered(let request, let answers):
                     record(request, answers)
                     if !ticking, !readyFollowUps.isEmpty {
                         ticking = true

@@ -56,11 +56,13 @@ struct LoadWorkload: Sendable {
         func body(_ signer: SigningKey, _ payload: Payload, reference: String? = nil) -> SignedTransaction {
             TransactionBody(chainId: chain, signer: signer.publicKey, nonce: next(), expiresAt: expiry, externalReference: reference, payload: payload).signed(with: signer)
         }
-        let enrolments = customers.enumerated().map { body(admin, .enrolAccount(account: $1.publicKey, role: .customer, label: "load-\(run)-customer-\($0)")) }
+        let enrolments =
+            customers.enumerated().map { body(admin, .enrolAccount(account: $1.publicKey, role: .customer, label: "load-\(run)-customer-\($0)")) }
             + merchants.enumerated().map { body(admin, .enrolAccount(account: $1.publicKey, role: .merchant, label: "load-\(run)-merchant-\($0)")) }
         let paymentsPerCustomer = UInt64(count / max(1, customerCount) + 1)
         let funding = customers.map { body(bank, .transfer(payee: $0.publicKey, asset: usd, amount: Amount(minorUnits: paymentsPerCustomer * 20_000)!, method: .internal, charge: nil)) }
-        setup = stride(from: 0, to: enrolments.count, by: 1_000).map { Array(enrolments[$0..<min(enrolments.count, $0 + 1_000)]) }
+        setup =
+            stride(from: 0, to: enrolments.count, by: 1_000).map { Array(enrolments[$0..<min(enrolments.count, $0 + 1_000)]) }
             + stride(from: 0, to: funding.count, by: 1_000).map { Array(funding[$0..<min(funding.count, $0 + 1_000)]) }
 
         let methods: [PaymentMethod] = [.card, .bankTransfer, .wallet, .internal]
@@ -98,7 +100,8 @@ struct LoadWorkload: Sendable {
                 let hold = body(customer, .hold(payee: merchant.publicKey, asset: usd, amount: amount, method: .card, expiresAt: holdExpiry), reference: reference)
                 payments.append(hold)
                 if payments.count + followUps.count < count {
-                    followUps[payments.count - 1] = index % 20 == 19
+                    followUps[payments.count - 1] =
+                        index % 20 == 19
                         ? body(merchant, .void(hold: hold.id))
                         : body(merchant, .capture(hold: hold.id, amount: index % 3 == 0 ? Amount(minorUnits: amount.minorUnits / 2)! : amount, charge: nil))
                 }

@@ -26,7 +26,10 @@ struct NetworkCommand: ParsableCommand {
         @Option(help: "Chain id.") var chainId = "settle-local"
         @Option(help: "RPC port of node-0; node i listens on this + i.") var rpcPort = 8_645
         @Option(help: "Validator-network (P2P) port of node-0; node i listens on this + i.") var p2pPort = 26_656
-        @Option(help: "Block interval in ms: how long validators gather transactions after a block (the genesis's consensus.blockIntervalMs, and a single validator's blocks.intervalMs). Shorter means lower commit latency and more, smaller blocks at light load; default 20.")
+        @Option(
+            help:
+                "Block interval in ms: how long validators gather transactions after a block (the genesis's consensus.blockIntervalMs, and a single validator's blocks.intervalMs). Shorter means lower commit latency and more, smaller blocks at light load; default 20."
+        )
         var blockIntervalMs: UInt64?
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: .hidden) var developmentKeys = false
@@ -39,7 +42,9 @@ struct NetworkCommand: ParsableCommand {
             let nodes = network.nodeHomes.enumerated().map { (home: $0.element.path, rpc: "http://127.0.0.1:\(rpcPort + $0.offset)") }
             if json {
                 let list = nodes.map { "{\"home\": \(jsonString($0.home)), \"rpc\": \"\($0.rpc)\"}" }.joined(separator: ", ")
-                print("{\"chainId\": \"\(network.genesis.chainId)\", \"genesisHash\": \"\(network.genesis.hash.hex)\", \"genesis\": \(jsonString(network.genesisFile.path)), \"keys\": \(jsonString(network.keysDirectory.path)), \"nodes\": [\(list)]}")
+                print(
+                    "{\"chainId\": \"\(network.genesis.chainId)\", \"genesisHash\": \"\(network.genesis.hash.hex)\", \"genesis\": \(jsonString(network.genesisFile.path)), \"keys\": \(jsonString(network.keysDirectory.path)), \"nodes\": [\(list)]}"
+                )
                 return
             }
             print("created network \(network.genesis.chainId) with \(validators) validator(s)")

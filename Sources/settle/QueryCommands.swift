@@ -74,9 +74,11 @@ struct BlockCommand: AsyncParsableCommand {
         if node.json { return try printJSON(block) }
         print("block \(block.height) \(block.hash)")
         print("time \(formatTime(block.timestamp)), previous \(block.previousHash), \(block.transactionCount) transaction(s)")
-        printTable(["#", "transaction", "result", "fee"], zip(block.transactions, block.results).enumerated().map { index, pair in
-            ["\(index)", pair.0, pair.1.code, "\(pair.1.fee)"]
-        })
+        printTable(
+            ["#", "transaction", "result", "fee"],
+            zip(block.transactions, block.results).enumerated().map { index, pair in
+                ["\(index)", pair.0, pair.1.code, "\(pair.1.fee)"]
+            })
     }
 }
 

@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SettleAPI
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
 import SettleStore
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// Reads a chain from a node's RPC for an online audit. Nothing the node says is
 /// trusted: each block record is decoded from its canonical bytes and verified
@@ -29,9 +30,10 @@ struct RPCChainSource: ChainSource {
                         guard let bytes = Hex.decode(hex) else { throw .invalidValue(field: "record", offset: 0, reason: "not hex") }
                         return bytes
                     }
-                    return .success(try StoredBlock(
-                        encodedBlock: try bytes(record.block), commit: try bytes(record.commit),
-                        results: try record.results.map { hex throws(DecodingError) in try bytes(hex) }))
+                    return .success(
+                        try StoredBlock(
+                            encodedBlock: try bytes(record.block), commit: try bytes(record.commit),
+                            results: try record.results.map { hex throws(DecodingError) in try bytes(hex) }))
                 } catch { return .failure(.corrupt("block \(height) from the node: \(error)")) }
             }
             guard try body(height, record) else { return }

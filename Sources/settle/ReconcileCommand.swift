@@ -17,7 +17,10 @@ struct ReconcileCommand: AsyncParsableCommand {
     @Option(help: "A bank account as its statements name it (IBAN, MT940 :25:, BAI2 account number): the report is a statement file.") var bank: String?
     @Option(help: "The report or statement file.") var report: String
     @Option(help: "The clearing account that posted what the report shows: the provider's connector, or the bank import (a genesis label, hex id or key file).") var processor: String
-    @Option(help: "First day of the period (YYYY-MM-DD, block time, UTC) whose postings the report must show; default for a provider: the report's first line's; a bank statement is checked for missing postings only with --from and --to.") var from: String?
+    @Option(
+        help:
+            "First day of the period (YYYY-MM-DD, block time, UTC) whose postings the report must show; default for a provider: the report's first line's; a bank statement is checked for missing postings only with --from and --to."
+    ) var from: String?
     @Option(help: "Last day of the period, included; default for a provider: the report's last line's.") var to: String?
     @Flag(help: "Print JSON.") var json = false
 
@@ -45,7 +48,8 @@ struct ReconcileCommand: AsyncParsableCommand {
                 break
             }
         }
-        let held = try await Self.held(by: signer, prefix: parsed.provider + ":", from: from ?? parsed.lines.map { String($0.created.prefix(10)) }.min(),
+        let held = try await Self.held(
+            by: signer, prefix: parsed.provider + ":", from: from ?? parsed.lines.map { String($0.created.prefix(10)) }.min(),
             to: to ?? parsed.lines.map { String($0.created.prefix(10)) }.max(), gateway: gateway)
         let result = Reconciliation(report: parsed, postings: postings, held: held, assets: assets)
         if json { print(ReconciliationOutput.json(result)) } else { ReconciliationOutput.printTable(result) }
@@ -144,11 +148,11 @@ struct ReconcileCommand: AsyncParsableCommand {
         func units(_ value: UInt64) -> Int64 { Int64(clamping: value) }
         let asset: AssetCode?, amount: Amount, effect: Int64
         switch signed.body.payload {
-        case let .transfer(_, code, value, _, _): (asset, amount, effect) = (code, value, units(result.credited))
+        case .transfer(_, let code, let value, _, _): (asset, amount, effect) = (code, value, units(result.credited))
         case .capture(_, let value, _): (asset, amount, effect) = (await assetOf(id), value, units(result.credited))
         case .refund(let payment, _, let value): (asset, amount, effect) = (await assetOf(payment), value, -units(value.minorUnits))
-        case let .dispute(payment, _, value, _): (asset, amount, effect) = (await assetOf(payment), value, -units(value.minorUnits) - units(result.fee))
-        case let .payout(_, code, value, _): (asset, amount, effect) = (code, value, -units(value.minorUnits) - units(result.fee))
+        case .dispute(let payment, _, let value, _): (asset, amount, effect) = (await assetOf(payment), value, -units(value.minorUnits) - units(result.fee))
+        case .payout(_, let code, let value, _): (asset, amount, effect) = (code, value, -units(value.minorUnits) - units(result.fee))
         case .resolveDispute(let dispute, _, _):
             let opened = try? await gateway.dispute(dispute)
             (asset, amount, effect) = (opened.flatMap { AssetCode($0.asset) }, Amount(minorUnits: result.credited) ?? .zero, units(result.credited))

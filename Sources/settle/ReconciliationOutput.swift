@@ -22,9 +22,9 @@ enum ReconciliationOutput {
         switch outcome {
         case .matched: ("matched", "")
         case .missingOnLedger(let references): ("MISSING ON LEDGER", references.joined(separator: " or "))
-        case let .amountDiffers(report, ledger): ("AMOUNT DIFFERS", "report \(report.minorUnits), ledger \(ledger.minorUnits) minor units")
-        case let .feeDiffers(report, ledger): ("FEE DIFFERS", "report \(report.minorUnits), ledger \(ledger.minorUnits) minor units")
-        case let .currencyDiffers(report, ledger): ("CURRENCY DIFFERS", "report \(report), ledger \(ledger)")
+        case .amountDiffers(let report, let ledger): ("AMOUNT DIFFERS", "report \(report.minorUnits), ledger \(ledger.minorUnits) minor units")
+        case .feeDiffers(let report, let ledger): ("FEE DIFFERS", "report \(report.minorUnits), ledger \(ledger.minorUnits) minor units")
+        case .currencyDiffers(let report, let ledger): ("CURRENCY DIFFERS", "report \(report), ledger \(ledger)")
         case .unrepresentable(let why): ("UNREPRESENTABLE", why)
         case .notComparable(let why): ("not compared", why)
         }
@@ -36,14 +36,18 @@ enum ReconciliationOutput {
             let (state, detail) = describe(item.outcome)
             counts[state, default: 0] += 1
             let above = item.aboveContract ? " (fee above contract: \(item.posting!.fee.minorUnits) vs \(item.posting!.contractedFee.minorUnits))" : ""
-            print("line \(item.line.line) \(item.line.kind.rawValue) \(item.line.source ?? item.line.id) \(item.line.gross.amount) \(item.line.currency): \(state)\(detail.isEmpty ? "" : ": \(detail)")\(above)")
+            print(
+                "line \(item.line.line) \(item.line.kind.rawValue) \(item.line.source ?? item.line.id) \(item.line.gross.amount) \(item.line.currency): \(state)\(detail.isEmpty ? "" : ": \(detail)")\(above)"
+            )
         }
         printMissing(result.missingInReport, counts: &counts)
         for movement in result.movements {
             let report = movement.report.map { MinorUnits.text($0, decimals: movement.decimals) } ?? "not representable"
             let difference = movement.difference.map { MinorUnits.text($0, decimals: movement.decimals) } ?? "unknown"
             let own = movement.providerOwn.map { $0 == 0 ? "" : "; the provider's own lines, not compared: \(MinorUnits.text($0, decimals: movement.decimals))" } ?? ""
-            print("\(movement.currency) moved: report \(report), ledger \(MinorUnits.text(movement.ledger, decimals: movement.decimals)), difference \(difference)\(movement.difference == 0 ? "" : ": BALANCES DIFFER")\(own)")
+            print(
+                "\(movement.currency) moved: report \(report), ledger \(MinorUnits.text(movement.ledger, decimals: movement.decimals)), difference \(difference)\(movement.difference == 0 ? "" : ": BALANCES DIFFER")\(own)"
+            )
         }
         print("summary: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
     }
@@ -51,7 +55,10 @@ enum ReconciliationOutput {
     static func json(_ result: Reconciliation) -> String {
         let items: [[String: Any]] = result.items.map { item in
             let (state, detail) = describe(item.outcome)
-            var fields: [String: Any] = ["line": item.line.line, "id": item.line.id, "kind": item.line.kind.rawValue, "amount": item.line.gross.amount.description, "currency": item.line.currency, "outcome": state, "aboveContract": item.aboveContract]
+            var fields: [String: Any] = [
+                "line": item.line.line, "id": item.line.id, "kind": item.line.kind.rawValue, "amount": item.line.gross.amount.description, "currency": item.line.currency, "outcome": state,
+                "aboveContract": item.aboveContract,
+            ]
             fields["source"] = item.line.source
             fields["detail"] = detail.isEmpty ? nil : detail
             fields["transaction"] = item.posting?.transaction
@@ -76,7 +83,7 @@ enum ReconciliationOutput {
         switch outcome {
         case .matched: ("matched", "")
         case .missingOnLedger: ("MISSING ON LEDGER", "")
-        case let .amountDiffers(statement, ledger): ("AMOUNT DIFFERS", "statement \(statement.minorUnits), ledger \(ledger.minorUnits) minor units")
+        case .amountDiffers(let statement, let ledger): ("AMOUNT DIFFERS", "statement \(statement.minorUnits), ledger \(ledger.minorUnits) minor units")
         case .unrepresentable(let why): ("UNREPRESENTABLE", why)
         case .notPosted(let why): ("not compared", why)
         }
@@ -100,7 +107,9 @@ enum ReconciliationOutput {
             let credits = totals.credits.map { MinorUnits.text($0, decimals: totals.decimals) } ?? "not representable"
             let difference = totals.difference.map { MinorUnits.text($0, decimals: totals.decimals) } ?? "unknown"
             let addsUp = totals.addsUp.map { $0 ? "adds up" : "DOES NOT ADD UP" } ?? "no balances stated"
-            print("statement \(totals.statement) \(totals.currency): opening \(balance(totals.opening)), closing \(balance(totals.closing)) (\(addsUp)); booked credits \(credits), ledger \(MinorUnits.text(totals.ledgerCredits, decimals: totals.decimals)), difference \(difference)\(totals.difference == 0 ? "" : ": CREDITS DIFFER")")
+            print(
+                "statement \(totals.statement) \(totals.currency): opening \(balance(totals.opening)), closing \(balance(totals.closing)) (\(addsUp)); booked credits \(credits), ledger \(MinorUnits.text(totals.ledgerCredits, decimals: totals.decimals)), difference \(difference)\(totals.difference == 0 ? "" : ": CREDITS DIFFER")"
+            )
         }
         print("summary: " + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
     }

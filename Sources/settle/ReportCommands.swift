@@ -15,8 +15,11 @@ struct ReportCommand: AsyncParsableCommand {
 struct FeesReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fees",
-        abstract: "Per payment method and currency: volume, fees charged vs contracted, FX cost, disputes, refunds, effective rate; payments charged above contract; what each other method would have cost.",
-        discussion: "Effective rate = (fees + dispute fees − dispute fees returned + lost disputes) ÷ volume. The what-if prices the same payments by each other method's current schedule in that currency (docs/ledger.md, \"The cost report\").")
+        abstract:
+            "Per payment method and currency: volume, fees charged vs contracted, FX cost, disputes, refunds, effective rate; payments charged above contract; what each other method would have cost.",
+        discussion:
+            "Effective rate = (fees + dispute fees − dispute fees returned + lost disputes) ÷ volume. The what-if prices the same payments by each other method's current schedule in that currency (docs/ledger.md, \"The cost report\")."
+    )
     @OptionGroup var node: NodeOptions
     @Option(help: "Start of the period (block times): 2026-11-01, 2026-11-01T12:00:00Z or Unix milliseconds; default: the beginning.") var from: String?
     @Option(help: "End of the period, excluded; default: now and later.") var to: String?
@@ -36,9 +39,12 @@ struct FeesReportCommand: AsyncParsableCommand {
         printTable(
             ["method", "asset", "payments", "volume", "fees", "contracted", "over contract", "fx cost", "refunded", "disputes won/lost", "dispute fees", "lost", "fee rate", "effective rate"],
             report.rows.map {
-                [$0.method, $0.asset, "\($0.payments)", $0.volume, $0.fees, $0.contractedFees, $0.feesOverContract, $0.fxCost, $0.refunded,
-                 "\($0.disputes) (\($0.disputesWon)/\($0.disputesLost))", $0.disputeFees + ($0.disputeFeesReturned.allSatisfy { $0 == "0" || $0 == "." } ? "" : " (−\($0.disputeFeesReturned))"), $0.lost,
-                 $0.feeRateBps.map { "\($0) bps" } ?? "-", $0.effectiveRateBps.map { "\($0) bps" } ?? "-"]
+                [
+                    $0.method, $0.asset, "\($0.payments)", $0.volume, $0.fees, $0.contractedFees, $0.feesOverContract, $0.fxCost, $0.refunded,
+                    "\($0.disputes) (\($0.disputesWon)/\($0.disputesLost))", $0.disputeFees + ($0.disputeFeesReturned.allSatisfy { $0 == "0" || $0 == "." } ? "" : " (−\($0.disputeFeesReturned))"),
+                    $0.lost,
+                    $0.feeRateBps.map { "\($0) bps" } ?? "-", $0.effectiveRateBps.map { "\($0) bps" } ?? "-",
+                ]
             })
         let whatIf = report.rows.flatMap { row in
             row.whatIf.map { [row.method, row.asset, row.fees, $0.method, $0.fees, $0.saving, $0.savingPercent.map { "\($0) %" } ?? "-"] }
@@ -50,14 +56,18 @@ struct FeesReportCommand: AsyncParsableCommand {
         let above = report.aboveContract
         print("\nCharged above contract by more than \(above.toleranceBps) bps: \(above.count) payment\(above.count == 1 ? "" : "s")")
         if !above.payments.isEmpty {
-            printTable(["transaction", "method", "asset", "amount", "charged", "contracted"], above.payments.map {
-                [$0.transaction, $0.method, $0.asset, $0.amount, $0.charged, $0.contracted]
-            })
+            printTable(
+                ["transaction", "method", "asset", "amount", "charged", "contracted"],
+                above.payments.map {
+                    [$0.transaction, $0.method, $0.asset, $0.amount, $0.charged, $0.contracted]
+                })
         }
     }
 
     static func csv(_ report: Wire.FeeReport) -> String {
-        var lines = ["record,method,asset,payments,volume,fees,contracted_fees,fees_over_contract,fx_payments,fx_cost,refunds,refunded,disputes,disputed,dispute_fees,dispute_fees_returned,disputes_won,disputes_lost,lost,fee_rate_bps,effective_rate_bps,instead_by,would_cost,saving,saving_percent"]
+        var lines = [
+            "record,method,asset,payments,volume,fees,contracted_fees,fees_over_contract,fx_payments,fx_cost,refunds,refunded,disputes,disputed,dispute_fees,dispute_fees_returned,disputes_won,disputes_lost,lost,fee_rate_bps,effective_rate_bps,instead_by,would_cost,saving,saving_percent"
+        ]
         for row in report.rows {
             let cells: [String] = [
                 "cost", row.method, row.asset, "\(row.payments)", row.volume, row.fees, row.contractedFees, row.feesOverContract, "\(row.fxPayments)", row.fxCost,
@@ -96,9 +106,11 @@ struct QuoteCommand: AsyncParsableCommand {
         guard parts.count == 2 else { throw ValidationError("--amount is an amount and a currency, e.g. \"100.00 USD\"") }
         let quote = try await node.client().feeQuote(amount: String(parts[0]), asset: String(parts[1]))
         if node.json { return try printJSON(quote) }
-        printTable(["method", "fee", "borne by", "payer pays", "payee receives"], quote.quotes.map {
-            [$0.method, "\($0.fee) \(quote.asset)", $0.bearer, $0.payerPays, $0.payeeReceives]
-        })
+        printTable(
+            ["method", "fee", "borne by", "payer pays", "payee receives"],
+            quote.quotes.map {
+                [$0.method, "\($0.fee) \(quote.asset)", $0.bearer, $0.payerPays, $0.payeeReceives]
+            })
         if !quote.unpriced.isEmpty { print("no schedule in \(quote.asset): \(quote.unpriced.joined(separator: ", "))") }
     }
 }
@@ -111,10 +123,12 @@ struct MethodsCommand: AsyncParsableCommand {
     func run() async throws {
         let methods = try await node.client().methods()
         if node.json { return try printJSON(methods) }
-        printTable(["method", "label", "asset", "fixed", "bps", "minimum", "maximum", "bearer"], methods.methods.flatMap { method in
-            method.schedules.isEmpty
-                ? [[method.name, method.label ?? "", "-", "", "", "", "", ""]]
-                : method.schedules.map { [method.name, method.label ?? "", $0.asset, $0.fixed, "\($0.basisPoints)", $0.minimum ?? "", $0.maximum ?? "", $0.bearer] }
-        })
+        printTable(
+            ["method", "label", "asset", "fixed", "bps", "minimum", "maximum", "bearer"],
+            methods.methods.flatMap { method in
+                method.schedules.isEmpty
+                    ? [[method.name, method.label ?? "", "-", "", "", "", "", ""]]
+                    : method.schedules.map { [method.name, method.label ?? "", $0.asset, $0.fixed, "\($0.basisPoints)", $0.minimum ?? "", $0.maximum ?? "", $0.bearer] }
+            })
     }
 }

@@ -108,10 +108,10 @@ struct NodeSession {
             let tx = try? SignedTransaction.decode([UInt8](bytes)), tx.id == id
         else { throw CLIError("the node knows no transaction \(id.hex)") }
         switch tx.body.payload {
-        case let .transfer(_, code, _, _, _), let .hold(_, code, _, _, _), let .split(code, _, _, _, _): return try asset(code.value)
-        case let .capture(hold, _, _): return try await assetOfPayment(hold)
-        case let .dispute(payment, _, _, _): return try await assetOfPayment(payment)
-        case let .payout(_, code, _, _): return try asset(code.value)
+        case .transfer(_, let code, _, _, _), .hold(_, let code, _, _, _), .split(let code, _, _, _, _): return try asset(code.value)
+        case .capture(let hold, _, _): return try await assetOfPayment(hold)
+        case .dispute(let payment, _, _, _): return try await assetOfPayment(payment)
+        case .payout(_, let code, _, _): return try asset(code.value)
         default: throw CLIError("transaction \(id.hex) is a \(tx.body.payload.kindName), not a hold or a payment")
         }
     }

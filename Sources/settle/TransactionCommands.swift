@@ -137,12 +137,13 @@ struct TransactionCommand: AsyncParsableCommand {
             if node.json { return try printJSON(answer) }
             // The payload names the assets of transfers, holds and conversions.
             let payload = answer.transaction.flatMap { Data(base64Encoded: $0) }.flatMap { try? SignedTransaction.decode([UInt8]($0)) }?.body.payload
-            let assets: (fee: Asset, credited: Asset)? = switch payload {
-            case let .transfer(_, code, _, _, _), let .hold(_, code, _, _, _), let .split(code, _, _, _, _), let .payout(_, code, _, _): session.assets.first { $0.code == code }.map { ($0, $0) }
-            case let .convert(_, quote):
-                session.assets.first { $0.code == quote.from }.flatMap { from in session.assets.first { $0.code == quote.to }.map { (from, $0) } }
-            default: nil
-            }
+            let assets: (fee: Asset, credited: Asset)? =
+                switch payload {
+                case .transfer(_, let code, _, _, _), .hold(_, let code, _, _, _), .split(let code, _, _, _, _), .payout(_, let code, _, _): session.assets.first { $0.code == code }.map { ($0, $0) }
+                case .convert(_, let quote):
+                    session.assets.first { $0.code == quote.from }.flatMap { from in session.assets.first { $0.code == quote.to }.map { (from, $0) } }
+                default: nil
+                }
             SubmitOptions.printTransaction(answer) { result in
                 assets.map { NodeSession.amounts(result, fee: $0.fee, credited: $0.credited) } ?? "fee \(result.fee), credited \(result.credited) (minor units)"
             }

@@ -110,9 +110,11 @@ struct WriteStatementCommand: ParsableCommand {
             case (.bai2, true): return "16,195,100,0,B-\(index),ORDER-\(index),\(merchant) order \(index)\n"
             case (.bai2, false): return "16,475,1,0,CHK-\(index),\(index),Cheque paid to a supplier\n"
             case (_, true):
-                return "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><AcctSvcrRef>C-\(index)</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>\(merchant) order \(index)</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
+                return
+                    "<Ntry><Amt Ccy=\"EUR\">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><AcctSvcrRef>C-\(index)</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>\(merchant) order \(index)</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>\n"
             case (_, false):
-                return "<Ntry><Amt Ccy=\"EUR\">0.01</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><AcctSvcrRef>CHK-\(index)</AcctSvcrRef><AddtlNtryInf>Cheque \(index) paid to a supplier</AddtlNtryInf></Ntry>\n"
+                return
+                    "<Ntry><Amt Ccy=\"EUR\">0.01</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>2026-11-20</Dt></BookgDt><AcctSvcrRef>CHK-\(index)</AcctSvcrRef><AddtlNtryInf>Cheque \(index) paid to a supplier</AddtlNtryInf></Ntry>\n"
             }
         }
     }

@@ -39,7 +39,9 @@ struct Settled: AsyncParsableCommand {
         let budget = OpenFileBudget(limit: files.soft, config: config, validators: chain.validators.count)
         logger.info("open files", metadata: ["limit": "\(files.soft)", "hard": "\(files.hard)", "rpc_connections": "\(budget.rpcConnections)", "p2p_pending": "\(budget.peerPending)"])
         if !budget.fits(config) {
-            logger.warning("the open-file limit leaves room for \(budget.rpcConnections) RPC connections, fewer than rpc.maxConnections (\(config.rpc.maxConnections)); raise the limit (ulimit -n, LimitNOFILE) to serve more")
+            logger.warning(
+                "the open-file limit leaves room for \(budget.rpcConnections) RPC connections, fewer than rpc.maxConnections (\(config.rpc.maxConnections)); raise the limit (ulimit -n, LimitNOFILE) to serve more"
+            )
         }
         try FileManager.default.createDirectory(at: paths.dataDir, withIntermediateDirectories: true)
         let store = try BlockStore(path: paths.store.path, genesis: chain)

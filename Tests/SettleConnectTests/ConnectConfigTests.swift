@@ -25,11 +25,13 @@ import Testing
     }
 
     @Test func aStripeAccountNamesItsSecretsNeverHoldsThem() throws {
-        let config = try ConnectConfig.parse(yaml: Self.yaml("""
-                secret: {env: STRIPE_WHSEC}
-                toleranceSeconds: 120
-                api: {base: "https://api.stripe.com", token: {file: /run/secrets/stripe}}
-            """, top: "port: 9000\nmaxBodyBytes: 65536\n"))
+        let config = try ConnectConfig.parse(
+            yaml: Self.yaml(
+                """
+                    secret: {env: STRIPE_WHSEC}
+                    toleranceSeconds: 120
+                    api: {base: "https://api.stripe.com", token: {file: /run/secrets/stripe}}
+                """, top: "port: 9000\nmaxBodyBytes: 65536\n"))
         #expect(config.port == 9000 && config.maxBodyBytes == 65_536 && config.nodes.map(\.absoluteString) == ["http://127.0.0.1:8645"])
         let account = try #require(config.accounts.first)
         #expect(account.path == "stripe/main" && account.secret == .environment("STRIPE_WHSEC") && account.toleranceSeconds == 120)
@@ -101,20 +103,23 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let key = dir.appendingPathComponent("processor.key").path
         try KeyFile.write(SigningKey(), to: key)
-        let config = try ConnectConfig.parse(yaml: """
-            nodes: [http://127.0.0.1:8645]
-            accounts:
-              - provider: paypal
-                name: main
-                processorKey: \(key)
-                merchant: \(SigningKey().publicKey.hex)
-                method: wallet
-                webhookId: WH-1
-                certificateHosts: [api.paypal.com, api.sandbox.paypal.com]
-            """)
+        let config = try ConnectConfig.parse(
+            yaml: """
+                nodes: [http://127.0.0.1:8645]
+                accounts:
+                  - provider: paypal
+                    name: main
+                    processorKey: \(key)
+                    merchant: \(SigningKey().publicKey.hex)
+                    method: wallet
+                    webhookId: WH-1
+                    certificateHosts: [api.paypal.com, api.sandbox.paypal.com]
+                """)
         let account = try ConnectAccount(try #require(config.accounts.first), assets: AssetDirectory())
         for url in ["http://api.paypal.com/v1/notifications/certs/CERT-1", "https://evil.example/v1/notifications/certs/CERT-1", "https://api.paypal.com.evil.example/c", "not a url"] {
-            let request = WebhookRequest(headers: ["PAYPAL-CERT-URL": url, "PAYPAL-TRANSMISSION-ID": "t", "PAYPAL-TRANSMISSION-TIME": "2026-12-07T00:00:00Z", "PAYPAL-TRANSMISSION-SIG": "AA=="], body: Array("{}".utf8), token: nil)
+            let request = WebhookRequest(
+                headers: ["PAYPAL-CERT-URL": url, "PAYPAL-TRANSMISSION-ID": "t", "PAYPAL-TRANSMISSION-TIME": "2026-12-07T00:00:00Z", "PAYPAL-TRANSMISSION-SIG": "AA=="], body: Array("{}".utf8),
+                token: nil)
             await #expect(throws: WebhookAuthenticationFailure.self, "\(url) was not refused") { try await account.authenticator.verify(request, now: 0) }
             do { try await account.authenticator.verify(request, now: 0) } catch {
                 guard case .malformed("PAYPAL-CERT-URL", _) = error else { Issue.record("\(url): \(error)"); continue }

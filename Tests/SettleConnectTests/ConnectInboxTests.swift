@@ -15,7 +15,8 @@ import Testing
 
     static func event(_ id: String, _ reference: String, dependsOn: String? = nil) -> ConnectorEvent {
         let usd = AssetCode("USD")!, amount = Amount(minorUnits: 500)!
-        return ConnectorEvent(eventID: id, occurredAtMs: 1_000, reference: reference, posting: dependsOn.map { .refund(of: $0, asset: usd, amount: amount) } ?? .payment(asset: usd, amount: amount, charge: nil))
+        return ConnectorEvent(
+            eventID: id, occurredAtMs: 1_000, reference: reference, posting: dependsOn.map { .refund(of: $0, asset: usd, amount: amount) } ?? .payment(asset: usd, amount: amount, charge: nil))
     }
 
     @Test func aRedeliveryIsTheSameEventAndAParkedOneWakesWhenItsPaymentPosts() async throws {

@@ -19,31 +19,55 @@ import Testing
 
     /// Each provider's mapping with deliveries (and API answers) in its real shapes.
     static let cases: [(name: String, mapping: any ProviderMapping, bodies: [String], fetched: [String])] = [
-        ("stripe", StripeEvents(asset: lookup), [
-            #"{"id":"evt_1","object":"event","created":1764065700,"type":"charge.succeeded","data":{"object":{"id":"ch_1","amount":2000,"amount_captured":2000,"currency":"usd","captured":true,"balance_transaction":{"id":"txn_1","amount":2000,"currency":"usd","fee_details":[{"amount":88,"currency":"usd","type":"stripe_fee"}],"exchange_rate":1.0824}}}}"#,
-            #"{"id":"evt_2","created":1764065700,"type":"charge.dispute.closed","data":{"object":{"id":"dp_1","charge":"ch_1","currency":"usd","status":"won","balance_transactions":[{"id":"t","amount":-3500,"currency":"usd","fee_details":[{"amount":-1500,"currency":"usd","type":"stripe_fee"}]}]}}}"#,
-        ], [#"{"id":"txn_1","amount":2000,"currency":"usd","fee_details":[],"exchange_rate":null}"#]),
-        ("paypal", PayPalEvents(asset: lookup), [
-            #"{"id":"WH-1","create_time":"2026-11-25T10:15:02.123Z","resource_type":"capture","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"C1","status":"COMPLETED","amount":{"currency_code":"USD","value":"21.12"},"seller_receivable_breakdown":{"gross_amount":{"currency_code":"USD","value":"21.12"},"paypal_fee":{"currency_code":"USD","value":"1.04"},"receivable_amount":{"currency_code":"EUR","value":"19.00"},"exchange_rate":{"source_currency":"USD","target_currency":"EUR","value":"0.9"}}}}"#,
-            #"{"id":"WH-2","create_time":"2026-11-25T10:15:02Z","resource_type":"refund","event_type":"PAYMENT.CAPTURE.REFUNDED","resource":{"id":"R1","status":"COMPLETED","amount":{"currency_code":"USD","value":"5.00"},"links":[{"href":"https://api.paypal.com/v2/payments/captures/C1","rel":"up"}]}}"#,
-        ], []),
-        ("adyen", AdyenEvents(asset: lookup), [
-            #"{"live":"false","notificationItems":[{"NotificationRequestItem":{"pspReference":"1","originalReference":"0","merchantAccountCode":"M","merchantReference":"r","amount":{"value":1130,"currency":"EUR"},"eventCode":"REFUND","eventDate":"2018-03-23T13:55:31+01:00","success":"true","additionalData":{"hmacSignature":"x"}}}]}"#,
-        ], []),
-        ("btcpay", BTCPayEvents(asset: lookup), [
-            #"{"deliveryId":"D","originalDeliveryId":"D","type":"InvoiceSettled","timestamp":1764065700,"storeId":"S","invoiceId":"I"}"#,
-        ], [#"{"id":"I","storeId":"S","amount":"20.00","currency":"USD","status":"Settled","additionalStatus":"None","createdTime":1764065000}"#]),
-        ("coinbase", CoinbaseCommerceEvents(asset: lookup), [
-            #"{"id":"x","attempt_number":1,"event":{"id":"E","type":"charge:confirmed","created_at":"2026-11-25T10:15:02Z","data":{"id":"C","pricing":{"local":{"amount":"100.00","currency":"USD"}},"payments":[{"status":"CONFIRMED","value":{"local":{"amount":"100.00","currency":"USD"}}}]}}}"#,
-        ], []),
-        ("bitpay", BitPayEvents(asset: lookup), [#"{"event":{"code":1005,"name":"invoice_confirmed"},"data":{"id":"B","status":"confirmed","price":10.5,"currency":"USD"}}"#],
-            [#"{"data":{"id":"B","status":"complete","price":10.5,"currency":"USD","invoiceTime":1764065000123,"currentTime":1764065700456}}"#]),
-        ("gumroad", GumroadEvents(asset: lookup), ["sale_id=S1&resource_name=refund&price=1500&card%5Bvisual%5D=visa", #"{"sale_id":"S1","resource_name":"sale"}"#],
-            [#"{"success":true,"sale":{"id":"S1","price":1500,"gumroad_fee":180,"created_at":"2026-11-25T10:15:02Z","refunded":true,"partially_refunded":true,"amount_refundable_in_currency":"10.00","disputed":false}}"#]),
-        ("payhip", PayhipEvents(asset: lookup), [
-            #"{"id":"P","currency":"USD","price":2000,"stripe_fee":88,"payhip_fee":100,"date":"1764065700","type":"paid","signature":"s"}"#,
-            #"{"id":"P","currency":"USD","price":2000,"amount_refunded":500,"date_refunded":1764065800,"date_created":1764065700,"type":"refunded","signature":"s"}"#,
-        ], []),
+        (
+            "stripe", StripeEvents(asset: lookup),
+            [
+                #"{"id":"evt_1","object":"event","created":1764065700,"type":"charge.succeeded","data":{"object":{"id":"ch_1","amount":2000,"amount_captured":2000,"currency":"usd","captured":true,"balance_transaction":{"id":"txn_1","amount":2000,"currency":"usd","fee_details":[{"amount":88,"currency":"usd","type":"stripe_fee"}],"exchange_rate":1.0824}}}}"#,
+                #"{"id":"evt_2","created":1764065700,"type":"charge.dispute.closed","data":{"object":{"id":"dp_1","charge":"ch_1","currency":"usd","status":"won","balance_transactions":[{"id":"t","amount":-3500,"currency":"usd","fee_details":[{"amount":-1500,"currency":"usd","type":"stripe_fee"}]}]}}}"#,
+            ], [#"{"id":"txn_1","amount":2000,"currency":"usd","fee_details":[],"exchange_rate":null}"#]
+        ),
+        (
+            "paypal", PayPalEvents(asset: lookup),
+            [
+                #"{"id":"WH-1","create_time":"2026-11-25T10:15:02.123Z","resource_type":"capture","event_type":"PAYMENT.CAPTURE.COMPLETED","resource":{"id":"C1","status":"COMPLETED","amount":{"currency_code":"USD","value":"21.12"},"seller_receivable_breakdown":{"gross_amount":{"currency_code":"USD","value":"21.12"},"paypal_fee":{"currency_code":"USD","value":"1.04"},"receivable_amount":{"currency_code":"EUR","value":"19.00"},"exchange_rate":{"source_currency":"USD","target_currency":"EUR","value":"0.9"}}}}"#,
+                #"{"id":"WH-2","create_time":"2026-11-25T10:15:02Z","resource_type":"refund","event_type":"PAYMENT.CAPTURE.REFUNDED","resource":{"id":"R1","status":"COMPLETED","amount":{"currency_code":"USD","value":"5.00"},"links":[{"href":"https://api.paypal.com/v2/payments/captures/C1","rel":"up"}]}}"#,
+            ], []
+        ),
+        (
+            "adyen", AdyenEvents(asset: lookup),
+            [
+                #"{"live":"false","notificationItems":[{"NotificationRequestItem":{"pspReference":"1","originalReference":"0","merchantAccountCode":"M","merchantReference":"r","amount":{"value":1130,"currency":"EUR"},"eventCode":"REFUND","eventDate":"2018-03-23T13:55:31+01:00","success":"true","additionalData":{"hmacSignature":"x"}}}]}"#
+            ], []
+        ),
+        (
+            "btcpay", BTCPayEvents(asset: lookup),
+            [
+                #"{"deliveryId":"D","originalDeliveryId":"D","type":"InvoiceSettled","timestamp":1764065700,"storeId":"S","invoiceId":"I"}"#
+            ], [#"{"id":"I","storeId":"S","amount":"20.00","currency":"USD","status":"Settled","additionalStatus":"None","createdTime":1764065000}"#]
+        ),
+        (
+            "coinbase", CoinbaseCommerceEvents(asset: lookup),
+            [
+                #"{"id":"x","attempt_number":1,"event":{"id":"E","type":"charge:confirmed","created_at":"2026-11-25T10:15:02Z","data":{"id":"C","pricing":{"local":{"amount":"100.00","currency":"USD"}},"payments":[{"status":"CONFIRMED","value":{"local":{"amount":"100.00","currency":"USD"}}}]}}}"#
+            ], []
+        ),
+        (
+            "bitpay", BitPayEvents(asset: lookup), [#"{"event":{"code":1005,"name":"invoice_confirmed"},"data":{"id":"B","status":"confirmed","price":10.5,"currency":"USD"}}"#],
+            [#"{"data":{"id":"B","status":"complete","price":10.5,"currency":"USD","invoiceTime":1764065000123,"currentTime":1764065700456}}"#]
+        ),
+        (
+            "gumroad", GumroadEvents(asset: lookup), ["sale_id=S1&resource_name=refund&price=1500&card%5Bvisual%5D=visa", #"{"sale_id":"S1","resource_name":"sale"}"#],
+            [
+                #"{"success":true,"sale":{"id":"S1","price":1500,"gumroad_fee":180,"created_at":"2026-11-25T10:15:02Z","refunded":true,"partially_refunded":true,"amount_refundable_in_currency":"10.00","disputed":false}}"#
+            ]
+        ),
+        (
+            "payhip", PayhipEvents(asset: lookup),
+            [
+                #"{"id":"P","currency":"USD","price":2000,"stripe_fee":88,"payhip_fee":100,"date":"1764065700","type":"paid","signature":"s"}"#,
+                #"{"id":"P","currency":"USD","price":2000,"amount_refunded":500,"date_refunded":1764065800,"date_created":1764065700,"type":"refunded","signature":"s"}"#,
+            ], []
+        ),
     ]
 
     /// Variants of `text`: cut at every length, bytes flipped, and every number swapped for a nasty one.

@@ -1,5 +1,6 @@
 import SettleLedger
 import Testing
+
 @testable import SettleConnect
 
 /// Each provider's units converted exactly to the asset's decimals, and

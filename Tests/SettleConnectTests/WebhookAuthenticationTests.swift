@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SettleConnect
 
 /// Each provider's webhook authentication against its published vectors (the
@@ -67,7 +68,9 @@ import Testing
     }
 
     @Test func btcPayServerSignsTheBodyLikeGitHub() throws {
-        let body = Array(#"{"deliveryId":"Xn8uqpJ8CmnLRQbxbwSQWb","webhookId":"4hhHYRyNH8ADp4HnUBbUtW","originalDeliveryId":"Xn8uqpJ8CmnLRQbxbwSQWb","isRedelivery":false,"type":"InvoiceSettled","timestamp":1764065702,"storeId":"7Yh9aHxKNhgfzV5Lb8EDNKNVdTFHHfVpAfVpLmTLTwQ5","invoiceId":"Lz4S9jKk8z3ZKjjuQyXvPp","metadata":{"orderId":"order-7002"},"manuallyMarked":false,"overPaid":false}"#.utf8)
+        let body = Array(
+            #"{"deliveryId":"Xn8uqpJ8CmnLRQbxbwSQWb","webhookId":"4hhHYRyNH8ADp4HnUBbUtW","originalDeliveryId":"Xn8uqpJ8CmnLRQbxbwSQWb","isRedelivery":false,"type":"InvoiceSettled","timestamp":1764065702,"storeId":"7Yh9aHxKNhgfzV5Lb8EDNKNVdTFHHfVpAfVpLmTLTwQ5","invoiceId":"Lz4S9jKk8z3ZKjjuQyXvPp","metadata":{"orderId":"order-7002"},"manuallyMarked":false,"overPaid":false}"#
+                .utf8)
         let btcpay = BodyHMACSignature.btcPay(secret: "4VbyD7UQqGBVxBqxhoYdLv5dqdp")
         // Computed independently: printf %s "$body" | openssl dgst -sha256 -hmac 4VbyD7UQqGBVxBqxhoYdLv5dqdp
         let expected = "sha256=18f793009744fc1df2e72f2a47fdf396fe778f816659ca7b2603e318e98427f6"

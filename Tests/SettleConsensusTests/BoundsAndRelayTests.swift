@@ -1,7 +1,8 @@
-@testable import SettleConsensus
 import SettleCrypto
 import SettleLedger
 import Testing
+
+@testable import SettleConsensus
 
 /// What one byzantine validator can make an honest core hold, what the core
 /// offers for relay, how it screens incoming events, and the lock it keeps

@@ -37,8 +37,9 @@ import Testing
 @Suite struct TimeoutTests {
     @Test func timeoutsGrowPerRoundAndAreCapped() throws {
         let base = DevelopmentNetwork.genesis()
-        let genesis = try Genesis(chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules,
-                                  consensus: ConsensusParameters(blockIntervalMs: 0, timeoutProposeMs: 1_000, timeoutVoteMs: 500, timeoutDeltaMs: 250, timeoutMaxMs: 3_000))
+        let genesis = try Genesis(
+            chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules,
+            consensus: ConsensusParameters(blockIntervalMs: 0, timeoutProposeMs: 1_000, timeoutVoteMs: 500, timeoutDeltaMs: 250, timeoutMaxMs: 3_000))
         let core = ConsensusCore(genesis: genesis, signer: nil, height: 1)
         #expect(core.timeoutMs(.propose, round: 0) == 1_000)
         #expect(core.timeoutMs(.propose, round: 4) == 2_000)

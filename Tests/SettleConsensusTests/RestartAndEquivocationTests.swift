@@ -1,7 +1,8 @@
-@testable import SettleConsensus
 import SettleCrypto
 import SettleLedger
 import Testing
+
+@testable import SettleConsensus
 
 /// Scripted scenarios (found by review): four validators V0..V3 (power 1 each),
 /// proposers at height 1: round 0 V1, round 1 V2, round 2 V3, round 3 V0.
@@ -12,7 +13,9 @@ struct Harness {
 
     init(nodes: Int = 4) {
         let base = DevelopmentNetwork.genesis(validators: nodes)
-        genesis = try! Genesis(chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: Simulation.consensus)
+        genesis = try! Genesis(
+            chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules,
+            consensus: Simulation.consensus)
         secrets = (0..<nodes).map { Array("review secret \($0)".utf8) }
         var table: [PublicKey: [UInt8]] = [:]
         for (i, v) in genesis.validators.enumerated() { table[v.publicKey] = secrets[i] }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import SettleConsensus
 import Testing
+
+@testable import SettleConsensus
 
 /// Seeded simulation of the consensus core under crashes, a hostile network
 /// and byzantine validators: safety always, liveness once the network heals.
@@ -45,7 +46,9 @@ import Testing
         let elapsed = ContinuousClock.now - started
         latencies.sort()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print("simulation: \(runs) seeds, \(heights) decided heights, \(String(format: "%.1f", Double(runs) / seconds)) seeds/s; virtual commit latency per height p50 \(latencies.isEmpty ? 0 : latencies[latencies.count / 2]) ms, p99 \(latencies.isEmpty ? 0 : latencies[latencies.count * 99 / 100]) ms")
+        print(
+            "simulation: \(runs) seeds, \(heights) decided heights, \(String(format: "%.1f", Double(runs) / seconds)) seeds/s; virtual commit latency per height p50 \(latencies.isEmpty ? 0 : latencies[latencies.count / 2]) ms, p99 \(latencies.isEmpty ? 0 : latencies[latencies.count * 99 / 100]) ms"
+        )
         return failures
     }
 

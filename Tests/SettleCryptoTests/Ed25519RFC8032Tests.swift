@@ -54,7 +54,7 @@ struct Ed25519RFC8032Tests {
         let message = try #require(Hex.decode(vector.message))
         let signature = key.sign(message)
         #if os(Linux)
-        #expect(signature.hex == vector.signature)
+            #expect(signature.hex == vector.signature)
         #endif
         #expect(StrictEd25519.isValid(signature: signature, message: message, publicKey: key.publicKey))
     }

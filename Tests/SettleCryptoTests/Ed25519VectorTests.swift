@@ -38,9 +38,10 @@ struct Ed25519WycheproofTests {
                 let message = try #require(Hex.decode(test.msg), "bad msg hex in tcId \(test.tcId)")
                 let sigBytes = try #require(Hex.decode(test.sig), "bad sig hex in tcId \(test.tcId)")
                 // Truncated or padded signatures cannot even become a `Signature`: rejected.
-                let ok = Signature(sigBytes).map {
-                    StrictEd25519.isValid(signature: $0, message: message, publicKey: key)
-                } ?? false
+                let ok =
+                    Signature(sigBytes).map {
+                        StrictEd25519.isValid(signature: $0, message: message, publicKey: key)
+                    } ?? false
                 if ok { accepted += 1 } else { rejected += 1 }
                 switch test.result {
                 case "valid":
@@ -130,14 +131,15 @@ struct Ed25519CCTVTests {
             }
             reasons[rejection, default: 0] += 1
             // Each reason must be backed by the matching CCTV flag.
-            let expectedFlag: String? = switch rejection {
-            case .nonCanonicalA: "non_canonical_A"
-            case .lowOrderA: "low_order_A"
-            case .nonCanonicalR: "non_canonical_R"
-            case .lowOrderR: "low_order_R"
-            case .invalidSignature: "low_order_residue"
-            case .nonCanonicalS, .notOnCurveA: nil  // no CCTV vector has S ≥ L; A always decodes
-            }
+            let expectedFlag: String? =
+                switch rejection {
+                case .nonCanonicalA: "non_canonical_A"
+                case .lowOrderA: "low_order_A"
+                case .nonCanonicalR: "non_canonical_R"
+                case .lowOrderR: "low_order_R"
+                case .invalidSignature: "low_order_residue"
+                case .nonCanonicalS, .notOnCurveA: nil  // no CCTV vector has S ≥ L; A always decodes
+                }
             if expectedFlag.map({ !flags.contains($0) }) ?? true {
                 inconsistent.append("#\(vector.number): \(rejection) with flags \(flags.sorted())")
             }

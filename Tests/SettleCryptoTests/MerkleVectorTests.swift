@@ -158,10 +158,11 @@ struct MerkleVectorTests {
                 #expect(!vector.wantErr && result == .malformedHash && vector.root1 == vector.root2)
                 #expect(vector.size1 == vector.size2 && proofFields.isEmpty)
                 let standIn = Hash256.sha256([UInt8](Data(base64Encoded: vector.root1) ?? Data()))
-                #expect(outcome { () throws(MerkleProofError) in
-                    try MerkleProofVerifier.verifyConsistency(
-                        oldSize: vector.size1, newSize: vector.size2, proof: [], oldRoot: standIn, newRoot: standIn)
-                } == .verified)
+                #expect(
+                    outcome { () throws(MerkleProofError) in
+                        try MerkleProofVerifier.verifyConsistency(
+                            oldSize: vector.size1, newSize: vector.size2, proof: [], oldRoot: standIn, newRoot: standIn)
+                    } == .verified)
             } else if vector.wantErr {
                 #expect(result != .verified, "\(path) (\(vector.desc)) should be rejected")
             } else {

@@ -1,5 +1,6 @@
 import SettleCrypto
 import Testing
+
 @testable import SettleEncoding
 
 @Suite struct CanonicalReaderTests {
@@ -10,7 +11,9 @@ import Testing
     }
 
     @Test func integersAreFixedWidthBigEndian() throws {
-        let encoded = bytes { $0.u8(0xAB); $0.u16(0x0102); $0.u32(0x0304_0506); $0.u64(0x0708_090A_0B0C_0D0E) }
+        let encoded = bytes {
+            $0.u8(0xAB); $0.u16(0x0102); $0.u32(0x0304_0506); $0.u64(0x0708_090A_0B0C_0D0E)
+        }
         #expect(Hex.encode(encoded) == "ab010203040506" + "0708090a0b0c0d0e")
         var r = CanonicalReader(encoded)
         #expect(try r.u8("a") == 0xAB)

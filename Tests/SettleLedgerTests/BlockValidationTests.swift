@@ -1,6 +1,7 @@
 import SettleCrypto
 import SettleEncoding
 import Testing
+
 @testable import SettleLedger
 
 @Suite struct BlockValidationTests {
@@ -95,11 +96,13 @@ import Testing
         let genesis = DevelopmentNetwork.genesis()
         let hash = Hash256.sha256([1, 2, 3])
         func certificate(signers: [Int]) -> CommitCertificate {
-            CommitCertificate(height: 7, round: 0, blockHash: hash, signatures: genesis.validators.enumerated().map { index, v in
-                guard signers.contains(index) else { return nil }
-                let vote = Vote(chainId: genesis.chainId, height: 7, round: 0, step: .precommit, blockHash: hash, validator: v.publicKey)
-                return DevelopmentNetwork.key(v.name).sign(vote.signingMessage)
-            })
+            CommitCertificate(
+                height: 7, round: 0, blockHash: hash,
+                signatures: genesis.validators.enumerated().map { index, v in
+                    guard signers.contains(index) else { return nil }
+                    let vote = Vote(chainId: genesis.chainId, height: 7, round: 0, step: .precommit, blockHash: hash, validator: v.publicKey)
+                    return DevelopmentNetwork.key(v.name).sign(vote.signingMessage)
+                })
         }
         try certificate(signers: [0, 1, 2]).verify(chainId: genesis.chainId, validators: genesis.validators)
         try certificate(signers: [0, 1, 2, 3]).verify(chainId: genesis.chainId, validators: genesis.validators)

@@ -1,6 +1,7 @@
 import SettleCrypto
 import SettleEncoding
 import Testing
+
 @testable import SettleLedger
 
 /// The published test vectors of docs/encoding.md. If one of these changes, the
@@ -28,7 +29,7 @@ import Testing
         let signed = body.signed(with: Self.alice)
         // Ed25519 is deterministic (RFC 8032); swift-crypto on Apple platforms randomises, so check validity there.
         #if os(Linux)
-        #expect(signed.signature.hex == Vectors.transferSignature)
+            #expect(signed.signature.hex == Vectors.transferSignature)
         #endif
         let fromVector = try SignedTransaction.decode(Hex.decode(Vectors.transferBody + Vectors.transferSignature)!)
         #expect(fromVector.body == body)
@@ -88,7 +89,9 @@ import Testing
     @Test func everyPayloadRoundTrips() throws {
         let key = DevelopmentNetwork.key("admin").publicKey
         let usd = AssetCode("USD")!
-        let quote = FxQuote.signed(chainId: "settle-local", provider: DevelopmentNetwork.key("fx-desk"), beneficiary: key, from: AssetCode("BTC")!, to: usd, rateNumerator: 5, rateDenominator: 7, maxAmount: Amount(minorUnits: 100)!, expiresAt: 9)
+        let quote = FxQuote.signed(
+            chainId: "settle-local", provider: DevelopmentNetwork.key("fx-desk"), beneficiary: key, from: AssetCode("BTC")!, to: usd, rateNumerator: 5, rateDenominator: 7,
+            maxAmount: Amount(minorUnits: 100)!, expiresAt: 9)
         let payloads: [Payload] = [
             .transfer(payee: key, asset: usd, amount: Amount(minorUnits: 1)!, method: .wallet),
             .hold(payee: key, asset: usd, amount: Amount(minorUnits: 2)!, method: .card, expiresAt: 3),
@@ -99,7 +102,8 @@ import Testing
             .enrolAccount(account: key, role: .fxProvider, label: "desk"),
             .setAccountFrozen(account: key, frozen: true),
             .registerAsset(Asset(code: AssetCode("GBP")!, decimals: 2, name: "Pound")),
-            .setFeeSchedule(method: .bankTransfer, asset: usd, schedule: FeeSchedule(fixed: Amount(minorUnits: 1)!, basisPoints: 2, minimum: nil, maximum: Amount(minorUnits: 3)!, bearer: .payer, feeAccount: key)),
+            .setFeeSchedule(
+                method: .bankTransfer, asset: usd, schedule: FeeSchedule(fixed: Amount(minorUnits: 1)!, basisPoints: 2, minimum: nil, maximum: Amount(minorUnits: 3)!, bearer: .payer, feeAccount: key)),
             .setFeeSchedule(method: .crypto, asset: usd, schedule: nil),
             Self.processorTransfer.payload,
             Self.split.payload,

@@ -24,7 +24,8 @@ struct TestLedger {
 
     mutating func tx(_ signer: String, _ payload: Payload, ref: String? = nil, memo: String? = nil, expiresIn: UInt64 = 3_600_000) -> SignedTransaction {
         nonce += 1
-        return TransactionBody(chainId: state.chainId, signer: Self.id(signer), nonce: nonce, expiresAt: time + expiresIn, externalReference: ref, memo: memo, payload: payload).signed(with: Self.key(signer))
+        return TransactionBody(chainId: state.chainId, signer: Self.id(signer), nonce: nonce, expiresAt: time + expiresIn, externalReference: ref, memo: memo, payload: payload).signed(
+            with: Self.key(signer))
     }
 
     /// Builds a block from `txs` at the next second, applies it, and returns the

@@ -1,6 +1,7 @@
 import Foundation
 import SettleCrypto
 import Testing
+
 @testable import SettleLedger
 
 @Suite struct GenesisTests {
@@ -106,6 +107,8 @@ import Testing
         // Fee schedules name listed methods only.
         let unlisted = text.replacingOccurrences(of: "    {\"name\": \"crypto\", \"label\": \"Crypto\"},\n", with: "")
         #expect(unlisted != text)
-        do { _ = try Genesis.parseJSON(Data(unlisted.utf8)); Issue.record("a schedule of an unlisted method was accepted") } catch { #expect(error.description.contains("crypto/USD names a payment method the genesis does not list")) }
+        do { _ = try Genesis.parseJSON(Data(unlisted.utf8)); Issue.record("a schedule of an unlisted method was accepted") } catch {
+            #expect(error.description.contains("crypto/USD names a payment method the genesis does not list"))
+        }
     }
 }

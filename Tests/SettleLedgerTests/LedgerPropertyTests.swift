@@ -1,6 +1,7 @@
 import Foundation
 import SettleCrypto
 import Testing
+
 @testable import SettleLedger
 
 /// Seeded property tests: random transaction streams over a few accounts, with
@@ -140,7 +141,10 @@ import Testing
                 return .refund(payment: payments.isEmpty ? .zero : rng.pick(payments), leg: leg(), amount: amount())
             case 7:
                 let from = rng.pick(assets)
-                let quote = FxQuote.signed(chainId: ledger.state.chainId, provider: TestLedger.key("fx-desk"), beneficiary: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : signer), from: from, to: from == TestLedger.usd ? TestLedger.btc : TestLedger.usd, rateNumerator: 1 + rng.below(1_000_000), rateDenominator: 1 + rng.below(1_000_000), maxAmount: amount(), expiresAt: ledger.time + rng.below(5_000))
+                let quote = FxQuote.signed(
+                    chainId: ledger.state.chainId, provider: TestLedger.key("fx-desk"), beneficiary: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : signer), from: from,
+                    to: from == TestLedger.usd ? TestLedger.btc : TestLedger.usd, rateNumerator: 1 + rng.below(1_000_000), rateDenominator: 1 + rng.below(1_000_000), maxAmount: amount(),
+                    expiresAt: ledger.time + rng.below(5_000))
                 if rng.below(2) == 0 { quotes.append(quote) }
                 return .convert(amount: amount(), quote: rng.below(3) == 0 && !quotes.isEmpty ? rng.pick(quotes) : quote)
             case 8:
@@ -148,7 +152,10 @@ import Testing
                 case 0:
                     return .setAccountFrozen(account: TestLedger.id(rng.pick(people)), frozen: rng.below(4) == 0)
                 case 1:
-                    let schedule = FeeSchedule(fixed: Amount(minorUnits: rng.below(100))!, basisPoints: UInt16(rng.below(1_000)), minimum: rng.below(2) == 0 ? nil : Amount(minorUnits: rng.below(50))!, maximum: rng.below(2) == 0 ? nil : Amount(minorUnits: 50 + rng.below(1_000))!, bearer: rng.below(2) == 0 ? .payer : .payee, feeAccount: TestLedger.id(rng.below(5) == 0 ? "bob" : "fees"))
+                    let schedule = FeeSchedule(
+                        fixed: Amount(minorUnits: rng.below(100))!, basisPoints: UInt16(rng.below(1_000)), minimum: rng.below(2) == 0 ? nil : Amount(minorUnits: rng.below(50))!,
+                        maximum: rng.below(2) == 0 ? nil : Amount(minorUnits: 50 + rng.below(1_000))!, bearer: rng.below(2) == 0 ? .payer : .payee,
+                        feeAccount: TestLedger.id(rng.below(5) == 0 ? "bob" : "fees"))
                     return .setFeeSchedule(method: method, asset: asset, schedule: rng.below(4) == 0 ? nil : schedule)
                 default:
                     return .enrolAccount(account: DevelopmentNetwork.key("extra-\(rng.below(8))").publicKey, role: rng.pick(AccountRole.allCases), label: "extra")
@@ -156,7 +163,9 @@ import Testing
             case 9:
                 // A split to distinct payees other than the signer; its total sometimes wrong.
                 let payees = Array(Set(people.filter { $0 != signer }.map { _ in rng.pick(people.filter { $0 != signer }) })).sorted().prefix(1 + Int(rng.below(4)))
-                let legs = payees.map { SplitLeg(payee: TestLedger.id($0), amount: rng.below(4) == 0 ? amount() : Amount(minorUnits: 1 + rng.below(5_000))!, feeBearer: rng.below(2) == 0 ? .payer : .payee) }
+                let legs = payees.map {
+                    SplitLeg(payee: TestLedger.id($0), amount: rng.below(4) == 0 ? amount() : Amount(minorUnits: 1 + rng.below(5_000))!, feeBearer: rng.below(2) == 0 ? .payer : .payee)
+                }
                 let sum = legs.reduce(UInt64(0)) { $0 &+ $1.amount.minorUnits }
                 let total = Amount(minorUnits: rng.below(6) == 0 ? sum &+ 1 : sum) ?? Amount(minorUnits: 1)!
                 return .split(asset: asset, method: method, total: total, legs: legs, charge: rng.below(4) == 0 ? charge(asset) : nil)
@@ -165,7 +174,8 @@ import Testing
                     let disputed = rng.below(3) == 0 ? amount() : Amount(minorUnits: 1 + rng.below(500))!
                     return .dispute(payment: payments.isEmpty ? .zero : rng.pick(payments), leg: leg(), amount: disputed, fee: fee(asset))
                 }
-                return .resolveDispute(dispute: rng.pick(disputes), outcome: rng.below(2) == 0 ? .won : .lost, feeReturned: Amount(minorUnits: rng.below(3) == 0 ? 0 : rng.below(rng.below(2) == 0 ? 300 : 2_000))!)
+                return .resolveDispute(
+                    dispute: rng.pick(disputes), outcome: rng.below(2) == 0 ? .won : .lost, feeReturned: Amount(minorUnits: rng.below(3) == 0 ? 0 : rng.below(rng.below(2) == 0 ? 300 : 2_000))!)
             case 11:
                 if rng.below(3) != 0 || payouts.isEmpty {
                     return .payout(merchant: TestLedger.id(rng.pick(people)), asset: asset, amount: Amount(minorUnits: 1 + rng.below(rng.below(2) == 0 ? 1_000 : 200_000))!, fee: fee(asset))
@@ -174,7 +184,8 @@ import Testing
             case 12:
                 if rng.below(6) == 0 { return .registerMethod(RegisteredMethod(method: rng.pick(methods.dropLast()), label: "stream")) }
                 let kinds = rng.below(3) == 0 ? MandateKinds(rawValue: UInt8(rng.below(8))) : .all
-                return .setMandate(merchant: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : signer), processor: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : rng.pick(clearing)), kinds: kinds)
+                return .setMandate(
+                    merchant: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : signer), processor: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : rng.pick(clearing)), kinds: kinds)
             default:
                 // Money entering through a clearing account keeps the others funded.
                 return .transfer(payee: TestLedger.id(rng.pick(["alice", "bob", "acme-shop"])), asset: asset, amount: Amount(minorUnits: rng.below(100_000) + 1)!, method: .internal)
@@ -194,7 +205,8 @@ import Testing
 
         mutating func fee(_ asset: AssetCode) -> [FeeComponent] {
             (0..<rng.below(4)).map { _ in
-                FeeComponent(kind: rng.pick(FeeComponentKind.allCases), asset: rng.below(8) == 0 ? rng.pick(assets) : asset, amount: Amount(minorUnits: 1 + rng.below(rng.below(8) == 0 ? 1_000_000 : 300))!)
+                FeeComponent(
+                    kind: rng.pick(FeeComponentKind.allCases), asset: rng.below(8) == 0 ? rng.pick(assets) : asset, amount: Amount(minorUnits: 1 + rng.below(rng.below(8) == 0 ? 1_000_000 : 300))!)
             }
         }
 
@@ -220,11 +232,12 @@ import Testing
                         continue
                     }
                     // What processors post is mostly signed by one; a dispute's or payout's follow-up mostly by its own.
-                    let owner: PublicKey? = switch payload {
-                    case .resolveDispute(let id, _, _): ledger.state.dispute(id)?.processor
-                    case .reversePayout(let id): ledger.state.payout(id)?.processor
-                    default: nil
-                    }
+                    let owner: PublicKey? =
+                        switch payload {
+                        case .resolveDispute(let id, _, _): ledger.state.dispute(id)?.processor
+                        case .reversePayout(let id): ledger.state.payout(id)?.processor
+                        default: nil
+                        }
                     if let owner, rng.below(4) != 0, let name = clearing.first(where: { TestLedger.id($0) == owner }) {
                         txs.append(unsigned(name, payload))
                         continue
@@ -278,8 +291,10 @@ import Testing
                 let outcome = try ledger.state.apply(built.block, signatureIsValid: { _ in true })
                 #expect(outcome.invariantViolations.isEmpty, "seed \(seed): \(outcome.invariantViolations)")
                 // Building and applying in one execution ends exactly where building, then applying, does.
-                let sameAlone = builtAlone.block == built.block && builtAlone.outcome == outcome && alone.allEntries == ledger.state.allEntries
-                    && alone.stateRoot == ledger.state.stateRoot && alone.lastBlockHash == ledger.state.lastBlockHash && LedgerPropertyTests.byKey(alone.lastBlockEntries) == LedgerPropertyTests.byKey(ledger.state.lastBlockEntries)
+                let sameAlone =
+                    builtAlone.block == built.block && builtAlone.outcome == outcome && alone.allEntries == ledger.state.allEntries
+                    && alone.stateRoot == ledger.state.stateRoot && alone.lastBlockHash == ledger.state.lastBlockHash
+                    && LedgerPropertyTests.byKey(alone.lastBlockEntries) == LedgerPropertyTests.byKey(ledger.state.lastBlockEntries)
                 #expect(sameAlone, "seed \(seed): building and applying in one execution differs from building, then applying")
                 try commitToMirror(built: built, builtAlone: builtAlone, outcome: outcome, txs: txs)
                 blocks.append(built.block)
@@ -366,7 +381,8 @@ import Testing
             // What a node answers before the block is stored: the balance before it.
             let before = balances.allSatisfy { account, asset, balance in (writes.balanceBefore(of: account, in: asset) ?? mirror.balance(of: account, in: asset)) == balance }
             #expect(before, "seed \(seed): a write set's balances before the block are not the balances before it")
-            let same = mirror.allEntries == ledger.state.allEntries && mirror.stateRoot == ledger.state.stateRoot && mirror.log == ledger.state.log
+            let same =
+                mirror.allEntries == ledger.state.allEntries && mirror.stateRoot == ledger.state.stateRoot && mirror.log == ledger.state.log
                 && mirror.height == ledger.state.height && mirror.lastBlockHash == ledger.state.lastBlockHash && mirror.lastBlockTime == ledger.state.lastBlockTime
                 && LedgerPropertyTests.byKey(mirror.lastBlockEntries) == LedgerPropertyTests.byKey(ledger.state.lastBlockEntries)
             #expect(same, "seed \(seed): committing a write set ends elsewhere than applying the block")
@@ -381,7 +397,8 @@ import Testing
         /// signature and blocks are applied with signatures treated as verified.
         mutating func unsigned(_ signer: String, _ payload: Payload, ref: String? = nil) -> SignedTransaction {
             ledger.nonce += 1
-            let body = TransactionBody(chainId: ledger.state.chainId, signer: TestLedger.id(signer), nonce: ledger.nonce, expiresAt: ledger.time + 5_000 + rng.below(50_000), externalReference: ref, payload: payload)
+            let body = TransactionBody(
+                chainId: ledger.state.chainId, signer: TestLedger.id(signer), nonce: ledger.nonce, expiresAt: ledger.time + 5_000 + rng.below(50_000), externalReference: ref, payload: payload)
             return SignedTransaction(body: body, signature: Signature(r: .zero, s: .zero))
         }
 

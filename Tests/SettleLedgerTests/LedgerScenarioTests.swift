@@ -1,5 +1,6 @@
 import SettleCrypto
 import Testing
+
 @testable import SettleLedger
 
 @Suite struct LedgerScenarioTests {
@@ -162,8 +163,12 @@ import Testing
         var l = TestLedger()
         let btc = L.btc
         try l.commit([l.tx("crypto-processor", .transfer(payee: L.id("acme-shop"), asset: btc, amount: Amount(minorUnits: 1_000_000)!, method: .internal))])
-        func quote(provider: String = "fx-desk", for beneficiary: String = "acme-shop", numerator: UInt64 = 4_321_055, denominator: UInt64 = 100_000_000, max: UInt64 = 1_000_000, expiresIn: UInt64 = 60_000) -> FxQuote {
-            FxQuote.signed(chainId: l.state.chainId, provider: L.key(provider), beneficiary: L.id(beneficiary), from: btc, to: usd, rateNumerator: numerator, rateDenominator: denominator, maxAmount: Amount(minorUnits: max)!, expiresAt: l.time + expiresIn)
+        func quote(
+            provider: String = "fx-desk", for beneficiary: String = "acme-shop", numerator: UInt64 = 4_321_055, denominator: UInt64 = 100_000_000, max: UInt64 = 1_000_000, expiresIn: UInt64 = 60_000
+        ) -> FxQuote {
+            FxQuote.signed(
+                chainId: l.state.chainId, provider: L.key(provider), beneficiary: L.id(beneficiary), from: btc, to: usd, rateNumerator: numerator, rateDenominator: denominator,
+                maxAmount: Amount(minorUnits: max)!, expiresAt: l.time + expiresIn)
         }
         let firm = quote()
         let r = try l.commitOne(l.tx("acme-shop", .convert(amount: Amount(minorUnits: 990_000)!, quote: firm)))
@@ -254,7 +259,9 @@ import Testing
         #expect(try l.commitOne(l.tx("admin", .registerAsset(Asset(code: gbp, decimals: 2, name: "Again")))).code == .assetExists)
 
         let schedule = FeeSchedule(fixed: .zero, basisPoints: 1_000, bearer: .payee, feeAccount: L.id("fees"))
-        #expect(try l.commitOne(l.tx("admin", .setFeeSchedule(method: .wallet, asset: usd, schedule: FeeSchedule(fixed: .zero, basisPoints: 1, bearer: .payee, feeAccount: L.id("bob"))))).code == .invalidFeeAccount)
+        #expect(
+            try l.commitOne(l.tx("admin", .setFeeSchedule(method: .wallet, asset: usd, schedule: FeeSchedule(fixed: .zero, basisPoints: 1, bearer: .payee, feeAccount: L.id("bob"))))).code
+                == .invalidFeeAccount)
         #expect(try l.commitOne(l.tx("admin", .setFeeSchedule(method: .wallet, asset: usd, schedule: schedule))).code == .applied)
         let paid = try l.commitOne(l.tx("alice", .transfer(payee: carol.publicKey, asset: usd, amount: L.usdAmount("10.00"), method: .wallet)))
         #expect(paid.fee == L.usdAmount("1.00"))
@@ -272,7 +279,10 @@ import Testing
         var l = try funded()
         let stranger = SigningKey()
         l.nonce += 1
-        let tx = TransactionBody(chainId: l.state.chainId, signer: stranger.publicKey, nonce: l.nonce, expiresAt: l.time + 60_000, payload: .transfer(payee: L.id("alice"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet)).signed(with: stranger)
+        let tx = TransactionBody(
+            chainId: l.state.chainId, signer: stranger.publicKey, nonce: l.nonce, expiresAt: l.time + 60_000,
+            payload: .transfer(payee: L.id("alice"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet)
+        ).signed(with: stranger)
         #expect(try l.commitOne(tx).code == .unknownSigner)
         #expect(try l.commitOne(l.tx("alice", .transfer(payee: stranger.publicKey, asset: usd, amount: L.usdAmount("1.00"), method: .wallet))).code == .unknownAccount)
     }
@@ -283,8 +293,11 @@ import Testing
         let toSelf = l.tx("alice", .transfer(payee: L.id("alice"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet))
         let badRef = l.tx("alice", .transfer(payee: L.id("acme-shop"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet), ref: "has space")
         var tampered = l.tx("alice", .transfer(payee: L.id("acme-shop"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet))
-        tampered = SignedTransaction(body: TransactionBody(chainId: tampered.body.chainId, signer: tampered.body.signer, nonce: tampered.body.nonce + 1, expiresAt: tampered.body.expiresAt, payload: tampered.body.payload), signature: tampered.signature)
-        var other = TransactionBody(chainId: "other-chain", signer: L.id("alice"), nonce: 1, expiresAt: l.time + 1_000, payload: .transfer(payee: L.id("acme-shop"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet))
+        tampered = SignedTransaction(
+            body: TransactionBody(chainId: tampered.body.chainId, signer: tampered.body.signer, nonce: tampered.body.nonce + 1, expiresAt: tampered.body.expiresAt, payload: tampered.body.payload),
+            signature: tampered.signature)
+        var other = TransactionBody(
+            chainId: "other-chain", signer: L.id("alice"), nonce: 1, expiresAt: l.time + 1_000, payload: .transfer(payee: L.id("acme-shop"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet))
         let wrongChain = other.signed(with: L.key("alice"))
         other.chainId = l.state.chainId
         let built = l.state.buildBlock(candidates: [zero, toSelf, badRef, tampered, wrongChain], timestamp: l.time + 1, proposer: l.proposer)

@@ -1,5 +1,6 @@
 import SettleCrypto
 import Testing
+
 @testable import SettleLedger
 
 /// The global log in block headers supports RFC 9162 proofs: every committed

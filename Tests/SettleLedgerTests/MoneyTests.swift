@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SettleLedger
 
 @Suite struct MoneyTests {

@@ -1,6 +1,7 @@
 import SettleCrypto
 import SettleEncoding
 import Testing
+
 @testable import SettleLedger
 
 /// The protocol-2 payloads' vectors (docs/encoding.md §10.1): a processor's
@@ -22,11 +23,13 @@ extension EncodingVectorTests {
 
     static let split = TransactionBody(
         chainId: "settle-local", signer: alice.publicKey, nonce: 3, expiresAt: expiry,
-        payload: .split(asset: usd, method: .card, total: Amount(minorUnits: 10_000)!, legs: [
-            SplitLeg(payee: shop, amount: Amount(minorUnits: 9_000)!, feeBearer: .payee),
-            SplitLeg(payee: DevelopmentNetwork.key("bob").publicKey, amount: Amount(minorUnits: 700)!, feeBearer: .payer),
-            SplitLeg(payee: DevelopmentNetwork.key("fees").publicKey, amount: Amount(minorUnits: 300)!, feeBearer: .payee),
-        ]))
+        payload: .split(
+            asset: usd, method: .card, total: Amount(minorUnits: 10_000)!,
+            legs: [
+                SplitLeg(payee: shop, amount: Amount(minorUnits: 9_000)!, feeBearer: .payee),
+                SplitLeg(payee: DevelopmentNetwork.key("bob").publicKey, amount: Amount(minorUnits: 700)!, feeBearer: .payer),
+                SplitLeg(payee: DevelopmentNetwork.key("fees").publicKey, amount: Amount(minorUnits: 300)!, feeBearer: .payee),
+            ]))
 
     static let dispute = TransactionBody(
         chainId: "settle-local", signer: processor.publicKey, nonce: 4, expiresAt: expiry,

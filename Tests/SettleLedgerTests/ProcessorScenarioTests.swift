@@ -1,5 +1,6 @@
 import SettleCrypto
 import Testing
+
 @testable import SettleLedger
 
 /// Protocol 2's ledger for real money, scenario by scenario: methods as data,
@@ -18,9 +19,11 @@ import Testing
     /// reported what it charged: 3.20 processing, 1.50 international, 0.10 tax.
     static func paidShop() throws -> (L, SignedTransaction) {
         var l = L()
-        let pay = l.tx("card-processor", .transfer(
-            payee: L.id("acme-shop"), asset: usd, amount: usd("100.00"), method: .card,
-            charge: ProcessorCharge(fee: [component(.processing, "3.20"), component(.other, "1.50"), component(.tax, "0.10")])))
+        let pay = l.tx(
+            "card-processor",
+            .transfer(
+                payee: L.id("acme-shop"), asset: usd, amount: usd("100.00"), method: .card,
+                charge: ProcessorCharge(fee: [component(.processing, "3.20"), component(.other, "1.50"), component(.tax, "0.10")])))
         let result = try l.commitOne(pay)
         #expect(result == TransactionResult(code: .applied, fee: Self.usd("4.80"), contractedFee: Self.usd("3.20"), credited: Self.usd("95.20")))
         return (l, pay)
@@ -62,7 +65,9 @@ import Testing
         let tooMuch = ProcessorCharge(fee: [Self.component(.processing, "9.00"), Self.component(.tax, "1.01")])
         #expect(try l.commitOne(l.tx("card-processor", .transfer(payee: L.id("acme-shop"), asset: Self.usd, amount: Self.usd("10.00"), method: .card, charge: tooMuch))).code == .feeExceedsAmount)
         // A reported zero fee is not a component: the format check keeps it out of blocks.
-        let zero = l.tx("card-processor", .transfer(payee: L.id("acme-shop"), asset: Self.usd, amount: Self.usd("10.00"), method: .card, charge: ProcessorCharge(fee: [FeeComponent(kind: .tax, asset: Self.usd, amount: .zero)])))
+        let zero = l.tx(
+            "card-processor",
+            .transfer(payee: L.id("acme-shop"), asset: Self.usd, amount: Self.usd("10.00"), method: .card, charge: ProcessorCharge(fee: [FeeComponent(kind: .tax, asset: Self.usd, amount: .zero)])))
         #expect(throws: L.Excluded.self) { try l.commitOne(zero) }
         // No schedule for the method and asset: the reported fee stays with the processor that reported it.
         let wallet = try l.commitOne(l.tx("card-processor", .transfer(payee: L.id("acme-shop"), asset: Self.usd, amount: Self.usd("10.00"), method: .wallet, charge: charge)))
@@ -143,9 +148,11 @@ import Testing
     @Test func aProcessorsConversionIsRecordedWithItsCost() throws {
         var l = L()
         func converted(_ settled: String, presented: AssetCode = L.eur) -> Payload {
-            .transfer(payee: L.id("acme-shop"), asset: Self.usd, amount: Self.usd(settled), method: .card, charge: ProcessorCharge(
-                fee: [Self.component(.processing, "1.87"), Self.component(.conversion, "0.54")],
-                fx: ProcessorFX(asset: presented, amount: Self.usd("50.00"), rateNumerator: 10_824, rateDenominator: 10_000)))
+            .transfer(
+                payee: L.id("acme-shop"), asset: Self.usd, amount: Self.usd(settled), method: .card,
+                charge: ProcessorCharge(
+                    fee: [Self.component(.processing, "1.87"), Self.component(.conversion, "0.54")],
+                    fx: ProcessorFX(asset: presented, amount: Self.usd("50.00"), rateNumerator: 10_824, rateDenominator: 10_000)))
         }
         // 50.00 EUR × 1.0824 = 54.12 USD; one minor unit either way is rounding.
         #expect(try l.commitOne(l.tx("card-processor", converted("54.12"))) == TransactionResult(code: .applied, fee: Self.usd("2.41"), contractedFee: Self.usd("1.87"), credited: Self.usd("51.71")))

@@ -9,7 +9,7 @@ import SettleP2P
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What a hostile or careless client can do to a node, done for real over

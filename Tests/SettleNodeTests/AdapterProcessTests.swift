@@ -5,8 +5,8 @@ import HummingbirdTesting
 import SettleAdapters
 import SettleLedger
 import SettleNode
-import Synchronization
 import SettleTestSupport
+import Synchronization
 import Testing
 
 extension ProcessTests {
@@ -78,7 +78,11 @@ extension ProcessTests {
             #expect(usdRow?["payments"] as? Int == 2 && usdRow?["volume"] as? String == "125.50" && usdRow?["fees"] as? String == "4.24", "\(rows)")
             #expect(usdRow?["refunds"] as? Int == 1 && usdRow?["refunded"] as? String == "10.00" && usdRow?["effectiveRateBps"] as? String == "337.85", "\(rows)")
             #expect(rows.contains { $0["asset"] as? String == "JPY" && $0["fees"] as? String == "43" && $0["effectiveRateBps"] as? String == "358.33" }, "\(rows)")
-            #expect(rows.contains { $0["asset"] as? String == "EUR" && $0["fees"] as? String == "1.46" && $0["contractedFees"] as? String == "0.81" && $0["feesOverContract"] as? String == "0.65" && $0["effectiveRateBps"] as? String == "365.00" }, "\(rows)")
+            #expect(
+                rows.contains {
+                    $0["asset"] as? String == "EUR" && $0["fees"] as? String == "1.46" && $0["contractedFees"] as? String == "0.81" && $0["feesOverContract"] as? String == "0.65"
+                        && $0["effectiveRateBps"] as? String == "365.00"
+                }, "\(rows)")
             #expect(usdRow?["contractedFees"] as? String == "4.24" && usdRow?["feesOverContract"] as? String == "0.00", "\(rows)")
             let above = fees.json["aboveContract"] as? [String: Any]
             let listed = above?["payments"] as? [[String: Any]] ?? []
@@ -200,7 +204,9 @@ extension ProcessTests {
             let context = WebhookEvents.Context(merchants: ["acme-shop": shop], defaultMerchant: nil, assets: try await gateway.assets())
             let clock = Mutex<Int64>(5_000)
             let app = Application(router: WebhookServer.router(runners: runners, signature: signature, context: context, clock: { clock.withLock { $0 } }))
-            let invoice = Array(#"{"id":"evt_301","type":"invoice.confirmed","data":{"invoice":"inv_801","status":"confirmed","price":"60.00","currency":"USD","paid":"0.001","paidCurrency":"BTC","merchant":"acme-shop"}}"#.utf8)
+            let invoice = Array(
+                #"{"id":"evt_301","type":"invoice.confirmed","data":{"invoice":"inv_801","status":"confirmed","price":"60.00","currency":"USD","paid":"0.001","paidCurrency":"BTC","merchant":"acme-shop"}}"#
+                    .utf8)
             try await app.test(.router) { client in
                 func post(_ body: [UInt8], signed: String?) async throws -> (HTTPResponse.Status, [String: Any]) {
                     var headers = HTTPFields()
@@ -269,7 +275,7 @@ extension ProcessTests {
             // Exactly once: 150 × 0.67 credited to the merchant.
             #expect(try node.balance("acme-shop", "USD") == "100.50")
         }
-    
+
         /// `settle import bank` SIGKILLed mid-statement, then rerun without its
         /// checkpoint: every credit of the statement is on the ledger exactly once.
         /// A statement is read twice, streamed (checked, then posted): a file 24

@@ -34,13 +34,14 @@ import Testing
         let postings = [references[0]: Self.posting(references[0], 10_000), references[1]: Self.posting(references[1], 4_960)]
         let stray = Self.posting("bank:\(Self.iban):B9", 700)
         let result = BankReconciliation(statements: [Self.statement()], account: Self.iban, postings: postings, held: [postings[references[0]]!, stray], assets: Self.assets)
-        #expect(result.items.map(\.outcome) == [
-            .matched,
-            .amountDiffers(statement: Amount(minorUnits: 5_000)!, ledger: Amount(minorUnits: 4_960)!),
-            .missingOnLedger,
-            .notPosted("a bank fee: recorded by the import, not a payment"),
-            .notPosted("not booked (pending): recorded by the import, not a payment"),
-        ])
+        #expect(
+            result.items.map(\.outcome) == [
+                .matched,
+                .amountDiffers(statement: Amount(minorUnits: 5_000)!, ledger: Amount(minorUnits: 4_960)!),
+                .missingOnLedger,
+                .notPosted("a bank fee: recorded by the import, not a payment"),
+                .notPosted("not booked (pending): recorded by the import, not a payment"),
+            ])
         #expect(result.missingInReport == [stray])
         #expect(result.totals.count == 1 && result.totals[0].addsUp == true && result.totals[0].credits == 18_000 && result.totals[0].ledgerCredits == 14_960)
         #expect(result.totals[0].difference == 3_040 && !result.allMatched)

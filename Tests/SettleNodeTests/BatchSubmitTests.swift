@@ -6,6 +6,7 @@ import SettleCrypto
 import SettleLedger
 import SettleNode
 import Testing
+
 @testable import SettleRPC
 
 /// `POST /v1/transactions/batch`: one answer per transaction, in order, each
@@ -37,14 +38,16 @@ import Testing
             forged[forged.count - 1] ^= 1
             // Many more than one signature-pool chunk, so the pool checks them.
             let many = (0..<150).map { RPCTests.transfer("bank", "bob", 100 + UInt64($0), nonce: 100 + UInt64($0)) }
-            let items = [Self.base64(deposit), Self.base64(payment), Self.base64(payment), Self.base64(overdraft), Data(forged).base64EncodedString(), "***", "AAAA"]
+            let items =
+                [Self.base64(deposit), Self.base64(payment), Self.base64(payment), Self.base64(overdraft), Data(forged).base64EncodedString(), "***", "AAAA"]
                 + many.map(Self.base64)
             try await client.execute(uri: "/v1/transactions/batch", method: .post, body: Self.batch(items, mode: "commit")) { (response: TestResponse) async throws in
                 #expect(response.status == .ok)
                 let outcomes = try Self.outcomes(response)
-                #expect(Array(outcomes.prefix(7)) == [
-                    "committed", "committed", "error already_pending", "error insufficient_funds", "error bad_signature", "error invalid_base64", "error malformed",
-                ])
+                #expect(
+                    Array(outcomes.prefix(7)) == [
+                        "committed", "committed", "error already_pending", "error insufficient_funds", "error bad_signature", "error invalid_base64", "error malformed",
+                    ])
                 #expect(outcomes.dropFirst(7).allSatisfy { $0 == "committed" } && outcomes.count == 157, "\(outcomes)")
                 // A committed item has where and how it committed, not what the client sent.
                 let first = (try RPCTests.json(response)["results"] as? [[String: Any]])?.first?["transaction"] as? [String: Any] ?? [:]

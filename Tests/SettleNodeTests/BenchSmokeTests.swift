@@ -16,7 +16,9 @@ extension ProcessTests {
             let written = try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any]
             let results = written?["results"] as? [[String: Any]] ?? []
             let names = Set(results.compactMap { $0["name"] as? String })
-            for name in ["ed25519 verify, 1 core", "apply, signatures pre-verified", "store blocks, one per SQLite transaction", "store blocks, 20 per SQLite transaction", "audit a store (all cores)"] {
+            for name in [
+                "ed25519 verify, 1 core", "apply, signatures pre-verified", "store blocks, one per SQLite transaction", "store blocks, 20 per SQLite transaction", "audit a store (all cores)",
+            ] {
                 #expect(names.contains(name), "\(name) missing from \(String(describing: written))")
             }
             #expect(results.allSatisfy { ($0["perSecond"] as? Int ?? 0) > 0 && $0["ratioToVerify1Core"] != nil }, "\(String(describing: written))")

@@ -2,9 +2,10 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
-@testable import SettleNode
 import SettleStore
 import Testing
+
+@testable import SettleNode
 
 /// A validator that is behind applies blocks fetched from peers: only those
 /// whose certificate verifies, only transactions whose signature holds, each
@@ -21,7 +22,10 @@ import Testing
         for _ in 0..<blocks {
             let txs = (0..<size).map { _ in
                 nonce += 1
-                return TransactionBody(chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: nonce, expiresAt: state.lastBlockTime + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: usd, amount: Amount(minorUnits: nonce)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
+                return TransactionBody(
+                    chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: nonce, expiresAt: state.lastBlockTime + 60_000,
+                    payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: usd, amount: Amount(minorUnits: nonce)!, method: .internal)
+                ).signed(with: DevelopmentNetwork.key("bank"))
             }
             let block = state.buildBlock(candidates: txs, timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[0].publicKey).block
             _ = try! state.apply(block)
@@ -69,9 +73,11 @@ import Testing
         // Block 3 signed by three keys that are not validators.
         let strangers = (0..<4).map { _ in SigningKey() }
         let header = blocks[2].0.header
-        let forged = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: strangers.map { key in
-            key.sign(Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: key.publicKey).signingMessage)
-        })
+        let forged = CommitCertificate(
+            height: header.height, round: 0, blockHash: header.hash,
+            signatures: strangers.map { key in
+                key.sign(Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: key.publicKey).signingMessage)
+            })
         blocks[2].1 = forged
         #expect(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value.blocks.map(\.block.header.height) == [1, 2])
         // A certificate for another block does not certify this one.
@@ -87,7 +93,10 @@ import Testing
             let (good, _) = chain(blocks: 1)
             var state = LedgerState(genesis: genesis)
             _ = try state.apply(good[0].0)
-            let honest = TransactionBody(chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 99, expiresAt: state.lastBlockTime + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 7)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
+            let honest = TransactionBody(
+                chainId: genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 99, expiresAt: state.lastBlockTime + 60_000,
+                payload: .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 7)!, method: .internal)
+            ).signed(with: DevelopmentNetwork.key("bank"))
             let forged = SignedTransaction(body: honest.body, signature: DevelopmentNetwork.key("bob").sign(honest.body.signingMessage))
             let bad = state.buildBlock(candidates: [forged], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[1].publicKey, signatureIsValid: { _ in true }).block
             #expect(bad.transactions.count == 1)
@@ -114,7 +123,10 @@ import Testing
         try await sync.withStartedEngine { engine in
             let bank = DevelopmentNetwork.key("bank")
             func deposit(_ nonce: UInt64) -> SignedTransaction {
-                TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: sync.usd, amount: Amount(minorUnits: nonce)!, method: .internal)).signed(with: bank)
+                TransactionBody(
+                    chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 60_000,
+                    payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: sync.usd, amount: Amount(minorUnits: nonce)!, method: .internal)
+                ).signed(with: bank)
             }
             let (carried, admitted, unknown) = (deposit(1), deposit(2), deposit(3))
             let forged = SignedTransaction(body: carried.body, signature: unknown.signature)

@@ -104,7 +104,8 @@ extension ProcessTests {
             let crypto = try tx(["transfer", "--key", key("crypto-processor"), "--to", "alice", "--amount", "0.01 BTC", "--method", "crypto", "--wait"])
             #expect(crypto.status == 0, "\(crypto.stdout)")
             let quoteFile = dir.appendingPathComponent("btc-usd.quote").path
-            let quote = try Self.settle(["fx", "quote", "--key", key("fx-desk"), "--beneficiary", "alice", "--from", "BTC", "--to", "USD", "--rate", "6400000/100000000", "--max", "0.01 BTC", "--out", quoteFile] + node)
+            let quote = try Self.settle(
+                ["fx", "quote", "--key", key("fx-desk"), "--beneficiary", "alice", "--from", "BTC", "--to", "USD", "--rate", "6400000/100000000", "--max", "0.01 BTC", "--out", quoteFile] + node)
             #expect(quote.status == 0, "\(quote.stdout)\(quote.stderr)")
             let convert = try tx(["convert", "--key", key("alice"), "--amount", "0.005 BTC", "--quote", quoteFile, "--wait"])
             #expect(convert.status == 0 && (convert.json["result"] as? [String: Any])?["credited"] as? Int == 32_000, "\(convert.stdout)")

@@ -22,10 +22,12 @@ import Testing
         let (events, problems) = CardSettlementExport.events(text, merchant: merchant, assets: assets)
         #expect(problems.isEmpty)
         let jpy = assets.first { $0.code.value == "JPY" }!, btc = assets.first { $0.code.value == "BTC" }!
-        #expect(events == [
-            AdapterEvent(origin: "line 2", reference: "card:ch_1", posting: .payment(payee: merchant, asset: jpy, amount: Amount(minorUnits: 1_200)!, method: .card, reportedFee: Amount(minorUnits: 43)!)),
-            AdapterEvent(origin: "line 3", reference: "card:re_1", posting: .refund(of: "card:ch_1", asset: btc, amount: Amount(minorUnits: 1)!)),
-        ])
+        #expect(
+            events == [
+                AdapterEvent(
+                    origin: "line 2", reference: "card:ch_1", posting: .payment(payee: merchant, asset: jpy, amount: Amount(minorUnits: 1_200)!, method: .card, reportedFee: Amount(minorUnits: 43)!)),
+                AdapterEvent(origin: "line 3", reference: "card:re_1", posting: .refund(of: "card:ch_1", asset: btc, amount: Amount(minorUnits: 1)!)),
+            ])
     }
 
     @Test func everyBadLineIsReportedAndTheRestRead() {

@@ -2,8 +2,9 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
-@testable import SettleNode
 import Testing
+
+@testable import SettleNode
 
 /// A validator whose clock lags: it prevotes nil on proposals timed more than
 /// 10 s ahead of its clock, and says so — but a block the others commit is

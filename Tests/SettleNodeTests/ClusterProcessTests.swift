@@ -1,17 +1,18 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
-import SettleCrypto
-import SettleLedger
 import NIOCore
 import NIOPosix
 import NIOSSL
+import SettleCrypto
+import SettleLedger
 import SettleNode
 import SettleP2P
-import Synchronization
 import SettleTestSupport
+import Synchronization
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 extension ProcessTests {
     /// Four real `settled` validators on loopback ordering payments with the BFT
@@ -191,8 +192,13 @@ extension ProcessTests {
             private let nonces = Mutex<UInt64>(0)
             /// A payment from the bank, submitted to node `index` in commit mode; its id if acknowledged committed.
             func pay(via index: Int, cents: UInt64 = 100, timeoutMs: Int = 30_000) throws -> (status: String?, id: Hash256) {
-                let nonce = nonces.withLock { $0 += 1; return $0 }
-                let tx = TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: "cluster-\(nonce)", payload: .transfer(payee: alice.publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .internal)).signed(with: bank)
+                let nonce = nonces.withLock {
+                    $0 += 1; return $0
+                }
+                let tx = TransactionBody(
+                    chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: "cluster-\(nonce)",
+                    payload: .transfer(payee: alice.publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .internal)
+                ).signed(with: bank)
                 let body = try JSONSerialization.data(withJSONObject: ["transaction": Data(tx.canonicalBytes).base64EncodedString(), "mode": "commit", "timeoutMs": timeoutMs])
                 let (_, view) = try request("POST", index, "/v1/transactions", body: body, timeout: TimeInterval(timeoutMs / 1_000 + 10))
                 return (view["status"] as? String, tx.id)

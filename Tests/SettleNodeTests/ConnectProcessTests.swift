@@ -115,7 +115,9 @@ extension ProcessTests {
         }
 
         static func stripeEvent(_ id: String, _ type: String, _ object: String) -> [UInt8] {
-            Array(#"{"id":"\#(id)","object":"event","api_version":"2024-06-20","created":\#(UInt64(Date().timeIntervalSince1970) - 2),"type":"\#(type)","livemode":false,"pending_webhooks":1,"data":{"object":\#(object)}}"#.utf8)
+            Array(
+                #"{"id":"\#(id)","object":"event","api_version":"2024-06-20","created":\#(UInt64(Date().timeIntervalSince1970) - 2),"type":"\#(type)","livemode":false,"pending_webhooks":1,"data":{"object":\#(object)}}"#
+                    .utf8)
         }
 
         /// Sixty charges and twelve refunds — every refund delivered before
@@ -139,7 +141,8 @@ extension ProcessTests {
             // Stripe's API: each charge's balance transaction, 59 cents of Stripe's fee.
             let api = try await Self.providerAPI { path in
                 guard path.hasPrefix("/v1/balance_transactions/txn_"), let index = Int(path.dropFirst("/v1/balance_transactions/txn_".count)) else { return nil }
-                return #"{"id":"txn_\#(index)","object":"balance_transaction","amount":\#(1_000 + index),"currency":"usd","fee":59,"fee_details":[{"amount":59,"currency":"usd","type":"stripe_fee"}],"net":\#(941 + index),"exchange_rate":null}"#
+                return
+                    #"{"id":"txn_\#(index)","object":"balance_transaction","amount":\#(1_000 + index),"currency":"usd","fee":59,"fee_details":[{"amount":59,"currency":"usd","type":"stripe_fee"}],"net":\#(941 + index),"exchange_rate":null}"#
             }
             defer { api.task.cancel() }
             let secret = "whsec_test_\(UUID().uuidString)"
@@ -147,15 +150,17 @@ extension ProcessTests {
             try Data((secret + "\n").utf8).write(to: secretFile)
             let config = node.dir.appendingPathComponent("connect.yaml")
             var connector = Connector(config: config, port: FreePorts.take(1)[0])
-            try Self.write(config: config, port: connector.port, node: node, accounts: """
-                  - provider: stripe
-                    name: main
-                    processorKey: \(node.key("card-processor"))
-                    merchant: MERCHANT
-                    method: card
-                    secret: {file: \(secretFile.path)}
-                    api: {base: "http://127.0.0.1:\(api.port)", token: {env: HOME}}
-                """)
+            try Self.write(
+                config: config, port: connector.port, node: node,
+                accounts: """
+                      - provider: stripe
+                        name: main
+                        processorKey: \(node.key("card-processor"))
+                        merchant: MERCHANT
+                        method: card
+                        secret: {file: \(secretFile.path)}
+                        api: {base: "http://127.0.0.1:\(api.port)", token: {env: HOME}}
+                    """)
             try await connector.start()
             defer { connector.kill9() }
 
@@ -163,9 +168,14 @@ extension ProcessTests {
             var deliveries: [[UInt8]] = []
             for index in 0..<60 {
                 if index % 5 == 0 {
-                    deliveries.append(Self.stripeEvent("evt_re_\(index)", "refund.created", #"{"id":"re_\#(index)","object":"refund","amount":500,"charge":"ch_\#(index)","currency":"usd","status":"succeeded"}"#))
+                    deliveries.append(
+                        Self.stripeEvent("evt_re_\(index)", "refund.created", #"{"id":"re_\#(index)","object":"refund","amount":500,"charge":"ch_\#(index)","currency":"usd","status":"succeeded"}"#))
                 }
-                deliveries.append(Self.stripeEvent("evt_ch_\(index)", "charge.succeeded", #"{"id":"ch_\#(index)","object":"charge","amount":\#(1_000 + index),"amount_captured":\#(1_000 + index),"currency":"usd","captured":true,"balance_transaction":"txn_\#(index)","status":"succeeded"}"#))
+                deliveries.append(
+                    Self.stripeEvent(
+                        "evt_ch_\(index)", "charge.succeeded",
+                        #"{"id":"ch_\#(index)","object":"charge","amount":\#(1_000 + index),"amount_captured":\#(1_000 + index),"currency":"usd","captured":true,"balance_transaction":"txn_\#(index)","status":"succeeded"}"#
+                    ))
             }
             let endpoint = "\(connector.url)/connect/stripe/main"
             func deliver(_ body: [UInt8]) async -> Int? {

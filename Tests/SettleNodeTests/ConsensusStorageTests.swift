@@ -3,8 +3,9 @@ import SettleConsensus
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
-@testable import SettleNode
 import Testing
+
+@testable import SettleNode
 
 /// What a validator keeps on disk for consensus: the signer record and the WAL.
 @Suite struct ConsensusStorageTests {
@@ -22,7 +23,8 @@ import Testing
         let proposer = DevelopmentNetwork.key("validator-1")
         let block = state.buildBlock(candidates: [], timestamp: genesis.genesisTime + 1, proposer: proposer.publicKey).block
         let votes = (0..<3).map { i in
-            Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: block.header.hash, validator: DevelopmentNetwork.key("validator-\(i)").publicKey).signed(with: DevelopmentNetwork.key("validator-\(i)"))
+            Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: block.header.hash, validator: DevelopmentNetwork.key("validator-\(i)").publicKey).signed(
+                with: DevelopmentNetwork.key("validator-\(i)"))
         }
         let proposal = Proposal(chainId: genesis.chainId, height: 1, round: 1, polRound: 0, blockHash: block.header.hash, proposer: proposer.publicKey)
         let signed = SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block, justification: votes)

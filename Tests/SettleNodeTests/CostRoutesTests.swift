@@ -6,6 +6,7 @@ import SettleCrypto
 import SettleLedger
 import SettleNode
 import Testing
+
 @testable import SettleRPC
 
 /// The routes of what payment methods are and cost, in process: methods,
@@ -60,11 +61,16 @@ import Testing
 
             // The processor pays acme-shop 100.00 and reports 4.80; the contract says 3.20.
             let charge = ProcessorCharge(fee: [FeeComponent(kind: .processing, asset: Self.usd, amount: Self.cents(320)), FeeComponent(kind: .other, asset: Self.usd, amount: Self.cents(160))])
-            let pay = Self.signed("card-processor", .transfer(payee: DevelopmentNetwork.key("acme-shop").publicKey, asset: Self.usd, amount: Self.cents(10_000), method: .card, charge: charge), nonce: 1)
+            let pay = Self.signed(
+                "card-processor", .transfer(payee: DevelopmentNetwork.key("acme-shop").publicKey, asset: Self.usd, amount: Self.cents(10_000), method: .card, charge: charge), nonce: 1)
             // And converted 50.00 EUR into 54.12 USD, 0.54 of it for the conversion.
-            let fx = ProcessorCharge(fee: [FeeComponent(kind: .processing, asset: Self.usd, amount: Self.cents(187)), FeeComponent(kind: .conversion, asset: Self.usd, amount: Self.cents(54))], fx: ProcessorFX(asset: AssetCode("EUR")!, amount: Self.cents(5_000), rateNumerator: 10_824, rateDenominator: 10_000))
-            let converted = Self.signed("card-processor", .transfer(payee: DevelopmentNetwork.key("acme-shop").publicKey, asset: Self.usd, amount: Self.cents(5_412), method: .card, charge: fx), nonce: 2)
-            let mandate = Self.signed("acme-shop", .setMandate(merchant: DevelopmentNetwork.key("acme-shop").publicKey, processor: DevelopmentNetwork.key("card-processor").publicKey, kinds: .all), nonce: 3)
+            let fx = ProcessorCharge(
+                fee: [FeeComponent(kind: .processing, asset: Self.usd, amount: Self.cents(187)), FeeComponent(kind: .conversion, asset: Self.usd, amount: Self.cents(54))],
+                fx: ProcessorFX(asset: AssetCode("EUR")!, amount: Self.cents(5_000), rateNumerator: 10_824, rateDenominator: 10_000))
+            let converted = Self.signed(
+                "card-processor", .transfer(payee: DevelopmentNetwork.key("acme-shop").publicKey, asset: Self.usd, amount: Self.cents(5_412), method: .card, charge: fx), nonce: 2)
+            let mandate = Self.signed(
+                "acme-shop", .setMandate(merchant: DevelopmentNetwork.key("acme-shop").publicKey, processor: DevelopmentNetwork.key("card-processor").publicKey, kinds: .all), nonce: 3)
             let dispute = Self.signed("card-processor", .dispute(payment: pay.id, amount: Self.cents(2_500), fee: [FeeComponent(kind: .dispute, asset: Self.usd, amount: Self.cents(1_500))]), nonce: 4)
             let lost = Self.signed("card-processor", .resolveDispute(dispute: dispute.id, outcome: .lost, feeReturned: .zero), nonce: 5)
             try await commit([pay, converted, mandate, dispute])

@@ -1,13 +1,14 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SettleCrypto
 import SettleLedger
 import SettleNode
-import Synchronization
 import SettleTestSupport
+import Synchronization
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// A response body read chunk by chunk over a real connection, as an event
 /// stream client reads it.
@@ -80,7 +81,10 @@ extension ProcessTests {
 
             func commit(_ from: String, _ to: String, _ cents: UInt64, nonce: UInt64) async throws -> Hash256 {
                 let key = DevelopmentNetwork.key(from)
-                let tx = TransactionBody(chainId: genesis.chainId, signer: key.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, payload: .transfer(payee: DevelopmentNetwork.key(to).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .bankTransfer)).signed(with: key)
+                let tx = TransactionBody(
+                    chainId: genesis.chainId, signer: key.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000,
+                    payload: .transfer(payee: DevelopmentNetwork.key(to).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .bankTransfer)
+                ).signed(with: key)
                 let body = try JSONSerialization.data(withJSONObject: ["transaction": Data(tx.canonicalBytes).base64EncodedString(), "mode": "commit", "timeoutMs": 10_000])
                 let (status, view) = try await DaemonProcessTests.request("POST", port: port, path: "/v1/transactions", body: body)
                 #expect(status == 200 && view["status"] as? String == "committed", "\(view)")

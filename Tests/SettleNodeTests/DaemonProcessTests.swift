@@ -1,12 +1,13 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleTestSupport
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 extension ProcessTests {
     /// `settled` as a real process: payments acknowledged as committed over plain
@@ -82,7 +83,10 @@ extension ProcessTests {
             func submit(_ from: String, _ to: String, _ cents: UInt64, port: Int) async throws -> Hash256? {
                 nonce += 1
                 let key = DevelopmentNetwork.key(from)
-                let tx = TransactionBody(chainId: genesis.chainId, signer: key.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: "pay-\(nonce)", payload: .transfer(payee: DevelopmentNetwork.key(to).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .bankTransfer)).signed(with: key)
+                let tx = TransactionBody(
+                    chainId: genesis.chainId, signer: key.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: "pay-\(nonce)",
+                    payload: .transfer(payee: DevelopmentNetwork.key(to).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .bankTransfer)
+                ).signed(with: key)
                 let body = try JSONSerialization.data(withJSONObject: ["transaction": Data(tx.canonicalBytes).base64EncodedString(), "mode": "commit", "timeoutMs": 10_000])
                 let (status, view) = try await Self.request("POST", port: port, path: "/v1/transactions", body: body)
                 return status == 200 && view["status"] as? String == "committed" ? tx.id : nil

@@ -2,8 +2,9 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
-@testable import SettleNode
 import Testing
+
+@testable import SettleNode
 
 /// A validator the others left behind keeps their messages for the heights
 /// it has not reached (a proposal is never sent again once its proposer

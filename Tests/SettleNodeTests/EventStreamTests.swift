@@ -2,11 +2,11 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import ServiceLifecycleTestKit
 import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleRPC
-import ServiceLifecycleTestKit
 import Testing
 
 /// `GET /v1/events` read as it streams: replay, the switch to live, resume

@@ -1,6 +1,7 @@
 import SettleCrypto
 import SettleLedger
 import Testing
+
 @testable import SettleNode
 
 @Suite struct MempoolTests {
@@ -12,7 +13,10 @@ import Testing
 
     mutating func transfer(_ from: String, _ to: String, _ cents: UInt64, ref: String? = nil, expiresAt: UInt64? = nil, method: PaymentMethod = .wallet) -> SignedTransaction {
         nonce += 1
-        return TransactionBody(chainId: genesis.chainId, signer: key(from).publicKey, nonce: nonce, expiresAt: expiresAt ?? genesis.genesisTime + 60_000, externalReference: ref, payload: .transfer(payee: key(to).publicKey, asset: usd, amount: Amount(minorUnits: cents)!, method: method)).signed(with: key(from))
+        return TransactionBody(
+            chainId: genesis.chainId, signer: key(from).publicKey, nonce: nonce, expiresAt: expiresAt ?? genesis.genesisTime + 60_000, externalReference: ref,
+            payload: .transfer(payee: key(to).publicKey, asset: usd, amount: Amount(minorUnits: cents)!, method: method)
+        ).signed(with: key(from))
     }
 
     var now: UInt64 { genesis.genesisTime + 1 }
@@ -42,7 +46,10 @@ import Testing
         bad = SignedTransaction(body: bad.body, signature: transfer("bank", "alice", 6).signature)
         #expect(throws: AdmissionRejection.invalid(.badSignature)) { try pool.admit(bad, now: now) }
         let stranger = SigningKey()
-        let unknown = TransactionBody(chainId: genesis.chainId, signer: stranger.publicKey, nonce: 1, expiresAt: now + 1_000, payload: .transfer(payee: key("alice").publicKey, asset: usd, amount: Amount(minorUnits: 1)!, method: .wallet)).signed(with: stranger)
+        let unknown = TransactionBody(
+            chainId: genesis.chainId, signer: stranger.publicKey, nonce: 1, expiresAt: now + 1_000,
+            payload: .transfer(payee: key("alice").publicKey, asset: usd, amount: Amount(minorUnits: 1)!, method: .wallet)
+        ).signed(with: stranger)
         #expect(throws: AdmissionRejection.wouldFail(.unknownSigner, related: nil)) { try pool.admit(unknown, now: now) }
         #expect(pool.count == 1)
     }
@@ -125,7 +132,10 @@ import Testing
         var pool = Mempool(state: state)
         let deposit = transfer("bank", "alice", 1_000)
         nonce += 1
-        let hold = TransactionBody(chainId: genesis.chainId, signer: key("alice").publicKey, nonce: nonce, expiresAt: genesis.genesisTime + 60_000, payload: .hold(payee: key("acme-shop").publicKey, asset: usd, amount: Amount(minorUnits: 900)!, method: .card, expiresAt: now + 2_000)).signed(with: key("alice"))
+        let hold = TransactionBody(
+            chainId: genesis.chainId, signer: key("alice").publicKey, nonce: nonce, expiresAt: genesis.genesisTime + 60_000,
+            payload: .hold(payee: key("acme-shop").publicKey, asset: usd, amount: Amount(minorUnits: 900)!, method: .card, expiresAt: now + 2_000)
+        ).signed(with: key("alice"))
         try pool.admit(deposit, now: now)
         try pool.admit(hold, now: now)
         let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now + 1, proposer: genesis.validators[0].publicKey)
@@ -134,7 +144,8 @@ import Testing
         #expect(throws: AdmissionRejection.wouldFail(.insufficientFunds, related: nil)) { try pool.admit(transfer("alice", "bob", 500), now: now + 500) }
         try pool.admit(transfer("alice", "bob", 500), now: now + 3_000)
         nonce += 1
-        let void = TransactionBody(chainId: genesis.chainId, signer: key("alice").publicKey, nonce: nonce, expiresAt: genesis.genesisTime + 60_000, payload: .void(hold: hold.id)).signed(with: key("alice"))
+        let void = TransactionBody(chainId: genesis.chainId, signer: key("alice").publicKey, nonce: nonce, expiresAt: genesis.genesisTime + 60_000, payload: .void(hold: hold.id)).signed(
+            with: key("alice"))
         #expect(throws: AdmissionRejection.wouldFail(.holdNotOpen, related: nil)) { try pool.admit(void, now: now + 3_000) }
     }
 

@@ -14,7 +14,7 @@ import Testing
         let error = await #expect(throws: ClientError.self) { try await client.status() }
         // At once: an adapter's gateway fails over to its next node.
         #expect(ContinuousClock.now - started < .seconds(5))
-        guard case let .unreachable(url, detail) = error else {
+        guard case .unreachable(let url, let detail) = error else {
             Issue.record("expected unreachable, got \(String(describing: error))")
             return
         }

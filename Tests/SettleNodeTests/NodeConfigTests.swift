@@ -18,7 +18,10 @@ import Testing
         custom.mempool.maxPerAccount = 2
         custom.log.level = .debug
         custom.p2p.port = 27_000
-        custom.p2p.peers = [.init(key: DevelopmentNetwork.key("validator-1").publicKey, host: "10.0.0.2", port: 26_656), .init(key: DevelopmentNetwork.key("validator-2").publicKey, host: "node-2.example", port: 26_657)]
+        custom.p2p.peers = [
+            .init(key: DevelopmentNetwork.key("validator-1").publicKey, host: "10.0.0.2", port: 26_656),
+            .init(key: DevelopmentNetwork.key("validator-2").publicKey, host: "node-2.example", port: 26_657),
+        ]
         #expect(try NodeConfig.parse(yaml: custom.yamlText()) == custom)
         #expect(custom.yamlText().contains("# At most this many transactions per block"))
         // Paths with YAML's special characters read back exactly.

@@ -2,6 +2,7 @@ import Foundation
 import SettleNode
 import Testing
 import Yams
+
 @testable import SettleRPC
 
 /// docs/rpc.md and docs/openapi.yaml against the route table the server is
@@ -64,7 +65,9 @@ import Yams
         for route in RPCServer.routes {
             let documented = documentedCodes(route)
             let all = documented.values.reduce(into: Set<String>()) { $0.formUnion($1) }
-            #expect(all == route.codes, "\(route.method) \(route.path): openapi.yaml lists \(all.subtracting(route.codes).sorted()) the route does not answer, and lacks \(route.codes.subtracting(all).sorted())")
+            #expect(
+                all == route.codes,
+                "\(route.method) \(route.path): openapi.yaml lists \(all.subtracting(route.codes).sorted()) the route does not answer, and lacks \(route.codes.subtracting(all).sorted())")
             for (status, codes) in documented where status != "default" {
                 for code in codes {
                     if let known = RPCErrorCode(rawValue: code) {

@@ -8,6 +8,7 @@ import SettleLedger
 import SettleNode
 import SettleStore
 import Testing
+
 @testable import SettleRPC
 
 /// What black-box tests found the RPC answering wrongly, each answered as the
@@ -17,7 +18,9 @@ import Testing
 @Suite struct RPCEdgeTests {
     typealias Node = RPCTests.Node
 
-    func answer(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, headers: HTTPFields = [:]) async throws -> (status: Int, code: String?, json: [String: Any], headers: HTTPFields) {
+    func answer(_ client: some TestClientProtocol, _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, headers: HTTPFields = [:]) async throws -> (
+        status: Int, code: String?, json: [String: Any], headers: HTTPFields
+    ) {
         try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
             let json = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
             return (Int(response.status.code), (json["error"] as? [String: Any])?["code"] as? String, json, response.headers)

@@ -4,10 +4,11 @@ import SettleNode
 import SettleStore
 import Synchronization
 import Testing
+
 @testable import SettleRPC
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The RPC's resource limits, each part alone: the connection guard's state
@@ -107,8 +108,8 @@ import Glibc
         defer { reader.close() }
         #expect(try await reader.read { try $0.height() } == 0)
         #if os(Linux)
-        // The reading thread runs at the lower priority.
-        #expect(try await reader.read { _ in Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)) } == 10)
+            // The reading thread runs at the lower priority.
+            #expect(try await reader.read { _ in Int(getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)) } == 10)
         #endif
         // Hold the one thread, fill the queue: the next read is refused at once.
         let release = DispatchSemaphore(value: 0)

@@ -2,13 +2,14 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import ServiceLifecycle
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleStore
-import ServiceLifecycle
 import Testing
+
 @testable import SettleRPC
 
 /// In-process RPC tests: every route, the bad inputs, and that bad input changes nothing.
@@ -29,7 +30,10 @@ import Testing
 
     static func transfer(_ from: String, _ to: String, _ cents: UInt64, nonce: UInt64, ref: String? = nil) -> SignedTransaction {
         let key = DevelopmentNetwork.key(from)
-        return TransactionBody(chainId: genesis.chainId, signer: key.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: ref, payload: .transfer(payee: DevelopmentNetwork.key(to).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .card)).signed(with: key)
+        return TransactionBody(
+            chainId: genesis.chainId, signer: key.publicKey, nonce: nonce, expiresAt: NodeEngine.wallClock() + 600_000, externalReference: ref,
+            payload: .transfer(payee: DevelopmentNetwork.key(to).publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: cents)!, method: .card)
+        ).signed(with: key)
     }
 
     static func body(_ tx: SignedTransaction, mode: String = "async") -> ByteBuffer {
@@ -106,7 +110,9 @@ import Testing
         let app = Application(router: RPCServer.router(engine: node.engine))
         try await app.test(.router) { client async throws in
             func post(_ text: String) async throws -> String {
-                try await client.execute(uri: "/v1/transactions", method: .post, body: ByteBuffer(string: text)) { (response: TestResponse) async throws in "\(response.status.code) \(try Self.errorCode(response) ?? "-")" }
+                try await client.execute(uri: "/v1/transactions", method: .post, body: ByteBuffer(string: text)) { (response: TestResponse) async throws in
+                    "\(response.status.code) \(try Self.errorCode(response) ?? "-")"
+                }
             }
             func get(_ uri: String) async throws -> String {
                 try await client.execute(uri: uri, method: .get) { (response: TestResponse) async throws in "\(response.status.code) \(try Self.errorCode(response) ?? "-")" }
@@ -123,7 +129,10 @@ import Testing
             #expect(try await post("{\"transaction\": \"\(Data(badSignature).base64EncodedString())\"}") == "422 bad_signature")
             let overdraft = Self.transfer("alice", "bob", 1_000_000, nonce: 2)
             #expect(try await post("{\"transaction\": \"\(Data(overdraft.canonicalBytes).base64EncodedString())\"}") == "422 insufficient_funds")
-            let unknownAsset = TransactionBody(chainId: Self.genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 3, expiresAt: NodeEngine.wallClock() + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("XYZ")!, amount: Amount(minorUnits: 1)!, method: .internal)).signed(with: DevelopmentNetwork.key("bank"))
+            let unknownAsset = TransactionBody(
+                chainId: Self.genesis.chainId, signer: DevelopmentNetwork.key("bank").publicKey, nonce: 3, expiresAt: NodeEngine.wallClock() + 60_000,
+                payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("XYZ")!, amount: Amount(minorUnits: 1)!, method: .internal)
+            ).signed(with: DevelopmentNetwork.key("bank"))
             #expect(try await post("{\"transaction\": \"\(Data(unknownAsset.canonicalBytes).base64EncodedString())\"}") == "422 unknown_asset")
             #expect(await node.engine.nodeStatus().mempoolSize == 0)
 
@@ -200,12 +209,15 @@ import Testing
         let node = try Node()
         let now = NodeEngine.wallClock()
         let key = DevelopmentNetwork.key("bank")
-        let shortLived = TransactionBody(chainId: Self.genesis.chainId, signer: key.publicKey, nonce: 1, expiresAt: now + 50, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 5)!, method: .internal)).signed(with: key)
+        let shortLived = TransactionBody(
+            chainId: Self.genesis.chainId, signer: key.publicKey, nonce: 1, expiresAt: now + 50,
+            payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 5)!, method: .internal)
+        ).signed(with: key)
         #expect(await node.engine.submit(shortLived.canonicalBytes, now: now) == .accepted(shortLived.id))
         let waiting = Task { await node.engine.waitForCommit(shortLived.id, timeout: .seconds(5)) }
         try await Task.sleep(for: .milliseconds(20))
         try await node.engine.produceBlock(now: now + 1_000)
-        guard case let .evicted(code, _) = await waiting.value else { Issue.record("expected evicted"); return }
+        guard case .evicted(let code, _) = await waiting.value else { Issue.record("expected evicted"); return }
         #expect(code == "expired")
     }
 

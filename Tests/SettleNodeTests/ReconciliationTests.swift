@@ -32,16 +32,18 @@ import Testing
     }
 
     @Test func eachLineIsMatchedMissingOrDifferent() {
-        let report = ProviderReport(provider: "stripe", lines: [
-            Self.line(2, .payment, "ch_1", gross: "100.00", fee: "4.80"),
-            Self.line(3, .refund, "re_1", gross: "25.00"),
-            Self.line(4, .payment, "ch_2", gross: "50.00", fee: "1.75"),
-            Self.line(5, .payment, "ch_3", gross: "10.00", fee: "0.59"),
-            Self.line(6, .payout, "po_1", gross: "60.00"),
-            Self.line(7, .payment, "ch_4", gross: "20.00", fee: "0.88"),
-            Self.line(8, .fee, nil, gross: "0.00", fee: "2.00"),
-            Self.line(9, .payment, "ch_5", gross: "5.00", currency: "EUR"),
-        ])
+        let report = ProviderReport(
+            provider: "stripe",
+            lines: [
+                Self.line(2, .payment, "ch_1", gross: "100.00", fee: "4.80"),
+                Self.line(3, .refund, "re_1", gross: "25.00"),
+                Self.line(4, .payment, "ch_2", gross: "50.00", fee: "1.75"),
+                Self.line(5, .payment, "ch_3", gross: "10.00", fee: "0.59"),
+                Self.line(6, .payout, "po_1", gross: "60.00"),
+                Self.line(7, .payment, "ch_4", gross: "20.00", fee: "0.88"),
+                Self.line(8, .fee, nil, gross: "0.00", fee: "2.00"),
+                Self.line(9, .payment, "ch_5", gross: "5.00", currency: "EUR"),
+            ])
         let postings = [
             "stripe:ch_1": Self.posting("stripe:ch_1", 10_000, fee: 480, contracted: 320),
             "stripe:re_1": Self.posting("stripe:re_1", 2_500),
@@ -51,14 +53,15 @@ import Testing
             "stripe:ch_5": Self.posting("stripe:ch_5", 500),
         ]
         let result = Reconciliation(report: report, postings: postings, assets: Self.assets)
-        #expect(result.items.map(\.outcome) == [
-            .matched, .matched, .matched,
-            .feeDiffers(report: Amount(minorUnits: 59)!, ledger: Amount(minorUnits: 60)!),
-            .amountDiffers(report: Amount(minorUnits: 6_000)!, ledger: Amount(minorUnits: 5_960)!),
-            .missingOnLedger(references: ["stripe:ch_4"]),
-            .notComparable("a fee line: the provider's own movement, not a payment the webhooks post"),
-            .currencyDiffers(report: "EUR", ledger: Self.usd),
-        ])
+        #expect(
+            result.items.map(\.outcome) == [
+                .matched, .matched, .matched,
+                .feeDiffers(report: Amount(minorUnits: 59)!, ledger: Amount(minorUnits: 60)!),
+                .amountDiffers(report: Amount(minorUnits: 6_000)!, ledger: Amount(minorUnits: 5_960)!),
+                .missingOnLedger(references: ["stripe:ch_4"]),
+                .notComparable("a fee line: the provider's own movement, not a payment the webhooks post"),
+                .currencyDiffers(report: "EUR", ledger: Self.usd),
+            ])
         #expect(result.items[0].aboveContract && !result.items[2].aboveContract)
         #expect(!result.allMatched)
         let clean = Reconciliation(report: ProviderReport(provider: "stripe", lines: Array(report.lines.prefix(3))), postings: postings, assets: Self.assets)
@@ -105,7 +108,8 @@ import Testing
         #expect(Reconciliation.references(for: Self.line(4, .refund, "re_9", gross: "1"), provider: "stripe") == ["stripe:re_9"])
         #expect(Reconciliation.references(for: Self.line(5, .payment, nil, gross: "1"), provider: "stripe").isEmpty)
         // A report finer than the asset is not silently rounded.
-        let fine = Reconciliation(report: ProviderReport(provider: "stripe", lines: [Self.line(2, .payment, "ch_1", gross: "1.005")]), postings: ["stripe:ch_1": Self.posting("stripe:ch_1", 100)], assets: Self.assets)
+        let fine = Reconciliation(
+            report: ProviderReport(provider: "stripe", lines: [Self.line(2, .payment, "ch_1", gross: "1.005")]), postings: ["stripe:ch_1": Self.posting("stripe:ch_1", 100)], assets: Self.assets)
         guard case .unrepresentable = fine.items.first?.outcome else { Issue.record("\(fine.items)"); return }
     }
 }

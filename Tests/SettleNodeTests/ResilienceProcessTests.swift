@@ -6,7 +6,7 @@ import SettleTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ProcessTests {
@@ -71,7 +71,9 @@ extension ProcessTests {
                 attack.stop()
                 let highest = peak.stop()
                 let ratio = measured.committedPerSecond / max(1, undisturbed.committedPerSecond)
-                print("resilience: \(cluster.processes.count) validator(s), \(scenario.name): committed \(measured.committed) of \(measured.offered) (\(String(format: "%.2f", ratio)) of undisturbed), memory \(before / mebibyte) → \(highest / mebibyte) MiB, read \(attack.bytesRead.load(ordering: .relaxed) / mebibyte) MiB")
+                print(
+                    "resilience: \(cluster.processes.count) validator(s), \(scenario.name): committed \(measured.committed) of \(measured.offered) (\(String(format: "%.2f", ratio)) of undisturbed), memory \(before / mebibyte) → \(highest / mebibyte) MiB, read \(attack.bytesRead.load(ordering: .relaxed) / mebibyte) MiB"
+                )
                 #expect(ratio >= 0.8, "\(scenario.name): node \(index) committed \(measured.committedPerSecond)/s against \(undisturbed.committedPerSecond)/s undisturbed")
                 #expect(highest - before <= scenario.memoryBound, "\(scenario.name): resident memory grew by \((highest - before) / mebibyte) MiB, more than \(scenario.memoryBound / mebibyte)")
                 #expect(kill(pid, 0) == 0, "\(scenario.name): the node died")

@@ -7,7 +7,7 @@ import SettleTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension ProcessTests {

@@ -4,6 +4,7 @@ import SettleCrypto
 import SettleLedger
 import SettleStore
 import Testing
+
 @testable import SettleNode
 
 /// The engine goes on while the store writer writes the last blocks: nothing

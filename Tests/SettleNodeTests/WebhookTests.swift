@@ -31,10 +31,11 @@ import Testing
         let text = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/webhook-events.jsonl"), encoding: .utf8)
         let (events, problems) = WebhookEvents.events(lines: text, context: context)
         let usd = genesis.assets.first { $0.code.value == "USD" }!, btc = genesis.assets.first { $0.code.value == "BTC" }!
-        #expect(events.map(\.reference) == [
-            "card:auth_501", "card:auth_501:capture", "card:rf_601", "card:rf_601", "card:auth_502", "card:auth_502:void",
-            "crypto:inv_701", "crypto:inv_701", "crypto:inv_701", "crypto:inv_702", "card:auth_999:capture",
-        ])
+        #expect(
+            events.map(\.reference) == [
+                "card:auth_501", "card:auth_501:capture", "card:rf_601", "card:rf_601", "card:auth_502", "card:auth_502:void",
+                "crypto:inv_701", "crypto:inv_701", "crypto:inv_701", "crypto:inv_702", "card:auth_999:capture",
+            ])
         #expect(events[1].posting == .capture(of: "card:auth_501", asset: usd, amount: Amount(minorUnits: 5_000)!))
         #expect(events[2].posting == .refund(of: "card:auth_501:capture", asset: usd, amount: Amount(minorUnits: 2_000)!))
         #expect(events[7].posting == .payment(payee: shop, asset: btc, amount: Amount(minorUnits: 41_234)!, method: .crypto, reportedFee: nil))

@@ -1,7 +1,8 @@
 import SettleCrypto
 import SettleLedger
-@testable import SettleP2P
 import Testing
+
+@testable import SettleP2P
 
 /// What a node that is behind asks for and hands on: a bounded window of
 /// requests spread over the peers that have the blocks, runs in height order,
@@ -20,7 +21,10 @@ import Testing
         return (0..<count).map { _ in
             let deposits = (0..<size).map { _ in
                 nonce += 1
-                return TransactionBody(chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: state.lastBlockTime + 60_000, payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1)!, method: .internal)).signed(with: bank)
+                return TransactionBody(
+                    chainId: genesis.chainId, signer: bank.publicKey, nonce: nonce, expiresAt: state.lastBlockTime + 60_000,
+                    payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1)!, method: .internal)
+                ).signed(with: bank)
             }
             let block = state.buildBlock(candidates: deposits, timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[0].publicKey).block
             _ = try! state.apply(block)

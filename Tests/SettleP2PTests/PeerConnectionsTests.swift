@@ -1,6 +1,7 @@
 import NIOCore
 import SettleCrypto
 import Testing
+
 @testable import SettleP2P
 
 /// The validator network's admission rules, as a pure state machine.

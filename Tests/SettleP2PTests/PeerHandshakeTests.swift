@@ -49,9 +49,12 @@ import Testing
     @Test func aMemberIsAdmittedAndItsMessagesPassUp() throws {
         let (channel, closures) = try connection()
         var sent = try #require(try channel.readOutbound(as: ByteBuffer.self))
-        #expect(try PeerMessage.decode(Array(sent.readSlice(length: Int(sent.readInteger(as: UInt32.self)!))!.readableBytesView)) == .hello(.init(chainId: genesis.chainId, genesisHash: genesis.hash, node: me, height: 0)))
+        #expect(
+            try PeerMessage.decode(Array(sent.readSlice(length: Int(sent.readInteger(as: UInt32.self)!))!.readableBytesView))
+                == .hello(.init(chainId: genesis.chainId, genesisHash: genesis.hash, node: me, height: 0)))
         try channel.writeInbound(frame(hello(from: "validator-2")))
-        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("validator-2").publicKey).signed(with: DevelopmentNetwork.key("validator-2"))
+        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("validator-2").publicKey).signed(
+            with: DevelopmentNetwork.key("validator-2"))
         try channel.writeInbound(frame(.vote(vote)))
         #expect(closures.messages.map(\.0) == Array(repeating: DevelopmentNetwork.key("validator-2").publicKey, count: 2))
         #expect(closures.messages.map(\.1) == [hello(from: "validator-2"), .vote(vote)])

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import SettleCrypto
 import SettleLedger
@@ -8,6 +5,10 @@ import SettleNode
 import SettleP2P
 import Synchronization
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Validators on loopback: they find each other, keep one connection per pair,
 /// gossip, and reconnect after a peer restarts.
@@ -24,7 +25,9 @@ import Testing
     /// admitted by another's (suites run in parallel and ports get reused).
     static func isolatedGenesis(_ chainId: String) -> Genesis {
         let base = DevelopmentNetwork.genesis()
-        return try! Genesis(chainId: chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: base.consensus)
+        return try! Genesis(
+            chainId: chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules,
+            consensus: base.consensus)
     }
 
     func node(
@@ -158,7 +161,9 @@ import Testing
         let a = try await node(0, genesis: Self.isolatedGenesis("chain-a"), alerts: alertsA)
         let b = try await node(1, genesis: Self.isolatedGenesis("chain-b"), alerts: alertsB)
         link([(0, a), (1, b)])
-        #expect(try await eventually { [alertsA, alertsB].allSatisfy { alerts in alerts.all.contains { $0.code == "peer_on_another_chain" || $0.code == "refused_by_peer" } } }, "\(alertsA.all) \(alertsB.all)")
+        #expect(
+            try await eventually { [alertsA, alertsB].allSatisfy { alerts in alerts.all.contains { $0.code == "peer_on_another_chain" || $0.code == "refused_by_peer" } } },
+            "\(alertsA.all) \(alertsB.all)")
         let messages = (alertsA.all + alertsB.all).map(\.message).joined(separator: " | ")
         #expect(messages.contains("chain-a") && messages.contains("chain-b"), "\(messages)")
         #expect(a.connectedPeers.isEmpty && b.connectedPeers.isEmpty)

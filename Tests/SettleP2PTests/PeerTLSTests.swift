@@ -35,7 +35,8 @@ import Testing
         return channel.eventLoop.makeCompletedFuture {
             let context = try NIOSSLContext(configuration: tls.configuration(server: server))
             let verifier = tls.verifier { peer in proved.withLock { $0 = peer } }
-            let handler: any ChannelHandler = server
+            let handler: any ChannelHandler =
+                server
                 ? NIOSSLServerHandler(context: context, customVerificationCallback: verifier)
                 : try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: verifier)
             let hello = PeerMessage.Hello(chainId: genesis.chainId, genesisHash: genesis.hash, node: key.publicKey, height: 0)
@@ -87,7 +88,8 @@ import Testing
     }
 
     @Test func membersHandshakeAndExchangeMessages() throws {
-        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("validator-2").publicKey).signed(with: DevelopmentNetwork.key("validator-2"))
+        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("validator-2").publicKey).signed(
+            with: DevelopmentNetwork.key("validator-2"))
         let (server, _) = try connect(client: "validator-2", clientTLS: nil, send: .vote(vote))
         let received = server.messages.withLock { $0 }
         // The admitting hello passes up first, then the vote.
@@ -99,14 +101,16 @@ import Testing
     @Test func aKeyOutsideTheGenesisCannotConnect() throws {
         // mallory trusts everyone, but the server does not trust mallory.
         let mallory = try PeerTLS(key: DevelopmentNetwork.key("mallory"), members: members.union([DevelopmentNetwork.key("mallory").publicKey]))
-        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("mallory").publicKey).signed(with: DevelopmentNetwork.key("mallory"))
+        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("mallory").publicKey).signed(
+            with: DevelopmentNetwork.key("mallory"))
         let (server, _) = try connect(client: "mallory", clientTLS: mallory, send: .vote(vote))
         // Refused by TLS itself: the connection never got as far as a hello.
         #expect(server.messages.withLock { $0.isEmpty } && server.closed.withLock { $0.isEmpty })
     }
 
     @Test func aClientWithoutACertificateCannotConnect() throws {
-        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("validator-2").publicKey).signed(with: DevelopmentNetwork.key("validator-2"))
+        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("validator-2").publicKey).signed(
+            with: DevelopmentNetwork.key("validator-2"))
         let (server, _) = try connect(client: "no-certificate", clientTLS: nil, send: .vote(vote))
         // Refused by TLS: not even a hello reached the peer handler.
         #expect(server.messages.withLock { $0.isEmpty } && server.closed.withLock { $0.isEmpty })

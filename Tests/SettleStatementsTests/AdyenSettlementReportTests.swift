@@ -1,10 +1,12 @@
 import Testing
+
 @testable import SettleStatements
 
 /// Adyen settlement details reports written from Adyen's column list:
 /// decimal major units, debit and credit columns, costs in the net currency.
 @Suite struct AdyenSettlementReportTests {
-    static let header = "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,Type,Modification Reference,Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC),Scheme Fees (NC),Interchange (NC),Payment Method Variant,Modification Merchant Reference,Batch Number"
+    static let header =
+        "Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,Type,Modification Reference,Gross Currency,Gross Debit (GC),Gross Credit (GC),Exchange Rate,Net Currency,Net Debit (NC),Net Credit (NC),Commission (NC),Markup (NC),Scheme Fees (NC),Interchange (NC),Payment Method Variant,Modification Merchant Reference,Batch Number"
 
     /// Batch 27: two card payments, a partial refund of the first, a
     /// chargeback of the second and its reversal, the chargeback's fee,
@@ -52,26 +54,30 @@ import Testing
         let report = try Self.parse(Self.file)
         #expect(report.provider == "adyen")
         #expect(report.lines.map(\.line) == Array(2...11))
-        #expect(report.lines.map(\.id) == [
-            "8815732198462231:Settled:8815732198462240", "8815732198469988:Settled:8815732198469990",
-            "8815732198462231:Refunded:8815732198475501", "8815732198469988:Chargeback:8815732198480012",
-            "8815732198469988:ChargebackReversed:8815732198490077", "8815732198469988:Fee",
-            "batch 27:MiscCosts", "8815732198500001:Settled", "8815732198510002:Settled", "batch 27:MerchantPayout",
-        ])
+        #expect(
+            report.lines.map(\.id) == [
+                "8815732198462231:Settled:8815732198462240", "8815732198469988:Settled:8815732198469990",
+                "8815732198462231:Refunded:8815732198475501", "8815732198469988:Chargeback:8815732198480012",
+                "8815732198469988:ChargebackReversed:8815732198490077", "8815732198469988:Fee",
+                "batch 27:MiscCosts", "8815732198500001:Settled", "8815732198510002:Settled", "batch 27:MerchantPayout",
+            ])
         #expect(report.lines.map(\.kind) == [.payment, .payment, .refund, .dispute, .disputeReversal, .fee, .fee, .payment, .payment, .payout])
         #expect(report.lines.map(\.type) == ["Settled", "Settled", "Refunded", "Chargeback", "ChargebackReversed", "Fee", "MiscCosts", "Settled", "Settled", "MerchantPayout"])
-        #expect(report.lines.map(\.source) == [
-            "8815732198462231", "8815732198469988", "8815732198475501", "8815732198480012", "8815732198490077",
-            nil, nil, "8815732198500001", "8815732198510002", nil,
-        ], "a payment is its Psp Reference, a refund, dispute or cost its Modification Reference")
-        #expect(report.lines.map(\.payment) == [
-            nil, nil, "8815732198462231", "8815732198469988", "8815732198469988", "8815732198469988", nil, nil, nil, nil,
-        ], "the Psp Reference of anything but a payment or payout is the payment it acts on")
+        #expect(
+            report.lines.map(\.source) == [
+                "8815732198462231", "8815732198469988", "8815732198475501", "8815732198480012", "8815732198490077",
+                nil, nil, "8815732198500001", "8815732198510002", nil,
+            ], "a payment is its Psp Reference, a refund, dispute or cost its Modification Reference")
+        #expect(
+            report.lines.map(\.payment) == [
+                nil, nil, "8815732198462231", "8815732198469988", "8815732198469988", "8815732198469988", nil, nil, nil, nil,
+            ], "the Psp Reference of anything but a payment or payout is the payment it acts on")
         #expect(report.lines.map(\.currency) == ["EUR", "EUR", "EUR", "EUR", "EUR", "EUR", "EUR", "JPY", "EUR", "EUR"])
-        #expect(report.lines.map(\.created) == [
-            "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01",
-            "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-02",
-        ])
+        #expect(
+            report.lines.map(\.created) == [
+                "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01",
+                "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-02",
+            ])
     }
 
     @Test func grossFeeAndNetFromTheMerchantsSide() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SettleStatements
 
 /// BAI2 files written from the specification (record layouts and control
@@ -59,14 +60,18 @@ import Testing
         let first = statements[0]
         #expect(first.opening == StatementBalance(amount: Self.cents(150_000), direction: .credit, date: "2026-02-28"))
         #expect(first.closing == StatementBalance(amount: Self.cents(171_000), direction: .credit, date: "2026-02-28"))
-        #expect(first.entries == [
-            StatementEntry(index: 0, bankReference: "BR001", amount: Self.cents(25_000), direction: .credit, bookingDate: "2026-02-28", typeCode: "195",
-                           remittance: ["Payment for invoice 7, thanks"]),
-            StatementEntry(index: 1, bankReference: "BR002", amount: Self.cents(11_000), direction: .credit, bookingDate: "2026-02-28", typeCode: "142",
-                           remittance: ["ACH credit, batch 12", "second line of text", "third line"]),
-            StatementEntry(index: 2, bankReference: "CHK889", amount: Self.cents(15_000), direction: .debit, bookingDate: "2026-02-28", valueDate: "2026-03-01",
-                           typeCode: "475", remittance: ["Check 889 paid"]),
-        ])
+        #expect(
+            first.entries == [
+                StatementEntry(
+                    index: 0, bankReference: "BR001", amount: Self.cents(25_000), direction: .credit, bookingDate: "2026-02-28", typeCode: "195",
+                    remittance: ["Payment for invoice 7, thanks"]),
+                StatementEntry(
+                    index: 1, bankReference: "BR002", amount: Self.cents(11_000), direction: .credit, bookingDate: "2026-02-28", typeCode: "142",
+                    remittance: ["ACH credit, batch 12", "second line of text", "third line"]),
+                StatementEntry(
+                    index: 2, bankReference: "CHK889", amount: Self.cents(15_000), direction: .debit, bookingDate: "2026-02-28", valueDate: "2026-03-01",
+                    typeCode: "475", remittance: ["Check 889 paid"]),
+            ])
 
         let second = statements[1]
         #expect(second.opening == StatementBalance(amount: Self.cents(5_000), direction: .debit, date: "2026-02-28"), "a negative balance is a debit")

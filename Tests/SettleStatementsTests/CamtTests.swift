@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SettleStatements
 
 /// camt.053 and camt.054 in the versions and dialects banks send, written
@@ -178,7 +179,9 @@ import Testing
         #expect(statement.entries.first?.details.map(\.amount) == [Self.amount("5.75"), Self.amount("0.5")] && statement.balancesAddUp == true)
         for (bad, field) in [("-.5", "Ntry/Amt"), (".", "Ntry/Amt"), ("+", "Ntry/Amt")] {
             let refused = xml.replacingOccurrences(of: ">6.25<", with: ">\(bad)<")
-            #expect(throws: StatementProblem(line: 4, field: field, reason: "\"\(bad)\" is not a decimal amount (digits with at most one point, up to 18 decimals)")) { try Camt.parse(Array(refused.utf8)) }
+            #expect(throws: StatementProblem(line: 4, field: field, reason: "\"\(bad)\" is not a decimal amount (digits with at most one point, up to 18 decimals)")) {
+                try Camt.parse(Array(refused.utf8))
+            }
         }
         for bad in ["2017-04-01+2:00", "2017-04-01+15:00", "2017-04-01+02", "2017-04-01Z+01:00"] {
             let refused = xml.replacingOccurrences(of: "2017-04-01+02:00", with: bad)
@@ -190,7 +193,8 @@ import Testing
     /// split exactly: its transactions, signed, add up to the entry.
     @Test func aBatchIsReadOnlyWhenItsTransactionsAddUpToIt() throws {
         func document(_ version: String, account currency: String? = "EUR", _ entries: String) -> [UInt8] {
-            Array("""
+            Array(
+                """
                 <Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.\(version)"><BkToCstmrStmt><Stmt><Id>B-1</Id><Acct><Id><IBAN>SE4550000000058398257466</IBAN></Id>\(currency.map { "<Ccy>\($0)</Ccy>" } ?? "")</Acct>
                 \(entries)
                 </Stmt></BkToCstmrStmt></Document>
@@ -214,12 +218,15 @@ import Testing
         #expect(problem(wrongSum) == StatementProblem(line: 2, field: "Ntry/NtryDtls", reason: "the 3 transactions of a batch net 120.01, not the entry's 120 (credits positive)"))
 
         // .02: TxDtls carry no amount of their own without AmtDtls/TxAmt; each would stand for the whole entry.
-        let unsplit = document("02", """
+        let unsplit = document(
+            "02",
+            """
             <Ntry><Amt Ccy="EUR">200.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts><NtryDtls>
             <TxDtls><Refs><EndToEndId>A</EndToEndId></Refs></TxDtls><TxDtls><Refs><EndToEndId>B</EndToEndId></Refs></TxDtls>
             </NtryDtls></Ntry>
             """)
-        let unsplitReason = "2 of the 2 transactions of a batch state no amount in the statement's currency (TxDtls/Amt or AmtDtls/TxAmt/Amt):"
+        let unsplitReason =
+            "2 of the 2 transactions of a batch state no amount in the statement's currency (TxDtls/Amt or AmtDtls/TxAmt/Amt):"
             + " the entry's 200.00 cannot be split among them"
         #expect(problem(unsplit) == StatementProblem(line: 2, field: "Ntry/NtryDtls", reason: unsplitReason))
         let split = String(decoding: unsplit, as: UTF8.self)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SettleStatements
 
 /// MT940 statements, written here from the SWIFT layout and the dialects banks send.
@@ -273,7 +274,8 @@ import Testing
         #expect(fee.amount.minorUnits(decimals: 2) == 600 && fee.remittance == ["ENTGELTABSCHLUSS", "Pauschalen"])
 
         // A :86: that wraps onto something that looks like a tag; a Latin-1 byte.
-        var bytes = Array("""
+        var bytes = Array(
+            """
             :20:X
             :25:DE1
             :28C:1

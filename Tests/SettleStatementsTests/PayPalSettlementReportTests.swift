@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SettleStatements
 
 /// PayPal settlement reports (STL) written from PayPal's specification:
@@ -6,7 +7,8 @@ import Testing
 /// DR/CR, `YYYY/MM/DD HH:MM:SS ±zzzz` dates, varchar fields quoted and
 /// numbers and dates not, as PayPal writes them.
 @Suite struct PayPalSettlementReportTests {
-    static let columns = #""CH","Transaction ID","Invoice ID","PayPal Reference ID","PayPal Reference ID Type","Transaction Event Code","Transaction Initiation Date","Transaction Completion Date","Transaction Debit or Credit","Gross Transaction Amount","Gross Transaction Currency","Fee Debit or Credit","Fee Amount","Fee Currency","Custom Field","Consumer ID","Payment Tracking ID","Store ID","Bank Reference ID","Credit Transactional Fee","Credit Promotional Fee","Credit Term""#
+    static let columns =
+        #""CH","Transaction ID","Invoice ID","PayPal Reference ID","PayPal Reference ID Type","Transaction Event Code","Transaction Initiation Date","Transaction Completion Date","Transaction Debit or Credit","Gross Transaction Amount","Gross Transaction Currency","Fee Debit or Credit","Fee Amount","Fee Currency","Custom Field","Consumer ID","Payment Tracking ID","Store ID","Bank Reference ID","Credit Transactional Fee","Credit Promotional Fee","Credit Term""#
 
     /// A USD section (two payments, a partial refund of the first with part
     /// of its fee returned, a chargeback of the second and its reversal, a
@@ -59,20 +61,23 @@ import Testing
         let report = try Self.parse(Self.file)
         #expect(report.provider == "paypal")
         #expect(report.lines.map(\.line) == [5, 6, 7, 8, 9, 10, 11, 16])
-        #expect(report.lines.map(\.id) == [
-            "5TY05013RG002845M", "8MC585209K746392H", "1JE47341DK8963540", "9WX83737GN126431C",
-            "4DA19823JX553010P", "7HB31650EF4478723", "2KT60571YL113284V", "3LP22845MN0090112",
-        ])
+        #expect(
+            report.lines.map(\.id) == [
+                "5TY05013RG002845M", "8MC585209K746392H", "1JE47341DK8963540", "9WX83737GN126431C",
+                "4DA19823JX553010P", "7HB31650EF4478723", "2KT60571YL113284V", "3LP22845MN0090112",
+            ])
         #expect(report.lines.map(\.source) == report.lines.map(\.id), "PayPal's webhooks name the transaction id")
         #expect(report.lines.map(\.kind) == [.payment, .payment, .refund, .dispute, .disputeReversal, .fee, .payout, .payment])
         #expect(report.lines.map(\.type) == ["T0006", "T0006", "T1107", "T1201", "T1202", "T0104", "T0400", "T0006"])
         #expect(report.lines.map(\.currency) == ["USD", "USD", "USD", "USD", "USD", "USD", "USD", "JPY"])
-        #expect(report.lines.map(\.payment) == [nil, nil, "5TY05013RG002845M", "8MC585209K746392H", "8MC585209K746392H", nil, nil, nil],
-                "only a TXN reference is a transaction; an ODR is an order")
-        #expect(report.lines.map(\.created) == [
-            "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01",
-            "2026-03-01", "2026-03-01", "2026-03-02", "2026-03-01",
-        ], "the completion date, else (the reversal) the initiation date")
+        #expect(
+            report.lines.map(\.payment) == [nil, nil, "5TY05013RG002845M", "8MC585209K746392H", "8MC585209K746392H", nil, nil, nil],
+            "only a TXN reference is a transaction; an ODR is an order")
+        #expect(
+            report.lines.map(\.created) == [
+                "2026-03-01", "2026-03-01", "2026-03-01", "2026-03-01",
+                "2026-03-01", "2026-03-01", "2026-03-02", "2026-03-01",
+            ], "the completion date, else (the reversal) the initiation date")
     }
 
     @Test func grossFeeAndNetFromTheMerchantsSide() throws {
@@ -130,14 +135,16 @@ import Testing
     /// None is a sale, a refund or a payout of the merchant's, and none may
     /// be posted as one: money sent would become a payment received.
     @Test func theMerchantsOwnPaymentsAreNotItsSales() throws {
-        let lines = try Self.parse([
-            Self.lines[0], Self.lines[1], Self.lines[2], Self.columns,
-            #""SB","2LX81005AB1234567","","","","T0000",2026/03/01 09:50:08 -0800,2026/03/01 09:50:08 -0800,"DR",15000,"USD","DR",499,"USD","","","","","",,,"#,
-            #""SB","6RV20334CD7654321","","2LX81005AB1234567","TXN","T1107",2026/03/01 11:00:00 -0800,2026/03/01 11:00:00 -0800,"CR",5000,"USD","",,"","","","","","",,,"#,
-            #""SB","9QA55120EF0011223","","","","T0400",2026/03/01 12:00:00 -0800,2026/03/01 12:00:00 -0800,"CR",4000,"USD","",,"","","","","","",,,"#,
-            Self.lines[4],
-            #""SC",4"#,
-        ].joined(separator: "\n")).lines
+        let lines = try Self.parse(
+            [
+                Self.lines[0], Self.lines[1], Self.lines[2], Self.columns,
+                #""SB","2LX81005AB1234567","","","","T0000",2026/03/01 09:50:08 -0800,2026/03/01 09:50:08 -0800,"DR",15000,"USD","DR",499,"USD","","","","","",,,"#,
+                #""SB","6RV20334CD7654321","","2LX81005AB1234567","TXN","T1107",2026/03/01 11:00:00 -0800,2026/03/01 11:00:00 -0800,"CR",5000,"USD","",,"","","","","","",,,"#,
+                #""SB","9QA55120EF0011223","","","","T0400",2026/03/01 12:00:00 -0800,2026/03/01 12:00:00 -0800,"CR",4000,"USD","",,"","","","","","",,,"#,
+                Self.lines[4],
+                #""SC",4"#,
+            ].joined(separator: "\n")
+        ).lines
         #expect(lines.map(\.kind) == [.other, .other, .other, .payment])
         #expect(lines.map(\.type) == ["T0000", "T1107", "T0400", "T0006"], "the T-code is kept")
         #expect(lines[0].gross == Self.usd(15_000, .debit))
@@ -162,7 +169,8 @@ import Testing
 
     @Test func columnsAreFoundByName() throws {
         // PayPal adds columns between versions: a reordered CH with an extra column reads the same.
-        let ch = #""CH","Extra","Transaction ID","Invoice ID","PayPal Reference ID","PayPal Reference ID Type","Transaction Event Code","Transaction Initiation Date","Transaction Completion Date","Transaction  Debit or Credit","Gross Transaction Amount","Gross Transaction Currency","Fee Debit or Credit","Fee Amount","Fee Currency""#
+        let ch =
+            #""CH","Extra","Transaction ID","Invoice ID","PayPal Reference ID","PayPal Reference ID Type","Transaction Event Code","Transaction Initiation Date","Transaction Completion Date","Transaction  Debit or Credit","Gross Transaction Amount","Gross Transaction Currency","Fee Debit or Credit","Fee Amount","Fee Currency""#
         let sb = #""SB","x","5TY05013RG002845M","INV-1001","O-4RR11073HK593547","ODR","T0006",2026/03/01 09:15:02 -0800,2026/03/01 09:15:05 -0800,"CR",10000,"USD","DR",319,"USD""#
         let lines = Self.lines[0...2] + [ch, sb, #""SC",1"#] + Self.lines[13...19] + [#""RC",2"#, Self.lines[21]]
         let report = try Self.parse(lines.joined(separator: "\n"))

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SettleStatements
 
 /// Amounts exactly as banks write them.

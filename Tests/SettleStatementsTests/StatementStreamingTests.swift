@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SettleStatements
 
 /// Streaming a statement file in chunks of any size reads what parsing it
@@ -26,14 +27,17 @@ import Testing
         <Ntry><Amt Ccy="CHF">42.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts></Ntry></Ntfctn></BkToCstmrDbtCdtNtfctn></Document>
         """
     /// A document declared ISO-8859-1, with a Latin-1 byte that libxml2 converts and no UTF-8 check refuses.
-    static let latin1Camt = Array("""
-        <?xml version="1.0" encoding="ISO-8859-1"?>
-        <Document><BkToCstmrStmt><Stmt><Id>L1</Id><Acct><Id><IBAN>AT611904300234573201</IBAN></Id><Ccy>EUR</Ccy></Acct>
-        <Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><AddtlNtryInf>Gr
-        """.utf8) + [0xFC] + Array("ße</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>".utf8)
+    static let latin1Camt =
+        Array(
+            """
+            <?xml version="1.0" encoding="ISO-8859-1"?>
+            <Document><BkToCstmrStmt><Stmt><Id>L1</Id><Acct><Id><IBAN>AT611904300234573201</IBAN></Id><Ccy>EUR</Ccy></Acct>
+            <Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><AddtlNtryInf>Gr
+            """.utf8) + [0xFC] + Array("ße</AddtlNtryInf></Ntry></Stmt></BkToCstmrStmt></Document>".utf8)
 
     /// MT940 with CRLF line ends (a chunk may end between CR and LF), a Latin-1 byte, and Sparkassen's `:` / `86:` split tag.
-    static let mt940Dialects = Array(MT940Tests.german.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n").utf8)
+    static let mt940Dialects =
+        Array(MT940Tests.german.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n").utf8)
         + Array(":20:X\r\n:25:DE1\r\n:28C:1\r\n:60F:C240101EUR0,\r\n:61:240101C1,NTRFNONREF\r\n:\r\n86:R".utf8) + [0xFC]
         + Array("ckzahlung\r:62F:C240101EUR1,\r-\r".utf8)
 
@@ -41,8 +45,10 @@ import Testing
         let camt = [("camt.053.001.02", CamtTests.v02), ("camt.053 in Unicode", camtUnicode), ("camt.054", camt054), ("camt.053 of a Lithuanian bank", CamtTests.lithuanian053)]
             .map { ($0.0, Array($0.1.utf8)) }
         let mt940 = MT940Tests.fixtures.enumerated().map { ("MT940 fixture \($0.offset)", Array($0.element.utf8)) }
-        let bai2 = [("BAI2", BAI2Tests.file), ("BAI2 with CRLF", BAI2Tests.lines.joined(separator: "\r\n")),
-                    ("BAI2 with CR and a BOM", "\u{FEFF}" + BAI2Tests.lines.joined(separator: "\r") + "\r\r")].map { ($0.0, Array($0.1.utf8)) }
+        let bai2 = [
+            ("BAI2", BAI2Tests.file), ("BAI2 with CRLF", BAI2Tests.lines.joined(separator: "\r\n")),
+            ("BAI2 with CR and a BOM", "\u{FEFF}" + BAI2Tests.lines.joined(separator: "\r") + "\r\r"),
+        ].map { ($0.0, Array($0.1.utf8)) }
         return camt + [("camt.053 in ISO-8859-1", latin1Camt), ("MT940 dialects", mt940Dialects)] + mt940 + bai2
     }()
 

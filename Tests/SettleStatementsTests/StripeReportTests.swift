@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SettleStatements
 
 /// Stripe's balance reports, written from the columns Stripe documents for
@@ -61,7 +62,11 @@ import Testing
         #expect(report.lines.map(\.kind) == [.payment, .refund, .dispute, .disputeReversal, .payout, .payoutFailure, .payment, .fee, .adjustment, .other])
 
         let charge = report.lines[0]
-        #expect(charge == ProviderReportLine(line: 2, id: "txn_1A", source: "ch_1A", payment: nil, kind: .payment, type: "charge", currency: "USD", gross: Self.balance("100.00", .credit), fee: Self.balance("3.20", .debit), net: Self.balance("96.80", .credit), created: "2024-03-01"))
+        #expect(
+            charge
+                == ProviderReportLine(
+                    line: 2, id: "txn_1A", source: "ch_1A", payment: nil, kind: .payment, type: "charge", currency: "USD", gross: Self.balance("100.00", .credit), fee: Self.balance("3.20", .debit),
+                    net: Self.balance("96.80", .credit), created: "2024-03-01"))
 
         let refund = report.lines[1]
         #expect(refund.source == "re_1B")
@@ -106,7 +111,11 @@ import Testing
         #expect(report.lines.map(\.kind) == [.payment, .refund, .dispute, .disputeReversal, .payout, .payoutFailure, .payment, .fee, .adjustment, .other])
         #expect(report.lines.map(\.type) == ["charge", "refund", "adjustment", "adjustment", "payout", "payout_failure", "payment", "stripe_fee", "adjustment", "transfer"])
 
-        #expect(report.lines[0] == ProviderReportLine(line: 2, id: "txn_2A", source: "ch_2A", kind: .payment, type: "charge", currency: "USD", gross: Self.balance("100.30", .credit), fee: Self.balance("3.21", .debit), net: Self.balance("97.09", .credit), created: "2024-04-01"))
+        #expect(
+            report.lines[0]
+                == ProviderReportLine(
+                    line: 2, id: "txn_2A", source: "ch_2A", kind: .payment, type: "charge", currency: "USD", gross: Self.balance("100.30", .credit), fee: Self.balance("3.21", .debit),
+                    net: Self.balance("97.09", .credit), created: "2024-04-01"))
         // No column names the charge: a refund's payment is unknown here.
         #expect(report.lines[1].payment == nil)
         #expect(report.lines[1].gross == Self.balance("40.00", .debit))
@@ -121,10 +130,13 @@ import Testing
     /// Columns are found by name: any order, any case, unknown ones ignored,
     /// a byte order mark and spaces around names tolerated.
     @Test func columnsByNameInAnyOrderAndCase() throws {
-        let text = "\u{FEFF}NET , Fee,GROSS,Extra,Currency,Reporting_Category,Created_UTC,Balance_Transaction_Id,Source_Id\n" +
-            "96.80,3.20,100.00,x,usd,charge,2024-03-01T09:15:02Z,txn_1A,ch_1A\n"
+        let text = "\u{FEFF}NET , Fee,GROSS,Extra,Currency,Reporting_Category,Created_UTC,Balance_Transaction_Id,Source_Id\n" + "96.80,3.20,100.00,x,usd,charge,2024-03-01T09:15:02Z,txn_1A,ch_1A\n"
         let line = try #require(try Self.parse(text).lines.first)
-        #expect(line == ProviderReportLine(line: 2, id: "txn_1A", source: "ch_1A", kind: .payment, type: "charge", currency: "USD", gross: Self.balance("100.00", .credit), fee: Self.balance("3.20", .debit), net: Self.balance("96.80", .credit), created: "2024-03-01"))
+        #expect(
+            line
+                == ProviderReportLine(
+                    line: 2, id: "txn_1A", source: "ch_1A", kind: .payment, type: "charge", currency: "USD", gross: Self.balance("100.00", .credit), fee: Self.balance("3.20", .debit),
+                    net: Self.balance("96.80", .credit), created: "2024-03-01"))
     }
 
     /// The itemised report's local `created` serves when `created_utc` is not
@@ -272,7 +284,7 @@ import Testing
     /// Non-UTF-8 bytes in a field are refused with their line.
     @Test func invalidUTF8() {
         var bytes = Array(Self.history.utf8)
-        let index = bytes.firstIndex(of: UInt8(ascii: "I")) ?? 0   // "Invoice 7" on line 2
+        let index = bytes.firstIndex(of: UInt8(ascii: "I")) ?? 0  // "Invoice 7" on line 2
         bytes[index] = 0xFF
         #expect(throws: StatementProblem(line: 2, field: "CSV", reason: "field 10 is not UTF-8")) { try StripeReport.parse(bytes) }
     }

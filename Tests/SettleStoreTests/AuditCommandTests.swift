@@ -4,6 +4,7 @@ import SettleCrypto
 import SettleLedger
 import SettleTestSupport
 import Testing
+
 @testable import SettleStore
 
 extension ProcessTests {

@@ -4,6 +4,7 @@ import SettleCrypto
 import SettleEncoding
 import SettleLedger
 import Testing
+
 @testable import SettleStore
 
 /// `settle audit`'s engine against a real store: a clean chain passes, and any
@@ -107,14 +108,15 @@ import Testing
         let dir = TemporaryDirectory()
         let store = try makeStore(dir)
         try DatabasePool(path: store.path).write { db in
-            try db.execute(sql: """
-                UPDATE blocks SET height = -1 WHERE height = 5;
-                UPDATE blocks SET height = 5 WHERE height = 6;
-                UPDATE blocks SET height = 6 WHERE height = -1;
-                UPDATE transactions SET height = -1 WHERE height = 5;
-                UPDATE transactions SET height = 5 WHERE height = 6;
-                UPDATE transactions SET height = 6 WHERE height = -1;
-                """)
+            try db.execute(
+                sql: """
+                    UPDATE blocks SET height = -1 WHERE height = 5;
+                    UPDATE blocks SET height = 5 WHERE height = 6;
+                    UPDATE blocks SET height = 6 WHERE height = -1;
+                    UPDATE transactions SET height = -1 WHERE height = 5;
+                    UPDATE transactions SET height = 5 WHERE height = 6;
+                    UPDATE transactions SET height = 6 WHERE height = -1;
+                    """)
         }
         let failure = audit(store)
         #expect(failure?.height == 5)

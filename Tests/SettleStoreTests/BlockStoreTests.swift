@@ -3,6 +3,7 @@ import GRDB
 import SettleCrypto
 import SettleLedger
 import Testing
+
 @testable import SettleStore
 
 @Suite struct BlockStoreTests {
@@ -79,7 +80,8 @@ import Testing
         #expect(try store.consistencyProof(from: 1, to: 3) == [])
         #expect(try store.consistencyProof(from: 3, to: 4) == [])
         let (old, new) = (try #require(try store.block(at: 2)).block.header, try #require(try store.block(at: 4)).block.header)
-        try MerkleProofVerifier.verifyConsistency(oldSize: old.logSize, newSize: new.logSize, proof: try #require(try store.consistencyProof(from: 2, to: 4)), oldRoot: old.logRoot, newRoot: new.logRoot)
+        try MerkleProofVerifier.verifyConsistency(
+            oldSize: old.logSize, newSize: new.logSize, proof: try #require(try store.consistencyProof(from: 2, to: 4)), oldRoot: old.logRoot, newRoot: new.logRoot)
     }
 
     /// The by-account index takes its entries in batches: history is the same
@@ -190,13 +192,14 @@ import Testing
         // Back to the v1 layout, as an earlier settle left it.
         let pool = try DatabasePool(path: path)
         try pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
-                INSERT INTO state (key, value) SELECT key, value FROM state_rows;
-                DROP TABLE state_rows;
-                CREATE INDEX transactions_by_reference ON transactions(signer, external_reference) WHERE external_reference IS NOT NULL;
-                DELETE FROM grdb_migrations WHERE identifier = 'v2';
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE state (key BLOB PRIMARY KEY NOT NULL, value BLOB NOT NULL) WITHOUT ROWID;
+                    INSERT INTO state (key, value) SELECT key, value FROM state_rows;
+                    DROP TABLE state_rows;
+                    CREATE INDEX transactions_by_reference ON transactions(signer, external_reference) WHERE external_reference IS NOT NULL;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v2';
+                    """)
         }
         try pool.close()
         let migrated = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
@@ -245,10 +248,12 @@ import Testing
         let rowsBefore = try store.stateSnapshot().rows
         var next = writer.state
         let usd = AssetCode("USD")!
-        let block = next.buildBlock(candidates: [
-            writer.tx("bank", .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 700)!, method: .internal), ref: "late-1"),
-            writer.tx("alice", .transfer(payee: DevelopmentNetwork.key("acme-shop").publicKey, asset: usd, amount: Amount(minorUnits: 300)!, method: .card), ref: "late-2"),
-        ], timestamp: next.lastBlockTime + 1_000, proposer: writer.genesis.validators[0].publicKey).block
+        let block = next.buildBlock(
+            candidates: [
+                writer.tx("bank", .transfer(payee: DevelopmentNetwork.key("bob").publicKey, asset: usd, amount: Amount(minorUnits: 700)!, method: .internal), ref: "late-1"),
+                writer.tx("alice", .transfer(payee: DevelopmentNetwork.key("acme-shop").publicKey, asset: usd, amount: Amount(minorUnits: 300)!, method: .card), ref: "late-2"),
+            ], timestamp: next.lastBlockTime + 1_000, proposer: writer.genesis.validators[0].publicKey
+        ).block
         let outcome = try next.apply(block)
         let commit = DevelopmentNetwork.commit(for: block.header, genesis: writer.genesis)
         #expect(throws: StoreError.self) { try store.append(block, commit: commit, outcome: outcome, state: next) }

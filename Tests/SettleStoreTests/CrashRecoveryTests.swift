@@ -2,6 +2,7 @@ import Foundation
 import SettleLedger
 import SettleTestSupport
 import Testing
+
 @testable import SettleStore
 
 extension ProcessTests {

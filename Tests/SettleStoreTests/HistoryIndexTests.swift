@@ -2,6 +2,7 @@ import Foundation
 import SettleCrypto
 import SettleLedger
 import Testing
+
 @testable import SettleStore
 
 /// An account's history lists what concerns it: what its body names, and what

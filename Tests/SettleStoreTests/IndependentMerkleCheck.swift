@@ -2,6 +2,7 @@ import Crypto
 import SettleCrypto
 import SettleLedger
 import Testing
+
 @testable import SettleStore
 
 /// Cross-checks the store's proofs with a second, independent RFC 9162 verifier

@@ -1,6 +1,7 @@
 import Foundation
 import SettleCrypto
 import SettleLedger
+
 @testable import SettleStore
 
 /// A temporary directory removed when the value is released.

@@ -20,10 +20,10 @@ public enum WebhookAuthenticationFailure: Error, Equatable, Sendable, CustomStri
     public var description: String {
         switch self {
         case .missing(let name): "\(name) is missing"
-        case let .malformed(name, why): "\(name) is malformed: \(why)"
+        case .malformed(let name, let why): "\(name) is malformed: \(why)"
         case .noSignatureOfScheme(let scheme): "no signature of scheme \(scheme)"
         case .mismatch: "no signature matches the body with the configured secret"
-        case let .stale(age, tolerance): "the signed timestamp is \(age) s old, more than the \(tolerance) s tolerated"
+        case .stale(let age, let tolerance): "the signed timestamp is \(age) s old, more than the \(tolerance) s tolerated"
         case .unusableSecret(let why): "the configured secret cannot be used: \(why)"
         case .unreadableBody(let why): "the body cannot be read: \(why)"
         }

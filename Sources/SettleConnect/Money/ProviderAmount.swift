@@ -45,7 +45,7 @@ public enum ProviderAmountError: Error, Equatable, Sendable, CustomStringConvert
 
     public var description: String {
         switch self {
-        case let .notRepresentable(text, decimals): "\(text) cannot be written with the asset's \(decimals) decimals without rounding"
+        case .notRepresentable(let text, let decimals): "\(text) cannot be written with the asset's \(decimals) decimals without rounding"
         case .malformed(let text): "\"\(text)\" is not a decimal amount (digits, at most one point)"
         case .negative(let text): "\(text) is negative: a provider's amount is posted by its kind, never by its sign"
         case .tooLarge(let text): "\(text) is larger than any ledger amount"

@@ -90,7 +90,9 @@ public struct AdyenEvents: ProviderMapping {
             if autoCapture { return none("with automatic capture the payment was posted at its authorisation") }
             let (asset, amount) = try money()
             let authorisation = try original()
-            return [ConnectorEvent(eventID: eventID, occurredAtMs: time, reference: authorisation + Self.captureSuffix, posting: .capture(of: authorisation, asset: asset, amount: amount, charge: nil))]
+            return [
+                ConnectorEvent(eventID: eventID, occurredAtMs: time, reference: authorisation + Self.captureSuffix, posting: .capture(of: authorisation, asset: asset, amount: amount, charge: nil))
+            ]
         case "CANCELLATION":
             if autoCapture {
                 let (asset, amount) = try money()
@@ -120,7 +122,8 @@ public struct AdyenEvents: ProviderMapping {
             let second = "\(psp):\(code)", (asset, amount) = try money()
             return [
                 posting(second, .dispute(of: try payment(), asset: asset, amount: amount, fee: [])),
-                ConnectorEvent(eventID: eventID + ":lost", occurredAtMs: time, reference: Self.prefix + second + ":lost",
+                ConnectorEvent(
+                    eventID: eventID + ":lost", occurredAtMs: time, reference: Self.prefix + second + ":lost",
                     posting: .disputeClosed(dispute: Self.prefix + second, outcome: .lost, feeReturned: .zero)),
             ]
         case "NOTIFICATION_OF_CHARGEBACK", "REQUEST_FOR_INFORMATION", "NOTIFICATION_OF_FRAUD", "DISPUTE_DEFENSE_PERIOD_ENDED", "INFORMATION_SUPPLIED",

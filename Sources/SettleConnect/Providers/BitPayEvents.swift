@@ -25,8 +25,11 @@ public struct BitPayEvents: ProviderMapping {
         let notification = try ProviderFields.decode(Notification.self, body, what: "a BitPay IPN")
         if let name = notification.event?.name, !name.hasPrefix("invoice") {
             // Refund and payout notifications: their data.id is not an invoice.
-            return [ConnectorEvent(eventID: "\(name):\(notification.data?.id ?? "")", occurredAtMs: 0, reference: Self.prefix + name + ":" + (notification.data?.id ?? ""),
-                posting: .none("\(name): BitPay refunds and payouts are not mapped; reconcile them from BitPay's ledger"))]
+            return [
+                ConnectorEvent(
+                    eventID: "\(name):\(notification.data?.id ?? "")", occurredAtMs: 0, reference: Self.prefix + name + ":" + (notification.data?.id ?? ""),
+                    posting: .none("\(name): BitPay refunds and payouts are not mapped; reconcile them from BitPay's ledger"))
+            ]
         }
         guard let id = notification.event == nil ? notification.id : notification.data?.id, !id.isEmpty else { throw .unreadable("an IPN without the invoice's id") }
         guard let fetched else { throw .needsFetch("/invoices/\(BTCPayEvents.pathComponent(id))") }

@@ -53,7 +53,11 @@ public struct GumroadEvents: ProviderMapping {
         case "refund":
             // Gumroad states only what is refunded in all: each total is posted once, as what the ledger lacks of it.
             let total = try refunded(sale, price)
-            return [ConnectorEvent(eventID: "\(eventID):\(total.minorUnits)", occurredAtMs: time, reference: "\(payment):refunded:\(total.minorUnits)", posting: .refundedInAll(of: payment, asset: asset.code, total: total))]
+            return [
+                ConnectorEvent(
+                    eventID: "\(eventID):\(total.minorUnits)", occurredAtMs: time, reference: "\(payment):refunded:\(total.minorUnits)",
+                    posting: .refundedInAll(of: payment, asset: asset.code, total: total))
+            ]
         case "dispute":
             guard sale.disputed?.value == true else { throw .notConfirmed("sale \(saleID) is not disputed") }
             return event(payment + ":dispute", .dispute(of: payment, asset: asset.code, amount: price, fee: []))
@@ -96,13 +100,19 @@ public struct GumroadEvents: ProviderMapping {
             else { throw .unreadable("a Gumroad ping that is neither JSON nor form-encoded") }
             if fields[key] == nil { fields[key] = value }
         }
-        guard fields["sale_id"] != nil || fields["resource_name"] != nil || fields["subscription_id"] != nil else { throw .unreadable("a Gumroad ping without sale_id, subscription_id or resource_name") }
+        guard fields["sale_id"] != nil || fields["resource_name"] != nil || fields["subscription_id"] != nil else {
+            throw .unreadable("a Gumroad ping without sale_id, subscription_id or resource_name")
+        }
         return fields
     }
 
     struct JSONPing: Decodable {
         let fields: [String: String]
-        enum CodingKeys: String, CodingKey { case saleID = "sale_id", resourceName = "resource_name", subscriptionID = "subscription_id" }
+        enum CodingKeys: String, CodingKey {
+            case saleID = "sale_id"
+            case resourceName = "resource_name"
+            case subscriptionID = "subscription_id"
+        }
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             var fields: [String: String] = [:]
@@ -134,8 +144,13 @@ public struct GumroadEvents: ProviderMapping {
 
         enum CodingKeys: String, CodingKey {
             case id, price, currency, refunded, disputed
-            case createdAt = "created_at", gumroadFee = "gumroad_fee", currencySymbol = "currency_symbol", partiallyRefunded = "partially_refunded"
-            case amountRefundableInCurrency = "amount_refundable_in_currency", disputeWon = "dispute_won", isPreorderAuthorization = "is_preorder_authorization"
+            case createdAt = "created_at"
+            case gumroadFee = "gumroad_fee"
+            case currencySymbol = "currency_symbol"
+            case partiallyRefunded = "partially_refunded"
+            case amountRefundableInCurrency = "amount_refundable_in_currency"
+            case disputeWon = "dispute_won"
+            case isPreorderAuthorization = "is_preorder_authorization"
         }
     }
 }

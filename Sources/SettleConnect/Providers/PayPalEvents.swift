@@ -127,7 +127,10 @@ public struct PayPalEvents: ProviderMapping {
         let createTime: String
         let eventType: String
         let resource: Resource
-        enum CodingKeys: String, CodingKey { case id, resource; case createTime = "create_time", eventType = "event_type" }
+        enum CodingKeys: String, CodingKey {
+            case id, resource; case createTime = "create_time"
+            case eventType = "event_type"
+        }
     }
 
     struct Money: Decodable {
@@ -150,8 +153,12 @@ public struct PayPalEvents: ProviderMapping {
 
         enum CodingKeys: String, CodingKey {
             case id, status, amount, links
-            case statusDetails = "status_details", sellerReceivableBreakdown = "seller_receivable_breakdown", disputeID = "dispute_id"
-            case disputeChannel = "dispute_channel", disputedTransactions = "disputed_transactions", disputeOutcome = "dispute_outcome"
+            case statusDetails = "status_details"
+            case sellerReceivableBreakdown = "seller_receivable_breakdown"
+            case disputeID = "dispute_id"
+            case disputeChannel = "dispute_channel"
+            case disputedTransactions = "disputed_transactions"
+            case disputeOutcome = "dispute_outcome"
         }
         struct StatusDetails: Decodable { let reason: String? }
         struct Link: Decodable { let href: String; let rel: String }
@@ -174,8 +181,12 @@ public struct PayPalEvents: ProviderMapping {
         let exchangeRate: ExchangeRate?
 
         enum CodingKeys: String, CodingKey {
-            case grossAmount = "gross_amount", paypalFee = "paypal_fee", platformFees = "platform_fees", receivableAmount = "receivable_amount"
-            case paypalFeeInReceivableCurrency = "paypal_fee_in_receivable_currency", exchangeRate = "exchange_rate"
+            case grossAmount = "gross_amount"
+            case paypalFee = "paypal_fee"
+            case platformFees = "platform_fees"
+            case receivableAmount = "receivable_amount"
+            case paypalFeeInReceivableCurrency = "paypal_fee_in_receivable_currency"
+            case exchangeRate = "exchange_rate"
         }
         struct PlatformFee: Decodable { let amount: Money }
         struct ExchangeRate: Decodable { let value: String? }

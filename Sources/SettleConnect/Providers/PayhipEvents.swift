@@ -48,7 +48,8 @@ public struct PayhipEvents: ProviderMapping {
             // Each refund of a sale is its own posting: named by when it was made, so a second
             // partial refund (Payhip sends another `refunded`) is neither lost nor deduplicated away.
             let when = event.dateRefunded.map { String($0.value) } ?? "amount-\(refunded.value)"
-            return ConnectorEvent(eventID: "refunded:\(id):\(when)", occurredAtMs: try time(event.dateRefunded ?? event.date), reference: Self.prefix + "\(id):refund:\(when)",
+            return ConnectorEvent(
+                eventID: "refunded:\(id):\(when)", occurredAtMs: try time(event.dateRefunded ?? event.date), reference: Self.prefix + "\(id):refund:\(when)",
                 posting: .refund(of: Self.prefix + id, asset: asset.code, amount: amount))
         default:
             // Subscription events carry no amount: each charge of a subscription arrives as `paid`.
@@ -78,7 +79,11 @@ public struct PayhipEvents: ProviderMapping {
 
         enum CodingKeys: String, CodingKey {
             case type, id, currency, price, date
-            case subscriptionID = "subscription_id", stripeFee = "stripe_fee", payhipFee = "payhip_fee", amountRefunded = "amount_refunded", dateRefunded = "date_refunded"
+            case subscriptionID = "subscription_id"
+            case stripeFee = "stripe_fee"
+            case payhipFee = "payhip_fee"
+            case amountRefunded = "amount_refunded"
+            case dateRefunded = "date_refunded"
         }
     }
 }

@@ -61,8 +61,10 @@ public struct StripeEvents: ProviderMapping {
                     let (_, value) = try money(-detail.amount, detail.currency)
                     do { returned = try returned.adding(value) } catch { throw .amount(.tooLarge("the returned dispute fee")) }
                 }
-                return ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .won, feeReturned: returned))
-            case "lost": return ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .lost, feeReturned: .zero))
+                return ConnectorEvent(
+                    eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .won, feeReturned: returned))
+            case "lost":
+                return ConnectorEvent(eventID: event.id, occurredAtMs: time, reference: Self.prefix + event.id, posting: .disputeClosed(dispute: Self.prefix + id, outcome: .lost, feeReturned: .zero))
             default: return none("dispute closed as \(object.status ?? "unknown"), neither won nor lost")
             }
         case "payout.paid":
@@ -109,11 +111,12 @@ public struct StripeEvents: ProviderMapping {
     private func fees(_ details: [FeeDetail], into asset: Asset, stripeFee: FeeComponentKind = .processing) throws(ConnectorProblem) -> [FeeComponent] {
         try details.filter { $0.amount != 0 }.map { detail throws(ConnectorProblem) in
             let (feeAsset, value) = try money(detail.amount, detail.currency)
-            let kind: FeeComponentKind = switch detail.type {
-            case "stripe_fee": stripeFee
-            case "tax": .tax
-            default: .other  // application_fee, payment_method_passthrough_fee, …
-            }
+            let kind: FeeComponentKind =
+                switch detail.type {
+                case "stripe_fee": stripeFee
+                case "tax": .tax
+                default: .other  // application_fee, payment_method_passthrough_fee, …
+                }
             return FeeComponent(kind: kind, asset: feeAsset.code, amount: value)
         }
     }

@@ -91,7 +91,7 @@ extension ConnectConfig {
     public static func parse(yaml: String) throws(ConnectConfigError) -> ConnectConfig {
         do throws(ConfigError) { return try parseSections(yaml) } catch {
             switch error {
-            case let .invalid(key, line, message): throw .invalid("\(line.map { "line \($0): " } ?? "")\(key): \(message)")
+            case .invalid(let key, let line, let message): throw .invalid("\(line.map { "line \($0): " } ?? "")\(key): \(message)")
             case .syntax(let detail): throw .invalid("not valid YAML: \(detail)")
             case .unreadable(let path): throw .unreadable(path)
             }
@@ -132,7 +132,8 @@ extension ConnectConfig {
         }
         let providerName = try required("provider")
         guard let provider = Provider(rawValue: providerName) else {
-            throw .invalid(key: section.qualified("provider"), line: section.line(of: "provider"), message: "\(providerName) is not one of \(Provider.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw .invalid(
+                key: section.qualified("provider"), line: section.line(of: "provider"), message: "\(providerName) is not one of \(Provider.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         let name = try required("name")
         guard name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }), name.utf8.count <= 32 else {
@@ -140,9 +141,13 @@ extension ConnectConfig {
         }
         let keyFile = try required("processorKey")
         let merchantText = try required("merchant")
-        guard let merchant = PublicKey(hex: merchantText) else { throw .invalid(key: section.qualified("merchant"), line: section.line(of: "merchant"), message: "expected the merchant's 64-character hex public key") }
+        guard let merchant = PublicKey(hex: merchantText) else {
+            throw .invalid(key: section.qualified("merchant"), line: section.line(of: "merchant"), message: "expected the merchant's 64-character hex public key")
+        }
         let methodText = try required("method")
-        guard let method = PaymentMethod(name: methodText) else { throw .invalid(key: section.qualified("method"), line: section.line(of: "method"), message: "\(methodText) is not a payment method name") }
+        guard let method = PaymentMethod(name: methodText) else {
+            throw .invalid(key: section.qualified("method"), line: section.line(of: "method"), message: "\(methodText) is not a payment method name")
+        }
         var account = Account(provider: provider, name: name, processorKey: keyFile, merchant: merchant, method: method)
         account.secret = try secret(&section, "secret")
         account.urlToken = try secret(&section, "urlToken")

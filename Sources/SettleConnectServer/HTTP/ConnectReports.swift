@@ -68,13 +68,15 @@ public struct FreshnessReport: Codable, Sendable {
     static func read(_ inbox: ConnectInbox, slaMs: UInt64) async throws -> FreshnessReport {
         var byAccount: [String: [UInt64]] = [:]
         for (account, ms) in try await inbox.freshness() { byAccount[account, default: []].append(ms) }
-        return FreshnessReport(slaMs: slaMs, accounts: byAccount.keys.sorted().map { name in
-            let values = byAccount[name, default: []].sorted()
-            let within = values.filter { $0 <= slaMs }.count
-            func percentile(_ p: Int) -> UInt64 { values.isEmpty ? 0 : values[min(values.count - 1, (values.count * p + 99) / 100 - 1)] }
-            return Account(
-                account: name, committed: values.count, withinSla: within, withinSlaBps: values.isEmpty ? 0 : within * 10_000 / values.count,
-                p50Ms: percentile(50), p95Ms: percentile(95), maxMs: values.last ?? 0)
-        })
+        return FreshnessReport(
+            slaMs: slaMs,
+            accounts: byAccount.keys.sorted().map { name in
+                let values = byAccount[name, default: []].sorted()
+                let within = values.filter { $0 <= slaMs }.count
+                func percentile(_ p: Int) -> UInt64 { values.isEmpty ? 0 : values[min(values.count - 1, (values.count * p + 99) / 100 - 1)] }
+                return Account(
+                    account: name, committed: values.count, withinSla: within, withinSlaBps: values.isEmpty ? 0 : within * 10_000 / values.count,
+                    p50Ms: percentile(50), p95Ms: percentile(95), maxMs: values.last ?? 0)
+            })
     }
 }

@@ -93,9 +93,10 @@ public struct ConnectRoutes: Sendable {
         let due = accepted.filter { $0.state == .pending }.map(\.seq)
         worker.completions.expect(due)
         let now = clock()
-        await worker.post(zip(mapped.events, accepted).filter { $0.1.state == .pending }.map { event, accepted in
-            InboxWorker.Accepted(seq: accepted.seq, account: path, event: event, receivedAtMs: now)
-        })
+        await worker.post(
+            zip(mapped.events, accepted).filter { $0.1.state == .pending }.map { event, accepted in
+                InboxWorker.Accepted(seq: accepted.seq, account: path, event: event, receivedAtMs: now)
+            })
         let outcomes = await withTaskGroup(of: (Int64, LedgerPoster.Outcome?).self) { group in
             for seq in due { group.addTask { (seq, await worker.completions.wait(seq, timeout: answerWithin)) } }
             var outcomes: [Int64: LedgerPoster.Outcome] = [:]
@@ -177,7 +178,7 @@ struct DeliveryAnswer: Encodable {
                 return
             }
             switch outcome {
-            case let .posted(transaction, detail)?: (result, self.detail, self.transaction) = ("posted", detail, transaction)
+            case .posted(let transaction, let detail)?: (result, self.detail, self.transaction) = ("posted", detail, transaction)
             case .nothing(let why)?: (result, detail) = ("nothing", why)
             case .waiting(let reference)?: (result, detail) = ("waiting", "for \(reference), which is not on the ledger yet; posted when it is")
             case .refused(let why)?: (result, detail) = ("refused", why)

@@ -53,30 +53,31 @@ public final class ConnectInbox: Sendable {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         var migrator = DatabaseMigrator()
         migrator.registerMigration("inbox-1") { db in
-            try db.execute(sql: """
-                CREATE TABLE events (
-                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                    account TEXT NOT NULL,
-                    event_id TEXT NOT NULL,
-                    item INTEGER NOT NULL,
-                    reference TEXT NOT NULL,
-                    depends_on TEXT,
-                    occurred_at_ms INTEGER NOT NULL,
-                    received_at_ms INTEGER NOT NULL,
-                    body BLOB NOT NULL,
-                    fetched BLOB,
-                    state TEXT NOT NULL,
-                    detail TEXT,
-                    tx TEXT,
-                    committed_at_ms INTEGER,
-                    attempts INTEGER NOT NULL DEFAULT 0,
-                    next_attempt_ms INTEGER NOT NULL DEFAULT 0,
-                    UNIQUE (account, event_id)
-                );
-                CREATE INDEX events_due ON events (state, next_attempt_ms);
-                CREATE INDEX events_reference ON events (reference, state);
-                CREATE INDEX events_depends ON events (depends_on, state);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        account TEXT NOT NULL,
+                        event_id TEXT NOT NULL,
+                        item INTEGER NOT NULL,
+                        reference TEXT NOT NULL,
+                        depends_on TEXT,
+                        occurred_at_ms INTEGER NOT NULL,
+                        received_at_ms INTEGER NOT NULL,
+                        body BLOB NOT NULL,
+                        fetched BLOB,
+                        state TEXT NOT NULL,
+                        detail TEXT,
+                        tx TEXT,
+                        committed_at_ms INTEGER,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_ms INTEGER NOT NULL DEFAULT 0,
+                        UNIQUE (account, event_id)
+                    );
+                    CREATE INDEX events_due ON events (state, next_attempt_ms);
+                    CREATE INDEX events_reference ON events (reference, state);
+                    CREATE INDEX events_depends ON events (depends_on, state);
+                    """)
         }
         migrator.registerMigration("chain-1") { db in
             try db.execute(sql: "CREATE TABLE chain (id INTEGER PRIMARY KEY CHECK (id = 1), chain_id TEXT NOT NULL, assets TEXT NOT NULL)")
@@ -124,7 +125,8 @@ public final class ConnectInbox: Sendable {
                     let state = State(rawValue: existing["state"]) ?? .pending
                     // A refused event delivered again is tried again: the ledger may have learnt its currency since.
                     if state == .refused, refusal == nil {
-                        try db.execute(sql: "UPDATE events SET state = 'pending', next_attempt_ms = 0, body = ?, fetched = ? WHERE seq = ?", arguments: [Data(body), fetched.map { Data($0) }, existing["seq"]])
+                        try db.execute(
+                            sql: "UPDATE events SET state = 'pending', next_attempt_ms = 0, body = ?, fetched = ? WHERE seq = ?", arguments: [Data(body), fetched.map { Data($0) }, existing["seq"]])
                         return Accepted(seq: existing["seq"], isNew: false, state: .pending)
                     }
                     return Accepted(seq: existing["seq"], isNew: false, state: state)
@@ -135,7 +137,10 @@ public final class ConnectInbox: Sendable {
                         INSERT INTO events (account, event_id, item, reference, depends_on, occurred_at_ms, received_at_ms, body, fetched, state, detail)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [account, event.eventID, item, event.reference, event.posting.dependsOn, Int64(clamping: event.occurredAtMs), Int64(now), Data(body), fetched.map { Data($0) }, state.rawValue, refusal])
+                    arguments: [
+                        account, event.eventID, item, event.reference, event.posting.dependsOn, Int64(clamping: event.occurredAtMs), Int64(now), Data(body), fetched.map { Data($0) }, state.rawValue,
+                        refusal,
+                    ])
                 return Accepted(seq: db.lastInsertedRowID, isNew: true, state: state)
             }
         }
@@ -156,7 +161,8 @@ public final class ConnectInbox: Sendable {
     @discardableResult
     public func markPosted(_ seq: Int64, reference: String, transaction: String, committedAtMs: UInt64, detail: String?) async throws -> Int {
         try await writes.write { db in
-            try db.execute(sql: "UPDATE events SET state = 'posted', tx = ?, committed_at_ms = ?, detail = ?, attempts = attempts + 1 WHERE seq = ?",
+            try db.execute(
+                sql: "UPDATE events SET state = 'posted', tx = ?, committed_at_ms = ?, detail = ?, attempts = attempts + 1 WHERE seq = ?",
                 arguments: [transaction, Int64(clamping: committedAtMs), detail, seq])
             try db.execute(sql: "UPDATE events SET state = 'pending', next_attempt_ms = 0 WHERE state = 'parked' AND depends_on = ?", arguments: [reference])
             return db.changesCount
@@ -174,7 +180,8 @@ public final class ConnectInbox: Sendable {
     public func park(_ seq: Int64, dependsOn: String, detail: String) async throws {
         try await writes.write { db in
             let posted = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE reference = ? AND state = 'posted')", arguments: [dependsOn]) ?? false
-            try db.execute(sql: "UPDATE events SET state = ?, detail = ?, attempts = attempts + 1, next_attempt_ms = 0 WHERE seq = ?",
+            try db.execute(
+                sql: "UPDATE events SET state = ?, detail = ?, attempts = attempts + 1, next_attempt_ms = 0 WHERE seq = ?",
                 arguments: [posted ? "pending" : "parked", detail, seq])
         }
     }

@@ -43,7 +43,10 @@ public actor InboxWorker {
         public var receivedAtMs: UInt64
     }
 
-    public init(inbox: ConnectInbox, poster: LedgerPoster, accounts: [String: ConnectAccount], assets: AssetDirectory, metrics: ConnectMetrics, maxInFlight: Int, logger: Logger, clock: @escaping @Sendable () -> UInt64 = ConnectClock.now) {
+    public init(
+        inbox: ConnectInbox, poster: LedgerPoster, accounts: [String: ConnectAccount], assets: AssetDirectory, metrics: ConnectMetrics, maxInFlight: Int, logger: Logger,
+        clock: @escaping @Sendable () -> UInt64 = ConnectClock.now
+    ) {
         self.inbox = inbox
         self.poster = poster
         self.accounts = accounts
@@ -126,7 +129,7 @@ public actor InboxWorker {
         let account = entry.account
         do {
             switch outcome {
-            case let .posted(transaction, detail):
+            case .posted(let transaction, let detail):
                 let committed = clock()
                 woke = try await inbox.markPosted(entry.seq, reference: entry.reference, transaction: transaction, committedAtMs: committed, detail: detail) > 0
                 metrics.fresh(account, milliseconds: committed > entry.occurredAtMs ? committed - entry.occurredAtMs : 0)

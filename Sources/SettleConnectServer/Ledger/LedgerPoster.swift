@@ -64,14 +64,14 @@ public struct LedgerPoster: Sendable {
         let payload: Payload
         switch (event.posting, target) {
         case (.none(let why), _): return .nothing(why)
-        case let (.payment(asset, amount, charge), _):
+        case (.payment(let asset, let amount, let charge), _):
             payload = .transfer(payee: signer.merchant, asset: asset, amount: amount, method: signer.method, charge: charge)
-        case let (.authorisation(asset, amount), _):
+        case (.authorisation(let asset, let amount), _):
             payload = .hold(payee: signer.merchant, asset: asset, amount: amount, method: signer.method, expiresAt: now + signer.holdLifetimeMs)
-        case let (.capture(_, _, amount, charge), hold?): payload = .capture(hold: hold, amount: amount, charge: charge)
+        case (.capture(_, _, let amount, let charge), let hold?): payload = .capture(hold: hold, amount: amount, charge: charge)
         case (.cancellation, let hold?): payload = .void(hold: hold)
-        case let (.refund(_, _, amount), payment?): payload = .refund(payment: payment, leg: 0, amount: amount)
-        case let (.refundedInAll(_, _, total), payment?):
+        case (.refund(_, _, let amount), let payment?): payload = .refund(payment: payment, leg: 0, amount: amount)
+        case (.refundedInAll(_, _, let total), let payment?):
             let already: Amount
             switch await refunded(payment) {
             case .success(let amount): already = amount
@@ -81,9 +81,9 @@ public struct LedgerPoster: Sendable {
                 return .nothing("the ledger already holds \(already.minorUnits) of the \(total.minorUnits) minor units refunded in all")
             }
             payload = .refund(payment: payment, leg: 0, amount: rest)
-        case let (.dispute(_, _, amount, fee), payment?): payload = .dispute(payment: payment, leg: 0, amount: amount, fee: fee)
-        case let (.disputeClosed(_, outcome, feeReturned), dispute?): payload = .resolveDispute(dispute: dispute, outcome: outcome, feeReturned: feeReturned)
-        case let (.payout(asset, amount, fee), _): payload = .payout(merchant: signer.merchant, asset: asset, amount: amount, fee: fee)
+        case (.dispute(_, _, let amount, let fee), let payment?): payload = .dispute(payment: payment, leg: 0, amount: amount, fee: fee)
+        case (.disputeClosed(_, let outcome, let feeReturned), let dispute?): payload = .resolveDispute(dispute: dispute, outcome: outcome, feeReturned: feeReturned)
+        case (.payout(let asset, let amount, let fee), _): payload = .payout(merchant: signer.merchant, asset: asset, amount: amount, fee: fee)
         case (.payoutFailed, let payout?): payload = .reversePayout(payout: payout)
         case (.capture, nil), (.cancellation, nil), (.refund, nil), (.refundedInAll, nil), (.dispute, nil), (.disputeClosed, nil), (.payoutFailed, nil):
             return .refused("internal: a posting that acts on another was not given it")
@@ -94,7 +94,7 @@ public struct LedgerPoster: Sendable {
         let transaction = body.signed(with: signer.key)
         let answer: Wire.Transaction
         do throws(ClientError) { answer = try await gateway.post(transaction) } catch {
-            if case let .rejected(_, code, _, related) = error, code == "duplicate_external_reference" {
+            if case .rejected(_, let code, _, let related) = error, code == "duplicate_external_reference" {
                 return await alreadyPosted(event.reference, signer: signer, related: related)
             }
             return Self.outcome(of: error)
@@ -136,7 +136,7 @@ public struct LedgerPoster: Sendable {
     static func outcome(of error: ClientError) -> Outcome {
         switch error {
         case .unreachable: return .retry(error.description)
-        case let .rejected(status, code, _, _):
+        case .rejected(let status, let code, _, _):
             if status >= 500 || status == 429 || ["mempool_full", "account_limit", "already_pending", "request_timeout"].contains(code) { return .retry(error.description) }
             return .refused(error.description)
         case .badResponse: return .retry(error.description)

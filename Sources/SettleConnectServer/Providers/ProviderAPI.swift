@@ -16,7 +16,7 @@ public struct ProviderAPI: Sendable {
         public var description: String {
             switch self {
             case .unavailable(let why): "the provider's API is unavailable: \(why)"
-            case let .refused(status, path): "the provider's API answered \(status) for \(path)"
+            case .refused(let status, let path): "the provider's API answered \(status) for \(path)"
             }
         }
     }

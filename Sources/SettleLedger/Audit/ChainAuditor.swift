@@ -37,7 +37,8 @@ public struct ChainAuditor: Sendable {
 
     /// Verifies the next block; `signatureIsValid` lets the caller check
     /// signatures ahead of time (in parallel), defaulting to checking here.
-    public mutating func verify(_ block: Block, commit: CommitCertificate, results: [TransactionResult], signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(AuditFailure) {
+    public mutating func verify(_ block: Block, commit: CommitCertificate, results: [TransactionResult], signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(AuditFailure)
+    {
         let header = block.header
         let height = state.height + 1
         guard header.height == height else {
@@ -80,18 +81,18 @@ public struct ChainAuditor: Sendable {
 
     static func failure(_ rejection: BlockRejection, height: UInt64, block: Block) -> AuditFailure {
         switch rejection {
-        case let .wrongChain(expected, found): AuditFailure(height: height, field: "header.chainId", expected: expected, found: found)
-        case let .wrongHeight(expected, found): AuditFailure(height: height, field: "header.height", expected: "\(expected)", found: "\(found)")
-        case let .wrongPreviousHash(expected, found): AuditFailure(height: height, field: "header.previousHash", expected: expected.hex, found: found.hex)
-        case let .timestampNotIncreasing(previous, found): AuditFailure(height: height, field: "header.timestamp", expected: "> \(previous)", found: "\(found)")
+        case .wrongChain(let expected, let found): AuditFailure(height: height, field: "header.chainId", expected: expected, found: found)
+        case .wrongHeight(let expected, let found): AuditFailure(height: height, field: "header.height", expected: "\(expected)", found: "\(found)")
+        case .wrongPreviousHash(let expected, let found): AuditFailure(height: height, field: "header.previousHash", expected: expected.hex, found: found.hex)
+        case .timestampNotIncreasing(let previous, let found): AuditFailure(height: height, field: "header.timestamp", expected: "> \(previous)", found: "\(found)")
         case .timestampOutOfRange(let found): AuditFailure(height: height, field: "header.timestamp", expected: "≤ \(LedgerState.maxTimestamp)", found: "\(found)")
         case .unknownProposer(let key): AuditFailure(height: height, field: "header.proposer", expected: "a genesis validator", found: key.hex)
-        case let .tooManyTransactions(count, max): AuditFailure(height: height, field: "transactions.count", expected: "≤ \(max)", found: "\(count)")
-        case let .transactionCountMismatch(header, body): AuditFailure(height: height, field: "header.transactionCount", expected: "\(body)", found: "\(header)")
-        case let .transactionsRootMismatch(expected, found): AuditFailure(height: height, field: "header.transactionsRoot", expected: expected.hex, found: found.hex)
-        case let .invalidTransaction(_, id, reason): AuditFailure(height: height, transaction: id, field: "transaction", expected: "an includable transaction", found: reason.description)
-        case let .logMismatch(es, er, fs, fr): AuditFailure(height: height, field: "header.logRoot", expected: "\(es)/\(er.hex)", found: "\(fs)/\(fr.hex)")
-        case let .stateRootMismatch(expected, found): AuditFailure(height: height, field: "header.stateRoot", expected: expected.hex, found: found.hex)
+        case .tooManyTransactions(let count, let max): AuditFailure(height: height, field: "transactions.count", expected: "≤ \(max)", found: "\(count)")
+        case .transactionCountMismatch(let header, let body): AuditFailure(height: height, field: "header.transactionCount", expected: "\(body)", found: "\(header)")
+        case .transactionsRootMismatch(let expected, let found): AuditFailure(height: height, field: "header.transactionsRoot", expected: expected.hex, found: found.hex)
+        case .invalidTransaction(_, let id, let reason): AuditFailure(height: height, transaction: id, field: "transaction", expected: "an includable transaction", found: reason.description)
+        case .logMismatch(let es, let er, let fs, let fr): AuditFailure(height: height, field: "header.logRoot", expected: "\(es)/\(er.hex)", found: "\(fs)/\(fr.hex)")
+        case .stateRootMismatch(let expected, let found): AuditFailure(height: height, field: "header.stateRoot", expected: expected.hex, found: found.hex)
         }
     }
 }

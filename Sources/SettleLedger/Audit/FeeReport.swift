@@ -125,31 +125,31 @@ public struct FeeReport: Sendable, Equatable {
     public mutating func add(_ tx: SignedTransaction, result: TransactionResult, committed: (Hash256) -> SignedTransaction?) {
         guard result.isApplied else { return }
         switch tx.body.payload {
-        case let .transfer(_, asset, amount, method, charge):
+        case .transfer(_, let asset, let amount, let method, let charge):
             let key = Key(method: method, asset: asset)
             origins[tx.id] = key
             recordPayment(tx.id, key, legs: [amount], charge: charge, result: result)
-        case let .split(asset, method, _, legs, charge):
+        case .split(let asset, let method, _, let legs, let charge):
             let key = Key(method: method, asset: asset)
             origins[tx.id] = key
             recordPayment(tx.id, key, legs: legs.map(\.amount), charge: charge, result: result)
-        case let .hold(_, asset, _, method, _):
+        case .hold(_, let asset, _, let method, _):
             origins[tx.id] = Key(method: method, asset: asset)
-        case let .capture(hold, amount, charge):
+        case .capture(let hold, let amount, let charge):
             guard let key = origin(of: hold, committed) else { return }
             origins[tx.id] = key
             recordPayment(tx.id, key, legs: [amount], charge: charge, result: result)
-        case let .refund(payment, _, amount):
+        case .refund(let payment, _, let amount):
             guard let key = origin(of: payment, committed) else { return }
             rows[key, default: Row()].refunds += 1
             rows[key, default: Row()].refunded += UInt128(amount.minorUnits)
-        case let .dispute(payment, _, amount, _):
+        case .dispute(let payment, _, let amount, _):
             guard let key = origin(of: payment, committed) else { return }
             disputeOrigins[tx.id] = (key, amount)
             rows[key, default: Row()].disputes += 1
             rows[key, default: Row()].disputed += UInt128(amount.minorUnits)
             rows[key, default: Row()].disputeFees += UInt128(result.fee.minorUnits)
-        case let .resolveDispute(dispute, outcome, feeReturned):
+        case .resolveDispute(let dispute, let outcome, let feeReturned):
             guard let (key, amount) = disputeOrigin(of: dispute, committed) else { return }
             var row = rows[key, default: Row()]
             row.disputeFeesReturned += UInt128(feeReturned.minorUnits)
@@ -201,9 +201,9 @@ public struct FeeReport: Sendable, Equatable {
         guard let tx = committed(id) else { return nil }
         let key: Key?
         switch tx.body.payload {
-        case let .transfer(_, asset, _, method, _), let .hold(_, asset, _, method, _), let .split(asset, method, _, _, _):
+        case .transfer(_, let asset, _, let method, _), .hold(_, let asset, _, let method, _), .split(let asset, let method, _, _, _):
             key = Key(method: method, asset: asset)
-        case let .capture(hold, _, _):
+        case .capture(let hold, _, _):
             key = origin(of: hold, committed)
         default:
             key = nil
@@ -214,7 +214,7 @@ public struct FeeReport: Sendable, Equatable {
 
     private mutating func disputeOrigin(of id: Hash256, _ committed: (Hash256) -> SignedTransaction?) -> (key: Key, amount: Amount)? {
         if let known = disputeOrigins[id] { return known }
-        guard let tx = committed(id), case let .dispute(payment, _, amount, _) = tx.body.payload, let key = origin(of: payment, committed) else { return nil }
+        guard let tx = committed(id), case .dispute(let payment, _, let amount, _) = tx.body.payload, let key = origin(of: payment, committed) else { return nil }
         disputeOrigins[id] = (key, amount)
         return (key, amount)
     }

@@ -111,10 +111,10 @@ public enum ReceiptError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .malformed(let why): "malformed receipt: \(why)"
-        case let .wrongGenesis(expected, found): "receipt is for genesis \(found), not \(expected)"
+        case .wrongGenesis(let expected, let found): "receipt is for genesis \(found), not \(expected)"
         case .wrongChain: "receipt's transaction or header is for another chain"
         case .badTransactionSignature: "the transaction's signature does not verify"
-        case let .heightAfterHeader(height, header): "transaction height \(height) is not at or before the proving header's height \(header)"
+        case .heightAfterHeader(let height, let header): "transaction height \(height) is not at or before the proving header's height \(header)"
         case .inclusion(let why): "the log entry is not in the header's log: \(why)"
         case .commitForAnotherBlock: "the commit certificate is for another block"
         case .commit(let why): "the header is not final: \(why)"

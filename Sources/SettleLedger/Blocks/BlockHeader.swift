@@ -21,7 +21,10 @@ public struct BlockHeader: Hashable, Sendable, CanonicalCodable {
     public var logRoot: Hash256
     public var stateRoot: Hash256
 
-    public init(chainId: String, height: UInt64, timestamp: UInt64, previousHash: Hash256, proposer: PublicKey, transactionCount: UInt32, transactionsRoot: Hash256, logSize: UInt64, logRoot: Hash256, stateRoot: Hash256) {
+    public init(
+        chainId: String, height: UInt64, timestamp: UInt64, previousHash: Hash256, proposer: PublicKey, transactionCount: UInt32, transactionsRoot: Hash256, logSize: UInt64, logRoot: Hash256,
+        stateRoot: Hash256
+    ) {
         self.chainId = chainId
         self.height = height
         self.timestamp = timestamp

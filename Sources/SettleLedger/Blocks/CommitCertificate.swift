@@ -71,9 +71,9 @@ public enum CommitError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .wrongSlotCount(expected, found): "commit has \(found) signature slots, the validator set has \(expected)"
+        case .wrongSlotCount(let expected, let found): "commit has \(found) signature slots, the validator set has \(expected)"
         case .badSignature(let name): "precommit signature of validator \(name) does not verify"
-        case let .noQuorum(signed, total): "signed voting power \(signed) of \(total) is not more than two thirds"
+        case .noQuorum(let signed, let total): "signed voting power \(signed) of \(total) is not more than two thirds"
         }
     }
 }

@@ -46,9 +46,11 @@ public enum DevelopmentNetwork {
         let usd = AssetCode("USD")!, eur = AssetCode("EUR")!, jpy = AssetCode("JPY")!, btc = AssetCode("BTC")!
         let fees = account("fees")
         func schedule(_ method: PaymentMethod, _ asset: AssetCode, fixed: UInt64, bps: UInt16, min: UInt64? = nil, max: UInt64? = nil, bearer: FeeBearer = .payee) -> GenesisFeeSchedule {
-            GenesisFeeSchedule(method: method, asset: asset, schedule: FeeSchedule(
-                fixed: Amount(minorUnits: fixed)!, basisPoints: bps, minimum: min.flatMap(Amount.init(minorUnits:)),
-                maximum: max.flatMap(Amount.init(minorUnits:)), bearer: bearer, feeAccount: fees))
+            GenesisFeeSchedule(
+                method: method, asset: asset,
+                schedule: FeeSchedule(
+                    fixed: Amount(minorUnits: fixed)!, basisPoints: bps, minimum: min.flatMap(Amount.init(minorUnits:)),
+                    maximum: max.flatMap(Amount.init(minorUnits:)), bearer: bearer, feeAccount: fees))
         }
         return try Genesis(
             chainId: chainId, genesisTime: genesisTime,
@@ -83,9 +85,11 @@ extension DevelopmentNetwork {
     /// A commit certificate for `header` signed by every development validator of
     /// `genesis` (a stand-in for consensus in tools and tests).
     public static func commit(for header: BlockHeader, genesis: Genesis) -> CommitCertificate {
-        CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { validator in
-            let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validator.publicKey)
-            return key(validator.name).sign(vote.signingMessage)
-        })
+        CommitCertificate(
+            height: header.height, round: 0, blockHash: header.hash,
+            signatures: genesis.validators.map { validator in
+                let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validator.publicKey)
+                return key(validator.name).sign(vote.signingMessage)
+            })
     }
 }

@@ -134,7 +134,10 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
     public var consensus: ConsensusParameters
 
     /// Validates and builds a genesis; throws on the first problem found.
-    public init(chainId: String, genesisTime: UInt64, validators: [Validator], assets: [Asset], accounts: [Account], methods: [RegisteredMethod], feeSchedules: [GenesisFeeSchedule], ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults) throws(GenesisError) {
+    public init(
+        chainId: String, genesisTime: UInt64, validators: [Validator], assets: [Asset], accounts: [Account], methods: [RegisteredMethod], feeSchedules: [GenesisFeeSchedule],
+        ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults
+    ) throws(GenesisError) {
         self.chainId = chainId
         self.genesisTime = genesisTime
         self.validators = validators
@@ -203,7 +206,9 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
         w.u64(genesisTime)
         w.list(validators) { $0.value($1) }
         w.list(assets) { $0.value($1) }
-        w.list(accounts) { w, a in w.publicKey(a.id); w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen) }
+        w.list(accounts) { w, a in
+            w.publicKey(a.id); w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen)
+        }
         w.list(methods) { $0.value($1) }
         w.list(feeSchedules) { $0.value($1) }
         w.value(ledger)

@@ -76,10 +76,14 @@ struct GenesisFile: JSONFieldListed {
 
     func genesis() throws(GenesisError) -> Genesis {
         guard let protocolVersion else {
-            throw .json("missing field .protocolVersion: this genesis was written for protocol version 1; Settle \(ProtocolVersion.current) cannot run it. Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis example for a development one)")
+            throw .json(
+                "missing field .protocolVersion: this genesis was written for protocol version 1; Settle \(ProtocolVersion.current) cannot run it. Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis example for a development one)"
+            )
         }
         guard protocolVersion == Int(ProtocolVersion.current) else {
-            throw .json("protocolVersion is \(protocolVersion); this Settle speaks protocol version \(ProtocolVersion.current). Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis example for a development one)")
+            throw .json(
+                "protocolVersion is \(protocolVersion); this Settle speaks protocol version \(ProtocolVersion.current). Networks are not migrated before 1.0: write a new genesis (settle network init, or settle genesis example for a development one)"
+            )
         }
         guard let time = RFC3339.milliseconds(genesisTime) else {
             throw .json("genesisTime \"\(genesisTime)\" must be an RFC 3339 UTC time such as 2026-01-01T00:00:00Z")
@@ -140,7 +144,9 @@ struct GenesisFile: JSONFieldListed {
             timeoutVoteMs: consensus?.value.timeoutVoteMs ?? c.timeoutVoteMs,
             timeoutDeltaMs: consensus?.value.timeoutDeltaMs ?? c.timeoutDeltaMs,
             timeoutMaxMs: consensus?.value.timeoutMaxMs ?? c.timeoutMaxMs)
-        return try Genesis(chainId: chainId, genesisTime: time, validators: parsedValidators, assets: parsedAssets, accounts: parsedAccounts, methods: parsedMethods, feeSchedules: schedules, ledger: ledgerParams, consensus: consensusParams)
+        return try Genesis(
+            chainId: chainId, genesisTime: time, validators: parsedValidators, assets: parsedAssets, accounts: parsedAccounts, methods: parsedMethods, feeSchedules: schedules, ledger: ledgerParams,
+            consensus: consensusParams)
     }
 
     private func key(_ hex: String, _ owner: String) throws(GenesisError) -> PublicKey {

@@ -10,7 +10,11 @@ extension Genesis {
                 case "\\": out += "\\\\"
                 case "\n": out += "\\n"
                 default:
-                    if scalar.value < 0x20 { out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16) } else { out.unicodeScalars.append(scalar) }
+                    if scalar.value < 0x20 {
+                        out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
                 }
             }
             return out + "\""
@@ -33,23 +37,29 @@ extension Genesis {
         s += note("Roles: customer and merchant never go negative; clearing (money at a processor or bank) and fx-provider may; fee collects fees; admin governs.", "  ")
         s += "  \"accounts\": [\n" + accounts.map { "    {\"label\": \(q($0.label)), \"publicKey\": \(q($0.id.hex)), \"role\": \(q($0.role.name))}" }.joined(separator: ",\n") + "\n  ],\n"
         s += note("Payment methods are names (a-z, 0-9, -); more are registered on the ledger with register-method.", "  ")
-        s += "  \"methods\": [\n" + methods.map { m in
-            "    {\"name\": \(q(m.method.name))" + (m.label.map { ", \"label\": \(q($0))" } ?? "") + "}"
-        }.joined(separator: ",\n") + "\n  ],\n"
+        s +=
+            "  \"methods\": [\n"
+            + methods.map { m in
+                "    {\"name\": \(q(m.method.name))" + (m.label.map { ", \"label\": \(q($0))" } ?? "") + "}"
+            }.joined(separator: ",\n") + "\n  ],\n"
         s += note("Fee per (method, asset): fixed + basisPoints of the amount (rounded half up), raised to minimum / lowered to maximum, paid by the bearer to feeAccount.", "  ")
-        s += "  \"feeSchedules\": [\n" + feeSchedules.map { e in
-            var fields = ["\"method\": \(q(e.method.name))", "\"asset\": \(q(e.asset.value))", "\"fixed\": \(amount(e.schedule.fixed, e.asset))", "\"basisPoints\": \(e.schedule.basisPoints)"]
-            if let m = e.schedule.minimum { fields.append("\"minimum\": \(amount(m, e.asset))") }
-            if let m = e.schedule.maximum { fields.append("\"maximum\": \(amount(m, e.asset))") }
-            fields += ["\"bearer\": \(q(e.schedule.bearer.description))", "\"feeAccount\": \(q(e.schedule.feeAccount.hex))"]
-            return "    {" + fields.joined(separator: ", ") + "}"
-        }.joined(separator: ",\n") + "\n  ],\n"
+        s +=
+            "  \"feeSchedules\": [\n"
+            + feeSchedules.map { e in
+                var fields = ["\"method\": \(q(e.method.name))", "\"asset\": \(q(e.asset.value))", "\"fixed\": \(amount(e.schedule.fixed, e.asset))", "\"basisPoints\": \(e.schedule.basisPoints)"]
+                if let m = e.schedule.minimum { fields.append("\"minimum\": \(amount(m, e.asset))") }
+                if let m = e.schedule.maximum { fields.append("\"maximum\": \(amount(m, e.asset))") }
+                fields += ["\"bearer\": \(q(e.schedule.bearer.description))", "\"feeAccount\": \(q(e.schedule.feeAccount.hex))"]
+                return "    {" + fields.joined(separator: ", ") + "}"
+            }.joined(separator: ",\n") + "\n  ],\n"
         s += "  \"ledger\": {\n"
         s += note("maxTransactionLifetimeMs bounds how far ahead a transaction may expire (and how long ids are remembered against replay).", "    ")
-        s += "    \"maxTransactionLifetimeMs\": \(ledger.maxTransactionLifetimeMs),\n    \"maxHoldLifetimeMs\": \(ledger.maxHoldLifetimeMs),\n    \"maxBlockTransactions\": \(ledger.maxBlockTransactions)\n  },\n"
+        s +=
+            "    \"maxTransactionLifetimeMs\": \(ledger.maxTransactionLifetimeMs),\n    \"maxHoldLifetimeMs\": \(ledger.maxHoldLifetimeMs),\n    \"maxBlockTransactions\": \(ledger.maxBlockTransactions)\n  },\n"
         s += "  \"consensus\": {\n"
         s += note("Timeouts grow by timeoutDeltaMs per round and never exceed timeoutMaxMs.", "    ")
-        s += "    \"blockIntervalMs\": \(consensus.blockIntervalMs),\n    \"timeoutProposeMs\": \(consensus.timeoutProposeMs),\n    \"timeoutVoteMs\": \(consensus.timeoutVoteMs),\n    \"timeoutDeltaMs\": \(consensus.timeoutDeltaMs),\n    \"timeoutMaxMs\": \(consensus.timeoutMaxMs)\n  }\n"
+        s +=
+            "    \"blockIntervalMs\": \(consensus.blockIntervalMs),\n    \"timeoutProposeMs\": \(consensus.timeoutProposeMs),\n    \"timeoutVoteMs\": \(consensus.timeoutVoteMs),\n    \"timeoutDeltaMs\": \(consensus.timeoutDeltaMs),\n    \"timeoutMaxMs\": \(consensus.timeoutMaxMs)\n  }\n"
         s += "}\n"
         return s
     }

@@ -111,7 +111,7 @@ public enum MoneyError: Error, Equatable, Sendable, CustomStringConvertible {
         case .underflow: "amount would go below zero"
         case .divisionByZero: "division by zero"
         case .malformed(let text): "\"\(text)\" is not a decimal amount (digits with an optional '.' and fraction)"
-        case let .tooManyDecimals(text, allowed): "\"\(text)\" has more than \(allowed) decimal places for this asset"
+        case .tooManyDecimals(let text, let allowed): "\"\(text)\" has more than \(allowed) decimal places for this asset"
         }
     }
 }

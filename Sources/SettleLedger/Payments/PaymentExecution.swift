@@ -23,7 +23,9 @@ extension LedgerState {
     ///
     /// `reserved` is money a hold already took from the payer: the payer gets
     /// back whatever of it is not paid out.
-    mutating func pay(id: Hash256, payer: Account, asset: AssetCode, method: PaymentMethod, legs: [PaymentLegOrder], charge: ProcessorCharge?, reserved: Amount, reporter: Account) throws(TransactionFailure) -> TransactionResult {
+    mutating func pay(id: Hash256, payer: Account, asset: AssetCode, method: PaymentMethod, legs: [PaymentLegOrder], charge: ProcessorCharge?, reserved: Amount, reporter: Account)
+        throws(TransactionFailure) -> TransactionResult
+    {
         try requireMethod(method)
         try requireAsset(asset)
         let schedule = feeSchedules[FeeKey(method: method, asset: asset)]

@@ -85,7 +85,9 @@ extension LedgerState {
     /// quorum alone and so decides its own blocks: the block is built and the
     /// state moves past it, with the outcome `apply` would give (invariant
     /// violations included, for the caller to refuse the block).
-    public mutating func buildAndApplyBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> BuiltBlock {
+    public mutating func buildAndApplyBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature })
+        -> BuiltBlock
+    {
         let selection = select(candidates, timestamp: timestamp, signatureIsValid: signatureIsValid)
         return transactionally { (state: inout LedgerState) in state.executeSelection(selection, proposer: proposer) }
     }

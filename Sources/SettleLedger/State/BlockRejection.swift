@@ -18,18 +18,18 @@ public enum BlockRejection: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .wrongChain(expected, found): "block is for chain \"\(found)\", expected \"\(expected)\""
-        case let .wrongHeight(expected, found): "block height \(found), expected \(expected)"
-        case let .wrongPreviousHash(expected, found): "previousHash \(found), expected \(expected)"
-        case let .timestampNotIncreasing(previous, found): "timestamp \(found) is not after the previous block's \(previous)"
+        case .wrongChain(let expected, let found): "block is for chain \"\(found)\", expected \"\(expected)\""
+        case .wrongHeight(let expected, let found): "block height \(found), expected \(expected)"
+        case .wrongPreviousHash(let expected, let found): "previousHash \(found), expected \(expected)"
+        case .timestampNotIncreasing(let previous, let found): "timestamp \(found) is not after the previous block's \(previous)"
         case .timestampOutOfRange(let found): "timestamp \(found) is after the latest allowed block time \(LedgerState.maxTimestamp)"
         case .unknownProposer(let key): "proposer \(key) is not a validator"
-        case let .tooManyTransactions(count, max): "block has \(count) transactions, at most \(max) allowed"
-        case let .transactionCountMismatch(header, body): "header says \(header) transactions, body has \(body)"
-        case let .transactionsRootMismatch(expected, found): "transactionsRoot \(found), computed \(expected)"
-        case let .invalidTransaction(index, id, reason): "transaction \(index) (\(id)): \(reason)"
-        case let .logMismatch(es, er, fs, fr): "log size/root \(fs)/\(fr), computed \(es)/\(er)"
-        case let .stateRootMismatch(expected, found): "stateRoot \(found), computed \(expected)"
+        case .tooManyTransactions(let count, let max): "block has \(count) transactions, at most \(max) allowed"
+        case .transactionCountMismatch(let header, let body): "header says \(header) transactions, body has \(body)"
+        case .transactionsRootMismatch(let expected, let found): "transactionsRoot \(found), computed \(expected)"
+        case .invalidTransaction(let index, let id, let reason): "transaction \(index) (\(id)): \(reason)"
+        case .logMismatch(let es, let er, let fs, let fr): "log size/root \(fs)/\(fr), computed \(es)/\(er)"
+        case .stateRootMismatch(let expected, let found): "stateRoot \(found), computed \(expected)"
         }
     }
 }

@@ -90,18 +90,18 @@ extension LedgerState {
         precondition(height == writes.parentHeight && lastBlockHash == writes.parentHash, "a block's write set committed to a state it was not executed on")
         for entry in writes.values {
             switch entry {
-            case let .asset(code, value): assets[code] = value
-            case let .account(id, value): accounts[id] = value
-            case let .feeSchedule(key, value): feeSchedules[key] = value
-            case let .balance(key, value): balances[key] = value
-            case let .hold(id, value): holds[id] = value
-            case let .payment(id, value): payments[id] = value
-            case let .replayGuard(id, value): replayGuard[id] = value
-            case let .externalReference(key, value): externalReferences[key] = value
-            case let .method(key, value): methods[key] = value
-            case let .mandate(key, value): mandates[key] = value
-            case let .dispute(id, value): disputes[id] = value
-            case let .payout(id, value): payouts[id] = value
+            case .asset(let code, let value): assets[code] = value
+            case .account(let id, let value): accounts[id] = value
+            case .feeSchedule(let key, let value): feeSchedules[key] = value
+            case .balance(let key, let value): balances[key] = value
+            case .hold(let id, let value): holds[id] = value
+            case .payment(let id, let value): payments[id] = value
+            case .replayGuard(let id, let value): replayGuard[id] = value
+            case .externalReference(let key, let value): externalReferences[key] = value
+            case .method(let key, let value): methods[key] = value
+            case .mandate(let key, let value): mandates[key] = value
+            case .dispute(let id, let value): disputes[id] = value
+            case .payout(let id, let value): payouts[id] = value
             }
         }
         // What `releaseExpiredHolds` and `pruneReplayGuard` consumed at the block time.
@@ -123,7 +123,7 @@ extension LedgerState {
     func writeSet() -> BlockWriteSet {
         guard let journal else { preconditionFailure("a write set is taken while a block's execution is journaled") }
         var assetsBefore: [AssetCode: Asset?] = [:]
-        for case let .asset(code, old) in journal.entries where assetsBefore[code] == nil { assetsBefore[code] = .some(old) }
+        for case .asset(let code, let old) in journal.entries where assetsBefore[code] == nil { assetsBefore[code] = .some(old) }
         return BlockWriteSet(
             parentHeight: journal.height, parentHash: journal.lastBlockHash,
             height: height, lastBlockHash: lastBlockHash, lastBlockTime: lastBlockTime, stateRoot: stateRoot, log: log, lastChanges: lastChanges,
@@ -137,15 +137,15 @@ extension LedgerState {
         switch key {
         case .asset(let code): .asset(code, assets[code])
         case .account(let id): .account(id, accounts[id])
-        case let .feeSchedule(method, asset): .feeSchedule(FeeKey(method: method, asset: asset), feeSchedules[FeeKey(method: method, asset: asset)])
-        case let .balance(account, asset): .balance(BalanceKey(account: account, asset: asset), balances[BalanceKey(account: account, asset: asset)])
+        case .feeSchedule(let method, let asset): .feeSchedule(FeeKey(method: method, asset: asset), feeSchedules[FeeKey(method: method, asset: asset)])
+        case .balance(let account, let asset): .balance(BalanceKey(account: account, asset: asset), balances[BalanceKey(account: account, asset: asset)])
         case .hold(let id): .hold(id, holds[id])
         case .payment(let id): .payment(id, payments[id])
         case .replayGuard(let id): .replayGuard(id, replayGuard[id])
-        case let .externalReference(signer, reference):
+        case .externalReference(let signer, let reference):
             .externalReference(ExternalReferenceKey(signer: signer, reference: reference), externalReferences[ExternalReferenceKey(signer: signer, reference: reference)])
         case .method(let method): .method(method, methods[method])
-        case let .mandate(merchant, processor): .mandate(MandateKey(merchant: merchant, processor: processor), mandates[MandateKey(merchant: merchant, processor: processor)])
+        case .mandate(let merchant, let processor): .mandate(MandateKey(merchant: merchant, processor: processor), mandates[MandateKey(merchant: merchant, processor: processor)])
         case .dispute(let id): .dispute(id, disputes[id])
         case .payout(let id): .payout(id, payouts[id])
         }

@@ -74,7 +74,7 @@ extension LedgerState {
             switch entry {
             case .payment(let id, _) where paymentsSeen.insert(id).inserted:
                 if let problem = payments[id]?.overdrawnLeg { problems.append("payment \(id) \(problem)") }
-            case let .account(id, old) where old?.role != accounts[id]?.role:
+            case .account(let id, let old) where old?.role != accounts[id]?.role:
                 rolesChanged.insert(id)
             default: break
             }

@@ -224,14 +224,14 @@ enum StateKey: Hashable, Comparable, Sendable {
         switch self {
         case .asset(let code): w.u8(1); w.value(code)
         case .account(let id): w.u8(2); w.publicKey(id)
-        case let .feeSchedule(method, asset): w.u8(3); w.value(method); w.value(asset)
-        case let .balance(account, asset): w.u8(4); w.publicKey(account); w.value(asset)
+        case .feeSchedule(let method, let asset): w.u8(3); w.value(method); w.value(asset)
+        case .balance(let account, let asset): w.u8(4); w.publicKey(account); w.value(asset)
         case .hold(let id): w.u8(5); w.hash(id)
         case .payment(let id): w.u8(6); w.hash(id)
         case .replayGuard(let id): w.u8(7); w.hash(id)
-        case let .externalReference(signer, reference): w.u8(8); w.publicKey(signer); w.string(reference)
+        case .externalReference(let signer, let reference): w.u8(8); w.publicKey(signer); w.string(reference)
         case .method(let method): w.u8(9); w.value(method)
-        case let .mandate(merchant, processor): w.u8(10); w.publicKey(merchant); w.publicKey(processor)
+        case .mandate(let merchant, let processor): w.u8(10); w.publicKey(merchant); w.publicKey(processor)
         case .dispute(let id): w.u8(11); w.hash(id)
         case .payout(let id): w.u8(12); w.hash(id)
         }
@@ -262,14 +262,15 @@ enum StateKey: Hashable, Comparable, Sendable {
         let (left, right) = (lhs.rank, rhs.rank)
         guard left == right else { return left < right }
         switch (lhs, rhs) {
-        case let (.asset(a), .asset(b)): return a < b
-        case let (.account(a), .account(b)): return a < b
-        case let (.feeSchedule(m1, a1), .feeSchedule(m2, a2)): return m1 != m2 ? m1 < m2 : a1 < a2
-        case let (.balance(k1, a1), .balance(k2, a2)): return k1 != k2 ? k1 < k2 : a1 < a2
-        case let (.hold(a), .hold(b)), let (.payment(a), .payment(b)), let (.replayGuard(a), .replayGuard(b)), let (.dispute(a), .dispute(b)), let (.payout(a), .payout(b)): return a < b
-        case let (.method(a), .method(b)): return a < b
-        case let (.mandate(m1, p1), .mandate(m2, p2)): return m1 != m2 ? m1 < m2 : p1 < p2
-        case let (.externalReference(k1, r1), .externalReference(k2, r2)): return k1 != k2 ? k1 < k2 : r1 < r2
+        case (.asset(let a), .asset(let b)): return a < b
+        case (.account(let a), .account(let b)): return a < b
+        case (.feeSchedule(let m1, let a1), .feeSchedule(let m2, let a2)): return m1 != m2 ? m1 < m2 : a1 < a2
+        case (.balance(let k1, let a1), .balance(let k2, let a2)): return k1 != k2 ? k1 < k2 : a1 < a2
+        case (.hold(let a), .hold(let b)), (.payment(let a), .payment(let b)), (.replayGuard(let a), .replayGuard(let b)), (.dispute(let a), .dispute(let b)), (.payout(let a), .payout(let b)):
+            return a < b
+        case (.method(let a), .method(let b)): return a < b
+        case (.mandate(let m1, let p1), .mandate(let m2, let p2)): return m1 != m2 ? m1 < m2 : p1 < p2
+        case (.externalReference(let k1, let r1), .externalReference(let k2, let r2)): return k1 != k2 ? k1 < k2 : r1 < r2
         default: return false
         }
     }

@@ -201,14 +201,14 @@ public struct LedgerState: Sendable {
             switch key {
             case .asset(let code): assets.append(code)
             case .account(let id): accounts.append(id)
-            case let .feeSchedule(method, asset): fees.append((method, asset))
-            case let .balance(account, asset): balances.append((account, asset))
+            case .feeSchedule(let method, let asset): fees.append((method, asset))
+            case .balance(let account, let asset): balances.append((account, asset))
             case .hold(let id): holds.append(id)
             case .payment(let id): payments.append(id)
             case .replayGuard(let id): remembered.append(id)
-            case let .externalReference(signer, reference): references.append((signer, reference))
+            case .externalReference(let signer, let reference): references.append((signer, reference))
             case .method(let method): methodKeys.append(method)
-            case let .mandate(merchant, processor): mandateKeys.append((merchant, processor))
+            case .mandate(let merchant, let processor): mandateKeys.append((merchant, processor))
             case .dispute(let id): disputeKeys.append(id)
             case .payout(let id): payoutKeys.append(id)
             }
@@ -237,10 +237,12 @@ public struct LedgerState: Sendable {
         case .asset(let code):
             w.option(assets[code]) { $0.value($1) }
         case .account(let id):
-            w.option(accounts[id]) { w, a in w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen) }
-        case let .feeSchedule(method, asset):
+            w.option(accounts[id]) { w, a in
+                w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen)
+            }
+        case .feeSchedule(let method, let asset):
             w.option(feeSchedules[FeeKey(method: method, asset: asset)]) { $0.value($1) }
-        case let .balance(account, asset):
+        case .balance(let account, let asset):
             w.u64(UInt64(bitPattern: balances[BalanceKey(account: account, asset: asset)] ?? 0))
         case .hold(let id):
             w.option(holds[id]) { $0.value($1) }
@@ -248,11 +250,11 @@ public struct LedgerState: Sendable {
             w.option(payments[id]) { $0.value($1) }
         case .replayGuard(let id):
             w.option(replayGuard[id]) { $0.u64($1) }
-        case let .externalReference(signer, reference):
+        case .externalReference(let signer, let reference):
             w.option(externalReferences[ExternalReferenceKey(signer: signer, reference: reference)]) { $0.hash($1) }
         case .method(let method):
             w.option(methods[method]) { $0.value($1) }
-        case let .mandate(merchant, processor):
+        case .mandate(let merchant, let processor):
             w.option(mandates[MandateKey(merchant: merchant, processor: processor)]) { $0.u8($1.rawValue) }
         case .dispute(let id):
             w.option(disputes[id]) { $0.value($1) }

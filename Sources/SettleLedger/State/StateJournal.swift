@@ -59,14 +59,14 @@ struct StateJournal: Sendable {
     /// Each changed balance's value before the block (`nil`: absent, i.e. zero).
     var balancesBefore: [BalanceKey: Int64?] {
         var first: [BalanceKey: Int64?] = [:]
-        for case let .balance(key, old) in entries where first[key] == nil { first[key] = .some(old) }
+        for case .balance(let key, let old) in entries where first[key] == nil { first[key] = .some(old) }
         return first
     }
 
     /// Each changed hold's value before the block.
     var holdsBefore: [Hash256: Hold?] {
         var first: [Hash256: Hold?] = [:]
-        for case let .hold(id, old) in entries where first[id] == nil { first[id] = .some(old) }
+        for case .hold(let id, let old) in entries where first[id] == nil { first[id] = .some(old) }
         return first
     }
 }
@@ -125,18 +125,18 @@ extension LedgerState {
     private mutating func restore(_ entries: ArraySlice<StateJournal.Entry>) {
         for entry in entries.reversed() {
             switch entry {
-            case let .asset(code, old): assets[code] = old
-            case let .account(id, old): accounts[id] = old
-            case let .feeSchedule(key, old): feeSchedules[key] = old
-            case let .balance(key, old): balances[key] = old
-            case let .hold(id, old): holds[id] = old
-            case let .payment(id, old): payments[id] = old
-            case let .replayGuard(id, old): replayGuard[id] = old
-            case let .externalReference(key, old): externalReferences[key] = old
-            case let .method(key, old): methods[key] = old
-            case let .mandate(key, old): mandates[key] = old
-            case let .dispute(id, old): disputes[id] = old
-            case let .payout(id, old): payouts[id] = old
+            case .asset(let code, let old): assets[code] = old
+            case .account(let id, let old): accounts[id] = old
+            case .feeSchedule(let key, let old): feeSchedules[key] = old
+            case .balance(let key, let old): balances[key] = old
+            case .hold(let id, let old): holds[id] = old
+            case .payment(let id, let old): payments[id] = old
+            case .replayGuard(let id, let old): replayGuard[id] = old
+            case .externalReference(let key, let old): externalReferences[key] = old
+            case .method(let key, let old): methods[key] = old
+            case .mandate(let key, let old): mandates[key] = old
+            case .dispute(let id, let old): disputes[id] = old
+            case .payout(let id, let old): payouts[id] = old
             }
         }
     }

@@ -69,8 +69,8 @@ public enum StateRestoreError: Error, Equatable, Sendable, CustomStringConvertib
 
     public var description: String {
         switch self {
-        case let .wrongGenesis(expected, found): "stored state belongs to genesis \(found), not \(expected)"
-        case let .corruptEntry(key, reason): "stored state entry \(key) is corrupt: \(reason)"
+        case .wrongGenesis(let expected, let found): "stored state belongs to genesis \(found), not \(expected)"
+        case .corruptEntry(let key, let reason): "stored state entry \(key) is corrupt: \(reason)"
         }
     }
 }
@@ -183,9 +183,9 @@ extension LedgerState {
             accounts[id] = try r.option("account") { r throws(DecodingError) in
                 Account(id: id, role: try r.role("account.role"), label: try r.string("account.label", maxBytes: Account.maxLabelBytes), frozen: try r.bool("account.frozen"))
             }
-        case let .feeSchedule(method, asset):
+        case .feeSchedule(let method, let asset):
             feeSchedules[FeeKey(method: method, asset: asset)] = try r.option("feeSchedule") { r throws(DecodingError) in try r.value(FeeSchedule.self) }
-        case let .balance(account, asset):
+        case .balance(let account, let asset):
             let raw = Int64(bitPattern: try r.u64("balance"))
             balances[BalanceKey(account: account, asset: asset)] = raw == 0 ? nil : raw
         case .hold(let id):
@@ -194,11 +194,11 @@ extension LedgerState {
             payments[id] = try r.option("payment") { r throws(DecodingError) in try r.value(Payment.self) }
         case .replayGuard(let id):
             replayGuard[id] = try r.option("replayGuard") { r throws(DecodingError) in try r.u64("replayGuard") }
-        case let .externalReference(signer, reference):
+        case .externalReference(let signer, let reference):
             externalReferences[ExternalReferenceKey(signer: signer, reference: reference)] = try r.option("externalReference") { r throws(DecodingError) in try r.hash("externalReference") }
         case .method(let method):
             methods[method] = try r.option("method") { r throws(DecodingError) in try r.value(RegisteredMethod.self) }
-        case let .mandate(merchant, processor):
+        case .mandate(let merchant, let processor):
             mandates[MandateKey(merchant: merchant, processor: processor)] = try r.option("mandate") { r throws(DecodingError) in try r.mandateKinds("mandate") }
         case .dispute(let id):
             disputes[id] = try r.option("dispute") { r throws(DecodingError) in try r.value(Dispute.self) }

@@ -37,17 +37,17 @@ extension LedgerState {
 
     private mutating func execute(_ payload: Payload, id: Hash256, signer: Account, blockTime: UInt64) throws(TransactionFailure) -> TransactionResult {
         switch payload {
-        case let .transfer(payee, asset, amount, method, charge):
+        case .transfer(let payee, let asset, let amount, let method, let charge):
             let legs = [PaymentLegOrder(payee: payee, amount: amount, bearer: nil)]
             return try pay(id: id, payer: signer, asset: asset, method: method, legs: legs, charge: charge, reserved: .zero, reporter: signer)
 
-        case let .split(asset, method, total, legs, charge):
+        case .split(let asset, let method, let total, let legs, let charge):
             let sum = legs.reduce(UInt128(0)) { $0 + UInt128($1.amount.minorUnits) }
             guard sum == UInt128(total.minorUnits) else { throw .init(.splitTotalMismatch) }
             let orders = legs.map { PaymentLegOrder(payee: $0.payee, amount: $0.amount, bearer: $0.feeBearer) }
             return try pay(id: id, payer: signer, asset: asset, method: method, legs: orders, charge: charge, reserved: .zero, reporter: signer)
 
-        case let .hold(payee, asset, amount, method, expiresAt):
+        case .hold(let payee, let asset, let amount, let method, let expiresAt):
             try requireMethod(method)
             try requireAsset(asset)
             try requireCounterparty(payee)
@@ -57,7 +57,7 @@ extension LedgerState {
             setHold(id, Hold(payer: signer.id, payee: payee, asset: asset, amount: amount, method: method, expiresAt: expiresAt, status: .open, captured: .zero))
             return TransactionResult(code: .applied)
 
-        case let .capture(holdId, amount, charge):
+        case .capture(let holdId, let amount, let charge):
             guard var hold = holds[holdId] else { throw .init(.holdNotFound) }
             guard signer.id == hold.payer || signer.id == hold.payee else { throw .init(.unauthorized) }
             guard hold.status == .open, blockTime < hold.expiresAt else { throw .init(.holdNotOpen) }
@@ -71,7 +71,7 @@ extension LedgerState {
             setHold(holdId, hold)
             return result
 
-        case let .void(holdId):
+        case .void(let holdId):
             guard var hold = holds[holdId] else { throw .init(.holdNotFound) }
             guard signer.id == hold.payer || signer.id == hold.payee else { throw .init(.unauthorized) }
             guard hold.status == .open else { throw .init(.holdNotOpen) }
@@ -80,10 +80,10 @@ extension LedgerState {
             setHold(holdId, hold)
             return TransactionResult(code: .applied)
 
-        case let .refund(paymentId, leg, amount):
+        case .refund(let paymentId, let leg, let amount):
             return try refund(paymentId, leg: leg, amount: amount, signer: signer)
 
-        case let .convert(amount, quote):
+        case .convert(let amount, let quote):
             guard let provider = accounts[quote.provider], provider.role == .fxProvider else { throw .init(.unknownFxProvider) }
             guard !provider.frozen else { throw .init(.accountFrozen) }
             try requireAsset(quote.from)
@@ -106,23 +106,23 @@ extension LedgerState {
             remember(quoteId, until: quote.expiresAt)
             return TransactionResult(code: .applied, credited: converted)
 
-        case let .enrolAccount(account, role, label):
+        case .enrolAccount(let account, let role, let label):
             guard accounts[account] == nil else { throw .init(.accountExists) }
             setAccount(Account(id: account, role: role, label: label))
             return TransactionResult(code: .applied)
 
-        case let .setAccountFrozen(account, frozen):
+        case .setAccountFrozen(let account, let frozen):
             guard var target = accounts[account] else { throw .init(.unknownAccount) }
             target.frozen = frozen
             setAccount(target)
             return TransactionResult(code: .applied)
 
-        case let .registerAsset(asset):
+        case .registerAsset(let asset):
             guard assets[asset.code] == nil else { throw .init(.assetExists) }
             setAsset(asset)
             return TransactionResult(code: .applied)
 
-        case let .setFeeSchedule(method, asset, schedule):
+        case .setFeeSchedule(let method, let asset, let schedule):
             try requireMethod(method)
             try requireAsset(asset)
             if let schedule {
@@ -131,12 +131,12 @@ extension LedgerState {
             setFeeSchedule(FeeKey(method: method, asset: asset), schedule)
             return TransactionResult(code: .applied)
 
-        case let .registerMethod(method):
+        case .registerMethod(let method):
             guard methods[method.method] == nil else { throw .init(.methodExists) }
             setMethod(method)
             return TransactionResult(code: .applied)
 
-        case let .setMandate(merchant, processor, kinds):
+        case .setMandate(let merchant, let processor, let kinds):
             guard signer.id == merchant || signer.role == .admin else { throw .init(.unauthorized) }
             guard accounts[merchant] != nil else { throw .init(.unknownAccount) }
             guard let processorAccount = accounts[processor] else { throw .init(.unknownAccount) }
@@ -144,16 +144,16 @@ extension LedgerState {
             setMandate(MandateKey(merchant: merchant, processor: processor), kinds)
             return TransactionResult(code: .applied)
 
-        case let .dispute(paymentId, leg, amount, fee):
+        case .dispute(let paymentId, let leg, let amount, let fee):
             return try openDispute(id: id, payment: paymentId, leg: leg, amount: amount, fee: fee, signer: signer)
 
-        case let .resolveDispute(disputeId, outcome, feeReturned):
+        case .resolveDispute(let disputeId, let outcome, let feeReturned):
             return try resolveDispute(disputeId, outcome: outcome, feeReturned: feeReturned, signer: signer)
 
-        case let .payout(merchant, asset, amount, fee):
+        case .payout(let merchant, let asset, let amount, let fee):
             return try payOut(id: id, merchant: merchant, asset: asset, amount: amount, fee: fee, signer: signer)
 
-        case let .reversePayout(payoutId):
+        case .reversePayout(let payoutId):
             return try reversePayout(payoutId, signer: signer)
         }
     }

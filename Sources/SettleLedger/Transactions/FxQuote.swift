@@ -24,7 +24,10 @@ public struct FxQuote: Hashable, Sendable, CanonicalCodable {
     public var expiresAt: UInt64
     public var signature: Signature
 
-    public init(chainId: String, provider: PublicKey, beneficiary: PublicKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, maxAmount: Amount, expiresAt: UInt64, signature: Signature) {
+    public init(
+        chainId: String, provider: PublicKey, beneficiary: PublicKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, maxAmount: Amount, expiresAt: UInt64,
+        signature: Signature
+    ) {
         self.chainId = chainId
         self.provider = provider
         self.beneficiary = beneficiary
@@ -38,8 +41,12 @@ public struct FxQuote: Hashable, Sendable, CanonicalCodable {
     }
 
     /// Builds and signs a quote with the provider's key.
-    public static func signed(chainId: String, provider: SigningKey, beneficiary: PublicKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, maxAmount: Amount, expiresAt: UInt64) -> FxQuote {
-        var quote = FxQuote(chainId: chainId, provider: provider.publicKey, beneficiary: beneficiary, from: from, to: to, rateNumerator: rateNumerator, rateDenominator: rateDenominator, maxAmount: maxAmount, expiresAt: expiresAt, signature: Signature(r: .zero, s: .zero))
+    public static func signed(
+        chainId: String, provider: SigningKey, beneficiary: PublicKey, from: AssetCode, to: AssetCode, rateNumerator: UInt64, rateDenominator: UInt64, maxAmount: Amount, expiresAt: UInt64
+    ) -> FxQuote {
+        var quote = FxQuote(
+            chainId: chainId, provider: provider.publicKey, beneficiary: beneficiary, from: from, to: to, rateNumerator: rateNumerator, rateDenominator: rateDenominator, maxAmount: maxAmount,
+            expiresAt: expiresAt, signature: Signature(r: .zero, s: .zero))
         quote.signature = provider.sign(quote.signingMessage)
         return quote
     }

@@ -100,39 +100,39 @@ public enum Payload: Hashable, Sendable {
     func encode(to w: inout CanonicalWriter) {
         w.u8(kindTag)
         switch self {
-        case let .transfer(payee, asset, amount, method, charge):
+        case .transfer(let payee, let asset, let amount, let method, let charge):
             w.publicKey(payee); w.value(asset); w.amount(amount); w.value(method); w.option(charge) { $0.value($1) }
-        case let .hold(payee, asset, amount, method, expiresAt):
+        case .hold(let payee, let asset, let amount, let method, let expiresAt):
             w.publicKey(payee); w.value(asset); w.amount(amount); w.value(method); w.u64(expiresAt)
-        case let .capture(hold, amount, charge):
+        case .capture(let hold, let amount, let charge):
             w.hash(hold); w.amount(amount); w.option(charge) { $0.value($1) }
-        case let .void(hold):
+        case .void(let hold):
             w.hash(hold)
-        case let .refund(payment, leg, amount):
+        case .refund(let payment, let leg, let amount):
             w.hash(payment); w.u8(leg); w.amount(amount)
-        case let .convert(amount, quote):
+        case .convert(let amount, let quote):
             w.amount(amount); w.value(quote)
-        case let .enrolAccount(account, role, label):
+        case .enrolAccount(let account, let role, let label):
             w.publicKey(account); w.u8(role.rawValue); w.string(label)
-        case let .setAccountFrozen(account, frozen):
+        case .setAccountFrozen(let account, let frozen):
             w.publicKey(account); w.bool(frozen)
-        case let .registerAsset(asset):
+        case .registerAsset(let asset):
             w.value(asset)
-        case let .setFeeSchedule(method, asset, schedule):
+        case .setFeeSchedule(let method, let asset, let schedule):
             w.value(method); w.value(asset); w.option(schedule) { $0.value($1) }
-        case let .registerMethod(method):
+        case .registerMethod(let method):
             w.value(method)
-        case let .setMandate(merchant, processor, kinds):
+        case .setMandate(let merchant, let processor, let kinds):
             w.publicKey(merchant); w.publicKey(processor); w.u8(kinds.rawValue)
-        case let .split(asset, method, total, legs, charge):
+        case .split(let asset, let method, let total, let legs, let charge):
             w.value(asset); w.value(method); w.amount(total); w.list(legs) { $0.value($1) }; w.option(charge) { $0.value($1) }
-        case let .dispute(payment, leg, amount, fee):
+        case .dispute(let payment, let leg, let amount, let fee):
             w.hash(payment); w.u8(leg); w.amount(amount); w.list(fee) { $0.value($1) }
-        case let .resolveDispute(dispute, outcome, feeReturned):
+        case .resolveDispute(let dispute, let outcome, let feeReturned):
             w.hash(dispute); w.u8(outcome.rawValue); w.amount(feeReturned)
-        case let .payout(merchant, asset, amount, fee):
+        case .payout(let merchant, let asset, let amount, let fee):
             w.publicKey(merchant); w.value(asset); w.amount(amount); w.list(fee) { $0.value($1) }
-        case let .reversePayout(payout):
+        case .reversePayout(let payout):
             w.hash(payout)
         }
     }
@@ -146,7 +146,8 @@ public enum Payload: Hashable, Sendable {
                 payee: try r.publicKey("payee"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"),
                 method: try r.value(PaymentMethod.self), charge: try r.charge())
         case 2:
-            return .hold(payee: try r.publicKey("payee"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), method: try r.value(PaymentMethod.self), expiresAt: try r.u64("holdExpiresAt"))
+            return .hold(
+                payee: try r.publicKey("payee"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), method: try r.value(PaymentMethod.self), expiresAt: try r.u64("holdExpiresAt"))
         case 3:
             return .capture(hold: try r.hash("hold"), amount: try r.amount("amount"), charge: try r.charge())
         case 4:

@@ -61,19 +61,19 @@ extension TransactionBody {
         }
         if let memo, memo.isEmpty { return .malformed("memo, when present, must not be empty") }
         switch payload {
-        case let .transfer(payee, _, amount, _, charge):
+        case .transfer(let payee, _, let amount, _, let charge):
             if amount == .zero { return .malformed("amount must be positive") }
             if payee == signer { return .malformed("payer and payee are the same account") }
             if let problem = charge?.formatProblem { return .malformed(problem) }
-        case let .hold(payee, _, amount, _, _):
+        case .hold(let payee, _, let amount, _, _):
             if amount == .zero { return .malformed("amount must be positive") }
             if payee == signer { return .malformed("payer and payee are the same account") }
-        case let .capture(_, amount, charge):
+        case .capture(_, let amount, let charge):
             if amount == .zero { return .malformed("amount must be positive") }
             if let problem = charge?.formatProblem { return .malformed(problem) }
-        case let .refund(_, _, amount), let .dispute(_, _, amount, _), let .payout(_, _, amount, _):
+        case .refund(_, _, let amount), .dispute(_, _, let amount, _), .payout(_, _, let amount, _):
             if amount == .zero { return .malformed("amount must be positive") }
-        case let .split(_, _, total, legs, charge):
+        case .split(_, _, let total, let legs, let charge):
             if total == .zero { return .malformed("total must be positive") }
             if let index = legs.firstIndex(where: { $0.amount == .zero }) { return .malformed("legs[\(index)].amount must be positive") }
             if legs.contains(where: { $0.payee == signer }) { return .malformed("a split cannot pay its own payer") }
@@ -81,24 +81,24 @@ extension TransactionBody {
             if let problem = charge?.formatProblem { return .malformed(problem) }
         case .resolveDispute, .reversePayout:
             break
-        case let .registerMethod(method):
+        case .registerMethod(let method):
             if method.label?.isEmpty == true { return .malformed("method label, when present, must not be empty") }
-        case let .setMandate(merchant, processor, _):
+        case .setMandate(let merchant, let processor, _):
             if merchant == processor { return .malformed("a mandate names a merchant and another account, its processor") }
         case .void, .setAccountFrozen:
             break
-        case let .convert(amount, quote):
+        case .convert(let amount, let quote):
             if amount == .zero { return .malformed("amount must be positive") }
             if quote.from == quote.to { return .malformed("conversion needs two different assets") }
             if quote.rateNumerator == 0 || quote.rateDenominator == 0 { return .malformed("rate numerator and denominator must be positive") }
             if quote.chainId != expected { return .malformed("FX quote is for chain \(quote.chainId), not \(expected)") }
             if quote.provider == signer { return .malformed("an FX provider cannot convert against itself") }
-        case let .enrolAccount(account, _, label):
+        case .enrolAccount(let account, _, let label):
             if label.isEmpty { return .malformed("account label must not be empty") }
             if !StrictEd25519.isAcceptablePublicKey(account) { return .malformed("account key is not an acceptable Ed25519 public key") }
-        case let .registerAsset(asset):
+        case .registerAsset(let asset):
             if let problem = asset.formatProblem { return .malformed(problem) }
-        case let .setFeeSchedule(_, _, schedule):
+        case .setFeeSchedule(_, _, let schedule):
             if let problem = schedule?.formatProblem { return .malformed(problem) }
         }
         return nil

@@ -36,7 +36,9 @@ public struct LocalNetwork: Sendable {
     /// `developmentKeys` uses the insecure, publicly known development keys and
     /// chain (`DevelopmentNetwork.genesis`) instead of fresh ones: for
     /// benchmarks that prepare chains with `settle dev write-blocks`.
-    public static func create(at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64, developmentKeys: Bool = false, blockIntervalMs: UInt64? = nil) throws -> LocalNetwork {
+    public static func create(
+        at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64, developmentKeys: Bool = false, blockIntervalMs: UInt64? = nil
+    ) throws -> LocalNetwork {
         guard (1...Genesis.maxValidators).contains(validators) else { throw Failure.invalid("--validators must be 1 to \(Genesis.maxValidators)") }
         for (name, base) in [("RPC", rpcBasePort), ("P2P", p2pBasePort)] {
             guard (1...65_535).contains(base), base + validators - 1 <= 65_535 else {

@@ -12,7 +12,7 @@ public enum ConfigError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unreadable(let path): "cannot read the node config \(path)"
         case .syntax(let detail): "the node config is not valid YAML: \(detail)"
-        case let .invalid(key, line, message): "node config\(line.map { " line \($0)" } ?? ""): \(key): \(message)"
+        case .invalid(let key, let line, let message): "node config\(line.map { " line \($0)" } ?? ""): \(key): \(message)"
         }
     }
 }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleEncoding
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The consensus write-ahead log (docs/consensus.md, "Crash recovery"): every
 /// event the core receives and every message the validator signs for the

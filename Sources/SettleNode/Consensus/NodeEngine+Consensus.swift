@@ -219,7 +219,7 @@ extension NodeEngine {
             case .evidence(let proof):
                 record(evidence: proof)
                 outward.append(action)
-            case let .decide(block, certificate):
+            case .decide(let block, let certificate):
                 try commitDecided(block, certificate, now: now)
             }
         }
@@ -261,7 +261,8 @@ extension NodeEngine {
     func reportRefusedProposalTime() {
         guard let refused = ledger.refusedAsFuture else { return }
         ledger.refusedAsFuture = nil
-        let message = "prevoted nil on the proposal for height \(refused.height): its block is timed \(refused.timestamp) ms, \(refused.timestamp - refused.now) ms ahead of this node's clock (at most \(EngineLedger.maxClockAheadMs) ms is allowed); this node's clock is behind or the proposer's ahead: check both (NTP). Blocks the others commit are committed here all the same"
+        let message =
+            "prevoted nil on the proposal for height \(refused.height): its block is timed \(refused.timestamp) ms, \(refused.timestamp - refused.now) ms ahead of this node's clock (at most \(EngineLedger.maxClockAheadMs) ms is allowed); this node's clock is behind or the proposer's ahead: check both (NTP). Blocks the others commit are committed here all the same"
         if alerts.raise(.proposalFromTheFuture, message) { logger.warning("\(message)") }
     }
 }

@@ -1,12 +1,13 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleEncoding
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The validator's signer record on disk (docs/consensus.md, "Crash recovery"):
 /// saved durably before any signed message leaves the node, loaded before the

@@ -23,9 +23,10 @@ struct ChainController {
             guard let stored = try await RequestValues.read(engine, { try $0.block(at: height) }) else {
                 throw RPCError(.notFound, "no block at height \(height)")
             }
-            return try RPCServer.json(Wire.BlockRecord(
-                block: Hex.encode(stored.block.canonicalBytes), commit: Hex.encode(stored.commit.canonicalBytes),
-                results: stored.results.map { Hex.encode($0.canonicalBytes) }))
+            return try RPCServer.json(
+                Wire.BlockRecord(
+                    block: Hex.encode(stored.block.canonicalBytes), commit: Hex.encode(stored.commit.canonicalBytes),
+                    results: stored.results.map { Hex.encode($0.canonicalBytes) }))
         }
         routes.add(.receipt) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
@@ -45,9 +46,10 @@ struct ChainController {
             }
             guard let (old, new, proof) = found else { throw RPCError(.notFound, "no block at height \(to)") }
             // From an empty log (no transaction yet at `from`) the proof is empty: every log extends the empty one.
-            return try RPCServer.json(Wire.Consistency(
-                from: from, to: to, oldSize: old.block.header.logSize, newSize: new.block.header.logSize,
-                oldRoot: old.block.header.logRoot.hex, newRoot: new.block.header.logRoot.hex, proof: proof.map(\.hex)))
+            return try RPCServer.json(
+                Wire.Consistency(
+                    from: from, to: to, oldSize: old.block.header.logSize, newSize: new.block.header.logSize,
+                    oldRoot: old.block.header.logRoot.hex, newRoot: new.block.header.logRoot.hex, proof: proof.map(\.hex)))
         }
     }
 

@@ -15,15 +15,19 @@ struct CostController {
             let methods = await engine.paymentMethods()
             let schedules = await engine.feeSchedules()
             let assets = await engine.assets()
-            return try RPCServer.json(Wire.Methods(methods: methods.map { registered in
-                Wire.Methods.Method(name: registered.method.name, label: registered.label, schedules: schedules.filter { $0.method == registered.method }.map { entry in
-                    let decimals = assets.first { $0.code == entry.asset }?.decimals ?? 0
-                    return Wire.Methods.Schedule(
-                        asset: entry.asset.value, fixed: entry.schedule.fixed.formatted(decimals: decimals), basisPoints: entry.schedule.basisPoints,
-                        minimum: entry.schedule.minimum?.formatted(decimals: decimals), maximum: entry.schedule.maximum?.formatted(decimals: decimals),
-                        bearer: entry.schedule.bearer.description, feeAccount: entry.schedule.feeAccount.hex)
-                })
-            }))
+            return try RPCServer.json(
+                Wire.Methods(
+                    methods: methods.map { registered in
+                        Wire.Methods.Method(
+                            name: registered.method.name, label: registered.label,
+                            schedules: schedules.filter { $0.method == registered.method }.map { entry in
+                                let decimals = assets.first { $0.code == entry.asset }?.decimals ?? 0
+                                return Wire.Methods.Schedule(
+                                    asset: entry.asset.value, fixed: entry.schedule.fixed.formatted(decimals: decimals), basisPoints: entry.schedule.basisPoints,
+                                    minimum: entry.schedule.minimum?.formatted(decimals: decimals), maximum: entry.schedule.maximum?.formatted(decimals: decimals),
+                                    bearer: entry.schedule.bearer.description, feeAccount: entry.schedule.feeAccount.hex)
+                            })
+                    }))
         }
         routes.add(.feeQuote) { request, _ in
             let query = request.uri.queryParameters
@@ -36,23 +40,25 @@ struct CostController {
             }
             let quote = FeeQuote(amount: amount, asset: asset.code, methods: await engine.paymentMethods(), schedules: await engine.feeSchedules())
             func format(_ value: Amount) -> String { value.formatted(decimals: asset.decimals) }
-            return try RPCServer.json(Wire.FeeQuote(
-                asset: asset.code.value, amount: format(amount),
-                quotes: quote.priced.map {
-                    Wire.FeeQuote.Quote(method: $0.method.name, fee: format($0.fee), bearer: $0.bearer.description, payerPays: format($0.payerPays), payeeReceives: format($0.payeeReceives))
-                },
-                unpriced: quote.unpriced.map(\.name)))
+            return try RPCServer.json(
+                Wire.FeeQuote(
+                    asset: asset.code.value, amount: format(amount),
+                    quotes: quote.priced.map {
+                        Wire.FeeQuote.Quote(method: $0.method.name, fee: format($0.fee), bearer: $0.bearer.description, payerPays: format($0.payerPays), payeeReceives: format($0.payeeReceives))
+                    },
+                    unpriced: quote.unpriced.map(\.name)))
         }
         routes.add(.payment) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
             guard let payment = await engine.payment(id) else { throw RPCError(.notFound, "no payment (transfer, capture or split) \(id) is applied on this node") }
             let decimals = await engine.assets().first { $0.code == payment.asset }?.decimals ?? 0
             func format(_ value: Amount) -> String { value.formatted(decimals: decimals) }
-            return try RPCServer.json(Wire.Payment(
-                id: id.hex, payer: payment.payer.hex, asset: payment.asset.value, method: payment.method.name,
-                legs: payment.legs.map {
-                    Wire.Payment.Leg(payee: $0.payee.hex, amount: format($0.amount), refunded: format($0.refunded), disputed: format($0.disputed), lost: format($0.lost), open: format($0.open))
-                }))
+            return try RPCServer.json(
+                Wire.Payment(
+                    id: id.hex, payer: payment.payer.hex, asset: payment.asset.value, method: payment.method.name,
+                    legs: payment.legs.map {
+                        Wire.Payment.Leg(payee: $0.payee.hex, amount: format($0.amount), refunded: format($0.refunded), disputed: format($0.disputed), lost: format($0.lost), open: format($0.open))
+                    }))
         }
         routes.add(.dispute) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
@@ -60,9 +66,10 @@ struct CostController {
                 throw RPCError(.notFound, "no dispute \(id) is applied on this node (a dispute's id is the id of the transaction that opened it)")
             }
             let decimals = await engine.assets().first { $0.code == payment.asset }?.decimals ?? 0
-            return try RPCServer.json(Wire.Dispute(
-                id: id.hex, payment: dispute.payment.hex, leg: dispute.leg, processor: dispute.processor.hex, asset: payment.asset.value,
-                amount: dispute.amount.formatted(decimals: decimals), fee: dispute.fee.formatted(decimals: decimals), status: dispute.status.name))
+            return try RPCServer.json(
+                Wire.Dispute(
+                    id: id.hex, payment: dispute.payment.hex, leg: dispute.leg, processor: dispute.processor.hex, asset: payment.asset.value,
+                    amount: dispute.amount.formatted(decimals: decimals), fee: dispute.fee.formatted(decimals: decimals), status: dispute.status.name))
         }
         routes.add(.fees) { request, _ in
             let query = request.uri.queryParameters
@@ -74,10 +81,11 @@ struct CostController {
             // No `to`: no end.
             let (from, to) = (try time("from", 0), try time("to", UInt64.max))
             guard from < to else { throw RPCError(.invalidPeriod, "from must be before to") }
-            let tolerance: UInt16 = try query.get("toleranceBps").map { text throws -> UInt16 in
-                guard let value = RequestValues.unsigned(text), value <= 10_000 else { throw RPCError(.invalidTolerance, "toleranceBps must be 0-10000 basis points of a payment's amount") }
-                return UInt16(value)
-            } ?? 0
+            let tolerance: UInt16 =
+                try query.get("toleranceBps").map { text throws -> UInt16 in
+                    guard let value = RequestValues.unsigned(text), value <= 10_000 else { throw RPCError(.invalidTolerance, "toleranceBps must be 0-10000 basis points of a payment's amount") }
+                    return UInt16(value)
+                } ?? 0
             var schedules: [FeeReport.Key: FeeSchedule] = [:]
             for entry in await engine.feeSchedules() { schedules[FeeReport.Key(method: entry.method, asset: entry.asset)] = entry.schedule }
             let options = FeeReport.Options(schedules: schedules, toleranceBasisPoints: tolerance, maxListed: 100)
@@ -100,11 +108,14 @@ extension Wire.FeeReport {
                 let fees = row.whatIf[method]!
                 let saving = Int128(row.fees) - Int128(fees)
                 // Hundredths of a percent, rounded half away from zero.
-                let percent: String? = row.fees == 0 ? nil : {
-                    let scaled = saving * 10_000
-                    let rounded = (scaled.magnitude + row.fees / 2) / row.fees
-                    return Amount.format(difference: saving < 0 ? -Int128(rounded) : Int128(rounded), decimals: 2)
-                }()
+                let percent: String? =
+                    row.fees == 0
+                    ? nil
+                    : {
+                        let scaled = saving * 10_000
+                        let rounded = (scaled.magnitude + row.fees / 2) / row.fees
+                        return Amount.format(difference: saving < 0 ? -Int128(rounded) : Int128(rounded), decimals: 2)
+                    }()
                 return Wire.FeeReport.WhatIf(method: method.name, fees: total(fees), saving: Amount.format(difference: saving, decimals: places), savingPercent: percent)
             }
             return Wire.FeeReport.Row(

@@ -13,27 +13,32 @@ struct LedgerController {
         routes.add(.balances) { _, context in
             let account = try RequestValues.publicKey(context.parameters.get("account"), "account", .invalidAccount)
             let balances = await engine.balances(of: account)
-            return try RPCServer.json(Wire.AccountBalances(account: account.hex, balances: balances.map {
-                Wire.Balance(asset: $0.asset.code.value, decimals: $0.asset.decimals, minorUnits: $0.balance, amount: Amount.format(signed: $0.balance, decimals: $0.asset.decimals))
-            }))
+            return try RPCServer.json(
+                Wire.AccountBalances(
+                    account: account.hex,
+                    balances: balances.map {
+                        Wire.Balance(asset: $0.asset.code.value, decimals: $0.asset.decimals, minorUnits: $0.balance, amount: Amount.format(signed: $0.balance, decimals: $0.asset.decimals))
+                    }))
         }
         routes.add(.history) { request, context in
             let account = try RequestValues.publicKey(context.parameters.get("account"), "account", .invalidAccount)
             let query = request.uri.queryParameters
-            let limit = try query.get("limit").map { text in
-                guard let value = RequestValues.unsigned(text).map(Int.init(clamping:)), (1...RPCServer.maxPage).contains(value) else {
-                    throw RPCError(.invalidLimit, "limit must be 1-\(RPCServer.maxPage)")
-                }
-                return value
-            } ?? 20
+            let limit =
+                try query.get("limit").map { text in
+                    guard let value = RequestValues.unsigned(text).map(Int.init(clamping:)), (1...RPCServer.maxPage).contains(value) else {
+                        throw RPCError(.invalidLimit, "limit must be 1-\(RPCServer.maxPage)")
+                    }
+                    return value
+                } ?? 20
             let before = try query.get("before").map { text in
                 guard let value = RequestValues.unsigned(text) else { throw RPCError(.invalidCursor, "before must be a log index (the previous page's next)") }
                 return value
             }
             let page = try await RequestValues.read(engine) { try $0.history(of: account, before: before, limit: limit) }
-            return try RPCServer.json(Wire.History(
-                account: account.hex, transactions: page.map { Wire.Transaction(id: $0.transaction.id, status: .committed($0)) },
-                next: page.count == limit ? page.last?.logIndex : nil))
+            return try RPCServer.json(
+                Wire.History(
+                    account: account.hex, transactions: page.map { Wire.Transaction(id: $0.transaction.id, status: .committed($0)) },
+                    next: page.count == limit ? page.last?.logIndex : nil))
         }
         routes.add(.reference) { _, context in
             let signer = try RequestValues.publicKey(context.parameters.get("signer"), "signer", .invalidSigner)

@@ -19,12 +19,13 @@ struct NodeController {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: engine.genesis.jsonText(comments: false))))
         }
         routes.add(.evidence) { _, _ in
-            try RPCServer.json(await engine.equivocations().map { proof in
-                let vote = proof.first.vote
-                return Wire.Evidence(
-                    validator: vote.validator.hex, height: vote.height, round: vote.round, step: vote.step == .prevote ? "prevote" : "precommit",
-                    blockHashes: [proof.first.vote.blockHash, proof.second.vote.blockHash].map { $0?.hex ?? "nil" }, encoded: Hex.encode(proof.canonicalBytes))
-            })
+            try RPCServer.json(
+                await engine.equivocations().map { proof in
+                    let vote = proof.first.vote
+                    return Wire.Evidence(
+                        validator: vote.validator.hex, height: vote.height, round: vote.round, step: vote.step == .prevote ? "prevote" : "precommit",
+                        blockHashes: [proof.first.vote.blockHash, proof.second.vote.blockHash].map { $0?.hex ?? "nil" }, encoded: Hex.encode(proof.canonicalBytes))
+                })
         }
         routes.add(.assets) { _, _ in
             try RPCServer.json(await engine.assets().map { Wire.Asset(code: $0.code.value, decimals: $0.decimals, name: $0.name) })
@@ -40,7 +41,9 @@ struct NodeController {
 
     private func status() async throws -> Response {
         let s = await engine.nodeStatus()
-        var view = Wire.Status(chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize, validator: s.validator.hex, version: RPCServer.version)
+        var view = Wire.Status(
+            chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize,
+            validator: s.validator.hex, version: RPCServer.version)
         if let position = s.consensus {
             view.consensus = .init(height: position.height, round: position.round, step: position.step)
             view.peers = s.peers.map { Wire.Status.Peer(validator: $0.validator.hex, height: $0.height) }

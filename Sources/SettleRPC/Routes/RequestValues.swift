@@ -46,10 +46,10 @@ enum RequestValues {
             return field.isEmpty ? "the body" : field
         }
         switch error {
-        case let .typeMismatch(type, context): return "\(path(context)): expected \(Self.name(of: type))"
-        case let .valueNotFound(type, context): return "\(path(context)): expected \(Self.name(of: type)), found null"
-        case let .keyNotFound(key, _): return "\(key.stringValue) is required"
-        case let .dataCorrupted(context):
+        case .typeMismatch(let type, let context): return "\(path(context)): expected \(Self.name(of: type))"
+        case .valueNotFound(let type, let context): return "\(path(context)): expected \(Self.name(of: type)), found null"
+        case .keyNotFound(let key, _): return "\(key.stringValue) is required"
+        case .dataCorrupted(let context):
             if let underlying = context.underlyingError { return "not valid JSON: \(underlying.localizedDescription)" }
             return "\(path(context)): \(context.debugDescription)"
         @unknown default: return "\(error)"

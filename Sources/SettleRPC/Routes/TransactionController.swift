@@ -42,7 +42,7 @@ struct TransactionController {
             return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
         case .accepted(let id):
             guard let status = statuses.first else { return try RPCServer.json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
-            if case let .evicted(code, message) = status {
+            if case .evicted(let code, let message) = status {
                 throw RPCError(refused: code, "admitted, then dropped before it could commit: \(message)")
             }
             return try RPCServer.json(Wire.Transaction(id: id, status: status), status: status == .pending ? .accepted : .ok)
@@ -83,7 +83,7 @@ struct TransactionController {
         }
         let statuses = waits ? waited : accepted.map { _ in .pending }
         for ((index, id), status) in zip(accepted, statuses) {
-            if case let .evicted(code, message) = status {
+            if case .evicted(let code, let message) = status {
                 items[index] = Wire.BatchItem(error: .init(code: code, message: "admitted, then dropped before it could commit: \(message)"))
             } else {
                 items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: id, status: status, repeatingTheTransaction: false))

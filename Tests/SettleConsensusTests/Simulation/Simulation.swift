@@ -1,7 +1,8 @@
 import HeapModule
-@testable import SettleConsensus
 import SettleCrypto
 import SettleLedger
+
+@testable import SettleConsensus
 
 /// One seeded run of N validators on a virtual clock and a hostile network.
 ///
@@ -137,7 +138,9 @@ struct Simulation {
         self.mutation = mutation
         rng = SplitMix64(seed: seed)
         let base = DevelopmentNetwork.genesis(validators: self.config.nodes)
-        genesis = try! Genesis(chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: Self.consensus)
+        genesis = try! Genesis(
+            chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: Self.consensus
+        )
         secrets = (0..<self.config.nodes).map { Array("sim secret \(seed) \($0)".utf8) }
         var table: [PublicKey: [UInt8]] = [:]
         for (index, validator) in genesis.validators.enumerated() { table[validator.publicKey] = secrets[index] }
@@ -188,7 +191,10 @@ struct Simulation {
             if let target, honestHeights().allSatisfy({ $0 >= target }) { return }
             if now > config.healAt + config.livenessBoundMs {
                 let rounds = nodes.map { "h\($0.core.height)r\($0.core.round)\($0.core.step)" }
-                throw Violation(description: "seed \(seed): liveness: honest heights \(honestHeights()) did not reach \(target ?? 0) within \(config.livenessBoundMs) ms after healing (\(config.nodes) nodes, byzantine \(config.byzantine), cores \(rounds))")
+                throw Violation(
+                    description:
+                        "seed \(seed): liveness: honest heights \(honestHeights()) did not reach \(target ?? 0) within \(config.livenessBoundMs) ms after healing (\(config.nodes) nodes, byzantine \(config.byzantine), cores \(rounds))"
+                )
             }
             try handle(next.event)
         }
@@ -207,14 +213,14 @@ struct Simulation {
 
     mutating func handle(_ event: Event) throws {
         switch event {
-        case let .deliver(to, message):
+        case .deliver(let to, let message):
             guard nodes[to].up else { return }
             deliveries += 1
             try receive(message, at: to)
-        case let .timer(node, incarnation, timeout):
+        case .timer(let node, let incarnation, let timeout):
             guard nodes[node].up, nodes[node].incarnation == incarnation else { return }
             try feed(.timeout(timeout), at: node)
-        case let .gossip(node, incarnation):
+        case .gossip(let node, let incarnation):
             guard nodes[node].up, nodes[node].incarnation == incarnation else { return }
             for message in nodes[node].outbox { send(message, from: node) }
             // Relay others' messages when stuck since the last gossip, as the cluster driver does.
@@ -293,11 +299,11 @@ struct Simulation {
         switch message {
         case .proposal(let proposal): try feed(.proposal(proposal), at: index)
         case .vote(let vote): try feed(.vote(vote), at: index)
-        case let .syncRequest(from, height):
+        case .syncRequest(let from, let height):
             // Serve the committed block after `height`, with its certificate.
             guard height < UInt64(nodes[index].committed.count) else { return }
             send(.decision(nodes[index].committed[Int(height)], nodes[index].certificates[Int(height)]), from: index, to: [from])
-        case let .decision(block, commit):
+        case .decision(let block, let commit):
             if block.header.height > UInt64(nodes[index].committed.count) + 1 {
                 // Behind: ask the sender's peers for the next block instead of trusting a claimed height.
                 send(.syncRequest(from: index, height: UInt64(nodes[index].committed.count)), from: index)
@@ -347,15 +353,17 @@ struct Simulation {
                     schedule(.restart(index), after: 50)
                     return
                 }
-            case let .schedule(timeout, afterMs):
+            case .schedule(let timeout, let afterMs):
                 schedule(.timer(node: index, incarnation: nodes[index].incarnation, timeout), after: afterMs)
-            case let .decide(block, commit):
+            case .decide(let block, let commit):
                 try decide(block, commit, at: index)
             case .evidence(let proof):
                 evidence += 1
                 let culprit = genesis.validators.firstIndex { $0.publicKey == proof.first.vote.validator }
                 if let culprit, isHonest(culprit) {
-                    throw Violation(description: "seed \(seed): honest validator \(culprit) signed two different \(proof.first.vote.step) votes at height \(proof.first.vote.height) round \(proof.first.vote.round)")
+                    throw Violation(
+                        description:
+                            "seed \(seed): honest validator \(culprit) signed two different \(proof.first.vote.step) votes at height \(proof.first.vote.height) round \(proof.first.vote.round)")
                 }
             }
         }
@@ -375,7 +383,10 @@ struct Simulation {
         guard let lock = nodes[index].lock, lock.height == vote.height, lock.round < vote.round, lock.hash != hash else { return }
         let voters = (lock.round..<vote.round).map { prevotesSeen[PrevoteKey(height: vote.height, round: $0, hash: hash)]?.count ?? 0 }
         guard !voters.contains(where: { $0 * 3 > nodes.count * 2 }) else { return }
-        throw Violation(description: "seed \(seed): lock: honest node \(index) precommitted \(lock.hash) in round \(lock.round) of height \(vote.height), then prevoted \(hash) in round \(vote.round) with no prevote quorum for it in between")
+        throw Violation(
+            description:
+                "seed \(seed): lock: honest node \(index) precommitted \(lock.hash) in round \(lock.round) of height \(vote.height), then prevoted \(hash) in round \(vote.round) with no prevote quorum for it in between"
+        )
     }
 
     mutating func decide(_ block: Block, _ commit: CommitCertificate, at index: Int) throws {
