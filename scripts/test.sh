@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test. Conformance vectors are read from ../shared/vectors when present
+# Checks the formatting, then runs every test. Conformance vectors are read from ../shared/vectors when present
 # (required when CI=true). C code is built at -O2 so signature checks run at
 # native speed; Swift stays in debug for assertions. Without arguments it also
 # runs scripts/schema-check.sh (schemathesis against a running node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# The tree is formatted by the toolchain's swift-format with the committed .swift-format
+# (fix with: swift format format -r -i -p Sources Tests Package.swift).
+swift format lint --strict --recursive --parallel Sources Tests Package.swift
 swift build --build-tests -Xcc -O2
 swift test --skip-build -Xcc -O2 "$@"
 # The whole suite (no filter) also checks a running node against docs/openapi.yaml.
