@@ -11,6 +11,8 @@
 //   SettleClient    — RPC client for the CLI and payment adapters: submit, wait, query
 //   SettleAPI       — the RPC's JSON bodies, shared by the server and clients
 //   SettleNode      — node logic: mempool, block production (I/O comes in through SettleStore)
+//   SettleSimulator — validators on a virtual clock, network and faulty disk (the production driver)
+//   SettleValidator — one validator as a pure state machine around the core: what the node runs and the simulator tests
 //   SettleStore     — the durable block store (SQLite through GRDB)
 //   SettleConsensus — Tendermint BFT ordering as a pure state machine
 //   SettleLedger    — payment model, transactions, blocks, genesis, state machine (pure)
@@ -58,6 +60,13 @@ let package = Package(
             dependencies: ["SettleEncoding", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: strict),
         .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict),
+        // One validator as a pure state machine around the consensus core: what the node runs and the simulator tests.
+        .target(name: "SettleValidator", dependencies: ["SettleConsensus", "SettleLedger", "SettleEncoding", "SettleCrypto"], swiftSettings: strict),
+        // Validators on a virtual clock, network and faulty disk, crashing between any two effects (`settle dev simulate`).
+        .target(
+            name: "SettleSimulator",
+            dependencies: ["SettleValidator", "SettleConsensus", "SettleLedger", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
+            swiftSettings: strict),
         // Bank statements as banks write them (issue 21): camt.053/.054, MT940, BAI2 parsed exactly; pure.
         .target(name: "SettleStatements", swiftSettings: strict),
         .target(
@@ -70,7 +79,7 @@ let package = Package(
         .target(
             name: "SettleNode",
             dependencies: [
-                "SettleLedger", "SettleStore", "SettleConsensus",
+                "SettleLedger", "SettleStore", "SettleConsensus", "SettleValidator",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Yams", package: "Yams"),
@@ -79,8 +88,9 @@ let package = Package(
         .target(
             name: "SettleP2P",
             dependencies: [
-                "SettleConsensus", "SettleLedger", "SettleNode",
+                "SettleConsensus", "SettleLedger", "SettleNode", "SettleValidator",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -131,6 +141,7 @@ let package = Package(
             dependencies: [
                 "SettleRPC",
                 "SettleP2P",
+                "SettleValidator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -160,6 +171,7 @@ let package = Package(
                 "SettleConnect",
                 "SettleConnectServer",
                 "SettleStatements",
+                "SettleSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -185,9 +197,13 @@ let package = Package(
         .testTarget(name: "SettleStatementsTests", dependencies: ["SettleStatements"], swiftSettings: strict),
         .testTarget(name: "SettleConsensusTests", dependencies: ["SettleConsensus", "SettleLedger"], swiftSettings: strict),
         .testTarget(
+            name: "SettleValidatorTests",
+            dependencies: ["SettleValidator", "SettleSimulator", "SettleConsensus", "SettleLedger"],
+            swiftSettings: strict),
+        .testTarget(
             name: "SettleP2PTests",
             dependencies: [
-                "SettleP2P",
+                "SettleP2P", "SettleValidator",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -196,7 +212,8 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleStatements", "SettleConsensus", "SettleP2P", "SettleTestSupport", "settled", "settle",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleStatements", "SettleConsensus", "SettleValidator", "SettleP2P", "SettleTestSupport", "settled",
+                "settle",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

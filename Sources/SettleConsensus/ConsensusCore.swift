@@ -74,8 +74,8 @@ public struct ConsensusCore: Sendable {
     private var aheadRound: [PublicKey: UInt32] = [:]
     /// Deliberate bugs the simulator's mutation tests switch on, to show that
     /// its checks catch a broken core. Always empty outside those tests.
-    var faultsForTesting: Set<FaultForTesting> = []
-    enum FaultForTesting: Sendable { case ignoreLocks }
+    @_spi(Simulation) public var faultsForTesting: Set<FaultForTesting> = []
+    @_spi(Simulation) public enum FaultForTesting: Sendable { case ignoreLocks }
     /// Tests: how many rounds above the current one the core holds messages for.
     var roundsAheadHeldForTesting: Int { book.roundsAbove(round).count }
     /// Tests: how many different values of `validator` the core holds for one round and step.
@@ -125,17 +125,25 @@ public struct ConsensusCore: Sendable {
     /// replay, so that the replay runs exactly as the original events did.
     public mutating func resume(app: inout some ConsensusApplication) -> [ConsensusAction] {
         guard let last = lastSigned, last.height == height, last.step != .propose, let signature = last.signature, let signer else { return [] }
-        if last.step == .precommit, let hash = last.blockHash, lockedRound.map({ $0 < last.round }) ?? true {
-            // A precommit for a block is only signed with a lock on it: keep that
-            // lock even if the WAL lost the votes that made it.
-            lockedRound = last.round
-            lockedHash = hash
-        }
         let step: VoteStep = last.step == .prevote ? .prevote : .precommit
         let vote = Vote(chainId: chainId, height: height, round: last.round, step: step, blockHash: last.blockHash, validator: signer.publicKey)
         let signed = SignedVote(vote: vote, signature: signature)
+        keepLock(of: vote)
         guard case .new = add(signed) else { return [] }
         return [.broadcastVote(signed)] + progress(app: &app)
+    }
+
+    /// A precommit for a block is only signed with a lock on it: when this
+    /// validator's own precommit is replayed (from the WAL, or its signer
+    /// record), the lock is kept even if the prevotes that made it were lost
+    /// in the crash — without it, the restarted validator could prevote
+    /// another block in a later round, breaking the lock rule that agreement
+    /// rests on. (The simulator's faulty disk found this: unsynced WAL records
+    /// lost at a crash took the lock with them.)
+    private mutating func keepLock(of vote: Vote) {
+        guard vote.validator == signer?.publicKey, vote.step == .precommit, let hash = vote.blockHash, lockedRound.map({ $0 < vote.round }) ?? true else { return }
+        lockedRound = vote.round
+        lockedHash = hash
     }
 
     /// The votes to re-send to peers periodically: every vote held for this
@@ -179,7 +187,7 @@ public struct ConsensusCore: Sendable {
         case .vote(let signed):
             guard acceptable(signed) else { return [] }
             switch add(signed) {
-            case .new: break
+            case .new: keepLock(of: signed.vote)
             case .duplicate, .ignored: return []
             case .equivocation(let first): actions.append(.evidence(Equivocation(first: first, second: signed)))
             }
@@ -228,19 +236,6 @@ public struct ConsensusCore: Sendable {
         case .timeout(let timeout):
             return timeout.height != height || timeout.round != round ? .redundant : .fresh
         }
-    }
-
-    /// A decided block learned from others (catching up): accepted with a valid
-    /// commit certificate for this height and a valid block.
-    public mutating func handleDecision(_ block: Block, _ certificate: CommitCertificate, app: inout some ConsensusApplication) -> [ConsensusAction] {
-        guard decided == nil, certificate.height == height, block.header.height == height, certificate.blockHash == block.header.hash else { return [] }
-        let checker = self.checker
-        do throws(CommitError) {
-            try certificate.verify(chainId: chainId, validators: validators) { checker.isValid($0, message: $1, publicKey: $2) }
-        } catch { return [] }
-        guard isValid(block, app: &app) else { return [] }
-        decided = block
-        return [.decide(block, certificate)]
     }
 
     // MARK: Message checks

@@ -15,6 +15,8 @@ public struct CertifiedBlocks: Sendable {
     /// The leading candidates whose certificate holds, in order; a candidate
     /// whose certificate fails ends the run (the rest wait for another peer).
     public let blocks: [(block: Block, commit: CommitCertificate)]
+    /// How many blocks were handed in to be checked.
+    public let candidates: Int
     /// Transactions of `blocks` whose signature holds.
     let validSignatures: Set<Mempool.VerifiedSignature>
 
@@ -25,7 +27,7 @@ public struct CertifiedBlocks: Sendable {
     public static func startCheck(_ candidates: [(Block, CommitCertificate)], genesis: Genesis) -> Task<CertifiedBlocks, Never> {
         let certified = certifiedPrefix(of: candidates, genesis: genesis)
         let signatures = SignaturePool.shared.submit(certified.flatMap(\.block.transactions))
-        return Task { CertifiedBlocks(blocks: certified, validSignatures: await signatures.value) }
+        return Task { CertifiedBlocks(blocks: certified, candidates: candidates.count, validSignatures: await signatures.value) }
     }
 
     /// The leading candidates whose certificate is for that block and holds.

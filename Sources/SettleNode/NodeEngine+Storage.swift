@@ -57,6 +57,7 @@ extension NodeEngine {
                 unstored.removeFirst()
                 acknowledge(first)
             }
+            storedObserver?(stored.height)
         }
         let ready = storedWaiters.filter { storeFailure != nil || $0.height <= stored.height }
         storedWaiters.removeAll { storeFailure != nil || $0.height <= stored.height }

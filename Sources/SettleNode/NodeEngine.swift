@@ -5,6 +5,7 @@ import SettleCrypto
 import SettleEncoding
 import SettleLedger
 import SettleStore
+import SettleValidator
 
 /// Where a transaction stands, as a node sees it.
 public enum TransactionStatus: Sendable, Equatable {
@@ -87,7 +88,7 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notAValidator(let key): "key \(key) is not a validator in the genesis"
         case .noQuorumAlone(let power, let total):
-            "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); BFT consensus for several validators arrives with issue 5"
+            "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); with several validators, run each with its peers (cluster mode: `peers` in the node config)"
         case .invariantsBroken(let height, let violations):
             "block \(height) would break the ledger invariants (\(violations.joined(separator: "; "))); it was not stored — this is a bug, report it"
         case .invalidConsensusMessage(let problem): "invalid consensus message: \(problem)"
@@ -97,9 +98,10 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
 
 /// One node's ledger: the store, the committed state and the mempool, behind an
 /// actor so RPC handlers and the block producer never race. In single-validator
-/// mode it orders blocks itself and signs their commit certificates; the BFT
-/// core will replace `produceBlock` as the source of committed blocks. Every
-/// block it stores goes out on `feed`.
+/// mode it orders blocks itself and signs their commit certificates
+/// (`produceBlock`); in cluster mode it holds the validator driver and commits
+/// what the validators decide (`NodeEngine+Consensus`). Every block it stores
+/// goes out on `feed`.
 public actor NodeEngine {
     public nonisolated let genesis: Genesis
     public nonisolated let store: BlockStore
@@ -108,7 +110,7 @@ public actor NodeEngine {
     public nonisolated let reader: StoreReader
     /// What an operator should know about (`NodeAlerts`): shown on status.
     public nonisolated let alerts: NodeAlerts
-    private let validatorKey: SigningKey
+    let validatorKey: SigningKey
     var ledger: EngineLedger
     var state: LedgerState {
         get { ledger.state }
@@ -140,8 +142,12 @@ public actor NodeEngine {
     let metrics: NodeMetrics
     /// When each pending transaction was admitted, for the commit latency.
     var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
-    /// Consensus among several validators (nil: this node orders blocks alone).
-    var consensus: ConsensusState?
+    /// The validator driver, once consensus among several validators started
+    /// (`startConsensus`; never in single-validator mode).
+    var consensus: ValidatorDriver?
+    /// The signer record and WAL of cluster mode, written off the engine
+    /// (nil: this node orders blocks alone).
+    public nonisolated let durability: ConsensusDurability?
     /// Called with every transaction admitted from a client, to relay it to the
     /// other validators' mempools.
     private var relay: (@Sendable ([SignedTransaction]) -> Void)?
@@ -153,6 +159,11 @@ public actor NodeEngine {
     var evidence: [Equivocation] = []
 
     public func onAdmitted(_ relay: @escaping @Sendable ([SignedTransaction]) -> Void) { self.relay = relay }
+
+    /// Called with the stored height each time more blocks are durable (the
+    /// validator host turns it into `ValidatorInput.stored`).
+    var storedObserver: (@Sendable (UInt64) -> Void)?
+    public func onStored(_ observer: @escaping @Sendable (UInt64) -> Void) { storedObserver = observer }
 
     /// `maxBlockTransactions` caps blocks below the genesis limit (nil: the genesis
     /// limit). With `consensus`, blocks are ordered by the BFT core among the
@@ -175,7 +186,7 @@ public actor NodeEngine {
         self.validatorKey = validatorKey
         let state = try store.loadState()
         stored = (state.height, state.lastBlockHash, state.lastBlockTime)
-        writer = StoreWriter(store: store, storedHeight: state.height)
+        writer = StoreWriter(store: store)
         ledger = EngineLedger(
             state: state, mempool: Mempool(state: state, limits: limits),
             maxBlockTransactions: max(1, min(maxBlockTransactions ?? Int.max, Int(genesis.ledger.maxBlockTransactions))))
@@ -184,7 +195,7 @@ public actor NodeEngine {
         feed = BlockFeed(limits: feedLimits, metrics: metrics)
         reader = StoreReader(store: store)
         alerts = NodeAlerts(metrics: metrics)
-        if let consensus { self.consensus = try ConsensusState(files: consensus, genesis: genesis, key: validatorKey, height: state.height + 1) }
+        durability = try consensus.map(ConsensusDurability.init(files:))
         metrics.chain(height: state.height)
         metrics.mempool(size: 0)
         writer.onStored { [weak self] result in Task { await self?.blocksStored(result) } }
@@ -351,7 +362,7 @@ public actor NodeEngine {
 
     private func produceNextBlock(now: UInt64) async throws -> Block? {
         try await storeCapacity()
-        guard consensus == nil, mempool.count > 0 else { return nil }
+        guard durability == nil, mempool.count > 0 else { return nil }
         let started = ContinuousClock.now
         // This validator decides alone: the block is built and applied in one execution.
         let built = state.buildAndApplyBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
@@ -408,11 +419,11 @@ public actor NodeEngine {
         NodeStatus(
             chainId: genesis.chainId, height: stored.height, lastBlockHash: stored.hash, lastBlockTime: stored.time,
             mempoolSize: mempool.count, validator: validatorKey.publicKey,
-            consensus: consensus.map { consensus in
+            consensus: consensus.map { driver in
                 // Decided and waiting for the next height to start: that height, not yet begun.
-                consensus.decidedAwaitingAdvance
-                    ? NodeStatus.ConsensusPosition(height: consensus.core.height + 1, round: 0, step: "new-height")
-                    : NodeStatus.ConsensusPosition(height: consensus.core.height, round: consensus.core.round, step: "\(consensus.core.step)")
+                driver.waitingToAdvance
+                    ? NodeStatus.ConsensusPosition(height: driver.committed + 1, round: 0, step: "new-height")
+                    : NodeStatus.ConsensusPosition(height: driver.core.height, round: driver.core.round, step: "\(driver.core.step)")
             }, peers: connectedPeers,
             health: health(), alerts: alerts.all)
     }
@@ -423,7 +434,7 @@ public actor NodeEngine {
     public func health() -> NodeHealth {
         if let stopReason { return NodeHealth(.stopped, stopReason) }
         if let storeFailure { return NodeHealth(.stopped, "the store refused a block: \(storeFailure)") }
-        guard consensus != nil else { return NodeHealth(.ok) }
+        guard durability != nil else { return NodeHealth(.ok) }
         let connected = Set(connectedPeers.map(\.validator)).union([validatorKey.publicKey])
         let power = genesis.validators.filter { connected.contains($0.publicKey) }.reduce(UInt64(0)) { $0 + $1.power }
         guard power * 3 > genesis.totalVotingPower * 2 else {

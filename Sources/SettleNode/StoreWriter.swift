@@ -9,8 +9,8 @@ import SettleStore
 /// Nothing is acknowledged before it is durable: the engine answers the
 /// clients waiting for a block, and publishes it, when the writer reports it
 /// stored (`notify`). A failed append stops the writer for good — the engine's
-/// state is then ahead of its store, and the node must stop — and every later
-/// wait fails with the same error.
+/// state is then ahead of its store, and the node must stop — and the engine
+/// reports the error to every later wait.
 ///
 /// The thread is the writer's own, not one of Swift concurrency's (about one
 /// per core, which a blocking SQLite sync would hold).
@@ -28,7 +28,6 @@ final class StoreWriter: @unchecked Sendable {
     private let store: BlockStore
     private let condition = NSCondition()
     private var queue: [Job] = []
-    private var storedHeight: UInt64
     private var failure: StoreError?
     private var closed = false
     /// Tests: while set, no new job is started (blocks stay applied but not durable).
@@ -37,9 +36,8 @@ final class StoreWriter: @unchecked Sendable {
     /// or the error that stopped the writer.
     private var notify: @Sendable (Result<UInt64, StoreError>) -> Void = { _ in }
 
-    init(store: BlockStore, storedHeight: UInt64) {
+    init(store: BlockStore) {
         self.store = store
-        self.storedHeight = storedHeight
         Thread.detachNewThread { [self] in run() }
     }
 
@@ -74,21 +72,6 @@ final class StoreWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Blocks the calling thread until every block up to `height` is durable.
-    func waitUntilStored(_ height: UInt64) throws(StoreError) {
-        condition.lock()
-        defer { condition.unlock() }
-        while storedHeight < height, failure == nil { condition.wait() }
-        if let failure { throw failure }
-    }
-
-    /// The height of the last durable block.
-    var stored: UInt64 {
-        condition.lock()
-        defer { condition.unlock() }
-        return storedHeight
-    }
-
     private func run() {
         while true {
             condition.lock()
@@ -110,9 +93,7 @@ final class StoreWriter: @unchecked Sendable {
             }
             condition.lock()
             queue.removeFirst()
-            switch result {
-            case .success(let height): storedHeight = height
-            case .failure(let error):
+            if case .failure(let error) = result {
                 failure = error
                 queue = []
             }

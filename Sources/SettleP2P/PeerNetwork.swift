@@ -5,6 +5,7 @@ import NIOSSL
 import SettleCrypto
 import SettleLedger
 import SettleNode
+import SettleValidator
 import Synchronization
 
 /// A validator's connections to the other validators: listens for members,

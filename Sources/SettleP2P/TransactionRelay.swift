@@ -1,4 +1,5 @@
 import SettleLedger
+import SettleValidator
 import Synchronization
 
 /// Relays what clients submitted here to every peer's mempool, coalesced:

@@ -10,7 +10,7 @@ struct DevCommand: ParsableCommand {
         commandName: "dev",
         abstract: "Development tools (insecure development keys).",
         shouldDisplay: false,
-        subcommands: [WriteBlocks.self, LoadCommand.self, ConnectLoadCommand.self, WriteStatementCommand.self])
+        subcommands: [WriteBlocks.self, LoadCommand.self, ConnectLoadCommand.self, WriteStatementCommand.self, SimulateCommand.self])
 
     /// Appends blocks of random payments to a store on the development genesis,
     /// printing "committed HEIGHT STATEROOT" after each durable append. The crash

@@ -8,6 +8,7 @@ import SettleNode
 import SettleP2P
 import SettleRPC
 import SettleStore
+import SettleValidator
 
 /// The Settle node daemon: stores the chain, admits transactions, orders them
 /// into blocks (single-validator mode until the BFT core lands) and serves the
@@ -68,7 +69,9 @@ struct Settled: AsyncParsableCommand {
             settings.alerts = engine.alerts
             settings.metrics = metrics.node
             let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
-            services = [ClusterService(driver: ClusterDriver(engine: engine, network: network, blockIntervalMs: chain.consensus.blockIntervalMs, logger: logger), logger: logger)]
+            services = [
+                ClusterService(host: ValidatorHost(engine: engine, network: network, pacing: ValidatorPacing(blockIntervalMs: chain.consensus.blockIntervalMs), logger: logger), logger: logger)
+            ]
         }
         let status = await engine.nodeStatus()
         logger.info("starting", metadata: ["home": "\(home)", "chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(config.rpc.host):\(config.rpc.port)"])
@@ -105,12 +108,12 @@ enum FailureDeadline {
 
 /// Runs consensus with the other validators until graceful shutdown.
 struct ClusterService: Service {
-    let driver: ClusterDriver
+    let host: ValidatorHost
 
     let logger: Logger
 
     func run() async throws {
-        do { try await cancelWhenGracefulShutdown { try await driver.run() } } catch {
+        do { try await cancelWhenGracefulShutdown { try await host.run() } } catch {
             FailureDeadline.arm(logger: logger)
             throw error
         }

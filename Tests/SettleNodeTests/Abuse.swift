@@ -6,6 +6,7 @@ import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleP2P
+import SettleValidator
 import Synchronization
 
 #if canImport(Glibc)

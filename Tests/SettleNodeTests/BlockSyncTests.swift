@@ -3,6 +3,7 @@ import SettleConsensus
 import SettleCrypto
 import SettleLedger
 import SettleStore
+import SettleValidator
 import Testing
 
 @testable import SettleNode
@@ -42,7 +43,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try BlockStore(path: dir.appendingPathComponent("chain.sqlite").path, genesis: genesis)
         let engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-2"), consensus: ConsensusFiles(directory: dir))
-        _ = try await engine.startConsensus()
+        _ = try await engine.startConsensus(pacing: ValidatorPacing(blockIntervalMs: 0), now: 0)
         try await body(engine)
     }
 
@@ -51,7 +52,7 @@ import Testing
             let (blocks, expected) = chain(blocks: 12)
             let certified = await CertifiedBlocks.startCheck(blocks, genesis: genesis).value
             #expect(certified.blocks.count == 12)
-            #expect(try await engine.applySynced(certified) == 12)
+            _ = try await engine.sync(blocks, from: genesis.validators[0].publicKey)
             #expect(await engine.committedHeight == 12)
             try await engine.waitUntilStored()
             // One SQLite transaction held all twelve: the store reopens at the tip with the same state.
@@ -62,8 +63,9 @@ import Testing
                 #expect(stored.block.canonicalBytes == block.canonicalBytes && stored.commit == commit)
             }
             // Consensus goes on from the height after the run; blocks already held change nothing.
-            #expect(try await engine.applySynced(certified) == 0)
-            _ = try await engine.advanceConsensus()
+            #expect(try await engine.applySynced(certified) == (12, false))
+            // Durable and idle past the empty-block interval: the next height starts.
+            #expect(await engine.driveConsensus(.stored(height: 12), now: 10_000).advanced)
             #expect(await engine.consensusPosition()?.height == 13)
         }
     }
@@ -105,7 +107,7 @@ import Testing
             let run = good + [(bad, DevelopmentNetwork.commit(for: bad.header, genesis: genesis)), (after, DevelopmentNetwork.commit(for: after.header, genesis: genesis))]
             let certified = await CertifiedBlocks.startCheck(run, genesis: genesis).value
             #expect(certified.blocks.count == 3)
-            #expect(try await engine.applySynced(certified) == 1)
+            #expect(try await engine.applySynced(certified) == (1, true))
             #expect(await engine.committedHeight == 1)
             try await engine.waitUntilStored()
             #expect(try engine.store.height() == 1)
@@ -137,7 +139,7 @@ import Testing
             var state = LedgerState(genesis: genesis)
             let block = state.buildBlock(candidates: [carried], timestamp: NodeEngine.wallClock(), proposer: proposer.publicKey, signatureIsValid: { _ in true }).block
             let proposal = Proposal(chainId: genesis.chainId, height: 1, round: 0, polRound: nil, blockHash: block.header.hash, proposer: proposer.publicKey)
-            _ = try await engine.handleConsensus(.proposal(SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block)))
+            _ = await engine.deliver(.proposal(SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block)), from: proposer.publicKey)
 
             // Checked while validating the proposal, or pending: only the others need a check.
             #expect(await engine.needingSignatureCheck([carried, admitted, unknown, forged]).map(\.signature) == [unknown.signature, forged.signature])

@@ -2,6 +2,7 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
+import SettleValidator
 import Testing
 
 @testable import SettleNode
@@ -21,7 +22,7 @@ import Testing
             let block = signed.block
             // This node's clock is 20 s behind the block's time.
             let lagging = block.header.timestamp - 20_000
-            let prevotes = Self.prevotes(in: try await engine.handleConsensus(.proposal(signed), now: lagging))
+            let prevotes = await engine.deliver(.proposal(signed), from: signed.proposal.proposer, wallClock: lagging).prevotes
             #expect(prevotes.count == 1 && prevotes[0].blockHash == nil, "a proposal 20 s ahead of this clock must get a nil prevote")
             let alert = engine.alerts.all.first { $0.code == "proposal_from_the_future" }
             #expect(alert?.message.contains("20000 ms ahead") == true, "\(engine.alerts.all)")
@@ -31,7 +32,8 @@ import Testing
                 let key = DevelopmentNetwork.key("validator-\(index)")
                 guard key.publicKey != me else { continue }
                 let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .precommit, blockHash: block.header.hash, validator: key.publicKey)
-                _ = try await engine.handleConsensus(.vote(SignedVote(vote: vote, signature: key.sign(vote.signingMessage))), now: lagging)
+                let effects = await engine.deliver(.vote(SignedVote(vote: vote, signature: key.sign(vote.signingMessage))), from: key.publicKey, wallClock: lagging)
+                for case .commit(let block, let certificate) in effects { try await engine.commitDecided(block, certificate) }
             }
             try await engine.waitUntilStored()
             #expect(await engine.storedHeight == 1, "the decided block was not committed by the validator whose clock lags")
@@ -45,17 +47,9 @@ import Testing
         try await sync.withStartedEngine { engine in
             let (_, state) = sync.chain(blocks: 0)
             let signed = EarlyMessagesTests.proposal(at: 1, on: state, genesis: genesis)
-            let prevote = Self.prevotes(in: try await engine.handleConsensus(.proposal(signed), now: signed.block.header.timestamp - EngineLedger.maxClockAheadMs)).first
+            let prevote = await engine.deliver(.proposal(signed), from: signed.proposal.proposer, wallClock: signed.block.header.timestamp - EngineLedger.maxClockAheadMs).prevotes.first
             #expect(prevote?.blockHash == signed.block.header.hash)
             #expect(engine.alerts.all.isEmpty)
-        }
-    }
-
-    /// The prevotes among what the engine sends.
-    static func prevotes(in actions: [ConsensusAction]) -> [Vote] {
-        actions.compactMap { action -> Vote? in
-            if case .broadcastVote(let vote) = action, vote.vote.step == .prevote { return vote.vote }
-            return nil
         }
     }
 }

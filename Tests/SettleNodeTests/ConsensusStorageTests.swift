@@ -3,6 +3,7 @@ import SettleConsensus
 import SettleCrypto
 import SettleEncoding
 import SettleLedger
+import SettleValidator
 import Testing
 
 @testable import SettleNode
@@ -128,7 +129,7 @@ import Testing
         try file.save(later)
         #expect(try SignerRecordFile(path: path).load() == later)
         let saved = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(saved.count == 2 * SignerRecordFile.copyBytes)
+        #expect(saved.count == 2 * SignerRecordCopies.copyBytes)
         func load(_ bytes: Data) throws -> SignerRecord? {
             try bytes.write(to: URL(fileURLWithPath: path))
             return try SignerRecordFile(path: path).load()
@@ -138,7 +139,7 @@ import Testing
         first[20] ^= 1
         #expect(try load(first) == later)
         var second = saved
-        second[SignerRecordFile.copyBytes + 20] ^= 1
+        second[SignerRecordCopies.copyBytes + 20] ^= 1
         #expect(try load(second) == later)
         // A crash between the two writes: the first copy is new, the second old; the new one counts.
         #expect(try load(saved) == later)
@@ -147,11 +148,11 @@ import Testing
         let newest = SignerRecord(height: 10, round: 1, step: .prevote, blockHash: nil)
         try reopened.save(newest)
         let both = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(try load(both.prefix(SignerRecordFile.copyBytes) + saved.suffix(SignerRecordFile.copyBytes)) == newest)
+        #expect(try load(both.prefix(SignerRecordCopies.copyBytes) + saved.suffix(SignerRecordCopies.copyBytes)) == newest)
         // Both copies damaged: refused, never trusted or ignored.
         var ruined = saved
         ruined[20] ^= 1
-        ruined[SignerRecordFile.copyBytes + 20] ^= 1
+        ruined[SignerRecordCopies.copyBytes + 20] ^= 1
         #expect(throws: SignerRecordFile.Failure.self) { try load(ruined) }
         let mode = (try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? NSNumber)?.intValue
         #expect(mode == 0o600)
@@ -168,7 +169,7 @@ import Testing
         #expect(try file.load() == record)
         let next = SignerRecord(height: 4, round: 1, step: .precommit, blockHash: Hash256.sha256([4]), signature: DevelopmentNetwork.key("validator-0").sign([5]))
         try file.save(next)
-        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == 2 * SignerRecordFile.copyBytes)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)).count == 2 * SignerRecordCopies.copyBytes)
         #expect(try SignerRecordFile(path: path).load() == next)
         var damaged = Data(record.canonicalBytes + Hash256.sha256(record.canonicalBytes).bytes)
         damaged[3] ^= 1

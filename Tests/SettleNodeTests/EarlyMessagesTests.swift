@@ -2,6 +2,7 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
+import SettleValidator
 import Testing
 
 @testable import SettleNode
@@ -13,43 +14,43 @@ import Testing
     @Test func aProposalTwoHeightsAheadIsKeptUntilItsHeight() async throws {
         let sync = BlockSyncTests()
         let genesis = sync.genesis
+        let peer = DevelopmentNetwork.key("validator-1").publicKey
         try await sync.withStartedEngine { engine in
             let (blocks, state) = sync.chain(blocks: 2)
 
-            // Height 1 decided here (learned from peers), not yet advanced from.
-            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(Array(blocks.prefix(1)), genesis: genesis).value) == 1)
+            // Height 1 decided here (learned from peers), not yet durable: the next height waits.
+            #expect(try await engine.sync(Array(blocks.prefix(1)), from: peer).advanced == false)
             #expect(await engine.consensusPosition()?.waiting == true)
 
             // Meanwhile the others decided height 2, and height 3's proposer proposes.
             let heightThree = UInt64(3)
             let signed = Self.proposal(at: heightThree, on: state, genesis: genesis)
-            #expect(try await engine.handleConsensus(.proposal(signed)).isEmpty)
+            #expect(await engine.deliver(.proposal(signed), from: peer).isEmpty)
 
-            // This validator catches up on height 2, then starts height 3 with the proposal in hand.
-            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(Array(blocks.suffix(1)), genesis: genesis).value) == 1)
-            let actions = try await engine.advanceConsensus()
+            // This validator catches up on height 2; once it is durable, it starts height 3 with the proposal in hand.
+            #expect(try await engine.sync(Array(blocks.suffix(1)), from: peer).advanced == false)
+            try await engine.waitUntilStored()
+            let effects = await engine.driveConsensus(.stored(height: 2), now: 10_000)
             #expect(await engine.consensusPosition()?.height == heightThree)
-            let prevotes = actions.compactMap { action -> Vote? in
-                if case .broadcastVote(let vote) = action, vote.vote.step == .prevote { return vote.vote }
-                return nil
-            }
-            #expect(prevotes.map(\.blockHash) == [signed.block.header.hash])
+            #expect(effects.prevotes.map(\.blockHash) == [signed.block.header.hash])
         }
     }
 
     @Test func aProposalFurtherAheadIsNotKept() async throws {
         let sync = BlockSyncTests()
         let genesis = sync.genesis
+        let peer = DevelopmentNetwork.key("validator-1").publicKey
         try await sync.withStartedEngine { engine in
-            let far = 2 + NodeEngine.earlyHeights
+            let far = 2 + ValidatorDriver.earlyHeights
             let (blocks, state) = sync.chain(blocks: Int(far) - 1)
             let signed = Self.proposal(at: far, on: state, genesis: genesis)
-            // At height 1: a proposal for `far` is beyond what is kept (block sync brings a validator that far behind).
-            #expect(try await engine.handleConsensus(.proposal(signed)).isEmpty)
-            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value) == blocks.count)
-            let actions = try await engine.advanceConsensus()
+            // At height 1: a proposal for `far` is beyond what is kept; blocks are asked for instead.
+            #expect(await engine.deliver(.proposal(signed), from: peer).allSatisfy { if case .send(.blockRequest, _) = $0 { true } else { false } })
+            _ = try await engine.sync(blocks, from: peer)
+            try await engine.waitUntilStored()
+            let effects = await engine.driveConsensus(.stored(height: far - 1), now: 10_000)
             #expect(await engine.consensusPosition()?.height == far)
-            #expect(!actions.contains { if case .broadcastVote = $0 { true } else { false } })
+            #expect(effects.votes.isEmpty)
         }
     }
 
@@ -62,17 +63,20 @@ import Testing
         let genesis = sync.genesis
         try await sync.withStartedEngine { (engine: NodeEngine) async throws in
             let (blocks, state) = sync.chain(blocks: 1)
-            #expect(try await engine.applySynced(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value) == 1)
+            _ = try await engine.sync(blocks, from: genesis.validators[0].publicKey)
+            try await engine.waitUntilStored()
+            // Durable, a block interval on, with nothing to do: the next height waits for work or the empty-block interval.
+            #expect(await engine.driveConsensus(.stored(height: 1), now: 1_000).advanced == false)
             #expect(await engine.consensusPosition()?.waiting == true)
-            #expect(await engine.nextHeightHasWork() == false)
 
             let late = DevelopmentNetwork.key("validator-3")
             let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .precommit, blockHash: blocks[0].0.header.hash, validator: late.publicKey)
-            #expect(try await engine.handleConsensus(.vote(SignedVote(vote: vote, signature: late.sign(vote.signingMessage)))).isEmpty)
-            #expect(await engine.nextHeightHasWork() == false)
+            #expect(await engine.deliver(.vote(SignedVote(vote: vote, signature: late.sign(vote.signingMessage))), from: late.publicKey, now: 1_000).advanced == false)
+            #expect(await engine.consensusPosition()?.waiting == true)
 
-            #expect(try await engine.handleConsensus(.proposal(Self.proposal(at: 2, on: state, genesis: genesis))).isEmpty)
-            #expect(await engine.nextHeightHasWork() == true)
+            // A proposal of the next height is work: it starts now.
+            #expect(await engine.deliver(.proposal(Self.proposal(at: 2, on: state, genesis: genesis)), from: late.publicKey, now: 1_000).advanced)
+            #expect(await engine.consensusPosition()?.height == 2)
         }
     }
 

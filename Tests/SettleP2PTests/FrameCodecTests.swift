@@ -5,6 +5,7 @@ import SettleCrypto
 import SettleEncoding
 import SettleLedger
 import SettleP2P
+import SettleValidator
 import Testing
 
 /// The peer wire: frames bounded before buffering, every message round-trips,

@@ -4,6 +4,7 @@ import SettleCrypto
 import SettleEncoding
 import SettleLedger
 import SettleP2P
+import SettleValidator
 import Testing
 
 /// Only validators of this chain get past the first message; anything malformed

@@ -3,6 +3,7 @@ import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleP2P
+import SettleValidator
 import Synchronization
 import Testing
 

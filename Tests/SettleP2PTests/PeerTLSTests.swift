@@ -5,6 +5,7 @@ import NIOSSL
 import SettleCrypto
 import SettleLedger
 import SettleP2P
+import SettleValidator
 import Synchronization
 import Testing
 

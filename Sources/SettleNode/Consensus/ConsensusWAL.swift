@@ -2,6 +2,7 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleEncoding
+import SettleValidator
 
 #if canImport(Glibc)
     import Glibc
@@ -32,9 +33,6 @@ public final class ConsensusWAL {
         public let description: String
     }
 
-    /// Largest record accepted (a proposal carries a whole block).
-    static let maxRecordBytes = 64 << 20
-
     public let path: String
     private let fd: Int32
     /// What the log held when opened, oldest first.
@@ -53,11 +51,8 @@ public final class ConsensusWAL {
         fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot open the consensus WAL \(path): \(DurableFile.errorText())") }
         let bytes = [UInt8](FileManager.default.contents(atPath: path) ?? Data())
-        var offset = 0
-        while let (record, next) = Self.record(in: bytes, at: offset) {
-            recovered.append(record)
-            offset = next
-        }
+        let (records, offset) = WALRecord.decodeLog(bytes)
+        recovered = records
         truncatedBytes = bytes.count - offset
         if truncatedBytes > 0 {
             guard ftruncate(fd, off_t(offset)) == 0, fsync(fd) == 0 else {
@@ -80,21 +75,15 @@ public final class ConsensusWAL {
     /// Appends `event`; when this returns it is written, and with `durably`
     /// on disk (with everything appended before it).
     public func append(_ event: ConsensusEvent, height: UInt64, durably: Bool) throws(Failure) {
-        var payload = CanonicalWriter()
-        payload.u64(height)
-        payload.value(event)
-        var record = CanonicalWriter()
-        record.u32(UInt32(payload.bytes.count))
-        record.raw(payload.bytes)
-        record.raw(Hash256.sha256(payload.bytes).bytes.prefix(8))
+        let record = WALRecord.encode(event, height: height)
         if let broken { throw Failure(description: broken) }
         do throws(DurableFile.Failure) {
             if let partial = failNextAppendAfterBytesForTesting {
                 failNextAppendAfterBytesForTesting = nil
-                try DurableFile.writeAll(fd, Array(record.bytes.prefix(partial)), path: path)
+                try DurableFile.writeAll(fd, Array(record.prefix(partial)), path: path)
                 throw DurableFile.Failure(description: "cannot write \(path): injected failure")
             }
-            try DurableFile.writeAll(fd, record.bytes, path: path)
+            try DurableFile.writeAll(fd, record, path: path)
         } catch {
             // Cut the partial record off, so that later records are not hidden behind it.
             guard ftruncate(fd, end) == 0, lseek(fd, end, SEEK_SET) == end else {
@@ -107,7 +96,7 @@ public final class ConsensusWAL {
             broken = "cannot sync the consensus WAL \(path) (\(DurableFile.errorText())); restart the node to recover it"
             throw Failure(description: broken!)
         }
-        end += off_t(record.bytes.count)
+        end += off_t(record.count)
     }
 
     /// Empties the log once the height it covers is decided and stored, so it
@@ -122,19 +111,5 @@ public final class ConsensusWAL {
         }
         end = 0
         recovered = []
-    }
-
-    /// The record at `offset` and where the next begins, or nil at the end or at
-    /// the first incomplete or damaged record.
-    static func record(in bytes: [UInt8], at offset: Int) -> ((height: UInt64, event: ConsensusEvent), Int)? {
-        guard bytes.count - offset >= 4 else { return nil }
-        let length = bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
-        let start = offset + 4
-        guard length >= 8, length <= maxRecordBytes, bytes.count - start >= length + 8 else { return nil }
-        let payload = Array(bytes[start..<start + length])
-        guard Array(Hash256.sha256(payload).bytes.prefix(8)) == Array(bytes[start + length..<start + length + 8]) else { return nil }
-        var reader = CanonicalReader(payload)
-        guard let height = try? reader.u64("wal.height"), let event = try? ConsensusEvent(from: &reader), (try? reader.finish()) != nil else { return nil }
-        return ((height, event), start + length + 8)
     }
 }

@@ -3,97 +3,87 @@ import SettleConsensus
 import SettleCrypto
 import SettleLedger
 import SettleStore
+import SettleValidator
 
-/// Consensus among several validators: the engine runs the core inside its own
-/// isolation, makes every `persist` durable (signer record) and logs every input
-/// and own message to the WAL before acting, commits decided blocks, and returns
-/// what must go out on the network: proposals and votes to broadcast, timeouts
-/// to schedule, evidence.
+/// Consensus among several validators: the engine holds the validator driver
+/// (`ValidatorDriver`), which runs the consensus core on the engine's ledger,
+/// and performs the effects that touch the ledger: committing decided
+/// blocks, applying synced ones, keeping evidence. Its host
+/// (`SettleP2P.ValidatorHost`) feeds it inputs one at a time and performs
+/// every other effect, in order.
 extension NodeEngine {
-    /// Starts (or, after a restart, resumes) the current height: replays the WAL
-    /// of that height into a fresh core before anything is sent.
-    public func startConsensus(now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
-        guard var consensus else { return [] }
-        let height = consensus.core.height
-        let replay = consensus.wal.events(at: height)
-        ledger.now = now
-        var actions = consensus.core.start(app: &ledger)
-        for event in replay {
-            actions += consensus.core.handle(event, app: &ledger)
-            // What it signed before the restart is re-sent, as if just signed.
-            switch event {
-            case .proposal(let p) where p.proposal.proposer == consensus.validator: consensus.outbox.append(event)
-            case .vote(let v) where v.vote.validator == consensus.validator: consensus.outbox.append(event)
-            default: break
-            }
-        }
-        actions += consensus.core.resume(app: &ledger)
-        self.consensus = consensus
-        logger.info("consensus started", metadata: ["height": "\(height)", "replayed": "\(replay.count)"])
-        return try perform(actions, now: now)
+    /// Starts (or, after a restart, resumes) the current height: the WAL of
+    /// that height is replayed into a fresh core before anything is sent.
+    /// `now` is the host's monotonic clock in milliseconds.
+    public func startConsensus(pacing: ValidatorPacing, now: UInt64) throws -> [ValidatorEffect] {
+        guard let durability, consensus == nil else { return [] }
+        let height = state.height
+        let core = ConsensusCore(
+            genesis: genesis, signer: Ed25519Signer(validatorKey), checker: RememberingChecker(StrictEd25519Checker()), height: height + 1,
+            lastSigned: try durability.signerFile.load())
+        var driver = ValidatorDriver(core: core, committed: height, pacing: pacing, validator: validatorKey.publicKey)
+        let replay = durability.wal.events(at: height + 1)
+        ledger.now = Self.wallClock()
+        let effects = driver.start(recovered: replay, now: now, app: &ledger)
+        consensus = driver
+        reportRefusedProposalTime()
+        logger.info("consensus started", metadata: ["height": "\(height + 1)", "replayed": "\(replay.count)"])
+        return effects
     }
 
-    /// A proposal, vote or timeout for this validator's core. Throws
-    /// `NodeError.invalidConsensusMessage` for a message no honest validator
-    /// sends (the driver penalises the peer); other errors are storage failures
-    /// the node cannot go on from.
-    public func handleConsensus(_ event: ConsensusEvent, now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
-        guard var consensus else { return [] }
-        let height = consensus.core.height
-        switch event.height {
-        case height where !consensus.decidedAwaitingAdvance:
-            switch consensus.core.screen(event) {
-            case .fresh: break
-            case .redundant: return []
-            case .invalid(let problem): throw NodeError.invalidConsensusMessage(problem)
-            }
-            // Written, not synced: lost in a crash, a peer's message is received again.
-            try consensus.wal.append(event, height: height, durably: false)
-            ledger.now = now
-            let before = consensus.core.position
-            let actions = consensus.core.handle(event, app: &ledger)
-            if consensus.core.position != before {
-                logger.debug("consensus step", metadata: ["height": "\(height)", "round": "\(consensus.core.round)", "step": "\(consensus.core.step)", "on": "\(event.summary)"])
-            }
-            self.consensus = consensus
-            return try perform(actions, now: now)
-        case height...(height + Self.earlyHeights):
-            if let problem = consensus.core.problem(with: event) { throw NodeError.invalidConsensusMessage(problem) }
-            // Late for the height just decided (the votes beyond the quorum arrive after it): nothing to do. Kept, it
-            // would count as peers working on the next height and start it at once, empty blocks and all.
-            guard event.height > height else { return [] }
-            // Early: kept and handed to the core when it gets there.
-            if consensus.early.count < ConsensusState.maxEarly { consensus.early.append(event) }
-            self.consensus = consensus
-            return []
-        default:
-            return []
+    /// Hands one input to the driver; returns the effects for the host.
+    /// `now` is the host's monotonic clock in milliseconds (pacing, timers);
+    /// `wallClock` the time blocks are stamped and judged by.
+    public func driveConsensus(_ input: ValidatorInput, now: UInt64, wallClock: UInt64 = NodeEngine.wallClock()) -> [ValidatorEffect] {
+        guard var driver = consensus else { return [] }
+        let before = driver.core.position
+        ledger.now = wallClock
+        let effects = driver.handle(input, now: now, app: &ledger)
+        if driver.core.position != before {
+            logger.debug("consensus step", metadata: ["height": "\(driver.core.height)", "round": "\(driver.core.round)", "step": "\(driver.core.step)"])
         }
+        consensus = driver
+        reportRefusedProposalTime()
+        return effects
+    }
+
+    /// Commits a decided block from the execution this validator made of it
+    /// when it built or validated it (executing it only if it never did), and
+    /// hands it to the store writer (`ValidatorInput.stored` follows).
+    public func commitDecided(_ block: Block, _ certificate: CommitCertificate) throws {
+        let started = ContinuousClock.now
+        let executed = try ledger.executed[block.header.hash] ?? ledger.state.execute(block, signatureIsValid: ledger.signatureIsValid)
+        ledger.forgetExecutions()
+        guard executed.outcome.invariantViolations.isEmpty else {
+            throw NodeError.invariantsBroken(height: block.header.height, violations: executed.outcome.invariantViolations)
+        }
+        ledger.state.commit(executed.writes)
+        try persist([(executed, certificate)], changes: state.lastBlockEntries, now: Self.wallClock(), started: started)
     }
 
     /// Blocks decided by the network, from peers, for a node that is behind:
     /// those that extend the committed chain are applied in order — executed
     /// once each and checked against their headers, their signatures already
     /// verified (`CertifiedBlocks`) — and handed to the store writer to be
-    /// stored in one SQLite transaction, while the next run is applied. The
-    /// core then waits to start the height after the last, like after a
-    /// decision of its own. A certified block that does not apply (only
-    /// possible if more than a third of the voting power is faulty) is refused
-    /// with the blocks after it. Returns the number of blocks committed.
-    @discardableResult
-    public func applySynced(_ run: CertifiedBlocks, now: UInt64 = NodeEngine.wallClock()) async throws -> Int {
-        guard consensus != nil else { return 0 }
+    /// stored in one SQLite transaction, while the next run is applied. A
+    /// certified block that does not apply (only possible if more than a
+    /// third of the voting power is faulty) is refused with the blocks after
+    /// it. Returns the committed height after, and whether a block was refused.
+    public func applySynced(_ run: CertifiedBlocks) async throws -> (committed: UInt64, refused: Bool) {
         try await storeCapacity()
         let started = ContinuousClock.now
         let mempool = self.mempool
         var applied: [(executed: ExecutedBlock, commit: CommitCertificate)] = []
         var changes: [[UInt8]: StateEntry] = [:]
-        for (block, commit) in run.blocks where block.header.height == state.height + 1 {
+        var refused = run.blocks.count < run.candidates
+        for (block, commit) in run.blocks where block.header.height > state.height {
+            guard block.header.height == state.height + 1 else { break }
             let executed: ExecutedBlock
             do {
                 executed = try state.applyRecording(block, signatureIsValid: { run.signatureHolds($0) || mempool.isVerified($0) })
             } catch {
                 logger.error("a certified block does not apply", metadata: ["height": "\(block.header.height)", "error": "\(error)"])
+                refused = true
                 break
             }
             guard executed.outcome.invariantViolations.isEmpty else {
@@ -103,49 +93,11 @@ extension NodeEngine {
             for entry in state.lastBlockEntries { changes[entry.key] = entry }
             applied.append((executed, commit))
         }
-        guard !applied.isEmpty else { return 0 }
-        ledger.forgetExecutions()
-        try persist(applied, changes: Array(changes.values), now: now, started: started)
-        consensus!.decidedAwaitingAdvance = true
-        return applied.count
-    }
-
-    /// Starts the next height after a decision (the driver waits the block
-    /// interval first). The decided blocks must be durable first: this
-    /// validator signs nothing on top of a block it could still lose, and its
-    /// WAL, which holds the decision, is cut only then.
-    public func advanceConsensus(now: UInt64 = NodeEngine.wallClock()) throws -> [ConsensusAction] {
-        guard var consensus, consensus.decidedAwaitingAdvance else { return [] }
-        try writer.waitUntilStored(state.height)
-        try consensus.wal.reset()
-        consensus.decidedAwaitingAdvance = false
-        consensus.outbox = []
-        let next = ledger.state.height + 1
-        let early = consensus.early.filter { $0.height == next }
-        consensus.early.removeAll { $0.height <= next }
-        ledger.now = now
-        var actions = consensus.core.advance(to: next, app: &ledger)
-        logger.debug("consensus height started", metadata: ["height": "\(ledger.state.height + 1)", "mempool": "\(mempool.count)", "early": "\(early.count)", "step": "\(consensus.core.step)"])
-        self.consensus = consensus
-        actions = try perform(actions, now: now)
-        for event in early {
-            do { actions += try handleConsensus(event, now: now) } catch NodeError.invalidConsensusMessage { continue }
+        if !applied.isEmpty {
+            ledger.forgetExecutions()
+            try persist(applied, changes: Array(changes.values), now: Self.wallClock(), started: started)
         }
-        return actions
-    }
-
-    /// How many heights ahead of its own a validator keeps peers' proposals
-    /// and votes. A validator the others left behind by a height (two on a
-    /// busy machine at short block intervals) would otherwise drop the next
-    /// proposal, never sent again once its proposer moved on: it then waits
-    /// for the block by block sync, and if it proposes the height after, every
-    /// validator waits out a round's timeout.
-    public static let earlyHeights: UInt64 = 2
-
-    /// Whether there is a reason to start the next height now: transactions
-    /// waiting, or peers already working on it.
-    public func nextHeightHasWork() -> Bool {
-        mempool.count > 0 || !(consensus?.early.isEmpty ?? true)
+        return (state.height, refused)
     }
 
     /// Keeps valid equivocation evidence (from this node's core or a peer),
@@ -164,92 +116,21 @@ extension NodeEngine {
     /// Evidence kept, oldest first.
     public func equivocations() -> [Equivocation] { evidence }
 
-    /// What this validator signed at its current height.
-    public func consensusOutbox() -> [ConsensusEvent] { consensus?.outbox ?? [] }
-
     /// Up to `max` pending transactions, oldest first: for a peer that reconnects.
     public func pendingTransactions(max: Int) -> [SignedTransaction] { mempool.candidates(max: max) }
 
-    /// What to re-send to peers, called periodically: what this validator
-    /// signed at its current height and, when its core has not moved since the
-    /// last call, the current round's proposal and the votes of others it holds
-    /// for this round and the one before (`ConsensusCore.gossipVotes`), so that
-    /// a message that reached only some validators reaches all of them.
-    public func consensusResend() -> [ConsensusEvent] {
-        guard var consensus else { return [] }
-        var events = consensus.outbox
-        let position = consensus.core.position
-        if position == consensus.positionAtLastResend, !consensus.decidedAwaitingAdvance {
-            if let proposal = consensus.core.currentProposal, proposal.proposal.proposer != consensus.validator { events.append(.proposal(proposal)) }
-            events += consensus.core.gossipVotes().filter { $0.vote.validator != consensus.validator }.map { .vote($0) }
-        }
-        consensus.positionAtLastResend = position
-        self.consensus = consensus
-        return events
-    }
-
-    /// Consensus height, round and step, for status.
+    /// Consensus height, round and step, for status and tests.
     public func consensusPosition() -> (height: UInt64, round: UInt32, step: String, waiting: Bool)? {
-        consensus.map { ($0.core.height, $0.core.round, "\($0.core.step)", $0.decidedAwaitingAdvance) }
+        consensus.map { ($0.core.height, $0.core.round, "\($0.core.step)", $0.waitingToAdvance) }
     }
 
-    /// Carries out the core's actions in order; returns those for the network.
-    private func perform(_ actions: [ConsensusAction], now: UInt64) throws -> [ConsensusAction] {
-        reportRefusedProposalTime()
-        var outward: [ConsensusAction] = []
-        for action in actions {
-            switch action {
-            case .persist(let record):
-                // Nothing is signed on top of a block that is not stored yet.
-                if record.height > 1 { try writer.waitUntilStored(record.height - 1) }
-                // Durable before anything signed leaves the node.
-                try consensus!.signerFile.save(record)
-            case .broadcastProposal(let proposal):
-                // Synced: after a restart the same proposal (its block cannot be rebuilt) is sent again.
-                try consensus!.wal.append(.proposal(proposal), height: proposal.proposal.height, durably: true)
-                consensus!.outbox.append(.proposal(proposal))
-                outward.append(action)
-            case .broadcastVote(let vote):
-                // The signer record holds the last vote durably already.
-                try consensus!.wal.append(.vote(vote), height: vote.vote.height, durably: false)
-                consensus!.outbox.append(.vote(vote))
-                outward.append(action)
-            case .schedule:
-                outward.append(action)
-            case .evidence(let proof):
-                record(evidence: proof)
-                outward.append(action)
-            case .decide(let block, let certificate):
-                try commitDecided(block, certificate, now: now)
-            }
-        }
-        return outward
-    }
-
-    /// Commits the decided block from the execution this validator made of it
-    /// when it built or validated it (executing it only if it never did).
-    private func commitDecided(_ block: Block, _ certificate: CommitCertificate, now: UInt64) throws {
-        let started = ContinuousClock.now
-        let executed = try ledger.executed[block.header.hash] ?? ledger.state.execute(block, signatureIsValid: ledger.signatureIsValid)
-        ledger.forgetExecutions()
-        guard executed.outcome.invariantViolations.isEmpty else {
-            throw NodeError.invariantsBroken(height: block.header.height, violations: executed.outcome.invariantViolations)
-        }
-        ledger.state.commit(executed.writes)
-        try persist([(executed, certificate)], changes: state.lastBlockEntries, now: now, started: started)
-        consensus!.decidedAwaitingAdvance = true
-    }
+    /// Tests: what this validator signed at its current height.
+    public func consensusOutbox() -> [ConsensusEvent] { consensus?.outbox ?? [] }
 }
 
-extension ConsensusEvent {
-    /// The height the event belongs to.
-    var height: UInt64 {
-        switch self {
-        case .proposal(let p): p.proposal.height
-        case .vote(let v): v.vote.height
-        case .timeout(let t): t.height
-        }
-    }
+extension EngineLedger: ValidatorApplication {
+    var hasPendingTransactions: Bool { mempool.count > 0 }
+    var pendingFillsABlock: Bool { mempool.count >= maxBlockTransactions }
 }
 
 extension NodeEngine {

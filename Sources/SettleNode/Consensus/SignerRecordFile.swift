@@ -2,6 +2,7 @@ import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleEncoding
+import SettleValidator
 
 #if canImport(Glibc)
     import Glibc
@@ -35,9 +36,7 @@ public final class SignerRecordFile: @unchecked Sendable {
     /// new descriptor (with the table full, opening one failed and consensus stopped).
     private var fd: Int32 = -1
 
-    static let magic = Array("SETTLESR".utf8)
-    static let version: UInt8 = 2
-    static let copyBytes = 4_096
+    private static let copyBytes = SignerRecordCopies.copyBytes
 
     public init(path: String) { self.path = path }
 
@@ -58,19 +57,18 @@ public final class SignerRecordFile: @unchecked Sendable {
             return nil
         }
         let bytes = [UInt8](data)
-        guard bytes.count == 2 * Self.copyBytes, bytes.starts(with: Self.magic) || bytes[Self.copyBytes...].starts(with: Self.magic) else {
-            return try loadSingleCopy(bytes)
-        }
-        let copies = [Self.copy(in: bytes[0..<Self.copyBytes]), Self.copy(in: bytes[Self.copyBytes...])].compactMap { $0 }
-        guard let newest = copies.max(by: { $0.sequence < $1.sequence }) else { throw damaged }
-        let record: SignerRecord
-        do throws(DecodingError) { record = try SignerRecord.decode(newest.record) } catch {
-            throw Failure(description: "the signer record \(path) does not decode: \(error)")
+        guard SignerRecordCopies.isTwoCopyLayout(bytes) else { return try loadSingleCopy(bytes) }
+        let newest: (sequence: UInt64, record: SignerRecord)
+        do throws(SignerRecordCopies.LoadError) { newest = try SignerRecordCopies.newest(in: bytes) } catch {
+            switch error {
+            case .damaged: throw damaged
+            case .undecodable(let why): throw Failure(description: "the signer record \(path) does not decode: \(why)")
+            }
         }
         sequence = newest.sequence
         inPlace = true
         try openIfNeeded()
-        return record
+        return newest.record
     }
 
     /// The layout before two copies: the record followed by its SHA-256, replaced atomically.
@@ -81,29 +79,10 @@ public final class SignerRecordFile: @unchecked Sendable {
         }
     }
 
-    /// A copy's sequence and record bytes, or nil if it is damaged.
-    private static func copy(in block: ArraySlice<UInt8>) -> (sequence: UInt64, record: [UInt8])? {
-        var reader = CanonicalReader(Array(block))
-        guard let magic = try? reader.raw(magic.count, "signerRecord.magic"), magic.elementsEqual(Self.magic),
-            (try? reader.u8("signerRecord.version")) == version, let sequence = try? reader.u64("signerRecord.sequence"),
-            let record = try? reader.blob("signerRecord.record", maxBytes: copyBytes), reader.offset + 32 <= block.count
-        else { return nil }
-        let end = reader.offset
-        let body = Array(block.prefix(end))
-        guard Hash256.sha256(body).bytes.elementsEqual(block.dropFirst(end).prefix(32)) else { return nil }
-        return (sequence, Array(record))
-    }
-
     /// Saves `record`; when this returns, it survives a crash or power loss.
     public func save(_ record: SignerRecord) throws(Failure) {
         sequence += 1
-        var w = CanonicalWriter(capacity: Self.copyBytes)
-        w.raw(Self.magic)
-        w.u8(Self.version)
-        w.u64(sequence)
-        w.blob(record.canonicalBytes)
-        var copy = w.bytes + Hash256.sha256(w.bytes).bytes
-        copy += [UInt8](repeating: 0, count: Self.copyBytes - copy.count)
+        let copy = SignerRecordCopies.copy(of: record, sequence: sequence)
         guard inPlace else {
             // First save (or an earlier layout): the whole file, atomically.
             do throws(DurableFile.Failure) { try DurableFile.replace(path, with: copy + copy) } catch {

@@ -2,8 +2,8 @@ import SettleCrypto
 import SettleLedger
 
 /// What a validator that is behind asks its peers for, and in what order it
-/// hands received blocks on to be checked and applied. Pure bookkeeping; the
-/// `ClusterDriver` sends the requests and runs the checks.
+/// hands received blocks on to be checked and applied. Pure bookkeeping, part of
+/// the `ValidatorDriver`, whose host sends the requests and runs the checks.
 ///
 /// - Peers' heights are learnt from what they send (hellos, votes, blocks),
 ///   never taken on trust: a height only decides whom to ask, and every block
@@ -14,12 +14,6 @@ import SettleLedger
 /// - Requests that go unanswered are asked again (`stalled`), and a peer that
 ///   left one unanswered is no longer taken to hold what it claimed.
 struct BlockSyncPlan {
-    struct Received {
-        var block: Block
-        var commit: CommitCertificate
-        var from: PublicKey
-    }
-
     /// A request to send: `count` blocks from `height`, to `peer`.
     struct Request: Equatable {
         var peer: PublicKey
@@ -33,7 +27,7 @@ struct BlockSyncPlan {
     /// The highest committed height each peer has shown.
     private(set) var peerHeights: [PublicKey: UInt64] = [:]
     /// Blocks received ahead of what was handed on.
-    private var received: [UInt64: Received] = [:]
+    private var received: [UInt64: SyncedBlock] = [:]
     /// Heights up to here were handed on to be checked and applied.
     private var handedOn: UInt64 = 0
     /// Heights up to here were asked for.
@@ -61,7 +55,7 @@ struct BlockSyncPlan {
         self.peer(peer, holds: height)
         if outstanding[peer] == height { outstanding[peer] = nil }
         guard height > max(committed, handedOn), height <= committed + UInt64(window), received[height] == nil else { return false }
-        received[height] = Received(block: block, commit: commit, from: peer)
+        received[height] = SyncedBlock(block: block, commit: commit, from: peer)
         return true
     }
 
@@ -89,10 +83,10 @@ struct BlockSyncPlan {
     /// out of the plan): at most a batch, and no more than about
     /// `runTransactions` transactions, so that checking the next run and
     /// applying this one overlap in small steps.
-    mutating func takeRun(committed: UInt64) -> [Received] {
+    mutating func takeRun(committed: UInt64) -> [SyncedBlock] {
         let after = max(committed, handedOn)
         for stale in received.keys where stale <= after { received[stale] = nil }
-        var run: [Received] = []
+        var run: [SyncedBlock] = []
         var transactions = 0
         var next = after + 1
         while run.count < batch, transactions < runTransactions, let entry = received.removeValue(forKey: next) {

@@ -2,7 +2,7 @@ import SettleCrypto
 import SettleLedger
 import Testing
 
-@testable import SettleP2P
+@testable import SettleValidator
 
 /// What a node that is behind asks for and hands on: a bounded window of
 /// requests spread over the peers that have the blocks, runs in height order,

@@ -1,20 +1,24 @@
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
+import SettleValidator
 
 /// A node's ledger in the simulator: the committed state, the transactions it
 /// has heard of, and the virtual time. Transaction signatures are not under
 /// test here, so transactions carry none and blocks are checked without them.
-struct SimLedger: ConsensusApplication {
-    var state: LedgerState
-    var pool: [SignedTransaction] = []
-    var now: UInt64 = 0
+public struct SimLedger: ValidatorApplication {
+    public var state: LedgerState
+    public var pool: [SignedTransaction] = []
+    public var now: UInt64 = 0
     /// A byzantine proposer that breaks its blocks (a forged state root).
     var corruptsBlocks = false
 
-    init(genesis: Genesis) { state = LedgerState(genesis: genesis) }
+    public init(genesis: Genesis) { state = LedgerState(genesis: genesis) }
 
-    mutating func makeBlock(height: UInt64, round: UInt32, proposer: PublicKey) -> Block {
+    public var hasPendingTransactions: Bool { pool.contains { !state.isRemembered($0.id) } }
+    public var pendingFillsABlock: Bool { false }
+
+    public mutating func makeBlock(height: UInt64, round: UInt32, proposer: PublicKey) -> Block {
         let candidates = pool.filter { !state.isRemembered($0.id) }
         let block = state.buildBlock(candidates: candidates, timestamp: max(now, state.lastBlockTime + 1), proposer: proposer, signatureIsValid: { _ in true }).block
         guard corruptsBlocks else { return block }
@@ -23,7 +27,7 @@ struct SimLedger: ConsensusApplication {
         return Block(header: header, transactions: block.transactions)
     }
 
-    mutating func isValid(_ block: Block) -> Bool {
+    public mutating func isValid(_ block: Block) -> Bool {
         state.validate(block, signatureIsValid: { _ in true }) == nil
     }
 

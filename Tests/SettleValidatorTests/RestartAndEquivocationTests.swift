@@ -1,8 +1,10 @@
 import SettleCrypto
 import SettleLedger
+import SettleSimulator
 import Testing
 
 @testable import SettleConsensus
+@testable import SettleValidator
 
 /// Scripted scenarios (found by review): four validators V0..V3 (power 1 each),
 /// proposers at height 1: round 0 V1, round 1 V2, round 2 V3, round 3 V0.
@@ -40,56 +42,55 @@ struct Harness {
     }
 }
 
-extension [ConsensusAction] {
-    var votes: [SignedVote] { compactMap { if case .broadcastVote(let v) = $0 { v } else { nil } } }
-    var proposals: [SignedProposal] { compactMap { if case .broadcastProposal(let p) = $0 { p } else { nil } } }
-    var records: [SignerRecord] { compactMap { if case .persist(let r) = $0 { r } else { nil } } }
-    var decision: Block? { lazy.compactMap { if case .decide(let b, _) = $0 { b } else { nil } }.first }
+extension [ValidatorEffect] {
+    /// The votes and proposals this validator sends, the records it persists, the block it commits.
+    var votes: [SignedVote] { compactMap { if case .broadcast(.vote(let v)) = $0 { v } else { nil } } }
+    var proposals: [SignedProposal] { compactMap { if case .broadcast(.proposal(let p)) = $0 { p } else { nil } } }
+    var records: [SignerRecord] { compactMap { if case .persistSignerRecord(let r) = $0 { r } else { nil } } }
+    var decision: Block? { lazy.compactMap { if case .commit(let b, _) = $0 { b } else { nil } }.first }
 }
 
-/// A validator with its durable state as the docs describe it: every input
-/// event and every message it signed go to the WAL, the signer record is kept.
+/// A validator run by the production driver, its durable state kept as the
+/// driver's effects write it: the WAL, the signer record, the block committed.
 struct DurableNode {
-    var core: ConsensusCore
+    var driver: ValidatorDriver
     var app: SimLedger
     var wal: [ConsensusEvent] = []
     var record: SignerRecord?
     var decided: Block?
+    var core: ConsensusCore { driver.core }
+
+    init(_ h: Harness, index: Int, app: SimLedger) {
+        driver = ValidatorDriver(core: h.core(index), committed: 0, pacing: ValidatorPacing(blockIntervalMs: 0), validator: h.key(index))
+        self.app = app
+    }
 
     @discardableResult
-    mutating func absorb(_ actions: [ConsensusAction]) -> [ConsensusAction] {
-        for a in actions {
-            switch a {
-            case .persist(let r): record = r
-            case .broadcastVote(let v): wal.append(.vote(v))
-            case .broadcastProposal(let p): wal.append(.proposal(p))
-            case .decide(let b, _): decided = b
+    mutating func absorb(_ effects: [ValidatorEffect]) -> [ValidatorEffect] {
+        for effect in effects {
+            switch effect {
+            case .persistSignerRecord(let r): record = r
+            case .appendWAL(_, let event, _): wal.append(event)
+            case .commit(let b, _): decided = b
             default: break
             }
         }
-        return actions
+        return effects
     }
     @discardableResult
-    mutating func start() -> [ConsensusAction] { absorb(core.start(app: &app)) }
+    mutating func start() -> [ValidatorEffect] { absorb(driver.start(recovered: [], now: 0, app: &app)) }
     @discardableResult
-    mutating func handle(_ e: ConsensusEvent) -> [ConsensusAction] {
-        wal.append(e)
-        return absorb(core.handle(e, app: &app))
-    }
+    mutating func handle(_ e: ConsensusEvent) -> [ValidatorEffect] { absorb(driver.consensus(e, from: nil, now: 0, app: &app)) }
     @discardableResult
-    mutating func vote(_ v: SignedVote) -> [ConsensusAction] { handle(.vote(v)) }
+    mutating func vote(_ v: SignedVote) -> [ValidatorEffect] { handle(.vote(v)) }
     @discardableResult
-    mutating func timeout(_ k: TimeoutKind, round: UInt32, height: UInt64 = 1) -> [ConsensusAction] { handle(.timeout(Timeout(kind: k, height: height, round: round))) }
+    mutating func timeout(_ k: TimeoutKind, round: UInt32, height: UInt64 = 1) -> [ValidatorEffect] { handle(.timeout(Timeout(kind: k, height: height, round: round))) }
 
-    /// Crash and restart with the WAL intact: a fresh core with the signer
-    /// record, started, then the WAL replayed (as Simulation.restart does).
+    /// Crash and restart with the WAL intact: a fresh driver with the signer
+    /// record, the WAL replayed by `ValidatorDriver.start` as the node does.
     mutating func restart(_ h: Harness, index: Int) {
-        core = h.core(index, height: core.height, lastSigned: record)
-        let log = wal
-        wal = []
-        absorb(core.start(app: &app))
-        for e in log { wal.append(e); absorb(core.handle(e, app: &app)) }
-        absorb(core.resume(app: &app))
+        driver = ValidatorDriver(core: h.core(index, height: core.height, lastSigned: record), committed: core.height - 1, pacing: driver.pacing, validator: h.key(index))
+        absorb(driver.start(recovered: wal, now: 0, app: &app))
     }
 }
 
@@ -103,9 +104,9 @@ struct DurableNode {
     /// V1 decides P at round 0, V0 and V2 decide R at round 2.
     @Test func aRestartReplaysToTheSameLockAndAgreementHolds() throws {
         let h = Harness()
-        var v0 = DurableNode(core: h.core(0), app: h.ledger())
-        var v1 = DurableNode(core: h.core(1), app: h.ledger())
-        var v2 = DurableNode(core: h.core(2), app: h.ledger())
+        var v0 = DurableNode(h, index: 0, app: h.ledger())
+        var v1 = DurableNode(h, index: 1, app: h.ledger())
+        var v2 = DurableNode(h, index: 2, app: h.ledger())
         v0.start(); v2.start()
         // Round 0: V1 proposes P and prevotes it.
         let start1 = v1.start()
@@ -201,12 +202,12 @@ struct DurableNode {
     /// precommits nil first.
     @Test func aQuorumCompletedByAnEquivocatorsSecondVoteIsActedOn() throws {
         let h = Harness()
-        var v1 = DurableNode(core: h.core(1), app: h.ledger())
+        var v1 = DurableNode(h, index: 1, app: h.ledger())
         let s1 = v1.start()
         let p = try #require(s1.proposals.first)
         let v1Prevote = try #require(s1.votes.first)
         for order in [[nil, p.proposal.blockHash], [p.proposal.blockHash, nil]] {
-            var v0 = DurableNode(core: h.core(0), app: h.ledger())
+            var v0 = DurableNode(h, index: 0, app: h.ledger())
             v0.start()
             v0.handle(.proposal(p))
             v0.vote(v1Prevote)

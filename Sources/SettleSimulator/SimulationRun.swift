@@ -1,0 +1,45 @@
+import Foundation
+
+/// Runs many seeds and sums them up: what `settle dev simulate` prints and the
+/// simulation tests check.
+public struct SimulationRun: Sendable {
+    public var seeds = 0
+    public var decidedHeights = 0
+    public var crashes = 0
+    public var failures: [String] = []
+    /// Virtual time from a height's start to its decision, sorted.
+    public var commitLatencies: [UInt64] = []
+    public var elapsed: Duration = .zero
+
+    /// Runs `seeds` (each with `config` if given, else the seed's own), with
+    /// `mutation` switched on if given; `traced` prints what one node does.
+    public static func run(seeds: some Sequence<UInt64>, config: Simulation.Config? = nil, mutation: Simulation.Mutation? = nil, traced: Int? = nil, stopAtFirstFailure: Bool = false) -> SimulationRun
+    {
+        var run = SimulationRun()
+        let started = ContinuousClock.now
+        for seed in seeds {
+            var simulation = Simulation(seed: seed, config: config, mutation: mutation)
+            simulation.traced = traced
+            do { try simulation.run() } catch { run.failures.append("\(error)") }
+            run.seeds += 1
+            run.decidedHeights += simulation.decisions.count
+            run.crashes += simulation.crashes
+            run.commitLatencies += simulation.commitLatencies
+            if stopAtFirstFailure, !run.failures.isEmpty { break }
+        }
+        run.elapsed = ContinuousClock.now - started
+        run.commitLatencies.sort()
+        return run
+    }
+
+    public var seconds: Double { Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }
+    public var seedsPerSecond: Double { seconds > 0 ? Double(seeds) / seconds : 0 }
+
+    /// One line: seeds, heights, crashes, speed and the virtual commit latency.
+    public var summary: String {
+        let p50 = commitLatencies.isEmpty ? 0 : commitLatencies[commitLatencies.count / 2]
+        let p99 = commitLatencies.isEmpty ? 0 : commitLatencies[commitLatencies.count * 99 / 100]
+        return
+            "\(seeds) seeds, \(decidedHeights) decided heights, \(crashes) crashes, \(failures.count) failing; \(String(format: "%.2f", seconds)) s, \(String(format: "%.1f", seedsPerSecond)) seeds/s; virtual commit latency per height p50 \(p50) ms, p99 \(p99) ms"
+    }
+}

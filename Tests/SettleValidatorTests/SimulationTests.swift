@@ -1,0 +1,65 @@
+import Foundation
+import SettleSimulator
+import Testing
+
+/// Seeded simulation of validators — the production driver and core — under
+/// crashes between any two effects, a faulty disk, a hostile network and
+/// byzantine validators: safety always, liveness once the network heals.
+///
+/// CI runs seeds 0..<1000. More: `SETTLE_SIM_SEEDS=100000 swift test --filter
+/// SimulationTests` (or `settle dev simulate --seeds 100000`, optimised);
+/// replay one seed exactly: `SETTLE_SIM_SEED=<n>`, and print what one node
+/// does with `SETTLE_SIM_TRACE=<node>`.
+@Suite struct SimulationTests {
+    static let environment = ProcessInfo.processInfo.environment
+
+    static var seeds: [UInt64] {
+        if let one = environment["SETTLE_SIM_SEED"].flatMap(UInt64.init) { return [one] }
+        return Array(0..<(environment["SETTLE_SIM_SEEDS"].flatMap(UInt64.init) ?? 1_000))
+    }
+
+    /// Runs `body` on its own thread: a minute of simulation on Swift's
+    /// cooperative pool would starve the timing-sensitive tests running beside it.
+    static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: body()) }
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    @Test func safetyAndLivenessOnEverySeed() async throws {
+        let run = await Self.onOwnThread { SimulationRun.run(seeds: Self.seeds, traced: Self.environment["SETTLE_SIM_TRACE"].flatMap(Int.init)) }
+        print("simulation: \(run.summary)")
+        #expect(run.failures.isEmpty, "\(run.failures.count) failing seeds, first: \(run.failures.prefix(3))")
+        #expect(run.crashes > run.seeds / 2, "the seeds crashed validators \(run.crashes) times: too few to test recovery")
+    }
+
+    /// Each deliberate bug in the driver or the core is caught by a seed of
+    /// its range (docs/consensus.md, "Simulation").
+    @Test(arguments: Simulation.Mutation.allCases)
+    func mutationIsCaught(_ mutation: Simulation.Mutation) async {
+        let (seeds, config) = Self.catching(mutation)
+        let run = await Self.onOwnThread { SimulationRun.run(seeds: seeds, config: config, mutation: mutation, stopAtFirstFailure: true) }
+        print("\(mutation): \(run.failures.first ?? "not caught in \(run.seeds) seeds")")
+        #expect(!run.failures.isEmpty, "\(mutation) was not caught")
+    }
+
+    /// The seeds, and the configuration if not the seed's own, that catch each mutation.
+    static func catching(_ mutation: Simulation.Mutation) -> (Range<UInt64>, Simulation.Config?) {
+        switch mutation {
+        case .ignoreLocks: (0..<2_000, nil)
+        case .dropEarly: (0..<20, .healthy(nodes: 4, heights: 50))
+        default: (0..<300, nil)
+        }
+    }
+
+    /// A healthy network decides every height in its first round, and the
+    /// simulator's speed on it: 4 validators deciding 50 heights per seed
+    /// (docs/performance.md measures it optimised: `settle dev simulate --healthy`).
+    @Test func aHealthyNetworkDecidesEveryHeightInItsFirstRound() async throws {
+        let run = await Self.onOwnThread { SimulationRun.run(seeds: 0..<20, config: .healthy(nodes: 4, heights: 50)) }
+        print("simulation (healthy, 4 validators, 50 heights per seed): \(run.summary)")
+        #expect(run.failures.isEmpty, "\(run.failures.prefix(3))")
+    }
+}
