@@ -11,7 +11,10 @@ import Synchronization
 /// A validator's connections to the other validators: listens for members,
 /// dials the configured peers and keeps redialling them with capped exponential
 /// backoff and jitter, keeps one connection per peer, and hands every admitted
-/// message to `inbound`. Which connections it keeps — pending ones bounded,
+/// message to `inbound` — bounded: beyond `maxInbound` messages waiting to be
+/// read, a peer's message is dropped (consensus messages are re-sent every
+/// second and blocks asked for again, so a reader that falls behind costs
+/// messages, never memory). Which connections it keeps — pending ones bounded,
 /// one per validator, misbehaving members banned — is `PeerConnections`'s
 /// decision; this class carries it out on the sockets. A misbehaving peer
 /// loses its connection, never the node. Every refusal is counted, raised as
@@ -88,7 +91,7 @@ public final class PeerNetwork: Sendable {
         serverContext = try NIOSSLContext(configuration: tls.configuration(server: true))
         clientContext = try NIOSSLContext(configuration: tls.configuration(server: false))
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        (inbound, continuation) = AsyncStream.makeStream()
+        (inbound, continuation) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(Self.maxInbound))
         let limits = PeerConnections.Limits(
             maxPending: settings.maxPending, maxPendingPerAddress: settings.maxPendingPerAddress, staleAfter: settings.staleAfter,
             firstBan: settings.firstBan, maxBan: settings.maxBan)
@@ -326,7 +329,15 @@ public final class PeerNetwork: Sendable {
         if settings.alerts.raise(.peerHandshakeFailed, message) { settings.logger.warning("\(message)") }
     }
 
-    fileprivate func deliver(_ peer: PublicKey, _ message: PeerMessage) { continuation.yield((peer, message)) }
+    /// Most messages waiting in `inbound` before newer ones are dropped.
+    public static let maxInbound = 4_096
+
+    fileprivate func deliver(_ peer: PublicKey, _ message: PeerMessage) {
+        if case .dropped = continuation.yield((peer, message)) {
+            let message = "peers' messages are arriving faster than consensus reads them: dropped one from \(peer) (at most \(Self.maxInbound) wait)"
+            if settings.alerts.raise(.peerInboundFull, message) { settings.logger.warning("\(message)") }
+        }
+    }
 
     private func closed(_ id: PeerConnections.ID) {
         state.withLock { state in

@@ -148,6 +148,10 @@ public final class ValidatorHost: Sendable {
                     case .input(.admitted):
                         admittedQueued.store(false, ordering: .releasing)
                         try await drive(.admitted)
+                    case .input(.message(.proposal(let proposal), let peer)):
+                        // Its transactions' signatures are checked off every thread the loop and the engine hold.
+                        await engine.preverifyProposal(proposal)
+                        try await drive(.message(.proposal(proposal), from: peer))
                     case .input(.timer(.resend)):
                         try await drive(.connected(network.connectedPeers))
                         try await drive(.timer(.resend))

@@ -17,10 +17,12 @@ public struct AuditReport: Sendable {
 
 /// Runs a `ChainAuditor` over a chain source with every core busy.
 ///
-/// Blocks are read and grouped into batches whose signatures background
-/// workers check (one per core) while this thread replays earlier batches in
-/// order. When the replay catches up with the checking, this thread checks
-/// signatures too, so the audit is bounded by the machine's verification rate.
+/// Blocks are read and grouped into batches whose signatures the signature
+/// pool checks (`SignaturePool`, a thread per core) while this thread replays
+/// earlier batches in order. When the replay catches up with the checking,
+/// this thread checks signatures too, so the audit is bounded by the
+/// machine's verification rate. It runs on the calling thread, which it
+/// blocks: call it from a thread of its own, never from Swift's cooperative pool.
 public struct ParallelAuditor {
     public var genesis: Genesis
     /// Transactions per signature batch: small enough to start replaying early.
@@ -42,17 +44,16 @@ public struct ParallelAuditor {
         var report = AuditReport()
         let startHeight = auditor.state.height
         var reachedCheckpoint = false
-        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var collecting: [StoredBlock] = []
         var collected = 0
-        var inFlight: [SignatureBatch] = []
+        var inFlight: [(blocks: [StoredBlock], check: PendingCheck)] = []
         var inFlightTransactions = 0
 
         func replayOldest() throws {
             let batch = inFlight.removeFirst()
-            let invalid = batch.invalidSignatures()
+            let valid = batch.check.helpAndWait()
             for stored in batch.blocks {
-                try auditor.verify(stored.block, commit: stored.commit, results: stored.results) { invalid.isEmpty || !invalid.contains(SignatureKey($0)) }
+                try auditor.verify(stored.block, commit: stored.commit, results: stored.results) { valid.contains(VerifiedSignature($0)) }
                 report.transactions += stored.block.transactions.count
                 report.signatures += stored.block.transactions.count
                 inFlightTransactions -= stored.block.transactions.count
@@ -62,9 +63,7 @@ public struct ParallelAuditor {
 
         func submitCollected() {
             guard !collecting.isEmpty else { return }
-            let batch = SignatureBatch(blocks: collecting)
-            batch.start(workers: workers)
-            inFlight.append(batch)
+            inFlight.append((collecting, SignaturePool.shared.submit(collecting.flatMap(\.block.transactions))))
             inFlightTransactions += collected
             collecting.removeAll(keepingCapacity: true)
             collected = 0

@@ -151,3 +151,46 @@ import Testing
         }
     }
 }
+
+/// A proposal's transactions are checked on the signature pool before the
+/// core validates it (the host awaits that check), so validating holds no
+/// thread waiting for the pool; a forged signature is still refused, and a
+/// proposal the core would not take costs no check.
+@Suite struct ProposalPreverifyTests {
+    @Test func aProposalsSignaturesAreCheckedBeforeItsValidationAndForgeriesStillFail() async throws {
+        let sync = BlockSyncTests()
+        let genesis = sync.genesis
+        try await sync.withStartedEngine { engine in
+            let bank = DevelopmentNetwork.key("bank")
+            let proposer = DevelopmentNetwork.key("validator-1")
+            func proposal(carrying tx: SignedTransaction, round: UInt32 = 0) -> SignedProposal {
+                var state = LedgerState(genesis: genesis)
+                let block = state.buildBlock(candidates: [tx], timestamp: NodeEngine.wallClock(), proposer: proposer.publicKey, signatureIsValid: { _ in true }).block
+                let proposal = Proposal(chainId: genesis.chainId, height: 1, round: round, polRound: nil, blockHash: block.header.hash, proposer: proposer.publicKey)
+                return SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block)
+            }
+            let tx = TransactionBody(
+                chainId: genesis.chainId, signer: bank.publicKey, nonce: 1, expiresAt: NodeEngine.wallClock() + 60_000,
+                payload: .transfer(payee: DevelopmentNetwork.key("alice").publicKey, asset: sync.usd, amount: Amount(minorUnits: 5)!, method: .internal)
+            ).signed(with: bank)
+
+            // A proposal signed by someone who is not that round's proposer is not one the core takes: nothing is checked.
+            await engine.preverifyProposal(proposal(carrying: tx, round: 1))
+            #expect(await engine.ledger.preverified.isEmpty)
+
+            let honest = proposal(carrying: tx)
+            await engine.preverifyProposal(honest)
+            #expect(await engine.ledger.preverified.contains(VerifiedSignature(tx)))
+            #expect(await engine.deliver(.proposal(honest), from: proposer.publicKey).prevotes.map(\.blockHash) == [honest.block.header.hash])
+
+            // A forged signature over the same transaction, in another validator's engine: checked, refused, prevoted nil.
+            try await sync.withStartedEngine { other in
+                let forged = SignedTransaction(body: tx.body, signature: DevelopmentNetwork.key("alice").sign(tx.body.signingMessage))
+                let bad = proposal(carrying: forged)
+                await other.preverifyProposal(bad)
+                #expect(await other.ledger.preverified.isEmpty)
+                #expect(await other.deliver(.proposal(bad), from: proposer.publicKey).prevotes.map(\.blockHash) == [nil])
+            }
+        }
+    }
+}

@@ -47,6 +47,28 @@ extension NodeEngine {
         return effects
     }
 
+    /// Checks the signatures of a proposed block's transactions that this node
+    /// has not verified, on the signature pool without holding a thread, and
+    /// remembers those that hold: the core's validation of the proposal then
+    /// finds them checked. (Left to the validation, they would be checked
+    /// with the engine's thread waiting for the pool — one of Swift's
+    /// cooperative threads held for milliseconds per proposal.) The engine
+    /// goes on meanwhile; a signature that holds is a fact about the
+    /// transaction, whatever commits in between. Only a proposal the driver
+    /// would keep (of this height or the next ones it holds, its own
+    /// signature checked first) costs a check, once: a stale or forged one is
+    /// left to the driver to drop.
+    public func preverifyProposal(_ proposal: SignedProposal) async {
+        guard let driver = consensus else { return }
+        let height = proposal.proposal.height
+        guard height > driver.committed, height <= driver.committed + 1 + ValidatorDriver.earlyHeights, driver.core.problem(with: .proposal(proposal)) == nil else { return }
+        let (mempool, known) = (self.mempool, ledger.preverified)
+        let unverified = proposal.block.transactions.filter { !mempool.isVerified($0) && !known.contains(VerifiedSignature($0)) }
+        guard !unverified.isEmpty else { return }
+        let valid = await SignaturePool.shared.submit(unverified).value
+        ledger.preverified.formUnion(valid)
+    }
+
     /// Commits a decided block from the execution this validator made of it
     /// when it built or validated it (executing it only if it never did), and
     /// hands it to the store writer (`ValidatorInput.stored` follows).

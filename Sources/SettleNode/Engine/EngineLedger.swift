@@ -1,6 +1,7 @@
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
+import SettleStore
 
 /// A node's committed state and mempool, and what the consensus core asks of
 /// them: blocks to propose, built from the mempool, and whether a proposed
@@ -27,10 +28,14 @@ struct EngineLedger: ConsensusApplication {
         return built.block
     }
 
-    /// Signatures of the blocks validated at this height that the mempool had
-    /// not verified, checked over every core first; consulted like the
-    /// mempool's when the decided block is applied, then dropped.
-    var preverified: Set<Mempool.VerifiedSignature> = []
+    /// Signatures of proposed blocks' transactions that the mempool had not
+    /// verified, checked over every core first (by the validator host before
+    /// the proposal reaches the core, `NodeEngine.preverifyProposal`);
+    /// consulted like the mempool's when a block is validated and applied.
+    /// Kept across heights — a proposal for the next height is checked when
+    /// it arrives — up to `maxPreverified`, then dropped.
+    var preverified: Set<VerifiedSignature> = []
+    static let maxPreverified = 50_000
 
     /// Whether a fresh proposal's block is timed at most `maxClockAheadMs`
     /// ahead of this node's clock: a proposer must not push block time into
@@ -58,23 +63,28 @@ struct EngineLedger: ConsensusApplication {
         return execution.outcome.invariantViolations.isEmpty
     }
 
-    /// Drops the executions and signature checks of the height: the committed state moved on.
+    /// Drops the executions of the height (the committed state moved on), and
+    /// the signature checks if they grew past their bound.
     mutating func forgetExecutions() {
         executed = [:]
-        preverified = []
+        if preverified.count > Self.maxPreverified { preverified = [] }
     }
 
     /// Whether a transaction's signature holds, verifying only what this node
     /// has not verified already.
     var signatureIsValid: (SignedTransaction) -> Bool {
         let (mempool, preverified) = (self.mempool, self.preverified)
-        return { mempool.isVerified($0) || preverified.contains(Mempool.VerifiedSignature($0)) || $0.hasValidSignature }
+        return { mempool.isVerified($0) || preverified.contains(VerifiedSignature($0)) || $0.hasValidSignature }
     }
 
     /// Checks, over every core, the signatures of `transactions` this node has
-    /// not verified, and remembers those that hold until `preverified` is reset.
+    /// not verified, and remembers those that hold. Normally there are none
+    /// left: the host checked them before the proposal came in without
+    /// holding a thread. What is left (a proposal replayed from the WAL at
+    /// start, one that arrived when the checks were just dropped) is checked
+    /// here, with this thread waiting for the pool.
     private mutating func preverify(_ transactions: [SignedTransaction]) {
         let (mempool, known) = (self.mempool, self.preverified)
-        preverified.formUnion(SignaturePool.shared.validWaiting(transactions.filter { !mempool.isVerified($0) && !known.contains(Mempool.VerifiedSignature($0)) }))
+        preverified.formUnion(SignaturePool.shared.validWaiting(transactions.filter { !mempool.isVerified($0) && !known.contains(VerifiedSignature($0)) }))
     }
 }

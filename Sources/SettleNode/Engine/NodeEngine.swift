@@ -236,7 +236,7 @@ public actor NodeEngine {
         var admitted: [SignedTransaction] = []
         // Signatures checked while validating a proposal count as checked.
         let preverified = ledger.preverified
-        let signatureIsValid = { (tx: SignedTransaction) in checked.signatureHolds(tx) || preverified.contains(Mempool.VerifiedSignature(tx)) }
+        let signatureIsValid = { (tx: SignedTransaction) in checked.signatureHolds(tx) || preverified.contains(VerifiedSignature(tx)) }
         let outcomes = checked.transactions.map { tx -> SubmitOutcome in
             do throws(AdmissionRejection) {
                 if fromPeer {
@@ -273,7 +273,7 @@ public actor NodeEngine {
     public func needingSignatureCheck(_ transactions: [SignedTransaction]) -> [SignedTransaction] {
         transactions.filter { tx in
             !mempool.contains(tx.id) && !unstoredTransactions.contains(tx.id) && !state.isRemembered(tx.id)
-                && !ledger.preverified.contains(Mempool.VerifiedSignature(tx))
+                && !ledger.preverified.contains(VerifiedSignature(tx))
         }
     }
 

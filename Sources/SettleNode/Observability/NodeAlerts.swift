@@ -32,6 +32,8 @@ public final class NodeAlerts: Sendable {
         case peerHandshakeFailed = "peer_handshake_failed"
         /// A peer was penalised for what no honest validator sends.
         case peerPenalised = "peer_penalised"
+        /// Peers' messages arrived faster than consensus read them, and some were dropped.
+        case peerInboundFull = "peer_inbound_full"
         /// A proposal was timed too far ahead of this node's clock.
         case proposalFromTheFuture = "proposal_from_the_future"
         /// Connections were refused at a limit (P2P or RPC).

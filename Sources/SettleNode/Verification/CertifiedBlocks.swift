@@ -1,6 +1,7 @@
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
+import SettleStore
 
 /// Committed blocks fetched from peers, checked before the engine sees them:
 /// each certificate against the genesis validators (more than two thirds of
@@ -18,7 +19,7 @@ public struct CertifiedBlocks: Sendable {
     /// How many blocks were handed in to be checked.
     public let candidates: Int
     /// Transactions of `blocks` whose signature holds.
-    let validSignatures: Set<Mempool.VerifiedSignature>
+    let validSignatures: Set<VerifiedSignature>
 
     /// Starts checking `candidates`: their certificates at once, on the
     /// calling thread; their transactions' signatures on the node's
@@ -45,5 +46,5 @@ public struct CertifiedBlocks: Sendable {
     }
 
     /// Whether `tx`'s signature was found to hold.
-    func signatureHolds(_ tx: SignedTransaction) -> Bool { validSignatures.contains(Mempool.VerifiedSignature(tx)) }
+    func signatureHolds(_ tx: SignedTransaction) -> Bool { validSignatures.contains(VerifiedSignature(tx)) }
 }

@@ -1,4 +1,5 @@
 import SettleLedger
+import SettleStore
 
 /// Client or peer transactions whose signatures were checked before they reach
 /// the engine: on the caller's thread for a few, over every core (the
@@ -7,15 +8,15 @@ import SettleLedger
 /// verification rate and hold up consensus behind it.
 public struct CheckedTransactions: Sendable {
     public let transactions: [SignedTransaction]
-    let valid: Set<Mempool.VerifiedSignature>
+    let valid: Set<VerifiedSignature>
 
     /// Checks `transactions` on this thread.
     public init(checkingHere transactions: [SignedTransaction]) {
         self.transactions = transactions
-        valid = Set(transactions.lazy.filter(\.hasValidSignature).map(Mempool.VerifiedSignature.init))
+        valid = Set(transactions.lazy.filter(\.hasValidSignature).map(VerifiedSignature.init))
     }
 
-    private init(_ transactions: [SignedTransaction], valid: Set<Mempool.VerifiedSignature>) {
+    private init(_ transactions: [SignedTransaction], valid: Set<VerifiedSignature>) {
         self.transactions = transactions
         self.valid = valid
     }
@@ -36,5 +37,5 @@ public struct CheckedTransactions: Sendable {
         return CheckedTransactions(transactions, valid: await SignaturePool.shared.submit(unverified).value)
     }
 
-    func signatureHolds(_ tx: SignedTransaction) -> Bool { valid.contains(Mempool.VerifiedSignature(tx)) }
+    func signatureHolds(_ tx: SignedTransaction) -> Bool { valid.contains(VerifiedSignature(tx)) }
 }

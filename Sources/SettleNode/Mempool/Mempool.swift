@@ -1,5 +1,6 @@
 import SettleCrypto
 import SettleLedger
+import SettleStore
 
 /// Bounds that keep one node's mempool from being exhausted by one client.
 public struct MempoolLimits: Sendable, Equatable {
@@ -202,15 +203,5 @@ public struct Mempool: Sendable {
             enqueue(tx)
         }
         return evicted
-    }
-
-    /// A transaction whose signature was checked: its id and that signature.
-    struct VerifiedSignature: Hashable, Sendable {
-        var id: Hash256
-        var signature: Signature
-        init(_ tx: SignedTransaction) {
-            id = tx.id
-            signature = tx.signature
-        }
     }
 }

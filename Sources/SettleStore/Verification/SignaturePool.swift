@@ -1,21 +1,39 @@
 import Foundation
+import SettleCrypto
 import SettleLedger
 import Synchronization
 
-/// Checks transactions' Ed25519 signatures on threads of its own, one per
-/// core, in the order the work was submitted: the chunks of the oldest job
-/// first, so a node catching up gets its next run of blocks checked first
-/// while later runs queue behind it, and no core idles while any signature
-/// is left to check.
+/// A transaction as signed: the same id with another signature is another
+/// key. What the node's checks remember (the mempool's, a proposal's, a
+/// synced block's) and what the pool answers with.
+public struct VerifiedSignature: Hashable, Sendable {
+    public var id: Hash256
+    public var signature: Signature
+
+    public init(_ tx: SignedTransaction) {
+        id = tx.id
+        signature = tx.signature
+    }
+}
+
+/// The one place transactions' Ed25519 signatures are checked in bulk — by
+/// the node (relayed transactions, proposals, synced blocks) and by the
+/// auditor — on threads of its own, one per core, in the order the work was
+/// submitted: the chunks of the oldest job first, so a node catching up (or
+/// an audit) gets its next run of blocks checked first while later runs queue
+/// behind it, and no core idles while any signature is left to check. An
+/// async caller awaits the result without holding a thread
+/// (`PendingCheck.value`); a thread of the caller's own (the audit's replay)
+/// checks chunks of its job itself while it waits (`PendingCheck.helpAndWait`).
 ///
 /// The threads are the pool's own, not Dispatch's or Swift concurrency's: on
 /// Linux those have about a thread per core shared with all the node's other
 /// work, and a long check held up the engine (or ran on one core).
-final class SignaturePool: @unchecked Sendable {
+public final class SignaturePool: @unchecked Sendable {
     // @unchecked: `jobs` and `stopped` are only touched with `condition`
     // locked; a job's verdict slots are written by the one thread that
     // claimed their chunk, and read after its `done` has seen every chunk.
-    private final class Job {
+    fileprivate final class Job {
         let transactions: [SignedTransaction]
         let verdicts: UnsafeMutableBufferPointer<Bool>
         let chunks: Int
@@ -39,16 +57,17 @@ final class SignaturePool: @unchecked Sendable {
             }
         }
 
-        var valid: Set<Mempool.VerifiedSignature> {
-            var valid = Set<Mempool.VerifiedSignature>(minimumCapacity: transactions.count)
-            for (tx, holds) in zip(transactions, verdicts) where holds { valid.insert(Mempool.VerifiedSignature(tx)) }
+        var valid: Set<VerifiedSignature> {
+            var valid = Set<VerifiedSignature>(minimumCapacity: transactions.count)
+            for (tx, holds) in zip(transactions, verdicts) where holds { valid.insert(VerifiedSignature(tx)) }
             return valid
         }
     }
 
-    static let chunk = 64
+    /// Signatures per chunk a thread claims: fewer than this are checked where they are.
+    public static let chunk = 64
     /// The node's pool: one thread per core, idle (blocked) when there is nothing to check.
-    static let shared = SignaturePool(threads: ProcessInfo.processInfo.activeProcessorCount)
+    public static let shared = SignaturePool(threads: ProcessInfo.processInfo.activeProcessorCount)
 
     private let condition = NSCondition()
     private var jobs: [Job] = []
@@ -61,32 +80,32 @@ final class SignaturePool: @unchecked Sendable {
 
     /// Queues `transactions` behind earlier submissions; the result is the
     /// transactions whose signature holds.
-    func submit(_ transactions: [SignedTransaction]) -> PendingCheck {
-        let pending = PendingCheck()
+    public func submit(_ transactions: [SignedTransaction]) -> PendingCheck {
         guard !transactions.isEmpty else {
+            let pending = PendingCheck(pool: self, job: nil)
             pending.fulfil([])
             return pending
         }
         let job = Job(transactions)
+        let pending = PendingCheck(pool: self, job: job)
         job.whenDone = { pending.fulfil(job.valid) }
         submit(job)
         return pending
     }
 
-    /// The transactions whose signature holds; the calling thread checks
-    /// chunks of its own job too, then waits for the rest.
-    func validWaiting(_ transactions: [SignedTransaction]) -> Set<Mempool.VerifiedSignature> {
-        guard !transactions.isEmpty else { return [] }
-        let job = Job(transactions)
-        let done = DispatchSemaphore(value: 0)
-        job.whenDone = { done.signal() }
-        submit(job)
+    /// The transactions whose signature holds, the calling thread checking
+    /// chunks too while it waits: for a thread that is not one of Swift's
+    /// cooperative pool (or a rare check that cannot wait asynchronously).
+    public func validWaiting(_ transactions: [SignedTransaction]) -> Set<VerifiedSignature> {
+        submit(transactions).helpAndWait()
+    }
+
+    /// Checks the unclaimed chunks of `job` on the calling thread.
+    fileprivate func help(with job: Job) {
         while let chunk = claim(of: job) {
             job.verify(chunk: chunk)
             finish(job)
         }
-        done.wait()
-        return job.valid
     }
 
     private func submit(_ job: Job) {
@@ -130,19 +149,30 @@ final class SignaturePool: @unchecked Sendable {
     }
 }
 
-/// The outcome of a `SignaturePool.submit`, awaited without holding a thread.
-final class PendingCheck: Sendable {
+/// The outcome of a `SignaturePool.submit`: awaited without holding a thread,
+/// or waited for by a thread that checks what is left of it meanwhile.
+public final class PendingCheck: @unchecked Sendable {
+    // @unchecked: `job` is only handed to the pool's own locked methods.
     private enum State {
-        case waiting([CheckedContinuation<Set<Mempool.VerifiedSignature>, Never>])
-        case done(Set<Mempool.VerifiedSignature>)
+        case waiting([CheckedContinuation<Set<VerifiedSignature>, Never>])
+        case done(Set<VerifiedSignature>)
     }
     private let state = Mutex(State.waiting([]))
+    private let finished = DispatchGroup()
+    private let pool: SignaturePool
+    private let job: SignaturePool.Job?
 
-    /// The transactions whose signature holds.
-    var value: Set<Mempool.VerifiedSignature> {
+    fileprivate init(pool: SignaturePool, job: SignaturePool.Job?) {
+        self.pool = pool
+        self.job = job
+        finished.enter()
+    }
+
+    /// The transactions whose signature holds, awaited.
+    public var value: Set<VerifiedSignature> {
         get async {
             await withCheckedContinuation { continuation in
-                let ready: Set<Mempool.VerifiedSignature>? = state.withLock { state in
+                let ready: Set<VerifiedSignature>? = state.withLock { state in
                     switch state {
                     case .done(let valid): return valid
                     case .waiting(let waiters):
@@ -155,12 +185,23 @@ final class PendingCheck: Sendable {
         }
     }
 
-    fileprivate func fulfil(_ valid: Set<Mempool.VerifiedSignature>) {
+    /// The transactions whose signature holds, the calling thread checking
+    /// the job's unclaimed chunks first, then waiting for the pool's. Never
+    /// on one of Swift's cooperative threads: await `value` there.
+    public func helpAndWait() -> Set<VerifiedSignature> {
+        if let job { pool.help(with: job) }
+        finished.wait()
+        guard case .done(let valid) = state.withLock({ $0 }) else { preconditionFailure("a finished check has its answer") }
+        return valid
+    }
+
+    fileprivate func fulfil(_ valid: Set<VerifiedSignature>) {
         let waiters = state.withLock { state in
-            guard case .waiting(let waiters) = state else { return [CheckedContinuation<Set<Mempool.VerifiedSignature>, Never>]() }
+            guard case .waiting(let waiters) = state else { return [CheckedContinuation<Set<VerifiedSignature>, Never>]() }
             state = .done(valid)
             return waiters
         }
+        finished.leave()
         for waiter in waiters { waiter.resume(returning: valid) }
     }
 }
