@@ -248,10 +248,14 @@ extension ProcessTests {
 
         @Test func fourValidatorsSurviveANemesisUnderLoadAndLoseNothing() throws {
             let cluster = try Cluster(validators: 4)
-            // Status shows each validator's peers and consensus position.
-            Thread.sleep(forTimeInterval: 1.2)
-            let status = try cluster.request("GET", 0, "/v1/status").1
-            let peers = status["peers"] as? [[String: Any]] ?? []
+            // Status shows each validator's peers (reported with each re-send, once a second) and consensus position.
+            var status: [String: Any] = [:]
+            var peers: [[String: Any]] = []
+            _ = try Self.waitUntil(seconds: 10) {
+                status = try cluster.request("GET", 0, "/v1/status").1
+                peers = status["peers"] as? [[String: Any]] ?? []
+                return peers.count == 3
+            }
             #expect(Set(peers.compactMap { $0["validator"] as? String }) == Set(cluster.validatorKeys.dropFirst().map(\.hex)), "\(status)")
             #expect((status["consensus"] as? [String: Any])?["step"] != nil, "\(status)")
             var acknowledged: [Hash256] = []

@@ -6,10 +6,10 @@ import ServiceLifecycle
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
-import SettleNode
 import SettleStore
 import Testing
 
+@testable import SettleNode
 @testable import SettleRPC
 
 /// In-process RPC tests: every route, the bad inputs, and that bad input changes nothing.
@@ -215,7 +215,8 @@ import Testing
         ).signed(with: key)
         #expect(await node.engine.submit(shortLived.canonicalBytes, now: now) == .accepted(shortLived.id))
         let waiting = Task { await node.engine.waitForCommit(shortLived.id, timeout: .seconds(5)) }
-        try await Task.sleep(for: .milliseconds(20))
+        // The block is produced once the wait is registered (else the wait would find the transaction already evicted).
+        try await EventStreamTests.waitUntil { await node.engine.waiters[shortLived.id] != nil }
         try await node.engine.produceBlock(now: now + 1_000)
         guard case .evicted(let code, _) = await waiting.value else { Issue.record("expected evicted"); return }
         #expect(code == "expired")

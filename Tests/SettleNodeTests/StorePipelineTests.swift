@@ -46,6 +46,7 @@ import Testing
         #expect(await engine.committedHeight == 2)
         #expect(await engine.nodeStatus().height == 0)
         #expect(await Self.alice(node) == 0)
+        // Not a wait for a condition: a window in which nothing may happen (the writer is held).
         try await Task.sleep(for: .milliseconds(100))
         #expect(await engine.status(of: deposit.id) == .pending, "a block was told before it was stored")
 
