@@ -21,6 +21,10 @@
 import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+/// The simulator and the code it runs are optimised in debug builds too: the
+/// CI's thousand seeds run in the test build, and unoptimised value copies
+/// took most of their time.
+let optimisedForTheSimulator: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "Settle",
@@ -59,14 +63,14 @@ let package = Package(
             name: "SettleLedger",
             dependencies: ["SettleEncoding", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
             swiftSettings: strict),
-        .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict),
+        .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict + optimisedForTheSimulator),
         // One validator as a pure state machine around the consensus core: what the node runs and the simulator tests.
-        .target(name: "SettleValidator", dependencies: ["SettleConsensus", "SettleLedger", "SettleEncoding", "SettleCrypto"], swiftSettings: strict),
+        .target(name: "SettleValidator", dependencies: ["SettleConsensus", "SettleLedger", "SettleEncoding", "SettleCrypto"], swiftSettings: strict + optimisedForTheSimulator),
         // Validators on a virtual clock, network and faulty disk, crashing between any two effects (`settle dev simulate`).
         .target(
             name: "SettleSimulator",
             dependencies: ["SettleValidator", "SettleConsensus", "SettleLedger", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
-            swiftSettings: strict),
+            swiftSettings: strict + optimisedForTheSimulator),
         // Bank statements as banks write them (issue 21): camt.053/.054, MT940, BAI2 parsed exactly; pure.
         .target(name: "SettleStatements", swiftSettings: strict),
         .target(

@@ -21,7 +21,11 @@
 #   5. bank statement import: a STATEMENT-MB statement in each format (MT940,
 #      BAI2, camt.053; `settle dev write-statement`) imported into one
 #      validator by `settle import bank`, which reads it twice, streamed: lines
-#      and MB per second, and the importer's peak resident memory.
+#      and MB per second, and the importer's peak resident memory;
+#   6. the validator simulator on one core (`settle dev simulate`): seeds per
+#      second of a healthy 4-validator network deciding 50 heights, and of the
+#      CI's random seeds (faults, crashes, byzantine validators), each also as
+#      one-core Ed25519 verifies' worth of time per seed.
 # With --runs N, phases 2 and 3 run N times on fresh networks and the summary
 # gives each figure's median and range (these machines are shared and noisy).
 # Writes every figure as JSON lines to OUT (default perf-results.jsonl).
@@ -40,7 +44,7 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
-if $quick; then saturate=4000; offered=1000; blocks=20; deliveries=3000; statementMB=10; benchArgs=(--blocks 4 --block-size 500); else saturate=30000; offered=8000; blocks=200; deliveries=20000; statementMB=100; benchArgs=(); fi
+if $quick; then saturate=4000; offered=1000; blocks=20; deliveries=3000; statementMB=10; simSeeds=200; benchArgs=(--blocks 4 --block-size 500); else saturate=30000; offered=8000; blocks=200; deliveries=20000; statementMB=100; simSeeds=1000; benchArgs=(); fi
 scripts/install-deps.sh
 swift build -c release --product settle
 swift build -c release --product settled
@@ -63,6 +67,7 @@ verifyAll=$(echo "$core" | grep -o "\"ed25519 verify, $(nproc) cores\", \"perSec
 # Catch-up is compared with the best all-core rate measured so far (phase 1's, or a load's limit): a
 # neighbour taking the machine during one measurement only ever lowers it, which would flatter the ratio.
 bestVerifyAll=$verifyAll
+verifyOne=$(echo "$core" | grep -o '"ed25519 verify, 1 core", "perSecond": [0-9]*' | grep -o '[0-9]*$')
 
 wait_height() { "$bin/settle" status --node "http://127.0.0.1:$1" --wait-for-height "$2" --timeout 600 >/dev/null; }
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # clock ticks of user + system time
@@ -205,6 +210,17 @@ for format in mt940 bai2 camt053; do
 done
 stop_network
 
+echo "== 6. the validator simulator, one core"
+: >"$dir/simulator-summary"
+for kind in healthy random; do
+    if [ "$kind" = healthy ]; then args=(--healthy --seeds 200); else args=(--seeds "$simSeeds"); fi
+    result=$("$bin/settle" dev simulate "${args[@]}" --json)
+    line=$(echo "$result" | awk -v verify="$verifyOne" -v kind="$kind" '{ sub(/^\{/, ""); sub(/\}$/, "") } { printf "{\"run\": \"simulator\", \"kind\": \"%s\", %s, \"verifyPerSecondOneCore\": %d}", kind, $0, verify }')
+    emit "$line"
+    perSecond=$(field "$line" seedsPerSecond)
+    echo "  simulator, $kind seeds: $(field "$line" seeds) seeds ($(field "$line" decidedHeights) decided heights, $(field "$line" crashes) crashes, $(field "$line" failures) failing) at $perSecond seeds/s on one core, $(awk -v v="$verifyOne" -v p="$perSecond" 'BEGIN { printf "%.0f", v / p }') one-core verifies' worth of time per seed ($verifyOne/s)" | tee -a "$dir/simulator-summary"
+done
+
 echo "== summary over $runs run(s): median (range)"
 # Each figure's median and range per kind of load (the last five fields of a line: throughput, ratio,
 # p50, p99 and the limit it was measured against; the rest names the kind). A run whose limit measured
@@ -231,5 +247,5 @@ awk '
         }
     }
 ' "$dir/summary" | sort
-cat "$dir/connector-summary" "$dir/statement-summary"
+cat "$dir/connector-summary" "$dir/statement-summary" "$dir/simulator-summary"
 echo "== every figure, as JSON lines: $out"

@@ -218,10 +218,6 @@ public struct Simulation {
                 try heal()
                 target = honestHeights().max()! + config.heightsAfterHeal
             }
-            if let target, honestHeights().allSatisfy({ $0 >= target }) {
-                try audit()
-                return
-            }
             if now > config.healAt + config.livenessBoundMs {
                 let positions = nodes.map { "h\($0.driver.core.height)r\($0.driver.core.round)\($0.driver.core.step)\($0.up ? "" : " down")" }
                 throw Violation(
@@ -230,6 +226,11 @@ public struct Simulation {
                 )
             }
             try handle(next.event)
+            // Durable heights move only when a store flushes.
+            if case .flush = next.event, let target, honestHeights().allSatisfy({ $0 >= target }) {
+                try audit()
+                return
+            }
         }
         throw Violation(description: "seed \(seed): the simulation ran out of events")
     }

@@ -17,6 +17,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Switch on a deliberate bug, to see a seed catch it: \(Simulation.Mutation.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mutation: String?
     @Option(help: "Print what this node (0-based) does: every input and effect.") var trace: Int?
+    @Flag(help: "Print the figures as one JSON object.") var json = false
 
     func run() throws {
         var mutant: Simulation.Mutation?
@@ -29,8 +30,16 @@ struct SimulateCommand: ParsableCommand {
         let run = SimulationRun.run(
             seeds: seed.map { [$0] } ?? Array(0..<seeds), config: healthy ? .healthy(nodes: 4, heights: 50) : nil, mutation: mutant, traced: trace,
             stopAtFirstFailure: mutant != nil)
-        print("simulation\(healthy ? " (healthy, 4 validators, 50 heights per seed)" : ""): \(run.summary)")
-        for failure in run.failures.prefix(10) { print(failure) }
+        if json {
+            let p50 = run.commitLatencies.isEmpty ? 0 : run.commitLatencies[run.commitLatencies.count / 2]
+            let p99 = run.commitLatencies.isEmpty ? 0 : run.commitLatencies[run.commitLatencies.count * 99 / 100]
+            print(
+                "{\"healthy\": \(healthy), \"seeds\": \(run.seeds), \"decidedHeights\": \(run.decidedHeights), \"crashes\": \(run.crashes), \"failures\": \(run.failures.count), \"seconds\": \(String(format: "%.3f", run.seconds)), \"seedsPerSecond\": \(String(format: "%.1f", run.seedsPerSecond)), \"virtualCommitP50Ms\": \(p50), \"virtualCommitP99Ms\": \(p99)}"
+            )
+        } else {
+            print("simulation\(healthy ? " (healthy, 4 validators, 50 heights per seed)" : ""): \(run.summary)")
+        }
+        for failure in run.failures.prefix(10) { FileHandle.standardError.write(Data((failure + "\n").utf8)) }
         if !run.failures.isEmpty { throw ExitCode(1) }
     }
 }
