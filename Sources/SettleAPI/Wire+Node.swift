@@ -1,0 +1,82 @@
+/// What a node says about itself: health and status (docs/rpc.md).
+extension Wire {
+    /// `GET /health`: 200 with status "ok", else 503 with the state and why.
+    public struct Health: Codable, Sendable, Equatable {
+        /// "ok", "behind", "no_quorum" or "stopped".
+        public var status: String
+        public var reason: String?
+        /// The last committed height.
+        public var height: UInt64
+        public init(status: String, reason: String?, height: UInt64) {
+            self.status = status
+            self.reason = reason
+            self.height = height
+        }
+    }
+
+    public struct Status: Codable, Sendable, Equatable {
+        public var chainId: String
+        public var genesisHash: String
+        public var height: UInt64
+        public var lastBlockHash: String
+        public var lastBlockTime: UInt64
+        public var mempoolSize: Int
+        public var validator: String
+        public var version: String
+        /// Validators connected now (several-validator networks).
+        public var peers: [Peer]?
+        /// The height being decided, its round and step (several-validator networks).
+        public var consensus: ConsensusPosition?
+        /// As `GET /health` answers it.
+        public var health: Health?
+        /// Conditions an operator should act on, since the node started.
+        public var alerts: [Alert]?
+
+        public struct Alert: Codable, Sendable, Equatable {
+            public var code: String
+            public var message: String
+            public var count: Int
+            /// Unix milliseconds of the last occurrence.
+            public var lastAt: UInt64
+            public init(code: String, message: String, count: Int, lastAt: UInt64) {
+                self.code = code
+                self.message = message
+                self.count = count
+                self.lastAt = lastAt
+            }
+        }
+
+        public struct Peer: Codable, Sendable, Equatable {
+            /// The validator's key, hex.
+            public var validator: String
+            /// The highest committed height it has shown; absent before it showed any.
+            public var height: UInt64?
+            public init(validator: String, height: UInt64?) {
+                self.validator = validator
+                self.height = height
+            }
+        }
+
+        public struct ConsensusPosition: Codable, Sendable, Equatable {
+            public var height: UInt64
+            public var round: UInt32
+            public var step: String
+            public init(height: UInt64, round: UInt32, step: String) {
+                self.height = height
+                self.round = round
+                self.step = step
+            }
+        }
+
+        public init(chainId: String, genesisHash: String, height: UInt64, lastBlockHash: String, lastBlockTime: UInt64, mempoolSize: Int, validator: String, version: String) {
+            self.chainId = chainId
+            self.genesisHash = genesisHash
+            self.height = height
+            self.lastBlockHash = lastBlockHash
+            self.lastBlockTime = lastBlockTime
+            self.mempoolSize = mempoolSize
+            self.validator = validator
+            self.version = version
+        }
+    }
+}

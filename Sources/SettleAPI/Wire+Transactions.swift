@@ -1,0 +1,41 @@
+/// Transactions and their results, as the node reports them (docs/rpc.md).
+extension Wire {
+    public struct Result: Codable, Sendable, Equatable {
+        public var code: String
+        /// The fee charged, in minor units: the processor's reported fee when it
+        /// reported one, else the schedule's.
+        public var fee: UInt64
+        /// What the fee schedule gives for the same transaction, in minor units.
+        public var contractedFee: UInt64
+        public var credited: UInt64
+        public var related: String?
+
+        public init(code: String, fee: UInt64, contractedFee: UInt64, credited: UInt64, related: String?) {
+            self.code = code
+            self.fee = fee
+            self.contractedFee = contractedFee
+            self.credited = credited
+            self.related = related
+        }
+    }
+
+    public struct Transaction: Codable, Sendable, Equatable {
+        public var id: String
+        /// "committed", "pending" or "unknown".
+        public var status: String
+        public var height: UInt64?
+        public var position: UInt32?
+        public var logIndex: UInt64?
+        public var result: Result?
+        public var signer: String?
+        public var kind: String?
+        public var externalReference: String?
+        /// The canonical signed transaction, base64.
+        public var transaction: String?
+
+        public init(id: String, status: String) {
+            self.id = id
+            self.status = status
+        }
+    }
+}
