@@ -22,6 +22,10 @@ import SettleCrypto
 ///   replaced (the peer restarted, or the network lost the old connection).
 /// - **Penalties.** A member that misbehaves is refused for a ban that doubles
 ///   with each offence, from `firstBan` up to `maxBan`.
+/// - **Redialling.** A peer this node dials is dialled again after a failed
+///   attempt or a lost connection, after a delay that doubles with each
+///   failure from `minBackoff` up to `maxBackoff`, half of it random (so
+///   validators restarted together do not redial in step); a ban defers it.
 struct PeerConnections {
     typealias ID = ObjectIdentifier
 
@@ -120,5 +124,13 @@ struct PeerConnections {
     /// Until when `peer` is refused, if it is now.
     func banned(_ peer: PublicKey, at now: NIODeadline) -> NIODeadline? {
         penalties[peer].flatMap { $0.until > now ? $0.until : nil }
+    }
+
+    /// How long to wait before dial attempt `attempt` (0 after a connection
+    /// ended): doubling from `min`, at most `max`, the upper half scaled by
+    /// `jitter` in 0...1.
+    static func redialDelay(attempt: Int, min minimum: TimeAmount, max maximum: TimeAmount, jitter: Double) -> TimeAmount {
+        let base = Swift.min(maximum.nanoseconds, minimum.nanoseconds << Swift.min(attempt, 20))
+        return .nanoseconds(base / 2 + Int64(Double(base / 2) * Swift.max(0, Swift.min(1, jitter))))
     }
 }

@@ -199,8 +199,7 @@ public final class PeerNetwork: Sendable {
 
     private func redial(_ peer: Peer, attempt: Int) {
         guard !state.withLock({ $0.stopped }) else { return }
-        let base = min(settings.maxBackoff.nanoseconds, settings.minBackoff.nanoseconds << min(attempt, 20))
-        let delay = TimeAmount.nanoseconds(base / 2 + Int64.random(in: 0...max(1, base / 2)))
+        let delay = PeerConnections.redialDelay(attempt: attempt, min: settings.minBackoff, max: settings.maxBackoff, jitter: Double.random(in: 0...1))
         group.next().scheduleTask(in: delay) { [self] in dial(peer, attempt: attempt) }
     }
 

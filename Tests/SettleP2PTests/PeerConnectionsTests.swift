@@ -74,4 +74,14 @@ import Testing
         #expect(gate.admit(ObjectIdentifier(again), as: bob, lastHeard: nil, at: t0 + .seconds(6)) == .banned(until: t0 + .seconds(8)))
         #expect(gate.admit(ObjectIdentifier(again), as: bob, lastHeard: nil, at: t0 + .seconds(8)) == .admit(replacing: nil))
     }
+
+    /// Redialling backs off exponentially up to the cap, with half the delay random.
+    @Test func redialDelaysDoubleUpToTheCapWithJitterInTheUpperHalf() {
+        let (low, high) = (TimeAmount.milliseconds(50), TimeAmount.seconds(1))
+        #expect(PeerConnections.redialDelay(attempt: 0, min: low, max: high, jitter: 0) == .milliseconds(25))
+        #expect(PeerConnections.redialDelay(attempt: 0, min: low, max: high, jitter: 1) == .milliseconds(50))
+        #expect(PeerConnections.redialDelay(attempt: 2, min: low, max: high, jitter: 1) == .milliseconds(200))
+        #expect(PeerConnections.redialDelay(attempt: 9, min: low, max: high, jitter: 0.5) == .milliseconds(750))
+        #expect(PeerConnections.redialDelay(attempt: 10_000, min: low, max: high, jitter: 1) == .seconds(1))
+    }
 }
