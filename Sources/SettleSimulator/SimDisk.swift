@@ -77,12 +77,18 @@ struct SimDisk {
             default: wal[walSynced + Int(rng.below(UInt64(wal.count - walSynced)))] ^= UInt8(1 + rng.below(255))  // a bad sector
             }
         }
-        if var file = signerFile, rng.below(8) == 0 {
-            // One copy damaged after it was written: the other must hold.
+        if var file = signerFile, rng.below(8) == 0, Self.intactCopies(file) == 2 {
+            // One copy damaged after it was written: the other must hold. (Not when a copy is already torn:
+            // two faults at once in one small file is more than the two copies are there for.)
             let copy = Int(rng.below(2)) * SignerRecordCopies.copyBytes
             file[copy + Int(rng.below(64))] ^= 0xFF
             signerFile = file
         }
+    }
+
+    /// How many of the signer record file's copies are intact.
+    static func intactCopies(_ file: [UInt8]) -> Int {
+        [SignerRecordCopies.copy(in: file[0..<SignerRecordCopies.copyBytes]), SignerRecordCopies.copy(in: file[SignerRecordCopies.copyBytes...])].compactMap { $0 }.count
     }
 
     /// What a restarting node reads: the WAL's intact records (the rest is cut

@@ -96,7 +96,7 @@ public enum SignerRecordCopies {
     }
 
     /// A copy's sequence and record bytes, or nil if it is damaged.
-    static func copy(in block: ArraySlice<UInt8>) -> (sequence: UInt64, record: [UInt8])? {
+    public static func copy(in block: ArraySlice<UInt8>) -> (sequence: UInt64, record: [UInt8])? {
         var reader = CanonicalReader(Array(block))
         guard let found = try? reader.raw(magic.count, "signerRecord.magic"), found.elementsEqual(magic),
             (try? reader.u8("signerRecord.version")) == version, let sequence = try? reader.u64("signerRecord.sequence"),

@@ -235,10 +235,10 @@ public struct ValidatorDriver: Sendable {
                 outbox.append(.proposal(proposal))
                 effects.append(.broadcast(.proposal(proposal)))
             case .broadcastVote(let vote):
-                // The signer record holds the last vote durably already; a precommit for a block is synced
-                // too, as the lock it stands for must survive later votes overwriting the signer record.
-                let locks = vote.vote.step == .precommit && vote.vote.blockHash != nil
-                effects.append(.appendWAL(height: vote.vote.height, .vote(vote), durably: locks))
+                // Synced before it leaves, like everything this validator signs: the signer record holds only
+                // the last message, and a vote lost with the WAL's unsynced tail is lost to the network for
+                // good (the validator cannot sign it again), which can leave a round without its quorum.
+                effects.append(.appendWAL(height: vote.vote.height, .vote(vote), durably: true))
                 outbox.append(.vote(vote))
                 effects.append(.broadcast(.vote(vote)))
             case .schedule(let timeout, let afterMs):
