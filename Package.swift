@@ -20,7 +20,13 @@
 //   SettleCrypto    — SHA-256, strict Ed25519, RFC 9162 Merkle trees (pure)
 import PackageDescription
 
-let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    // A file sees only the members of the modules it imports itself, and imports are internal
+    // unless a public declaration needs them: each module's public surface is what it says it is.
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
 /// The simulator and the code it runs are optimised in debug builds too: the
 /// CI's thousand seeds run in the test build, and unoptimised value copies
 /// took most of their time.

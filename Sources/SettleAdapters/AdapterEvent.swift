@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 
 /// One event of a payment method, as an adapter read it, and what it means
 /// for the ledger. Every posting carries `reference` (the method's name and

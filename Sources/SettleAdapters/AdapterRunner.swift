@@ -1,7 +1,7 @@
 import Foundation
 import SettleAPI
 import SettleClient
-import SettleCrypto
+public import SettleCrypto
 import SettleLedger
 
 /// Posts adapter events to the ledger, each at most once: one signed

@@ -1,5 +1,5 @@
-import SettleLedger
-import SettleStatements
+public import SettleLedger
+public import SettleStatements
 
 /// A bank account's statements held against the ledger, entry by entry
 /// (pure: the caller looks up the ledger's postings and gives them here).

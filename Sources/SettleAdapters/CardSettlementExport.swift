@@ -1,6 +1,6 @@
 import Foundation
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 
 /// A card processor's balance (settlement) export: one row per balance
 /// movement, with the columns processors commonly use —

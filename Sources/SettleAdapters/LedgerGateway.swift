@@ -1,8 +1,8 @@
-import Foundation
-import SettleAPI
-import SettleClient
-import SettleCrypto
-import SettleLedger
+public import Foundation
+public import SettleAPI
+public import SettleClient
+public import SettleCrypto
+public import SettleLedger
 
 /// What an adapter needs of the ledger: the assets, what an earlier event was
 /// posted as, and posting a signed transaction until it commits.

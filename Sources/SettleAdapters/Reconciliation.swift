@@ -1,5 +1,5 @@
-import SettleLedger
-import SettleStatements
+public import SettleLedger
+public import SettleStatements
 
 /// A provider's report held against the ledger, line by line (pure: the
 /// caller looks up the ledger's postings and gives them here).

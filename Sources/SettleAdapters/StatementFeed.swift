@@ -1,5 +1,5 @@
 import Foundation
-import SettleStatements
+public import SettleStatements
 import Synchronization
 
 /// A statement file read on its own thread and handed to async code in

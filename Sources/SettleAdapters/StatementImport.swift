@@ -1,7 +1,7 @@
-import Foundation
-import SettleCrypto
-import SettleLedger
-import SettleStatements
+public import Foundation
+public import SettleCrypto
+public import SettleLedger
+public import SettleStatements
 
 /// A bank statement of any format (`SettleStatements`) as adapter events:
 /// each booked credit a bank transfer from the bank's clearing account to

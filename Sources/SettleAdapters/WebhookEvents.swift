@@ -1,6 +1,6 @@
-import Foundation
-import SettleCrypto
-import SettleLedger
+public import Foundation
+public import SettleCrypto
+public import SettleLedger
 
 /// Webhook events of card authorisations and crypto invoices (JSON, one
 /// event per request or per line of a file), in the shape processors send:

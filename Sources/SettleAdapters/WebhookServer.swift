@@ -1,7 +1,8 @@
-import Foundation
+public import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import NIOCore
+import SettleCrypto
 
 /// The webhook receiver behind `settle adapter serve`: `POST /webhooks` with
 /// a card-authorisation or crypto-invoice event (`WebhookEvents`), signed

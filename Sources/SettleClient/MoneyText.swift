@@ -1,4 +1,4 @@
-import SettleLedger
+public import SettleLedger
 
 /// Amounts as people write them — "12.34 USD", "1200 JPY", "0.0005 BTC" —
 /// converted exactly to minor units with the asset's decimals.

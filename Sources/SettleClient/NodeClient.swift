@@ -1,10 +1,11 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import NIOCore
 import NIOHTTP1
-import SettleAPI
-import SettleCrypto
-import SettleLedger
+public import SettleAPI
+public import SettleCrypto
+import SettleEncoding
+public import SettleLedger
 
 /// A client of one node's JSON RPC (docs/rpc.md): what the CLI and payment
 /// adapters use to submit signed transactions and read the ledger.

@@ -1,4 +1,4 @@
-import Prometheus
+public import Prometheus
 import Synchronization
 
 /// The connector's metrics (`GET /metrics`): every answer it gave providers,

@@ -1,11 +1,13 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import Hummingbird
-import Logging
-import ServiceLifecycle
+public import Logging
+import NIOHTTP1
+public import ServiceLifecycle
 import SettleAdapters
 import SettleClient
 import SettleLedger
+import UnixSignals
 
 /// The connector, assembled: `settle connect serve` only parses its arguments
 /// and runs `buildConnectApplication`. The HTTP server and the inbox worker

@@ -1,5 +1,5 @@
 import SettleCrypto
-import SettleEncoding
+public import SettleEncoding
 import SettleLedger
 
 // Canonical encodings of what a validator persists (signer record, WAL) and

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 
 /// What the core needs from the ledger: a block to propose, whether a
 /// proposed block is valid (a function of the committed state: every correct

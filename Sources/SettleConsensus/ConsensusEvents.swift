@@ -1,5 +1,5 @@
 import SettleCrypto
-import SettleLedger
+public import SettleLedger
 
 /// The three timeouts of a round. Each carries its height and round; a timeout
 /// for a height or round the core has left is ignored.

@@ -1,6 +1,6 @@
-import SettleCrypto
-import SettleEncoding
-import SettleLedger
+public import SettleCrypto
+public import SettleEncoding
+public import SettleLedger
 
 /// A proposer's claim that `blockHash` is its proposal for (height, round).
 /// `polRound` is the round of the prevote quorum that made the proposer carry

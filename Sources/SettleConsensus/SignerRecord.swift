@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 import SettleLedger
 
 /// Where a validator's signing stands: the last (height, round, step) it signed

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 import Synchronization
 
 /// Signs consensus messages as one validator. Production uses the validator's

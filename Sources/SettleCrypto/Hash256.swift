@@ -1,5 +1,5 @@
-import Crypto
-import Foundation
+public import Crypto
+public import Foundation
 
 /// A SHA-256 digest. Every identifier in Settle (transaction ids, block hashes,
 /// Merkle nodes, state commitments) is one of these.

@@ -1,4 +1,4 @@
-import Crypto
+public import Crypto
 
 /// The RFC 9162 (Certificate Transparency v2) Merkle Tree Hash, MTH.
 ///

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 
 /// Reads Settle's canonical binary encoding, accepting exactly one byte string
 /// per value: truncated input, trailing bytes, booleans or option tags other

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 
 /// Appends values in Settle's canonical binary encoding (docs/encoding.md).
 ///

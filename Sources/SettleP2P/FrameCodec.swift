@@ -1,4 +1,4 @@
-import NIOCore
+public import NIOCore
 
 /// Why a peer's byte stream was refused; the connection is closed.
 public enum FrameError: Error, Equatable, CustomStringConvertible {

@@ -1,7 +1,7 @@
-import NIOCore
-import SettleCrypto
+public import NIOCore
+public import SettleCrypto
 import SettleEncoding
-import SettleValidator
+public import SettleValidator
 
 /// Turns a peer connection's frames into `PeerMessage`s: sends this node's hello
 /// when the connection opens, admits the peer only if its first message passes

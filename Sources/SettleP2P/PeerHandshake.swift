@@ -1,6 +1,6 @@
-import SettleCrypto
-import SettleLedger
-import SettleValidator
+public import SettleCrypto
+public import SettleLedger
+public import SettleValidator
 
 /// Who may talk to this node: the validators of its genesis, on its chain.
 /// The handshake's first message must pass `check` or the connection is closed.

@@ -1,11 +1,11 @@
-import Logging
-import NIOCore
+public import Logging
+public import NIOCore
 import NIOPosix
 import NIOSSL
-import SettleCrypto
-import SettleLedger
-import SettleNode
-import SettleValidator
+public import SettleCrypto
+public import SettleLedger
+public import SettleNode
+public import SettleValidator
 import Synchronization
 
 /// A validator's connections to the other validators: listens for members,

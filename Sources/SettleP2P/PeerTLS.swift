@@ -1,8 +1,8 @@
 import Crypto
-import Foundation
+public import Foundation
 import NIOCore
-import NIOSSL
-import SettleCrypto
+public import NIOSSL
+public import SettleCrypto
 import SwiftASN1
 import X509
 

@@ -1,9 +1,9 @@
-import Logging
+public import Logging
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
-import SettleNode
-import SettleValidator
+public import SettleNode
+public import SettleValidator
 import Synchronization
 
 /// Runs a validator on the real network, disk and clock: a thin performer of

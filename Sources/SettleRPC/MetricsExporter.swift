@@ -1,7 +1,7 @@
 import Hummingbird
 import NIOCore
-import Prometheus
-import SettleNode
+public import Prometheus
+public import SettleNode
 
 /// The node's metrics in Prometheus form: a registry owned by whoever runs the
 /// node (never the process-global `MetricsSystem`, which can be bootstrapped

@@ -1,11 +1,12 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import HummingbirdCore
-import Logging
+public import Logging
 import NIOCore
-import ServiceLifecycle
+public import ServiceLifecycle
 import SettleAPI
-import SettleNode
+import SettleCrypto
+public import SettleNode
 
 /// The node's JSON RPC over HTTP (docs/rpc.md, docs/openapi.yaml).
 public enum RPCServer {

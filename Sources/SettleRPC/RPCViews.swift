@@ -1,6 +1,7 @@
 import Foundation
 import SettleAPI
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleStore

@@ -1,6 +1,8 @@
 import Foundation
 import NIOCore
 import SettleAPI
+import SettleLedger
+import SettleNode
 import SettleStore
 
 /// The `text/event-stream` framing of `GET /v1/events` (docs/rpc.md). Data is

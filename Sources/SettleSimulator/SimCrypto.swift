@@ -1,5 +1,5 @@
-import SettleConsensus
-import SettleCrypto
+public import SettleConsensus
+public import SettleCrypto
 
 /// The simulator's signatures: a keyed hash of the message under a per-validator
 /// secret. Cheap enough for thousands of runs, and still unforgeable inside the

@@ -1,7 +1,7 @@
 import SettleConsensus
-import SettleCrypto
-import SettleLedger
-import SettleValidator
+public import SettleCrypto
+public import SettleLedger
+public import SettleValidator
 
 /// A node's ledger in the simulator: the committed state, the transactions it
 /// has heard of, and the virtual time. Transaction signatures are not under

@@ -1,7 +1,7 @@
 import HeapModule
 @_spi(Simulation) import SettleConsensus
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 @_spi(Simulation) import SettleValidator
 
 /// One seeded run of N validators, each the production `ValidatorDriver`

@@ -1,7 +1,7 @@
 import Foundation
 import SettleCrypto
 import SettleEncoding
-import SettleLedger
+public import SettleLedger
 
 /// A trusted audit checkpoint: the full state at a verified height, so that a
 /// later audit verifies only the blocks after it (docs/audit.md).

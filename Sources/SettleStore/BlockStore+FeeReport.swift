@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
 import SettleCrypto
-import SettleLedger
+import SettleEncoding
+public import SettleLedger
 
 extension BlockStore {
     /// The fee report (`FeeReport`) over the transactions of blocks timed in

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
-import SettleCrypto
+public import SettleCrypto
 import SettleEncoding
-import SettleLedger
+public import SettleLedger
 
 extension BlockStore {
     /// The block at `height` with its commit certificate and results, or nil.

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import SettleCrypto
 import SettleEncoding
-import SettleLedger
+public import SettleLedger
 import Synchronization
 
 /// The durable, Merkle-linked block store of one node (SQLite through GRDB).

@@ -1,5 +1,5 @@
 import Foundation
-import SettleCrypto
+public import SettleCrypto
 import SettleEncoding
 import SettleLedger
 

@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 import Synchronization
 
 /// What an audit verified.

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 import SettleLedger
 
 /// Why the block store refused or failed an operation. Messages say what to do.

@@ -1,6 +1,6 @@
 import SettleCrypto
-import SettleEncoding
-import SettleLedger
+public import SettleEncoding
+public import SettleLedger
 
 /// A committed block as stored: the block (with the exact transaction bytes),
 /// its commit certificate, and each transaction's recorded result.

@@ -1,7 +1,7 @@
 import GRDB
-import SettleCrypto
+public import SettleCrypto
 import SettleEncoding
-import SettleLedger
+public import SettleLedger
 
 /// What a store keeps beside its blocks, read in one transaction so that the
 /// rows and leaves belong to the checkpoint even while a node keeps appending.

@@ -1,4 +1,4 @@
-import SettleConsensus
+public import SettleConsensus
 import SettleCrypto
 import SettleEncoding
 

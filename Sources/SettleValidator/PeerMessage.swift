@@ -1,7 +1,7 @@
-import SettleConsensus
-import SettleCrypto
-import SettleEncoding
-import SettleLedger
+public import SettleConsensus
+public import SettleCrypto
+public import SettleEncoding
+public import SettleLedger
 
 /// What validators say to each other, one per frame: `u8 protocol version ‖
 /// u8 kind ‖ body` in the canonical encoding (docs/encoding.md).

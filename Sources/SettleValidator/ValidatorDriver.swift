@@ -1,5 +1,5 @@
-import SettleConsensus
-import SettleCrypto
+public import SettleConsensus
+public import SettleCrypto
 import SettleLedger
 
 /// One validator, everything it decides except the I/O: a pure state machine

@@ -1,6 +1,6 @@
-import SettleConsensus
-import SettleCrypto
-import SettleLedger
+public import SettleConsensus
+public import SettleCrypto
+public import SettleLedger
 
 /// What the validator driver asks of the node's ledger, beyond what the
 /// consensus core asks (`ConsensusApplication`): whether transactions are

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import Histogram
 import NIOCore
+import NIOHTTP1
 import SettleConnect
 import SettleConnectServer
 

@@ -1,9 +1,11 @@
 import ArgumentParser
 import Foundation
+import SettleAPI
 import SettleAdapters
 import SettleClient
 import SettleConnect
 import SettleConnectServer
+import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleStatements

@@ -1,4 +1,5 @@
 import Foundation
+import Histogram
 
 /// What `settle dev load` prints: the run's figures and the limit measured in
 /// the same run, as a table or one JSON object.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SettleCrypto
 import SettleLedger
 import SettleNode
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SettleAPI
 import SettleClient
 import SettleLedger
 

@@ -1,5 +1,6 @@
 import Foundation
 import SettleAdapters
+import SettleLedger
 import SettleStatements
 
 /// Signed minor units as decimal text (`-12.40`), exactly.

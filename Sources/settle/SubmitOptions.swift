@@ -3,6 +3,7 @@ import Foundation
 import SettleAPI
 import SettleClient
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import SettleAPI
 import SettleClient
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 
 /// Builds, signs and submits ledger transactions, and looks them up.

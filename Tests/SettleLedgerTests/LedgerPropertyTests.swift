@@ -1,5 +1,7 @@
 import Foundation
+import HeapModule
 import SettleCrypto
+import SettleEncoding
 import Testing
 
 @testable import SettleLedger

@@ -3,6 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleP2P

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import Testing

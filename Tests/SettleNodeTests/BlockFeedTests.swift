@@ -1,6 +1,9 @@
+import Prometheus
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleRPC
+import SettleStore
 import Testing
 
 /// The fan-out itself, driven block by block so lagging is decided by counts,

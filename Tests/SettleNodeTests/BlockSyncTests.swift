@@ -1,6 +1,7 @@
 import Foundation
 import SettleConsensus
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleStore
 import SettleValidator

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SettleNode
 import SettleTestSupport
 import Testing

@@ -1,4 +1,5 @@
 import SettleAdapters
+import SettleCrypto
 import SettleLedger
 import Testing
 

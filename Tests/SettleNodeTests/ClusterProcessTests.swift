@@ -1,12 +1,15 @@
 import Foundation
+import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleP2P
 import SettleTestSupport
+import SettleValidator
 import Synchronization
 import Testing
 

@@ -3,6 +3,7 @@ import FoundationNetworking
 import Hummingbird
 import NIOCore
 import SettleConnect
+import SettleCrypto
 import SettleNode
 import SettleTestSupport
 import Testing

@@ -4,6 +4,7 @@ import FoundationNetworking
 import SettleConnect
 import SettleNode
 import SettleTestSupport
+import SwiftASN1
 import Synchronization
 import Testing
 import X509

@@ -1,5 +1,6 @@
 import Foundation
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleTestSupport

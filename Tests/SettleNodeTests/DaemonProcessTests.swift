@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleTestSupport

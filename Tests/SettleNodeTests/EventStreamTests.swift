@@ -4,9 +4,11 @@ import Hummingbird
 import HummingbirdTesting
 import ServiceLifecycleTestKit
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleRPC
+import SettleStore
 import Testing
 
 /// `GET /v1/events` read as it streams: replay, the switch to live, resume

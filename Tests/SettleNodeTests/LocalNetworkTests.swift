@@ -1,4 +1,5 @@
 import Foundation
+import SettleCrypto
 import SettleLedger
 import SettleNode
 import Testing

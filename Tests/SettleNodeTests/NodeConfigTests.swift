@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SettleCrypto
 import SettleLedger
 import SettleNode
 import Testing

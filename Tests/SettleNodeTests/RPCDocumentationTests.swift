@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import SettleNode
 import Testing
 import Yams

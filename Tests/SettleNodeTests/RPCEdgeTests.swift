@@ -3,7 +3,9 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationEssentialsCompat
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleStore

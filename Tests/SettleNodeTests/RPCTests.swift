@@ -2,9 +2,11 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
+import NIOFoundationEssentialsCompat
 import ServiceLifecycle
 import SettleConsensus
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleStore
 import Testing

@@ -3,6 +3,7 @@ import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleTestSupport
+import Synchronization
 import Testing
 
 #if canImport(Glibc)

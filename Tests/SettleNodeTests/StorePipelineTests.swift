@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleStore
 import Testing

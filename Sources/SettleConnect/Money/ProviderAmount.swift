@@ -1,4 +1,4 @@
-import SettleLedger
+public import SettleLedger
 
 /// How many decimals a provider's integer amounts carry for a currency. Each
 /// provider has its own table: Stripe counts JPY and also MGA in whole units,

@@ -1,5 +1,5 @@
 import Foundation
-import SettleLedger
+public import SettleLedger
 
 /// Adyen's standard webhooks as ledger postings (docs/connectors.md, "Adyen").
 ///

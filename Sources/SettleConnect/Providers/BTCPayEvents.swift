@@ -1,5 +1,5 @@
 import Foundation
-import SettleLedger
+public import SettleLedger
 
 /// BTCPay Server's Greenfield webhooks as ledger postings (docs/connectors.md, "BTCPay Server").
 ///

@@ -1,5 +1,5 @@
 import Foundation
-import SettleLedger
+public import SettleLedger
 
 /// BitPay's instant payment notifications (IPNs) as ledger postings (docs/connectors.md, "BitPay").
 ///

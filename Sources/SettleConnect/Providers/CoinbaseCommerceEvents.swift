@@ -1,5 +1,5 @@
 import Foundation
-import SettleLedger
+public import SettleLedger
 
 /// Coinbase Commerce's webhooks as ledger postings (docs/connectors.md, "Coinbase Commerce").
 ///

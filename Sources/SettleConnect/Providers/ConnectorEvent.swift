@@ -1,4 +1,4 @@
-import SettleLedger
+public import SettleLedger
 
 /// What one provider event means for the ledger, before it is signed and
 /// posted: the posting's external reference is the provider's own id of

@@ -1,5 +1,5 @@
 import Foundation
-import SettleLedger
+public import SettleLedger
 
 /// Gumroad's pings (and resource subscriptions) as ledger postings (docs/connectors.md, "Gumroad").
 ///

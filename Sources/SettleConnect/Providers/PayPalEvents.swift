@@ -1,5 +1,5 @@
 import Foundation
-import SettleLedger
+public import SettleLedger
 
 /// PayPal's REST webhook events (v2 captures and refunds, disputes) as
 /// ledger postings (docs/connectors.md, "PayPal").

@@ -1,5 +1,5 @@
 import Foundation
-import SettleLedger
+public import SettleLedger
 
 /// Payhip's webhooks as ledger postings (docs/connectors.md, "Payhip").
 ///

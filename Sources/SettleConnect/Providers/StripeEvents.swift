@@ -1,5 +1,5 @@
-import Foundation
-import SettleLedger
+public import Foundation
+public import SettleLedger
 
 /// Stripe's events as ledger postings (docs/connectors.md, "Stripe").
 ///

@@ -1,6 +1,6 @@
-import Foundation
-import SettleCrypto
-import SettleLedger
+public import Foundation
+public import SettleCrypto
+public import SettleLedger
 import SettleNode
 
 /// The providers a connector speaks, by the name used in its URLs and config.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a secret lives: a file (a mounted secret) or an environment
 /// variable, named in the config; never the secret itself, so the config can

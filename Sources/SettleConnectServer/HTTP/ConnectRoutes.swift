@@ -1,8 +1,9 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
+public import Hummingbird
 import Logging
 import NIOCore
+import SettleAdapters
 import SettleConnect
 import SettleCrypto
 

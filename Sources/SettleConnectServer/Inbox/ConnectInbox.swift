@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import SettleConnect
+public import SettleConnect
 
 /// The connector's durable inbox (SQLite, WAL, `synchronous = FULL`): every
 /// event the connector acknowledged, from the moment it answered 2xx until

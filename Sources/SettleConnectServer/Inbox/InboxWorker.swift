@@ -1,7 +1,8 @@
 import Foundation
-import Logging
+public import Logging
+import SettleAdapters
 import SettleClient
-import SettleConnect
+public import SettleConnect
 
 /// Posts what the inbox holds, up to `maxInFlight` at once, by
 /// `LedgerPoster`. A delivery just accepted is handed over with its mapped

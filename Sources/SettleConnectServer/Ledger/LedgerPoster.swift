@@ -1,10 +1,10 @@
 import Foundation
 import SettleAPI
-import SettleAdapters
+public import SettleAdapters
 import SettleClient
-import SettleConnect
-import SettleCrypto
-import SettleLedger
+public import SettleConnect
+public import SettleCrypto
+public import SettleLedger
 
 /// Turns one mapped provider event into a signed transaction and posts it,
 /// at most once: the transaction carries the provider's id as its external

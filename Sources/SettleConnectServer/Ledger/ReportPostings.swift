@@ -1,7 +1,7 @@
 import SettleAdapters
-import SettleConnect
-import SettleLedger
-import SettleStatements
+public import SettleConnect
+public import SettleLedger
+public import SettleStatements
 
 /// A provider report's lines as the postings the provider's webhooks would
 /// have made (issue 20's mappings), under the same references: posting a

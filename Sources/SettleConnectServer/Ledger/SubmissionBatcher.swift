@@ -1,8 +1,8 @@
-import SettleAPI
-import SettleAdapters
-import SettleClient
-import SettleCrypto
-import SettleLedger
+public import SettleAPI
+public import SettleAdapters
+public import SettleClient
+public import SettleCrypto
+public import SettleLedger
 
 /// Posts transactions in batches without waiting to fill them: the first
 /// goes at once, and whatever arrives while `maxBatchesInFlight` batches are

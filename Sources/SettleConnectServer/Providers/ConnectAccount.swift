@@ -1,7 +1,7 @@
-import AsyncHTTPClient
-import Foundation
-import SettleConnect
-import SettleLedger
+public import AsyncHTTPClient
+public import Foundation
+public import SettleConnect
+public import SettleLedger
 import SettleNode
 import Synchronization
 

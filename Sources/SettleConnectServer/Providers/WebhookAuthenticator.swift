@@ -1,6 +1,8 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
-import SettleConnect
+import NIOCore
+import NIOHTTP1
+public import SettleConnect
 import Synchronization
 
 /// One delivery as it arrived: the raw body bytes every signature is

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 import SettleEncoding
 
 /// An enrolled account. Its id is its Ed25519 public key.

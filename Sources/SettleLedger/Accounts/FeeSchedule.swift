@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// Who pays a fee: the payer on top of the amount, or the payee out of it.
 public enum FeeBearer: UInt8, Sendable, CaseIterable, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import SettleEncoding
+public import SettleEncoding
 
 /// The way a payment was made ("card", "pix", "stripe-card"): a name registered
 /// on the ledger, not a number compiled into it. Fee schedules are keyed by

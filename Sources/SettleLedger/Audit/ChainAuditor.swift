@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 
 /// Where and how a chain failed verification: enough to find the bad byte.
 public struct AuditFailure: Error, Hashable, Sendable, CustomStringConvertible {

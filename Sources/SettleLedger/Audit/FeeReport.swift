@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 
 /// What each payment method really cost, per currency, over the transactions
 /// added: the business's view for comparing methods, processors and contracts.

@@ -1,5 +1,5 @@
-import Foundation
-import SettleCrypto
+public import Foundation
+public import SettleCrypto
 import SettleEncoding
 
 /// A self-contained proof of one payment: the transaction bytes, its recorded

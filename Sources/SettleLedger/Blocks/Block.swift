@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// A header and the signed transactions it orders. Encoded as header ‖ u32 count ‖
 /// each transaction as a u32-length-prefixed blob, so stores and peers can keep

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// A block header. Each header commits to its transactions (`transactionsRoot`),
 /// to the global log after them (`logSize`, `logRoot`, which also commit to every

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// Proof that a block is final: precommit signatures for its hash from more than
 /// two thirds of the voting power. One slot per validator, in genesis order, so

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// The consensus step a vote belongs to.
 public enum VoteStep: UInt8, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 
 /// The embedded defaults for a local network: well-known, INSECURE keys derived
 /// from names, so a demo and tests can run with nothing generated. Never use them

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// A validator of the chain, with its consensus voting power.
 public struct Validator: Hashable, Sendable, CanonicalCodable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import SettleCrypto
 
 /// The JSON form of a genesis (docs/genesis.md). Parsing is strict: unknown

@@ -1,3 +1,5 @@
+import SettleCrypto
+
 /// Renders a genesis as the JSON `Genesis.parseJSON` reads, with explanatory
 /// "//" comment members, keys in a fixed order and amounts in decimal form.
 extension Genesis {

@@ -1,4 +1,4 @@
-import SettleEncoding
+public import SettleEncoding
 
 /// A registered asset: its code and how many decimal places its minor unit has
 /// (USD 2, JPY 0, BTC 8). Amounts are always integers of the minor unit.

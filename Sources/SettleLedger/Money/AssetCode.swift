@@ -1,4 +1,4 @@
-import SettleEncoding
+public import SettleEncoding
 
 /// An asset's ticker: 1–12 characters from A–Z and 0–9 ("USD", "JPY", "BTC", "USDC").
 public struct AssetCode: Hashable, Sendable, Comparable, CustomStringConvertible, CanonicalCodable {

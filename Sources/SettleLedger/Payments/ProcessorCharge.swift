@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// What a processor's fee was for. A reported fee is itemised the way
 /// processors itemise it (Stripe's `fee_details`, Adyen's settlement columns).

@@ -1,4 +1,5 @@
-import SettleCrypto
+import HeapModule
+public import SettleCrypto
 import SettleEncoding
 
 extension LedgerState {

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 
 /// Why a block cannot follow the current state. A rejected block changes nothing;
 /// a validator votes nil on it.

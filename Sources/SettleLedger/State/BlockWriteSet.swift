@@ -1,4 +1,5 @@
-import SettleCrypto
+import HeapModule
+public import SettleCrypto
 
 /// What executing a block did to the state: the new value of every entry it
 /// changed, what it did to the expiry queues, and the chain position after

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// Where a hold stands. Only `open` holds reserve money.
 public enum HoldStatus: UInt8, Sendable {

@@ -1,5 +1,5 @@
 import HeapModule
-import SettleCrypto
+public import SettleCrypto
 import SettleEncoding
 
 /// The ledger state after some prefix of the chain: a pure value.

@@ -1,3 +1,4 @@
+import HeapModule
 import SettleCrypto
 
 /// The previous value of everything one block execution changed, so the block

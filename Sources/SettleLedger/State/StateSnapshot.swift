@@ -1,5 +1,6 @@
-import SettleCrypto
-import SettleEncoding
+import HeapModule
+public import SettleCrypto
+public import SettleEncoding
 
 /// One persisted piece of ledger state: the canonical key bytes and the value
 /// bytes exactly as they enter the state root. A store keeps these rows; `value`

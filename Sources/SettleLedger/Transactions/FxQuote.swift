@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// An exchange rate quoted and signed by an enrolled FX-rate provider.
 ///

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 import SettleEncoding
 
 /// What a transaction does. The u8 tag of each case is part of the encoding.

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// A transaction body and its signer's Ed25519 signature: body bytes ‖ 64-byte signature.
 public struct SignedTransaction: Hashable, Sendable, CanonicalCodable {

@@ -1,4 +1,4 @@
-import SettleCrypto
+public import SettleCrypto
 
 /// Why a transaction cannot go into a block at all. Unlike a `ResultCode`
 /// failure, nothing about a rejected transaction is recorded on the ledger.

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleEncoding
+public import SettleCrypto
+public import SettleEncoding
 
 /// The definitive outcome of a transaction included in a block. The numeric
 /// values are part of the encoding and never change meaning.

@@ -1,4 +1,4 @@
-import Yams
+public import Yams
 
 /// One mapping of a YAML config file (the node's, the connector's), tracking
 /// which keys were read so that any other key can be reported: a misspelt

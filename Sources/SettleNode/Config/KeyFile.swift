@@ -1,5 +1,5 @@
 import Foundation
-import SettleCrypto
+public import SettleCrypto
 
 /// Private keys on disk: the 32-byte Ed25519 seed as hex, in a file only its
 /// owner can read (mode 0600). A key file anyone else can read is refused.

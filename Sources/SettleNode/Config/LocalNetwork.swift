@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import SettleCrypto
-import SettleLedger
+public import SettleLedger
 
 /// Creates a ready-to-run network in one directory: fresh keys, a genesis, and
 /// one node home per validator with its own config and distinct loopback ports.

@@ -1,6 +1,6 @@
-import Foundation
-import Logging
-import SettleCrypto
+public import Foundation
+public import Logging
+public import SettleCrypto
 
 /// A node's settings, read from `settle.yaml` in its home directory.
 ///

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SettleCrypto
 
 extension NodeConfig {
     /// The config as an operator reads it: every setting, with what it does.

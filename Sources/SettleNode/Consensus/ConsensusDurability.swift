@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 import SettleConsensus
 import SettleCrypto
 import SettleLedger
-import SettleValidator
+public import SettleValidator
 
 /// Where a validator keeps its consensus files (in its data directory).
 public struct ConsensusFiles: Sendable {

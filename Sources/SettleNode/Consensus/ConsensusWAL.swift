@@ -1,5 +1,5 @@
 import Foundation
-import SettleConsensus
+public import SettleConsensus
 import SettleCrypto
 import SettleEncoding
 import SettleValidator

@@ -1,9 +1,10 @@
 import Foundation
-import SettleConsensus
+import Logging
+public import SettleConsensus
 import SettleCrypto
-import SettleLedger
+public import SettleLedger
 import SettleStore
-import SettleValidator
+public import SettleValidator
 
 /// Consensus among several validators: the engine holds the validator driver
 /// (`ValidatorDriver`), which runs the consensus core on the engine's ledger,

@@ -1,3 +1,4 @@
+import Logging
 import SettleCrypto
 import SettleLedger
 import SettleStore

@@ -1,4 +1,5 @@
-import SettleStore
+import SettleLedger
+public import SettleStore
 import Synchronization
 
 /// Why a subscription to the block feed was refused.

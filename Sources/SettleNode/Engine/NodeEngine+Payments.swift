@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 
 /// What the ledger says of payment methods, payments and disputes, as of the
 /// last applied block (methods and schedules change by admin transactions,

@@ -1,10 +1,10 @@
 import Foundation
-import Logging
+public import Logging
 import SettleConsensus
-import SettleCrypto
+public import SettleCrypto
 import SettleEncoding
-import SettleLedger
-import SettleStore
+public import SettleLedger
+public import SettleStore
 import SettleValidator
 
 /// Where a transaction stands, as a node sees it.

@@ -1,4 +1,4 @@
-import SettleLedger
+public import SettleLedger
 import SettleStore
 
 /// Client or peer transactions whose signatures were checked before they reach

@@ -1,5 +1,5 @@
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 import SettleStore
 
 /// Bounds that keep one node's mempool from being exhausted by one client.

@@ -1,4 +1,4 @@
-import CoreMetrics
+public import CoreMetrics
 import Metrics
 
 /// The node's own measurements, made through swift-metrics handlers from an

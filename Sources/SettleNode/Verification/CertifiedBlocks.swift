@@ -1,6 +1,6 @@
 import SettleConsensus
 import SettleCrypto
-import SettleLedger
+public import SettleLedger
 import SettleStore
 
 /// Committed blocks fetched from peers, checked before the engine sees them:

@@ -2,6 +2,7 @@ import Hummingbird
 import NIOCore
 import SettleAPI
 import SettleCrypto
+import SettleEncoding
 import SettleLedger
 import SettleNode
 import SettleStore

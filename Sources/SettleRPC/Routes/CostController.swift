@@ -3,6 +3,7 @@ import SettleAPI
 import SettleCrypto
 import SettleLedger
 import SettleNode
+import SettleStore
 
 /// What payment methods are and cost: the registered methods and their
 /// schedules, a quote of one payment by every method, the cost report, and

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import SettleLedger
 import SettleNode
 import SettleStore
 import Synchronization

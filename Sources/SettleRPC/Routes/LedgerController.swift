@@ -3,6 +3,7 @@ import SettleAPI
 import SettleCrypto
 import SettleLedger
 import SettleNode
+import SettleStore
 
 /// What the ledger says of accounts: balances, history, a signer's
 /// references.

@@ -3,6 +3,8 @@ import NIOCore
 import SettleAPI
 import SettleConsensus
 import SettleCrypto
+import SettleEncoding
+import SettleLedger
 import SettleNode
 
 /// The node itself: health, status, its genesis, assets, evidence, metrics.

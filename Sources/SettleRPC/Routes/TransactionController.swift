@@ -1,10 +1,12 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import NIOFoundationEssentialsCompat
 import SettleAPI
 import SettleCrypto
 import SettleLedger
 import SettleNode
+import SettleStore
 
 /// Submitting transactions, one or a batch, and asking after one.
 struct TransactionController {

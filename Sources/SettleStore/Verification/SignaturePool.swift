@@ -1,6 +1,6 @@
 import Foundation
-import SettleCrypto
-import SettleLedger
+public import SettleCrypto
+public import SettleLedger
 import Synchronization
 
 /// A transaction as signed: the same id with another signature is another
