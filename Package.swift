@@ -2,7 +2,8 @@
 // Settle: a permissioned blockchain ledger for payments.
 //
 // Module layering (dependencies point down only):
-//   settle, settled (CLI and node daemon executables)
+//   settle, settled (CLI and node daemon executables: parse arguments, print, exit)
+//   SettleDaemon    — assembles and runs a node from its home (what settled runs; tests start it in-process)
 //   SettleRPC       — JSON RPC over HTTP (Hummingbird)
 //   SettleP2P       — validator-to-validator wire: frames and messages (SwiftNIO)
 //   SettleConnectServer — the provider connector service: webhooks in, durable inbox, postings out
@@ -136,14 +137,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        .target(
+            // A node assembled from its home and run (Hummingbird's `buildApplication` pattern): the
+            // body of `settled`, a library so that tests start the very node the daemon runs.
+            name: "SettleDaemon",
+            dependencies: [
+                "SettleRPC", "SettleP2P", "SettleNode", "SettleStore", "SettleLedger", "SettleValidator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "settled",
             dependencies: [
-                "SettleRPC",
-                "SettleP2P",
-                "SettleValidator",
+                "SettleDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(name: "SettleAPI", swiftSettings: strict),
