@@ -224,7 +224,7 @@ let package = Package(
             name: "SettleNodeTests",
             dependencies: [
                 "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleStatements", "SettleConsensus", "SettleValidator", "SettleP2P", "SettleTestSupport", "settled",
-                "settle",
+                "settle", "SettleDaemon",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
