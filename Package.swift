@@ -4,6 +4,7 @@
 // Module layering (dependencies point down only):
 //   settle, settled (CLI and node daemon executables: parse arguments, print, exit)
 //   SettleDaemon    — assembles and runs a node from its home (what settled runs; tests start it in-process)
+//   SettleLoad      — load generation and benchmarks: settle dev load, dev connect-load, bench
 //   SettleRPC       — JSON RPC over HTTP (Hummingbird)
 //   SettleP2P       — validator-to-validator wire: frames and messages (SwiftNIO)
 //   SettleConnectServer — the provider connector service: webhooks in, durable inbox, postings out
@@ -170,9 +171,21 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict),
+        .target(
+            // The load generator and benchmarks (`settle dev load`, `settle dev connect-load`, `settle bench`):
+            // workloads, measurements and their reports, apart from the commands that print them.
+            name: "SettleLoad",
+            dependencies: [
+                "SettleLedger", "SettleCrypto", "SettleEncoding", "SettleStore", "SettleNode", "SettleAPI", "SettleClient", "SettleConnect", "SettleConnectServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
+                "SettleLoad",
                 "SettleLedger",
                 "SettleStore",
                 "SettleNode",
@@ -185,9 +198,7 @@ let package = Package(
                 "SettleSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict),
         // What several test targets share: the parent suite of the tests that run processes.
