@@ -2,7 +2,9 @@
 // Settle: a permissioned blockchain ledger for payments.
 //
 // Module layering (dependencies point down only):
-//   settle, settled (CLI and node daemon executables)
+//   settle, settled (CLI and node daemon executables: parse arguments, print, exit)
+//   SettleDaemon    — assembles and runs a node from its home (what settled runs; tests start it in-process)
+//   SettleLoad      — load generation and benchmarks: settle dev load, dev connect-load, bench
 //   SettleRPC       — JSON RPC over HTTP (Hummingbird)
 //   SettleP2P       — validator-to-validator wire: frames and messages (SwiftNIO)
 //   SettleConnectServer — the provider connector service: webhooks in, durable inbox, postings out
@@ -146,14 +148,24 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict),
+        .target(
+            // A node assembled from its home and run (Hummingbird's `buildApplication` pattern): the
+            // body of `settled`, a library so that tests start the very node the daemon runs.
+            name: "SettleDaemon",
+            dependencies: [
+                "SettleRPC", "SettleP2P", "SettleNode", "SettleStore", "SettleLedger", "SettleValidator",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "settled",
             dependencies: [
-                "SettleRPC",
-                "SettleP2P",
-                "SettleValidator",
+                "SettleDaemon",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .target(name: "SettleAPI", swiftSettings: strict),
@@ -169,9 +181,21 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strict),
+        .target(
+            // The load generator and benchmarks (`settle dev load`, `settle dev connect-load`, `settle bench`):
+            // workloads, measurements and their reports, apart from the commands that print them.
+            name: "SettleLoad",
+            dependencies: [
+                "SettleLedger", "SettleCrypto", "SettleEncoding", "SettleStore", "SettleNode", "SettleAPI", "SettleClient", "SettleConnect", "SettleConnectServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "settle",
             dependencies: [
+                "SettleLoad",
                 "SettleLedger",
                 "SettleStore",
                 "SettleNode",
@@ -184,9 +208,7 @@ let package = Package(
                 "SettleSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             swiftSettings: strict),
         // What several test targets share: the parent suite of the tests that run processes.
@@ -223,7 +245,7 @@ let package = Package(
             name: "SettleNodeTests",
             dependencies: [
                 "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleStatements", "SettleConsensus", "SettleValidator", "SettleP2P", "SettleTestSupport", "settled",
-                "settle",
+                "settle", "SettleDaemon",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

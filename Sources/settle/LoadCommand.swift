@@ -1,12 +1,6 @@
-import ArgumentParser
-import Dispatch
-import Foundation
-import Histogram
-import SettleAPI
-import SettleClient
-import SettleCrypto
+public import ArgumentParser
 import SettleLedger
-import SettleNode
+import SettleLoad
 
 /// Offers a pre-signed payments workload (`LoadWorkload`) to a running node
 /// and measures what the network commits: sustained throughput and
@@ -45,41 +39,10 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         let session = try await NodeSession(node)
         let workload = try LoadWorkload(count: count, customers: customers, merchants: merchants, mix: mix, keys: keys, genesis: session.genesis)
-        let client = session.client
-        for phase in workload.setup { try await Self.commitSetup(phase, client: client) }
-        let before = VerifyLimit.measure(workload.payments)
-
-        var run = LoadRun(workload: workload, batch: batch)
-        let started = ContinuousClock.now
-        if rate > 0 {
-            await run.openLoop(client: client, rate: Double(rate), started: started)
-        } else {
-            await run.closedLoop(client: client, concurrency: concurrency)
-        }
-        // Measured again after the load: the machine's own limit is the better
-        // of the two (a neighbour's load only lowers it), so the ratio is not
-        // flattered by a slow measurement.
-        let limit = before.best(VerifyLimit.measure(workload.payments))
-        let report = LoadReport(
-            run: run, seconds: Self.seconds(run.lastAnswer - started), offered: rate, batch: batch, concurrency: rate > 0 ? nil : concurrency,
-            validators: session.genesis.validators.count, limit: limit)
-        if node.json { print(report.json) } else { report.printTable() }
-        if run.committed != workload.measuredCount { throw ExitCode.failure }
-    }
-
-    /// Commits one setup phase, or explains why the run cannot start.
-    static func commitSetup(_ transactions: [SignedTransaction], client: NodeClient) async throws {
-        let items = try await client.submit(batch: transactions, waitForCommit: true, timeout: .seconds(30))
-        for item in items {
-            if let error = item.error { throw CLIError("the load's setup was refused: \(error.code): \(error.message)") }
-            guard item.transaction?.status == "committed", item.transaction?.result?.code == "applied" else {
-                throw CLIError("the load's setup did not commit in 30 s (\(item.transaction?.status ?? "?") \(item.transaction?.result?.code ?? ""))")
-            }
-        }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        let pace: LoadPace = rate > 0 ? .open(rate: rate) : .closed(concurrency: concurrency)
+        let report = try await NodeLoad.run(workload, client: session.client, batch: batch, pace: pace, validators: session.genesis.validators.count)
+        if node.json { print(report.json) } else { printTable(LoadReport.tableHeader, report.tableRows) }
+        if !report.allCommitted { throw ExitCode.failure }
     }
 }
 
@@ -88,32 +51,5 @@ enum RPCLimits {
     static let maxBatch = 1_000
 }
 
-/// Ed25519 verifications per second on this machine, measured before the load.
-struct VerifyLimit {
-    var oneCore: Double
-    var allCores: Double
-    var cores: Int
-    /// The all-core rates measured (before and after the load).
-    var allCoreMeasurements: [Double] = []
-
-    /// The higher of two measurements of the same machine.
-    func best(_ other: VerifyLimit) -> VerifyLimit {
-        VerifyLimit(oneCore: max(oneCore, other.oneCore), allCores: max(allCores, other.allCores), cores: cores, allCoreMeasurements: allCoreMeasurements + other.allCoreMeasurements)
-    }
-
-    static func measure(_ transactions: [SignedTransaction]) -> VerifyLimit {
-        let sample = Array(transactions.prefix(4_000))
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        func rate(threads: Int) -> Double {
-            let start = ContinuousClock.now
-            DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                var valid = 0
-                for tx in sample where tx.hasValidSignature { valid += 1 }
-                precondition(valid == sample.count, "the load's own signatures do not verify")
-            }
-            return Double(sample.count * threads) / LoadCommand.seconds(ContinuousClock.now - start)
-        }
-        let allCores = max(rate(threads: cores), rate(threads: cores))
-        return VerifyLimit(oneCore: max(rate(threads: 1), rate(threads: 1)), allCores: allCores, cores: cores, allCoreMeasurements: [allCores])
-    }
-}
+/// `--mix` names a workload mix by its raw value.
+extension LoadWorkload.Mix: ExpressibleByArgument {}

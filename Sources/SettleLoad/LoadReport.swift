@@ -2,8 +2,10 @@ import Foundation
 import Histogram
 
 /// What `settle dev load` prints: the run's figures and the limit measured in
-/// the same run, as a table or one JSON object.
-struct LoadReport {
+/// the same run, as a table or one JSON object. Both forms are made here, next
+/// to the figures, so the command only prints them and scripts/perf.sh reads
+/// the same fields whatever runs the load.
+public struct LoadReport: Sendable {
     let transactions: Int
     /// Enrolments and funding committed before the measured window.
     let setupTransactions: Int
@@ -38,7 +40,12 @@ struct LoadReport {
     var limitPerValidatorSet: Double { limit.allCores / Double(validators) }
     var ratio: Double { throughput / limitPerValidatorSet }
 
-    var json: String {
+    /// Whether every measured transaction committed: a run that lost some
+    /// measured something else, so `settle dev load` exits 1.
+    public var allCommitted: Bool { committed == transactions }
+
+    /// The report as one JSON object on one line.
+    public var json: String {
         let failed = failures.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)): \($0.value)" }.joined(separator: ", ")
         let fields = [
             "\"validators\": \(validators)", "\"transactions\": \(transactions)", "\"setupTransactions\": \(setupTransactions)", "\"committed\": \(committed)", "\"failed\": {\(failed)}",
@@ -53,26 +60,33 @@ struct LoadReport {
         return "{" + fields.joined(separator: ", ") + "}"
     }
 
-    func printTable() {
+    /// The header of `tableRows`.
+    public static let tableHeader = ["measure", "value"]
+
+    /// The report as a table's rows, a measure and its value each.
+    public var tableRows: [[String]] {
         let failed = failures.isEmpty ? "0" : failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-        printTable(
-            ["measure", "value"],
+        return [
+            ["validators", "\(validators)"],
             [
-                ["validators", "\(validators)"],
-                [
-                    "load",
-                    offered == 0
-                        ? "closed loop: \(concurrency ?? 0) requests in flight, up to \(batch) transactions each" : "open loop: \(offered) tx/s offered, sent every 5 ms, up to \(batch) per request",
-                ],
-                ["committed", "\(committed) of \(transactions)"], ["failed", failed],
-                ["seconds", String(format: "%.2f", seconds)], ["committed per second", String(format: "%.0f", throughput)],
-                ["latency p50 / p90 / p99 / max ms", "\(f(latencyMs.p50)) / \(f(latencyMs.p90)) / \(f(latencyMs.p99)) / \(f(latencyMs.max))"],
-                ["ed25519 verifies per second, 1 core / \(limit.cores) cores (best of before and after the load)", String(format: "%.0f / %.0f", limit.oneCore, limit.allCores)],
-                ["limit: \(limit.cores)-core verify rate ÷ \(validators) validators", String(format: "%.0f tx/s", limitPerValidatorSet)],
-                ["throughput ÷ limit", String(format: "%.3f", ratio)],
-            ])
+                "load",
+                offered == 0
+                    ? "closed loop: \(concurrency ?? 0) requests in flight, up to \(batch) transactions each" : "open loop: \(offered) tx/s offered, sent every 5 ms, up to \(batch) per request",
+            ],
+            ["committed", "\(committed) of \(transactions)"], ["failed", failed],
+            ["seconds", String(format: "%.2f", seconds)], ["committed per second", String(format: "%.0f", throughput)],
+            ["latency p50 / p90 / p99 / max ms", "\(f(latencyMs.p50)) / \(f(latencyMs.p90)) / \(f(latencyMs.p99)) / \(f(latencyMs.max))"],
+            ["ed25519 verifies per second, 1 core / \(limit.cores) cores (best of before and after the load)", String(format: "%.0f / %.0f", limit.oneCore, limit.allCores)],
+            ["limit: \(limit.cores)-core verify rate ÷ \(validators) validators", String(format: "%.0f tx/s", limitPerValidatorSet)],
+            ["throughput ÷ limit", String(format: "%.3f", ratio)],
+        ]
     }
 
-    private func printTable(_ header: [String], _ rows: [[String]]) { settle.printTable(header, rows) }
     private func f(_ value: Double) -> String { String(format: "%.1f", value) }
+
+    /// `text` as a JSON string literal (a failure's code, as the node wrote it).
+    private func jsonString(_ text: String) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])
+        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    }
 }

@@ -1,7 +1,6 @@
-import ArgumentParser
 import Foundation
 import SettleCrypto
-import SettleLedger
+public import SettleLedger
 import SettleNode
 
 /// A pre-signed payments workload for `settle dev load`, all signed before
@@ -17,10 +16,10 @@ import SettleNode
 /// - follow-ups, submitted once the payment they refer to has committed (as a
 ///   merchant would): a capture of most holds (some partial), a void of the
 ///   rest, and a partial refund of one payment in forty, signed by the merchant.
-struct LoadWorkload: Sendable {
+public struct LoadWorkload: Sendable {
     /// What the payments are: with processors' reported fees and splits, or
     /// customers' transfers and holds only (the mix issue 8's figures used).
-    enum Mix: String, Sendable, ExpressibleByArgument, CaseIterable {
+    public enum Mix: String, Sendable, CaseIterable {
         case payments
         case transfers
     }
@@ -31,10 +30,12 @@ struct LoadWorkload: Sendable {
     /// The follow-up of the payment at an index.
     let followUps: [Int: SignedTransaction]
 
+    /// The transactions measured: every payment and follow-up (not the setup).
     var measuredCount: Int { payments.count + followUps.count }
 
-    /// About `count` measured transactions (payments and their follow-ups).
-    init(count: Int, customers customerCount: Int, merchants merchantCount: Int, mix: Mix = .payments, keys: String, genesis: Genesis) throws {
+    /// About `count` measured transactions (payments and their follow-ups),
+    /// signed with the keys in the `keys` directory (`settle network init`'s).
+    public init(count: Int, customers customerCount: Int, merchants merchantCount: Int, mix: Mix = .payments, keys: String, genesis: Genesis) throws {
         let admin = try KeyFile.read("\(keys)/admin.key")
         let bank = try KeyFile.read("\(keys)/bank.key")
         // Processors post their own payments, spread over the clearing accounts (a signer may have 1 000 pending).

@@ -1,0 +1,80 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+import ServiceLifecycle
+import SettleLedger
+import SettleNode
+import SettleP2P
+import SettleRPC
+import SettleStore
+import SettleValidator
+
+/// Assembles the node that `home` describes (its settle.yaml, genesis and
+/// validator key), ready to run: the store, the engine, the block producer
+/// (one validator) or consensus with the peers (several), and the JSON RPC
+/// serving beside them.
+///
+/// A library function rather than the body of `settled`'s `@main` (Hummingbird's
+/// `buildApplication` pattern), so that a test starts the very node the daemon
+/// runs, in-process, and the executable is left with parsing its arguments and
+/// turning the outcome into an exit status.
+///
+/// Run the result with `runService()` or inside a `ServiceGroup`: graceful
+/// shutdown stops it once the blocks committed are stored and returns; when
+/// consensus or the store stops the node, the run throws and a
+/// `FailureDeadline` ends the process if the shutdown hangs.
+///
+/// - Parameter logLevel: overrides the config's `log.level` when given.
+/// - Throws: `NodeHomeError` when the home lacks the genesis; the config's,
+///   the genesis', the store's and the key file's own errors otherwise.
+public func buildNode(home: URL, logLevel: Logger.Level?) async throws -> some ApplicationProtocol {
+    let config = try NodeConfig.load(home: home)
+    let paths = config.paths(home: home)
+    var logger = Logger(label: "settled")
+    logger.logLevel = logLevel ?? config.log.level
+    guard let genesisData = FileManager.default.contents(atPath: paths.genesis.path) else { throw NodeHomeError.unreadableGenesis(paths.genesis.path) }
+    let chain = try Genesis.parseJSON(genesisData)
+    // Connections are limited to what the open-file limit leaves after the store, WAL and signer record.
+    let files = OpenFileLimit.raise()
+    let budget = OpenFileBudget(limit: files.soft, config: config, validators: chain.validators.count)
+    logger.info("open files", metadata: ["limit": "\(files.soft)", "hard": "\(files.hard)", "rpc_connections": "\(budget.rpcConnections)", "p2p_pending": "\(budget.peerPending)"])
+    if !budget.fits(config) {
+        logger.warning(
+            "the open-file limit leaves room for \(budget.rpcConnections) RPC connections, fewer than rpc.maxConnections (\(config.rpc.maxConnections)); raise the limit (ulimit -n, LimitNOFILE) to serve more"
+        )
+    }
+    try FileManager.default.createDirectory(at: paths.dataDir, withIntermediateDirectories: true)
+    let store = try BlockStore(path: paths.store.path, genesis: chain)
+    let metrics = MetricsExporter()
+    let key = try KeyFile.read(paths.validatorKey.path)
+    // Several validators order blocks with the BFT core over the network; one orders them alone.
+    let cluster = chain.validators.count > 1
+    metrics.node.openFilesLimit(files.soft)
+    let engine = try NodeEngine(
+        store: store, validatorKey: key,
+        limits: MempoolLimits(maxTransactions: config.mempool.maxTransactions, maxPerAccount: config.mempool.maxPerAccount),
+        maxBlockTransactions: config.blocks.maxTransactions, metrics: metrics.node,
+        consensus: cluster ? ConsensusFiles(directory: paths.dataDir) : nil, logger: logger)
+    var services: [any Service] = [BlockProducer(engine: engine, interval: .milliseconds(config.blocks.intervalMs), logger: logger)]
+    if cluster {
+        var settings = PeerNetwork.Settings()
+        settings.listenHost = config.p2p.host
+        settings.listenPort = config.p2p.port
+        settings.peers = config.p2p.peers
+        settings.maxPending = budget.peerPending
+        settings.maxPendingPerAddress = config.p2p.maxPendingPerAddress
+        settings.handshakeTimeout = .milliseconds(Int64(config.p2p.handshakeTimeoutMs))
+        settings.logger = logger
+        settings.alerts = engine.alerts
+        settings.metrics = metrics.node
+        let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
+        services = [
+            ClusterService(host: ValidatorHost(engine: engine, network: network, pacing: ValidatorPacing(blockIntervalMs: chain.consensus.blockIntervalMs), logger: logger), logger: logger)
+        ]
+    }
+    let status = await engine.nodeStatus()
+    logger.info("starting", metadata: ["home": "\(home.relativePath)", "chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(config.rpc.host):\(config.rpc.port)"])
+    let limits = ConnectionLimits(
+        maxConnections: budget.rpcConnections, idleTimeout: .milliseconds(config.rpc.idleTimeoutMs), requestTimeout: .milliseconds(config.rpc.requestTimeoutMs))
+    return RPCServer.application(engine: engine, metrics: metrics, host: config.rpc.host, port: config.rpc.port, limits: limits, services: services, logger: logger)
+}
