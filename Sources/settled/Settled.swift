@@ -5,8 +5,9 @@ import Logging
 import SettleDaemon
 
 /// The Settle node daemon: stores the chain, admits transactions, orders them
-/// into blocks (single-validator mode until the BFT core lands) and serves the
-/// JSON RPC. SIGTERM or SIGINT shut it down gracefully.
+/// into blocks (alone, or by BFT consensus with the other validators of the
+/// genesis) and serves the JSON RPC; the node itself is SettleDaemon's
+/// `buildNode`. SIGTERM or SIGINT shut it down gracefully.
 @main
 struct Settled: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
