@@ -2,12 +2,11 @@
 extension Wire {
     /// `GET /health`: 200 with status "ok", else 503 with the state and why.
     public struct Health: Codable, Sendable, Equatable {
-        /// "ok", "behind", "no_quorum" or "stopped".
-        public var status: String
+        public var status: HealthState
         public var reason: String?
         /// The last committed height.
         public var height: UInt64
-        public init(status: String, reason: String?, height: UInt64) {
+        public init(status: HealthState, reason: String?, height: UInt64) {
             self.status = status
             self.reason = reason
             self.height = height
@@ -60,8 +59,8 @@ extension Wire {
         public struct ConsensusPosition: Codable, Sendable, Equatable {
             public var height: UInt64
             public var round: UInt32
-            public var step: String
-            public init(height: UInt64, round: UInt32, step: String) {
+            public var step: ConsensusStep
+            public init(height: UInt64, round: UInt32, step: ConsensusStep) {
                 self.height = height
                 self.round = round
                 self.step = step
@@ -78,5 +77,26 @@ extension Wire {
             self.validator = validator
             self.version = version
         }
+    }
+
+    /// Whether a node is fit to take traffic: a closed set.
+    public enum HealthState: String, Codable, Sendable, CaseIterable {
+        /// Committing with the others (or alone, with one validator).
+        case ok
+        /// Peers have shown heights well beyond this node's: it is catching up.
+        case behind
+        /// The validators connected hold too little voting power to commit.
+        case noQuorum = "no_quorum"
+        /// Consensus or the store stopped; the process is exiting.
+        case stopped
+    }
+
+    /// Where a validator's consensus stands within a height: a closed set.
+    public enum ConsensusStep: String, Codable, Sendable, CaseIterable {
+        case propose
+        case prevote
+        case precommit
+        /// The height is decided; the next one has not begun.
+        case newHeight = "new-height"
     }
 }

@@ -21,8 +21,7 @@ extension Wire {
 
     public struct Transaction: Codable, Sendable, Equatable {
         public var id: String
-        /// "committed", "pending" or "unknown".
-        public var status: String
+        public var status: TransactionStatus
         public var height: UInt64?
         public var position: UInt32?
         public var logIndex: UInt64?
@@ -33,9 +32,19 @@ extension Wire {
         /// The canonical signed transaction, base64.
         public var transaction: String?
 
-        public init(id: String, status: String) {
+        public init(id: String, status: TransactionStatus) {
             self.id = id
             self.status = status
         }
+    }
+
+    /// Where a transaction stands, as a transaction body shows it: a closed
+    /// set, in JSON as its raw value. (An evicted or unknown transaction is
+    /// answered with an error body, never as a transaction.)
+    public enum TransactionStatus: String, Codable, Sendable, CaseIterable {
+        /// In a stored block; `result` says what it did.
+        case committed
+        /// Admitted, not in a block yet.
+        case pending
     }
 }

@@ -133,7 +133,7 @@ public struct AdapterRunner: Sendable {
             }
             return failure(error)
         }
-        guard answer.status == "committed", let result = answer.result else {
+        guard answer.status == .committed, let result = answer.result else {
             return .failed("submitted as \(tx.id) but not committed within the wait (\(answer.status)); rerun to confirm, it will not be posted twice")
         }
         guard result.code == "applied" else { return .failed("committed as \(tx.id) but not applied: \(result.code)") }

@@ -114,7 +114,7 @@ struct LoadRun {
             if let error = answer.error {
                 failures[error.code, default: 0] += 1
                 if case .payment(let index) = item, workload.followUps[index] != nil { failures["payment_not_committed", default: 0] += 1 }
-            } else if answer.transaction?.status == "committed" {
+            } else if answer.transaction?.status == .committed {
                 committed += 1
                 let elapsed = now - due
                 _ = latencies.record(UInt64(max(0, elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000)))

@@ -46,8 +46,8 @@ public enum NodeLoad {
         let items = try await client.submit(batch: transactions, waitForCommit: true, timeout: .seconds(30))
         for item in items {
             if let error = item.error { throw LoadSetupError(description: "the load's setup was refused: \(error.code): \(error.message)") }
-            guard item.transaction?.status == "committed", item.transaction?.result?.code == "applied" else {
-                throw LoadSetupError(description: "the load's setup did not commit in 30 s (\(item.transaction?.status ?? "?") \(item.transaction?.result?.code ?? ""))")
+            guard item.transaction?.status == .committed, item.transaction?.result?.code == "applied" else {
+                throw LoadSetupError(description: "the load's setup did not commit in 30 s (\(item.transaction?.status.rawValue ?? "?") \(item.transaction?.result?.code ?? ""))")
             }
         }
     }

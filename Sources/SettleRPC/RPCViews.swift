@@ -14,26 +14,36 @@ extension Wire.Result {
 }
 
 extension Wire.Transaction {
-    /// A transaction's view; without `repeatingTheTransaction`, a committed
-    /// one leaves out what the client sent (its bytes, signer, kind and
+    /// A transaction's view: committed (`stored`) or pending (nil) — the two
+    /// states a transaction body shows (an evicted or unknown one is answered
+    /// with an error). Without `repeatingTheTransaction`, a committed one
+    /// leaves out what the client sent (its bytes, signer, kind and
     /// reference): a batch answer need not send back a megabyte it received.
-    init(id: Hash256, status: TransactionStatus, repeatingTheTransaction: Bool = true) {
-        switch status {
-        case .committed(let stored):
-            self.init(id: id.hex, status: "committed")
-            height = stored.height
-            position = stored.position
-            logIndex = stored.logIndex
-            result = Wire.Result(stored.result)
-            guard repeatingTheTransaction else { return }
-            signer = stored.transaction.body.signer.hex
-            kind = stored.transaction.body.payload.kindName
-            externalReference = stored.transaction.body.externalReference
-            transaction = Data(stored.bytes).base64EncodedString()
-        case .pending: self.init(id: id.hex, status: "pending")
-        case .evicted: self.init(id: id.hex, status: "evicted")
-        case .unknown: self.init(id: id.hex, status: "unknown")
+    init(id: Hash256, committed stored: StoredTransaction?, repeatingTheTransaction: Bool = true) {
+        guard let stored else {
+            self.init(id: id.hex, status: .pending)
+            return
         }
+        self.init(id: id.hex, status: .committed)
+        height = stored.height
+        position = stored.position
+        logIndex = stored.logIndex
+        result = Wire.Result(stored.result)
+        guard repeatingTheTransaction else { return }
+        signer = stored.transaction.body.signer.hex
+        kind = stored.transaction.body.payload.kindName
+        externalReference = stored.transaction.body.externalReference
+        transaction = Data(stored.bytes).base64EncodedString()
+    }
+}
+
+extension TransactionStatus {
+    /// The stored transaction, if committed. An admitted transaction whose
+    /// wait ended is committed, evicted (answered with an error before a
+    /// body is made) or still pending.
+    var stored: StoredTransaction? {
+        if case .committed(let stored) = self { return stored }
+        return nil
     }
 }
 
@@ -50,5 +60,27 @@ extension Wire.Block {
 extension Wire.BlockEvent {
     init(_ header: BlockHeader) {
         self.init(height: header.height, hash: header.hash.hex, previousHash: header.previousHash.hex, timestamp: header.timestamp, transactionCount: header.transactionCount)
+    }
+}
+
+extension Wire.HealthState {
+    init(_ state: NodeHealth.State) {
+        switch state {
+        case .ok: self = .ok
+        case .behind: self = .behind
+        case .noQuorum: self = .noQuorum
+        case .stopped: self = .stopped
+        }
+    }
+}
+
+extension Wire.ConsensusStep {
+    init(_ step: NodeStatus.ConsensusPosition.Step) {
+        switch step {
+        case .propose: self = .propose
+        case .prevote: self = .prevote
+        case .precommit: self = .precommit
+        case .newHeight: self = .newHeight
+        }
     }
 }

@@ -19,7 +19,7 @@ enum ServerSentEvents {
         let height = stored.block.header.height
         var text = try event("block", id: height, data: Wire.BlockEvent(stored.block.header))
         for tx in stored.storedTransactions {
-            text += try event("transaction", id: height, data: Wire.Transaction(id: tx.transaction.id, status: .committed(tx)))
+            text += try event("transaction", id: height, data: Wire.Transaction(id: tx.transaction.id, committed: tx))
         }
         return ByteBuffer(string: text)
     }

@@ -22,10 +22,10 @@ struct StatusCommand: AsyncParsableCommand {
             ["validator", status.validator], ["version", status.version],
         ]
         if let health = status.health {
-            rows.append(["health", health.status + (health.reason.map { ": \($0)" } ?? "")])
+            rows.append(["health", health.status.rawValue + (health.reason.map { ": \($0)" } ?? "")])
         }
         if let position = status.consensus {
-            rows.append(["consensus", "height \(position.height), round \(position.round), \(position.step)"])
+            rows.append(["consensus", "height \(position.height), round \(position.round), \(position.step.rawValue)"])
             let peers = status.peers ?? []
             rows.append(["peers", "\(peers.count) connected"])
             for peer in peers { rows.append(["  peer \(peer.validator.prefix(16))…", peer.height.map { "height \($0)" } ?? "height not yet known"]) }

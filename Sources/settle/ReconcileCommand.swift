@@ -138,7 +138,7 @@ struct ReconcileCommand: AsyncParsableCommand {
     /// does), and what it moved on the merchant's balance (the ledger's rules:
     /// docs/statements.md).
     static func posting(_ transaction: Wire.Transaction, reference: String, gateway: NodeGateway) async -> Reconciliation.Posting? {
-        guard transaction.status == "committed", let result = transaction.result, result.code == "applied", let text = transaction.transaction,
+        guard transaction.status == .committed, let result = transaction.result, result.code == "applied", let text = transaction.transaction,
             let data = Data(base64Encoded: text), let signed = try? SignedTransaction.decodeChecked([UInt8](data)), let id = Hash256(hex: transaction.id)
         else { return nil }
         func assetOf(_ payment: Hash256) async -> AssetCode? {

@@ -49,8 +49,8 @@ struct SubmitOptions: ParsableArguments {
         }
         if node.json { try printJSON(answer) } else { Self.printTransaction(answer, describe: describe) }
         switch answer.status {
-        case "committed" where answer.result?.code != "applied": throw ExitCode.failure
-        case "pending" where wait: throw ExitCode(Self.exitPending)
+        case .committed where answer.result?.code != "applied": throw ExitCode.failure
+        case .pending where wait: throw ExitCode(Self.exitPending)
         default: return
         }
     }
@@ -58,15 +58,14 @@ struct SubmitOptions: ParsableArguments {
     static func printTransaction(_ answer: Wire.Transaction, describe: (Wire.Result) -> String) {
         var rows = [["transaction", answer.id]]
         switch answer.status {
-        case "committed":
+        case .committed:
             rows.append(["status", "committed at height \(answer.height ?? 0), position \(answer.position ?? 0)"])
             if let result = answer.result {
                 rows.append(["result", result.code + (result.related.map { " (see \($0))" } ?? "")])
                 // Enrolments, mandates and other transactions that move no money show no amounts.
                 if result.code == "applied", result.fee > 0 || result.credited > 0 { rows.append(["amounts", describe(result)]) }
             }
-        case "pending": rows.append(["status", "pending (accepted, not committed yet)"])
-        default: rows.append(["status", answer.status])
+        case .pending: rows.append(["status", "pending (accepted, not committed yet)"])
         }
         if let kind = answer.kind { rows.append(["kind", kind]) }
         if let reference = answer.externalReference { rows.append(["reference", reference]) }

@@ -38,7 +38,7 @@ import Testing
             payload: .transfer(payee: alice, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1_000)!, method: .internal, charge: nil)
         ).signed(with: bank)
         let answer = try await client.submit(payment, waitForCommit: true, timeout: .seconds(10))
-        #expect(answer.status == "committed" && answer.result?.code == "applied", "\(answer)")
+        #expect(answer.status == .committed && answer.result?.code == "applied", "\(answer)")
         let committedAt = try #require(answer.height)
 
         // Graceful shutdown (SIGTERM's path in `settled`): the run returns without an error, so the daemon would exit 0.

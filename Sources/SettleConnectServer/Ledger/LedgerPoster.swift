@@ -99,7 +99,7 @@ public struct LedgerPoster: Sendable {
             }
             return Self.outcome(of: error)
         }
-        guard answer.status == "committed", let result = answer.result else {
+        guard answer.status == .committed, let result = answer.result else {
             return .retry("submitted as \(transaction.id) but not committed within the wait (\(answer.status)); it will not be posted twice")
         }
         switch result.code {

@@ -72,7 +72,13 @@ public struct NodeStatus: Sendable, Equatable {
     public struct ConsensusPosition: Sendable, Equatable {
         public var height: UInt64
         public var round: UInt32
-        public var step: String
+        public var step: Step
+
+        public enum Step: String, Sendable {
+            case propose, prevote, precommit
+            /// The height is decided; the next one has not begun.
+            case newHeight = "new-height"
+        }
     }
 }
 
@@ -422,8 +428,8 @@ public actor NodeEngine {
             consensus: consensus.map { driver in
                 // Decided and waiting for the next height to start: that height, not yet begun.
                 driver.waitingToAdvance
-                    ? NodeStatus.ConsensusPosition(height: driver.committed + 1, round: 0, step: "new-height")
-                    : NodeStatus.ConsensusPosition(height: driver.core.height, round: driver.core.round, step: "\(driver.core.step)")
+                    ? NodeStatus.ConsensusPosition(height: driver.committed + 1, round: 0, step: .newHeight)
+                    : NodeStatus.ConsensusPosition(height: driver.core.height, round: driver.core.round, step: .init(driver.core.step))
             }, peers: connectedPeers,
             health: health(), alerts: alerts.all)
     }
@@ -472,5 +478,15 @@ public actor NodeEngine {
             let before = unstored.lazy.compactMap { $0.balanceBefore(of: account, in: asset.code) }.first
             return (asset, before ?? state.balance(of: account, in: asset.code))
         }.filter { $0.balance != 0 }
+    }
+}
+
+extension NodeStatus.ConsensusPosition.Step {
+    init(_ step: ConsensusCore.Step) {
+        switch step {
+        case .propose: self = .propose
+        case .prevote: self = .prevote
+        case .precommit: self = .precommit
+        }
     }
 }

@@ -38,7 +38,7 @@ struct LedgerController {
             let page = try await RequestValues.read(engine) { try $0.history(of: account, before: before, limit: limit) }
             return try RPCServer.json(
                 Wire.History(
-                    account: account.hex, transactions: page.map { Wire.Transaction(id: $0.transaction.id, status: .committed($0)) },
+                    account: account.hex, transactions: page.map { Wire.Transaction(id: $0.transaction.id, committed: $0) },
                     next: page.count == limit ? page.last?.logIndex : nil))
         }
         routes.add(.reference) { _, context in
@@ -50,7 +50,7 @@ struct LedgerController {
             guard let id = await engine.transaction(signer: signer, externalReference: reference),
                 let stored = try await RequestValues.read(engine, { try $0.transaction(id: id) })
             else { throw RPCError(.notFound, "no applied transaction of \(signer) has external reference \(reference)") }
-            return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
+            return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, committed: stored))
         }
     }
 }

@@ -38,7 +38,7 @@ struct NodeController {
     /// when it is not (behind its peers, without a quorum, stopped).
     private func health() async throws -> Response {
         let (health, height) = await (engine.health(), engine.storedHeight)
-        return try RPCServer.json(Wire.Health(status: health.state.rawValue, reason: health.reason, height: height), status: health.state == .ok ? .ok : .serviceUnavailable)
+        return try RPCServer.json(Wire.Health(status: Wire.HealthState(health.state), reason: health.reason, height: height), status: health.state == .ok ? .ok : .serviceUnavailable)
     }
 
     private func status() async throws -> Response {
@@ -47,10 +47,10 @@ struct NodeController {
             chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize,
             validator: s.validator.hex, version: RPCServer.version)
         if let position = s.consensus {
-            view.consensus = .init(height: position.height, round: position.round, step: position.step)
+            view.consensus = .init(height: position.height, round: position.round, step: Wire.ConsensusStep(position.step))
             view.peers = s.peers.map { Wire.Status.Peer(validator: $0.validator.hex, height: $0.height) }
         }
-        view.health = Wire.Health(status: s.health.state.rawValue, reason: s.health.reason, height: s.height)
+        view.health = Wire.Health(status: Wire.HealthState(s.health.state), reason: s.health.reason, height: s.height)
         view.alerts = s.alerts.map { Wire.Status.Alert(code: $0.code, message: $0.message, count: $0.count, lastAt: $0.lastAt) }
         return try RPCServer.json(view)
     }

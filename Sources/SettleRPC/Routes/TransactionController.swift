@@ -19,10 +19,10 @@ struct TransactionController {
             let id = try RequestValues.hash(context.parameters.get("id"))
             // Pending is in the engine's memory; the store is asked only after it said no (a block leaves
             // the pending set only once stored, so nothing falls between the two).
-            if await engine.isPending(id) { return try RPCServer.json(Wire.Transaction(id: id, status: .pending)) }
+            if await engine.isPending(id) { return try RPCServer.json(Wire.Transaction(id: id, committed: nil)) }
             let stored = try await RequestValues.read(engine) { try $0.transaction(id: id) }
             guard let stored else { throw RPCError(.notFound, "no transaction \(id) is committed or pending here") }
-            return try RPCServer.json(Wire.Transaction(id: id, status: .committed(stored)))
+            return try RPCServer.json(Wire.Transaction(id: id, committed: stored))
         }
     }
 
@@ -41,13 +41,13 @@ struct TransactionController {
         case .rejected(let code, let message, let related):
             throw RPCError(refused: code, message, related: related)
         case .alreadyCommitted(let stored):
-            return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, status: .committed(stored)))
+            return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, committed: stored))
         case .accepted(let id):
-            guard let status = statuses.first else { return try RPCServer.json(Wire.Transaction(id: id, status: .pending), status: .accepted) }
+            guard let status = statuses.first else { return try RPCServer.json(Wire.Transaction(id: id, committed: nil), status: .accepted) }
             if case .evicted(let code, let message) = status {
                 throw RPCError(refused: code, "admitted, then dropped before it could commit: \(message)")
             }
-            return try RPCServer.json(Wire.Transaction(id: id, status: status), status: status == .pending ? .accepted : .ok)
+            return try RPCServer.json(Wire.Transaction(id: id, committed: status.stored), status: status == .pending ? .accepted : .ok)
         }
     }
 
@@ -78,7 +78,7 @@ struct TransactionController {
             case .rejected(let code, let message, let related):
                 items[index] = Wire.BatchItem(error: .init(code: code, message: message, related: related?.hex))
             case .alreadyCommitted(let stored):
-                items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: stored.transaction.id, status: .committed(stored), repeatingTheTransaction: false))
+                items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: stored.transaction.id, committed: stored, repeatingTheTransaction: false))
             case .accepted(let id):
                 accepted.append((index, id))
             }
@@ -88,7 +88,7 @@ struct TransactionController {
             if case .evicted(let code, let message) = status {
                 items[index] = Wire.BatchItem(error: .init(code: code, message: "admitted, then dropped before it could commit: \(message)"))
             } else {
-                items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: id, status: status, repeatingTheTransaction: false))
+                items[index] = Wire.BatchItem(transaction: Wire.Transaction(id: id, committed: status.stored, repeatingTheTransaction: false))
             }
         }
         return try RPCServer.json(Wire.BatchSubmitResponse(results: items.map { $0! }))
