@@ -55,6 +55,22 @@ public struct Simulation {
             healAt = 1_000 + rng.below(6_000)
         }
 
+        /// One validator of four cut off from the others (every link, both ways)
+        /// for the first `healAt` ms, the rest of the network healthy: the
+        /// three keep committing, and once the links come back the fourth
+        /// catches up by block sync and takes part again (liveness then needs
+        /// every honest validator to reach the target).
+        public static func isolating(_ node: Int, until healAt: UInt64) -> Config {
+            var config = healthy(nodes: 4, heights: 5)
+            config.everyHeightInRoundZero = false
+            config.isolated = node
+            config.healAt = healAt
+            return config
+        }
+
+        /// The validator cut off until the heal, if any (`isolating`).
+        public var isolated: Int?
+
         /// A healthy network of `nodes` honest validators run for `heights` heights: the throughput figure.
         public static func healthy(nodes: Int, heights: UInt64) -> Config {
             var config = Config(seed: 0)
@@ -210,6 +226,9 @@ public struct Simulation {
         for index in nodes.indices { try start(index) }
         for tx in bankTransfers() { schedule(.inject(tx, at: Int(rng.below(UInt64(nodes.count)))), after: rng.below(config.healAt + 2_000)) }
         if config.partitions { schedule(.partition, after: rng.below(500)) }
+        if let isolated = config.isolated {
+            for other in nodes.indices where other != isolated { blocked.formUnion([[isolated, other], [other, isolated]]) }
+        }
         heightStarted[1] = 0
         var target: UInt64?
         while let next = queue.popMin() {

@@ -157,11 +157,6 @@ extension ProcessTests {
                 }
             }
 
-            /// The node whose validator proposes round 0 of `height`.
-            func proposer(of height: Int) throws -> Int {
-                try #require(validatorKeys.firstIndex(of: genesis.validators[height % genesis.validators.count].publicKey))
-            }
-
             deinit {
                 for case let process? in processes { kill(process.processIdentifier, SIGKILL) }
                 for case let proxy? in proxies.joined() { proxy.close() }
@@ -321,31 +316,6 @@ extension ProcessTests {
             #expect(Set(balances).count == 1, "nodes disagree on a balance: \(balances)")
             cluster.stopAll()
             try Self.expectAudits(cluster)
-        }
-
-        /// Killing the validator about to propose costs a round, not the cluster:
-        /// the next payment commits a few seconds later (the propose timeout and a
-        /// round), proposed by the next validator.
-        @Test func killingTheProposerCostsARound() throws {
-            let cluster = try Cluster(validators: 4)
-            #expect(try cluster.pay(via: 0).status == "committed")
-            // The committed height, once it is stable: the node waits for work before the next height.
-            var height = try cluster.height(0)
-            for _ in 0..<50 {
-                Thread.sleep(forTimeInterval: 0.05)
-                let now = try cluster.height(0)
-                if now == height { break }
-                height = now
-            }
-            let proposer = try cluster.proposer(of: height + 1)
-            cluster.kill9(proposer)
-            let via = (proposer + 1) % 4
-            let started = ContinuousClock.now
-            let (status, _) = try cluster.pay(via: via, timeoutMs: 15_000)
-            let elapsed = ContinuousClock.now - started
-            print("proposer of height \(height + 1) (node \(proposer)) killed: the next payment committed after \(elapsed)")
-            #expect(status == "committed", "no commit within 15 s of killing the proposer: \(status ?? "no answer")")
-            #expect(try cluster.height(via) > height)
         }
 
         /// A validator cut off from the others (every link through a proxy that is
