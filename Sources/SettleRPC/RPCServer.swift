@@ -35,12 +35,14 @@ public enum RPCServer {
         router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
         router.add(middleware: UnmatchedRouteMiddleware(routes: routes))
         let routes = RPCRoutes(router: router)
-        NodeController(engine: engine, metrics: metrics).addRoutes(to: routes)
-        TransactionController(engine: engine).addRoutes(to: routes)
-        ChainController(engine: engine).addRoutes(to: routes)
-        LedgerController(engine: engine).addRoutes(to: routes)
-        CostController(engine: engine).addRoutes(to: routes)
-        EventController(engine: engine, options: events).addRoutes(to: routes)
+        // Every read goes through the node's queries; only submissions reach the engine itself.
+        let queries = NodeQueries(engine)
+        NodeController(queries: queries, metrics: metrics).addRoutes(to: routes)
+        TransactionController(engine: engine, queries: queries).addRoutes(to: routes)
+        ChainController(queries: queries).addRoutes(to: routes)
+        LedgerController(queries: queries).addRoutes(to: routes)
+        CostController(queries: queries).addRoutes(to: routes)
+        EventController(queries: queries, options: events).addRoutes(to: routes)
         return router
     }
 

@@ -10,18 +10,18 @@ import SettleStore
 /// The chain as stored: blocks, block records for auditors, receipts and
 /// consistency proofs.
 struct ChainController {
-    let engine: NodeEngine
+    let queries: NodeQueries
 
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.latestBlock) { _, _ in
-            let height = await engine.storedHeight
+            let height = await queries.storedHeight
             guard height > 0 else { throw RPCError(.notFound, "no block is committed yet") }
             return try await block(at: height)
         }
         routes.add(.block) { _, context in try await block(at: try RequestValues.height(context.parameters.get("height"))) }
         routes.add(.blockRecord) { _, context in
             let height = try RequestValues.height(context.parameters.get("height"))
-            guard let stored = try await RequestValues.read(engine, { try $0.block(at: height) }) else {
+            guard let stored = try await RequestValues.read(queries, { try $0.block(at: height) }) else {
                 throw RPCError(.notFound, "no block at height \(height)")
             }
             return try RPCServer.json(
@@ -31,7 +31,7 @@ struct ChainController {
         }
         routes.add(.receipt) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
-            guard let receipt = try await RequestValues.read(engine, { try $0.receipt(for: id) }) else {
+            guard let receipt = try await RequestValues.read(queries, { try $0.receipt(for: id) }) else {
                 throw RPCError(.notFound, "transaction \(id) is not committed here")
             }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonData())))
@@ -41,7 +41,7 @@ struct ChainController {
             guard let from = query.get("from").flatMap(RequestValues.unsigned), let to = query.get("to").flatMap(RequestValues.unsigned), from >= 1, from <= to else {
                 throw RPCError(.invalidRange, "from and to must be heights with 1 ≤ from ≤ to")
             }
-            let found = try await RequestValues.read(engine) { store -> (StoredBlock, StoredBlock, [Hash256])? in
+            let found = try await RequestValues.read(queries) { store -> (StoredBlock, StoredBlock, [Hash256])? in
                 guard let old = try store.block(at: from), let new = try store.block(at: to), let proof = try store.consistencyProof(from: from, to: to) else { return nil }
                 return (old, new, proof)
             }
@@ -55,7 +55,7 @@ struct ChainController {
     }
 
     private func block(at height: UInt64) async throws -> Response {
-        guard let stored = try await RequestValues.read(engine, { try $0.block(at: height) }) else {
+        guard let stored = try await RequestValues.read(queries, { try $0.block(at: height) }) else {
             throw RPCError(.notFound, "no block at height \(height)")
         }
         return try RPCServer.json(Wire.Block(stored))

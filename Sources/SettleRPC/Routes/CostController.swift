@@ -9,13 +9,13 @@ import SettleStore
 /// schedules, a quote of one payment by every method, the cost report, and
 /// the state of payments and disputes.
 struct CostController {
-    let engine: NodeEngine
+    let queries: NodeQueries
 
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.methods) { _, _ in
-            let methods = await engine.paymentMethods()
-            let schedules = await engine.feeSchedules()
-            let assets = await engine.assets()
+            let methods = await queries.paymentMethods()
+            let schedules = await queries.feeSchedules()
+            let assets = await queries.assets()
             return try RPCServer.json(
                 Wire.Methods(
                     methods: methods.map { registered in
@@ -32,14 +32,14 @@ struct CostController {
         }
         routes.add(.feeQuote) { request, _ in
             let query = request.uri.queryParameters
-            let assets = await engine.assets()
+            let assets = await queries.assets()
             guard let code = query.get("asset"), let asset = assets.first(where: { $0.code.value == code }) else {
                 throw RPCError(.invalidAsset, "asset must name a registered asset (one of \(assets.map(\.code.value).joined(separator: ", ")))")
             }
             guard let text = query.get("amount"), let amount = try? Amount.parse(text, decimals: asset.decimals), amount > .zero else {
                 throw RPCError(.invalidAmount, "amount must be a positive decimal in \(asset.code) with at most \(asset.decimals) decimals, e.g. amount=100.00")
             }
-            let quote = FeeQuote(amount: amount, asset: asset.code, methods: await engine.paymentMethods(), schedules: await engine.feeSchedules())
+            let quote = FeeQuote(amount: amount, asset: asset.code, methods: await queries.paymentMethods(), schedules: await queries.feeSchedules())
             func format(_ value: Amount) -> String { value.formatted(decimals: asset.decimals) }
             return try RPCServer.json(
                 Wire.FeeQuote(
@@ -51,8 +51,8 @@ struct CostController {
         }
         routes.add(.payment) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
-            guard let payment = await engine.payment(id) else { throw RPCError(.notFound, "no payment (transfer, capture or split) \(id) is applied on this node") }
-            let decimals = await engine.assets().first { $0.code == payment.asset }?.decimals ?? 0
+            guard let payment = await queries.payment(id) else { throw RPCError(.notFound, "no payment (transfer, capture or split) \(id) is applied on this node") }
+            let decimals = await queries.assets().first { $0.code == payment.asset }?.decimals ?? 0
             func format(_ value: Amount) -> String { value.formatted(decimals: decimals) }
             return try RPCServer.json(
                 Wire.Payment(
@@ -63,10 +63,10 @@ struct CostController {
         }
         routes.add(.dispute) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
-            guard let dispute = await engine.dispute(id), let payment = await engine.payment(dispute.payment) else {
+            guard let dispute = await queries.dispute(id), let payment = await queries.payment(dispute.payment) else {
                 throw RPCError(.notFound, "no dispute \(id) is applied on this node (a dispute's id is the id of the transaction that opened it)")
             }
-            let decimals = await engine.assets().first { $0.code == payment.asset }?.decimals ?? 0
+            let decimals = await queries.assets().first { $0.code == payment.asset }?.decimals ?? 0
             return try RPCServer.json(
                 Wire.Dispute(
                     id: id.hex, payment: dispute.payment.hex, leg: dispute.leg, processor: dispute.processor.hex, asset: payment.asset.value,
@@ -88,10 +88,10 @@ struct CostController {
                     return UInt16(value)
                 } ?? 0
             var schedules: [FeeReport.Key: FeeSchedule] = [:]
-            for entry in await engine.feeSchedules() { schedules[FeeReport.Key(method: entry.method, asset: entry.asset)] = entry.schedule }
+            for entry in await queries.feeSchedules() { schedules[FeeReport.Key(method: entry.method, asset: entry.asset)] = entry.schedule }
             let options = FeeReport.Options(schedules: schedules, toleranceBasisPoints: tolerance, maxListed: 100)
-            let report = try await RequestValues.read(engine) { try $0.feeReport(from: from, to: to, options: options) }
-            let assets = await engine.assets()
+            let report = try await RequestValues.read(queries) { try $0.feeReport(from: from, to: to, options: options) }
+            let assets = await queries.assets()
             return try RPCServer.json(Wire.FeeReport(report, from: from, to: to, assets: assets))
         }
     }

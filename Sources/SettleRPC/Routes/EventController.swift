@@ -24,19 +24,19 @@ public struct EventStreamOptions: Sendable {
 /// events, from `Last-Event-ID` or `from` (replayed out of the store) or
 /// else from the next block, then live.
 struct EventController {
-    let engine: NodeEngine
+    let queries: NodeQueries
     let options: EventStreamOptions
     /// Blocks' events as encoded once, for every stream that sends them.
     let encoded = EncodedBlockEvents()
 
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.events) { request, _ in
-            let from = try Self.startHeight(request, tip: await engine.storedHeight)
+            let from = try Self.startHeight(request, tip: await queries.storedHeight)
             let subscription: BlockSubscription
-            do throws(BlockFeedError) { subscription = try engine.feed.subscribe() } catch {
+            do throws(BlockFeedError) { subscription = try queries.subscribe() } catch {
                 throw RPCError(.tooManySubscribers, error.description)
             }
-            let stream = BlockEventStream(reader: engine.reader, encoded: encoded, subscription: subscription, from: from, heartbeat: options.heartbeat)
+            let stream = BlockEventStream(reader: queries.reader, encoded: encoded, subscription: subscription, from: from, heartbeat: options.heartbeat)
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in try await stream.write(to: &writer) })

@@ -8,12 +8,12 @@ import SettleStore
 /// What the ledger says of accounts: balances, history, a signer's
 /// references.
 struct LedgerController {
-    let engine: NodeEngine
+    let queries: NodeQueries
 
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.balances) { _, context in
             let account = try RequestValues.publicKey(context.parameters.get("account"), "account", .invalidAccount)
-            let balances = await engine.balances(of: account)
+            let balances = await queries.balances(of: account)
             return try RPCServer.json(
                 Wire.AccountBalances(
                     account: account.hex,
@@ -35,7 +35,7 @@ struct LedgerController {
                 guard let value = RequestValues.unsigned(text) else { throw RPCError(.invalidCursor, "before must be a log index (the previous page's next)") }
                 return value
             }
-            let page = try await RequestValues.read(engine) { try $0.history(of: account, before: before, limit: limit) }
+            let page = try await RequestValues.read(queries) { try $0.history(of: account, before: before, limit: limit) }
             return try RPCServer.json(
                 Wire.History(
                     account: account.hex, transactions: page.map { Wire.Transaction(id: $0.transaction.id, committed: $0) },
@@ -47,8 +47,8 @@ struct LedgerController {
                 throw RPCError(.invalidReference, "an external reference is required")
             }
             // The ledger state knows every applied reference; the store has the transaction.
-            guard let id = await engine.transaction(signer: signer, externalReference: reference),
-                let stored = try await RequestValues.read(engine, { try $0.transaction(id: id) })
+            guard let id = await queries.transaction(signer: signer, externalReference: reference),
+                let stored = try await RequestValues.read(queries, { try $0.transaction(id: id) })
             else { throw RPCError(.notFound, "no applied transaction of \(signer) has external reference \(reference)") }
             return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, committed: stored))
         }

@@ -9,7 +9,7 @@ import SettleNode
 
 /// The node itself: health, status, its genesis, assets, evidence, metrics.
 struct NodeController {
-    let engine: NodeEngine
+    let queries: NodeQueries
     let metrics: MetricsExporter
 
     func addRoutes(to routes: RPCRoutes) {
@@ -18,11 +18,11 @@ struct NodeController {
         routes.add(.status) { _, _ in try await status() }
         routes.add(.genesis) { _, _ in
             // The canonical JSON form; clients check its hash against the status's genesisHash or a value from the operators.
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: engine.genesis.jsonText(comments: false))))
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: queries.genesis.jsonText(comments: false))))
         }
         routes.add(.evidence) { _, _ in
             try RPCServer.json(
-                await engine.equivocations().map { proof in
+                await queries.equivocations().map { proof in
                     let vote = proof.first.vote
                     return Wire.Evidence(
                         validator: vote.validator.hex, height: vote.height, round: vote.round, step: vote.step == .prevote ? "prevote" : "precommit",
@@ -30,21 +30,21 @@ struct NodeController {
                 })
         }
         routes.add(.assets) { _, _ in
-            try RPCServer.json(await engine.assets().map { Wire.Asset(code: $0.code.value, decimals: $0.decimals, name: $0.name) })
+            try RPCServer.json(await queries.assets().map { Wire.Asset(code: $0.code.value, decimals: $0.decimals, name: $0.name) })
         }
     }
 
     /// 200 while the node is fit to take traffic; 503 with the state and why
     /// when it is not (behind its peers, without a quorum, stopped).
     private func health() async throws -> Response {
-        let (health, height) = await (engine.health(), engine.storedHeight)
+        let (health, height) = await (queries.health(), queries.storedHeight)
         return try RPCServer.json(Wire.Health(status: Wire.HealthState(health.state), reason: health.reason, height: height), status: health.state == .ok ? .ok : .serviceUnavailable)
     }
 
     private func status() async throws -> Response {
-        let s = await engine.nodeStatus()
+        let s = await queries.nodeStatus()
         var view = Wire.Status(
-            chainId: s.chainId, genesisHash: engine.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize,
+            chainId: s.chainId, genesisHash: queries.genesis.hash.hex, height: s.height, lastBlockHash: s.lastBlockHash.hex, lastBlockTime: s.lastBlockTime, mempoolSize: s.mempoolSize,
             validator: s.validator.hex, version: RPCServer.version)
         if let position = s.consensus {
             view.consensus = .init(height: position.height, round: position.round, step: Wire.ConsensusStep(position.step))

@@ -99,7 +99,7 @@ enum RequestValues {
     /// Runs a store read on the node's store readers (never on Swift
     /// concurrency's pool or the engine); a failed read answers 500, a full
     /// reader queue 503 `busy`.
-    static func read<T: Sendable>(_ engine: NodeEngine, _ body: @escaping @Sendable (BlockStore) throws -> T) async throws -> T {
-        do { return try await engine.reader.read(body) } catch let error as RPCError { throw error } catch { throw RPCError(reading: error) }
+    static func read<T: Sendable>(_ queries: NodeQueries, _ body: @escaping @Sendable (BlockStore) throws -> T) async throws -> T {
+        do { return try await queries.read(body) } catch let error as RPCError { throw error } catch { throw RPCError(reading: error) }
     }
 }

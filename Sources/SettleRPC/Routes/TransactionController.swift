@@ -10,7 +10,9 @@ import SettleStore
 
 /// Submitting transactions, one or a batch, and asking after one.
 struct TransactionController {
+    /// Submissions go to the engine; reads through the node's queries.
     let engine: NodeEngine
+    let queries: NodeQueries
 
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.submit) { request, _ in try await submit(request) }
@@ -19,8 +21,8 @@ struct TransactionController {
             let id = try RequestValues.hash(context.parameters.get("id"))
             // Pending is in the engine's memory; the store is asked only after it said no (a block leaves
             // the pending set only once stored, so nothing falls between the two).
-            if await engine.isPending(id) { return try RPCServer.json(Wire.Transaction(id: id, committed: nil)) }
-            let stored = try await RequestValues.read(engine) { try $0.transaction(id: id) }
+            if await queries.isPending(id) { return try RPCServer.json(Wire.Transaction(id: id, committed: nil)) }
+            let stored = try await RequestValues.read(queries) { try $0.transaction(id: id) }
             guard let stored else { throw RPCError(.notFound, "no transaction \(id) is committed or pending here") }
             return try RPCServer.json(Wire.Transaction(id: id, committed: stored))
         }
