@@ -41,6 +41,9 @@ public final class BlockStore: Sendable {
         if readOnly, !FileManager.default.fileExists(atPath: path) { throw .database("no store at \(path)") }
         var configuration = Configuration()
         configuration.readonly = readOnly
+        // Another process holding the write lock for a moment (an operator's sqlite3, a backup tool) is waited
+        // for rather than taken as a failed append, which would stop the node.
+        configuration.busyMode = .timeout(5)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             if !readOnly {
