@@ -11,6 +11,11 @@ import Testing
 #if canImport(Glibc)
     import Glibc
 #endif
+#if canImport(CNIOLinux)
+    // The C socket types' members are attributed to whichever C module read <netinet/in.h> first, which in
+    // a build of this whole module can be NIO's Linux shim rather than Glibc (MemberImportVisibility).
+    import CNIOLinux
+#endif
 
 /// Validators on loopback: they find each other, keep one connection per pair,
 /// gossip, and reconnect after a peer restarts.
