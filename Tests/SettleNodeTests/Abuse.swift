@@ -13,6 +13,11 @@ import Synchronization
 #if canImport(Glibc)
     import Glibc
 #endif
+#if canImport(CNIOLinux)
+    // The C socket types' members are attributed to whichever C module read <netinet/in.h> first, which in
+    // a build of this whole module can be NIO's Linux shim rather than Glibc (MemberImportVisibility).
+    import CNIOLinux
+#endif
 
 /// What a hostile or careless client can do to a node, done for real over
 /// loopback from threads of the test process: blocking POSIX sockets, so the

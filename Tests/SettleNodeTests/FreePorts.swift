@@ -1,6 +1,11 @@
 #if canImport(Glibc)
     import Glibc
 #endif
+#if canImport(CNIOLinux)
+    // The C socket types' members are attributed to whichever C module read <netinet/in.h> first, which in
+    // a build of this whole module can be NIO's Linux shim rather than Glibc (MemberImportVisibility).
+    import CNIOLinux
+#endif
 
 /// Loopback TCP ports for test processes to listen on: below the kernel's
 /// ephemeral range (32768 and up on Linux), so no outgoing connection of any
