@@ -29,10 +29,12 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
-/// The simulator and the code it runs are optimised in debug builds too: the
-/// CI's thousand seeds run in the test build, and unoptimised value copies
-/// took most of their time.
-let optimisedForTheSimulator: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+/// The pure modules are optimised in debug builds too, with their assertions kept
+/// (`-assert-config Debug`): the suite's property tests, a thousand simulator seeds
+/// and every byte-flipping audit run these modules millions of times, and
+/// unoptimised value copies and field arithmetic took most of the suite's CPU.
+/// Overflow checks and preconditions stay as in every build.
+let optimisedInTests: [SwiftSetting] = [.unsafeFlags(["-O", "-assert-config", "Debug"], .when(configuration: .debug))]
 
 let package = Package(
     name: "Settle",
@@ -65,22 +67,22 @@ let package = Package(
         .target(
             name: "SettleCrypto",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict),
-        .target(name: "SettleEncoding", dependencies: ["SettleCrypto"], swiftSettings: strict),
+            swiftSettings: strict + optimisedInTests),
+        .target(name: "SettleEncoding", dependencies: ["SettleCrypto"], swiftSettings: strict + optimisedInTests),
         .target(
             name: "SettleLedger",
             dependencies: ["SettleEncoding", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
-            swiftSettings: strict),
-        .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict + optimisedForTheSimulator),
+            swiftSettings: strict + optimisedInTests),
+        .target(name: "SettleConsensus", dependencies: ["SettleLedger"], swiftSettings: strict + optimisedInTests),
         // One validator as a pure state machine around the consensus core: what the node runs and the simulator tests.
-        .target(name: "SettleValidator", dependencies: ["SettleConsensus", "SettleLedger", "SettleEncoding", "SettleCrypto"], swiftSettings: strict + optimisedForTheSimulator),
+        .target(name: "SettleValidator", dependencies: ["SettleConsensus", "SettleLedger", "SettleEncoding", "SettleCrypto"], swiftSettings: strict + optimisedInTests),
         // Validators on a virtual clock, network and faulty disk, crashing between any two effects (`settle dev simulate`).
         .target(
             name: "SettleSimulator",
             dependencies: ["SettleValidator", "SettleConsensus", "SettleLedger", "SettleCrypto", .product(name: "HeapModule", package: "swift-collections")],
-            swiftSettings: strict + optimisedForTheSimulator),
+            swiftSettings: strict + optimisedInTests),
         // Bank statements as banks write them (issue 21): camt.053/.054, MT940, BAI2 parsed exactly; pure.
-        .target(name: "SettleStatements", swiftSettings: strict),
+        .target(name: "SettleStatements", swiftSettings: strict + optimisedInTests),
         .target(
             name: "SettleStore",
             dependencies: [

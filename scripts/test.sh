@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the formatting, then runs every test. Conformance vectors are read from ../shared/vectors when present
 # (required when CI=true). C code is built at -O2 so signature checks run at
-# native speed; Swift stays in debug for assertions. Without arguments it also
+# native speed; Swift is a debug build, with the pure modules optimised and their
+# assertions kept (Package.swift's optimisedInTests). Without arguments it also
 # runs scripts/schema-check.sh (schemathesis against a running node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
