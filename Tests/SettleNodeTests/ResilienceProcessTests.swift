@@ -10,7 +10,7 @@ import Testing
     import Glibc
 #endif
 
-extension ProcessTests {
+extension SteadyRateProcessTests {
     /// Real `settled` processes, each with the common open-file limit of
     /// 1 024, under what black-box tests did to them (issue 18): clients
     /// replaying the event stream, reading and not; unfinished 3 MiB bodies;
@@ -25,7 +25,9 @@ extension ProcessTests {
     /// (a debug build: about 3 000 a second alone), so an undisturbed node
     /// commits all it is offered and a ratio below 0.8 is the attack's doing.
     @Suite struct ResilienceProcessTests {
-        typealias Cluster = ClusterProcessTests.Cluster
+        typealias Cluster = ProcessTests.ClusterProcessTests.Cluster
+        typealias ClusterProcessTests = ProcessTests.ClusterProcessTests
+        typealias CLIProcessTests = ProcessTests.CLIProcessTests
 
         /// Seconds of each measured window.
         static let window = 8.0
