@@ -49,8 +49,9 @@ import Testing
         }
     }
 
-    /// Connects `client` to a server run by validator-0; returns what the server saw.
-    func connect(client name: String, clientTLS: PeerTLS?, send message: PeerMessage?) throws -> (server: Seen, client: Seen) {
+    /// Connects `client` to a server run by validator-0 and sends `message`;
+    /// returns what the server saw once `until` holds or the connection closed.
+    func connect(client name: String, clientTLS: PeerTLS?, send message: PeerMessage?, until: (Seen) -> Bool = { _ in false }) throws -> (server: Seen, client: Seen) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let serverSeen = Seen(), clientSeen = Seen()
@@ -83,7 +84,9 @@ import Testing
             }
             .connect(to: server.localAddress!).wait()
         if let message { client.writeAndFlush(message, promise: nil) }
-        Thread.sleep(forTimeInterval: 0.5)
+        // Until the server has seen what it should (`until`), or, refused, the connection is closed.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while client.isActive, !until(serverSeen), ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
         try? client.close().wait()
         return (serverSeen, clientSeen)
     }
@@ -91,7 +94,7 @@ import Testing
     @Test func membersHandshakeAndExchangeMessages() throws {
         let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: DevelopmentNetwork.key("validator-2").publicKey).signed(
             with: DevelopmentNetwork.key("validator-2"))
-        let (server, _) = try connect(client: "validator-2", clientTLS: nil, send: .vote(vote))
+        let (server, _) = try connect(client: "validator-2", clientTLS: nil, send: .vote(vote)) { $0.messages.withLock { $0.count >= 2 } }
         let received = server.messages.withLock { $0 }
         // The admitting hello passes up first, then the vote.
         #expect(received.map(\.0) == Array(repeating: DevelopmentNetwork.key("validator-2").publicKey, count: 2))

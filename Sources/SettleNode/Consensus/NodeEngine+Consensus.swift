@@ -52,8 +52,7 @@ extension NodeEngine {
     /// has not verified, on the signature pool without holding a thread, and
     /// remembers those that hold: the core's validation of the proposal then
     /// finds them checked. (Left to the validation, they would be checked
-    /// with the engine's thread waiting for the pool — one of Swift's
-    /// cooperative threads held for milliseconds per proposal.) The engine
+    /// one by one on the engine's thread, with the other cores idle.) The engine
     /// goes on meanwhile; a signature that holds is a fact about the
     /// transaction, whatever commits in between. Only a proposal the driver
     /// would keep (of this height or the next ones it holds, its own

@@ -57,7 +57,6 @@ struct EngineLedger: ConsensusApplication {
     /// every correct validator: no clock.
     mutating func isValid(_ block: Block) -> Bool {
         if let known = executed[block.header.hash] { return known.outcome.invariantViolations.isEmpty }
-        preverify(block.transactions)
         guard let execution = try? state.execute(block, signatureIsValid: signatureIsValid) else { return false }
         executed[block.header.hash] = execution
         return execution.outcome.invariantViolations.isEmpty
@@ -71,20 +70,15 @@ struct EngineLedger: ConsensusApplication {
     }
 
     /// Whether a transaction's signature holds, verifying only what this node
-    /// has not verified already.
+    /// has not verified already. Normally nothing is left: the mempool checked
+    /// what it admitted, and the host checked a proposal's others on the
+    /// signature pool before the proposal came in, without holding a thread.
+    /// What is left (a proposal replayed from the WAL at start, one whose
+    /// checks were just dropped with `maxPreverified`) is checked here, on
+    /// the engine's thread: computing, never waiting for another thread.
     var signatureIsValid: (SignedTransaction) -> Bool {
         let (mempool, preverified) = (self.mempool, self.preverified)
         return { mempool.isVerified($0) || preverified.contains(VerifiedSignature($0)) || $0.hasValidSignature }
     }
 
-    /// Checks, over every core, the signatures of `transactions` this node has
-    /// not verified, and remembers those that hold. Normally there are none
-    /// left: the host checked them before the proposal came in without
-    /// holding a thread. What is left (a proposal replayed from the WAL at
-    /// start, one that arrived when the checks were just dropped) is checked
-    /// here, with this thread waiting for the pool.
-    private mutating func preverify(_ transactions: [SignedTransaction]) {
-        let (mempool, known) = (self.mempool, self.preverified)
-        preverified.formUnion(SignaturePool.shared.validWaiting(transactions.filter { !mempool.isVerified($0) && !known.contains(VerifiedSignature($0)) }))
-    }
 }

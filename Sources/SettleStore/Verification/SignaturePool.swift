@@ -93,13 +93,6 @@ public final class SignaturePool: @unchecked Sendable {
         return pending
     }
 
-    /// The transactions whose signature holds, the calling thread checking
-    /// chunks too while it waits: for a thread that is not one of Swift's
-    /// cooperative pool (or a rare check that cannot wait asynchronously).
-    public func validWaiting(_ transactions: [SignedTransaction]) -> Set<VerifiedSignature> {
-        submit(transactions).helpAndWait()
-    }
-
     /// Checks the unclaimed chunks of `job` on the calling thread.
     fileprivate func help(with job: Job) {
         while let chunk = claim(of: job) {
