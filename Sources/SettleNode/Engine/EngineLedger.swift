@@ -57,6 +57,7 @@ struct EngineLedger: ConsensusApplication {
     /// every correct validator: no clock.
     mutating func isValid(_ block: Block) -> Bool {
         if let known = executed[block.header.hash] { return known.outcome.invariantViolations.isEmpty }
+        checkUnverified(block.transactions)
         guard let execution = try? state.execute(block, signatureIsValid: signatureIsValid) else { return false }
         executed[block.header.hash] = execution
         return execution.outcome.invariantViolations.isEmpty
@@ -70,15 +71,26 @@ struct EngineLedger: ConsensusApplication {
     }
 
     /// Whether a transaction's signature holds, verifying only what this node
-    /// has not verified already. Normally nothing is left: the mempool checked
-    /// what it admitted, and the host checked a proposal's others on the
-    /// signature pool before the proposal came in, without holding a thread.
-    /// What is left (a proposal replayed from the WAL at start, one whose
-    /// checks were just dropped with `maxPreverified`) is checked here, on
-    /// the engine's thread: computing, never waiting for another thread.
+    /// has not verified already.
     var signatureIsValid: (SignedTransaction) -> Bool {
         let (mempool, preverified) = (self.mempool, self.preverified)
         return { mempool.isVerified($0) || preverified.contains(VerifiedSignature($0)) || $0.hasValidSignature }
+    }
+
+    /// Checks the signatures of a proposed block's transactions that this node
+    /// has not verified, and remembers those that hold (a peer's relay of the
+    /// same transactions is then not checked again). Normally nothing is
+    /// left: the mempool checked what it admitted, and the host checked the
+    /// others on the signature pool before the proposal came in, without
+    /// holding a thread. What is left (a proposal replayed from the WAL at
+    /// start, one whose checks were just dropped with `maxPreverified`) is
+    /// checked here, on the engine's thread: computing, never waiting for
+    /// another thread.
+    private mutating func checkUnverified(_ transactions: [SignedTransaction]) {
+        let (mempool, known) = (self.mempool, self.preverified)
+        for transaction in transactions where !mempool.isVerified(transaction) && !known.contains(VerifiedSignature(transaction)) && transaction.hasValidSignature {
+            preverified.insert(VerifiedSignature(transaction))
+        }
     }
 
 }
