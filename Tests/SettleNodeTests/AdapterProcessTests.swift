@@ -24,6 +24,21 @@ extension ProcessTests {
             func key(_ name: String) -> String { dir.appendingPathComponent("keys/\(name).key").path }
             var url: String { "http://127.0.0.1:\(port)" }
 
+            /// Stops the node and removes its network's directory.
+            func stop() {
+                daemon.terminate()
+                daemon.waitUntilExit()
+                try? FileManager.default.removeItem(at: dir)
+            }
+
+            /// acme-shop lets card-processor report its refunds, disputes and payouts (what a connector posts).
+            func mandateTheCardProcessor() throws {
+                let mandate = try CLIProcessTests.settle([
+                    "tx", "set-mandate", "--key", key("acme-shop"), "--merchant", "acme-shop", "--processor", "card-processor", "--kinds", "refund,dispute,payout", "--wait", "--node", url,
+                ])
+                try #require(mandate.status == 0, "\(mandate.stdout)\(mandate.stderr)")
+            }
+
             func balance(_ account: String, _ asset: String) throws -> String? {
                 let output = try CLIProcessTests.settle(["balance", account, "--node", url, "--json"])
                 let balances = output.json["balances"] as? [[String: Any]] ?? []
@@ -43,11 +58,7 @@ extension ProcessTests {
 
         @Test func aCardExportPostsOnceAndReportsEveryBadLine() async throws {
             let node = try await Self.node()
-            defer {
-                node.daemon.terminate()
-                node.daemon.waitUntilExit()
-                try? FileManager.default.removeItem(at: node.dir)
-            }
+            defer { node.stop() }
             let export = node.dir.appendingPathComponent("export.csv")
             try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("card-settlement.csv"), to: export)
             let card = ["adapter", "card", "--file", export.path, "--key", node.key("card-processor"), "--merchant", "acme-shop", "--merchant-key", node.key("acme-shop"), "--node", node.url]
@@ -107,11 +118,7 @@ extension ProcessTests {
         /// add up post nothing twice and nothing wrong.
         @Test func bankStatementsInEveryFormatPostBookedCreditsOnce() async throws {
             let node = try await Self.node()
-            defer {
-                node.daemon.terminate()
-                node.daemon.waitUntilExit()
-                try? FileManager.default.removeItem(at: node.dir)
-            }
+            defer { node.stop() }
             func copy(_ name: String) throws -> String {
                 let path = node.dir.appendingPathComponent(name)
                 try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(name), to: path)
@@ -174,11 +181,7 @@ extension ProcessTests {
 
         @Test func webhookEventsPostOnceFromAFileAndOverSignedHTTP() async throws {
             let node = try await Self.node()
-            defer {
-                node.daemon.terminate()
-                node.daemon.waitUntilExit()
-                try? FileManager.default.removeItem(at: node.dir)
-            }
+            defer { node.stop() }
             let file = node.dir.appendingPathComponent("events.jsonl")
             try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("webhook-events.jsonl"), to: file)
             let run = [
@@ -242,11 +245,7 @@ extension ProcessTests {
         /// the ledger exactly once.
         @Test func aKilledAdapterResumesAndPostsEachChargeOnce() async throws {
             let node = try await Self.node()
-            defer {
-                node.daemon.terminate()
-                node.daemon.waitUntilExit()
-                try? FileManager.default.removeItem(at: node.dir)
-            }
+            defer { node.stop() }
             let export = node.dir.appendingPathComponent("big.csv")
             let count = 150
             var rows = ["id,type,amount,fee,net,currency,created,exchange_rate,source_id"]
@@ -286,11 +285,7 @@ extension ProcessTests {
         /// 100 MB figures per format are scripts/perf.sh's (docs/performance.md).
         @Test func aStatementOfAnySizeIsImportedInBoundedMemory() async throws {
             let node = try await Self.node()
-            defer {
-                node.daemon.terminate()
-                node.daemon.waitUntilExit()
-                try? FileManager.default.removeItem(at: node.dir)
-            }
+            defer { node.stop() }
             let settle = try #require(CLIProcessTests.binaries).appendingPathComponent("settle")
             for format in ["camt053", "bai2"] {
                 var peaks: [Int] = []
@@ -311,11 +306,7 @@ extension ProcessTests {
 
         @Test func aKilledStatementImportResumesAndPostsEachCreditOnce() async throws {
             let node = try await Self.node()
-            defer {
-                node.daemon.terminate()
-                node.daemon.waitUntilExit()
-                try? FileManager.default.removeItem(at: node.dir)
-            }
+            defer { node.stop() }
             let count = 150
             // 150 credits of 1.00 EUR, each its own bank reference; the bank-transfer fee is 0.35, 0.65 credited.
             var lines = [":20:BIG-1", ":25:DE89370400440532013000", ":28C:00001/001", ":60F:C261120EUR0,00"]

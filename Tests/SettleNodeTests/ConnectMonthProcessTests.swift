@@ -15,15 +15,8 @@ extension ProcessTests.ConnectProcessTests {
     /// the report's net total to the cent.
     @Test func aMonthAtStripeReconcilesToTheCent() async throws {
         let node = try await ProcessTests.AdapterProcessTests.node()
-        defer {
-            node.daemon.terminate()
-            node.daemon.waitUntilExit()
-            try? FileManager.default.removeItem(at: node.dir)
-        }
-        let mandate = try ProcessTests.CLIProcessTests.settle([
-            "tx", "set-mandate", "--key", node.key("acme-shop"), "--merchant", "acme-shop", "--processor", "card-processor", "--kinds", "refund,dispute,payout", "--wait", "--node", node.url,
-        ])
-        try #require(mandate.status == 0, "\(mandate.stdout)\(mandate.stderr)")
+        defer { node.stop() }
+        try node.mandateTheCardProcessor()
         let secret = "whsec_month_\(UUID().uuidString)"
         let secretFile = node.dir.appendingPathComponent("stripe-secret")
         try Data(secret.utf8).write(to: secretFile)

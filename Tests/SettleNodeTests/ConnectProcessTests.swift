@@ -130,15 +130,8 @@ extension ProcessTests {
         /// exact to the cent.
         @Test func aKilledConnectorLosesNothingItAcknowledgedAndPostsNothingTwice() async throws {
             var node = try await AdapterProcessTests.node()
-            defer {
-                node.daemon.terminate()
-                node.daemon.waitUntilExit()
-                try? FileManager.default.removeItem(at: node.dir)
-            }
-            let mandate = try CLIProcessTests.settle([
-                "tx", "set-mandate", "--key", node.key("acme-shop"), "--merchant", "acme-shop", "--processor", "card-processor", "--kinds", "refund,dispute,payout", "--wait", "--node", node.url,
-            ])
-            try #require(mandate.status == 0, "\(mandate.stdout)\(mandate.stderr)")
+            defer { node.stop() }
+            try node.mandateTheCardProcessor()
             // Stripe's API: each charge's balance transaction, 59 cents of Stripe's fee.
             let api = try await Self.providerAPI { path in
                 guard path.hasPrefix("/v1/balance_transactions/txn_"), let index = Int(path.dropFirst("/v1/balance_transactions/txn_".count)) else { return nil }

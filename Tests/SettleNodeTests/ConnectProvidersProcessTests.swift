@@ -17,15 +17,8 @@ extension ProcessTests.ConnectProcessTests {
     /// every good delivery again, posting nothing twice.
     @Test func everyProviderPostsOnceAndBadDeliveriesChangeNothing() async throws {
         let node = try await ProcessTests.AdapterProcessTests.node()
-        defer {
-            node.daemon.terminate()
-            node.daemon.waitUntilExit()
-            try? FileManager.default.removeItem(at: node.dir)
-        }
-        let mandate = try ProcessTests.CLIProcessTests.settle([
-            "tx", "set-mandate", "--key", node.key("acme-shop"), "--merchant", "acme-shop", "--processor", "card-processor", "--kinds", "refund,dispute,payout", "--wait", "--node", node.url,
-        ])
-        try #require(mandate.status == 0, "\(mandate.stdout)\(mandate.stderr)")
+        defer { node.stop() }
+        try node.mandateTheCardProcessor()
         let now = UInt64(Date().timeIntervalSince1970)
         let iso = ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(now - 5)))
         // The providers' APIs, as recorded.
