@@ -17,6 +17,11 @@ public protocol ConsensusApplication {
     /// whatever this validator's clock says (as CometBFT's proposer-based
     /// timestamps check timeliness only when prevoting).
     mutating func isTimely(_ block: Block) -> Bool
+    /// The validator set in force at `height`, in its order: known once block
+    /// `height − 2` is committed (a change decided in block H takes effect at
+    /// H + 2, the rule of issue 23), nil for a height further ahead. Every
+    /// correct validator answers the same: it is a function of the chain.
+    func validators(at height: UInt64) -> [Validator]?
 }
 
 extension ConsensusApplication {
@@ -28,8 +33,10 @@ extension ConsensusApplication {
 /// in, actions out, no I/O and no clock. docs/consensus.md maps each rule here
 /// to the paper's line numbers.
 ///
-/// Inputs must be for this validator set (the driver checks chain id and
-/// membership); the core checks signatures itself.
+/// The validator set is the one in force at the core's height (asked of the
+/// application when a height starts); messages of other heights are checked
+/// against their own height's set (`problem(with:validators:)`). The core
+/// checks signatures itself.
 public struct ConsensusCore: Sendable {
     public enum Step: UInt8, Comparable, Sendable {
         case propose = 1
@@ -49,7 +56,8 @@ public struct ConsensusCore: Sendable {
     public var position: Position { Position(height: height, round: round, step: step) }
 
     public let chainId: String
-    public let validators: [Validator]
+    /// The set in force at `height`: who proposes, whose votes count, the certificate's slots.
+    public private(set) var validators: [Validator]
     public let parameters: ConsensusParameters
     private let signer: (any ConsensusSigner)?
     private let checker: any SignatureChecker
@@ -83,24 +91,38 @@ public struct ConsensusCore: Sendable {
         book.tally(round, step).byValue.values.filter { $0[validator] != nil }.count
     }
 
-    /// A validator (with `signer`) or an observer (nil) at `height`, resuming
-    /// from `lastSigned` after a restart.
-    public init(genesis: Genesis, signer: (any ConsensusSigner)?, checker: any SignatureChecker = StrictEd25519Checker(), height: UInt64, lastSigned: SignerRecord? = nil) {
+    /// A validator (with `signer`) or an observer (nil) at `height`, whose
+    /// set is `validators` (the genesis's when nil), resuming from
+    /// `lastSigned` after a restart. A signer outside the set votes for
+    /// nothing until a set it belongs to is in force.
+    public init(
+        genesis: Genesis, signer: (any ConsensusSigner)?, checker: any SignatureChecker = StrictEd25519Checker(), height: UInt64, lastSigned: SignerRecord? = nil,
+        validators: [Validator]? = nil
+    ) {
         chainId = genesis.chainId
-        validators = genesis.validators
+        self.validators = validators ?? genesis.validators
         parameters = genesis.consensus
         self.signer = signer
         self.checker = checker
         self.height = height
         self.lastSigned = lastSigned
-        book = VoteBook(validators: genesis.validators)
+        book = VoteBook(validators: self.validators)
     }
 
-    /// The proposer of (height, round): validators in genesis order, rotating by
-    /// height and round so that a silent proposer costs one round.
+    /// The proposer of (height, round) of this height's set.
     public func proposer(height: UInt64, round: UInt32) -> PublicKey {
+        Self.proposer(of: validators, height: height, round: round)
+    }
+
+    /// The proposer of (height, round) when `validators` is in force: the
+    /// set's validators in order, rotating by height and round so that a
+    /// silent proposer costs one round.
+    public static func proposer(of validators: [Validator], height: UInt64, round: UInt32) -> PublicKey {
         validators[Int((height &+ UInt64(round)) % UInt64(validators.count))].publicKey
     }
+
+    /// Whether `key` is a validator of this height's set.
+    public func isMember(_ key: PublicKey) -> Bool { book.power[key] != nil }
 
     /// Timeouts grow by `timeoutDeltaMs` a round and never exceed `timeoutMaxMs`.
     public func timeoutMs(_ kind: TimeoutKind, round: UInt32) -> UInt64 {
@@ -160,8 +182,13 @@ public struct ConsensusCore: Sendable {
     /// the votes when stuck, for a validator the proposer cannot reach directly.
     public var currentProposal: SignedProposal? { proposals[round] }
 
-    /// Moves to `height` (after the previous one was decided and applied).
+    /// Moves to `height` (after the previous one was decided and applied),
+    /// with the set the application says is in force there.
     public mutating func advance(to height: UInt64, app: inout some ConsensusApplication) -> [ConsensusAction] {
+        guard let set = app.validators(at: height) else {
+            preconditionFailure("the validator set of height \(height) is known once height \(height - 1) is committed, and it is")
+        }
+        validators = set
         self.height = height
         round = 0
         step = .propose
@@ -169,7 +196,7 @@ public struct ConsensusCore: Sendable {
         lockedHash = nil; lockedRound = nil; validBlock = nil; validRound = nil
         proposals = [:]
         aheadRound = [:]
-        book = VoteBook(validators: validators)
+        book = VoteBook(validators: set)
         validity = [:]
         prevoteTimeoutScheduled = []; precommitTimeoutScheduled = []; quorumPrevoteHandled = []
         return start(app: &app)
@@ -212,13 +239,17 @@ public struct ConsensusCore: Sendable {
         case invalid(String)
     }
 
-    /// Why `event` is not a valid message of this chain whatever its height
-    /// (see `Screening.invalid`), or nil: for messages kept for a later height.
-    public func problem(with event: ConsensusEvent) -> String? {
+    /// Why `event`, a message of a later height, is not a valid one of this
+    /// chain (see `Screening.invalid`), or nil: checked against `validators`,
+    /// the set in force at its height, or — when that set is not known yet —
+    /// only for what needs no set (the core checks the rest when the height
+    /// starts).
+    public func problem(with event: ConsensusEvent, validators set: [Validator]?) -> String? {
+        let power = set.map { Dictionary($0.map { ($0.publicKey, $0.power) }, uniquingKeysWith: { first, _ in first }) }
         switch event {
-        case .proposal(let signed): problem(with: signed)
-        case .vote(let signed): problem(with: signed)
-        case .timeout: nil
+        case .proposal(let signed): return problem(with: signed, validators: set)
+        case .vote(let signed): return problem(with: signed, power: power)
+        case .timeout: return nil
         }
     }
 
@@ -226,12 +257,12 @@ public struct ConsensusCore: Sendable {
         guard decided == nil else { return .redundant }
         switch event {
         case .proposal(let signed):
-            if let problem = problem(with: signed) { return .invalid(problem) }
+            if let problem = problem(with: signed, validators: validators) { return .invalid(problem) }
             return signed.proposal.height != height || proposals[signed.proposal.round] != nil ? .redundant : .fresh
         case .vote(let signed):
             let v = signed.vote
             if v.height != height || book.tally(v.round, v.step).byValue[v.blockHash]?[v.validator] != nil { return .redundant }
-            if let problem = problem(with: signed) { return .invalid(problem) }
+            if let problem = problem(with: signed, power: book.power) { return .invalid(problem) }
             return .fresh
         case .timeout(let timeout):
             return timeout.height != height || timeout.round != round ? .redundant : .fresh
@@ -241,14 +272,17 @@ public struct ConsensusCore: Sendable {
     // MARK: Message checks
 
     private func accept(_ signed: SignedProposal) -> Bool {
-        signed.proposal.height == height && proposals[signed.proposal.round] == nil && problem(with: signed) == nil
+        signed.proposal.height == height && proposals[signed.proposal.round] == nil && problem(with: signed, validators: validators) == nil
     }
 
-    /// Why a proposal is not a valid one of this chain, whatever its height.
-    private func problem(with signed: SignedProposal) -> String? {
+    /// Why a proposal is not a valid one of this chain, when `set` is in
+    /// force at its height (nil: not known yet, the proposer unchecked).
+    private func problem(with signed: SignedProposal, validators set: [Validator]?) -> String? {
         let p = signed.proposal
         if p.chainId != chainId { return "a proposal for chain \(p.chainId)" }
-        if p.proposer != proposer(height: p.height, round: p.round) { return "a proposal by \(p.proposer), not the proposer of height \(p.height) round \(p.round)" }
+        if let set, p.proposer != Self.proposer(of: set, height: p.height, round: p.round) {
+            return "a proposal by \(p.proposer), not the proposer of height \(p.height) round \(p.round)"
+        }
         if signed.block.header.hash != p.blockHash || signed.block.header.height != p.height { return "a proposal whose block is not the one it names" }
         if let pol = p.polRound, pol >= p.round { return "a proposal with POL round \(pol) not before its round \(p.round)" }
         if !checker.isValid(signed.signature, message: p.signingMessage, publicKey: p.proposer) { return "a proposal with a bad signature" }
@@ -288,14 +322,15 @@ public struct ConsensusCore: Sendable {
     }
 
     private func acceptable(_ signed: SignedVote) -> Bool {
-        signed.vote.height == height && problem(with: signed) == nil
+        signed.vote.height == height && problem(with: signed, power: book.power) == nil
     }
 
-    /// Why a vote is not a valid one of this chain, whatever its height.
-    private func problem(with signed: SignedVote) -> String? {
+    /// Why a vote is not a valid one of this chain, when the validators of
+    /// `power` are in force at its height (nil: not known yet, membership unchecked).
+    private func problem(with signed: SignedVote, power: [PublicKey: UInt64]?) -> String? {
         let v = signed.vote
         if v.chainId != chainId { return "a vote for chain \(v.chainId)" }
-        if book.power[v.validator] == nil { return "a vote by \(v.validator), not a validator" }
+        if let power, power[v.validator] == nil { return "a vote by \(v.validator), not a validator at height \(v.height)" }
         if !checker.isValid(signed.signature, message: v.signingMessage, publicKey: v.validator) { return "a vote with a bad signature" }
         return nil
     }
@@ -343,7 +378,7 @@ public struct ConsensusCore: Sendable {
     /// Signs and records this validator's vote, and counts it.
     private mutating func vote(_ voteStep: VoteStep, _ blockHash: Hash256?) -> [ConsensusAction] {
         step = voteStep == .prevote ? .prevote : .precommit
-        guard let signer else { return [] }
+        guard let signer, isMember(signer.publicKey) else { return [] }
         let recordStep: SignerRecord.Step = voteStep == .prevote ? .prevote : .precommit
         var blockHash = blockHash
         if let last = lastSigned, (last.height, last.round, last.step) == (height, round, recordStep) {
@@ -450,7 +485,7 @@ public struct ConsensusCore: Sendable {
         return []
     }
 
-    /// The commit certificate of the decision: precommit signatures in genesis order.
+    /// The commit certificate of the decision: precommit signatures in the order of the height's set.
     private func certificate(round: UInt32, hash: Hash256) -> CommitCertificate {
         let precommits = book.tally(round, .precommit).byValue[hash] ?? [:]
         let signatures: [Signature?] = validators.map { precommits[$0.publicKey]?.signature }

@@ -15,6 +15,8 @@ public struct SimLedger: ValidatorApplication {
 
     public init(genesis: Genesis) { state = LedgerState(genesis: genesis) }
 
+    public func validators(at height: UInt64) -> [Validator]? { state.validators(at: height) }
+
     public var hasPendingTransactions: Bool { pool.contains { !state.isRemembered($0.id) } }
     public var pendingFillsABlock: Bool { false }
 

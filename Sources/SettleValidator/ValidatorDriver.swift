@@ -211,7 +211,8 @@ public struct ValidatorDriver: Sendable {
             let effects: [ValidatorEffect] = [.appendWAL(height: height, event, durably: false)]
             return effects + perform(core.handle(event, app: &app), now: now, app: &app)
         case height...(height + Self.earlyHeights):
-            if let problem = core.problem(with: event) { return sender.map { [.penalise($0, reason: problem)] } ?? [] }
+            // Checked against its own height's set: validators change at a height (issue 23).
+            if let problem = core.problem(with: event, validators: app.validators(at: event.height)) { return sender.map { [.penalise($0, reason: problem)] } ?? [] }
             // Late for the height just decided (the votes beyond the quorum arrive after it): nothing to do. Kept, it
             // would count as peers working on the next height and start it at once, empty blocks and all.
             guard event.height > height, !mutations.contains(.dropEarly) else { return [] }

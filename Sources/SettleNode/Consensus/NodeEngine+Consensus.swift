@@ -21,7 +21,7 @@ extension NodeEngine {
         let height = state.height
         let core = ConsensusCore(
             genesis: genesis, signer: Ed25519Signer(validatorKey), checker: RememberingChecker(StrictEd25519Checker()), height: height + 1,
-            lastSigned: try durability.signerFile.load())
+            lastSigned: try durability.signerFile.load(), validators: state.validators(at: height + 1))
         var driver = ValidatorDriver(core: core, committed: height, pacing: pacing, validator: validatorKey.publicKey)
         let replay = durability.wal.events(at: height + 1)
         ledger.now = Self.wallClock()
@@ -61,7 +61,8 @@ extension NodeEngine {
     public func preverifyProposal(_ proposal: SignedProposal) async {
         guard let driver = consensus else { return }
         let height = proposal.proposal.height
-        guard height > driver.committed, height <= driver.committed + 1 + ValidatorDriver.earlyHeights, driver.core.problem(with: .proposal(proposal)) == nil else { return }
+        guard height > driver.committed, height <= driver.committed + 1 + ValidatorDriver.earlyHeights, driver.core.problem(with: .proposal(proposal), validators: ledger.validators(at: height)) == nil
+        else { return }
         let (mempool, known) = (self.mempool, ledger.preverified)
         let unverified = proposal.block.transactions.filter { !mempool.isVerified($0) && !known.contains(VerifiedSignature($0)) }
         guard !unverified.isEmpty else { return }
@@ -151,6 +152,7 @@ extension NodeEngine {
 }
 
 extension EngineLedger: ValidatorApplication {
+    func validators(at height: UInt64) -> [Validator]? { state.validators(at: height) }
     var hasPendingTransactions: Bool { mempool.count > 0 }
     var pendingFillsABlock: Bool { mempool.count >= maxBlockTransactions }
 }
