@@ -62,9 +62,10 @@ extension ValidatorDriver {
     }
 
     mutating func receiveBlock(_ block: Block, _ commit: CommitCertificate, from peer: PublicKey, now: UInt64) -> [ValidatorEffect] {
-        lastBlockReceivedAt = now
         guard syncPlan.receive(block, commit, from: peer, committed: committed) else { return [] }
-        return checkAhead()
+        let effects = checkAhead()
+        if !effects.isEmpty { lastSyncProgressAt = now }
+        return effects
     }
 
     /// Hands the next runs of received blocks on to be checked, up to `runsCheckedAhead`.
@@ -111,6 +112,7 @@ extension ValidatorDriver {
         }
         if height > committed {
             committed = height
+            lastSyncProgressAt = now
             startWaiting(now: now)
         }
         var effects = checkAhead()

@@ -63,7 +63,10 @@ public struct ValidatorDriver: Sendable {
     var runs: [(id: UInt64, blocks: [SyncedBlock], certified: Int?)] = []
     var nextRunID: UInt64 = 1
     var applyingRun: UInt64?
-    var lastBlockReceivedAt: UInt64 = 0
+    /// When block sync last moved: the block next in line arrived (a run was
+    /// handed on). Not any block: while the next one is lost, the blocks after
+    /// it keep arriving, and waiting for them would never ask for it again.
+    var lastSyncProgressAt: UInt64 = 0
     /// Peers whose block requests are being served, with those queued after.
     var serving: [PublicKey: [(height: UInt64, count: Int)]] = [:]
     /// For recent heights below this node's, when a message of that height
@@ -115,7 +118,7 @@ public struct ValidatorDriver: Sendable {
     /// anything is sent; what this validator signed before is re-sent.
     public mutating func start(recovered: [ConsensusEvent], now: UInt64, app: inout some ValidatorApplication) -> [ValidatorEffect] {
         heightStartedAt = now
-        lastBlockReceivedAt = now
+        lastSyncProgressAt = now
         var actions = core.start(app: &app)
         for event in recovered {
             actions += core.handle(event, app: &app)
@@ -267,7 +270,7 @@ public struct ValidatorDriver: Sendable {
     /// asked for and not received are asked for again.
     private mutating func resend(now: UInt64) -> [ValidatorEffect] {
         var effects: [ValidatorEffect] = [.setTimer(.resend, afterMs: pacing.resendIntervalMs)]
-        if runs.isEmpty, syncPlan.isWaiting(committed: committed), now - lastBlockReceivedAt > pacing.syncStallMs {
+        if runs.isEmpty, syncPlan.isWaiting(committed: committed), now - lastSyncProgressAt > pacing.syncStallMs {
             syncPlan.stalled(committed: committed)
         }
         effects += requestBlocks()

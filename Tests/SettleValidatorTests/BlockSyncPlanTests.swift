@@ -1,5 +1,7 @@
+import SettleConsensus
 import SettleCrypto
 import SettleLedger
+import SettleSimulator
 import Testing
 
 @testable import SettleValidator
@@ -112,5 +114,43 @@ import Testing
         plan.restart()
         let none4 = plan.requests(committed: 3, connected: [a, b])
         #expect(none4 == [BlockSyncPlan.Request(peer: b, height: 4, count: 10)])
+    }
+}
+
+/// The driver's side of block sync: a block lost from a batch is asked for
+/// again even while the blocks after it keep arriving (the simulator's
+/// changing-validators seeds found a follower stuck for good: "stalled" had
+/// meant "no block at all for a while").
+@Suite struct BlockSyncStallTests {
+    @Test func aBlockLostFromABatchIsAskedForAgainWhileLaterOnesKeepArriving() {
+        let plan = BlockSyncPlanTests()
+        let genesis = plan.genesis
+        let blocks = plan.chain(12)
+        let peer = genesis.validators[1].publicKey
+        var app = SimLedger(genesis: genesis)
+        var driver = ValidatorDriver(core: ConsensusCore(genesis: genesis, signer: nil, height: 1), committed: 0, pacing: ValidatorPacing(blockIntervalMs: 0), validator: nil)
+        _ = driver.start(recovered: [], now: 0, app: &app)
+        _ = driver.handle(.connected([peer]), now: 0, app: &app)
+        let hello = PeerMessage.Hello(chainId: genesis.chainId, genesisHash: genesis.hash, node: peer, height: 12)
+        let first = driver.handle(.message(.hello(hello), from: peer), now: 0, app: &app)
+        #expect(first.contains { if case .send(.blockRequest(height: 1, _), to: peer) = $0 { true } else { false } }, "\(first)")
+        func asksForBlockOne(_ effects: [ValidatorEffect]) -> Bool {
+            effects.contains { if case .send(.blockRequest(height: 1, _), _) = $0 { true } else { false } }
+        }
+        // Block 1 is lost; the others arrive, and keep arriving (a peer serving
+        // the block its neighbours are stuck on, every half second).
+        var askedAgain = false
+        for step in 1...20 {
+            let now = UInt64(step) * 500
+            let block = blocks[1 + step % 11]
+            var effects = driver.handle(.message(.block(block, plan.commit(block)), from: peer), now: now, app: &app)
+            if step % 2 == 0 {
+                effects += driver.handle(.timer(.resend), now: now, app: &app)
+                // The peer says again how far it is (as its votes and hellos do).
+                effects += driver.handle(.message(.hello(hello), from: peer), now: now, app: &app)
+            }
+            askedAgain = askedAgain || asksForBlockOne(effects)
+        }
+        #expect(askedAgain, "block 1 was never asked for again in 10 s while later blocks kept arriving")
     }
 }
