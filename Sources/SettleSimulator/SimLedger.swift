@@ -15,7 +15,34 @@ public struct SimLedger: ValidatorApplication {
 
     public init(genesis: Genesis) { state = LedgerState(genesis: genesis) }
 
-    public func validators(at height: UInt64) -> [Validator]? { state.validators(at: height) }
+    /// Validator set changes by the height of the block deciding each (the
+    /// simulator's stand-in for governance transactions, the same on every
+    /// node: a function of the chain's heights).
+    var setChanges: [UInt64: [Validator]] = [:]
+    /// Heights after the deciding block that a change takes effect: 2, or 1
+    /// for a node that switches early (a mutation).
+    var switchAfter: UInt64 = 2
+    /// A mutation: removed validators stay in this node's sets.
+    var keepsRemoved = false
+
+    public func validators(at height: UInt64) -> [Validator]? {
+        guard height <= state.height + 2 else { return nil }
+        return validatorsOf(height: height)
+    }
+
+    /// The set this node holds in force at `height`, known or not.
+    func validatorsOf(height: UInt64) -> [Validator] {
+        Self.validators(at: height, genesis: state.genesis.validators, changes: setChanges, switchAfter: switchAfter, keepsRemoved: keepsRemoved)
+    }
+
+    static func validators(at height: UInt64, genesis: [Validator], changes: [UInt64: [Validator]], switchAfter: UInt64, keepsRemoved: Bool) -> [Validator] {
+        var set = genesis
+        for decided in changes.keys.sorted() where decided + switchAfter <= height {
+            let next = changes[decided]!
+            set = keepsRemoved ? set + next.filter { new in !set.contains { $0.publicKey == new.publicKey } } : next
+        }
+        return set
+    }
 
     public var hasPendingTransactions: Bool { pool.contains { !state.isRemembered($0.id) } }
     public var pendingFillsABlock: Bool { false }

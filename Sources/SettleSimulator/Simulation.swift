@@ -71,6 +71,28 @@ public struct Simulation {
         /// The validator cut off until the heal, if any (`isolating`).
         public var isolated: Int?
 
+        /// The nodes that are the genesis's validators (all when nil); the
+        /// others follow the chain until a change makes them validators.
+        public var genesisSet: [Int]?
+        /// Validator set changes by the height of the block that decides
+        /// each: the nodes of the new set, in force two heights later.
+        public var setChanges: [UInt64: [Int]] = [:]
+
+        /// Seven nodes, validators 0–3 at first; validator 4 joins (decided at
+        /// height 2), validator 3 leaves (at 5), validator 5 joins and 0 leaves
+        /// in one step (at 8): under the seed's loss, delays, partitions and
+        /// crashes, none byzantine. Every node must switch at the same height
+        /// and every decided block carry a certificate of its height's set.
+        public static func changingValidators(seed: UInt64) -> Config {
+            var config = Config(seed: seed)
+            config.nodes = 7
+            config.byzantine = [:]
+            config.genesisSet = [0, 1, 2, 3]
+            config.setChanges = [2: [0, 1, 2, 3, 4], 5: [0, 1, 2, 4], 8: [1, 2, 4, 5]]
+            config.heightsAfterHeal = 12
+            return config
+        }
+
         /// A healthy network of `nodes` honest validators run for `heights` heights: the throughput figure.
         public static func healthy(nodes: Int, heights: UInt64) -> Config {
             var config = Config(seed: 0)
@@ -128,6 +150,9 @@ public struct Simulation {
     public let seed: UInt64
     public let config: Config
     let genesis: Genesis
+    /// Every node's validator identity, validator or not yet (node order).
+    let everyone: [Validator]
+    let indexOf: [PublicKey: Int]
     var rng: SplitMix64
     var now: UInt64 = 0
     var queue = Heap<Scheduled>()
@@ -170,6 +195,10 @@ public struct Simulation {
         case noResend
         /// Messages of the heights ahead are dropped.
         case dropEarly
+        /// Node 0 switches to a new validator set one height early.
+        case switchEarly
+        /// Node 0 never removes a validator from its set.
+        case keepRemoved
     }
 
     public static let consensus = ConsensusParameters(blockIntervalMs: 0, timeoutProposeMs: 300, timeoutVoteMs: 200, timeoutDeltaMs: 100, timeoutMaxMs: 2_000)
@@ -181,27 +210,46 @@ public struct Simulation {
         self.mutation = mutation
         rng = SplitMix64(seed: seed)
         let base = DevelopmentNetwork.genesis(validators: self.config.nodes)
+        everyone = base.validators
         genesis = try! Genesis(
-            chainId: "sim", genesisTime: 0, validators: base.validators, assets: base.assets, accounts: base.accounts, methods: base.methods, feeSchedules: base.feeSchedules, consensus: Self.consensus
-        )
+            chainId: "sim", genesisTime: 0, validators: (self.config.genesisSet ?? Array(everyone.indices)).map { base.validators[$0] }, assets: base.assets, accounts: base.accounts,
+            methods: base.methods, feeSchedules: base.feeSchedules, consensus: Self.consensus)
+        indexOf = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1.publicKey, $0) })
         secrets = (0..<self.config.nodes).map { Array("sim secret \(seed) \($0)".utf8) }
         var table: [PublicKey: [UInt8]] = [:]
-        for (index, validator) in genesis.validators.enumerated() { table[validator.publicKey] = secrets[index] }
+        for (index, validator) in everyone.enumerated() { table[validator.publicKey] = secrets[index] }
         checker = SimChecker(secrets: table)
         for index in 0..<self.config.nodes {
-            var ledger = SimLedger(genesis: genesis)
-            ledger.corruptsBlocks = self.config.byzantine[index] == .invalidBlocks
-            nodes.append(Node(driver: makeDriver(index, committed: 0, lastSigned: nil), ledger: ledger))
+            nodes.append(Node(driver: makeDriver(index, committed: 0, lastSigned: nil), ledger: makeLedger(index)))
         }
+    }
+
+    /// A node's ledger: the genesis, the set changes (shifted or kept for a
+    /// node under a mutation), a byzantine proposer's broken blocks.
+    func makeLedger(_ index: Int) -> SimLedger {
+        var ledger = SimLedger(genesis: genesis)
+        ledger.corruptsBlocks = config.byzantine[index] == .invalidBlocks
+        ledger.setChanges = config.setChanges.mapValues { $0.map { everyone[$0] } }
+        if index == 0, mutation == .switchEarly { ledger.switchAfter = 1 }
+        if index == 0, mutation == .keepRemoved { ledger.keepsRemoved = true }
+        return ledger
+    }
+
+    /// The validator set in force at `height`, as every correct node must see it.
+    func validators(at height: UInt64) -> [Validator] {
+        SimLedger.validators(at: height, genesis: genesis.validators, changes: config.setChanges.mapValues { $0.map { everyone[$0] } }, switchAfter: 2, keepsRemoved: false)
     }
 
     func isHonest(_ index: Int) -> Bool { config.byzantine[index] == nil }
 
-    func key(_ index: Int) -> PublicKey { genesis.validators[index].publicKey }
+    func key(_ index: Int) -> PublicKey { everyone[index].publicKey }
+    func node(of key: PublicKey) -> Int? { indexOf[key] }
 
     func makeDriver(_ index: Int, committed: UInt64, lastSigned: SignerRecord?) -> ValidatorDriver {
         let signer = SimSigner(publicKey: key(index), secret: secrets[index])
-        var core = ConsensusCore(genesis: genesis, signer: config.byzantine[index] == .silent ? nil : signer, checker: checker, height: committed + 1, lastSigned: lastSigned)
+        var core = ConsensusCore(
+            genesis: genesis, signer: config.byzantine[index] == .silent ? nil : signer, checker: checker, height: committed + 1, lastSigned: lastSigned,
+            validators: makeLedger(index).validatorsOf(height: committed + 1))
         if mutation == .ignoreLocks { core.faultsForTesting.insert(.ignoreLocks) }
         var driver = ValidatorDriver(core: core, committed: committed, pacing: Self.pacing, validator: key(index))
         switch mutation {
@@ -209,7 +257,7 @@ public struct Simulation {
         case .advanceBeforeStored: driver.mutations.insert(.advanceBeforeStored)
         case .noResend: driver.mutations.insert(.noResend)
         case .dropEarly: driver.mutations.insert(.dropEarly)
-        case .ignoreLocks, nil: break
+        case .ignoreLocks, .switchEarly, .keepRemoved, nil: break
         }
         return driver
     }
@@ -327,8 +375,7 @@ public struct Simulation {
         do { recovered = try nodes[index].disk.recover() } catch {
             throw Violation(description: "seed \(seed): node \(index)'s signer record did not survive a crash: \(error)")
         }
-        var ledger = SimLedger(genesis: genesis)
-        ledger.corruptsBlocks = nodes[index].ledger.corruptsBlocks
+        var ledger = makeLedger(index)
         ledger.pool = nodes[index].ledger.pool
         for (block, _) in nodes[index].disk.blocks {
             guard ledger.commit(block) != nil else { throw Violation(description: "seed \(seed): node \(index)'s stored block \(block.header.height) does not apply") }
@@ -403,18 +450,18 @@ public struct Simulation {
         case .commit(let block, let commit):
             try commitBlock(block, commit, at: index)
         case .send(let message, let peer):
-            send(message, from: index, to: [genesis.validators.firstIndex { $0.publicKey == peer }!])
+            send(message, from: index, to: [node(of: peer)!])
         case .broadcast(let message):
             if isHonest(index), case .vote(let vote) = message, vote.vote.validator == key(index) { try checkLock(vote, at: index) }
             broadcast(message, from: index)
         case .penalise(let peer, let reason):
-            let culprit = genesis.validators.firstIndex { $0.publicKey == peer }!
+            let culprit = node(of: peer)!
             if isHonest(index), isHonest(culprit) {
                 throw Violation(description: "seed \(seed): honest node \(index) penalised honest node \(culprit): \(reason)")
             }
         case .recordEvidence(let proof):
             evidence += 1
-            let culprit = genesis.validators.firstIndex { $0.publicKey == proof.first.vote.validator }
+            let culprit = node(of: proof.first.vote.validator)
             if let culprit, isHonest(culprit), proof.isValid(checker) {
                 throw Violation(
                     description: "seed \(seed): honest validator \(culprit) signed two different \(proof.first.vote.step) votes at height \(proof.first.vote.height) round \(proof.first.vote.round)")
@@ -422,7 +469,7 @@ public struct Simulation {
         case .setTimer(let timer, let afterMs):
             schedule(.input(node: index, incarnation: incarnation, .timer(timer)), after: afterMs)
         case .serveBlocks(let from, let count, let peer):
-            let to = genesis.validators.firstIndex { $0.publicKey == peer }!
+            let to = node(of: peer)!
             let stored = nodes[index].disk.blocks
             for height in from..<min(from + UInt64(count), UInt64(stored.count) + 1) {
                 send(.block(stored[Int(height - 1)].block, stored[Int(height - 1)].commit), from: index, to: [to])
@@ -431,8 +478,9 @@ public struct Simulation {
         case .checkBlocks(let run, let blocks):
             var certified: [(block: Block, commit: CommitCertificate)] = []
             for synced in blocks {
+                let set = nodes[index].ledger.validatorsOf(height: synced.block.header.height)
                 guard synced.commit.height == synced.block.header.height, synced.commit.blockHash == synced.block.header.hash,
-                    (try? synced.commit.verify(chainId: genesis.chainId, validators: genesis.validators, signatureIsValid: { checker.isValid($0, message: $1, publicKey: $2) })) != nil
+                    (try? synced.commit.verify(chainId: genesis.chainId, validators: set, signatureIsValid: { checker.isValid($0, message: $1, publicKey: $2) })) != nil
                 else { break }
                 certified.append((synced.block, synced.commit))
             }
@@ -455,7 +503,7 @@ public struct Simulation {
             schedule(.input(node: index, incarnation: incarnation, .admitted), after: 1)
         case .sendPendingTransactions(let peer):
             let pending = nodes[index].ledger.pool.filter { !nodes[index].ledger.state.isRemembered($0.id) }
-            if !pending.isEmpty { send(.transactions(pending), from: index, to: [genesis.validators.firstIndex { $0.publicKey == peer }!]) }
+            if !pending.isEmpty { send(.transactions(pending), from: index, to: [node(of: peer)!]) }
         case .announce, .reportPeers:
             break
         }
@@ -468,6 +516,10 @@ public struct Simulation {
             throw Violation(description: "seed \(seed): liveness: height \(height) was decided in round \(commit.round) on a healthy network")
         }
         if isHonest(index) {
+            // Whoever made it, the certificate is of the set in force at its height.
+            guard (try? commit.verify(chainId: genesis.chainId, validators: validators(at: height), signatureIsValid: { checker.isValid($0, message: $1, publicKey: $2) })) != nil else {
+                throw Violation(description: "seed \(seed): node \(index) committed block \(height) without a certificate of that height's validator set")
+            }
             if let earlier = decisions[height], earlier != block.header.hash {
                 throw Violation(description: "seed \(seed): safety: node \(index) committed \(block.header.hash) at height \(height), another honest node \(earlier)")
             }
@@ -500,8 +552,12 @@ public struct Simulation {
             return
         }
         guard let lock = nodes[index].lock, lock.height == vote.height, lock.round < vote.round, lock.hash != hash else { return }
-        let voters = (lock.round..<vote.round).map { prevotesSeen[PrevoteKey(height: vote.height, round: $0, hash: hash)]?.count ?? 0 }
-        guard !voters.contains(where: { $0 * 3 > nodes.count * 2 }) else { return }
+        let set = validators(at: vote.height)
+        let total = set.reduce(0) { $0 + $1.power }
+        let power = (lock.round..<vote.round).map { round in
+            set.filter { prevotesSeen[PrevoteKey(height: vote.height, round: round, hash: hash)]?.contains($0.publicKey) == true }.reduce(0) { $0 + $1.power }
+        }
+        guard !power.contains(where: { $0 * 3 > total * 2 }) else { return }
         throw Violation(
             description:
                 "seed \(seed): lock: honest node \(index) precommitted \(lock.hash) in round \(lock.round) of height \(vote.height), then prevoted \(hash) in round \(vote.round) with no prevote quorum for it in between"
@@ -517,8 +573,8 @@ public struct Simulation {
             for (block, commit) in nodes[index].disk.blocks {
                 let height = block.header.height
                 guard commit.height == height, commit.blockHash == block.header.hash,
-                    (try? commit.verify(chainId: genesis.chainId, validators: genesis.validators, signatureIsValid: { checker.isValid($0, message: $1, publicKey: $2) })) != nil
-                else { throw Violation(description: "seed \(seed): audit: node \(index)'s block \(height) lacks a valid certificate") }
+                    (try? commit.verify(chainId: genesis.chainId, validators: validators(at: height), signatureIsValid: { checker.isValid($0, message: $1, publicKey: $2) })) != nil
+                else { throw Violation(description: "seed \(seed): audit: node \(index)'s block \(height) lacks a valid certificate of its height's set") }
                 guard decisions[height] == block.header.hash else { throw Violation(description: "seed \(seed): audit: node \(index)'s block \(height) is not the one decided") }
                 guard (try? state.apply(block, signatureIsValid: { _ in true })) != nil else {
                     throw Violation(description: "seed \(seed): audit: node \(index)'s block \(height) does not replay")

@@ -15,10 +15,18 @@ public struct SimulationRun: Sendable {
     /// `mutation` switched on if given; `traced` prints what one node does.
     public static func run(seeds: some Sequence<UInt64>, config: Simulation.Config? = nil, mutation: Simulation.Mutation? = nil, traced: Int? = nil, stopAtFirstFailure: Bool = false) -> SimulationRun
     {
+        run(seeds: seeds, configs: { _ in config }, mutation: mutation, traced: traced, stopAtFirstFailure: stopAtFirstFailure)
+    }
+
+    /// Runs `seeds`, each with the configuration `configs` makes of it (the
+    /// seed's own when nil).
+    public static func run(
+        seeds: some Sequence<UInt64>, configs: (UInt64) -> Simulation.Config?, mutation: Simulation.Mutation? = nil, traced: Int? = nil, stopAtFirstFailure: Bool = false
+    ) -> SimulationRun {
         var run = SimulationRun()
         let started = ContinuousClock.now
         for seed in seeds {
-            var simulation = Simulation(seed: seed, config: config, mutation: mutation)
+            var simulation = Simulation(seed: seed, config: configs(seed), mutation: mutation)
             simulation.traced = traced
             do { try simulation.run() } catch { run.failures.append("\(error)") }
             run.seeds += 1
