@@ -14,6 +14,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Run only this seed (to replay a failure).") var seed: UInt64?
     @Flag(help: "A healthy network of 4 validators deciding 50 heights per seed, every height in its first round (the speed figure).")
     var healthy = false
+    @Flag(help: "Validators joining and leaving during each seed's faults (7 nodes; the sets change at heights 4, 7 and 10).")
+    var changingValidators = false
     @Option(help: "Switch on a deliberate bug, to see a seed catch it: \(Simulation.Mutation.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mutation: String?
     @Option(help: "Print what this node (0-based) does: every input and effect.") var trace: Int?
@@ -27,17 +29,20 @@ struct SimulateCommand: ParsableCommand {
             }
             mutant = known
         }
+        if healthy, changingValidators { throw ValidationError("--healthy and --changing-validators are two different networks: choose one") }
+        let (healthy, changing) = (healthy, changingValidators)
         let run = SimulationRun.run(
-            seeds: seed.map { [$0] } ?? Array(0..<seeds), config: healthy ? .healthy(nodes: 4, heights: 50) : nil, mutation: mutant, traced: trace,
+            seeds: seed.map { [$0] } ?? Array(0..<seeds),
+            configs: { seed in healthy ? .healthy(nodes: 4, heights: 50) : changing ? .changingValidators(seed: seed) : nil }, mutation: mutant, traced: trace,
             stopAtFirstFailure: mutant != nil)
         if json {
             let p50 = run.commitLatencies.isEmpty ? 0 : run.commitLatencies[run.commitLatencies.count / 2]
             let p99 = run.commitLatencies.isEmpty ? 0 : run.commitLatencies[run.commitLatencies.count * 99 / 100]
             print(
-                "{\"healthy\": \(healthy), \"seeds\": \(run.seeds), \"decidedHeights\": \(run.decidedHeights), \"crashes\": \(run.crashes), \"failures\": \(run.failures.count), \"seconds\": \(String(format: "%.3f", run.seconds)), \"seedsPerSecond\": \(String(format: "%.1f", run.seedsPerSecond)), \"virtualCommitP50Ms\": \(p50), \"virtualCommitP99Ms\": \(p99)}"
+                "{\"healthy\": \(healthy), \"changingValidators\": \(changingValidators), \"seeds\": \(run.seeds), \"decidedHeights\": \(run.decidedHeights), \"crashes\": \(run.crashes), \"failures\": \(run.failures.count), \"seconds\": \(String(format: "%.3f", run.seconds)), \"seedsPerSecond\": \(String(format: "%.1f", run.seedsPerSecond)), \"virtualCommitP50Ms\": \(p50), \"virtualCommitP99Ms\": \(p99)}"
             )
         } else {
-            print("simulation\(healthy ? " (healthy, 4 validators, 50 heights per seed)" : ""): \(run.summary)")
+            print("simulation\(healthy ? " (healthy, 4 validators, 50 heights per seed)" : changingValidators ? " (validators joining and leaving)" : ""): \(run.summary)")
         }
         for failure in run.failures.prefix(10) { FileHandle.standardError.write(Data((failure + "\n").utf8)) }
         if !run.failures.isEmpty { throw ExitCode(1) }
