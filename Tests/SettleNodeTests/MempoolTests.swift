@@ -43,7 +43,7 @@ import Testing
         #expect((try? pool.admit(expired, now: now)) == nil)
         do { try pool.admit(expired, now: now) } catch { #expect(error.code == "expired") }
         var bad = transfer("bank", "alice", 5)
-        bad = SignedTransaction(body: bad.body, signature: transfer("bank", "alice", 6).signature)
+        bad = SignedTransaction(body: bad.body, signature: transfer("bank", "alice", 6).approvals[0].signature)
         #expect(throws: AdmissionRejection.invalid(.badSignature)) { try pool.admit(bad, now: now) }
         let stranger = SigningKey()
         let unknown = TransactionBody(
@@ -118,7 +118,7 @@ import Testing
         let tx = transfer("bank", "alice", 10)
         try pool.admit(tx, now: now)
         #expect(pool.isVerified(tx))
-        let forged = SignedTransaction(body: tx.body, signature: transfer("bank", "alice", 11).signature)
+        let forged = SignedTransaction(body: tx.body, signature: transfer("bank", "alice", 11).approvals[0].signature)
         #expect(!pool.isVerified(forged))
         var state = LedgerState(genesis: genesis)
         let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now, proposer: genesis.validators[0].publicKey, signatureIsValid: pool.isVerified)
@@ -166,7 +166,7 @@ import Testing
         // The checks a block makes, and the limits, still apply.
         #expect(throws: AdmissionRejection.alreadyPending) { try pool.queueRelayed(deposit, now: now) }
         do { try pool.queueRelayed(transfer("bank", "alice", 1, expiresAt: genesis.genesisTime), now: now) } catch { #expect(error.code == "expired") }
-        let forged = SignedTransaction(body: transfer("bank", "bob", 5).body, signature: deposit.signature)
+        let forged = SignedTransaction(body: transfer("bank", "bob", 5).body, signature: deposit.approvals[0].signature)
         #expect(throws: AdmissionRejection.invalid(.badSignature)) { try pool.queueRelayed(forged, now: now) }
         try pool.queueRelayed(transfer("alice", "bob", 1), now: now)
         #expect(throws: AdmissionRejection.accountLimit(limit: 2)) { try pool.queueRelayed(transfer("alice", "bob", 2), now: now) }

@@ -300,8 +300,11 @@ import Testing
         #expect(try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'protocol_version'") } == Data([ProtocolVersion.current]))
         try pool.write { db in try db.execute(sql: "DELETE FROM meta WHERE key = 'protocol_version'") }
         #expect(throws: StoreError.otherProtocol(found: 1)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis()) }
-        try pool.write { db in try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('protocol_version', ?)", arguments: [Data([3])]) }
-        #expect(throws: StoreError.otherProtocol(found: 3)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), readOnly: true) }
+        // A version 2 store (one signature per transaction, no key rows), and a future one.
+        for other: UInt8 in [2, 4] {
+            try pool.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('protocol_version', ?)", arguments: [Data([other])]) }
+            #expect(throws: StoreError.otherProtocol(found: other)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), readOnly: true) }
+        }
         #expect("\(StoreError.otherProtocol(found: 1))".contains("start a new chain"))
     }
 }
