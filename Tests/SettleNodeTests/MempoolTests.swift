@@ -54,6 +54,38 @@ import Testing
         #expect(pool.count == 1)
     }
 
+    /// What the mempool remembers as verified is the whole envelope: the same
+    /// transaction with one approval replaced, dropped or added is not
+    /// verified by it, and is checked (and refused) on its own.
+    @Test func verifiedMeansEverySignatureAsCarried() throws {
+        let genesis = DevelopmentNetwork.genesis(admins: 3, adminThreshold: 2)
+        var pool = Mempool(state: LedgerState(genesis: genesis))
+        let body = TransactionBody(
+            chainId: genesis.chainId, signer: key("admin").publicKey, nonce: 1, expiresAt: now + 60_000,
+            payload: .registerMethod(RegisteredMethod(method: PaymentMethod("pix"))))
+        let approved = body.signed(with: key("admin")).adding(approvalBy: key("admin-2"))
+        let result = try pool.admit(approved, now: now)
+        #expect(result.code == .applied)
+        #expect(pool.isVerified(approved))
+        var approvals = approved.approvals
+        let index = try #require(approvals.firstIndex { $0.publicKey == key("admin-2").publicKey })
+        approvals[index].signature = key("admin-3").sign(body.signingMessage)
+        let replaced = SignedTransaction(body: body, approvals: approvals)
+        #expect(replaced.id == approved.id)
+        #expect(!pool.isVerified(replaced))
+        #expect(!pool.isVerified(body.signed(with: key("admin"))))
+        #expect(!pool.isVerified(approved.adding(approvalBy: key("admin-3"))))
+        // One approval short: refused with what is present and needed.
+        var short = Mempool(state: LedgerState(genesis: genesis))
+        #expect(
+            throws: AdmissionRejection.wouldFail(
+                .notEnoughApprovals, related: nil, detail: "1 of the 2 administrators' approvals needed are present; collect the others (settle sign FILE --key KEY) before submitting")
+        ) {
+            try short.admit(body.signed(with: key("admin")), now: now)
+        }
+        #expect(short.count == 0)
+    }
+
     @Test mutating func enforcesLimits() throws {
         var pool = Mempool(state: LedgerState(genesis: genesis), limits: MempoolLimits(maxTransactions: 3, maxPerAccount: 2))
         try pool.admit(transfer("bank", "alice", 1), now: now)

@@ -290,6 +290,34 @@ import Testing
         }
     }
 
+    /// Keys and the administration threshold are state rows, stored with their
+    /// block: a reopened store (a node's restart) knows the rotated key, the
+    /// retired one and the threshold, and audits to the same state.
+    @Test func keysSurviveReopening() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        let alice = DevelopmentNetwork.key("alice").publicKey, newKey = DevelopmentNetwork.key("alice-new")
+        let root: Hash256
+        do {
+            var writer = try StoreWriter(store: try BlockStore(path: path, genesis: DevelopmentNetwork.genesis()))
+            try writer.commit([writer.tx("alice", .rotateKey(newKey: newKey.publicKey))])
+            try writer.commit([writer.tx("admin", .setAdminThreshold(threshold: 1))])
+            root = writer.state.stateRoot
+        }
+        let store = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        let state = try store.loadState()
+        #expect(state.stateRoot == root)
+        #expect(state.account(alice)?.key == newKey.publicKey)
+        #expect(state.keyRecord(alice) == KeyRecord(account: alice, retiredAt: 1))
+        #expect(state.keyRecord(newKey.publicKey) == KeyRecord(account: alice, retiredAt: nil))
+        #expect(state.adminThreshold == 1)
+        let audited = try auditStore(store)
+        #expect(audited.allEntries == state.allEntries)
+        // The audit replays the chain and compares the stored rows with its own.
+        let (report, replayed) = try ParallelAuditor(genesis: store.genesis).run(store: store)
+        #expect(report.height == 2 && replayed.stateRoot == root)
+    }
+
     /// A store of another protocol version (protocol 1 recorded none) is
     /// refused with what to do, never read or modified.
     @Test func refusesAStoreOfAnotherProtocolVersion() throws {
