@@ -19,7 +19,8 @@
 # signed as each provider signs (one delivered twice, one before its charge,
 # one tampered), and posts each once; MT940 and BAI2 statements are imported;
 # and Stripe's balance report is reconciled with the ledger, a payment missing
-# from it found and imported.
+# from it found and imported. Administration comes to need two of three
+# administrators' approvals, collected as a file; a customer rotates her key.
 #
 # Payments go to different validators; every one commits the same chain. Set
 # SETTLE_DEMO_KEEP=1 to keep the network directory.
@@ -265,6 +266,26 @@ settle report quote --amount "100.00 USD"
 step "Bob cannot spend more than he has; amounts finer than the asset allows are refused"
 refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "10000.00 USD" --wait
 refused settle tx transfer --key "$keys/bob.key" --to "$shop" --amount "1.005 USD" --wait
+
+step "Administration by two of three: two more administrators enrolled, the threshold raised to 2; one admin alone is refused"
+settle keys generate --out "$work/erin-admin.key"
+settle keys generate --out "$work/frank-admin.key"
+settle tx enrol-account --key "$keys/admin.key" --account "$work/erin-admin.key" --role admin --label erin --wait
+settle tx enrol-account --key "$keys/admin.key" --account "$work/frank-admin.key" --role admin --label frank --wait
+settle tx set-admin-threshold --key "$keys/admin.key" --threshold 2 --wait
+settle keys generate --out "$work/gina.key"
+refused settle tx enrol-account --key "$keys/admin.key" --account "$work/gina.key" --role customer --label gina --wait
+
+step "Built once, approved by a second administrator on her own machine (no node needed), then submitted"
+settle tx enrol-account --key "$keys/admin.key" --account "$work/gina.key" --role customer --label gina --expires-in 3600 --out "$work/enrol-gina.json"
+settle sign "$work/enrol-gina.json" --key "$work/erin-admin.key"
+settle submit "$work/enrol-gina.json" --wait
+
+step "Dana rotates her key: the same account and balance; her old key is refused from then on"
+settle keys generate --out "$work/dana-2.key"
+settle tx rotate-key --key "$dana" --new-key "$work/dana-2.key" --wait
+refused settle tx transfer --key "$dana" --to "$shop" --amount "1.00 USD" --wait
+settle tx transfer --key "$work/dana-2.key" --signer "$dana" --to "$shop" --amount "1.00 USD" --wait
 
 step "Balances: dana, coffee-corner, alice, bob and the fee account (from validator 3)"
 for account in "$dana" "$shop" alice bob fees; do settle balance "$account" --node "$(node 3)"; done

@@ -29,12 +29,26 @@ extension Wire {
         public var signer: String?
         public var kind: String?
         public var externalReference: String?
+        /// Every signature the transaction carries, in its (ascending key) order.
+        public var signatures: [Signature]?
         /// The canonical signed transaction, base64.
         public var transaction: String?
 
         public init(id: String, status: TransactionStatus) {
             self.id = id
             self.status = status
+        }
+    }
+
+    /// One signature of a transaction: the key that signed and its Ed25519
+    /// signature of the transaction's signing message, both hex.
+    public struct Signature: Codable, Sendable, Equatable {
+        public var publicKey: String
+        public var signature: String
+
+        public init(publicKey: String, signature: String) {
+            self.publicKey = publicKey
+            self.signature = signature
         }
     }
 

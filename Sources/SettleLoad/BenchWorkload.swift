@@ -115,7 +115,7 @@ struct BenchWorkload: Sendable {
 
     func verifyLoop(_ count: Int) -> Int {
         var valid = 0
-        for i in 0..<count where funding[i % funding.count].hasValidSignature { valid += 1 }
+        for i in 0..<count where funding[i % funding.count].hasValidSignatures { valid += 1 }
         return valid
     }
 

@@ -22,7 +22,7 @@ struct VerifyLimit: Sendable {
             let start = ContinuousClock.now
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 var valid = 0
-                for tx in sample where tx.hasValidSignature { valid += 1 }
+                for tx in sample where tx.hasValidSignatures { valid += 1 }
                 precondition(valid == sample.count, "the load's own signatures do not verify")
             }
             return Double(sample.count * threads) / (ContinuousClock.now - start).seconds

@@ -12,11 +12,13 @@ public import SettleNode
 public enum RPCServer {
     public static let version = "0.1.0"
     /// Largest request body of every route but the batch; a signed
-    /// transaction is at most 2 048 bytes.
+    /// transaction is at most 3 521 bytes (16 signatures), 4 696 in base64.
     public static let maxBodyBytes = 16 * 1_024
     /// Most transactions in one `POST /v1/transactions/batch`.
     public static let maxBatchTransactions = 1_000
-    /// Largest batch body: `maxBatchTransactions` transactions of the largest size, in base64.
+    /// Largest batch body: `maxBatchTransactions` single-signature
+    /// transactions of the largest size, in base64. Transactions carrying
+    /// many approvals are administration, submitted one at a time.
     public static let maxBatchBodyBytes = 3 * 1_024 * 1_024
     /// Longest a client may wait for a commit in one request.
     public static let maxWait = Duration.seconds(30)

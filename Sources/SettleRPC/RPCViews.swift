@@ -17,8 +17,8 @@ extension Wire.Transaction {
     /// A transaction's view: committed (`stored`) or pending (nil) — the two
     /// states a transaction body shows (an evicted or unknown one is answered
     /// with an error). Without `repeatingTheTransaction`, a committed one
-    /// leaves out what the client sent (its bytes, signer, kind and
-    /// reference): a batch answer need not send back a megabyte it received.
+    /// leaves out what the client sent (its bytes, signer, kind, reference
+    /// and signatures): a batch answer need not send back a megabyte it received.
     init(id: Hash256, committed stored: StoredTransaction?, repeatingTheTransaction: Bool = true) {
         guard let stored else {
             self.init(id: id.hex, status: .pending)
@@ -33,6 +33,7 @@ extension Wire.Transaction {
         signer = stored.transaction.body.signer.hex
         kind = stored.transaction.body.payload.kindName
         externalReference = stored.transaction.body.externalReference
+        signatures = stored.transaction.approvals.map { Wire.Signature(publicKey: $0.publicKey.hex, signature: $0.signature.hex) }
         transaction = Data(stored.bytes).base64EncodedString()
     }
 }

@@ -296,14 +296,14 @@ public struct AppendedBlock: Sendable {
 }
 
 extension TransactionBody {
-    /// Accounts a transaction names directly (the signer, a payee, an enrolled or
-    /// frozen account, an FX provider), for the by-account index.
+    /// Accounts a transaction names directly (the signer, a payee, an enrolled,
+    /// frozen or re-keyed account, an FX provider), for the by-account index.
     var namedAccounts: [PublicKey] {
         var accounts = [signer]
         switch payload {
         case .transfer(let payee, _, _, _, _), .hold(let payee, _, _, _, _): accounts.append(payee)
         case .split(_, _, _, let legs, _): accounts += legs.map(\.payee)
-        case .enrolAccount(let account, _, _), .setAccountFrozen(let account, _), .payout(let account, _, _, _): accounts.append(account)
+        case .enrolAccount(let account, _, _), .setAccountFrozen(let account, _), .payout(let account, _, _, _), .replaceAccountKey(let account, _): accounts.append(account)
         case .setMandate(let merchant, let processor, _): accounts += [merchant, processor].filter { $0 != signer }
         case .convert(_, let quote): accounts.append(quote.provider)
         default: break

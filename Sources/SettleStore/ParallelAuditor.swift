@@ -55,7 +55,7 @@ public struct ParallelAuditor {
             for stored in batch.blocks {
                 try auditor.verify(stored.block, commit: stored.commit, results: stored.results) { valid.contains(VerifiedSignature($0)) }
                 report.transactions += stored.block.transactions.count
-                report.signatures += stored.block.transactions.count
+                report.signatures += stored.block.transactions.reduce(0) { $0 + $1.approvals.count }
                 inFlightTransactions -= stored.block.transactions.count
             }
             progress?(auditor.state.height, report.transactions)

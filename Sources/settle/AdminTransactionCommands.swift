@@ -3,7 +3,9 @@ import Foundation
 import SettleClient
 import SettleLedger
 
-/// Administrative transactions: only an admin account's signature is accepted.
+/// Administrative transactions: they need the approvals of as many
+/// administrators (unfrozen admin accounts) as the ledger's threshold; above
+/// 1, build them with --out FILE and collect approvals with `settle sign`.
 extension TransactionCommand {
     struct EnrolAccount: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "enrol-account", abstract: "Enrol a new account (admin).")

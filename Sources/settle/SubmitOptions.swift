@@ -10,7 +10,17 @@ import SettleNode
 /// How a transaction is signed and submitted; shared by every `settle tx` kind.
 struct SubmitOptions: ParsableArguments {
     @OptionGroup var node: NodeOptions
-    @Option(help: "Key file of the signing account (mode 0600).") var key: String
+    @Option(help: "Key file of the signing account (mode 0600): its current key.") var key: String
+    @Option(
+        help:
+            "The signing account (hex id, key file or genesis label) when --key is not its id: after the account rotated its key or had it replaced. Default: the account whose id is --key's public key."
+    )
+    var signer: String?
+    @Option(
+        help: ArgumentHelp(
+            "Write the transaction, signed with --key, to FILE instead of submitting it: administrators add their approvals with `settle sign FILE --key KEY`, then `settle submit FILE` submits it.",
+            valueName: "file"))
+    var out: String?
     @Option(help: "External reference (your id for this payment; a second transaction with it is refused as a duplicate).") var ref: String?
     @Option(help: "Memo stored with the transaction.") var memo: String?
     @Option(help: "Seconds until the transaction may no longer be included (the genesis caps it, 24 h by default).") var expiresIn: UInt64 = 600
@@ -27,27 +37,41 @@ struct SubmitOptions: ParsableArguments {
         guard (1...30).contains(timeout) else { throw ValidationError("--timeout must be 1 to 30 seconds (the node answers \"pending\" after 30 s at most)") }
     }
 
-    /// Signs `payload` as the key's account, submits it and reports the outcome.
+    /// Signs `payload` as the signer account with --key and submits it,
+    /// reporting the outcome; with --out, writes it to a file for more
+    /// approvals instead.
     func submit(_ payload: Payload, session: NodeSession, describe: (Wire.Result) -> String = { "fee \($0.fee), credited \($0.credited) (minor units)" }) async throws {
-        let signer = try KeyFile.read(key)
+        let key = try KeyFile.read(self.key)
+        let account = try signer.map { try session.account($0) } ?? key.publicKey
         let body = TransactionBody(
-            chainId: session.genesis.chainId, signer: signer.publicKey, nonce: UInt64.random(in: 0...UInt64.max),
+            chainId: session.genesis.chainId, signer: account, nonce: UInt64.random(in: 0...UInt64.max),
             expiresAt: UInt64(Date().timeIntervalSince1970 * 1_000) + expiresIn * 1_000, externalReference: ref, memo: memo, payload: payload)
-        let transaction = body.signed(with: signer)
+        let transaction = body.signed(with: key)
+        if let out {
+            try TransactionFile.write(transaction, to: out, creating: true)
+            try TransactionFile.report(transaction, file: out, json: node.json)
+            return
+        }
+        try await Self.send(transaction, client: session.client, wait: wait, timeout: timeout, json: node.json, describe: describe)
+    }
+
+    /// Submits `transaction` and reports the outcome: the exit status says
+    /// accepted or applied (0), refused or failed (1), still pending (3).
+    static func send(_ transaction: SignedTransaction, client: NodeClient, wait: Bool, timeout: UInt64, json: Bool, describe: (Wire.Result) -> String) async throws {
         let answer: Wire.Transaction
         do {
-            answer = try await session.client.submit(transaction, waitForCommit: wait, timeout: .seconds(Int64(min(timeout, 3_600))))
+            answer = try await client.submit(transaction, waitForCommit: wait, timeout: .seconds(Int64(min(timeout, 3_600))))
         } catch {
             // Without an answer the transaction may or may not have reached the node: say so, never "refused".
             let verdict = error.code == nil ? "outcome unknown (look it up with settle tx get \(transaction.id.hex))" : "refused"
-            if node.json {
+            if json {
                 try printJSON(SubmitFailure(id: transaction.id.hex, code: error.code ?? "no_answer", message: "\(verdict): \(error.description)"))
             } else {
                 print("\(verdict): \(error)")
             }
             throw ExitCode.failure
         }
-        if node.json { try printJSON(answer) } else { Self.printTransaction(answer, describe: describe) }
+        if json { try printJSON(answer) } else { Self.printTransaction(answer, describe: describe) }
         switch answer.status {
         case .committed where answer.result?.code != "applied": throw ExitCode.failure
         case .pending where wait: throw ExitCode(Self.exitPending)
@@ -68,6 +92,10 @@ struct SubmitOptions: ParsableArguments {
         case .pending: rows.append(["status", "pending (accepted, not committed yet)"])
         }
         if let kind = answer.kind { rows.append(["kind", kind]) }
+        // Several signatures: an administration transaction's approvals, by key.
+        if let signatures = answer.signatures, signatures.count > 1 {
+            rows.append(["approved by", "\(signatures.count) keys: " + signatures.map(\.publicKey).joined(separator: ", ")])
+        }
         if let reference = answer.externalReference { rows.append(["reference", reference]) }
         for row in rows { print(row[0].padding(toLength: 12, withPad: " ", startingAt: 0) + row[1]) }
     }

@@ -14,13 +14,15 @@ struct TransactionCommand: AsyncParsableCommand {
         discussion: """
             Amounts are written as people write them, "12.34 USD", and converted exactly with the \
             asset's decimals (more decimals than the asset has is an error, never rounded). Accounts \
-            are a 64-character hex id, a key file, or a genesis label such as alice. Exit status: 0 \
-            accepted or committed and applied, 1 refused or failed, 3 still pending after --wait.
+            are a 64-character hex id, a key file, or a genesis label such as alice. Administration \
+            needs several administrators' approvals when the threshold is above 1: build it with --out \
+            FILE, approve it with settle sign FILE --key KEY, submit it with settle submit FILE. Exit \
+            status: 0 accepted or committed and applied, 1 refused or failed, 3 still pending after --wait.
             """,
         subcommands: [
             Transfer.self, Split.self, Hold.self, Capture.self, Void.self, Refund.self, Convert.self,
             Dispute.self, ResolveDispute.self, Payout.self, ReversePayout.self, SetMandate.self,
-            EnrolAccount.self, SetFrozen.self, RegisterAsset.self, RegisterMethod.self, SetFeeSchedule.self, Get.self,
+            EnrolAccount.self, SetFrozen.self, RegisterAsset.self, RegisterMethod.self, SetFeeSchedule.self, RotateKey.self, ReplaceKey.self, SetAdminThreshold.self, Get.self,
         ])
 
     struct Transfer: AsyncParsableCommand {

@@ -72,9 +72,9 @@ import Testing
         let (state, block) = try ledgerAndBlock()
         var copy = block
         let tx = block.transactions[1]
-        var s = tx.signature.s.bytes
+        var s = tx.approvals[0].signature.s.bytes
         s[0] ^= 1
-        copy.transactions[1] = SignedTransaction(body: tx.body, signature: Signature(r: tx.signature.r, s: Bytes32(s)!))
+        copy.transactions[1] = SignedTransaction(body: tx.body, signature: Signature(r: tx.approvals[0].signature.r, s: Bytes32(s)!))
         copy.header.transactionsRoot = Block.transactionsRoot(copy.transactions)
         var st = state
         #expect(throws: BlockRejection.invalidTransaction(index: 1, id: tx.id, reason: .badSignature)) { try st.apply(copy) }

@@ -4,15 +4,16 @@ import Testing
 
 @testable import SettleLedger
 
-/// The chain vectors of docs/encoding.md §10.2: the development genesis and two
-/// blocks, recomputed by an independent implementation written from the document.
+/// The chain vectors of docs/encoding.md §10.2: the development genesis and
+/// three blocks (a deposit, a payment, a key rotation), recomputed by an
+/// independent implementation written from the document.
 @Suite struct ChainVectorTests {
     @Test func genesisBlocksAndCommit() throws {
         let genesis = DevelopmentNetwork.genesis()
-        #expect(genesis.canonicalBytes.count == 1_321)
-        #expect(genesis.hash.hex == "3d187e31486534d88d290a7a0632f9ade9f8a4a561bb313078eaf5355f892ce5")
+        #expect(genesis.canonicalBytes.count == 1_322)
+        #expect(genesis.hash.hex == "ba14d9e55c720c43ed3228d8aa56833f548b0fb48e562f10ca2ae650abf47964")
         var state = LedgerState(genesis: genesis)
-        #expect(state.stateRoot.hex == "38af6e88d935807617d4f52ef44a251964f328de89ee6664d1dab6a110d3fb2f")
+        #expect(state.stateRoot.hex == "192f813f7a297648d08dc38be6c4170f2ad939397b06cea2f16b4bdc96fa05c2")
         let proposer = DevelopmentNetwork.key("validator-0").publicKey
         let bank = DevelopmentNetwork.key("bank")
 
@@ -20,29 +21,47 @@ import Testing
             chainId: genesis.chainId, signer: bank.publicKey, nonce: 1, expiresAt: 1_767_229_200_000,
             payload: .transfer(payee: EncodingVectorTests.alice.publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 100_000)!, method: .internal)
         ).signed(with: bank)
-        #expect(deposit.id.hex == "c0f53b004711cf815538f53471b0fc9d551e534f07d3cb37fd6f79789afcf184")
+        #expect(deposit.id.hex == "62717bc8df587410401de52f4d8df2d4732520d70602257f16890061330f9e38")
         let block1 = state.buildBlock(candidates: [deposit], timestamp: 1_767_225_601_000, proposer: proposer).block
         _ = try state.apply(block1)
-        #expect(block1.header.stateRoot.hex == "03a7afe33c785a98d2273be0ade50092e6826f5247127287cba80f99198ba968")
-        #expect(block1.header.logRoot.hex == "34d19df9c3d075b7bac98920da5e4a61fdd9c75aa5c17403638efda4241994a8")
-        #expect(block1.header.hash.hex == "72ed6952e91cc56f20d9ce9bd99ba2f309823fbbb7a4c12fe3a56a12b8401f4f")
-        #expect(block1.canonicalBytes.count == 397)
+        #expect(block1.header.stateRoot.hex == "7bec9fac590de2a957d9c45a2e4b14fd436b902d5a58d3a7aeae699fd6c442e3")
+        #expect(block1.header.logRoot.hex == "2e3c99300a98c7f333f4f5b4a5eb30b4ab1761ba5b951ad0b90c35166843f1cf")
+        #expect(block1.header.hash.hex == "0746aefa1d8d020636cb08352618c0d498f2fc66d658a82ea40d2c814f3bd70f")
+        #expect(block1.canonicalBytes.count == 430)
 
         let transfer = EncodingVectorTests.transfer.signed(with: EncodingVectorTests.alice)
         let block2 = state.buildBlock(candidates: [transfer], timestamp: 1_767_225_602_000, proposer: proposer).block
         let outcome = try state.apply(block2)
         #expect(Hex.encode(outcome.results[0].canonicalBytes) == Vectors.result)
-        #expect(block2.header.transactionsRoot.hex == "3bb911e8b1fbfee46a2b9aef6289e2d0eaa5847382485ae337b68609328c171e")
-        #expect(block2.header.logRoot.hex == "8f6ef96d5824172502ee2f99761f66efffde7c24b0c54e8182fc5df68a6a35ed")
-        #expect(block2.header.stateRoot.hex == "661f6a249f905d9c206d0bd2cba6f2acaf88a7253ef44636384601583b76354f")
-        #expect(block2.header.hash.hex == "18527bf9a8a6e2f424e77dc54855976e5aa7593ece0d4da52239d2e34dcc4539")
+        #expect(block2.header.transactionsRoot.hex == "6303f2da6762ba1b3e0ca1bfb7856e53a6e28d009a8b7a432aaa7ddbaa03a50a")
+        #expect(block2.header.logRoot.hex == "4a2228370fb304804a2c32c3735cdcff10cd4795e8743caf383e9306317b6f15")
+        #expect(block2.header.stateRoot.hex == "b75bae9e1dd1f16a7767c3f65e907830cb4f6f2e26191901ea5ba0cc7fd75028")
+        #expect(block2.header.hash.hex == "820885b4efb2f05729c3c32fb19230d48a0a250cdce5387a3674ca9acd1ad25e")
 
         let commitHex =
-            "0100000000000000020000000018527bf9a8a6e2f424e77dc54855976e5aa7593ece0d4da52239d2e34dcc453900000004018fe368b0aa14ed2029dd62e404b0591a61f20df2580b536eb2e4a381eaa5ea1c33075d6c77ed00f785fa3eb1cd1e95db6f3cd03242298b35509320c458f6910f01afeba543b75cd11e83f8b4515b07e8863f0eaec261c64c32cd058ef43be1f95f5a056b15cc3cbd35d70fc0869fec9a2d4e52244a709dbf8696f4e24de3da380b0001c79102384a6c25637b824a1419766abec8122efe0944c10be8aa5a6ab350ab8e108165080569be3640d5d118620b93c45120fb5fa8904883813e7866a12eac03"
+            "01000000000000000200000000820885b4efb2f05729c3c32fb19230d48a0a250cdce5387a3674ca9acd1ad25e00000004010648fb8e7b27a0886c2a25bf7db05f7a3a560a9c8016cee04707661910378eb104ceb1fb8d9c3d59b17c8fc484310c03219ca1b28055de425858d5adef76b30e01317938424f2d43b2a955d455644c671050e4819b6525021a3e64388ec457a04c35a7c09c7430a08d690a798522ebf279c82f81700faf440c7fb78d928df2bd0d00019673ee3578452d6fc3b4411d56659c919a940d2ecf438a2ff5f87e38f87aa59ec4be042c59147601765eb4452a01cb39ed510a62f472c56df1bb08b26715640e"
         let commit = try CommitCertificate.decode(Hex.decode(commitHex)!)
         #expect(commit.blockHash == block2.header.hash)
         #expect(commit.signatures.map { $0 == nil } == [false, false, true, false])
         try commit.verify(chainId: genesis.chainId, validators: genesis.validators)
+
+        // Block 3: alice rotates her key. Her account row now carries the new key;
+        // both keys get a key row (13): the new one current, her id retired at 3.
+        let rotation = EncodingVectorTests.rotate.signed(with: EncodingVectorTests.alice)
+        let block3 = state.buildBlock(candidates: [rotation], timestamp: 1_767_225_603_000, proposer: proposer).block
+        #expect(try state.apply(block3).results == [TransactionResult(code: .applied)])
+        let alice = EncodingVectorTests.alice.publicKey.hex, aliceNew = Vectors.aliceNewPublicKey
+        #expect(
+            state.lastBlockEntries.map { Hex.encode($0.key) + " " + Hex.encode($0.value ?? []) } == [
+                "02\(alice) 01010005616c69636500\(aliceNew)",
+                "07\(Vectors.rotateId) 010000019b77119680",
+                "0d\(aliceNew) 01\(alice)00",
+                "0d\(alice) 01\(alice)010000000000000003",
+            ])
+        #expect(block3.header.transactionsRoot.hex == "adac2671f86851742571e5e593566ecb2e92a9e28d00eaeedcdc55648c5afa12")
+        #expect(block3.header.logRoot.hex == "22ec01d565bd75bff8efb736a6c81b33bdfe5894077d6fc9631619ace1ac6fa1")
+        #expect(block3.header.stateRoot.hex == "9d31f95635d71c8a4ef5e614db42dc52b2bea261ab9fe4102038cda8b14ed14c")
+        #expect(block3.header.hash.hex == "dd9af49da1ff1884e9df29412560ee5ab65be6d710d5971d6fec66cf5c7fbd82")
     }
 }
 

@@ -29,13 +29,17 @@ import Testing
         let signed = body.signed(with: Self.alice)
         // Ed25519 is deterministic (RFC 8032); swift-crypto on Apple platforms randomises, so check validity there.
         #if os(Linux)
-            #expect(signed.signature.hex == Vectors.transferSignature)
+            #expect(signed.approvals[0].signature.hex == Vectors.transferSignature)
         #endif
-        let fromVector = try SignedTransaction.decode(Hex.decode(Vectors.transferBody + Vectors.transferSignature)!)
+        // The envelope: body ‖ one signature ‖ alice's key ‖ her signature.
+        let envelope = Vectors.transferBody + "01" + Vectors.alicePublicKey + Vectors.transferSignature
+        let fromVector = try SignedTransaction.decode(Hex.decode(envelope)!)
         #expect(fromVector.body == body)
         #expect(fromVector.id.hex == Vectors.transferId)
-        #expect(fromVector.hasValidSignature)
-        #expect(fromVector.canonicalBytes == Hex.decode(Vectors.transferBody + Vectors.transferSignature)!)
+        #expect(fromVector.approvals == [Approval(publicKey: Self.alice.publicKey, signature: Signature(hex: Vectors.transferSignature)!)])
+        #expect(fromVector.hasValidSignatures)
+        #expect(fromVector.canonicalBytes == Hex.decode(envelope)!)
+        #expect(fromVector.canonicalBytes.count == 233)
     }
 
     @Test func resultAndLogEntryVector() {
@@ -45,7 +49,7 @@ import Testing
         #expect(Hex.encode(entry.canonicalBytes) == Vectors.logEntry)
         #expect(entry.leafHash.hex == Vectors.logLeafHash)
         let duplicate = TransactionResult.failed(.duplicateExternalReference, related: Self.transfer.id)
-        #expect(Hex.encode(duplicate.canonicalBytes) == "02" + "0008" + "0000000000000000" + "0000000000000000" + "0000000000000000" + "01" + Vectors.transferId)
+        #expect(Hex.encode(duplicate.canonicalBytes) == "03" + "0008" + "0000000000000000" + "0000000000000000" + "0000000000000000" + "01" + Vectors.transferId)
     }
 
     @Test func headerAndVoteVector() {
@@ -63,12 +67,16 @@ import Testing
     }
 
     @Test func decoderRejectsNonCanonicalTransactions() throws {
-        let good = Hex.decode(Vectors.transferBody + Vectors.transferSignature)!
+        let good = Hex.decode(Vectors.transferBody + "01" + Vectors.alicePublicKey + Vectors.transferSignature)!
         #expect(throws: DecodingError.trailingBytes(offset: good.count, count: 1)) { try SignedTransaction.decode(good + [0]) }
         #expect(throws: DecodingError.self) { try SignedTransaction.decode(Array(good.dropLast())) }
         var badVersion = good
         badVersion[0] = 1
-        #expect(throws: DecodingError.unknownVersion(type: "Transaction", offset: 0, found: 1, supported: 2)) { try SignedTransaction.decode(badVersion) }
+        #expect(throws: DecodingError.unknownVersion(type: "Transaction", offset: 0, found: 1, supported: 3)) { try SignedTransaction.decode(badVersion) }
+        // A version 2 transaction (body ‖ one bare signature) is refused by its version byte first.
+        var versionTwo = Hex.decode(Vectors.transferBody + Vectors.transferSignature)!
+        versionTwo[0] = 2
+        #expect(throws: DecodingError.unknownVersion(type: "Transaction", offset: 0, found: 2, supported: 3)) { try SignedTransaction.decode(versionTwo) }
         // Byte after chain id (2 + 12), signer (32), nonce (8), expiry (8) is the external-reference option tag.
         var badTag = good
         badTag[1 + 14 + 32 + 16] = 2
@@ -81,9 +89,60 @@ import Testing
         var hugeAmount = good
         hugeAmount[kindOffset + 1 + 32 + 5] = 0x80  // top bit of the u64 amount
         #expect(throws: DecodingError.self) { try SignedTransaction.decode(hugeAmount) }
-        #expect(throws: DecodingError.tooLong(field: "transaction", offset: 0, length: 5_000, max: 2_048)) {
+        #expect(throws: DecodingError.tooLong(field: "transaction", offset: 0, length: 5_000, max: 3_521)) {
             try SignedTransaction.decodeChecked(Array(repeating: 0, count: 5_000))
         }
+    }
+
+    /// The envelope has one encoding: 1–16 signatures, keys strictly ascending.
+    @Test func decoderRejectsNonCanonicalEnvelopes() throws {
+        let body = Hex.decode(Vectors.transferBody)!
+        let countAt = body.count
+        let keys = ["alice", "bob", "acme-shop"].map { DevelopmentNetwork.key($0) }.sorted { $0.publicKey < $1.publicKey }
+        func envelope(_ signers: [SigningKey], count: Int? = nil) -> [UInt8] {
+            let message = Self.transfer.signingMessage
+            return body + [UInt8(count ?? signers.count)] + signers.flatMap { $0.publicKey.bytes + $0.sign(message).bytes }
+        }
+        #expect(try SignedTransaction.decode(envelope(keys)).approvals.map(\.publicKey) == keys.map(\.publicKey))
+        #expect(throws: DecodingError.invalidValue(field: "approvals.count", offset: countAt, reason: "a transaction carries at least one signature")) {
+            try SignedTransaction.decode(body + [0])
+        }
+        #expect(throws: DecodingError.tooLong(field: "approvals", offset: countAt, length: 17, max: 16)) { try SignedTransaction.decode(envelope(keys, count: 17)) }
+        let descending = DecodingError.invalidValue(
+            field: "approval.publicKey", offset: countAt + 1 + 96, reason: "signatures must be in strictly ascending order of their keys, each key once")
+        #expect(throws: descending) { try SignedTransaction.decode(envelope([keys[1], keys[0]])) }
+        #expect(throws: descending) { try SignedTransaction.decode(envelope([keys[0], keys[0]])) }
+        #expect(throws: DecodingError.self) { try SignedTransaction.decode(envelope(keys, count: 4)) }
+        // 16 signatures fit the limit; adding approvals keeps the key order whatever order they come in.
+        var signed = Self.transfer.signed(with: keys[2])
+        for key in [keys[0], keys[1], keys[0]] { signed = signed.adding(approvalBy: key) }
+        #expect(signed.approvals.map(\.publicKey) == keys.map(\.publicKey))
+        #expect(signed.hasValidSignatures)
+        #expect(try SignedTransaction.decode(signed.canonicalBytes) == signed)
+        let sixteen = (0..<16).map { DevelopmentNetwork.key("many-\($0)") }.reduce(Self.transfer.signed(with: Self.alice)) { $0.approvals.count < 16 ? $0.adding(approvalBy: $1) : $0 }
+        #expect(sixteen.approvals.count == 16 && sixteen.canonicalBytes.count <= SignedTransaction.maxEncodedBytes)
+        #expect(try SignedTransaction.decodeChecked(sixteen.canonicalBytes) == sixteen)
+    }
+
+    /// Every signature must verify, each for its own key: replacing or
+    /// forging one approval fails the whole transaction, and a transaction
+    /// verified with one set of signatures is not the same as with another.
+    @Test func everySignatureIsChecked() throws {
+        let admins = ["admin", "admin-2", "admin-3"].map { DevelopmentNetwork.key($0) }
+        let body = TransactionBody(chainId: "settle-local", signer: admins[0].publicKey, nonce: 1, expiresAt: 2, payload: .setAdminThreshold(threshold: 2))
+        let approved = body.signed(with: admins[0]).adding(approvalBy: admins[1])
+        #expect(approved.statelessProblem(chainId: "settle-local") == nil)
+        var forged = approved.approvals
+        forged[1].signature = admins[2].sign(body.signingMessage)
+        let replaced = SignedTransaction(body: body, approvals: forged)
+        #expect(replaced.id == approved.id && replaced != approved)
+        #expect(replaced.statelessProblem(chainId: "settle-local") == .badSignature)
+        let otherBody = TransactionBody(chainId: "settle-local", signer: admins[0].publicKey, nonce: 2, expiresAt: 2, payload: .setAdminThreshold(threshold: 2))
+        // A signature by the right key, of another body.
+        var transplanted = approved.approvals
+        let first = try #require(admins.first { $0.publicKey == transplanted[0].publicKey })
+        transplanted[0].signature = first.sign(otherBody.signingMessage)
+        #expect(SignedTransaction(body: body, approvals: transplanted).statelessProblem(chainId: "settle-local") == .badSignature)
     }
 
     @Test func everyPayloadRoundTrips() throws {
@@ -115,12 +174,15 @@ import Testing
             Self.registerPix.payload,
             .capture(hold: .zero, amount: Amount(minorUnits: 4)!, charge: ProcessorCharge(fee: [], fx: nil)),
             .refund(payment: .zero, leg: 15, amount: Amount(minorUnits: 5)!),
+            .rotateKey(newKey: Self.shop),
+            .replaceAccountKey(account: key, newKey: Self.shop),
+            .setAdminThreshold(threshold: 3),
         ]
         for payload in payloads {
             let body = TransactionBody(chainId: "c", signer: key, nonce: 1, expiresAt: 2, payload: payload)
             let decoded = try TransactionBody.decode(body.canonicalBytes)
             #expect(decoded == body)
         }
-        #expect(Set(payloads.map(\.kindTag)).count == 17)
+        #expect(Set(payloads.map(\.kindTag)).count == 20)
     }
 }

@@ -28,6 +28,20 @@ struct TestLedger {
             with: Self.key(signer))
     }
 
+    /// A transaction of account `signer` approved by `keys` in turn (the
+    /// first signs, the others add their approvals): a rotated account's
+    /// key, or several administrators.
+    mutating func tx(_ signer: String, signedBy keys: [SigningKey], _ payload: Payload, ref: String? = nil) -> SignedTransaction {
+        nonce += 1
+        let body = TransactionBody(chainId: state.chainId, signer: Self.id(signer), nonce: nonce, expiresAt: time + 3_600_000, externalReference: ref, payload: payload)
+        return keys.dropFirst().reduce(body.signed(with: keys[0])) { $0.adding(approvalBy: $1) }
+    }
+
+    /// An administration transaction signed by `admins` (labels), the first as its signer.
+    mutating func admin(_ admins: [String], _ payload: Payload) -> SignedTransaction {
+        tx(admins[0], signedBy: admins.map(Self.key), payload)
+    }
+
     /// Builds a block from `txs` at the next second, applies it, and returns the
     /// results; fails the caller if any candidate was excluded.
     @discardableResult

@@ -98,17 +98,47 @@ import Testing
     /// A genesis of another protocol version is refused with what to do.
     @Test func refusesAnotherProtocolVersion() throws {
         let text = DevelopmentNetwork.genesis().jsonText()
-        let versionOne = text.replacingOccurrences(of: "  \"protocolVersion\": 2,\n", with: "")
+        let versionOne = text.replacingOccurrences(of: "  \"protocolVersion\": 3,\n", with: "")
         #expect(versionOne != text)
         #expect(throws: GenesisError.self) { try Genesis.parseJSON(Data(versionOne.utf8)) }
         do { _ = try Genesis.parseJSON(Data(versionOne.utf8)) } catch { #expect(error.description.contains("protocol version 1") && error.description.contains("write a new genesis")) }
-        let three = text.replacingOccurrences(of: "\"protocolVersion\": 2", with: "\"protocolVersion\": 3")
-        do { _ = try Genesis.parseJSON(Data(three.utf8)); Issue.record("a protocol 3 genesis was accepted") } catch { #expect(error.description.contains("protocolVersion is 3")) }
+        // A version 2 genesis (one signature per transaction, no administration threshold) and a future one.
+        for other in [2, 4] {
+            let edited = text.replacingOccurrences(of: "\"protocolVersion\": 3", with: "\"protocolVersion\": \(other)")
+            do { _ = try Genesis.parseJSON(Data(edited.utf8)); Issue.record("a protocol \(other) genesis was accepted") } catch {
+                #expect(error.description.contains("protocolVersion is \(other); this Settle speaks protocol version 3"))
+            }
+        }
         // Fee schedules name listed methods only.
         let unlisted = text.replacingOccurrences(of: "    {\"name\": \"crypto\", \"label\": \"Crypto\"},\n", with: "")
         #expect(unlisted != text)
         do { _ = try Genesis.parseJSON(Data(unlisted.utf8)); Issue.record("a schedule of an unlisted method was accepted") } catch {
             #expect(error.description.contains("crypto/USD names a payment method the genesis does not list"))
+        }
+    }
+
+    /// The administration threshold: 1 when the JSON leaves it out, in the
+    /// genesis hash, and never above the genesis's administrators (nor 0, nor
+    /// above the 16 signatures a transaction carries).
+    @Test func administrationThreshold() throws {
+        let base = DevelopmentNetwork.genesis()
+        #expect(base.administration.threshold == 1)
+        let withoutIt = try parse { $0["administration"] = nil }
+        #expect(withoutIt == base)
+        let three = DevelopmentNetwork.genesis(admins: 3, adminThreshold: 2)
+        #expect(three.accounts.filter { $0.role == .admin }.map(\.label) == ["admin", "admin-2", "admin-3"])
+        #expect(try Genesis.parseJSON(Data(three.jsonText().utf8)) == three)
+        #expect(three.jsonText().contains("\"administration\": {"))
+        #expect(DevelopmentNetwork.genesis(admins: 3, adminThreshold: 3).hash != DevelopmentNetwork.genesis(admins: 3, adminThreshold: 2).hash)
+        #expect(throws: GenesisError.self) { try parse { $0["administration"] = ["threshold": 2] } }
+        do { _ = try parse { $0["administration"] = ["threshold": 2] } } catch { #expect(error.description.contains("the genesis has 1 admin account(s)")) }
+        #expect(throws: GenesisError.self) { try parse { $0["administration"] = ["threshold": 0] } }
+        #expect(throws: GenesisError.json("unknown field \"quorum\" at .administration")) { try parse { $0["administration"] = ["threshold": 1, "quorum": 1] } }
+        #expect(throws: GenesisError.self) {
+            try Genesis(
+                chainId: base.chainId, genesisTime: base.genesisTime, validators: base.validators, assets: base.assets,
+                accounts: base.accounts + (2...17).map { Account(id: DevelopmentNetwork.key("many-\($0)").publicKey, role: .admin, label: "admin-\($0)") },
+                methods: base.methods, feeSchedules: base.feeSchedules, administration: AdministrationParameters(threshold: 17))
         }
     }
 }

@@ -51,6 +51,7 @@ import Testing
                 .feeExceedsAmount, .arithmeticOverflow, .quoteAlreadyUsed, .quoteNotForSigner, .quoteAmountExceeded, .quoteExpired, .invalidFeeAccount, .accountExists,
                 .unknownMethod, .methodExists, .noMandate, .notAProcessor, .feeAssetMismatch, .feeNotReportable, .invalidProcessorFx, .splitTotalMismatch,
                 .unknownLeg, .overDispute, .disputeNotOpen, .overFeeReturn, .payoutAlreadyReversed,
+                .retiredKey, .wrongKey, .notEnoughApprovals, .administrationLocked, .keyInUse,
             ]
             #expect(required.subtracting(codes).isEmpty, "never produced: \(required.subtracting(codes).map(\.name).sorted())")
         }
@@ -87,9 +88,12 @@ import Testing
     }
 
     /// One random stream: blocks of random transactions, some valid, many not.
+    /// Three administrators, of whom 1–3 (by seed) approve administration;
+    /// accounts rotate their keys and administrators replace them, so
+    /// transactions are signed by current, retired and wrong keys.
     struct Stream {
         var rng: SplitMix64
-        var ledger = TestLedger()
+        var ledger: TestLedger
         var blocks: [Block] = []
         var results: [[TransactionResult]] = []
         var holds: [Hash256] = []
@@ -103,9 +107,13 @@ import Testing
         var persisted: [[UInt8]: [UInt8]] = [:]
         /// The same chain committed from block executions' write sets, as a
         /// validator and its mempool commit it, never by applying a block.
-        var mirror = TestLedger().state
+        var mirror: LedgerState
         let seed: UInt64
         let people = ["alice", "bob", "acme-shop", "card-processor", "bank", "crypto-processor", "fees", "admin", "fx-desk"]
+        /// "admin" is also one of the people: it pays, is paid, rotates, is frozen and re-keyed.
+        let admins = ["admin", "admin-2", "admin-3"]
+        /// Keys accounts rotate to (a few, so they are soon taken: `key_in_use`).
+        static let freshKeys = (0..<24).map { DevelopmentNetwork.key("stream-key-\($0)").publicKey }
         let assets = [TestLedger.usd, TestLedger.jpy, TestLedger.btc]
         let clearing = ["card-processor", "bank", "crypto-processor"]
         /// The genesis's methods, one registered by the stream, and one never registered.
@@ -114,6 +122,37 @@ import Testing
         init(seed: UInt64) {
             self.seed = seed
             rng = SplitMix64(seed: seed)
+            let genesis = DevelopmentNetwork.genesis(admins: 3, adminThreshold: UInt8(1 + seed % 3))
+            ledger = TestLedger(genesis: genesis)
+            mirror = LedgerState(genesis: genesis)
+        }
+
+        /// The key `name` signs with now.
+        func currentKey(_ name: String) -> PublicKey { ledger.state.account(TestLedger.id(name))?.key ?? TestLedger.id(name) }
+
+        /// A key to sign as `name` with: mostly its current one, sometimes one
+        /// it or another account used before, or another account's.
+        mutating func signingKey(_ name: String) -> PublicKey {
+            switch rng.below(40) {
+            case 0: return rng.pick(Self.freshKeys)
+            case 1: return TestLedger.id(rng.below(2) == 0 ? name : rng.pick(people))
+            default: return currentKey(name)
+            }
+        }
+
+        /// The approvals of an administration transaction signed by `signer`:
+        /// mostly its own and as many other administrators' as the threshold
+        /// needs, sometimes 0–2 others whatever it needs, sometimes a key
+        /// that is not an administrator's, sometimes without the signer's.
+        mutating func administratorKeys(_ signer: String) -> [PublicKey] {
+            var keys = Set<PublicKey>()
+            if rng.below(12) != 0 { keys.insert(signingKey(signer)) }
+            var others = admins.filter { $0 != signer }
+            let count = rng.below(4) == 0 ? Int(rng.below(3)) : Int(ledger.state.adminThreshold) - 1
+            for _ in 0..<min(count, others.count) { keys.insert(currentKey(others.remove(at: Int(rng.below(UInt64(others.count)))))) }
+            if rng.below(15) == 0 { keys.insert(signingKey(rng.pick(people))) }
+            if keys.isEmpty { keys.insert(currentKey(signer)) }
+            return keys.sorted()
         }
 
         mutating func amount() -> Amount {
@@ -130,7 +169,7 @@ import Testing
             if payee == signer { payee = signer == "alice" ? "bob" : "alice" }
             let method = rng.pick(methods)
             let asset = rng.pick(assets)
-            switch rng.below(15) {
+            switch rng.below(16) {
             case 0, 1, 2:
                 return .transfer(payee: TestLedger.id(payee), asset: asset, amount: amount(), method: method, charge: rng.below(3) == 0 ? charge(asset) : nil)
             case 3:
@@ -188,6 +227,14 @@ import Testing
                 let kinds = rng.below(3) == 0 ? MandateKinds(rawValue: UInt8(rng.below(8))) : .all
                 return .setMandate(
                     merchant: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : signer), processor: TestLedger.id(rng.below(4) == 0 ? rng.pick(people) : rng.pick(clearing)), kinds: kinds)
+            case 13:
+                // Keys and the threshold: new keys mostly fresh, sometimes an account's id (taken).
+                let newKey = rng.below(6) == 0 ? TestLedger.id(rng.pick(people)) : rng.pick(Self.freshKeys)
+                switch rng.below(4) {
+                case 0, 1: return .rotateKey(newKey: newKey)
+                case 2: return .replaceAccountKey(account: TestLedger.id(rng.pick(people)), newKey: newKey)
+                default: return .setAdminThreshold(threshold: UInt8(1 + rng.below(4)))
+                }
             default:
                 // Money entering through a clearing account keeps the others funded.
                 return .transfer(payee: TestLedger.id(rng.pick(["alice", "bob", "acme-shop"])), asset: asset, amount: Amount(minorUnits: rng.below(100_000) + 1)!, method: .internal)
@@ -224,7 +271,7 @@ import Testing
                     let signer = rng.pick(people)
                     var payload = payload(signer: signer)
                     if payload.isAdmin, rng.below(2) == 0 {
-                        txs.append(unsigned("admin", payload))
+                        txs.append(unsigned(rng.pick(admins), payload))
                         continue
                     }
                     if case .transfer(let payee, let asset, let amount, .internal, nil) = payload {
@@ -251,7 +298,7 @@ import Testing
                             continue
                         }
                     case .setMandate where rng.below(3) == 0:
-                        txs.append(unsigned("admin", payload))
+                        txs.append(unsigned(rng.pick(admins), payload))
                         continue
                     default: break
                     }
@@ -395,13 +442,15 @@ import Testing
             #expect(complete, "seed \(seed): an open hold or a remembered id has no expiry item after committing a write set")
         }
 
-        /// Signature checks are not under test here, so transactions carry a zero
-        /// signature and blocks are applied with signatures treated as verified.
+        /// Signature checks are not under test here, so transactions carry zero
+        /// signatures and blocks are applied with signatures treated as
+        /// verified; which keys sign is (`signingKey`, `administratorKeys`).
         mutating func unsigned(_ signer: String, _ payload: Payload, ref: String? = nil) -> SignedTransaction {
             ledger.nonce += 1
             let body = TransactionBody(
                 chainId: ledger.state.chainId, signer: TestLedger.id(signer), nonce: ledger.nonce, expiresAt: ledger.time + 5_000 + rng.below(50_000), externalReference: ref, payload: payload)
-            return SignedTransaction(body: body, signature: Signature(r: .zero, s: .zero))
+            let keys = payload.authority(signer: body.signer) == .administration ? administratorKeys(signer) : [signingKey(signer)]
+            return SignedTransaction(body: body, approvals: keys.map { Approval(publicKey: $0, signature: Signature(r: .zero, s: .zero)) })
         }
 
         struct Failure: Error { let seed: UInt64 }
@@ -420,7 +469,9 @@ import Testing
             var keys = Set<StateKey>()
             for _ in 0..<Int(rng.below(60)) {
                 let id = Hash256.sha256([UInt8(rng.below(256)), UInt8(rng.below(256))])
-                switch rng.below(12) {
+                switch rng.below(14) {
+                case 12: keys.insert(.key(rng.pick(accounts)))
+                case 13: keys.insert(.adminThreshold)
                 case 8: keys.insert(.method(rng.pick([PaymentMethod.card, PaymentMethod("pix"), PaymentMethod("a")])))
                 case 9: keys.insert(.mandate(rng.pick(accounts), rng.pick(accounts)))
                 case 10: keys.insert(.dispute(id))

@@ -295,7 +295,7 @@ import Testing
         var tampered = l.tx("alice", .transfer(payee: L.id("acme-shop"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet))
         tampered = SignedTransaction(
             body: TransactionBody(chainId: tampered.body.chainId, signer: tampered.body.signer, nonce: tampered.body.nonce + 1, expiresAt: tampered.body.expiresAt, payload: tampered.body.payload),
-            signature: tampered.signature)
+            signature: tampered.approvals[0].signature)
         var other = TransactionBody(
             chainId: "other-chain", signer: L.id("alice"), nonce: 1, expiresAt: l.time + 1_000, payload: .transfer(payee: L.id("acme-shop"), asset: usd, amount: L.usdAmount("1.00"), method: .wallet))
         let wrongChain = other.signed(with: L.key("alice"))

@@ -67,6 +67,47 @@ extension EncodingVectorTests {
     }
 }
 
+/// The protocol-3 vectors (docs/encoding.md §10.1): a key rotation, a key
+/// replacement approved by two administrators (the envelope with two
+/// signatures, in key order), a threshold change and a new result code.
+extension EncodingVectorTests {
+    static let aliceNew = DevelopmentNetwork.key("alice-2026")
+    static let admin = DevelopmentNetwork.key("admin")
+    static let admin2 = DevelopmentNetwork.key("admin-2")
+
+    static let rotate = TransactionBody(chainId: "settle-local", signer: alice.publicKey, nonce: 8, expiresAt: expiry, payload: .rotateKey(newKey: aliceNew.publicKey))
+    static let replace = TransactionBody(
+        chainId: "settle-local", signer: admin.publicKey, nonce: 9, expiresAt: expiry,
+        payload: .replaceAccountKey(account: DevelopmentNetwork.key("bob").publicKey, newKey: DevelopmentNetwork.key("bob-2026").publicKey))
+    static let threshold = TransactionBody(chainId: "settle-local", signer: admin.publicKey, nonce: 10, expiresAt: expiry, payload: .setAdminThreshold(threshold: 2))
+
+    @Test func protocolThreeVectors() throws {
+        #expect(Self.aliceNew.publicKey.hex == Vectors.aliceNewPublicKey)
+        let vectors: [(TransactionBody, String, String)] = [
+            (Self.rotate, Vectors.rotateBody, Vectors.rotateId), (Self.replace, Vectors.replaceBody, Vectors.replaceId), (Self.threshold, Vectors.thresholdBody, Vectors.thresholdId),
+        ]
+        for (body, hex, id) in vectors {
+            #expect(Hex.encode(body.canonicalBytes) == hex, "\(body.payload.kindName)")
+            #expect(body.id.hex == id, "\(body.payload.kindName)")
+            #expect(try TransactionBody.decode(Hex.decode(hex)!) == body)
+        }
+        // Deterministic signatures give the published envelopes exactly (see transferVector).
+        let approved = Self.replace.signed(with: Self.admin).adding(approvalBy: Self.admin2)
+        #if os(Linux)
+            #expect(Hex.encode(Self.rotate.signed(with: Self.alice).canonicalBytes) == Vectors.rotateSigned)
+            #expect(Hex.encode(approved.canonicalBytes) == Vectors.replaceSigned)
+        #endif
+        // admin-2's key (1d05…) sorts before admin's (a604…): the signer's approval is second.
+        let decoded = try SignedTransaction.decode(Hex.decode(Vectors.replaceSigned)!)
+        #expect(decoded.body == Self.replace && decoded.id.hex == Vectors.replaceId)
+        #expect(decoded.approvals.map(\.publicKey) == [Self.admin2.publicKey, Self.admin.publicKey])
+        #expect(decoded.hasValidSignatures)
+        #expect(decoded.canonicalBytes.count == 130 + 1 + 2 * 96)
+        #expect(try SignedTransaction.decode(Hex.decode(Vectors.rotateSigned)!).hasValidSignatures)
+        #expect(Hex.encode(TransactionResult.failed(.retiredKey).canonicalBytes) == Vectors.retiredResult)
+    }
+}
+
 extension EncodingVectorTests {
     /// Every new payload decodes strictly and names the field it refuses.
     @Test func protocolTwoPayloadsDecodeStrictly() throws {

@@ -132,7 +132,7 @@ import Testing
                 ).signed(with: bank)
             }
             let (carried, admitted, unknown) = (deposit(1), deposit(2), deposit(3))
-            let forged = SignedTransaction(body: carried.body, signature: unknown.signature)
+            let forged = SignedTransaction(body: carried.body, signature: unknown.approvals[0].signature)
             #expect(await engine.submit(CheckedTransactions(checkingHere: [admitted]), fromPeer: true) == [.accepted(admitted.id)])
 
             // Height 1's proposer (validator-1) proposes a block carrying a transaction this validator never saw.
@@ -143,7 +143,7 @@ import Testing
             _ = await engine.deliver(.proposal(SignedProposal(proposal: proposal, signature: proposer.sign(proposal.signingMessage), block: block)), from: proposer.publicKey)
 
             // Checked while validating the proposal, or pending: only the others need a check.
-            #expect(await engine.needingSignatureCheck([carried, admitted, unknown, forged]).map(\.signature) == [unknown.signature, forged.signature])
+            #expect(await engine.needingSignatureCheck([carried, admitted, unknown, forged]).map(\.approvals) == [unknown.approvals, forged.approvals])
             // A forged copy is checked and refused; the relayed copy is admitted on the check made for the proposal.
             let forgedOutcome = await engine.submit(await CheckedTransactions.check([forged], only: await engine.needingSignatureCheck([forged])), fromPeer: true)
             #expect(forgedOutcome.first.map { if case .rejected("bad_signature", _, _) = $0 { true } else { false } } == true, "\(forgedOutcome)")

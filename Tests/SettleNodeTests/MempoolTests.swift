@@ -43,7 +43,7 @@ import Testing
         #expect((try? pool.admit(expired, now: now)) == nil)
         do { try pool.admit(expired, now: now) } catch { #expect(error.code == "expired") }
         var bad = transfer("bank", "alice", 5)
-        bad = SignedTransaction(body: bad.body, signature: transfer("bank", "alice", 6).signature)
+        bad = SignedTransaction(body: bad.body, signature: transfer("bank", "alice", 6).approvals[0].signature)
         #expect(throws: AdmissionRejection.invalid(.badSignature)) { try pool.admit(bad, now: now) }
         let stranger = SigningKey()
         let unknown = TransactionBody(
@@ -52,6 +52,38 @@ import Testing
         ).signed(with: stranger)
         #expect(throws: AdmissionRejection.wouldFail(.unknownSigner, related: nil)) { try pool.admit(unknown, now: now) }
         #expect(pool.count == 1)
+    }
+
+    /// What the mempool remembers as verified is the whole envelope: the same
+    /// transaction with one approval replaced, dropped or added is not
+    /// verified by it, and is checked (and refused) on its own.
+    @Test func verifiedMeansEverySignatureAsCarried() throws {
+        let genesis = DevelopmentNetwork.genesis(admins: 3, adminThreshold: 2)
+        var pool = Mempool(state: LedgerState(genesis: genesis))
+        let body = TransactionBody(
+            chainId: genesis.chainId, signer: key("admin").publicKey, nonce: 1, expiresAt: now + 60_000,
+            payload: .registerMethod(RegisteredMethod(method: PaymentMethod("pix"))))
+        let approved = body.signed(with: key("admin")).adding(approvalBy: key("admin-2"))
+        let result = try pool.admit(approved, now: now)
+        #expect(result.code == .applied)
+        #expect(pool.isVerified(approved))
+        var approvals = approved.approvals
+        let index = try #require(approvals.firstIndex { $0.publicKey == key("admin-2").publicKey })
+        approvals[index].signature = key("admin-3").sign(body.signingMessage)
+        let replaced = SignedTransaction(body: body, approvals: approvals)
+        #expect(replaced.id == approved.id)
+        #expect(!pool.isVerified(replaced))
+        #expect(!pool.isVerified(body.signed(with: key("admin"))))
+        #expect(!pool.isVerified(approved.adding(approvalBy: key("admin-3"))))
+        // One approval short: refused with what is present and needed.
+        var short = Mempool(state: LedgerState(genesis: genesis))
+        #expect(
+            throws: AdmissionRejection.wouldFail(
+                .notEnoughApprovals, related: nil, detail: "1 of the 2 administrators' approvals needed are present; collect the others (settle sign FILE --key KEY) before submitting")
+        ) {
+            try short.admit(body.signed(with: key("admin")), now: now)
+        }
+        #expect(short.count == 0)
     }
 
     @Test mutating func enforcesLimits() throws {
@@ -118,7 +150,7 @@ import Testing
         let tx = transfer("bank", "alice", 10)
         try pool.admit(tx, now: now)
         #expect(pool.isVerified(tx))
-        let forged = SignedTransaction(body: tx.body, signature: transfer("bank", "alice", 11).signature)
+        let forged = SignedTransaction(body: tx.body, signature: transfer("bank", "alice", 11).approvals[0].signature)
         #expect(!pool.isVerified(forged))
         var state = LedgerState(genesis: genesis)
         let built = state.buildBlock(candidates: pool.candidates(max: 10), timestamp: now, proposer: genesis.validators[0].publicKey, signatureIsValid: pool.isVerified)
@@ -166,7 +198,7 @@ import Testing
         // The checks a block makes, and the limits, still apply.
         #expect(throws: AdmissionRejection.alreadyPending) { try pool.queueRelayed(deposit, now: now) }
         do { try pool.queueRelayed(transfer("bank", "alice", 1, expiresAt: genesis.genesisTime), now: now) } catch { #expect(error.code == "expired") }
-        let forged = SignedTransaction(body: transfer("bank", "bob", 5).body, signature: deposit.signature)
+        let forged = SignedTransaction(body: transfer("bank", "bob", 5).body, signature: deposit.approvals[0].signature)
         #expect(throws: AdmissionRejection.invalid(.badSignature)) { try pool.queueRelayed(forged, now: now) }
         try pool.queueRelayed(transfer("alice", "bob", 1), now: now)
         #expect(throws: AdmissionRejection.accountLimit(limit: 2)) { try pool.queueRelayed(transfer("alice", "bob", 2), now: now) }

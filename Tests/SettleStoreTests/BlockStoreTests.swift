@@ -290,6 +290,34 @@ import Testing
         }
     }
 
+    /// Keys and the administration threshold are state rows, stored with their
+    /// block: a reopened store (a node's restart) knows the rotated key, the
+    /// retired one and the threshold, and audits to the same state.
+    @Test func keysSurviveReopening() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.path("chain.sqlite")
+        let alice = DevelopmentNetwork.key("alice").publicKey, newKey = DevelopmentNetwork.key("alice-new")
+        let root: Hash256
+        do {
+            var writer = try StoreWriter(store: try BlockStore(path: path, genesis: DevelopmentNetwork.genesis()))
+            try writer.commit([writer.tx("alice", .rotateKey(newKey: newKey.publicKey))])
+            try writer.commit([writer.tx("admin", .setAdminThreshold(threshold: 1))])
+            root = writer.state.stateRoot
+        }
+        let store = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
+        let state = try store.loadState()
+        #expect(state.stateRoot == root)
+        #expect(state.account(alice)?.key == newKey.publicKey)
+        #expect(state.keyRecord(alice) == KeyRecord(account: alice, retiredAt: 1))
+        #expect(state.keyRecord(newKey.publicKey) == KeyRecord(account: alice, retiredAt: nil))
+        #expect(state.adminThreshold == 1)
+        let audited = try auditStore(store)
+        #expect(audited.allEntries == state.allEntries)
+        // The audit replays the chain and compares the stored rows with its own.
+        let (report, replayed) = try ParallelAuditor(genesis: store.genesis).run(store: store)
+        #expect(report.height == 2 && replayed.stateRoot == root)
+    }
+
     /// A store of another protocol version (protocol 1 recorded none) is
     /// refused with what to do, never read or modified.
     @Test func refusesAStoreOfAnotherProtocolVersion() throws {
@@ -300,8 +328,11 @@ import Testing
         #expect(try pool.read { db in try Data.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'protocol_version'") } == Data([ProtocolVersion.current]))
         try pool.write { db in try db.execute(sql: "DELETE FROM meta WHERE key = 'protocol_version'") }
         #expect(throws: StoreError.otherProtocol(found: 1)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis()) }
-        try pool.write { db in try db.execute(sql: "INSERT INTO meta (key, value) VALUES ('protocol_version', ?)", arguments: [Data([3])]) }
-        #expect(throws: StoreError.otherProtocol(found: 3)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), readOnly: true) }
+        // A version 2 store (one signature per transaction, no key rows), and a future one.
+        for other: UInt8 in [2, 4] {
+            try pool.write { db in try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('protocol_version', ?)", arguments: [Data([other])]) }
+            #expect(throws: StoreError.otherProtocol(found: other)) { _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis(), readOnly: true) }
+        }
         #expect("\(StoreError.otherProtocol(found: 1))".contains("start a new chain"))
     }
 }

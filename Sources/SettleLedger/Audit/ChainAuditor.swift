@@ -37,7 +37,7 @@ public struct ChainAuditor: Sendable {
 
     /// Verifies the next block; `signatureIsValid` lets the caller check
     /// signatures ahead of time (in parallel), defaulting to checking here.
-    public mutating func verify(_ block: Block, commit: CommitCertificate, results: [TransactionResult], signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(AuditFailure)
+    public mutating func verify(_ block: Block, commit: CommitCertificate, results: [TransactionResult], signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }) throws(AuditFailure)
     {
         let header = block.header
         let height = state.height + 1

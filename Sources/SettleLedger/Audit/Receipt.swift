@@ -36,7 +36,7 @@ public struct Receipt: Hashable, Sendable {
     public func verify(genesis: Genesis) throws(ReceiptError) {
         guard genesisHash == genesis.hash else { throw .wrongGenesis(expected: genesis.hash, found: genesisHash) }
         guard transaction.body.chainId == genesis.chainId, header.chainId == genesis.chainId else { throw .wrongChain }
-        guard transaction.hasValidSignature else { throw .badTransactionSignature }
+        guard transaction.hasValidSignatures else { throw .badTransactionSignature }
         guard height >= 1, height <= header.height else { throw .heightAfterHeader(height: height, header: header.height) }
         let leaf = LogEntry(transactionId: transaction.id, height: height, result: result).leafHash
         do throws(MerkleProofError) {

@@ -29,20 +29,32 @@ public enum DevelopmentNetwork {
         ("bob", .customer),
     ]
 
+    /// The accounts of an example network with `admins` administrators: the
+    /// first is "admin", the others "admin-2", "admin-3", … after it.
+    public static func accountRoles(admins: Int) -> [(label: String, role: AccountRole)] {
+        let extra = (1..<max(admins, 1)).map { (label: "admin-\($0 + 1)", role: AccountRole.admin) }
+        return [accountRoles[0]] + extra + accountRoles.dropFirst()
+    }
+
     /// The genesis of `genesis/local-4.json`: four validators, USD/EUR/JPY/BTC,
-    /// the accounts above and card/bank/crypto fee schedules.
-    public static func genesis(validators: Int = 4) -> Genesis {
-        // Constants known to be valid.
+    /// the accounts above and card/bank/crypto fee schedules. With `admins`,
+    /// that many administrators ("admin", "admin-2", …) of whom `adminThreshold`
+    /// must approve administration.
+    public static func genesis(validators: Int = 4, admins: Int = 1, adminThreshold: UInt8 = 1) -> Genesis {
+        // Constants known to be valid (for a threshold the caller keeps at most `admins`).
         try! exampleGenesis(
             chainId: chainId, genesisTime: genesisTime,
             validators: (0..<validators).map { ("validator-\($0)", key("validator-\($0)").publicKey) },
-            account: { key($0).publicKey })
+            account: { key($0).publicKey }, admins: admins, adminThreshold: adminThreshold)
     }
 
-    /// The example network's assets, accounts (one per `accountRoles` label, with
-    /// the key `account(label)`) and fee schedules, for the given validators:
-    /// what `settle network init` writes with freshly generated keys.
-    public static func exampleGenesis(chainId: String, genesisTime: UInt64, validators: [(name: String, key: PublicKey)], account: (String) -> PublicKey) throws(GenesisError) -> Genesis {
+    /// The example network's assets, accounts (one per `accountRoles(admins:)`
+    /// label, with the key `account(label)`) and fee schedules, for the given
+    /// validators and administration threshold: what `settle network init`
+    /// writes with freshly generated keys.
+    public static func exampleGenesis(
+        chainId: String, genesisTime: UInt64, validators: [(name: String, key: PublicKey)], account: (String) -> PublicKey, admins: Int = 1, adminThreshold: UInt8 = 1
+    ) throws(GenesisError) -> Genesis {
         let usd = AssetCode("USD")!, eur = AssetCode("EUR")!, jpy = AssetCode("JPY")!, btc = AssetCode("BTC")!
         let fees = account("fees")
         func schedule(_ method: PaymentMethod, _ asset: AssetCode, fixed: UInt64, bps: UInt16, min: UInt64? = nil, max: UInt64? = nil, bearer: FeeBearer = .payee) -> GenesisFeeSchedule {
@@ -61,7 +73,7 @@ public enum DevelopmentNetwork {
                 Asset(code: jpy, decimals: 0, name: "Japanese yen"),
                 Asset(code: btc, decimals: 8, name: "Bitcoin"),
             ],
-            accounts: accountRoles.map { Account(id: account($0.label), role: $0.role, label: $0.label) },
+            accounts: accountRoles(admins: admins).map { Account(id: account($0.label), role: $0.role, label: $0.label) },
             methods: [
                 RegisteredMethod(method: .internal, label: "Between accounts on the ledger"),
                 RegisteredMethod(method: .card, label: "Card"),
@@ -77,7 +89,8 @@ public enum DevelopmentNetwork {
                 schedule(.bankTransfer, eur, fixed: 35, bps: 0),
                 schedule(.crypto, usd, fixed: 0, bps: 100),
                 schedule(.crypto, btc, fixed: 0, bps: 100, bearer: .payer),
-            ])
+            ],
+            administration: AdministrationParameters(threshold: adminThreshold))
     }
 }
 

@@ -91,6 +91,29 @@ public struct ConsensusParameters: Hashable, Sendable, CanonicalCodable {
     }
 }
 
+/// How many administrators must approve an administration transaction, from
+/// the genesis on (docs/governance.md §4); `set-admin-threshold` changes it.
+public struct AdministrationParameters: Hashable, Sendable, CanonicalCodable {
+    /// 1 … 16, and at most the number of genesis administrators.
+    public var threshold: UInt8
+
+    /// One administrator's signature is enough: a network's first setting
+    /// until it enrols more administrators.
+    public static let defaults = AdministrationParameters(threshold: 1)
+
+    public init(threshold: UInt8) {
+        self.threshold = threshold
+    }
+
+    public func encode(to w: inout CanonicalWriter) {
+        w.u8(threshold)
+    }
+
+    public init(from r: inout CanonicalReader) throws(DecodingError) {
+        threshold = try r.u8("administration.threshold")
+    }
+}
+
 /// A fee schedule as listed in genesis.
 public struct GenesisFeeSchedule: Hashable, Sendable, CanonicalCodable {
     public var method: PaymentMethod
@@ -132,11 +155,12 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
     public var feeSchedules: [GenesisFeeSchedule]
     public var ledger: LedgerParameters
     public var consensus: ConsensusParameters
+    public var administration: AdministrationParameters
 
     /// Validates and builds a genesis; throws on the first problem found.
     public init(
         chainId: String, genesisTime: UInt64, validators: [Validator], assets: [Asset], accounts: [Account], methods: [RegisteredMethod], feeSchedules: [GenesisFeeSchedule],
-        ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults
+        ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults, administration: AdministrationParameters = .defaults
     ) throws(GenesisError) {
         self.chainId = chainId
         self.genesisTime = genesisTime
@@ -147,6 +171,7 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
         self.feeSchedules = feeSchedules
         self.ledger = ledger
         self.consensus = consensus
+        self.administration = administration
         try validate()
     }
 
@@ -171,6 +196,15 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
             guard StrictEd25519.isAcceptablePublicKey(account.id) else { throw .invalid("account \(account.label) has an unacceptable public key") }
         }
         guard accounts.contains(where: { $0.role == .admin }) else { throw .invalid("genesis needs at least one admin account") }
+        let administrators = accounts.count(where: \.isAdministrator)
+        guard (1...UInt8(SignedTransaction.maxApprovals)).contains(administration.threshold) else {
+            throw .invalid("administration.threshold must be 1-\(SignedTransaction.maxApprovals) (the signatures one transaction can carry)")
+        }
+        guard Int(administration.threshold) <= administrators else {
+            throw .invalid(
+                "administration.threshold is \(administration.threshold) but the genesis has \(administrators) admin account(s): no administration transaction could ever apply; enrol more admins in the genesis or lower the threshold"
+            )
+        }
         guard Set(methods.map(\.method)).count == methods.count else { throw .invalid("payment method names must be distinct") }
         for method in methods {
             if let label = method.label, label.isEmpty || label.utf8.count > RegisteredMethod.maxLabelBytes {
@@ -213,6 +247,7 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
         w.list(feeSchedules) { $0.value($1) }
         w.value(ledger)
         w.value(consensus)
+        w.value(administration)
     }
 
     /// SHA-256(genesis tag ‖ canonical bytes).

@@ -62,7 +62,7 @@ struct Strict<T: JSONFieldListed>: Decodable {
 }
 
 struct GenesisFile: JSONFieldListed {
-    static let fields: Set<String> = ["protocolVersion", "chainId", "genesisTime", "validators", "assets", "accounts", "methods", "feeSchedules", "ledger", "consensus"]
+    static let fields: Set<String> = ["protocolVersion", "chainId", "genesisTime", "validators", "assets", "accounts", "methods", "feeSchedules", "ledger", "consensus", "administration"]
     var protocolVersion: Int?
     var chainId: String
     var genesisTime: String
@@ -73,6 +73,7 @@ struct GenesisFile: JSONFieldListed {
     var feeSchedules: [Strict<FeeScheduleJSON>]?
     var ledger: Strict<LedgerJSON>?
     var consensus: Strict<ConsensusJSON>?
+    var administration: Strict<AdministrationJSON>?
 
     func genesis() throws(GenesisError) -> Genesis {
         guard let protocolVersion else {
@@ -144,9 +145,10 @@ struct GenesisFile: JSONFieldListed {
             timeoutVoteMs: consensus?.value.timeoutVoteMs ?? c.timeoutVoteMs,
             timeoutDeltaMs: consensus?.value.timeoutDeltaMs ?? c.timeoutDeltaMs,
             timeoutMaxMs: consensus?.value.timeoutMaxMs ?? c.timeoutMaxMs)
+        let administrationParams = AdministrationParameters(threshold: administration?.value.threshold ?? AdministrationParameters.defaults.threshold)
         return try Genesis(
             chainId: chainId, genesisTime: time, validators: parsedValidators, assets: parsedAssets, accounts: parsedAccounts, methods: parsedMethods, feeSchedules: schedules, ledger: ledgerParams,
-            consensus: consensusParams)
+            consensus: consensusParams, administration: administrationParams)
     }
 
     private func key(_ hex: String, _ owner: String) throws(GenesisError) -> PublicKey {
@@ -208,6 +210,11 @@ struct ConsensusJSON: JSONFieldListed {
     var timeoutVoteMs: UInt64?
     var timeoutDeltaMs: UInt64?
     var timeoutMaxMs: UInt64?
+}
+
+struct AdministrationJSON: JSONFieldListed {
+    static let fields: Set<String> = ["threshold"]
+    var threshold: UInt8
 }
 
 /// Exact RFC 3339 UTC times ("2026-01-01T00:00:00Z", optional ".sss") to integer

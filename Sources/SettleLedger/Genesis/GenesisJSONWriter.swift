@@ -61,7 +61,12 @@ extension Genesis {
         s += "  \"consensus\": {\n"
         s += note("Timeouts grow by timeoutDeltaMs per round and never exceed timeoutMaxMs.", "    ")
         s +=
-            "    \"blockIntervalMs\": \(consensus.blockIntervalMs),\n    \"timeoutProposeMs\": \(consensus.timeoutProposeMs),\n    \"timeoutVoteMs\": \(consensus.timeoutVoteMs),\n    \"timeoutDeltaMs\": \(consensus.timeoutDeltaMs),\n    \"timeoutMaxMs\": \(consensus.timeoutMaxMs)\n  }\n"
+            "    \"blockIntervalMs\": \(consensus.blockIntervalMs),\n    \"timeoutProposeMs\": \(consensus.timeoutProposeMs),\n    \"timeoutVoteMs\": \(consensus.timeoutVoteMs),\n    \"timeoutDeltaMs\": \(consensus.timeoutDeltaMs),\n    \"timeoutMaxMs\": \(consensus.timeoutMaxMs)\n  },\n"
+        s += "  \"administration\": {\n"
+        s += note(
+            "Every administration transaction (enrol, freeze, assets, methods, fee schedules, mandates set by an admin, key replacement, this threshold) needs this many distinct unfrozen admin accounts' signatures; set-admin-threshold changes it.",
+            "    ")
+        s += "    \"threshold\": \(administration.threshold)\n  }\n"
         s += "}\n"
         return s
     }

@@ -10,8 +10,8 @@ extension LedgerState {
     /// Checks that `tx` may be included in a block at `blockTime` on top of this
     /// state: stateless validity, signature, expiry window and replay guard.
     /// `signatureIsValid` lets a node reuse a verification done at admission.
-    public func inclusionProblem(_ tx: SignedTransaction, blockTime: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> TransactionRejection? {
-        if let problem = tx.body.formatProblem(chainId: chainId) { return problem }
+    public func inclusionProblem(_ tx: SignedTransaction, blockTime: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }) -> TransactionRejection? {
+        if let problem = tx.body.formatProblem(chainId: chainId) ?? tx.envelopeProblem { return problem }
         if tx.body.expiresAt < blockTime { return .expired(expiresAt: tx.body.expiresAt, blockTime: blockTime) }
         let latest = blockTime.addingReportingOverflow(genesis.ledger.maxTransactionLifetimeMs)
         if !latest.overflow, tx.body.expiresAt > latest.partialValue {
@@ -25,7 +25,7 @@ extension LedgerState {
     /// Applies a block proposed by someone else: checks the header against this
     /// state, executes every transaction, and checks the resulting roots against the
     /// header. On any failure the state is left unchanged.
-    public mutating func apply(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> BlockOutcome {
+    public mutating func apply(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }) throws(BlockRejection) -> BlockOutcome {
         try checkHeader(of: block)
         return try transactionally { (state: inout LedgerState) throws(BlockRejection) in
             var outcome = try state.executeAndCheck(block, signatureIsValid: signatureIsValid)
@@ -37,7 +37,7 @@ extension LedgerState {
     /// Whether `block` would apply on top of this state, and why not: what a
     /// validator asks of a proposal before voting for it. The state is left as it
     /// was; the check costs what the block changes.
-    public mutating func validate(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> BlockRejection? {
+    public mutating func validate(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }) -> BlockRejection? {
         do throws(BlockRejection) { _ = try execute(block, signatureIsValid: signatureIsValid) } catch { return error }
         return nil
     }
@@ -77,7 +77,7 @@ extension LedgerState {
     /// candidates that may not be included are left out and reported; the rest
     /// are executed and the header's roots filled in. The state is left as it was
     /// (the execution is undone): the block still goes through consensus and `apply`.
-    public mutating func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) -> BuiltBlock {
+    public mutating func buildBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }) -> BuiltBlock {
         let selection = select(candidates, timestamp: timestamp, signatureIsValid: signatureIsValid)
         return dryRun { (state: inout LedgerState) -> BuiltBlock in state.executeSelection(selection, proposer: proposer) }
     }
@@ -86,7 +86,7 @@ extension LedgerState {
     /// quorum alone and so decides its own blocks: the block is built and the
     /// state moves past it, with the outcome `apply` would give (invariant
     /// violations included, for the caller to refuse the block).
-    public mutating func buildAndApplyBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature })
+    public mutating func buildAndApplyBlock(candidates: [SignedTransaction], timestamp: UInt64, proposer: PublicKey, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures })
         -> BuiltBlock
     {
         let selection = select(candidates, timestamp: timestamp, signatureIsValid: signatureIsValid)
@@ -144,7 +144,7 @@ extension LedgerState {
                 throw .invalidTransaction(index: index, id: tx.id, reason: problem)
             }
             remember(tx.id, until: tx.body.expiresAt)
-            let result = run(tx, blockTime: timestamp)
+            let result = run(tx, blockTime: timestamp, height: height)
             let entry = LogEntry(transactionId: tx.id, height: height, result: result)
             log.append(entry.leafHash)
             results.append(result)

@@ -61,7 +61,7 @@ extension LedgerState {
     /// voting on a proposal keeps it and commits it if the block is decided.
     /// The outcome's invariant violations are filled in (empty unless there is
     /// a bug).
-    public mutating func execute(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> ExecutedBlock {
+    public mutating func execute(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }) throws(BlockRejection) -> ExecutedBlock {
         try checkHeader(of: block)
         return try dryRun { (state: inout LedgerState) throws(BlockRejection) in try state.executeRecording(block, signatureIsValid: signatureIsValid) }
     }
@@ -69,7 +69,7 @@ extension LedgerState {
     /// `apply`, also returning the execution with its write set: for a node
     /// that keeps what the block changed after applying it (its mempool
     /// follows the write set; queries are answered as of its last stored block).
-    public mutating func applyRecording(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }) throws(BlockRejection) -> ExecutedBlock {
+    public mutating func applyRecording(_ block: Block, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }) throws(BlockRejection) -> ExecutedBlock {
         try checkHeader(of: block)
         return try transactionally { (state: inout LedgerState) throws(BlockRejection) in try state.executeRecording(block, signatureIsValid: signatureIsValid) }
     }
@@ -103,6 +103,8 @@ extension LedgerState {
             case .mandate(let key, let value): mandates[key] = value
             case .dispute(let id, let value): disputes[id] = value
             case .payout(let id, let value): payouts[id] = value
+            case .key(let key, let value): keyRecords[key] = value
+            case .adminThreshold(let value): adminThresholdSet = value
             }
         }
         // What `releaseExpiredHolds` and `pruneReplayGuard` consumed at the block time.
@@ -149,6 +151,8 @@ extension LedgerState {
         case .mandate(let merchant, let processor): .mandate(MandateKey(merchant: merchant, processor: processor), mandates[MandateKey(merchant: merchant, processor: processor)])
         case .dispute(let id): .dispute(id, disputes[id])
         case .payout(let id): .payout(id, payouts[id])
+        case .key(let key): .key(key, keyRecords[key])
+        case .adminThreshold: .adminThreshold(adminThresholdSet)
         }
     }
 }

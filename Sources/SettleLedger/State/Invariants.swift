@@ -11,6 +11,11 @@ extension LedgerState {
     /// - No hold has captured more than it held.
     /// - No leg of a payment has been refunded, disputed and lost beyond its amount.
     /// - Each leg's disputed amount is what its open disputes hold.
+    /// - Keys: an account signs with its id or with a key recorded as its
+    ///   current one; every recorded key belongs to an enrolled account, is
+    ///   current exactly when that account signs with it, and is no other
+    ///   account's id.
+    /// - Administration stays possible: at least `adminThreshold` administrators.
     public func invariantViolations() -> [String] {
         var problems = [String]()
         // Individual balances fit in Int64; their sum need not, so it is taken in 128 bits.
@@ -40,7 +45,33 @@ extension LedgerState {
                 problems.append("payment \(id) leg \(index) records \(leg.disputed) disputed, its open disputes hold \(openDisputes[id]?[UInt8(index)] ?? 0)")
             }
         }
+        for account in accounts.values { if let problem = keyProblem(of: account) { problems.append(problem) } }
+        for (key, record) in keyRecords { if let problem = keyProblem(key, record) { problems.append(problem) } }
+        if let problem = administrationProblem { problems.append(problem) }
         return problems.sorted()
+    }
+
+    /// The account's key is its id, or a key recorded as its current one.
+    func keyProblem(of account: Account) -> String? {
+        guard account.key != account.id, keyRecords[account.key] != KeyRecord(account: account.id, retiredAt: nil) else { return nil }
+        return "account \(account.id) signs with \(account.key), which is not recorded as its current key"
+    }
+
+    /// A recorded key belongs to an enrolled account, is current exactly when
+    /// that account signs with it, and is no other account's id.
+    func keyProblem(_ key: PublicKey, _ record: KeyRecord) -> String? {
+        guard let account = accounts[record.account] else { return "key \(key) is recorded for \(record.account), which is not enrolled" }
+        if (record.retiredAt == nil) != (account.key == key) {
+            return "key \(key) is recorded as \(record.retiredAt == nil ? "current" : "retired") for \(record.account), which signs with \(account.key)"
+        }
+        if key != record.account, accounts[key] != nil { return "key \(key) of \(record.account) is also another account's id" }
+        return nil
+    }
+
+    /// Fewer administrators than the threshold could never approve anything again.
+    var administrationProblem: String? {
+        let administrators = administratorCount
+        return administrators < Int(adminThreshold) ? "\(administrators) administrator(s) cannot meet the administration threshold \(adminThreshold)" : nil
     }
 
     /// The invariants above, checked over what the block being executed
@@ -70,15 +101,23 @@ extension LedgerState {
         }
         var paymentsSeen = Set<Hash256>()
         var rolesChanged = Set<PublicKey>()
+        var administrationChanged = false
         for entry in journal.entries {
             switch entry {
             case .payment(let id, _) where paymentsSeen.insert(id).inserted:
                 if let problem = payments[id]?.overdrawnLeg { problems.append("payment \(id) \(problem)") }
-            case .account(let id, let old) where old?.role != accounts[id]?.role:
-                rolesChanged.insert(id)
+            case .account(let id, let old):
+                if old?.role != accounts[id]?.role { rolesChanged.insert(id) }
+                if old?.isAdministrator == true, accounts[id]?.isAdministrator != true { administrationChanged = true }
+                if let account = accounts[id], old?.key != account.key, let problem = keyProblem(of: account) { problems.append(problem) }
+            case .key(let key, _):
+                if let record = keyRecords[key], let problem = keyProblem(key, record) { problems.append(problem) }
+            case .adminThreshold:
+                administrationChanged = true
             default: break
             }
         }
+        if administrationChanged, let problem = administrationProblem { problems.append(problem) }
         // A role change can forbid a negative balance the account already had.
         if !rolesChanged.isEmpty {
             for (key, value) in balances where value < 0 && rolesChanged.contains(key.account) && balancesBefore[key] == nil {

@@ -218,6 +218,10 @@ enum StateKey: Hashable, Comparable, Sendable {
     case mandate(PublicKey, PublicKey)
     case dispute(Hash256)
     case payout(Hash256)
+    /// A signing key that is not an account's id, or a retired one.
+    case key(PublicKey)
+    /// The administration threshold (one value for the whole ledger).
+    case adminThreshold
 
     /// Tag and key fields, as they appear in the state-root change list.
     func encode(to w: inout CanonicalWriter) {
@@ -234,6 +238,8 @@ enum StateKey: Hashable, Comparable, Sendable {
         case .mandate(let merchant, let processor): w.u8(10); w.publicKey(merchant); w.publicKey(processor)
         case .dispute(let id): w.u8(11); w.hash(id)
         case .payout(let id): w.u8(12); w.hash(id)
+        case .key(let key): w.u8(13); w.publicKey(key)
+        case .adminThreshold: w.u8(14)
         }
     }
 
@@ -252,6 +258,8 @@ enum StateKey: Hashable, Comparable, Sendable {
         case .mandate: 10
         case .dispute: 11
         case .payout: 12
+        case .key: 13
+        case .adminThreshold: 14
         }
     }
 
@@ -268,6 +276,7 @@ enum StateKey: Hashable, Comparable, Sendable {
         case (.balance(let k1, let a1), .balance(let k2, let a2)): return k1 != k2 ? k1 < k2 : a1 < a2
         case (.hold(let a), .hold(let b)), (.payment(let a), .payment(let b)), (.replayGuard(let a), .replayGuard(let b)), (.dispute(let a), .dispute(let b)), (.payout(let a), .payout(let b)):
             return a < b
+        case (.key(let a), .key(let b)): return a < b
         case (.method(let a), .method(let b)): return a < b
         case (.mandate(let m1, let p1), .mandate(let m2, let p2)): return m1 != m2 ? m1 < m2 : p1 < p2
         case (.externalReference(let k1, let r1), .externalReference(let k2, let r2)): return k1 != k2 ? k1 < k2 : r1 < r2
@@ -290,6 +299,8 @@ enum StateKey: Hashable, Comparable, Sendable {
         case 10: return .mandate(try r.publicKey("stateKey.merchant"), try r.publicKey("stateKey.processor"))
         case 11: return .dispute(try r.hash("stateKey.dispute"))
         case 12: return .payout(try r.hash("stateKey.payout"))
+        case 13: return .key(try r.publicKey("stateKey.key"))
+        case 14: return .adminThreshold
         case let tag: throw .unknownTag(field: "stateKey.tag", offset: start, tag: UInt64(tag))
         }
     }

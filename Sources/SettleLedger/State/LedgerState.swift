@@ -32,6 +32,10 @@ public struct LedgerState: Sendable {
     var mandates: [MandateKey: MandateKinds] = [:]
     var disputes: [Hash256: Dispute] = [:]
     var payouts: [Hash256: Payout] = [:]
+    /// Every key that is not an account's own id, and every retired key (docs/governance.md §3).
+    var keyRecords: [PublicKey: KeyRecord] = [:]
+    /// The administration threshold once a `set-admin-threshold` applied; the genesis's before.
+    var adminThresholdSet: UInt8?
 
     /// Accounts whose balances the transaction being run changed, in the
     /// order first changed, fee accounts left out (`BlockOutcome.accounts`).
@@ -76,6 +80,20 @@ public struct LedgerState: Sendable {
     public func registeredMethod(_ method: PaymentMethod) -> RegisteredMethod? { methods[method] }
     /// What `processor` may debit from `merchant` (empty: nothing).
     public func mandate(merchant: PublicKey, processor: PublicKey) -> MandateKinds { mandates[MandateKey(merchant: merchant, processor: processor)] ?? [] }
+    /// Whose `key` is when it is not an account's never-rotated id: a rotated
+    /// account's current key or a retired key.
+    public func keyRecord(_ key: PublicKey) -> KeyRecord? { keyRecords[key] }
+    /// The account `key` belongs or belonged to: its id, its current key or a retired one.
+    public func owner(of key: PublicKey) -> PublicKey? { keyRecords[key]?.account ?? (accounts[key] != nil ? key : nil) }
+    /// Whether `key` was ever an account's id or key: such a key is never given to another.
+    public func isKeyUsed(_ key: PublicKey) -> Bool { accounts[key] != nil || keyRecords[key] != nil }
+    /// How many distinct administrators must approve an administration transaction.
+    public var adminThreshold: UInt8 { adminThresholdSet ?? genesis.administration.threshold }
+    /// The administrators: unfrozen accounts of role admin, by id.
+    public var administrators: [Account] { accounts.values.filter(\.isAdministrator).sorted { $0.id < $1.id } }
+    /// How many administrators there are (a scan of the accounts: only
+    /// administration transactions that could lock administration ask).
+    var administratorCount: Int { accounts.values.count(where: \.isAdministrator) }
     public var allMethods: [RegisteredMethod] { methods.values.sorted { $0.method < $1.method } }
     /// Every fee schedule, by method then asset.
     public var allFeeSchedules: [(method: PaymentMethod, asset: AssetCode, schedule: FeeSchedule)] {
@@ -155,6 +173,18 @@ public struct LedgerState: Sendable {
         changed.insert(.payout(id))
     }
 
+    mutating func setKeyRecord(_ key: PublicKey, _ record: KeyRecord) {
+        journal?.entries.append(.key(key, keyRecords[key]))
+        keyRecords[key] = record
+        changed.insert(.key(key))
+    }
+
+    mutating func setAdminThreshold(_ threshold: UInt8) {
+        journal?.entries.append(.adminThreshold(adminThresholdSet))
+        adminThresholdSet = threshold
+        changed.insert(.adminThreshold)
+    }
+
     mutating func remember(_ id: Hash256, until expiresAt: UInt64) {
         journal?.entries.append(.replayGuard(id, replayGuard[id]))
         replayGuard[id] = expiresAt
@@ -197,6 +227,7 @@ public struct LedgerState: Sendable {
         var balances: [(PublicKey, AssetCode)] = [], holds: [Hash256] = [], payments: [Hash256] = [], remembered: [Hash256] = []
         var references: [(PublicKey, String)] = []
         var methodKeys: [PaymentMethod] = [], mandateKeys: [(PublicKey, PublicKey)] = [], disputeKeys: [Hash256] = [], payoutKeys: [Hash256] = []
+        var signingKeys: [PublicKey] = [], threshold = false
         for key in keys {
             switch key {
             case .asset(let code): assets.append(code)
@@ -211,6 +242,8 @@ public struct LedgerState: Sendable {
             case .mandate(let merchant, let processor): mandateKeys.append((merchant, processor))
             case .dispute(let id): disputeKeys.append(id)
             case .payout(let id): payoutKeys.append(id)
+            case .key(let key): signingKeys.append(key)
+            case .adminThreshold: threshold = true
             }
         }
         var sorted: [StateKey] = []
@@ -227,6 +260,8 @@ public struct LedgerState: Sendable {
         sorted += mandateKeys.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.lazy.map(StateKey.mandate)
         sorted += disputeKeys.sorted().lazy.map(StateKey.dispute)
         sorted += payoutKeys.sorted().lazy.map(StateKey.payout)
+        sorted += signingKeys.sorted().lazy.map(StateKey.key)
+        if threshold { sorted.append(.adminThreshold) }
         return sorted
     }
 
@@ -238,7 +273,7 @@ public struct LedgerState: Sendable {
             w.option(assets[code]) { $0.value($1) }
         case .account(let id):
             w.option(accounts[id]) { w, a in
-                w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen)
+                w.u8(a.role.rawValue); w.string(a.label); w.bool(a.frozen); w.publicKey(a.key)
             }
         case .feeSchedule(let method, let asset):
             w.option(feeSchedules[FeeKey(method: method, asset: asset)]) { $0.value($1) }
@@ -260,6 +295,15 @@ public struct LedgerState: Sendable {
             w.option(disputes[id]) { $0.value($1) }
         case .payout(let id):
             w.option(payouts[id]) { $0.value($1) }
+        case .key(let key):
+            w.option(keyRecords[key]) { $0.value($1) }
+        case .adminThreshold:
+            w.option(adminThresholdSet) { $0.u8($1) }
         }
     }
+}
+
+extension Account {
+    /// An administrator: an unfrozen account of role admin.
+    public var isAdministrator: Bool { role == .admin && !frozen }
 }

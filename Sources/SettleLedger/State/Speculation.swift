@@ -36,7 +36,8 @@ extension LedgerState {
         precondition(isSpeculating, "speculativelyApply needs beginSpeculation")
         let mark = journal?.entries.count ?? 0
         remember(tx.id, until: tx.body.expiresAt)
-        let result = run(tx, blockTime: blockTime)
+        // The next block's height: a key a speculative rotation retires retires there.
+        let result = run(tx, blockTime: blockTime, height: height + 1)
         changed.removeAll(keepingCapacity: true)
         if !result.isApplied { undo(after: mark) }
         return result

@@ -20,6 +20,8 @@ struct StateJournal: Sendable {
         case mandate(MandateKey, MandateKinds?)
         case dispute(Hash256, Dispute?)
         case payout(Hash256, Payout?)
+        case key(PublicKey, KeyRecord?)
+        case adminThreshold(UInt8?)
     }
 
     /// Old values in the order they were overwritten; undone in reverse.
@@ -138,6 +140,8 @@ extension LedgerState {
             case .mandate(let key, let old): mandates[key] = old
             case .dispute(let id, let old): disputes[id] = old
             case .payout(let id, let old): payouts[id] = old
+            case .key(let key, let old): keyRecords[key] = old
+            case .adminThreshold(let old): adminThresholdSet = old
             }
         }
     }

@@ -135,6 +135,8 @@ extension LedgerState {
         keys += mandates.keys.map { .mandate($0.merchant, $0.processor) }
         keys += disputes.keys.map { .dispute($0) }
         keys += payouts.keys.map { .payout($0) }
+        keys += keyRecords.keys.map { .key($0) }
+        if adminThresholdSet != nil { keys.append(.adminThreshold) }
         return keys
     }
 
@@ -182,7 +184,9 @@ extension LedgerState {
             assets[code] = try r.option("asset") { r throws(DecodingError) in try r.value(Asset.self) }
         case .account(let id):
             accounts[id] = try r.option("account") { r throws(DecodingError) in
-                Account(id: id, role: try r.role("account.role"), label: try r.string("account.label", maxBytes: Account.maxLabelBytes), frozen: try r.bool("account.frozen"))
+                Account(
+                    id: id, role: try r.role("account.role"), label: try r.string("account.label", maxBytes: Account.maxLabelBytes), frozen: try r.bool("account.frozen"),
+                    key: try r.publicKey("account.key"))
             }
         case .feeSchedule(let method, let asset):
             feeSchedules[FeeKey(method: method, asset: asset)] = try r.option("feeSchedule") { r throws(DecodingError) in try r.value(FeeSchedule.self) }
@@ -205,6 +209,10 @@ extension LedgerState {
             disputes[id] = try r.option("dispute") { r throws(DecodingError) in try r.value(Dispute.self) }
         case .payout(let id):
             payouts[id] = try r.option("payout") { r throws(DecodingError) in try r.value(Payout.self) }
+        case .key(let key):
+            keyRecords[key] = try r.option("key") { r throws(DecodingError) in try r.value(KeyRecord.self) }
+        case .adminThreshold:
+            adminThresholdSet = try r.option("adminThreshold") { r throws(DecodingError) in try r.u8("adminThreshold") }
         }
         try r.finish()
     }

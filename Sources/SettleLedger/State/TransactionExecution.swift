@@ -9,25 +9,28 @@ struct Posting {
 }
 
 extension LedgerState {
-    /// Executes one includable transaction and returns its definitive result.
-    /// A failed transaction changes nothing but the replay guard.
+    /// Executes one includable transaction in the block at `height` and
+    /// returns its definitive result. A failed transaction changes nothing but
+    /// the replay guard.
     ///
-    /// Every kind checks all that can fail before it moves money (`post`,
-    /// itself all or nothing) and writes records only after: a failure needs
-    /// no undo. `touched` ends holding the accounts whose balances it changed.
-    mutating func run(_ tx: SignedTransaction, blockTime: UInt64) -> TransactionResult {
+    /// Who may sign is checked first (`authorityProblem`), then the signer's
+    /// references, then the payload. Every kind checks all that can fail
+    /// before it moves money (`post`, itself all or nothing) and writes
+    /// records only after: a failure needs no undo. `touched` ends holding the
+    /// accounts whose balances it changed.
+    mutating func run(_ tx: SignedTransaction, blockTime: UInt64, height: UInt64) -> TransactionResult {
         touched.removeAll(keepingCapacity: true)
         let body = tx.body
         guard let signer = accounts[body.signer] else { return .failed(.unknownSigner) }
         guard !signer.frozen else { return .failed(.signerFrozen) }
+        if let problem = authorityProblem(tx, signer: signer) { return .failed(problem.code) }
         let refKey = body.externalReference.map { ExternalReferenceKey(signer: body.signer, reference: $0) }
         if let refKey, let first = externalReferences[refKey] {
             return .failed(.duplicateExternalReference, related: first)
         }
-        if body.payload.isAdmin, signer.role != .admin { return .failed(.unauthorized) }
         let result: TransactionResult
         do throws(TransactionFailure) {
-            result = try execute(body.payload, id: tx.id, signer: signer, blockTime: blockTime)
+            result = try execute(body.payload, id: tx.id, signer: signer, blockTime: blockTime, height: height)
         } catch {
             return .failed(error.code)
         }
@@ -35,7 +38,7 @@ extension LedgerState {
         return result
     }
 
-    private mutating func execute(_ payload: Payload, id: Hash256, signer: Account, blockTime: UInt64) throws(TransactionFailure) -> TransactionResult {
+    private mutating func execute(_ payload: Payload, id: Hash256, signer: Account, blockTime: UInt64, height: UInt64) throws(TransactionFailure) -> TransactionResult {
         switch payload {
         case .transfer(let payee, let asset, let amount, let method, let charge):
             let legs = [PaymentLegOrder(payee: payee, amount: amount, bearer: nil)]
@@ -108,13 +111,31 @@ extension LedgerState {
 
         case .enrolAccount(let account, let role, let label):
             guard accounts[account] == nil else { throw .init(.accountExists) }
+            // Another account's current or retired key never becomes an account of its own.
+            guard keyRecords[account] == nil else { throw .init(.keyInUse) }
             setAccount(Account(id: account, role: role, label: label))
             return TransactionResult(code: .applied)
 
         case .setAccountFrozen(let account, let frozen):
             guard var target = accounts[account] else { throw .init(.unknownAccount) }
+            // Freezing an administrator may not leave fewer than the threshold able to approve.
+            if frozen, target.isAdministrator, administratorCount - 1 < Int(adminThreshold) { throw .init(.administrationLocked) }
             target.frozen = frozen
             setAccount(target)
+            return TransactionResult(code: .applied)
+
+        case .rotateKey(let newKey):
+            try changeKey(of: signer, to: newKey, height: height)
+            return TransactionResult(code: .applied)
+
+        case .replaceAccountKey(let account, let newKey):
+            guard let target = accounts[account] else { throw .init(.unknownAccount) }
+            try changeKey(of: target, to: newKey, height: height)
+            return TransactionResult(code: .applied)
+
+        case .setAdminThreshold(let threshold):
+            guard Int(threshold) <= administratorCount else { throw .init(.administrationLocked) }
+            setAdminThreshold(threshold)
             return TransactionResult(code: .applied)
 
         case .registerAsset(let asset):
@@ -137,6 +158,7 @@ extension LedgerState {
             return TransactionResult(code: .applied)
 
         case .setMandate(let merchant, let processor, let kinds):
+            // A mandate set for another account is administration: `authorityProblem` checked its approvals.
             guard signer.id == merchant || signer.role == .admin else { throw .init(.unauthorized) }
             guard accounts[merchant] != nil else { throw .init(.unknownAccount) }
             guard let processorAccount = accounts[processor] else { throw .init(.unknownAccount) }
@@ -156,6 +178,18 @@ extension LedgerState {
         case .reversePayout(let payoutId):
             return try reversePayout(payoutId, signer: signer)
         }
+    }
+
+    /// `account` signs with `newKey` from now on; its current key retires at
+    /// `height`. A key belongs to at most one account, ever: `newKey` may be
+    /// no account's id, current key or retired key (`key_in_use`).
+    private mutating func changeKey(of account: Account, to newKey: PublicKey, height: UInt64) throws(TransactionFailure) {
+        guard !isKeyUsed(newKey) else { throw .init(.keyInUse) }
+        setKeyRecord(account.key, KeyRecord(account: account.id, retiredAt: height))
+        setKeyRecord(newKey, KeyRecord(account: account.id, retiredAt: nil))
+        var updated = account
+        updated.key = newKey
+        setAccount(updated)
     }
 
     /// Applies postings atomically: every new balance is computed with checked

@@ -44,6 +44,15 @@ public enum Payload: Hashable, Sendable {
     case payout(merchant: PublicKey, asset: AssetCode, amount: Amount, fee: [FeeComponent] = [])
     /// The processor that made a payout reports it failed: amount and fee return.
     case reversePayout(payout: Hash256)
+    /// The signer account's signing key becomes `newKey`; the key signing this
+    /// (its current one) retires. The account's id, balances and history stay.
+    case rotateKey(newKey: PublicKey)
+    /// Administration: `account`'s signing key becomes `newKey`, its current
+    /// one retires (a key lost or leaked).
+    case replaceAccountKey(account: PublicKey, newKey: PublicKey)
+    /// Administration: how many administrators must approve an administration
+    /// transaction from the next one on (1 … 16).
+    case setAdminThreshold(threshold: UInt8)
 
     public var kindTag: UInt8 {
         switch self {
@@ -64,6 +73,9 @@ public enum Payload: Hashable, Sendable {
         case .resolveDispute: 15
         case .payout: 16
         case .reversePayout: 17
+        case .rotateKey: 18
+        case .replaceAccountKey: 19
+        case .setAdminThreshold: 20
         }
     }
 
@@ -86,14 +98,28 @@ public enum Payload: Hashable, Sendable {
         case .resolveDispute: "resolve-dispute"
         case .payout: "payout"
         case .reversePayout: "reverse-payout"
+        case .rotateKey: "rotate-key"
+        case .replaceAccountKey: "replace-account-key"
+        case .setAdminThreshold: "set-admin-threshold"
         }
     }
 
-    /// Whether only an admin account may sign this payload.
+    /// Whether this payload is administration whoever signs it: it needs
+    /// `threshold` administrators' approvals (docs/governance.md §1). A
+    /// mandate is administration only when an administrator sets it for
+    /// another account (`authority(signer:)`).
     public var isAdmin: Bool {
         switch self {
-        case .enrolAccount, .setAccountFrozen, .registerAsset, .setFeeSchedule, .registerMethod: true
+        case .enrolAccount, .setAccountFrozen, .registerAsset, .setFeeSchedule, .registerMethod, .replaceAccountKey, .setAdminThreshold: true
         default: false
+        }
+    }
+
+    /// Who must approve this payload when `signer` signs it.
+    public func authority(signer: PublicKey) -> Authority {
+        switch self {
+        case .setMandate(let merchant, _, _) where merchant != signer: .administration
+        default: isAdmin ? .administration : .account
         }
     }
 
@@ -134,6 +160,12 @@ public enum Payload: Hashable, Sendable {
             w.publicKey(merchant); w.value(asset); w.amount(amount); w.list(fee) { $0.value($1) }
         case .reversePayout(let payout):
             w.hash(payout)
+        case .rotateKey(let newKey):
+            w.publicKey(newKey)
+        case .replaceAccountKey(let account, let newKey):
+            w.publicKey(account); w.publicKey(newKey)
+        case .setAdminThreshold(let threshold):
+            w.u8(threshold)
         }
     }
 
@@ -184,10 +216,25 @@ public enum Payload: Hashable, Sendable {
             return .payout(merchant: try r.publicKey("merchant"), asset: try r.value(AssetCode.self), amount: try r.amount("amount"), fee: try r.feeComponents())
         case 17:
             return .reversePayout(payout: try r.hash("payout"))
+        case 18:
+            return .rotateKey(newKey: try r.publicKey("newKey"))
+        case 19:
+            return .replaceAccountKey(account: try r.publicKey("account"), newKey: try r.publicKey("newKey"))
+        case 20:
+            return .setAdminThreshold(threshold: try r.u8("threshold"))
         default:
             throw .unknownTag(field: "payload.kind", offset: start, tag: UInt64(tag))
         }
     }
+}
+
+/// Who must approve a transaction (docs/governance.md §1).
+public enum Authority: Sendable, Equatable {
+    /// The signer account alone, with exactly one signature by its current key.
+    case account
+    /// At least `threshold` distinct administrators (unfrozen `admin`
+    /// accounts), each with its current key, the signer among them.
+    case administration
 }
 
 extension CanonicalReader {

@@ -7,6 +7,9 @@
 /// - 1: the first milestone.
 /// - 2: payment methods are registered names; processor-reported fees,
 ///   mandates, disputes, payouts, processor FX and splits.
+/// - 3: a transaction carries 1–16 signatures, each beside its key; an
+///   account's key rotates while its id stays; administration needs a
+///   threshold of administrators (docs/governance.md §1–4).
 public enum ProtocolVersion {
-    public static let current: UInt8 = 2
+    public static let current: UInt8 = 3
 }

@@ -1,30 +1,106 @@
 public import SettleCrypto
 public import SettleEncoding
 
-/// A transaction body and its signer's Ed25519 signature: body bytes ‖ 64-byte signature.
+/// One signature of a transaction: a key and its strict Ed25519 signature of
+/// the body's signing message. Which keys may sign is a question of state,
+/// answered when the transaction is applied (docs/governance.md §1).
+public struct Approval: Hashable, Sendable {
+    public var publicKey: PublicKey
+    public var signature: Signature
+
+    public init(publicKey: PublicKey, signature: Signature) {
+        self.publicKey = publicKey
+        self.signature = signature
+    }
+
+    /// Whether the signature verifies for its key over `message` (strict Ed25519).
+    public func isValid(for message: [UInt8]) -> Bool {
+        StrictEd25519.isValid(signature: signature, message: message, publicKey: publicKey)
+    }
+}
+
+/// A transaction body and the signatures approving it (protocol version 3):
+/// body ‖ u8 n (1 … 16) ‖ n × (publicKey ‖ signature), keys strictly ascending.
+///
+/// An account's payment carries one signature, by its current key; an
+/// administration transaction carries one per approving administrator. The
+/// order of keys is fixed so that an envelope has exactly one encoding; the id
+/// covers the body only, so collecting approvals never changes it.
 public struct SignedTransaction: Hashable, Sendable, CanonicalCodable {
-    /// Largest encoded transaction accepted anywhere (mempool, block, wire).
-    public static let maxEncodedBytes = 2_048
+    /// Most signatures one transaction carries: an administration threshold
+    /// is at most this, so any threshold can be met in one envelope.
+    public static let maxApprovals = 16
+    /// Largest encoded transaction accepted anywhere (mempool, block, wire):
+    /// the body the 2 048-byte limit of versions 1–2 allowed beside its one
+    /// signature (1 984 bytes), the count byte and 16 key–signature pairs.
+    public static let maxEncodedBytes = 2_048 - 64 + 1 + maxApprovals * 96
 
     public let body: TransactionBody
-    public let signature: Signature
+    /// Strictly ascending by key, 1 … `maxApprovals` of them.
+    public let approvals: [Approval]
     /// The transaction id, computed once.
     public let id: Hash256
 
-    public init(body: TransactionBody, signature: Signature) {
+    /// A transaction with `approvals`, which must be 1 … 16 with keys strictly
+    /// ascending (`adding(approvalBy:)` keeps that order; the decoder refuses
+    /// anything else): an envelope out of order is a bug in the caller.
+    public init(body: TransactionBody, approvals: [Approval]) {
+        precondition((1...Self.maxApprovals).contains(approvals.count), "a transaction carries 1 to \(Self.maxApprovals) signatures")
+        precondition(zip(approvals, approvals.dropFirst()).allSatisfy { $0.publicKey < $1.publicKey }, "a transaction's signatures are in strictly ascending order of their keys")
         self.body = body
-        self.signature = signature
+        self.approvals = approvals
         self.id = body.id
     }
 
+    /// A transaction signed once, by the key that is the signer's account id
+    /// (an account that never rotated its key).
+    public init(body: TransactionBody, signature: Signature) {
+        self.init(body: body, approvals: [Approval(publicKey: body.signer, signature: signature)])
+    }
+
+    /// This transaction with `key`'s approval added in its place in the key
+    /// order (or replacing that key's earlier one): how administrators collect
+    /// the approvals an administration transaction needs, one after another.
+    public func adding(approvalBy key: SigningKey) -> SignedTransaction {
+        let approval = Approval(publicKey: key.publicKey, signature: key.sign(body.signingMessage))
+        var approvals = approvals
+        if let index = approvals.firstIndex(where: { $0.publicKey >= key.publicKey }) {
+            if approvals[index].publicKey == key.publicKey { approvals[index] = approval } else { approvals.insert(approval, at: index) }
+        } else {
+            approvals.append(approval)
+        }
+        return SignedTransaction(body: body, approvals: approvals)
+    }
+
+    /// Whether `key` has approved this transaction.
+    public func isApproved(by key: PublicKey) -> Bool { approvals.contains { $0.publicKey == key } }
+
     public func encode(to w: inout CanonicalWriter) {
         body.encode(to: &w)
-        w.signature(signature)
+        w.u8(UInt8(approvals.count))
+        for approval in approvals {
+            w.publicKey(approval.publicKey)
+            w.signature(approval.signature)
+        }
     }
 
     public init(from r: inout CanonicalReader) throws(DecodingError) {
         let body = try TransactionBody(from: &r)
-        self.init(body: body, signature: try r.signature("signature"))
+        let start = r.offset
+        let count = Int(try r.u8("approvals.count"))
+        guard count >= 1 else { throw .invalidValue(field: "approvals.count", offset: start, reason: "a transaction carries at least one signature") }
+        guard count <= Self.maxApprovals else { throw .tooLong(field: "approvals", offset: start, length: count, max: Self.maxApprovals) }
+        var approvals: [Approval] = []
+        approvals.reserveCapacity(count)
+        for _ in 0..<count {
+            let at = r.offset
+            let key = try r.publicKey("approval.publicKey")
+            if let last = approvals.last, !(last.publicKey < key) {
+                throw .invalidValue(field: "approval.publicKey", offset: at, reason: "signatures must be in strictly ascending order of their keys, each key once")
+            }
+            approvals.append(Approval(publicKey: key, signature: try r.signature("approval.signature")))
+        }
+        self.init(body: body, approvals: approvals)
     }
 
     /// Decodes exactly one transaction from `bytes`, refusing oversized input first.
@@ -35,18 +111,30 @@ public struct SignedTransaction: Hashable, Sendable, CanonicalCodable {
         return try decode(bytes)
     }
 
-    /// Strict Ed25519 check of the signer's signature over the signing message.
-    public var hasValidSignature: Bool {
-        StrictEd25519.isValid(signature: signature, message: body.signingMessage, publicKey: body.signer)
+    /// Strict Ed25519 check of every signature, each for its own key, over the
+    /// signing message: a transaction with one approval replaced or forged
+    /// fails as a whole.
+    public var hasValidSignatures: Bool {
+        let message = body.signingMessage
+        return approvals.allSatisfy { $0.isValid(for: message) }
     }
 
     /// Checks everything that needs no ledger state: the chain, field formats and
-    /// the signature. A transaction failing this is never admitted nor included in
-    /// a block; its problem is reported to the submitter instead.
+    /// the signatures. A transaction failing this is never admitted nor included in
+    /// a block; its problem is reported to the submitter instead. Whether the
+    /// keys may sign for the signer is a question of state (`run`).
     public func statelessProblem(chainId: String) -> TransactionRejection? {
-        if let problem = body.formatProblem(chainId: chainId) { return problem }
-        if !hasValidSignature { return .badSignature }
+        if let problem = body.formatProblem(chainId: chainId) ?? envelopeProblem { return problem }
+        if !hasValidSignatures { return .badSignature }
         return nil
+    }
+
+    /// An account's own transaction carries exactly one signature (by its
+    /// current key): more could only be refused when it runs, after every one
+    /// of them was verified.
+    public var envelopeProblem: TransactionRejection? {
+        guard approvals.count > 1, body.payload.authority(signer: body.signer) == .account else { return nil }
+        return .malformed("a \(body.payload.kindName) carries exactly one signature, by the signer's current key; it has \(approvals.count)")
     }
 }
 
@@ -100,6 +188,12 @@ extension TransactionBody {
             if let problem = asset.formatProblem { return .malformed(problem) }
         case .setFeeSchedule(_, _, let schedule):
             if let problem = schedule?.formatProblem { return .malformed(problem) }
+        case .rotateKey(let newKey), .replaceAccountKey(_, let newKey):
+            if !StrictEd25519.isAcceptablePublicKey(newKey) { return .malformed("the new key is not an acceptable Ed25519 public key") }
+        case .setAdminThreshold(let threshold):
+            if !(1...UInt8(SignedTransaction.maxApprovals)).contains(threshold) {
+                return .malformed("the administration threshold must be 1-\(SignedTransaction.maxApprovals) (the signatures one transaction can carry)")
+            }
         }
         return nil
     }

@@ -68,9 +68,12 @@ public struct TransactionBody: Hashable, Sendable, CanonicalCodable {
     /// Transaction id: SHA-256 of the signing message (never of the signature).
     public var id: Hash256 { Hash256.sha256(signingMessage) }
 
-    /// Signs the body with `key` (which must be the signer's).
+    /// Signs the body with `key`: the signer account's current key (its id
+    /// until it rotates), or the first administrator's for an administration
+    /// transaction, whose other approvals are added with
+    /// `SignedTransaction.adding(approvalBy:)`. Whether the key may sign for
+    /// the signer is the ledger's question, answered when the transaction runs.
     public func signed(with key: SigningKey) -> SignedTransaction {
-        precondition(key.publicKey == signer, "signing key does not belong to the transaction's signer")
-        return SignedTransaction(body: self, signature: key.sign(signingMessage))
+        SignedTransaction(body: self, approvals: [Approval(publicKey: key.publicKey, signature: key.sign(signingMessage))])
     }
 }

@@ -29,7 +29,7 @@ public enum TransactionRejection: Error, Hashable, Sendable, CustomStringConvert
         switch self {
         case .malformed(let why): "malformed transaction: \(why)"
         case .wrongChain(let expected, let found): "transaction is for chain \"\(found)\", this ledger is \"\(expected)\""
-        case .badSignature: "the signature does not verify against the signer's key (strict Ed25519)"
+        case .badSignature: "a signature does not verify against the key beside it (strict Ed25519)"
         case .expired(let expiresAt, let blockTime): "transaction expired at \(expiresAt) ms, block time is \(blockTime) ms"
         case .expiryTooFar(let expiresAt, let latest): "expiry \(expiresAt) ms is beyond the allowed lifetime (latest \(latest) ms)"
         case .replay(let id): "transaction \(id) was already included"

@@ -46,6 +46,11 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
     case overFeeReturn = 39
     case payoutNotFound = 40
     case payoutAlreadyReversed = 41
+    case retiredKey = 42
+    case wrongKey = 43
+    case notEnoughApprovals = 44
+    case administrationLocked = 45
+    case keyInUse = 46
 
     /// Stable snake_case name for APIs.
     public var name: String {
@@ -92,6 +97,11 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
         case .overFeeReturn: "over_fee_return"
         case .payoutNotFound: "payout_not_found"
         case .payoutAlreadyReversed: "payout_already_reversed"
+        case .retiredKey: "retired_key"
+        case .wrongKey: "wrong_key"
+        case .notEnoughApprovals: "not_enough_approvals"
+        case .administrationLocked: "administration_locked"
+        case .keyInUse: "key_in_use"
         }
     }
 

@@ -36,10 +36,15 @@ public struct LocalNetwork: Sendable {
     /// `developmentKeys` uses the insecure, publicly known development keys and
     /// chain (`DevelopmentNetwork.genesis`) instead of fresh ones: for
     /// benchmarks that prepare chains with `settle dev write-blocks`.
+    /// `admins` administrators ("admin", "admin-2", …), of whom
+    /// `adminThreshold` must approve every administration transaction.
     public static func create(
-        at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64, developmentKeys: Bool = false, blockIntervalMs: UInt64? = nil
+        at directory: URL, validators: Int, chainId: String, rpcBasePort: Int, p2pBasePort: Int = 26_656, genesisTime: UInt64, developmentKeys: Bool = false, blockIntervalMs: UInt64? = nil,
+        admins: Int = 1, adminThreshold: UInt8 = 1
     ) throws -> LocalNetwork {
         guard (1...Genesis.maxValidators).contains(validators) else { throw Failure.invalid("--validators must be 1 to \(Genesis.maxValidators)") }
+        guard (1...SignedTransaction.maxApprovals).contains(admins) else { throw Failure.invalid("--admins must be 1 to \(SignedTransaction.maxApprovals)") }
+        guard (1...UInt8(admins)).contains(adminThreshold) else { throw Failure.invalid("--admin-threshold must be 1 to the number of admins (\(admins))") }
         for (name, base) in [("RPC", rpcBasePort), ("P2P", p2pBasePort)] {
             guard (1...65_535).contains(base), base + validators - 1 <= 65_535 else {
                 throw Failure.invalid("\(name) ports \(base)…\(base + validators - 1) are not all valid TCP ports")
@@ -53,11 +58,11 @@ public struct LocalNetwork: Sendable {
         let newKey = { (name: String) in developmentKeys ? DevelopmentNetwork.key(name) : SigningKey() }
         let validatorKeys = (0..<validators).map { newKey("validator-\($0)") }
         var accountKeys: [String: SigningKey] = [:]
-        for (label, _) in DevelopmentNetwork.accountRoles { accountKeys[label] = newKey(label) }
+        for (label, _) in DevelopmentNetwork.accountRoles(admins: admins) { accountKeys[label] = newKey(label) }
         var genesis = try DevelopmentNetwork.exampleGenesis(
             chainId: developmentKeys ? DevelopmentNetwork.chainId : chainId, genesisTime: developmentKeys ? DevelopmentNetwork.genesisTime : genesisTime,
             validators: validatorKeys.enumerated().map { ("validator-\($0.offset)", $0.element.publicKey) },
-            account: { accountKeys[$0]!.publicKey })
+            account: { accountKeys[$0]!.publicKey }, admins: admins, adminThreshold: adminThreshold)
         if let blockIntervalMs {
             guard (1...60_000).contains(blockIntervalMs) else { throw Failure.invalid("--block-interval-ms must be 1 to 60000") }
             genesis.consensus.blockIntervalMs = blockIntervalMs

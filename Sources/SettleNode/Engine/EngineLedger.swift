@@ -74,7 +74,7 @@ struct EngineLedger: ConsensusApplication {
     /// has not verified already.
     var signatureIsValid: (SignedTransaction) -> Bool {
         let (mempool, preverified) = (self.mempool, self.preverified)
-        return { mempool.isVerified($0) || preverified.contains(VerifiedSignature($0)) || $0.hasValidSignature }
+        return { mempool.isVerified($0) || preverified.contains(VerifiedSignature($0)) || $0.hasValidSignatures }
     }
 
     /// Checks the signatures of a proposed block's transactions that this node
@@ -88,7 +88,7 @@ struct EngineLedger: ConsensusApplication {
     /// another thread.
     private mutating func checkUnverified(_ transactions: [SignedTransaction]) {
         let (mempool, known) = (self.mempool, self.preverified)
-        for transaction in transactions where !mempool.isVerified(transaction) && !known.contains(VerifiedSignature(transaction)) && transaction.hasValidSignature {
+        for transaction in transactions where !mempool.isVerified(transaction) && !known.contains(VerifiedSignature(transaction)) && transaction.hasValidSignatures {
             preverified.insert(VerifiedSignature(transaction))
         }
     }

@@ -260,7 +260,7 @@ public actor NodeEngine {
                     if let committed = try? store.transaction(id: tx.id) { return .alreadyCommitted(committed) }
                 }
                 metrics.rejected(code: error.code)
-                let related: Hash256? = if case .wouldFail(_, let related) = error { related } else { nil }
+                let related: Hash256? = if case .wouldFail(_, let related, _) = error { related } else { nil }
                 return .rejected(code: error.code, message: error.description, related: related)
             }
         }

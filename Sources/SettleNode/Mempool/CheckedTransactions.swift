@@ -13,7 +13,7 @@ public struct CheckedTransactions: Sendable {
     /// Checks `transactions` on this thread.
     public init(checkingHere transactions: [SignedTransaction]) {
         self.transactions = transactions
-        valid = Set(transactions.lazy.filter(\.hasValidSignature).map(VerifiedSignature.init))
+        valid = Set(transactions.lazy.filter(\.hasValidSignatures).map(VerifiedSignature.init))
     }
 
     private init(_ transactions: [SignedTransaction], valid: Set<VerifiedSignature>) {

@@ -17,8 +17,10 @@ public struct MempoolLimits: Sendable, Equatable {
 public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConvertible {
     /// Fails a rule every block enforces (format, signature, chain, expiry, replay).
     case invalid(TransactionRejection)
-    /// Would fail on execution against the pending state (insufficient funds, unknown account, duplicate reference…).
-    case wouldFail(ResultCode, related: Hash256?)
+    /// Would fail on execution against the pending state (insufficient funds,
+    /// unknown account, duplicate reference…); `detail` says what the code
+    /// alone cannot (the height a key retired at, approvals present and needed).
+    case wouldFail(ResultCode, related: Hash256?, detail: String? = nil)
     case alreadyPending
     case mempoolFull(limit: Int)
     case accountLimit(limit: Int)
@@ -33,7 +35,7 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
     public var code: String {
         switch self {
         case .invalid(let rejection): rejection.code
-        case .wouldFail(let code, _): code.name
+        case .wouldFail(let code, _, _): code.name
         case .alreadyPending: "already_pending"
         case .mempoolFull: "mempool_full"
         case .accountLimit: "account_limit"
@@ -53,8 +55,8 @@ public enum AdmissionRejection: Error, Equatable, Sendable, CustomStringConverti
     public var description: String {
         switch self {
         case .invalid(let rejection): rejection.description
-        case .wouldFail(let code, let related):
-            "the transaction would fail with \(code.name)" + (related.map { " (first transaction \($0))" } ?? "")
+        case .wouldFail(let code, let related, let detail):
+            "the transaction would fail with \(code.name)" + (related.map { " (first transaction \($0))" } ?? "") + (detail.map { ": \($0)" } ?? "")
         case .alreadyPending: "the transaction is already pending"
         case .mempoolFull(let limit): "the mempool is full (\(limit) transactions); retry later"
         case .accountLimit(let limit): "the signer already has \(limit) pending transactions; wait for some to commit"
@@ -113,7 +115,7 @@ public struct Mempool: Sendable {
     /// node checks signatures before they reach its engine (`CheckedTransactions`).
     @discardableResult
     public mutating func admit(
-        _ tx: SignedTransaction, now: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }
+        _ tx: SignedTransaction, now: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }
     ) throws(AdmissionRejection) -> TransactionResult {
         guard !ids.contains(tx.id) else { throw .alreadyPending }
         guard queue.count < limits.maxTransactions else { throw .mempoolFull(limit: limits.maxTransactions) }
@@ -122,7 +124,7 @@ public struct Mempool: Sendable {
         pending.speculativelyAdvance(to: time)
         if let problem = pending.inclusionProblem(tx, blockTime: time, signatureIsValid: signatureIsValid) { throw .invalid(problem) }
         let result = pending.speculativelyApply(tx, blockTime: time)
-        guard result.isApplied else { throw .wouldFail(result.code, related: result.related) }
+        guard result.isApplied else { throw .wouldFail(result.code, related: result.related, detail: pending.explanation(of: result.code, for: tx)) }
         enqueue(tx)
         return result
     }
@@ -132,7 +134,7 @@ public struct Mempool: Sendable {
     /// against the pending state (see the type's documentation); changes
     /// nothing when it refuses.
     public mutating func queueRelayed(
-        _ tx: SignedTransaction, now: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignature }
+        _ tx: SignedTransaction, now: UInt64, signatureIsValid: (SignedTransaction) -> Bool = { $0.hasValidSignatures }
     ) throws(AdmissionRejection) {
         guard !ids.contains(tx.id) else { throw .alreadyPending }
         guard queue.count < limits.maxTransactions else { throw .mempoolFull(limit: limits.maxTransactions) }
@@ -197,7 +199,7 @@ public struct Mempool: Sendable {
             }
             let result = pending.speculativelyApply(tx, blockTime: time)
             guard result.isApplied else {
-                evicted.append((tx.id, .wouldFail(result.code, related: result.related)))
+                evicted.append((tx.id, .wouldFail(result.code, related: result.related, detail: pending.explanation(of: result.code, for: tx))))
                 continue
             }
             enqueue(tx)

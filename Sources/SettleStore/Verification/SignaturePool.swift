@@ -3,16 +3,20 @@ public import SettleCrypto
 public import SettleLedger
 import Synchronization
 
-/// A transaction as signed: the same id with another signature is another
-/// key. What the node's checks remember (the mempool's, a proposal's, a
-/// synced block's) and what the pool answers with.
+/// A transaction as signed: its id and its whole envelope, every key and
+/// signature. The same id with any approval added, dropped or replaced is
+/// another value, so a transaction is never taken as verified because a
+/// version of it with other signatures was. What the node's checks remember
+/// (the mempool's, a proposal's, a synced block's) and what the pool answers
+/// with. The approvals share the transaction's storage: remembering one
+/// copies nothing.
 public struct VerifiedSignature: Hashable, Sendable {
     public var id: Hash256
-    public var signature: Signature
+    public var approvals: [Approval]
 
     public init(_ tx: SignedTransaction) {
         id = tx.id
-        signature = tx.signature
+        approvals = tx.approvals
     }
 }
 
@@ -53,7 +57,7 @@ public final class SignaturePool: @unchecked Sendable {
 
         func verify(chunk: Int) {
             for i in chunk * SignaturePool.chunk..<min(transactions.count, (chunk + 1) * SignaturePool.chunk) {
-                verdicts[i] = transactions[i].hasValidSignature
+                verdicts[i] = transactions[i].hasValidSignatures
             }
         }
 
