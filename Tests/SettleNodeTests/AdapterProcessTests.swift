@@ -48,8 +48,10 @@ extension ProcessTests {
 
         static func node() async throws -> Node {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-adapter-\(UUID().uuidString)")
-            let port = FreePorts.take(1)[0]
-            let created = try CLIProcessTests.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)"])
+            // Both ports free: the default P2P port (26 656) is one a random RPC port can hit.
+            let ports = FreePorts.take(2)
+            let port = ports[0]
+            let created = try CLIProcessTests.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--p2p-port", "\(ports[1])"])
             try #require(created.status == 0, "\(created.stderr)")
             let daemon = try CLIProcessTests.startNode(home: dir.appendingPathComponent("node-0"), intervalMs: 20)
             try await DaemonProcessTests.waitUntilServing(port: port)

@@ -32,8 +32,12 @@ extension ProcessTests {
         @Test func theLoadGeneratorCommitsEveryTransactionOfItsWorkloadAgainstANode() async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-load-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
-            let port = FreePorts.take(1)[0]
-            let created = try CLIProcessTests.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--development-keys", "--block-interval-ms", "30"])
+            // Both ports free: the default P2P port (26 656) is one a random RPC port can hit.
+            let ports = FreePorts.take(2)
+            let port = ports[0]
+            let created = try CLIProcessTests.settle([
+                "network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--p2p-port", "\(ports[1])", "--development-keys", "--block-interval-ms", "30",
+            ])
             try #require(created.status == 0, "\(created.stderr)")
             let genesis = try String(contentsOf: dir.appendingPathComponent("genesis.json"), encoding: .utf8)
             let config = try String(contentsOf: dir.appendingPathComponent("node-0/settle.yaml"), encoding: .utf8)

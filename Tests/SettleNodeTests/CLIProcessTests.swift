@@ -51,8 +51,10 @@ extension ProcessTests {
         @Test func paymentsThroughTheCLIAgainstARunningNode() async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cli-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
-            let port = FreePorts.take(1)[0]
-            let created = try Self.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--json"])
+            // Both ports free: the default P2P port (26 656) is one a random RPC port can hit.
+            let ports = FreePorts.take(2)
+            let port = ports[0]
+            let created = try Self.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--p2p-port", "\(ports[1])", "--json"])
             try #require(created.status == 0, "\(created.stderr)")
             let home = dir.appendingPathComponent("node-0")
             let key = { (name: String) in dir.appendingPathComponent("keys/\(name).key").path }

@@ -15,8 +15,10 @@ extension ProcessTests {
         @Test func twoOfThreeAdministratorsAndAKeyRotation() async throws {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-multisign-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: dir) }
-            let port = FreePorts.take(1)[0]
-            let created = try CLI.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--admins", "3", "--admin-threshold", "2"])
+            // Both ports free: the default P2P port (26 656) is one a random RPC port can hit.
+            let ports = FreePorts.take(2)
+            let port = ports[0]
+            let created = try CLI.settle(["network", "init", "--validators", "1", "--dir", dir.path, "--rpc-port", "\(port)", "--p2p-port", "\(ports[1])", "--admins", "3", "--admin-threshold", "2"])
             try #require(created.status == 0, "\(created.stderr)")
             #expect(created.stdout.contains("administration needs 2 of the 3 admins' approvals"), "\(created.stdout)")
             let home = dir.appendingPathComponent("node-0")
