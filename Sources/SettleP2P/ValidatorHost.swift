@@ -118,9 +118,10 @@ public final class ValidatorHost: Sendable {
                                 mailbox.push(.input(.served(peer)))
                             }
                         case .checkBlocks(let run, let blocks):
-                            let genesis = engine.genesis
+                            let chainId = engine.genesis.chainId
                             group.addTask {
-                                let checked = await CertifiedBlocks.startCheck(blocks.map { ($0.block, $0.commit) }, genesis: genesis).value
+                                let sets = await engine.knownValidatorSets()
+                                let checked = await CertifiedBlocks.startCheck(blocks.map { ($0.block, $0.commit) }, chainId: chainId, sets: sets).value
                                 mailbox.push(.checked(run: run, checked))
                             }
                         case .applyBlocks(let run):
@@ -159,7 +160,7 @@ public final class ValidatorHost: Sendable {
                         try await drive(input)
                     case .checked(let run, let blocks):
                         certified[run] = blocks
-                        try await drive(.checked(run: run, certified: blocks.blocks.count))
+                        try await drive(.checked(run: run, certified: blocks.blocks.count, refused: blocks.refused))
                     }
                 }
                 group.cancelAll()

@@ -485,7 +485,7 @@ public struct Simulation {
                 certified.append((synced.block, synced.commit))
             }
             nodes[index].certified[run] = certified
-            schedule(.input(node: index, incarnation: incarnation, .checked(run: run, certified: certified.count)), after: 1 + rng.below(5))
+            schedule(.input(node: index, incarnation: incarnation, .checked(run: run, certified: certified.count, refused: certified.count < blocks.count)), after: 1 + rng.below(5))
         case .applyBlocks(let run):
             let blocks = nodes[index].certified.removeValue(forKey: run) ?? []
             var refused = false

@@ -130,8 +130,28 @@ extension BlockStore {
         let proving: UInt64
         if let height { proving = height } else { proving = try self.height() }
         guard let stored = try block(at: proving), let proof = try inclusionProof(of: id, atHeight: proving) else { return nil }
+        // Each switch in force by the proving header: the block before it, certified by the set it replaces.
+        var steps: [ValidatorSetStep] = []
+        for change in try validatorSetChanges() where change.height <= proving {
+            guard let before = try block(at: change.height - 1) else { throw .corrupt("no block \(change.height - 1) before the validator set switch at \(change.height)") }
+            steps.append(ValidatorSetStep(header: before.block.header, commit: before.commit, validators: change.validators))
+        }
         return Receipt(
             genesisHash: genesis.hash, transaction: tx.transaction, result: tx.result, height: tx.height, logIndex: proof.logIndex,
-            header: stored.block.header, proof: proof.proof, commit: stored.commit)
+            header: stored.block.header, proof: proof.proof, commit: stored.commit, setChanges: steps)
+    }
+
+    /// Every validator set decided, by the height it is in force from,
+    /// ascending (the genesis set is in force before the first).
+    public func validatorSetChanges() throws(StoreError) -> [(height: UInt64, validators: [Validator])] {
+        let rows: [(Int64, [UInt8])]
+        do {
+            rows = try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT height, validators FROM validator_sets ORDER BY height").map { ($0[0] as Int64, try Self.blob($0, 1)) }
+            }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+        return try rows.map { row throws(StoreError) in
+            do throws(DecodingError) { return (UInt64(row.0), try ValidatorSetStep.decode(row.1)) } catch { throw .corrupt("validator set from height \(row.0): \(error)") }
+        }
     }
 }

@@ -215,6 +215,7 @@ public final class BlockStore: Sendable {
                 }
                 try mergeAccountEntriesIfDue(db)
                 try writeStateRows(entries, db)
+                try recordValidatorSets(entries, db)
                 try db.execute(sql: "UPDATE meta SET value = ? WHERE key = 'checkpoint'", arguments: [Data(checkpoint)])
             }
         } catch let error as StoreError {
@@ -239,6 +240,16 @@ public final class BlockStore: Sendable {
                     SELECT account, log_index FROM account_transactions_recent ORDER BY account, log_index;
                 DELETE FROM account_transactions_recent;
                 """)
+    }
+
+    /// Copies the validator sets a block decided (state rows of kind 15:
+    /// `0f ‖ height`, valued `01 ‖ list<Validator>`) into `validator_sets`.
+    private func recordValidatorSets(_ entries: [StateEntry], _ db: Database) throws {
+        for entry in entries where entry.key.count == 9 && entry.key[0] == 0x0f {
+            guard let value = entry.value, value.first == 1 else { throw StoreError.corrupt("validator set row \(Hex.encode(entry.key)) has no set") }
+            let height = entry.key[1...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            try db.execute(sql: "INSERT OR REPLACE INTO validator_sets (height, validators) VALUES (?, ?)", arguments: [Int64(height), Data(value.dropFirst())])
+        }
     }
 
     /// Writes changed state rows: a known row is updated or deleted by its id,

@@ -62,6 +62,13 @@ enum StoreSchema {
         migrator.registerMigration("v3") { db in
             try db.execute(sql: "CREATE TABLE account_transactions_recent (log_index INTEGER NOT NULL, account BLOB NOT NULL)")
         }
+        // v4: the validator sets decided by governance (docs/governance.md §5),
+        // by the height each is in force from (the genesis set before the
+        // first): a copy of the state's kind-15 rows that receipts, the
+        // validators route and offline tools read without loading the state.
+        migrator.registerMigration("v4") { db in
+            try db.execute(sql: "CREATE TABLE validator_sets (height INTEGER PRIMARY KEY NOT NULL, validators BLOB NOT NULL)")
+        }
         return migrator
     }
 }

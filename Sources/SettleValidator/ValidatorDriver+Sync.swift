@@ -81,13 +81,13 @@ extension ValidatorDriver {
         return effects
     }
 
-    /// A run was checked: the sender of its first uncertified block is
+    /// A run was checked: the sender of its first refused block is
     /// penalised; runs are applied in order, one at a time.
-    mutating func checked(run id: UInt64, certified: Int, now: UInt64, app: inout some ValidatorApplication) -> [ValidatorEffect] {
+    mutating func checked(run id: UInt64, certified: Int, refused: Bool, now: UInt64, app: inout some ValidatorApplication) -> [ValidatorEffect] {
         guard let index = runs.firstIndex(where: { $0.id == id }) else { return [] }
         runs[index].certified = certified
         var effects: [ValidatorEffect] = []
-        if certified < runs[index].blocks.count {
+        if certified < runs[index].blocks.count, refused {
             effects.append(.penalise(runs[index].blocks[certified].from, reason: "a block whose commit certificate does not verify"))
         }
         return effects + applyNext()
@@ -105,8 +105,10 @@ extension ValidatorDriver {
     mutating func applied(run id: UInt64, committed height: UInt64, refused: Bool, now: UInt64, app: inout some ValidatorApplication) -> [ValidatorEffect] {
         guard applyingRun == id else { return [] }
         applyingRun = nil
+        // A run cut short (a certificate refused, or a set not known yet) leaves blocks to ask for again.
+        let cut = runs.first { $0.id == id }.map { ($0.certified ?? 0) < $0.blocks.count } ?? false
         runs.removeAll { $0.id == id }
-        if refused {
+        if refused || cut {
             runs = []
             syncPlan.restart()
         }

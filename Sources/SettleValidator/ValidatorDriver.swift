@@ -140,7 +140,7 @@ public struct ValidatorDriver: Sendable {
         case .stored(let height):
             stored = max(stored, height)
             return tryAdvance(now: now, app: &app)
-        case .checked(let run, let certified): return checked(run: run, certified: certified, now: now, app: &app)
+        case .checked(let run, let certified, let refused): return checked(run: run, certified: certified, refused: refused, now: now, app: &app)
         case .applied(let run, let height, let refused): return applied(run: run, committed: height, refused: refused, now: now, app: &app)
         case .served(let peer): return served(peer)
         case .admitted: return tryAdvance(now: now, app: &app)

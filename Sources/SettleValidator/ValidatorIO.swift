@@ -25,8 +25,12 @@ public enum ValidatorInput: Sendable {
     /// Every committed block up to `height` is durable.
     case stored(height: UInt64)
     /// The run of synced blocks `run` was checked: its first `certified`
-    /// blocks carry a certificate of the validator set (the rest do not).
-    case checked(run: UInt64, certified: Int)
+    /// blocks carry a certificate of the validator set in force at their
+    /// height. When that is not the whole run, the next block's certificate
+    /// failed (`refused`: its sender is penalised) or its height's set is
+    /// not known yet (a change decided in the run: asked again once the
+    /// blocks before it are applied).
+    case checked(run: UInt64, certified: Int, refused: Bool)
     /// The run `run` was applied: the committed height is now `committed`;
     /// `refused` when a certified block did not apply.
     case applied(run: UInt64, committed: UInt64, refused: Bool)

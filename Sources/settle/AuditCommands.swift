@@ -190,7 +190,7 @@ struct VerifyReceiptCommand: ParsableCommand {
             print("NOTE: the transaction was committed with result \(receipt.result.code): it did NOT move money")
         }
         print(
-            "receipt verified: transaction \(tx.id) (\(tx.body.payload.kindName), signer \(tx.body.signer)) committed at height \(receipt.height) with result \(receipt.result.code); final at height \(receipt.header.height) (commit by \(receipt.commit.signatures.compactMap { $0 }.count) of \(genesis.validators.count) validators)"
+            "receipt verified: transaction \(tx.id) (\(tx.body.payload.kindName), signer \(tx.body.signer)) committed at height \(receipt.height) with result \(receipt.result.code); final at height \(receipt.header.height) (commit by \(receipt.commit.signatures.compactMap { $0 }.count) of \(receipt.commit.signatures.count) validators\(receipt.setChanges.isEmpty ? "" : ", the set in force after \(receipt.setChanges.count) validator set change(s) from the genesis"))"
         )
     }
 }

@@ -57,7 +57,7 @@ import Testing
             chainId: "settle-local", height: 2, timestamp: 1_767_225_601_000, previousHash: Hash256.sha256([UInt8]()),
             proposer: DevelopmentNetwork.key("validator-0").publicKey, transactionCount: 1,
             transactionsRoot: MerkleHash.leaf([]), logSize: 2, logRoot: MerkleHash.node(MerkleHash.leaf([]), MerkleHash.leaf([])),
-            stateRoot: Hash256.sha256([1]))
+            stateRoot: Hash256.sha256([1]), validatorsHash: Hash256.sha256([2]), nextValidatorsHash: Hash256.sha256([3]))
         #expect(Hex.encode(header.canonicalBytes) == Vectors.header)
         #expect(header.hash.hex == Vectors.headerHash)
         let vote = Vote(chainId: "settle-local", height: 2, round: 0, step: .precommit, blockHash: header.hash, validator: header.proposer)

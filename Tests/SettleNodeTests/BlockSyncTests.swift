@@ -51,7 +51,7 @@ import Testing
     @Test func appliesARunOfCertifiedBlocksAndStoresThemAsSent() async throws {
         try await withStartedEngine { engine in
             let (blocks, expected) = chain(blocks: 12)
-            let certified = await CertifiedBlocks.startCheck(blocks, genesis: genesis).value
+            let certified = await CertifiedBlocks.startCheck(blocks, chainId: genesis.chainId, sets: [genesis.validators]).value
             #expect(certified.blocks.count == 12)
             _ = try await engine.sync(blocks, from: genesis.validators[0].publicKey)
             #expect(await engine.committedHeight == 12)
@@ -82,10 +82,23 @@ import Testing
                 key.sign(Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: key.publicKey).signingMessage)
             })
         blocks[2].1 = forged
-        #expect(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value.blocks.map(\.block.header.height) == [1, 2])
+        let checked = await CertifiedBlocks.startCheck(blocks, chainId: genesis.chainId, sets: [genesis.validators]).value
+        #expect(checked.blocks.map(\.block.header.height) == [1, 2] && checked.refused)
         // A certificate for another block does not certify this one.
         blocks[2].1 = blocks[1].1
-        #expect(await CertifiedBlocks.startCheck(blocks, genesis: genesis).value.blocks.count == 2)
+        #expect(await CertifiedBlocks.startCheck(blocks, chainId: genesis.chainId, sets: [genesis.validators]).value.blocks.count == 2)
+    }
+
+    /// A header that states a set the node does not know yet (a change
+    /// decided earlier in the run) ends the run without blaming its sender:
+    /// it is checked once the blocks before it are applied.
+    @Test func aBlockOfASetNotKnownYetEndsTheRunWithoutARefusal() async throws {
+        let (blocks, _) = chain(blocks: 5)
+        let other = DevelopmentNetwork.genesis(validators: 5).validators
+        let whole = await CertifiedBlocks.startCheck(blocks, chainId: genesis.chainId, sets: [genesis.validators]).value
+        #expect(whole.blocks.count == 5 && !whole.refused)
+        let unknown = await CertifiedBlocks.startCheck(blocks, chainId: genesis.chainId, sets: [other]).value
+        #expect(unknown.blocks.isEmpty && !unknown.refused)
     }
 
     /// A certificate is what a quorum signed, not proof that the block is
@@ -106,7 +119,7 @@ import Testing
             _ = try state.apply(bad, signatureIsValid: { _ in true })
             let after = state.buildBlock(candidates: [], timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[2].publicKey).block
             let run = good + [(bad, DevelopmentNetwork.commit(for: bad.header, genesis: genesis)), (after, DevelopmentNetwork.commit(for: after.header, genesis: genesis))]
-            let certified = await CertifiedBlocks.startCheck(run, genesis: genesis).value
+            let certified = await CertifiedBlocks.startCheck(run, chainId: genesis.chainId, sets: [genesis.validators]).value
             #expect(certified.blocks.count == 3)
             #expect(try await engine.applySynced(certified) == (1, true))
             #expect(await engine.committedHeight == 1)

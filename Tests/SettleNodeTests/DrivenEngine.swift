@@ -23,9 +23,9 @@ extension NodeEngine {
             let effect = pending.removeFirst()
             switch effect {
             case .checkBlocks(let run, let synced):
-                let certified = await CertifiedBlocks.startCheck(synced.map { ($0.block, $0.commit) }, genesis: genesis).value
+                let certified = await CertifiedBlocks.startCheck(synced.map { ($0.block, $0.commit) }, chainId: genesis.chainId, sets: knownValidatorSets()).value
                 checked[run] = certified
-                pending += driveConsensus(.checked(run: run, certified: certified.blocks.count), now: now)
+                pending += driveConsensus(.checked(run: run, certified: certified.blocks.count, refused: certified.refused), now: now)
             case .applyBlocks(let run):
                 let result = try await applySynced(checked.removeValue(forKey: run)!)
                 pending += driveConsensus(.applied(run: run, committed: result.committed, refused: result.refused), now: now)

@@ -293,3 +293,87 @@ import Testing
         }
     }
 }
+
+/// Receipts and audits across validator set changes (docs/governance.md §7).
+@Suite struct ValidatorSetReceiptTests {
+    static let v = (0..<6).map { DevelopmentNetwork.key("validator-\($0)") }
+
+    /// A chain where validator-4 joins, then validator-0 leaves, then
+    /// validator-1 rotates to validator-5's key; payments in between.
+    func storeWithThreeChanges(_ dir: TemporaryDirectory) throws -> (BlockStore, StoreWriter) {
+        let store = try BlockStore(path: dir.path("chain.sqlite"), genesis: DevelopmentNetwork.genesis())
+        var writer = try StoreWriter(store: store)
+        func change(_ proposer: Int, _ approvers: [Int], _ changes: [ValidatorChange]) throws {
+            writer.nonce += 1
+            let expiry = writer.state.lastBlockTime + 60_000
+            let proposal = TransactionBody(
+                chainId: writer.genesis.chainId, signer: Self.v[proposer].publicKey, nonce: writer.nonce, expiresAt: expiry,
+                payload: .proposeValidatorChange(changes: changes, allowFewerThanFour: false, allowLargeShift: false, expiresAt: expiry)
+            ).signed(with: Self.v[proposer])
+            let approvals = approvers.map { index in
+                TransactionBody(chainId: writer.genesis.chainId, signer: Self.v[index].publicKey, nonce: writer.nonce, expiresAt: expiry, payload: .approveValidatorChange(proposal: proposal.id))
+                    .signed(with: Self.v[index])
+            }
+            let block = try writer.commit([proposal] + approvals)
+            let results = try writer.store.block(at: block.header.height)?.results.map(\.code)
+            #expect(results == Array(repeating: .applied, count: 1 + approvers.count))
+            try writer.writeSampleChain(blocks: 2)
+        }
+        try writer.writeSampleChain(blocks: 2)
+        try change(0, [1, 2], [.add(name: "validator-4", key: Self.v[4].publicKey, power: 1)])
+        try change(4, [1, 2, 3], [.remove(key: Self.v[0].publicKey)])
+        try change(1, [2, 3], [.rotate(key: Self.v[1].publicKey, newKey: Self.v[5].publicKey)])
+        return (store, writer)
+    }
+
+    @Test func aReceiptAfterThreeChangesVerifiesWithTheGenesisAlone() throws {
+        let dir = TemporaryDirectory()
+        let (store, writer) = try storeWithThreeChanges(dir)
+        // Two blocks of payments, the change, two more: switches at 5, 8 and 11.
+        #expect(try store.validatorSetChanges().map(\.height) == [5, 8, 11])
+        #expect(try store.validatorSetChanges().last?.validators.map(\.publicKey) == [1, 2, 3, 4].map { Self.v[$0 == 1 ? 5 : $0].publicKey })
+        // An early payment proven against the latest header, and a late one.
+        let earlyPayment = try #require(try store.block(at: 1)).block.transactions[1].id
+        for id in [earlyPayment, writer.committed.last!.id] {
+            let receipt = try #require(try store.receipt(for: id))
+            #expect(receipt.setChanges.map(\.header.height) == [4, 7, 10])
+            try receipt.verify(genesis: store.genesis)
+            let parsed = try Receipt.parse(json: receipt.jsonData())
+            #expect(parsed == receipt)
+            try parsed.verify(genesis: store.genesis)
+        }
+        let id = writer.committed.last!.id
+        let receipt = try #require(try store.receipt(for: id))
+        // A change left out: the header names a set the steps do not reach.
+        var missing = receipt
+        missing.setChanges.removeLast()
+        #expect(throws: ReceiptError.setChangeMissing) { try missing.verify(genesis: store.genesis) }
+        // A step whose set is not the one its header names.
+        var forgedSet = receipt
+        forgedSet.setChanges[1].validators[0].power = 2
+        #expect(throws: ReceiptError.setChange(index: 1, "its header does not name this new set as the next")) { try forgedSet.verify(genesis: store.genesis) }
+        // A certificate by a removed validator's key does not verify: validator-0's precommit in validator-1's slot.
+        var removedSigns = receipt
+        let header = receipt.header
+        removedSigns.commit.signatures[0] = Self.v[0].sign(
+            Vote(chainId: store.genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: Self.v[0].publicKey).signingMessage)
+        removedSigns.commit.signatures[1] = nil
+        removedSigns.commit.signatures[2] = nil
+        #expect(throws: ReceiptError.self) { try removedSigns.verify(genesis: store.genesis) }
+        // Proven against a header before any change: no steps.
+        let first = try #require(try store.block(at: 1)).block.transactions[0].id
+        let early = try #require(try store.receipt(for: first, atHeight: 4))
+        #expect(early.setChanges.isEmpty)
+        try early.verify(genesis: store.genesis)
+    }
+
+    @Test func theAuditReplaysTheChangesFromTheGenesis() throws {
+        let dir = TemporaryDirectory()
+        let (store, writer) = try storeWithThreeChanges(dir)
+        let (report, state) = try ParallelAuditor(genesis: store.genesis).run(store: store)
+        #expect(report.height == writer.state.height)
+        #expect(state.stateRoot == writer.state.stateRoot)
+        #expect(state.validatorSetChanges.map(\.height) == [5, 8, 11])
+        #expect(try auditStore(store).stateRoot == writer.state.stateRoot)
+    }
+}

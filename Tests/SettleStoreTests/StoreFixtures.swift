@@ -39,11 +39,25 @@ struct StoreWriter {
 
     @discardableResult
     mutating func commit(_ txs: [SignedTransaction]) throws -> Block {
-        let built = state.buildBlock(candidates: txs, timestamp: state.lastBlockTime + 1_000, proposer: genesis.validators[0].publicKey)
+        let set = state.validators(at: state.height + 1)!
+        let built = state.buildBlock(candidates: txs, timestamp: state.lastBlockTime + 1_000, proposer: set[0].publicKey)
         let outcome = try state.apply(built.block)
-        try store.append(built.block, commit: DevelopmentNetwork.commit(for: built.block.header, genesis: genesis), outcome: outcome, state: state)
+        try store.append(built.block, commit: Self.commit(for: built.block.header, genesis: genesis, validators: set), outcome: outcome, state: state)
         committed += built.block.transactions
         return built.block
+    }
+
+    /// A certificate signed by every validator of `validators`, each with
+    /// the development key of that public key (a rotated validator keeps its
+    /// name but signs with another key).
+    static func commit(for header: BlockHeader, genesis: Genesis, validators: [Validator]) -> CommitCertificate {
+        let keys = (0..<10).map { DevelopmentNetwork.key("validator-\($0)") }
+        return CommitCertificate(
+            height: header.height, round: 0, blockHash: header.hash,
+            signatures: validators.map { validator in
+                let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validator.publicKey)
+                return keys.first { $0.publicKey == validator.publicKey }?.sign(vote.signingMessage)
+            })
     }
 
     /// A few blocks with deposits, card payments, a hold and references.

@@ -25,7 +25,8 @@ public struct AuditFailure: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// Verifies a chain from genesis, block by block, trusting nothing but the
 /// genesis: header links, transaction and log roots, every commit certificate
-/// against the genesis validators, every signature, every recorded result, the
+/// against the validator set in force at its height (the genesis set, changed
+/// by the decided changes the replay applies: docs/governance.md §7), every signature, every recorded result, the
 /// state root after replaying each block, and the ledger invariants.
 public struct ChainAuditor: Sendable {
     public private(set) var state: LedgerState
@@ -48,8 +49,11 @@ public struct ChainAuditor: Sendable {
         guard commit.blockHash == header.hash else {
             throw AuditFailure(height: height, field: "commit.blockHash", expected: header.hash.hex, found: commit.blockHash.hex)
         }
-        do throws(CommitError) { try commit.verify(chainId: state.chainId, validators: state.genesis.validators) } catch {
-            throw AuditFailure(height: height, field: "commit", expected: "precommits from more than 2/3 of the genesis validators' power", found: error.description)
+        // Known: the set of height h is fixed by block h − 2, and the state is at h − 1.
+        let set = state.validators(at: height) ?? []
+        do throws(CommitError) { try commit.verify(chainId: state.chainId, validators: set) } catch {
+            throw AuditFailure(
+                height: height, field: "commit", expected: "precommits from more than 2/3 of the power of the \(set.count) validators in force at height \(height)", found: error.description)
         }
         let outcome: BlockOutcome
         do throws(BlockRejection) { outcome = try state.apply(block, signatureIsValid: signatureIsValid) } catch {
@@ -86,13 +90,14 @@ public struct ChainAuditor: Sendable {
         case .wrongPreviousHash(let expected, let found): AuditFailure(height: height, field: "header.previousHash", expected: expected.hex, found: found.hex)
         case .timestampNotIncreasing(let previous, let found): AuditFailure(height: height, field: "header.timestamp", expected: "> \(previous)", found: "\(found)")
         case .timestampOutOfRange(let found): AuditFailure(height: height, field: "header.timestamp", expected: "≤ \(LedgerState.maxTimestamp)", found: "\(found)")
-        case .unknownProposer(let key): AuditFailure(height: height, field: "header.proposer", expected: "a genesis validator", found: key.hex)
+        case .unknownProposer(let key): AuditFailure(height: height, field: "header.proposer", expected: "a validator of the set in force", found: key.hex)
         case .tooManyTransactions(let count, let max): AuditFailure(height: height, field: "transactions.count", expected: "≤ \(max)", found: "\(count)")
         case .transactionCountMismatch(let header, let body): AuditFailure(height: height, field: "header.transactionCount", expected: "\(body)", found: "\(header)")
         case .transactionsRootMismatch(let expected, let found): AuditFailure(height: height, field: "header.transactionsRoot", expected: expected.hex, found: found.hex)
         case .invalidTransaction(_, let id, let reason): AuditFailure(height: height, transaction: id, field: "transaction", expected: "an includable transaction", found: reason.description)
         case .logMismatch(let es, let er, let fs, let fr): AuditFailure(height: height, field: "header.logRoot", expected: "\(es)/\(er.hex)", found: "\(fs)/\(fr.hex)")
         case .stateRootMismatch(let expected, let found): AuditFailure(height: height, field: "header.stateRoot", expected: expected.hex, found: found.hex)
+        case .validatorsHashMismatch(let field, let expected, let found): AuditFailure(height: height, field: "header.\(field)", expected: expected.hex, found: found.hex)
         }
     }
 }

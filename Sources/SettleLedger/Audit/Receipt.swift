@@ -1,13 +1,17 @@
 public import Foundation
 public import SettleCrypto
-import SettleEncoding
+public import SettleEncoding
 
 /// A self-contained proof of one payment: the transaction bytes, its recorded
 /// result, an RFC 9162 inclusion proof of its log entry against a block header's
 /// log root, and that header's commit certificate. Anyone holding only the
-/// genesis file can check it (docs/audit.md describes the steps).
+/// genesis file can check it (docs/audit.md describes the steps): when the
+/// validator set changed before that header, the receipt carries each change
+/// (`setChanges`), so the verifier walks from the genesis set to the set that
+/// certified the header (docs/governance.md §7).
 public struct Receipt: Hashable, Sendable {
-    public static let version = 1
+    /// Version 2 added `validatorSetChanges`.
+    public static let version = 2
 
     public var genesisHash: Hash256
     public var transaction: SignedTransaction
@@ -20,8 +24,13 @@ public struct Receipt: Hashable, Sendable {
     public var header: BlockHeader
     public var proof: [Hash256]
     public var commit: CommitCertificate
+    /// Every validator set change in force by `header`'s height, oldest first.
+    public var setChanges: [ValidatorSetStep]
 
-    public init(genesisHash: Hash256, transaction: SignedTransaction, result: TransactionResult, height: UInt64, logIndex: UInt64, header: BlockHeader, proof: [Hash256], commit: CommitCertificate) {
+    public init(
+        genesisHash: Hash256, transaction: SignedTransaction, result: TransactionResult, height: UInt64, logIndex: UInt64, header: BlockHeader, proof: [Hash256], commit: CommitCertificate,
+        setChanges: [ValidatorSetStep] = []
+    ) {
         self.genesisHash = genesisHash
         self.transaction = transaction
         self.result = result
@@ -30,6 +39,7 @@ public struct Receipt: Hashable, Sendable {
         self.header = header
         self.proof = proof
         self.commit = commit
+        self.setChanges = setChanges
     }
 
     /// Checks everything against `genesis` alone; throws the first problem.
@@ -42,10 +52,39 @@ public struct Receipt: Hashable, Sendable {
         do throws(MerkleProofError) {
             try MerkleProofVerifier.verifyInclusion(leafHash: leaf, leafIndex: logIndex, treeSize: header.logSize, proof: proof, root: header.logRoot)
         } catch { throw .inclusion(error.description) }
+        let set = try setInForce(genesis: genesis)
+        guard header.validatorsHash == ValidatorSet.hash(set) else { throw .setChangeMissing }
         guard commit.height == header.height, commit.blockHash == header.hash else { throw .commitForAnotherBlock }
-        do throws(CommitError) { try commit.verify(chainId: genesis.chainId, validators: genesis.validators) } catch {
+        do throws(CommitError) { try commit.verify(chainId: genesis.chainId, validators: set) } catch {
             throw .commit(error.description)
         }
+    }
+
+    /// Walks from the genesis set through `setChanges`: each step's header
+    /// (the block before a switch) is certified by the set held so far,
+    /// states it, and names the step's set as the next; the set reached is
+    /// the one `header` must state.
+    private func setInForce(genesis: Genesis) throws(ReceiptError) -> [Validator] {
+        var set = genesis.validators
+        var previous: UInt64 = 0
+        for (index, step) in setChanges.enumerated() {
+            let stepHeader = step.header
+            guard stepHeader.chainId == genesis.chainId else { throw .setChange(index: index, "its header is for another chain") }
+            guard stepHeader.height > previous, stepHeader.height < header.height else {
+                throw .setChange(index: index, "its header (height \(stepHeader.height)) is not after the previous step's and before the receipt's header")
+            }
+            guard stepHeader.validatorsHash == ValidatorSet.hash(set) else { throw .setChange(index: index, "its header does not state the set in force before it") }
+            guard step.commit.height == stepHeader.height, step.commit.blockHash == stepHeader.hash else { throw .setChange(index: index, "its certificate is for another block") }
+            do throws(CommitError) { try step.commit.verify(chainId: genesis.chainId, validators: set) } catch {
+                throw .setChange(index: index, "its header is not certified by the set in force: \(error.description)")
+            }
+            guard !step.validators.isEmpty, stepHeader.nextValidatorsHash == ValidatorSet.hash(step.validators), stepHeader.nextValidatorsHash != stepHeader.validatorsHash else {
+                throw .setChange(index: index, "its header does not name this new set as the next")
+            }
+            set = step.validators
+            previous = stepHeader.height
+        }
+        return set
     }
 
     // MARK: JSON file form: every binary value as the hex of its canonical encoding.
@@ -60,13 +99,24 @@ public struct Receipt: Hashable, Sendable {
         var header: String
         var inclusionProof: [String]
         var commit: String
+        var validatorSetChanges: [Step]
+
+        struct Step: Codable {
+            var header: String
+            var commit: String
+            /// The canonical `list<Validator>`.
+            var validators: String
+        }
     }
 
     public func jsonData() -> Data {
         let file = File(
             version: Receipt.version, genesisHash: genesisHash.hex, transaction: Hex.encode(transaction.canonicalBytes),
             result: Hex.encode(result.canonicalBytes), height: height, logIndex: logIndex, header: Hex.encode(header.canonicalBytes),
-            inclusionProof: proof.map(\.hex), commit: Hex.encode(commit.canonicalBytes))
+            inclusionProof: proof.map(\.hex), commit: Hex.encode(commit.canonicalBytes),
+            validatorSetChanges: setChanges.map {
+                File.Step(header: Hex.encode($0.header.canonicalBytes), commit: Hex.encode($0.commit.canonicalBytes), validators: Hex.encode(ValidatorSetStep.encode($0.validators)))
+            })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding strings and integers cannot fail.
@@ -90,10 +140,22 @@ public struct Receipt: Hashable, Sendable {
             guard let hash = Hash256(hex: hex) else { throw ReceiptError.malformed("inclusionProof entries must be 64 hex characters") }
             return hash
         }
+        var steps: [ValidatorSetStep] = []
+        for (index, step) in file.validatorSetChanges.enumerated() {
+            let field = "validatorSetChanges[\(index)]"
+            let validators: [Validator]
+            let raw = try bytes(step.validators, "\(field).validators")
+            do throws(DecodingError) { validators = try ValidatorSetStep.decode(raw) } catch {
+                throw .malformed("\(field).validators: \(error)")
+            }
+            steps.append(
+                ValidatorSetStep(
+                    header: try decode(BlockHeader.self, step.header, "\(field).header"), commit: try decode(CommitCertificate.self, step.commit, "\(field).commit"), validators: validators))
+        }
         return Receipt(
             genesisHash: genesisHash, transaction: try decode(SignedTransaction.self, file.transaction, "transaction"),
             result: try decode(TransactionResult.self, file.result, "result"), height: file.height, logIndex: file.logIndex,
-            header: try decode(BlockHeader.self, file.header, "header"), proof: proof, commit: try decode(CommitCertificate.self, file.commit, "commit"))
+            header: try decode(BlockHeader.self, file.header, "header"), proof: proof, commit: try decode(CommitCertificate.self, file.commit, "commit"), setChanges: steps)
     }
 }
 
@@ -107,6 +169,10 @@ public enum ReceiptError: Error, Equatable, Sendable, CustomStringConvertible {
     case inclusion(String)
     case commitForAnotherBlock
     case commit(String)
+    /// A step of `setChanges` does not hold (its index from 0, and why).
+    case setChange(index: Int, String)
+    /// The header states a set the steps do not reach: a change is missing.
+    case setChangeMissing
 
     public var description: String {
         switch self {
@@ -118,6 +184,38 @@ public enum ReceiptError: Error, Equatable, Sendable, CustomStringConvertible {
         case .inclusion(let why): "the log entry is not in the header's log: \(why)"
         case .commitForAnotherBlock: "the commit certificate is for another block"
         case .commit(let why): "the header is not final: \(why)"
+        case .setChange(let index, let why): "validator set change \(index + 1) of the receipt does not hold: \(why)"
+        case .setChangeMissing: "the header is certified by a validator set the receipt's set changes do not reach from the genesis: a change is missing"
         }
+    }
+}
+
+/// One validator set change on a receipt's way from the genesis set: the
+/// header of the block before the switch, its certificate (by the set in
+/// force until then), and the set in force from the switch on, which that
+/// header names as the next (`nextValidatorsHash`).
+public struct ValidatorSetStep: Hashable, Sendable {
+    public var header: BlockHeader
+    public var commit: CommitCertificate
+    public var validators: [Validator]
+
+    public init(header: BlockHeader, commit: CommitCertificate, validators: [Validator]) {
+        self.header = header
+        self.commit = commit
+        self.validators = validators
+    }
+
+    /// The canonical `list<Validator>(256)` of a set.
+    public static func encode(_ validators: [Validator]) -> [UInt8] {
+        var w = CanonicalWriter(capacity: validators.count * 112 + 4)
+        w.list(validators) { $0.value($1) }
+        return w.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> [Validator] {
+        var r = CanonicalReader(bytes)
+        let validators = try r.list("validators", maxCount: Genesis.maxValidators) { r throws(DecodingError) in try r.value(Validator.self) }
+        try r.finish()
+        return validators
     }
 }

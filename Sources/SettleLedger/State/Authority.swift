@@ -35,6 +35,9 @@ extension LedgerState {
     /// before (`inclusionProblem`).
     func authorityProblem(_ tx: SignedTransaction, signer: Account) -> AuthorityProblem? {
         switch tx.body.payload.authority(signer: signer.id) {
+        case .validators:
+            // Run by `runValidatorTransaction`, which checks the set in force.
+            return nil
         case .account:
             // One approval (`envelopeProblem`); the loop body runs only for a key that is not the account's.
             for approval in tx.approvals where approval.publicKey != signer.key {
@@ -67,6 +70,8 @@ extension LedgerState {
     public func explanation(of code: ResultCode, for tx: SignedTransaction) -> String? {
         let body = tx.body
         switch code {
+        case .wrongKey where body.payload.authority(signer: body.signer) == .validators:
+            return "a validator's transaction is signed by its signer's consensus key alone (\(body.signer))"
         case .unauthorized, .retiredKey, .wrongKey, .notEnoughApprovals:
             guard let signer = accounts[body.signer], let problem = authorityProblem(tx, signer: signer) else { return nil }
             return describe(problem)
@@ -84,6 +89,8 @@ extension LedgerState {
                     "freezing administrator \(name(account)) would leave \(administrators - 1) administrator(s), fewer than the threshold \(adminThreshold): lower the threshold or enrol another administrator first"
             default: return nil
             }
+        case .notAValidator, .alreadyApproved, .proposalExpired, .proposalStale, .unknownProposal, .unsafeValidatorChange, .changePending:
+            return validatorExplanation(of: code, for: tx)
         case .keyInUse:
             let key: PublicKey
             switch body.payload {

@@ -50,7 +50,12 @@ extension LedgerState {
         guard header.previousHash == lastBlockHash else { throw .wrongPreviousHash(expected: lastBlockHash, found: header.previousHash) }
         guard header.timestamp > lastBlockTime else { throw .timestampNotIncreasing(previous: lastBlockTime, found: header.timestamp) }
         guard header.timestamp <= LedgerState.maxTimestamp else { throw .timestampOutOfRange(header.timestamp) }
-        guard genesis.validators.contains(where: { $0.publicKey == header.proposer }) else { throw .unknownProposer(header.proposer) }
+        // The sets of this height and the next are known: both were fixed by block height − 1 or earlier.
+        let set = validators(at: header.height) ?? []
+        guard set.contains(where: { $0.publicKey == header.proposer }) else { throw .unknownProposer(header.proposer) }
+        let setHash = ValidatorSet.hash(set), nextHash = ValidatorSet.hash(validators(at: header.height + 1) ?? [])
+        guard header.validatorsHash == setHash else { throw .validatorsHashMismatch(field: "validatorsHash", expected: setHash, found: header.validatorsHash) }
+        guard header.nextValidatorsHash == nextHash else { throw .validatorsHashMismatch(field: "nextValidatorsHash", expected: nextHash, found: header.nextValidatorsHash) }
         guard block.transactions.count <= Int(genesis.ledger.maxBlockTransactions) else {
             throw .tooManyTransactions(count: block.transactions.count, max: genesis.ledger.maxBlockTransactions)
         }
@@ -120,7 +125,8 @@ extension LedgerState {
         let header = BlockHeader(
             chainId: chainId, height: nextHeight, timestamp: selection.blockTime, previousHash: previousHash, proposer: proposer,
             transactionCount: UInt32(selection.included.count), transactionsRoot: Block.transactionsRoot(selection.included),
-            logSize: log.size, logRoot: log.root, stateRoot: stateRoot)
+            logSize: log.size, logRoot: log.root, stateRoot: stateRoot,
+            validatorsHash: ValidatorSet.hash(validators(at: nextHeight) ?? []), nextValidatorsHash: ValidatorSet.hash(validators(at: nextHeight + 1) ?? []))
         lastBlockHash = header.hash
         outcome.invariantViolations = blockInvariantViolations()
         return BuiltBlock(block: Block(header: header, transactions: selection.included), outcome: outcome, excluded: selection.excluded, writes: writeSet())

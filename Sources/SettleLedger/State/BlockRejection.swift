@@ -15,6 +15,8 @@ public enum BlockRejection: Error, Hashable, Sendable, CustomStringConvertible {
     case invalidTransaction(index: Int, id: Hash256, reason: TransactionRejection)
     case logMismatch(expectedSize: UInt64, expectedRoot: Hash256, foundSize: UInt64, foundRoot: Hash256)
     case stateRootMismatch(expected: Hash256, found: Hash256)
+    /// The header does not state the validator set in force at its height (or the next).
+    case validatorsHashMismatch(field: String, expected: Hash256, found: Hash256)
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum BlockRejection: Error, Hashable, Sendable, CustomStringConvertible {
         case .invalidTransaction(let index, let id, let reason): "transaction \(index) (\(id)): \(reason)"
         case .logMismatch(let es, let er, let fs, let fr): "log size/root \(fs)/\(fr), computed \(es)/\(er)"
         case .stateRootMismatch(let expected, let found): "stateRoot \(found), computed \(expected)"
+        case .validatorsHashMismatch(let field, let expected, let found): "\(field) \(found), but the set in force hashes to \(expected)"
         }
     }
 }

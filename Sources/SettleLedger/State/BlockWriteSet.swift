@@ -105,6 +105,8 @@ extension LedgerState {
             case .payout(let id, let value): payouts[id] = value
             case .key(let key, let value): keyRecords[key] = value
             case .adminThreshold(let value): adminThresholdSet = value
+            case .validatorSet(let height, let value): validatorSets[height] = value
+            case .validatorProposal(let id, let value): validatorProposals[id] = value
             }
         }
         // What `releaseExpiredHolds` and `pruneReplayGuard` consumed at the block time.
@@ -153,6 +155,8 @@ extension LedgerState {
         case .payout(let id): .payout(id, payouts[id])
         case .key(let key): .key(key, keyRecords[key])
         case .adminThreshold: .adminThreshold(adminThresholdSet)
+        case .validatorSet(let height): .validatorSet(height, validatorSets[height])
+        case .validatorProposal(let id): .validatorProposal(id, validatorProposals[id])
         }
     }
 }

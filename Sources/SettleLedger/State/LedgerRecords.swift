@@ -222,6 +222,10 @@ enum StateKey: Hashable, Comparable, Sendable {
     case key(PublicKey)
     /// The administration threshold (one value for the whole ledger).
     case adminThreshold
+    /// The validator set in force from a height on (decided by governance).
+    case validatorSet(UInt64)
+    /// A validator set change proposal, by its transaction id.
+    case validatorProposal(Hash256)
 
     /// Tag and key fields, as they appear in the state-root change list.
     func encode(to w: inout CanonicalWriter) {
@@ -240,6 +244,8 @@ enum StateKey: Hashable, Comparable, Sendable {
         case .payout(let id): w.u8(12); w.hash(id)
         case .key(let key): w.u8(13); w.publicKey(key)
         case .adminThreshold: w.u8(14)
+        case .validatorSet(let height): w.u8(15); w.u64(height)
+        case .validatorProposal(let id): w.u8(16); w.hash(id)
         }
     }
 
@@ -260,6 +266,8 @@ enum StateKey: Hashable, Comparable, Sendable {
         case .payout: 12
         case .key: 13
         case .adminThreshold: 14
+        case .validatorSet: 15
+        case .validatorProposal: 16
         }
     }
 
@@ -277,6 +285,8 @@ enum StateKey: Hashable, Comparable, Sendable {
         case (.hold(let a), .hold(let b)), (.payment(let a), .payment(let b)), (.replayGuard(let a), .replayGuard(let b)), (.dispute(let a), .dispute(let b)), (.payout(let a), .payout(let b)):
             return a < b
         case (.key(let a), .key(let b)): return a < b
+        case (.validatorSet(let a), .validatorSet(let b)): return a < b
+        case (.validatorProposal(let a), .validatorProposal(let b)): return a < b
         case (.method(let a), .method(let b)): return a < b
         case (.mandate(let m1, let p1), .mandate(let m2, let p2)): return m1 != m2 ? m1 < m2 : p1 < p2
         case (.externalReference(let k1, let r1), .externalReference(let k2, let r2)): return k1 != k2 ? k1 < k2 : r1 < r2
@@ -301,6 +311,8 @@ enum StateKey: Hashable, Comparable, Sendable {
         case 12: return .payout(try r.hash("stateKey.payout"))
         case 13: return .key(try r.publicKey("stateKey.key"))
         case 14: return .adminThreshold
+        case 15: return .validatorSet(try r.u64("stateKey.height"))
+        case 16: return .validatorProposal(try r.hash("stateKey.proposal"))
         case let tag: throw .unknownTag(field: "stateKey.tag", offset: start, tag: UInt64(tag))
         }
     }

@@ -36,6 +36,11 @@ public struct LedgerState: Sendable {
     var keyRecords: [PublicKey: KeyRecord] = [:]
     /// The administration threshold once a `set-admin-threshold` applied; the genesis's before.
     var adminThresholdSet: UInt8?
+    /// Validator sets decided by governance, by the height each is in force
+    /// from; the genesis set is in force before the first (docs/governance.md §5).
+    var validatorSets: [UInt64: [Validator]] = [:]
+    /// Validator set change proposals, by the proposing transaction's id.
+    var validatorProposals: [Hash256: ValidatorProposal] = [:]
 
     /// Accounts whose balances the transaction being run changed, in the
     /// order first changed, fee accounts left out (`BlockOutcome.accounts`).
@@ -185,6 +190,18 @@ public struct LedgerState: Sendable {
         changed.insert(.adminThreshold)
     }
 
+    mutating func setValidatorSet(from height: UInt64, _ validators: [Validator]) {
+        journal?.entries.append(.validatorSet(height, validatorSets[height]))
+        validatorSets[height] = validators
+        changed.insert(.validatorSet(height))
+    }
+
+    mutating func setValidatorProposal(_ id: Hash256, _ proposal: ValidatorProposal) {
+        journal?.entries.append(.validatorProposal(id, validatorProposals[id]))
+        validatorProposals[id] = proposal
+        changed.insert(.validatorProposal(id))
+    }
+
     mutating func remember(_ id: Hash256, until expiresAt: UInt64) {
         journal?.entries.append(.replayGuard(id, replayGuard[id]))
         replayGuard[id] = expiresAt
@@ -227,7 +244,7 @@ public struct LedgerState: Sendable {
         var balances: [(PublicKey, AssetCode)] = [], holds: [Hash256] = [], payments: [Hash256] = [], remembered: [Hash256] = []
         var references: [(PublicKey, String)] = []
         var methodKeys: [PaymentMethod] = [], mandateKeys: [(PublicKey, PublicKey)] = [], disputeKeys: [Hash256] = [], payoutKeys: [Hash256] = []
-        var signingKeys: [PublicKey] = [], threshold = false
+        var signingKeys: [PublicKey] = [], threshold = false, setHeights: [UInt64] = [], proposals: [Hash256] = []
         for key in keys {
             switch key {
             case .asset(let code): assets.append(code)
@@ -244,6 +261,8 @@ public struct LedgerState: Sendable {
             case .payout(let id): payoutKeys.append(id)
             case .key(let key): signingKeys.append(key)
             case .adminThreshold: threshold = true
+            case .validatorSet(let height): setHeights.append(height)
+            case .validatorProposal(let id): proposals.append(id)
             }
         }
         var sorted: [StateKey] = []
@@ -262,6 +281,8 @@ public struct LedgerState: Sendable {
         sorted += payoutKeys.sorted().lazy.map(StateKey.payout)
         sorted += signingKeys.sorted().lazy.map(StateKey.key)
         if threshold { sorted.append(.adminThreshold) }
+        sorted += setHeights.sorted().lazy.map(StateKey.validatorSet)
+        sorted += proposals.sorted().lazy.map(StateKey.validatorProposal)
         return sorted
     }
 
@@ -299,6 +320,10 @@ public struct LedgerState: Sendable {
             w.option(keyRecords[key]) { $0.value($1) }
         case .adminThreshold:
             w.option(adminThresholdSet) { $0.u8($1) }
+        case .validatorSet(let height):
+            w.option(validatorSets[height]) { w, set in w.list(set) { $0.value($1) } }
+        case .validatorProposal(let id):
+            w.option(validatorProposals[id]) { $0.value($1) }
         }
     }
 }

@@ -22,6 +22,8 @@ struct StateJournal: Sendable {
         case payout(Hash256, Payout?)
         case key(PublicKey, KeyRecord?)
         case adminThreshold(UInt8?)
+        case validatorSet(UInt64, [Validator]?)
+        case validatorProposal(Hash256, ValidatorProposal?)
     }
 
     /// Old values in the order they were overwritten; undone in reverse.
@@ -142,6 +144,8 @@ extension LedgerState {
             case .payout(let id, let old): payouts[id] = old
             case .key(let key, let old): keyRecords[key] = old
             case .adminThreshold(let old): adminThresholdSet = old
+            case .validatorSet(let height, let old): validatorSets[height] = old
+            case .validatorProposal(let id, let old): validatorProposals[id] = old
             }
         }
     }

@@ -137,6 +137,8 @@ extension LedgerState {
         keys += payouts.keys.map { .payout($0) }
         keys += keyRecords.keys.map { .key($0) }
         if adminThresholdSet != nil { keys.append(.adminThreshold) }
+        keys += validatorSets.keys.map { .validatorSet($0) }
+        keys += validatorProposals.keys.map { .validatorProposal($0) }
         return keys
     }
 
@@ -213,6 +215,12 @@ extension LedgerState {
             keyRecords[key] = try r.option("key") { r throws(DecodingError) in try r.value(KeyRecord.self) }
         case .adminThreshold:
             adminThresholdSet = try r.option("adminThreshold") { r throws(DecodingError) in try r.u8("adminThreshold") }
+        case .validatorSet(let height):
+            validatorSets[height] = try r.option("validatorSet") { r throws(DecodingError) in
+                try r.list("validatorSet", maxCount: Genesis.maxValidators) { r throws(DecodingError) in try r.value(Validator.self) }
+            }
+        case .validatorProposal(let id):
+            validatorProposals[id] = try r.option("validatorProposal") { r throws(DecodingError) in try r.value(ValidatorProposal.self) }
         }
         try r.finish()
     }

@@ -21,6 +21,7 @@ extension LedgerState {
     mutating func run(_ tx: SignedTransaction, blockTime: UInt64, height: UInt64) -> TransactionResult {
         touched.removeAll(keepingCapacity: true)
         let body = tx.body
+        if body.payload.authority(signer: body.signer) == .validators { return runValidatorTransaction(tx, blockTime: blockTime, height: height) }
         guard let signer = accounts[body.signer] else { return .failed(.unknownSigner) }
         guard !signer.frozen else { return .failed(.signerFrozen) }
         if let problem = authorityProblem(tx, signer: signer) { return .failed(problem.code) }
@@ -177,6 +178,9 @@ extension LedgerState {
 
         case .reversePayout(let payoutId):
             return try reversePayout(payoutId, signer: signer)
+
+        case .proposeValidatorChange, .approveValidatorChange:
+            preconditionFailure("a validators' transaction runs as one (runValidatorTransaction)")
         }
     }
 

@@ -9,6 +9,7 @@ public enum DomainTag {
     public static let proposal = tag("SETTLE/PROPOSAL/V1")
     public static let genesis = tag("SETTLE/GENESIS/V1")
     public static let state = tag("SETTLE/STATE/V1")
+    public static let validatorSet = tag("SETTLE/VALIDATORS/V1")
 
     private static func tag(_ text: String) -> [UInt8] { Array(text.utf8) + [0] }
 }

@@ -53,6 +53,14 @@ public enum Payload: Hashable, Sendable {
     /// Administration: how many administrators must approve an administration
     /// transaction from the next one on (1 … 16).
     case setAdminThreshold(threshold: UInt8)
+    /// Validators: proposes changing the validator set (docs/governance.md
+    /// §5). Signed by a consensus key of the set in force, whose approval
+    /// counts; decided when approvals hold more than two thirds of the power,
+    /// in force two heights after the deciding block. Below 4 validators, or
+    /// moving more than a third of the power, only when the flag says so.
+    case proposeValidatorChange(changes: [ValidatorChange], allowFewerThanFour: Bool, allowLargeShift: Bool, expiresAt: UInt64)
+    /// Validators: approves the pending proposal made by transaction `proposal`.
+    case approveValidatorChange(proposal: Hash256)
 
     public var kindTag: UInt8 {
         switch self {
@@ -76,6 +84,8 @@ public enum Payload: Hashable, Sendable {
         case .rotateKey: 18
         case .replaceAccountKey: 19
         case .setAdminThreshold: 20
+        case .proposeValidatorChange: 21
+        case .approveValidatorChange: 22
         }
     }
 
@@ -101,6 +111,8 @@ public enum Payload: Hashable, Sendable {
         case .rotateKey: "rotate-key"
         case .replaceAccountKey: "replace-account-key"
         case .setAdminThreshold: "set-admin-threshold"
+        case .proposeValidatorChange: "propose-validator-change"
+        case .approveValidatorChange: "approve-validator-change"
         }
     }
 
@@ -119,6 +131,7 @@ public enum Payload: Hashable, Sendable {
     public func authority(signer: PublicKey) -> Authority {
         switch self {
         case .setMandate(let merchant, _, _) where merchant != signer: .administration
+        case .proposeValidatorChange, .approveValidatorChange: .validators
         default: isAdmin ? .administration : .account
         }
     }
@@ -166,6 +179,10 @@ public enum Payload: Hashable, Sendable {
             w.publicKey(account); w.publicKey(newKey)
         case .setAdminThreshold(let threshold):
             w.u8(threshold)
+        case .proposeValidatorChange(let changes, let allowFewerThanFour, let allowLargeShift, let expiresAt):
+            w.list(changes) { $0.value($1) }; w.bool(allowFewerThanFour); w.bool(allowLargeShift); w.u64(expiresAt)
+        case .approveValidatorChange(let proposal):
+            w.hash(proposal)
         }
     }
 
@@ -222,6 +239,12 @@ public enum Payload: Hashable, Sendable {
             return .replaceAccountKey(account: try r.publicKey("account"), newKey: try r.publicKey("newKey"))
         case 20:
             return .setAdminThreshold(threshold: try r.u8("threshold"))
+        case 21:
+            return .proposeValidatorChange(
+                changes: try r.list("changes", maxCount: ValidatorChange.maxPerProposal) { r throws(DecodingError) in try r.value(ValidatorChange.self) },
+                allowFewerThanFour: try r.bool("allowFewerThanFour"), allowLargeShift: try r.bool("allowLargeShift"), expiresAt: try r.u64("proposalExpiresAt"))
+        case 22:
+            return .approveValidatorChange(proposal: try r.hash("proposal"))
         default:
             throw .unknownTag(field: "payload.kind", offset: start, tag: UInt64(tag))
         }
@@ -235,6 +258,9 @@ public enum Authority: Sendable, Equatable {
     /// At least `threshold` distinct administrators (unfrozen `admin`
     /// accounts), each with its current key, the signer among them.
     case administration
+    /// Exactly one signature, by the signer: a consensus key of the validator
+    /// set in force at the block (docs/governance.md §5).
+    case validators
 }
 
 extension CanonicalReader {

@@ -129,11 +129,11 @@ public struct SignedTransaction: Hashable, Sendable, CanonicalCodable {
         return nil
     }
 
-    /// An account's own transaction carries exactly one signature (by its
-    /// current key): more could only be refused when it runs, after every one
-    /// of them was verified.
+    /// An account's own transaction, and a validator's, carries exactly one
+    /// signature (by the signer's current key): more could only be refused
+    /// when it runs, after every one of them was verified.
     public var envelopeProblem: TransactionRejection? {
-        guard approvals.count > 1, body.payload.authority(signer: body.signer) == .account else { return nil }
+        guard approvals.count > 1, body.payload.authority(signer: body.signer) != .administration else { return nil }
         return .malformed("a \(body.payload.kindName) carries exactly one signature, by the signer's current key; it has \(approvals.count)")
     }
 }
@@ -194,6 +194,11 @@ extension TransactionBody {
             if !(1...UInt8(SignedTransaction.maxApprovals)).contains(threshold) {
                 return .malformed("the administration threshold must be 1-\(SignedTransaction.maxApprovals) (the signatures one transaction can carry)")
             }
+        case .proposeValidatorChange(let changes, _, _, _):
+            if changes.isEmpty { return .malformed("a validator set change needs at least one step") }
+            if let problem = changes.lazy.compactMap(\.formatProblem).first { return .malformed(problem) }
+        case .approveValidatorChange:
+            break
         }
         return nil
     }

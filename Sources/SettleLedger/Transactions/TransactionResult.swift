@@ -51,6 +51,13 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
     case notEnoughApprovals = 44
     case administrationLocked = 45
     case keyInUse = 46
+    case notAValidator = 47
+    case alreadyApproved = 48
+    case proposalExpired = 49
+    case proposalStale = 50
+    case unknownProposal = 51
+    case unsafeValidatorChange = 52
+    case changePending = 53
 
     /// Stable snake_case name for APIs.
     public var name: String {
@@ -102,6 +109,13 @@ public enum ResultCode: UInt16, Sendable, CaseIterable, CustomStringConvertible 
         case .notEnoughApprovals: "not_enough_approvals"
         case .administrationLocked: "administration_locked"
         case .keyInUse: "key_in_use"
+        case .notAValidator: "not_a_validator"
+        case .alreadyApproved: "already_approved"
+        case .proposalExpired: "proposal_expired"
+        case .proposalStale: "proposal_stale"
+        case .unknownProposal: "unknown_proposal"
+        case .unsafeValidatorChange: "unsafe_validator_change"
+        case .changePending: "change_pending"
         }
     }
 

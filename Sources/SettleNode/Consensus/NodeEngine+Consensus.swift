@@ -127,13 +127,20 @@ extension NodeEngine {
     /// once each, the most recent 1 000, for `GET /v1/evidence`.
     @discardableResult
     public func record(evidence proof: Equivocation) -> Bool {
-        guard proof.isValid, genesis.validators.contains(where: { $0.publicKey == proof.first.vote.validator }),
+        guard proof.isValid, state.validators(at: proof.first.vote.height)?.contains(where: { $0.publicKey == proof.first.vote.validator }) == true,
             !evidence.contains(where: { $0 == proof || ($0.first == proof.second && $0.second == proof.first) })
         else { return false }
         evidence.append(proof)
         if evidence.count > 1_000 { evidence.removeFirst(evidence.count - 1_000) }
         logger.warning("equivocation evidence", metadata: ["validator": "\(proof.first.vote.validator)", "height": "\(proof.first.vote.height)", "round": "\(proof.first.vote.round)"])
         return true
+    }
+
+    /// The validator sets in force at the two heights after the committed
+    /// one (the furthest the ledger knows): what certificates of synced
+    /// blocks are checked against (`CertifiedBlocks`).
+    public func knownValidatorSets() -> [[Validator]] {
+        [state.validators(at: state.height + 1) ?? [], state.validators(at: state.height + 2) ?? []]
     }
 
     /// Evidence kept, oldest first.

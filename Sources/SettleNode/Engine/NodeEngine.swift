@@ -381,7 +381,8 @@ public actor NodeEngine {
         let header = built.block.header
         let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validatorKey.publicKey)
         let signature = validatorKey.sign(vote.signingMessage)
-        let commit = CommitCertificate(height: header.height, round: 0, blockHash: header.hash, signatures: genesis.validators.map { $0.publicKey == validatorKey.publicKey ? signature : nil })
+        let commit = CommitCertificate(
+            height: header.height, round: 0, blockHash: header.hash, signatures: (state.validators(at: header.height) ?? []).map { $0.publicKey == validatorKey.publicKey ? signature : nil })
         try persist([(built.executed, commit)], changes: state.lastBlockEntries, now: now, started: started)
         return built.block
     }
@@ -442,9 +443,10 @@ public actor NodeEngine {
         if let storeFailure { return NodeHealth(.stopped, "the store refused a block: \(storeFailure)") }
         guard durability != nil else { return NodeHealth(.ok) }
         let connected = Set(connectedPeers.map(\.validator)).union([validatorKey.publicKey])
-        let power = genesis.validators.filter { connected.contains($0.publicKey) }.reduce(UInt64(0)) { $0 + $1.power }
-        guard power * 3 > genesis.totalVotingPower * 2 else {
-            return NodeHealth(.noQuorum, "the validators connected, this one included, hold \(power) of \(genesis.totalVotingPower) voting power; committing needs more than two thirds")
+        let set = state.validators(at: state.height + 1) ?? []
+        let power = ValidatorSet.power(set.filter { connected.contains($0.publicKey) }), total = ValidatorSet.power(set)
+        guard ValidatorSet.isQuorum(power, of: total) else {
+            return NodeHealth(.noQuorum, "the validators connected, this one included, hold \(power) of \(total) voting power; committing needs more than two thirds")
         }
         if let ahead = connectedPeers.compactMap(\.height).max(), ahead > stored.height + NodeHealth.behindBy {
             return NodeHealth(.behind, "peers have committed height \(ahead) and this node \(stored.height): it is catching up")

@@ -4,8 +4,9 @@ public import SettleLedger
 import SettleStore
 
 /// Committed blocks fetched from peers, checked before the engine sees them:
-/// each certificate against the genesis validators (more than two thirds of
-/// the voting power precommitted exactly this block), and every transaction's
+/// each certificate against the validator set its header states, one of the
+/// sets the ledger knows to be in force next (more than two thirds of that
+/// set's power precommitted exactly this block), and every transaction's
 /// signature, over all cores. Only `startCheck` makes one, so `NodeEngine.applySynced`
 /// cannot be handed a block whose certificate was not verified; the block's
 /// contents are still executed and checked against its header there.
@@ -18,6 +19,10 @@ public struct CertifiedBlocks: Sendable {
     public let blocks: [(block: Block, commit: CommitCertificate)]
     /// How many blocks were handed in to be checked.
     public let candidates: Int
+    /// Whether the candidate after `blocks` failed its check; false when
+    /// all passed or when its header states a set not known yet (a change
+    /// decided in an earlier block of the run: checked once that one applied).
+    public let refused: Bool
     /// Transactions of `blocks` whose signature holds.
     let validSignatures: Set<VerifiedSignature>
 
@@ -25,24 +30,32 @@ public struct CertifiedBlocks: Sendable {
     /// calling thread; their transactions' signatures on the node's
     /// `SignaturePool`, behind the checks started before (so runs started in
     /// height order are checked in height order).
-    public static func startCheck(_ candidates: [(Block, CommitCertificate)], genesis: Genesis) -> Task<CertifiedBlocks, Never> {
-        let certified = certifiedPrefix(of: candidates, genesis: genesis)
+    ///
+    /// `sets` are the validator sets the ledger knows for the heights after
+    /// its committed one (`NodeEngine.knownValidatorSets`): a header naming
+    /// one is checked against it, and applying the block checks that it is
+    /// the set in force at its height.
+    public static func startCheck(_ candidates: [(Block, CommitCertificate)], chainId: String, sets: [[Validator]]) -> Task<CertifiedBlocks, Never> {
+        let (certified, refused) = certifiedPrefix(of: candidates, chainId: chainId, sets: sets)
         let signatures = SignaturePool.shared.submit(certified.flatMap(\.block.transactions))
-        return Task { CertifiedBlocks(blocks: certified, candidates: candidates.count, validSignatures: await signatures.value) }
+        return Task { CertifiedBlocks(blocks: certified, candidates: candidates.count, refused: refused, validSignatures: await signatures.value) }
     }
 
-    /// The leading candidates whose certificate is for that block and holds.
-    static func certifiedPrefix(of candidates: [(Block, CommitCertificate)], genesis: Genesis) -> [(block: Block, commit: CommitCertificate)] {
+    /// The leading candidates whose certificate is for that block and holds,
+    /// and whether the next one was refused.
+    static func certifiedPrefix(of candidates: [(Block, CommitCertificate)], chainId: String, sets: [[Validator]]) -> (certified: [(block: Block, commit: CommitCertificate)], refused: Bool) {
         let checker = StrictEd25519Checker()
+        let byHash = Dictionary(sets.map { (ValidatorSet.hash($0), $0) }, uniquingKeysWith: { first, _ in first })
         var certified: [(block: Block, commit: CommitCertificate)] = []
         for (block, commit) in candidates {
-            guard commit.height == block.header.height, commit.blockHash == block.header.hash else { break }
+            guard let set = byHash[block.header.validatorsHash] else { return (certified, false) }
+            guard commit.height == block.header.height, commit.blockHash == block.header.hash else { return (certified, true) }
             do throws(CommitError) {
-                try commit.verify(chainId: genesis.chainId, validators: genesis.validators) { checker.isValid($0, message: $1, publicKey: $2) }
-            } catch { break }
+                try commit.verify(chainId: chainId, validators: set) { checker.isValid($0, message: $1, publicKey: $2) }
+            } catch { return (certified, true) }
             certified.append((block, commit))
         }
-        return certified
+        return (certified, false)
     }
 
     /// Whether `tx`'s signature was found to hold.
