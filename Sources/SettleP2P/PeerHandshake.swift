@@ -2,19 +2,20 @@ public import SettleCrypto
 public import SettleLedger
 public import SettleValidator
 
-/// Who may talk to this node: the validators of its genesis, on its chain.
+/// Who may talk to this node: the validators of the sets in force next, on
+/// its chain (`PeerMembers`; the genesis validators when none are given).
 /// The handshake's first message must pass `check` or the connection is closed.
 /// (With TLS, issue 6, the hello's key must also be the certificate's key.)
 public struct PeerHandshake: Sendable {
     public let chainId: String
     public let genesisHash: Hash256
-    public let members: Set<PublicKey>
+    public let members: PeerMembers
     public let local: PublicKey
 
-    public init(genesis: Genesis, local: PublicKey) {
+    public init(genesis: Genesis, local: PublicKey, members: PeerMembers? = nil) {
         chainId = genesis.chainId
         genesisHash = genesis.hash
-        members = Set(genesis.validators.map(\.publicKey))
+        self.members = members ?? PeerMembers(Set(genesis.validators.map(\.publicKey)))
         self.local = local
     }
 
@@ -32,7 +33,7 @@ public struct PeerHandshake: Sendable {
             case .notAHello: "the first message of a connection must be a hello"
             case .wrongChain(let expected, let found): "the peer is on chain \(found), not \(expected)"
             case .wrongGenesis(let found): "the peer's genesis \(found) is not this chain's"
-            case .notAMember(let key): "\(key) is not a validator of this chain"
+            case .notAMember(let key): "\(key) is not a validator of this chain's set in force"
             case .itself: "the peer claims this node's own key"
             case .notTheCertificateKey(let hello, let certificate): "the peer says it is \(hello) but its TLS certificate is \(certificate)"
             case .unauthenticated: "the peer did not prove a key with a TLS certificate"

@@ -22,7 +22,10 @@ import Synchronization
 /// proved who it is, explained to it in a `goodbye`.
 ///
 /// Of two validators, the one with the lower key dials the other, so a pair
-/// never holds two connections.
+/// never holds two connections. The higher one dials a configured peer too,
+/// once at a time, when no connection came for a while: a validator that
+/// joins the network (docs/governance.md §5) knows the others' addresses,
+/// but they need not know its own.
 public final class PeerNetwork: Sendable {
     /// A validator to dial: its key and address, as in the node config.
     public typealias Peer = NodeConfig.Peer
@@ -64,6 +67,8 @@ public final class PeerNetwork: Sendable {
     private let settings: Settings
     private let genesis: Genesis
     private let tls: PeerTLS
+    /// Who may connect: replaced as the chain commits (`updateMembers`).
+    public let members: PeerMembers
     /// One TLS context for every connection each way: building one per
     /// connection cost about a megabyte each.
     private let serverContext: NIOSSLContext
@@ -87,7 +92,8 @@ public final class PeerNetwork: Sendable {
         self.genesis = genesis
         self.settings = settings
         local = key.publicKey
-        tls = try PeerTLS(key: key, members: Set(genesis.validators.map(\.publicKey)))
+        members = PeerMembers(Set(genesis.validators.map(\.publicKey)))
+        tls = try PeerTLS(key: key, members: members)
         serverContext = try NIOSSLContext(configuration: tls.configuration(server: true))
         clientContext = try NIOSSLContext(configuration: tls.configuration(server: false))
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -116,12 +122,48 @@ public final class PeerNetwork: Sendable {
             .childChannelInitializer { [self] channel in setUp(channel, dialled: nil) }
             .bind(host: settings.listenHost, port: settings.listenPort).get()
         state.withLock { $0.listener = listener }
-        for peer in settings.peers where local < peer.key { dial(peer, attempt: 0) }
+        for peer in settings.peers {
+            if local < peer.key { dial(peer, attempt: 0) } else { watch(peer) }
+        }
     }
+
+    /// Every `watchInterval`, dials `peer` (a lower key, which should dial
+    /// this node) once if it is not connected: it may not know this node's
+    /// address.
+    private func watch(_ peer: Peer) {
+        group.next().scheduleTask(in: Self.watchInterval) { [self] in
+            let (stopped, connected) = state.withLock { ($0.stopped, $0.connections[peer.key] != nil) }
+            guard !stopped else { return }
+            if !connected { dial(peer, attempt: 0, redials: false) }
+            watch(peer)
+        }
+    }
+
+    /// How long a lower-key peer has to dial before this node dials it.
+    static let watchInterval: TimeAmount = .seconds(3)
 
     /// Adds a peer (dialled now if this node has the lower key).
     public func addPeer(_ peer: Peer) {
         if local < peer.key { dial(peer, attempt: 0) }
+    }
+
+    /// The validators that may connect from now on (the sets in force at the
+    /// next heights, as the chain decided them): a member no more loses its
+    /// connection, with a goodbye that says why.
+    public func updateMembers(_ keys: Set<PublicKey>) {
+        let removed = members.replace(with: keys)
+        guard !removed.isEmpty else { return }
+        let channels = state.withLock { state in
+            removed.compactMap { key -> (PublicKey, any Channel)? in
+                guard let channel = state.connections.removeValue(forKey: key) else { return nil }
+                return (key, channel)
+            }
+        }
+        for (key, channel) in channels {
+            settings.logger.info("closed the connection of a validator no longer in the set in force", metadata: ["peer": "\(key)"])
+            PeerChannelHandler.refuse(channel, reason: "\(key) is no longer a validator of the set in force on this chain")
+        }
+        publishCounts()
     }
 
     /// Closes every connection and the listener and ends `inbound`. Safe to
@@ -175,12 +217,13 @@ public final class PeerNetwork: Sendable {
         }
     }
 
-    /// Dials `peer`, and again after a delay whenever the attempt fails or the
-    /// connection ends: exponential from `minBackoff`, capped, with jitter.
-    private func dial(_ peer: Peer, attempt: Int) {
+    /// Dials `peer`, and (`redials`) again after a delay whenever the attempt
+    /// fails or the connection ends: exponential from `minBackoff`, capped,
+    /// with jitter.
+    private func dial(_ peer: Peer, attempt: Int, redials: Bool = true) {
         guard !state.withLock({ $0.stopped }) else { return }
         if let until = state.withLock({ $0.gate.banned(peer.key, at: .now()) }) {
-            group.next().scheduleTask(deadline: until) { [self] in dial(peer, attempt: attempt) }
+            if redials { group.next().scheduleTask(deadline: until) { [self] in dial(peer, attempt: attempt) } }
             return
         }
         let connected = ClientBootstrap(group: group)
@@ -188,6 +231,7 @@ public final class PeerNetwork: Sendable {
             .channelInitializer { [self] channel in setUp(channel, dialled: peer) }
             .connect(host: peer.host, port: peer.port)
         connected.whenComplete { [self] result in
+            guard redials else { return }
             switch result {
             case .success(let channel):
                 channel.closeFuture.whenComplete { _ in self.redial(peer, attempt: 0) }
@@ -249,7 +293,7 @@ public final class PeerNetwork: Sendable {
                 tlsHandler,
                 ByteToMessageHandler(FrameDecoder(maxFrameBytes: settings.maxFrameBytes)),
                 MessageToByteHandler(FrameEncoder()),
-                PeerChannelHandler(handshake: PeerHandshake(genesis: genesis, local: local), hello: hello, authenticated: { proved.withLock { $0 } }, rateLimit: settings.rateLimit),
+                PeerChannelHandler(handshake: PeerHandshake(genesis: genesis, local: local, members: members), hello: hello, authenticated: { proved.withLock { $0 } }, rateLimit: settings.rateLimit),
                 Admission(network: self, channel: channel, address: address, dialled: dialled),
             ])
         }

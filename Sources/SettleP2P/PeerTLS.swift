@@ -6,18 +6,26 @@ public import SettleCrypto
 import SwiftASN1
 import X509
 
-/// Mutual TLS 1.3 between validators, authenticated by the Ed25519 keys listed
-/// in the genesis: each node presents a self-signed certificate for its own key
-/// and accepts a peer only if the peer's certificate key is a member. The TLS
-/// handshake proves the peer holds that key; no certificate authority is
-/// involved, so nothing but the genesis decides who may connect.
+/// Mutual TLS 1.3 between validators, authenticated by their Ed25519
+/// consensus keys: each node presents a self-signed certificate for its own
+/// key and accepts a peer only if the peer's certificate key is a member now
+/// (`PeerMembers`: the validators of the sets in force next, which the chain
+/// derives from the genesis). The TLS handshake proves the peer holds that
+/// key; no certificate authority is involved, so nothing but the genesis and
+/// the chain decide who may connect.
 public struct PeerTLS: Sendable {
     public let certificate: NIOSSLCertificate
     public let privateKey: NIOSSLPrivateKey
-    public let members: Set<PublicKey>
+    public let members: PeerMembers
 
     /// `key` is the node's own key (its validator key).
     public init(key: SigningKey, members: Set<PublicKey>, now: Date = Date()) throws {
+        try self.init(key: key, members: PeerMembers(members), now: now)
+    }
+
+    /// `key` is the node's own key (its validator key); `members` may change
+    /// while connections are made.
+    public init(key: SigningKey, members: PeerMembers, now: Date = Date()) throws {
         let ed25519 = try Curve25519.Signing.PrivateKey(rawRepresentation: key.seed)
         let certificateKey = Certificate.PrivateKey(ed25519)
         let name = try DistinguishedName { CommonName("settle validator \(key.publicKey.hex.prefix(16))") }

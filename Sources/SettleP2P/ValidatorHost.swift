@@ -59,6 +59,11 @@ public final class ValidatorHost: Sendable {
         // this many messages waiting a peer's relay is dropped (its own node still holds and proposes them).
         let relayed = AsyncStream.makeStream(of: [SignedTransaction].self, bufferingPolicy: .bufferingOldest(256))
         network.announce(height: await engine.committedHeight)
+        /// Who may connect follows the chain: the validators of the sets in force at the next two heights.
+        @Sendable func updateMembers() async {
+            network.updateMembers(Set(await engine.knownValidatorSets().joined().map(\.publicKey)))
+        }
+        await updateMembers()
         try await network.start()
         do {
             try await withThrowingDiscardingTaskGroup { group in
@@ -98,6 +103,7 @@ public final class ValidatorHost: Sendable {
                             preconditionFailure("performed above")
                         case .commit(let block, let certificate):
                             try await engine.commitDecided(block, certificate)
+                            await updateMembers()
                         case .send(let message, let peer):
                             network.send(message, to: peer)
                         case .broadcast(let message):
@@ -127,6 +133,7 @@ public final class ValidatorHost: Sendable {
                         case .applyBlocks(let run):
                             guard let blocks = certified.removeValue(forKey: run) else { preconditionFailure("run \(run) applied before it was checked") }
                             let result = try await engine.applySynced(blocks)
+                            await updateMembers()
                             try await drive(.applied(run: run, committed: result.committed, refused: result.refused))
                         case .admit(let transactions, _):
                             relayed.continuation.yield(transactions)

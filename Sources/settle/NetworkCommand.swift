@@ -8,8 +8,40 @@ import SettleNode
 struct NetworkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "network",
-        abstract: "Create a local network: keys, genesis and node homes.",
-        subcommands: [Init.self])
+        abstract: "Create a local network (keys, genesis and node homes), or a home for a validator that joins one.",
+        subcommands: [Init.self, Join.self])
+
+    struct Join: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create the home of a validator that joins a running network.",
+            discussion: """
+                Writes DIR/settle.yaml (RPC and P2P on the given ports, the given validators as peers),                 DIR/genesis.json (a copy of the chain's genesis) and DIR/validator.key (a fresh key, mode                 0600), and prints the new key. Start the node with `settled --home DIR`: it fetches the                 chain from its peers and follows it. Then the validators add it: one proposes                 `settle gov propose --add NAME:KEY:POWER --key …/validator.key` and others approve it;                 from two blocks after the change is decided, the new validator votes. The network's                 validators need not know its address: it dials them (docs/operations.md).
+                """)
+
+        @Option(help: "The network's genesis file.") var genesis: String
+        @Option(help: "Directory to create (must not exist or be empty).") var dir: String
+        @Option(name: .customLong("peer"), help: "A validator to connect to, KEY@HOST:PORT (its consensus key in hex and P2P address); repeat for several.")
+        var peers: [String] = []
+        @Option(help: "The node's RPC port.") var rpcPort = 8_645
+        @Option(help: "The node's validator-network (P2P) port.") var p2pPort = 26_656
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let parsed = try peers.map { text in
+                guard let peer = JoiningNode.parsePeer(text) else { throw ValidationError("--peer \(text): expected KEY@HOST:PORT, the key as 64 hex characters") }
+                return peer
+            }
+            let key = try JoiningNode.create(
+                at: URL(fileURLWithPath: dir, isDirectory: true), genesisFile: URL(fileURLWithPath: genesis), peers: parsed, rpcPort: rpcPort, p2pPort: p2pPort)
+            if json {
+                print("{\"home\": \(jsonString(dir)), \"validatorKey\": \"\(key.hex)\"}")
+                return
+            }
+            print("created node home \(dir) with validator key \(key.hex)")
+            print("start it with: settled --home \(dir)")
+            print("then have a validator propose it: settle gov propose --add NAME:\(key.hex):1 --key VALIDATOR_KEY_FILE")
+        }
+    }
 
     struct Init: ParsableCommand {
         static let configuration = CommandConfiguration(

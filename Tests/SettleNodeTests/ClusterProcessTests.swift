@@ -37,8 +37,8 @@ extension ProcessTests {
             let genesis: Genesis
             let bank: SigningKey
             let alice: SigningKey
-            /// validatorKeys[i]: node i's validator key.
-            let validatorKeys: [PublicKey]
+            /// validatorKeys[i]: node i's validator key (a joining node's too, once its home exists).
+            var validatorKeys: [PublicKey]
             /// proxies[i][j]: the link node i uses to reach node j, when partitionable.
             private var proxies: [[TCPProxy?]] = []
             private let proxyGroup = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -46,14 +46,17 @@ extension ProcessTests {
             /// Each node's open-file limit (soft and hard), as a service manager would set it.
             let openFilesLimit: Int?
 
+            /// `joining`: nodes beyond the genesis validators that may join
+            /// later (`join`), ports reserved for them.
             init(
-                validators: Int, running: Int? = nil, partitionable: Bool = false, developmentKeys: Bool = false, openFilesLimit: Int? = nil,
+                validators: Int, running: Int? = nil, joining: Int = 0, partitionable: Bool = false, developmentKeys: Bool = false, openFilesLimit: Int? = nil,
                 prepare: (Cluster) throws -> Void = { _ in }
             ) throws {
                 self.openFilesLimit = openFilesLimit
                 dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cluster-\(UUID().uuidString)")
-                let ports = FreePorts.take(2 * validators)
-                (rpcPorts, p2pPorts) = (Array(ports.prefix(validators)), Array(ports.suffix(validators)))
+                let nodes = validators + joining
+                let ports = FreePorts.take(2 * nodes)
+                (rpcPorts, p2pPorts) = (Array(ports.prefix(nodes)), Array(ports.suffix(nodes)))
                 let created = try CLIProcessTests.settle(["network", "init", "--validators", "\(validators)", "--dir", dir.path] + (developmentKeys ? ["--development-keys"] : []))
                 try #require(created.status == 0, "\(created.stderr)")
                 keys = dir.appendingPathComponent("keys")
@@ -61,6 +64,7 @@ extension ProcessTests {
                 bank = try KeyFile.read(keys.appendingPathComponent("bank.key").path)
                 alice = try KeyFile.read(keys.appendingPathComponent("alice.key").path)
                 processes = Array(repeating: nil, count: validators)
+                processes += Array(repeating: nil, count: joining)
                 let dir = dir
                 validatorKeys = try (0..<validators).map { try KeyFile.read(dir.appendingPathComponent("node-\($0)/validator.key").path).publicKey }
                 if partitionable {
@@ -74,6 +78,24 @@ extension ProcessTests {
             }
 
             func home(_ index: Int) -> URL { dir.appendingPathComponent("node-\(index)") }
+
+            /// Creates node `validatorKeys.count`'s home with `settle network join`
+            /// (a fresh key, the genesis validators as peers) and starts it.
+            func join() throws -> Int {
+                let index = validatorKeys.count
+                let peers = validatorKeys.indices.flatMap { ["--peer", "\(validatorKeys[$0].hex)@127.0.0.1:\(p2pPorts[$0])"] }
+                let created = try CLIProcessTests.settle(
+                    [
+                        "network", "join", "--genesis", dir.appendingPathComponent("genesis.json").path, "--dir", home(index).path, "--rpc-port", "\(rpcPorts[index])", "--p2p-port",
+                        "\(p2pPorts[index])",
+                    ]
+                        + peers)
+                try #require(created.status == 0, "\(created.stderr)")
+                validatorKeys.append(try KeyFile.read(home(index).appendingPathComponent("validator.key").path).publicKey)
+                try start(index)
+                try waitServing(index)
+                return index
+            }
 
             /// The end of node `index`'s log (warnings and errors), for a failure's message.
             func logTail(_ index: Int, lines: Int = 20) -> String {
@@ -235,6 +257,9 @@ extension ProcessTests {
                     }.start()
                 }
             }
+
+            /// How many payments were acknowledged as committed so far.
+            var acknowledged: Int { acked.withLock { $0.count } }
 
             /// Stops the load; returns every payment acknowledged as committed, with when.
             func stop() -> [(id: Hash256, at: ContinuousClock.Instant)] {

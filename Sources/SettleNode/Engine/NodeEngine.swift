@@ -92,7 +92,7 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .notAValidator(let key): "key \(key) is not a validator in the genesis"
+        case .notAValidator(let key): "key \(key) is not a validator of the set in force"
         case .noQuorumAlone(let power, let total):
             "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); with several validators, run each with its peers (cluster mode: `peers` in the node config)"
         case .invariantsBroken(let height, let violations):
@@ -181,16 +181,20 @@ public actor NodeEngine {
         logger: Logger = Logger(label: "settle.node")
     ) throws {
         let genesis = store.genesis
-        guard let me = genesis.validators.first(where: { $0.publicKey == validatorKey.publicKey }) else {
-            throw NodeError.notAValidator(validatorKey.publicKey)
-        }
-        guard consensus != nil || me.power * 3 > genesis.totalVotingPower * 2 else {
-            throw NodeError.noQuorumAlone(power: me.power, total: genesis.totalVotingPower)
+        let state = try store.loadState()
+        // Among several validators, a key outside the set in force follows the
+        // chain and votes once a change adds it (docs/governance.md §5); one
+        // validator alone must be in the set, with a quorum of its own.
+        let set = state.validators(at: state.height + 1) ?? genesis.validators
+        if consensus == nil {
+            guard let me = set.first(where: { $0.publicKey == validatorKey.publicKey }) else { throw NodeError.notAValidator(validatorKey.publicKey) }
+            guard ValidatorSet.isQuorum(me.power, of: ValidatorSet.power(set)) else { throw NodeError.noQuorumAlone(power: me.power, total: ValidatorSet.power(set)) }
+        } else if !genesis.validators.contains(where: { $0.publicKey == validatorKey.publicKey }), !set.contains(where: { $0.publicKey == validatorKey.publicKey }) {
+            logger.notice("this node's key is not a validator of the set in force: it follows the chain and votes once a validator set change adds it", metadata: ["key": "\(validatorKey.publicKey)"])
         }
         self.genesis = genesis
         self.store = store
         self.validatorKey = validatorKey
-        let state = try store.loadState()
         stored = (state.height, state.lastBlockHash, state.lastBlockTime)
         writer = StoreWriter(store: store)
         ledger = EngineLedger(
