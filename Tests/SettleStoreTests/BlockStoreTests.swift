@@ -174,11 +174,11 @@ import Testing
         let path = dir.path("chain.sqlite")
         _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
         let pool = try DatabasePool(path: path)
-        try pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v4-from-the-future')") }
-        #expect(throws: StoreError.newerSchema(found: ["v1", "v2", "v3", "v4-from-the-future"], known: ["v1", "v2", "v3"])) {
+        try pool.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v5-from-the-future')") }
+        #expect(throws: StoreError.newerSchema(found: ["v1", "v2", "v3", "v4", "v5-from-the-future"], known: ["v1", "v2", "v3", "v4"])) {
             _ = try BlockStore(path: path, genesis: DevelopmentNetwork.genesis())
         }
-        #expect(StoreError.newerSchema(found: ["v1", "v2", "v3", "v4-from-the-future"], known: ["v1", "v2", "v3"]).description.contains("upgrade settle"))
+        #expect(StoreError.newerSchema(found: ["v1", "v2", "v3", "v4", "v5-from-the-future"], known: ["v1", "v2", "v3", "v4"]).description.contains("upgrade settle"))
     }
 
     /// A store written before state rows were kept in insertion order (v1:

@@ -94,7 +94,7 @@ public enum NodeError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .notAValidator(let key): "key \(key) is not a validator of the set in force"
         case .noQuorumAlone(let power, let total):
-            "single-validator mode needs a genesis where this validator holds more than 2/3 of the voting power (it holds \(power) of \(total)); with several validators, run each with its peers (cluster mode: `peers` in the node config)"
+            "single-validator mode needs this validator to hold more than 2/3 of the voting power of the set in force (it holds \(power) of \(total)); with several validators, run each with its peers (cluster mode: a genesis of several validators; a one-validator network cannot grow: docs/governance.md §5)"
         case .invariantsBroken(let height, let violations):
             "block \(height) would break the ledger invariants (\(violations.joined(separator: "; "))); it was not stored — this is a bug, report it"
         case .invalidConsensusMessage(let problem): "invalid consensus message: \(problem)"
@@ -373,6 +373,10 @@ public actor NodeEngine {
     private func produceNextBlock(now: UInt64) async throws -> Block? {
         try await storeCapacity()
         guard durability == nil, mempool.count > 0 else { return nil }
+        // A validator set change can take its quorum away (docs/governance.md §5): then it must not sign alone.
+        let set = state.validators(at: state.height + 1) ?? []
+        let power = set.first { $0.publicKey == validatorKey.publicKey }?.power ?? 0
+        guard ValidatorSet.isQuorum(power, of: ValidatorSet.power(set)) else { throw NodeError.noQuorumAlone(power: power, total: ValidatorSet.power(set)) }
         let started = ContinuousClock.now
         // This validator decides alone: the block is built and applied in one execution.
         let built = state.buildAndApplyBlock(candidates: mempool.candidates(max: maxBlockTransactions), timestamp: now, proposer: validatorKey.publicKey, signatureIsValid: mempool.isVerified)
