@@ -245,10 +245,12 @@ public struct ConsensusCore: Sendable {
     /// only for what needs no set (the core checks the rest when the height
     /// starts).
     public func problem(with event: ConsensusEvent, validators set: [Validator]?) -> String? {
-        let power = set.map { Dictionary($0.map { ($0.publicKey, $0.power) }, uniquingKeysWith: { first, _ in first }) }
         switch event {
         case .proposal(let signed): return problem(with: signed, validators: set)
-        case .vote(let signed): return problem(with: signed, power: power)
+        case .vote(let signed):
+            // The set's power by key, built for votes only (a proposal needs the set's order instead).
+            let power = set.map { Dictionary($0.map { ($0.publicKey, $0.power) }, uniquingKeysWith: { first, _ in first }) }
+            return problem(with: signed, power: power)
         case .timeout: return nil
         }
     }
