@@ -10,7 +10,7 @@ extension ProcessTests {
     /// status` and `settle status` show it, the node's refusals with their
     /// codes and explanations, the decision, and an audit of the chain from
     /// the genesis.
-    @Suite struct GovernanceProcessTests {
+    @Suite struct GovCLIProcessTests {
         typealias CLI = CLIProcessTests
 
         @Test func proposeApproveAndFollowAValidatorSetChange() async throws {
