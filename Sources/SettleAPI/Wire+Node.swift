@@ -30,6 +30,47 @@ extension Wire {
         public var health: Health?
         /// Conditions an operator should act on, since the node started.
         public var alerts: [Alert]?
+        /// The validator set in force at the next height, and a change under way.
+        public var validatorSet: ValidatorSet?
+
+        public struct ValidatorSet: Codable, Sendable, Equatable {
+            public var count: Int
+            public var totalPower: UInt64
+            /// As block headers state it (`validatorsHash`).
+            public var hash: String
+            /// A decided change not yet in force: the height its set takes over at.
+            public var switchHeight: UInt64?
+            /// The proposal validators can still approve.
+            public var openProposal: OpenProposal?
+            public init(count: Int, totalPower: UInt64, hash: String, switchHeight: UInt64?, openProposal: OpenProposal?) {
+                self.count = count
+                self.totalPower = totalPower
+                self.hash = hash
+                self.switchHeight = switchHeight
+                self.openProposal = openProposal
+            }
+        }
+
+        public struct OpenProposal: Codable, Sendable, Equatable {
+            /// The proposing transaction's id.
+            public var id: String
+            /// How many validators approved it, and the power they hold of the set's total.
+            public var approvals: Int
+            public var approvedPower: UInt64
+            public var totalPower: UInt64
+            /// The least power that decides: more than two thirds of `totalPower`.
+            public var quorumPower: UInt64
+            /// Block time (Unix ms) after which it can no longer be approved.
+            public var expiresAt: UInt64
+            public init(id: String, approvals: Int, approvedPower: UInt64, totalPower: UInt64, quorumPower: UInt64, expiresAt: UInt64) {
+                self.id = id
+                self.approvals = approvals
+                self.approvedPower = approvedPower
+                self.totalPower = totalPower
+                self.quorumPower = quorumPower
+                self.expiresAt = expiresAt
+            }
+        }
 
         public struct Alert: Codable, Sendable, Equatable {
             public var code: String

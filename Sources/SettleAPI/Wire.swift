@@ -4,5 +4,5 @@
 ///
 /// The bodies are grouped by resource, one file each (`Wire+Submission`,
 /// `Wire+Node`, `Wire+Transactions`, `Wire+Chain`, `Wire+Accounts`,
-/// `Wire+Events`, `Wire+Costs`, `Wire+Errors`).
+/// `Wire+Events`, `Wire+Costs`, `Wire+Validators`, `Wire+Errors`).
 public enum Wire {}

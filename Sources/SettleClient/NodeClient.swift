@@ -180,6 +180,17 @@ public struct NodeClient: Sendable {
         try await get("/v1/blocks/\(height.map(String.init) ?? "latest")")
     }
 
+    /// The validator set in force at `height` (default: the next height to
+    /// commit), every switch decided and every proposal made. A height more
+    /// than two past the last committed block is refused (`invalid_height`):
+    /// its set may still change.
+    public func validators(at height: UInt64? = nil) async throws(ClientError) -> Wire.Validators {
+        var components = URLComponents(url: baseURL.appendingPathComponent("v1/validators"), resolvingAgainstBaseURL: false)!
+        components.queryItems = height.map { [URLQueryItem(name: "height", value: String($0))] }
+        let url = components.url!
+        return try decode(try await send(url), from: url)
+    }
+
     private func get<T: Decodable>(_ path: String) async throws(ClientError) -> T {
         let url = baseURL.appendingPathComponent(String(path.dropFirst()))
         return try decode(try await send(url), from: url)

@@ -45,6 +45,7 @@ public enum RPCServer {
         LedgerController(queries: queries).addRoutes(to: routes)
         CostController(queries: queries).addRoutes(to: routes)
         EventController(queries: queries, options: events).addRoutes(to: routes)
+        ValidatorController(queries: queries).addRoutes(to: routes)
         return router
     }
 

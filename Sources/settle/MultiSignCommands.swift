@@ -34,6 +34,10 @@ struct SignCommand: ParsableCommand {
         guard transaction.body.expiresAt >= now else {
             throw CLIError("transaction \(transaction.id.hex) expired at \(TransactionFile.time(transaction.body.expiresAt)); build it again (settle tx … --out FILE --expires-in SECONDS)")
         }
+        guard transaction.body.payload.authority(signer: transaction.body.signer) != .validators else {
+            throw CLIError(
+                "\(file) holds a validator's \(transaction.body.payload.kindName), signed by its consensus key alone; another signature would be refused: submit it with settle submit \(file)")
+        }
         if transaction.isApproved(by: key.publicKey) {
             if !json { print("\(key.publicKey.hex) has already approved; \(file) is unchanged") }
             return try TransactionFile.report(transaction, file: file, json: json)
@@ -135,7 +139,11 @@ enum TransactionFile {
         print("signer      \(transaction.body.signer.hex)")
         print("expires     \(time(transaction.body.expiresAt))")
         print("signatures  \(transaction.approvals.count): \(transaction.approvals.map(\.publicKey.hex).joined(separator: ", "))")
-        print("next        settle sign \(file) --key KEY (another administrator), or settle submit \(file)")
+        if transaction.body.payload.authority(signer: transaction.body.signer) == .validators {
+            print("next        settle submit \(file) (a validator signs its governance transactions alone)")
+        } else {
+            print("next        settle sign \(file) --key KEY (another administrator), or settle submit \(file)")
+        }
     }
 
     struct Report: Encodable {

@@ -6,7 +6,7 @@ import SettleLedger
 
 /// The node's height, last block and mempool.
 struct StatusCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a node's chain, height, last block, mempool size, health and alerts.")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a node's chain, height, last block, mempool size, validator set, health and alerts.")
     @OptionGroup var node: NodeOptions
     @Option(help: "Wait until the node's chain reaches this height (checked every 20 ms; for scripts), then show its status.") var waitForHeight: UInt64?
     @Option(help: "Seconds to wait with --wait-for-height before failing.") var timeout = 60.0
@@ -29,6 +29,16 @@ struct StatusCommand: AsyncParsableCommand {
             let peers = status.peers ?? []
             rows.append(["peers", "\(peers.count) connected"])
             for peer in peers { rows.append(["  peer \(peer.validator.prefix(16))…", peer.height.map { "height \($0)" } ?? "height not yet known"]) }
+        }
+        if let set = status.validatorSet {
+            rows.append(["validators", "\(set.count), total power \(set.totalPower), set \(set.hash)"])
+            if let switchHeight = set.switchHeight { rows.append(["validator change", "decided: a new set is in force from height \(switchHeight) (settle gov status)"]) }
+            if let open = set.openProposal {
+                rows.append([
+                    "validator change",
+                    "proposal \(open.id): \(open.approvals) approval(s) holding \(open.approvedPower) of \(open.totalPower) power, \(open.quorumPower) decides; expires \(formatTime(open.expiresAt))",
+                ])
+            }
         }
         for alert in status.alerts ?? [] {
             rows.append(["alert \(alert.code)", "\(alert.count)×, last \(formatTime(alert.lastAt)): \(alert.message)"])

@@ -58,9 +58,16 @@ struct SubmitOptions: ParsableArguments {
     /// Submits `transaction` and reports the outcome: the exit status says
     /// accepted or applied (0), refused or failed (1), still pending (3).
     static func send(_ transaction: SignedTransaction, client: NodeClient, wait: Bool, timeout: UInt64, json: Bool, describe: (Wire.Result) -> String) async throws {
-        let answer: Wire.Transaction
+        let answer = try await deliver(transaction, client: client, wait: wait, timeout: timeout, json: json)
+        if json { try printJSON(answer) } else { Self.printTransaction(answer, describe: describe) }
+        try exitStatus(of: answer, wait: wait)
+    }
+
+    /// Submits `transaction` and returns the node's answer; a refusal, or no
+    /// answer at all, is reported here and ends the command (exit 1).
+    static func deliver(_ transaction: SignedTransaction, client: NodeClient, wait: Bool, timeout: UInt64, json: Bool) async throws -> Wire.Transaction {
         do {
-            answer = try await client.submit(transaction, waitForCommit: wait, timeout: .seconds(Int64(min(timeout, 3_600))))
+            return try await client.submit(transaction, waitForCommit: wait, timeout: .seconds(Int64(min(timeout, 3_600))))
         } catch {
             // Without an answer the transaction may or may not have reached the node: say so, never "refused".
             let verdict = error.code == nil ? "outcome unknown (look it up with settle tx get \(transaction.id.hex))" : "refused"
@@ -71,7 +78,11 @@ struct SubmitOptions: ParsableArguments {
             }
             throw ExitCode.failure
         }
-        if json { try printJSON(answer) } else { Self.printTransaction(answer, describe: describe) }
+    }
+
+    /// Ends the command with 1 when `answer` committed with a failing result,
+    /// or 3 when it is still pending after --wait; returns otherwise.
+    static func exitStatus(of answer: Wire.Transaction, wait: Bool) throws {
         switch answer.status {
         case .committed where answer.result?.code != "applied": throw ExitCode.failure
         case .pending where wait: throw ExitCode(Self.exitPending)

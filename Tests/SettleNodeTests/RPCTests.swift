@@ -21,10 +21,10 @@ import Testing
     final class Node: Sendable {
         let directory: URL
         let engine: NodeEngine
-        init(metrics: NodeMetrics = .disabled, feedLimits: BlockFeed.Limits = BlockFeed.Limits()) throws {
+        init(genesis: Genesis = RPCTests.genesis, metrics: NodeMetrics = .disabled, feedLimits: BlockFeed.Limits = BlockFeed.Limits()) throws {
             directory = FileManager.default.temporaryDirectory.appendingPathComponent("settle-rpc-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let store = try BlockStore(path: directory.appendingPathComponent("chain.sqlite").path, genesis: RPCTests.genesis)
+            let store = try BlockStore(path: directory.appendingPathComponent("chain.sqlite").path, genesis: genesis)
             engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-0"), feedLimits: feedLimits, metrics: metrics)
         }
         deinit { try? FileManager.default.removeItem(at: directory) }

@@ -84,6 +84,7 @@ extension NodeEngine {
             stored = (header.height, header.hash, header.timestamp)
         }
         metrics.chain(height: stored.height)
+        metrics.validators(validatorSetStatus())
         for (id, reason) in done.evicted {
             admittedAt[id] = nil
             unstoredTransactions.remove(id)

@@ -56,6 +56,8 @@ public struct NodeStatus: Sendable, Equatable {
     public var health: NodeHealth
     /// What an operator should act on, since the node started.
     public var alerts: [NodeAlerts.Alert]
+    /// The validator set in force at the next height, and a change under way.
+    public var validatorSet: ValidatorSetStatus
 
     public struct Peer: Sendable, Equatable {
         public var validator: PublicKey
@@ -208,6 +210,7 @@ public actor NodeEngine {
         durability = try consensus.map(ConsensusDurability.init(files:))
         metrics.chain(height: state.height)
         metrics.mempool(size: 0)
+        metrics.validators(ValidatorSetStatus(state, storedHeight: state.height))
         writer.onStored { [weak self] result in Task { await self?.blocksStored(result) } }
     }
 
@@ -440,7 +443,7 @@ public actor NodeEngine {
                     ? NodeStatus.ConsensusPosition(height: driver.committed + 1, round: 0, step: .newHeight)
                     : NodeStatus.ConsensusPosition(height: driver.core.height, round: driver.core.round, step: .init(driver.core.step))
             }, peers: connectedPeers,
-            health: health(), alerts: alerts.all)
+            health: health(), alerts: alerts.all, validatorSet: validatorSetStatus())
     }
 
     /// Whether this node is fit to take traffic (`GET /health`): not if

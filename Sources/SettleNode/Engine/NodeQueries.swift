@@ -29,6 +29,7 @@ public struct NodeQueries: Sendable {
     public func payment(_ id: Hash256) async -> Payment? { await engine.payment(id) }
     public func dispute(_ id: Hash256) async -> Dispute? { await engine.dispute(id) }
     public func equivocations() async -> [Equivocation] { await engine.equivocations() }
+    public func validatorGovernance() async -> ValidatorGovernanceView { await engine.validatorGovernance() }
 
     /// A read of the store, on the store readers; throws `StoreReader.Busy`
     /// when their queue is full, or the read's own error.

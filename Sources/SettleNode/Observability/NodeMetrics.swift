@@ -1,5 +1,6 @@
 public import CoreMetrics
 import Metrics
+import SettleLedger
 
 /// The node's own measurements, made through swift-metrics handlers from an
 /// explicit factory rather than the process-global `MetricsSystem`: that can be
@@ -22,6 +23,10 @@ public struct NodeMetrics: Sendable {
     private let rpcConnections: Gauge
     private let peersAdmitted: Gauge
     private let peersPending: Gauge
+    private let validatorCount: Gauge
+    private let validatorPower: Gauge
+    private let validatorSwitch: Gauge
+    private let validatorProposalOpen: Gauge
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -36,6 +41,10 @@ public struct NodeMetrics: Sendable {
         rpcConnections = Gauge(label: "settle_rpc_connections", factory: factory)
         peersAdmitted = Gauge(label: "settle_p2p_connections", dimensions: [("state", "admitted")], factory: factory)
         peersPending = Gauge(label: "settle_p2p_connections", dimensions: [("state", "pending")], factory: factory)
+        validatorCount = Gauge(label: "settle_validators", factory: factory)
+        validatorPower = Gauge(label: "settle_validator_power", factory: factory)
+        validatorSwitch = Gauge(label: "settle_validator_set_switch_height", factory: factory)
+        validatorProposalOpen = Gauge(label: "settle_validator_proposal_open", factory: factory)
     }
 
     /// Records nothing: for engines whose owner exports no metrics.
@@ -53,6 +62,17 @@ public struct NodeMetrics: Sendable {
         transactions.increment(by: count)
         for latency in latencies { commitLatency.record(duration: latency) }
         blockProduction.record(duration: production)
+    }
+
+    /// The validator set in force at the next height, the height a decided
+    /// change takes over at (0 when none is scheduled) and whether a proposal
+    /// is collecting approvals: an operator alerts on a switch or a proposal
+    /// nobody expected.
+    func validators(_ status: ValidatorSetStatus) {
+        validatorCount.record(status.validators.count)
+        validatorPower.record(Int64(clamping: ValidatorSet.power(status.validators)))
+        validatorSwitch.record(Int64(clamping: status.switchHeight ?? 0))
+        validatorProposalOpen.record(status.openProposal == nil ? 0 : 1)
     }
 
     func mempool(size: Int) {
