@@ -287,6 +287,13 @@ settle tx rotate-key --key "$dana" --new-key "$work/dana-2.key" --wait
 refused settle tx transfer --key "$dana" --to "$shop" --amount "1.00 USD" --wait
 settle tx transfer --key "$work/dana-2.key" --signer "$dana" --to "$shop" --amount "1.00 USD" --wait
 
+step "The validators change their own set: validator 3's power raised to 2, decided by three of four, in force two blocks later"
+v3=$(settle keys show "$work/net/node-3/validator.key")
+proposal=$(settle gov propose --key "$work/net/node-0/validator.key" --set-power "$v3:2" --expires-in 1h --wait --json | sed -n 's/^  "id" : "\([0-9a-f]*\)".*/\1/p')
+settle gov approve "$proposal" --key "$work/net/node-1/validator.key" --node "$(node 1)" --wait
+settle gov approve "$proposal" --key "$work/net/node-2/validator.key" --node "$(node 2)" --wait
+settle gov status --node "$(node 3)"
+
 step "Balances: dana, coffee-corner, alice, bob and the fee account (from validator 3)"
 for account in "$dana" "$shop" alice bob fees; do settle balance "$account" --node "$(node 3)"; done
 
