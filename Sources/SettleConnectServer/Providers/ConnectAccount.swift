@@ -36,7 +36,7 @@ public struct ConnectAccount: Sendable {
         provider = account.provider
         let key = try KeyFile.read(account.processorKey)
         signer = LedgerPoster.Signer(
-            signing: SigningAccount(key: key), merchant: account.merchant, method: account.method,
+            signing: SigningAccount(key: key, account: account.signer), merchant: account.merchant, method: account.method,
             holdLifetimeMs: UInt64(account.holdLifetimeHours) * 3_600_000)
         let lookup: @Sendable (String) -> Asset? = { assets.asset($0) }
         func secret() throws -> String {
