@@ -246,7 +246,8 @@ let package = Package(
         .testTarget(
             name: "SettleNodeTests",
             dependencies: [
-                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleStatements", "SettleConsensus", "SettleValidator", "SettleP2P", "SettleTestSupport", "settled",
+                "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleConnectServer", "SettleStatements", "SettleConsensus", "SettleValidator", "SettleP2P",
+                "SettleTestSupport", "settled",
                 "settle", "SettleDaemon",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

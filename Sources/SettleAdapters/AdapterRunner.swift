@@ -12,18 +12,21 @@ import SettleLedger
 /// with the reason and the run goes on; only an unreachable ledger stops it.
 public struct AdapterRunner: Sendable {
     public let gateway: any LedgerGateway
-    public let key: SigningKey
+    /// The adapter's account (a processor's, the bank's) and its current key:
+    /// it signs every posting but refunds, and its id is what the postings
+    /// are looked up by.
+    public let signer: SigningAccount
     public let chainId: String
-    /// The key of the payee of the adapter's payments (the merchant), which
-    /// signs refunds; without it refunds are reported failed.
-    public var payeeKey: SigningKey?
+    /// The payee of the adapter's payments (the merchant) and its key, which
+    /// sign refunds; without it refunds are reported failed.
+    public var payee: SigningAccount?
     /// How long a posting may wait for inclusion before the ledger drops it.
     public var lifetimeMs: UInt64 = 300_000
     public var clock: @Sendable () -> UInt64 = { UInt64(Date().timeIntervalSince1970 * 1_000) }
 
-    public init(gateway: any LedgerGateway, key: SigningKey, chainId: String) {
+    public init(gateway: any LedgerGateway, signer: SigningAccount, chainId: String) {
         self.gateway = gateway
-        self.key = key
+        self.signer = signer
         self.chainId = chainId
     }
 
@@ -75,7 +78,7 @@ public struct AdapterRunner: Sendable {
     private func post(_ event: AdapterEvent, dryRun: Bool, checkpoint: AdapterCheckpoint?) async -> Outcome.Result {
         if checkpoint?.contains(event.reference) == true { return .alreadyPosted(id: nil) }
         let payload: Payload
-        var signer = key
+        var signing = signer
         var reportedFee: Amount?
         switch event.posting {
         case .none(let why):
@@ -106,10 +109,10 @@ public struct AdapterRunner: Sendable {
             payload = .void(hold: hold)
             if dryRun { return .wouldPost("a void of \(hold)") }
         case .refund(let of, let asset, let amount):
-            guard let payeeKey else { return .failed("a refund is signed by the merchant, who returns the money: give the merchant's key") }
-            signer = payeeKey
+            guard let payee else { return .failed("a refund is signed by the merchant, who returns the money: give the merchant's key") }
+            signing = payee
             let original: Wire.Transaction?
-            do throws(ClientError) { original = try await gateway.posted(signer: key.publicKey, reference: of) } catch {
+            do throws(ClientError) { original = try await gateway.posted(signer: signer.account, reference: of) } catch {
                 return failure(error)
             }
             guard let original, let id = Hash256(hex: original.id) else {
@@ -121,10 +124,7 @@ public struct AdapterRunner: Sendable {
         if dryRun, case .transfer(let payee, _, let amount, let method, _) = payload, case .payment(_, let asset, _, _, _) = event.posting {
             return .wouldPost("\(MoneyText.format(amount, asset)) by \(method) to \(payee)")
         }
-        let body = TransactionBody(
-            chainId: chainId, signer: signer.publicKey, nonce: Self.nonce(for: event.reference), expiresAt: clock() + lifetimeMs,
-            externalReference: event.reference, payload: payload)
-        let tx = body.signed(with: signer)
+        let tx = signing.sign(chainId: chainId, nonce: Self.nonce(for: event.reference), expiresAt: clock() + lifetimeMs, externalReference: event.reference, payload: payload)
         let answer: Wire.Transaction
         do throws(ClientError) { answer = try await gateway.post(tx) } catch {
             if case .rejected(_, let code, _, let related) = error, code == "duplicate_external_reference" {
@@ -152,7 +152,7 @@ public struct AdapterRunner: Sendable {
     /// The id of what the adapter posted with reference `reference`.
     private func original(_ reference: String) async -> Result<Hash256, Failure> {
         let found: Wire.Transaction?
-        do throws(ClientError) { found = try await gateway.posted(signer: key.publicKey, reference: reference) } catch {
+        do throws(ClientError) { found = try await gateway.posted(signer: signer.account, reference: reference) } catch {
             return .failure(Failure(result: failure(error)))
         }
         guard let found, let id = Hash256(hex: found.id) else {

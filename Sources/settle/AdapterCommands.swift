@@ -17,10 +17,32 @@ struct AdapterCommand: AsyncParsableCommand {
 /// Options every adapter run shares.
 struct AdapterOptions: ParsableArguments {
     @Option(name: .customLong("node"), help: "A node's RPC URL; repeat for failover (default: $SETTLE_NODE, else http://127.0.0.1:8645).") var nodes: [String] = []
-    @Option(help: "The adapter's enrolled key file: it signs every payment.") var key: String
+    @Option(help: "The key file of the adapter's account (its current key): it signs every payment.") var key: String
+    @Option(help: ArgumentHelp(Self.signerHelp("--key"), valueName: "account")) var signer: String?
     @Option(help: "The merchant's key file, which signs refunds (the merchant returns the money); without it refunds fail.") var merchantKey: String?
+    @Option(help: ArgumentHelp(Self.signerHelp("--merchant-key"), valueName: "account")) var merchantSigner: String?
     @Option(help: "Progress file: references seen posted, skipped on a rerun (default: the input's path + .checkpoint).") var checkpoint: String?
     @Flag(help: "Print what would be posted; post nothing.") var dryRun = false
+
+    func validate() throws {
+        try Self.requireKey(for: merchantSigner, "--merchant-signer", key: merchantKey, "--merchant-key")
+    }
+
+    /// The help of an option naming the account a key file signs for.
+    static func signerHelp(_ keyOption: String) -> String {
+        "The account \(keyOption) signs for (a genesis label, hex id or key file) when it is not the key's own: after the account rotated its key or had it replaced. Default: the account whose id is \(keyOption)'s public key."
+    }
+
+    /// A signer option is about its key option's key: alone it is a mistake.
+    static func requireKey(for signer: String?, _ signerOption: String, key: String?, _ keyOption: String) throws {
+        guard signer == nil || key != nil else { throw ValidationError("\(signerOption) names the account \(keyOption) signs for: give \(keyOption) too") }
+    }
+
+    /// The key file `key` signing as the account `signer` names (as `settle
+    /// tx --signer` resolves it), or as the key's own account without one.
+    static func signing(key: String, as signer: String?, genesis: Genesis) throws -> SigningAccount {
+        SigningAccount(key: try KeyFile.read(key), account: try signer.map { try resolveAccount($0, genesis: genesis) })
+    }
 
     /// The nodes, and the chain's genesis and assets from them.
     func connect() async throws -> (gateway: NodeGateway, genesis: Genesis, assets: [Asset]) {
@@ -44,15 +66,17 @@ struct AdapterOptions: ParsableArguments {
     }
 
     /// Runs `events` and reports them.
-    func run(_ events: [AdapterEvent], problems: [AdapterProblem], input: String, gateway: NodeGateway, chainId: String) async throws {
-        let (runner, progress) = try runner(input: input, gateway: gateway, chainId: chainId)
+    func run(_ events: [AdapterEvent], problems: [AdapterProblem], input: String, gateway: NodeGateway, genesis: Genesis) async throws {
+        let (runner, progress) = try runner(input: input, gateway: gateway, genesis: genesis)
         try Self.report(await runner.run(events, dryRun: dryRun, checkpoint: progress), problems: problems)
     }
 
-    /// A runner signing with `--key` (refunds with `--merchant-key`), and its checkpoint unless this is a dry run.
-    func runner(input: String, gateway: NodeGateway, chainId: String) throws -> (AdapterRunner, AdapterCheckpoint?) {
-        var runner = AdapterRunner(gateway: gateway, key: try KeyFile.read(key), chainId: chainId)
-        runner.payeeKey = try merchantKey.map { try KeyFile.read($0) }
+    /// A runner signing with `--key` as `--signer` (refunds with
+    /// `--merchant-key` as `--merchant-signer`), and its checkpoint unless
+    /// this is a dry run.
+    func runner(input: String, gateway: NodeGateway, genesis: Genesis) throws -> (AdapterRunner, AdapterCheckpoint?) {
+        var runner = AdapterRunner(gateway: gateway, signer: try Self.signing(key: key, as: signer, genesis: genesis), chainId: genesis.chainId)
+        runner.payee = try merchantKey.map { try Self.signing(key: $0, as: merchantSigner, genesis: genesis) }
         return (runner, dryRun ? nil : try AdapterCheckpoint(path: checkpoint ?? input + ".checkpoint"))
     }
 
@@ -128,7 +152,7 @@ struct CardAdapterCommand: AsyncParsableCommand {
     func run() async throws {
         let (gateway, genesis, assets) = try await options.connect()
         let (events, problems) = CardSettlementExport.events(try readText(file), merchant: try resolveAccount(merchant, genesis: genesis), assets: assets)
-        try await options.run(events, problems: problems, input: file, gateway: gateway, chainId: genesis.chainId)
+        try await options.run(events, problems: problems, input: file, gateway: gateway, genesis: genesis)
     }
 }
 
@@ -136,10 +160,19 @@ struct CardAdapterCommand: AsyncParsableCommand {
 struct WebhookOptions: ParsableArguments {
     @Option(name: .customLong("node"), help: "A node's RPC URL; repeat for failover (default: $SETTLE_NODE, else http://127.0.0.1:8645).") var nodes: [String] = []
     @Option(help: "The card processor's key file: signs holds, captures and voids.") var cardKey: String?
+    @Option(help: ArgumentHelp(AdapterOptions.signerHelp("--card-key"), valueName: "account")) var cardSigner: String?
     @Option(help: "The crypto processor's key file: signs invoice payments.") var cryptoKey: String?
+    @Option(help: ArgumentHelp(AdapterOptions.signerHelp("--crypto-key"), valueName: "account")) var cryptoSigner: String?
     @Option(help: "The merchant's key file: signs refunds.") var merchantKey: String?
+    @Option(help: ArgumentHelp(AdapterOptions.signerHelp("--merchant-key"), valueName: "account")) var merchantSigner: String?
     @Option(help: "The merchant paid when an event names none (a genesis label or hex id).") var merchant: String?
     @Flag(help: "Credit crypto invoices in their price currency at the invoice's rate, not in the crypto asset paid.") var settleInPrice = false
+
+    func validate() throws {
+        try AdapterOptions.requireKey(for: cardSigner, "--card-signer", key: cardKey, "--card-key")
+        try AdapterOptions.requireKey(for: cryptoSigner, "--crypto-signer", key: cryptoKey, "--crypto-key")
+        try AdapterOptions.requireKey(for: merchantSigner, "--merchant-signer", key: merchantKey, "--merchant-key")
+    }
 
     func setUp() async throws -> (gateway: NodeGateway, context: WebhookEvents.Context, runners: [String: AdapterRunner]) {
         let (gateway, genesis, assets) = try await AdapterOptions.connect(nodes)
@@ -147,11 +180,11 @@ struct WebhookOptions: ParsableArguments {
             merchants: Dictionary(genesis.accounts.filter { $0.role == .merchant }.map { ($0.label, $0.id) }, uniquingKeysWith: { first, _ in first }),
             defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets, settleInPrice: settleInPrice)
         var runners: [String: AdapterRunner] = [:]
-        let payee = try merchantKey.map { try KeyFile.read($0) }
-        for (source, file) in [("card", cardKey), ("crypto", cryptoKey)] {
+        let payee = try merchantKey.map { try AdapterOptions.signing(key: $0, as: merchantSigner, genesis: genesis) }
+        for (source, file, signer) in [("card", cardKey, cardSigner), ("crypto", cryptoKey, cryptoSigner)] {
             guard let file else { continue }
-            var runner = AdapterRunner(gateway: gateway, key: try KeyFile.read(file), chainId: genesis.chainId)
-            runner.payeeKey = payee
+            var runner = AdapterRunner(gateway: gateway, signer: try AdapterOptions.signing(key: file, as: signer, genesis: genesis), chainId: genesis.chainId)
+            runner.payee = payee
             runners[source] = runner
         }
         guard !runners.isEmpty else { throw ValidationError("give --card-key, --crypto-key or both") }

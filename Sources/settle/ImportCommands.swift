@@ -75,7 +75,7 @@ struct ImportBankCommand: AsyncParsableCommand {
             }
         }
         var mapper = StatementImport.Mapper(rules: rules, merchants: merchants, defaultMerchant: try merchant.map { try resolveAccount($0, genesis: genesis) }, assets: assets)
-        let (runner, progress) = try options.runner(input: file, gateway: gateway, chainId: genesis.chainId)
+        let (runner, progress) = try options.runner(input: file, gateway: gateway, genesis: genesis)
         let feed = StatementFeed(path: file, format: chosen)
         reading: for await item in feed.items {
             switch item {
@@ -113,7 +113,8 @@ struct ImportReportCommand: AsyncParsableCommand {
     @Option(name: .customLong("node"), help: "A node's RPC URL; repeat for failover (default: $SETTLE_NODE, else http://127.0.0.1:8645).") var nodes: [String] = []
     @Option(help: "stripe, paypal or adyen.") var provider: String
     @Option(help: "The report file.") var file: String
-    @Option(help: "The processor's key file (the clearing account the provider's connector signs with).") var key: String
+    @Option(help: "The processor's key file (the clearing account the provider's connector signs with): its current key.") var key: String
+    @Option(help: ArgumentHelp(AdapterOptions.signerHelp("--key"), valueName: "account")) var signer: String?
     @Option(help: "The merchant the provider pays (a genesis label or hex id).") var merchant: String
     @Option(help: "The payment method its payments are posted with.") var method = "card"
 
@@ -123,7 +124,9 @@ struct ImportReportCommand: AsyncParsableCommand {
         let gateway = try AdapterOptions.gateway(nodes)
         let genesis = try await gateway.genesis()
         let assets = try await gateway.assets()
-        let signer = LedgerPoster.Signer(key: try KeyFile.read(key), merchant: try resolveAccount(merchant, genesis: genesis), method: method, holdLifetimeMs: 7 * 86_400_000)
+        let signer = LedgerPoster.Signer(
+            signing: try AdapterOptions.signing(key: key, as: self.signer, genesis: genesis), merchant: try resolveAccount(merchant, genesis: genesis), method: method,
+            holdLifetimeMs: 7 * 86_400_000)
         let poster = LedgerPoster(gateway: gateway, chainId: genesis.chainId)
         var counts: [String: Int] = [:]
         // In the report's order: a refund after its payment. A line whose payment is not on the ledger waits for a rerun.
@@ -142,7 +145,7 @@ struct ImportReportCommand: AsyncParsableCommand {
     ) async throws -> (String, String) {
         // Recognised first: a report need not name what a refund refunds when the webhooks posted it.
         for reference in Reconciliation.references(for: line, provider: provider) {
-            if let held = try await gateway.posted(signer: signer.key.publicKey, reference: reference) { return ("already posted", "already posted as \(held.id)") }
+            if let held = try await gateway.posted(signer: signer.signing.account, reference: reference) { return ("already posted", "already posted as \(held.id)") }
         }
         let event: ConnectorEvent
         switch ReportPostings.event(line, provider: provider, assets: assets) {

@@ -50,6 +50,7 @@ import Testing
             (Self.yaml("").replacingOccurrences(of: "provider: stripe", with: "provider: venmo"), "venmo is not one of stripe, paypal"),
             (Self.yaml("").replacingOccurrences(of: "name: main", with: "name: Main Shop"), "use 1-32 of a-z, 0-9 and -"),
             (Self.yaml("").replacingOccurrences(of: Self.merchant, with: "acme-shop"), "64-character hex public key"),
+            (Self.yaml("    signer: card-processor"), "accounts[0].signer: expected the 64-character hex id of the account processorKey signs for"),
             (Self.yaml("").replacingOccurrences(of: "nodes: [http://127.0.0.1:8645]", with: "nodes: [ftp://x]"), "ftp://x is not an http(s) URL"),
         ]
         for (yaml, message) in cases {

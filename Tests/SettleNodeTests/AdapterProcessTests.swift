@@ -204,7 +204,7 @@ extension ProcessTests {
             // The receiver: signed requests only, each event posted once.
             let genesis = try Genesis.parseJSON(try Data(contentsOf: node.dir.appendingPathComponent("genesis.json")))
             let gateway = NodeGateway(urls: [URL(string: node.url)!])
-            let runners = ["crypto": AdapterRunner(gateway: gateway, key: try KeyFile.read(node.key("crypto-processor")), chainId: genesis.chainId)]
+            let runners = ["crypto": AdapterRunner(gateway: gateway, signer: SigningAccount(key: try KeyFile.read(node.key("crypto-processor"))), chainId: genesis.chainId)]
             let signature = WebhookSignature(secret: Array("the webhook secret, shared".utf8))
             let shop = try #require(genesis.accounts.first { $0.label == "acme-shop" }).id
             let context = WebhookEvents.Context(merchants: ["acme-shop": shop], defaultMerchant: nil, assets: try await gateway.assets())

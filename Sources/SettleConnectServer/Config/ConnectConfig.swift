@@ -35,6 +35,10 @@ public struct ConnectConfig: Sendable {
         public var name: String
         /// Key file of the clearing account that signs this account's postings.
         public var processorKey: String
+        /// The clearing account `processorKey` signs as, when that is not the
+        /// account whose id is the key's public key: after the account rotated
+        /// its key or had it replaced (docs/governance.md §3). Nil: the key's own.
+        public var signer: PublicKey?
         /// The merchant paid by this account's payments.
         public var merchant: PublicKey
         /// The registered payment method its payments are posted with.
@@ -149,6 +153,14 @@ extension ConnectConfig {
             throw .invalid(key: section.qualified("method"), line: section.line(of: "method"), message: "\(methodText) is not a payment method name")
         }
         var account = Account(provider: provider, name: name, processorKey: keyFile, merchant: merchant, method: method)
+        if let text = try section.string("signer") {
+            guard let signer = PublicKey(hex: text) else {
+                throw .invalid(
+                    key: section.qualified("signer"), line: section.line(of: "signer"),
+                    message: "expected the 64-character hex id of the account processorKey signs for (settle tx rotate-key printed it)")
+            }
+            account.signer = signer
+        }
         account.secret = try secret(&section, "secret")
         account.urlToken = try secret(&section, "urlToken")
         if let value = try section.int("toleranceSeconds", in: 1...86_400) { account.toleranceSeconds = UInt64(value) }

@@ -19,15 +19,17 @@ public struct LedgerPoster: Sendable {
         self.chainId = chainId
     }
 
-    /// What the account's key signs for, and on whose behalf.
+    /// Who signs the postings, and for which merchant.
     public struct Signer: Sendable {
-        public var key: SigningKey
+        /// The clearing account that posts and its current key: the
+        /// account's id, not the key's, is what postings are looked up by.
+        public var signing: SigningAccount
         public var merchant: PublicKey
         public var method: PaymentMethod
         public var holdLifetimeMs: UInt64
 
-        public init(key: SigningKey, merchant: PublicKey, method: PaymentMethod, holdLifetimeMs: UInt64) {
-            self.key = key
+        public init(signing: SigningAccount, merchant: PublicKey, method: PaymentMethod, holdLifetimeMs: UInt64) {
+            self.signing = signing
             self.merchant = merchant
             self.method = method
             self.holdLifetimeMs = holdLifetimeMs
@@ -54,7 +56,7 @@ public struct LedgerPoster: Sendable {
         var target: Hash256?
         if let dependency = event.posting.dependsOn {
             let found: Wire.Transaction?
-            do throws(ClientError) { found = try await gateway.posted(signer: signer.key.publicKey, reference: dependency) } catch { return Self.outcome(of: error) }
+            do throws(ClientError) { found = try await gateway.posted(signer: signer.signing.account, reference: dependency) } catch { return Self.outcome(of: error) }
             guard let found, let id = Hash256(hex: found.id) else { return .waiting(for: dependency) }
             if let code = found.result?.code, code != "applied" {
                 return .refused("\(dependency), which this acts on, was committed but not applied (\(code))")
@@ -88,10 +90,8 @@ public struct LedgerPoster: Sendable {
         case (.capture, nil), (.cancellation, nil), (.refund, nil), (.refundedInAll, nil), (.dispute, nil), (.disputeClosed, nil), (.payoutFailed, nil):
             return .refused("internal: a posting that acts on another was not given it")
         }
-        let body = TransactionBody(
-            chainId: chainId, signer: signer.key.publicKey, nonce: Self.nonce(for: event.reference), expiresAt: now + Self.lifetimeMs,
-            externalReference: event.reference, memo: Self.memo(event), payload: payload)
-        let transaction = body.signed(with: signer.key)
+        let transaction = signer.signing.sign(
+            chainId: chainId, nonce: Self.nonce(for: event.reference), expiresAt: now + Self.lifetimeMs, externalReference: event.reference, memo: Self.memo(event), payload: payload)
         let answer: Wire.Transaction
         do throws(ClientError) { answer = try await gateway.post(transaction) } catch {
             if case .rejected(_, let code, _, let related) = error, code == "duplicate_external_reference" {
@@ -126,7 +126,7 @@ public struct LedgerPoster: Sendable {
     private func alreadyPosted(_ reference: String, signer: Signer, related: String?) async -> Outcome {
         if let related { return .posted(transaction: related, detail: "already on the ledger") }
         do throws(ClientError) {
-            if let found = try await gateway.posted(signer: signer.key.publicKey, reference: reference) { return .posted(transaction: found.id, detail: "already on the ledger") }
+            if let found = try await gateway.posted(signer: signer.signing.account, reference: reference) { return .posted(transaction: found.id, detail: "already on the ledger") }
         } catch { return Self.outcome(of: error) }
         return .retry("the ledger holds \(reference) but did not say as what yet")
     }

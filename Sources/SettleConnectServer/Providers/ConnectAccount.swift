@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 public import Foundation
+import SettleAdapters
 public import SettleConnect
 public import SettleLedger
 import SettleNode
@@ -34,7 +35,9 @@ public struct ConnectAccount: Sendable {
         path = account.path
         provider = account.provider
         let key = try KeyFile.read(account.processorKey)
-        signer = LedgerPoster.Signer(key: key, merchant: account.merchant, method: account.method, holdLifetimeMs: UInt64(account.holdLifetimeHours) * 3_600_000)
+        signer = LedgerPoster.Signer(
+            signing: SigningAccount(key: key, account: account.signer), merchant: account.merchant, method: account.method,
+            holdLifetimeMs: UInt64(account.holdLifetimeHours) * 3_600_000)
         let lookup: @Sendable (String) -> Asset? = { assets.asset($0) }
         func secret() throws -> String {
             guard let source = account.secret else { throw ConnectConfigError.invalid("\(account.path): secret is required") }

@@ -78,7 +78,7 @@ extension LedgerState {
         case .unknownSigner:
             guard let record = keyRecords[body.signer] else { return nil }
             return
-                "\(body.signer) is not an account id but \(record.retiredAt == nil ? "the current" : "a retired") key of account \(name(record.account)); name the account as the signer (settle tx … --signer ACCOUNT)"
+                "\(body.signer) is not an account id but \(record.retiredAt == nil ? "the current" : "a retired") key of account \(name(record.account)); name the account as the signer: --signer ACCOUNT beside the key (settle tx, adapter, import; --card-signer, --crypto-signer, --merchant-signer beside those keys), signer: beside processorKey in connect.yaml"
         case .administrationLocked:
             let administrators = administratorCount
             switch body.payload {
