@@ -79,7 +79,7 @@ extension RPCRoute {
     static let payment = RPCRoute("GET", "/v1/payments/{id}", errors: [.invalidID, .notFound])
     static let dispute = RPCRoute("GET", "/v1/disputes/{id}", errors: [.invalidID, .notFound])
     static let events = RPCRoute("GET", "/v1/events", errors: [.invalidFrom, .invalidLastEventID, .tooManySubscribers] + reads)
-    static let validators = RPCRoute("GET", "/v1/validators", errors: [.invalidHeight])
+    static let validators = RPCRoute("GET", "/v1/validators", errors: [.invalidHeight, .notFound])
 
     static let all: [RPCRoute] = [
         health, status, genesis, assets, evidence, metrics, submit, submitBatch, transaction, latestBlock, block, blockRecord,

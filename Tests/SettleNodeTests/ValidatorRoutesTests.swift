@@ -107,8 +107,8 @@ import Testing
     }
 
     /// The set is known up to two heights past the last committed block; a
-    /// height beyond, or one that is not a height, is refused with
-    /// `invalid_height` and a message saying how far it is known.
+    /// height beyond is not found (yet), with a message saying how far it is
+    /// known; one that is not a height is refused with `invalid_height`.
     @Test func heightsBeyondWhatIsKnownAreRefused() async throws {
         let node = try RPCTests.Node(genesis: Self.genesis)
         let app = Application(router: RPCServer.router(engine: node.engine))
@@ -116,9 +116,9 @@ import Testing
             try await Self.commit([RPCTests.transfer("bank", "alice", 100, nonce: 1)], on: node.engine)
             #expect(try await Self.get(client, "/v1/validators?height=3").status == .ok)
             let (status, body) = try await Self.get(client, "/v1/validators?height=4")
-            #expect(status == .badRequest)
+            #expect(status == .notFound)
             let error = try JSONDecoder().decode(Wire.ErrorBody.self, from: body).error
-            #expect(error.code == "invalid_height" && error.message.contains("known up to height 3, two past the last committed block (1)"), "\(error.message)")
+            #expect(error.code == "not_found" && error.message.contains("known up to height 3, two past the last committed block (1)"), "\(error.message)")
             for bad in ["0", "-1", "+2", "x", "18446744073709551616"] {
                 let (status, body) = try await Self.get(client, "/v1/validators?height=\(bad)")
                 #expect(status == .badRequest && (try? JSONDecoder().decode(Wire.ErrorBody.self, from: body))?.error.code == "invalid_height", "height=\(bad)")

@@ -13,9 +13,10 @@ struct ValidatorController {
             let asked = try request.uri.queryParameters.get("height").map { try RequestValues.height($0) }
             let view = await queries.validatorGovernance()
             let height = asked ?? view.committedHeight + 1
+            // A well-formed height whose set is not known yet: not found (yet), as a block beyond the tip is.
             guard let (from, validators) = view.validators(at: height) else {
                 throw RPCError(
-                    .invalidHeight,
+                    .notFound,
                     "the validator set is known up to height \(view.knownThrough), two past the last committed block (\(view.committedHeight)): a change decided in a block is in force two heights later, so the set at \(height) may still change; ask again once block \(height - 2) is committed"
                 )
             }
