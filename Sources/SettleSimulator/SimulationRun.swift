@@ -9,6 +9,9 @@ public struct SimulationRun: Sendable {
     public var failures: [String] = []
     /// Virtual time from a height's start to its decision, sorted.
     public var commitLatencies: [UInt64] = []
+    /// Each seed's planned validator set changes made, in order (empty
+    /// without a plan): what was decided where, and the switch heights.
+    public var decidedChanges: [[Simulation.DecidedChange]] = []
     public var elapsed: Duration = .zero
 
     /// Runs `seeds` (each with `config` if given, else the seed's own), with
@@ -33,6 +36,7 @@ public struct SimulationRun: Sendable {
             run.decidedHeights += simulation.decisions.count
             run.crashes += simulation.crashes
             run.commitLatencies += simulation.commitLatencies
+            run.decidedChanges.append(simulation.decidedChanges)
             if stopAtFirstFailure, !run.failures.isEmpty { break }
         }
         run.elapsed = ContinuousClock.now - started

@@ -14,7 +14,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Run only this seed (to replay a failure).") var seed: UInt64?
     @Flag(help: "A healthy network of 4 validators deciding 50 heights per seed, every height in its first round (the speed figure).")
     var healthy = false
-    @Flag(help: "Validators joining and leaving during each seed's faults (7 nodes; the sets change at heights 4, 7 and 10).")
+    @Flag(
+        help:
+            "Validators joining and leaving during each seed's faults by governance transactions (7 nodes: node 4 joins, node 3 leaves, validator 0 moves to node 5's key)."
+    )
     var changingValidators = false
     @Option(help: "Switch on a deliberate bug, to see a seed catch it: \(Simulation.Mutation.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mutation: String?
