@@ -44,6 +44,19 @@ public struct SimulationRun: Sendable {
         return run
     }
 
+    /// The planned validator set changes, a line each: with one seed, the
+    /// block that decided it and the height it is in force from; with more,
+    /// on how many seeds it was made and the range of its switch heights.
+    public var changeLines: [String] {
+        if seeds == 1 { return decidedChanges.first.map { $0.enumerated().map { "change \($0.offset + 1): \($0.element)" } } ?? [] }
+        return (0..<(decidedChanges.map(\.count).max() ?? 0)).map { step in
+            let made = decidedChanges.filter { $0.count > step }.map { $0[step] }
+            let switches = made.map(\.inForceFrom).sorted()
+            return
+                "change \(step + 1) (\(made[0].steps.joined(separator: ", "))): made on \(made.count) of \(seeds) seeds, in force from height \(switches[0])-\(switches[switches.count - 1]) (p50 \(switches[switches.count / 2]))"
+        }
+    }
+
     public var seconds: Double { Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }
     public var seedsPerSecond: Double { seconds > 0 ? Double(seeds) / seconds : 0 }
 

@@ -66,6 +66,7 @@ import Testing
     @Test func validatorsJoinAndLeaveUnderFaults() async throws {
         let run = await Self.onOwnThread { SimulationRun.run(seeds: 0..<200, configs: { .changingValidators(seed: $0) }) }
         print("simulation (validators joining and leaving): \(run.summary)")
+        for line in run.changeLines { print("  \(line)") }
         #expect(run.failures.isEmpty, "\(run.failures.count) failing seeds, first: \(run.failures.prefix(3))")
         #expect(run.decidedHeights >= 200 * 11, "every seed decided at least 11 heights")
         #expect(run.decidedChanges.allSatisfy { $0.count == 3 }, "every seed made its 3 planned changes: \(run.decidedChanges.map(\.count))")
