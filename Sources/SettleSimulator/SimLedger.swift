@@ -12,36 +12,32 @@ public struct SimLedger: ValidatorApplication {
     public var now: UInt64 = 0
     /// A byzantine proposer that breaks its blocks (a forged state root).
     var corruptsBlocks = false
+    /// A mutation: this node answers for each height the set of the next one,
+    /// when it knows it (it switches a height early).
+    var switchesEarly = false
+    /// A mutation: validators removed earlier stay in this node's sets.
+    var keepsRemoved = false
 
     public init(genesis: Genesis) { state = LedgerState(genesis: genesis) }
 
-    /// Validator set changes by the height of the block deciding each (the
-    /// simulator's stand-in for governance transactions, the same on every
-    /// node: a function of the chain's heights).
-    var setChanges: [UInt64: [Validator]] = [:]
-    /// Heights after the deciding block that a change takes effect: 2, or 1
-    /// for a node that switches early (a mutation).
-    var switchAfter: UInt64 = 2
-    /// A mutation: removed validators stay in this node's sets.
-    var keepsRemoved = false
-
+    /// The set the ledger holds in force at `height` (decided by the chain's
+    /// governance transactions, docs/governance.md §5), bent only by a mutation.
     public func validators(at height: UInt64) -> [Validator]? {
-        guard height <= state.height + 2 else { return nil }
-        return validatorsOf(height: height)
-    }
-
-    /// The set this node holds in force at `height`, known or not.
-    func validatorsOf(height: UInt64) -> [Validator] {
-        Self.validators(at: height, genesis: state.genesis.validators, changes: setChanges, switchAfter: switchAfter, keepsRemoved: keepsRemoved)
-    }
-
-    static func validators(at height: UInt64, genesis: [Validator], changes: [UInt64: [Validator]], switchAfter: UInt64, keepsRemoved: Bool) -> [Validator] {
-        var set = genesis
-        for decided in changes.keys.sorted() where decided + switchAfter <= height {
-            let next = changes[decided]!
-            set = keepsRemoved ? set + next.filter { new in !set.contains { $0.publicKey == new.publicKey } } : next
-        }
+        guard let set = state.validators(at: height) else { return nil }
+        if switchesEarly { return state.validators(at: height + 1) ?? set }
+        if keepsRemoved { return set + removed(upTo: height, from: set) }
         return set
+    }
+
+    /// The validators of the genesis and of every set in force up to `height`
+    /// that `set` lacks, in the order they first appear.
+    func removed(upTo height: UInt64, from set: [Validator]) -> [Validator] {
+        var kept: [Validator] = []
+        let earlier = [state.genesis.validators] + state.validatorSetChanges.filter { $0.height <= height }.map(\.validators)
+        for validator in earlier.joined() where !set.contains(where: { $0.publicKey == validator.publicKey }) && !kept.contains(where: { $0.publicKey == validator.publicKey }) {
+            kept.append(validator)
+        }
+        return kept
     }
 
     public var hasPendingTransactions: Bool { pool.contains { !state.isRemembered($0.id) } }

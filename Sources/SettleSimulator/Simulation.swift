@@ -74,21 +74,28 @@ public struct Simulation {
         /// The nodes that are the genesis's validators (all when nil); the
         /// others follow the chain until a change makes them validators.
         public var genesisSet: [Int]?
-        /// Validator set changes by the height of the block that decides
-        /// each: the nodes of the new set, in force two heights later.
-        public var setChanges: [UInt64: [Int]] = [:]
+        /// Validator set changes the operators make by governance
+        /// transactions, in order, each once the one before is in force
+        /// (`SimGovernance`); all must be in force by the end of the run.
+        public var plannedChanges: [[ValidatorChange]] = []
 
-        /// Seven nodes, validators 0–3 at first; validator 4 joins (decided at
-        /// height 2), validator 3 leaves (at 5), validator 5 joins and 0 leaves
-        /// in one step (at 8): under the seed's loss, delays, partitions and
-        /// crashes, none byzantine. Every node must switch at the same height
+        /// Seven nodes, validators 0–3 at first; node 4 joins, node 3 leaves,
+        /// and validator 0's slot moves to node 5's key (node 0 stops voting,
+        /// node 5 starts), each proposed and approved by the validators on the
+        /// chain under the seed's loss, delays, partitions and crashes, none
+        /// byzantine. Every node must switch at the height the ledger decided
         /// and every decided block carry a certificate of its height's set.
         public static func changingValidators(seed: UInt64) -> Config {
             var config = Config(seed: seed)
             config.nodes = 7
             config.byzantine = [:]
             config.genesisSet = [0, 1, 2, 3]
-            config.setChanges = [2: [0, 1, 2, 3, 4], 5: [0, 1, 2, 4], 8: [1, 2, 4, 5]]
+            let node = Simulation.identity
+            config.plannedChanges = [
+                [.add(name: node(4).name, key: node(4).publicKey, power: 1)],
+                [.remove(key: node(3).publicKey)],
+                [.rotate(key: node(0).publicKey, newKey: node(5).publicKey)],
+            ]
             config.heightsAfterHeal = 12
             return config
         }
@@ -119,6 +126,8 @@ public struct Simulation {
         case restart(Int)
         case inject(SignedTransaction, at: Int)
         case partition
+        /// The operators submit again what the chain does not hold yet (`SimGovernance`).
+        case govern
     }
 
     struct Scheduled: Comparable {
@@ -161,6 +170,13 @@ public struct Simulation {
     var blocked: Set<[Int]> = []
     /// The block honest nodes committed at each height.
     public internal(set) var decisions: [UInt64: Hash256] = [:]
+    /// The chain the honest nodes decided, replayed from the genesis: which
+    /// validator set is in force at each height, for the checks and the
+    /// operators (never a node's own answer, which a mutation may bend).
+    var chain: LedgerState
+    var governance: SimGovernance
+    /// The planned changes made, in order, with their heights.
+    public internal(set) var decidedChanges: [DecidedChange] = []
     public internal(set) var evidence = 0
     public internal(set) var deliveries = 0
     public internal(set) var crashes = 0
@@ -209,47 +225,59 @@ public struct Simulation {
         self.config = config ?? Config(seed: seed)
         self.mutation = mutation
         rng = SplitMix64(seed: seed)
-        let base = DevelopmentNetwork.genesis(validators: self.config.nodes)
-        everyone = base.validators
+        let base = DevelopmentNetwork.genesis(validators: 1)
+        let everyone = (0..<self.config.nodes).map(Self.identity)
+        self.everyone = everyone
         genesis = try! Genesis(
-            chainId: "sim", genesisTime: 0, validators: (self.config.genesisSet ?? Array(everyone.indices)).map { base.validators[$0] }, assets: base.assets, accounts: base.accounts,
+            chainId: "sim", genesisTime: 0, validators: (self.config.genesisSet ?? Array(everyone.indices)).map { everyone[$0] }, assets: base.assets, accounts: base.accounts,
             methods: base.methods, feeSchedules: base.feeSchedules, consensus: Self.consensus)
+        chain = LedgerState(genesis: genesis)
+        governance = SimGovernance(plan: self.config.plannedChanges)
         indexOf = Dictionary(uniqueKeysWithValues: everyone.enumerated().map { ($1.publicKey, $0) })
         secrets = (0..<self.config.nodes).map { Array("sim secret \(seed) \($0)".utf8) }
         var table: [PublicKey: [UInt8]] = [:]
         for (index, validator) in everyone.enumerated() { table[validator.publicKey] = secrets[index] }
         checker = SimChecker(secrets: table)
         for index in 0..<self.config.nodes {
-            nodes.append(Node(driver: makeDriver(index, committed: 0, lastSigned: nil), ledger: makeLedger(index)))
+            let ledger = makeLedger(index)
+            nodes.append(Node(driver: makeDriver(index, ledger: ledger, lastSigned: nil), ledger: ledger))
         }
     }
 
-    /// A node's ledger: the genesis, the set changes (shifted or kept for a
-    /// node under a mutation), a byzantine proposer's broken blocks.
+    /// Node `index`'s validator identity, whether it is a validator yet or
+    /// not: the development network's validator-`index`, power 1.
+    public static func identity(_ index: Int) -> Validator {
+        Validator(name: "validator-\(index)", publicKey: DevelopmentNetwork.key("validator-\(index)").publicKey, power: 1)
+    }
+
+    /// A node's ledger: the genesis, a byzantine proposer's broken blocks,
+    /// node 0's bent validator sets under a mutation.
     func makeLedger(_ index: Int) -> SimLedger {
         var ledger = SimLedger(genesis: genesis)
         ledger.corruptsBlocks = config.byzantine[index] == .invalidBlocks
-        ledger.setChanges = config.setChanges.mapValues { $0.map { everyone[$0] } }
-        if index == 0, mutation == .switchEarly { ledger.switchAfter = 1 }
+        if index == 0, mutation == .switchEarly { ledger.switchesEarly = true }
         if index == 0, mutation == .keepRemoved { ledger.keepsRemoved = true }
         return ledger
     }
 
-    /// The validator set in force at `height`, as every correct node must see it.
-    func validators(at height: UInt64) -> [Validator] {
-        SimLedger.validators(at: height, genesis: genesis.validators, changes: config.setChanges.mapValues { $0.map { everyone[$0] } }, switchAfter: 2, keepsRemoved: false)
-    }
+    /// The validator set in force at `height` on the decided chain, as every
+    /// correct node must see it (empty past the heights the chain has fixed:
+    /// nothing is certified there).
+    func validators(at height: UInt64) -> [Validator] { chain.validators(at: height) ?? [] }
 
     func isHonest(_ index: Int) -> Bool { config.byzantine[index] == nil }
 
     func key(_ index: Int) -> PublicKey { everyone[index].publicKey }
     func node(of key: PublicKey) -> Int? { indexOf[key] }
 
-    func makeDriver(_ index: Int, committed: UInt64, lastSigned: SignerRecord?) -> ValidatorDriver {
+    /// A node's driver, at the height after what `ledger` has committed.
+    func makeDriver(_ index: Int, ledger: SimLedger, lastSigned: SignerRecord?) -> ValidatorDriver {
         let signer = SimSigner(publicKey: key(index), secret: secrets[index])
+        let committed = ledger.state.height
+        // The set of the height after the committed one is always known.
         var core = ConsensusCore(
             genesis: genesis, signer: config.byzantine[index] == .silent ? nil : signer, checker: checker, height: committed + 1, lastSigned: lastSigned,
-            validators: makeLedger(index).validatorsOf(height: committed + 1))
+            validators: ledger.validators(at: committed + 1)!)
         if mutation == .ignoreLocks { core.faultsForTesting.insert(.ignoreLocks) }
         var driver = ValidatorDriver(core: core, committed: committed, pacing: Self.pacing, validator: key(index))
         switch mutation {
@@ -274,6 +302,10 @@ public struct Simulation {
         for index in nodes.indices { try start(index) }
         for tx in bankTransfers() { schedule(.inject(tx, at: Int(rng.below(UInt64(nodes.count)))), after: rng.below(config.healAt + 2_000)) }
         if config.partitions { schedule(.partition, after: rng.below(500)) }
+        if !governance.isDone {
+            try govern(resubmit: false)
+            schedule(.govern, after: Self.resubmitAfterMs)
+        }
         if let isolated = config.isolated {
             for other in nodes.indices where other != isolated { blocked.formUnion([[isolated, other], [other, isolated]]) }
         }
@@ -287,14 +319,16 @@ public struct Simulation {
             }
             if now > config.healAt + config.livenessBoundMs {
                 let positions = nodes.map { "h\($0.driver.core.height)r\($0.driver.core.round)\($0.driver.core.step)\($0.up ? "" : " down")" }
+                let plan = governance.isDone ? "" : ", planned validator set change \(governance.step + 1) of \(governance.plan.count) not in force"
                 throw Violation(
                     description:
-                        "seed \(seed): liveness: honest heights \(honestHeights()) did not reach \(target ?? 0) within \(config.livenessBoundMs) ms after healing (\(config.nodes) nodes, byzantine \(config.byzantine), cores \(positions))"
+                        "seed \(seed): liveness: honest heights \(honestHeights()) did not reach \(max(target ?? 0, governance.lastSwitch)) within \(config.livenessBoundMs) ms after healing\(plan) (\(config.nodes) nodes, byzantine \(config.byzantine), cores \(positions))"
                 )
             }
             try handle(next.event)
-            // Durable heights move only when a store flushes.
-            if case .flush = next.event, let target, honestHeights().allSatisfy({ $0 >= target }) {
+            // Durable heights move only when a store flushes; every planned
+            // change is in force and every honest node stored its switch.
+            if case .flush = next.event, let target, governance.isDone, honestHeights().allSatisfy({ $0 >= max(target, governance.lastSwitch) }) {
                 try audit()
                 return
             }
@@ -336,9 +370,10 @@ public struct Simulation {
         case .restart(let node):
             if !nodes[node].up { try restart(node) }
         case .inject(let tx, let index):
-            // A client submits to one node, which relays it to its peers (over the lossy network).
+            // A client submits to one node (again, when it did not reach the chain),
+            // which relays it to its peers (over the lossy network).
             guard nodes[index].up else { return }
-            nodes[index].ledger.pool.append(tx)
+            if !nodes[index].ledger.pool.contains(where: { $0.id == tx.id }) { nodes[index].ledger.pool.append(tx) }
             send(.transactions([tx]), from: index)
             try drive(index, .admitted)
         case .partition:
@@ -355,6 +390,9 @@ public struct Simulation {
             // Links that come back reconnect: each side says hello.
             for link in before.sorted(by: { ($0[0], $0[1]) < ($1[0], $1[1]) }) where !blocked.contains(link) && !blocked.contains([link[1], link[0]]) { connect(link[0], link[1]) }
             schedule(.partition, after: 300 + rng.below(1_500))
+        case .govern:
+            try govern(resubmit: true)
+            if !governance.isDone { schedule(.govern, after: Self.resubmitAfterMs) }
         }
     }
 
@@ -382,7 +420,8 @@ public struct Simulation {
         }
         let committed = UInt64(nodes[index].disk.blocks.count)
         nodes[index].ledger = ledger
-        nodes[index].driver = makeDriver(index, committed: committed, lastSigned: recovered.lastSigned)
+        if isHonest(index) { try checkSetHistory(of: index) }
+        nodes[index].driver = makeDriver(index, ledger: ledger, lastSigned: recovered.lastSigned)
         nodes[index].certified = [:]
         nodes[index].reportedStored = committed
         var app = nodes[index].ledger
@@ -476,16 +515,27 @@ public struct Simulation {
             }
             schedule(.input(node: index, incarnation: incarnation, .served(peer)), after: 1)
         case .checkBlocks(let run, let blocks):
+            // As the node's host does (`CertifiedBlocks`): each certificate against the
+            // set its header states, one of the two the ledger knows to be in force next;
+            // a block stating another set (a change decided earlier in the run) waits
+            // until the blocks before it are applied. Applying checks the header's set.
+            let ledger = nodes[index].ledger
+            let known = [ledger.state.height + 1, ledger.state.height + 2].compactMap { ledger.validators(at: $0) }
+            let sets = Dictionary(known.map { (ValidatorSet.hash($0), $0) }, uniquingKeysWith: { first, _ in first })
             var certified: [(block: Block, commit: CommitCertificate)] = []
+            var refused = false
             for synced in blocks {
-                let set = nodes[index].ledger.validatorsOf(height: synced.block.header.height)
+                guard let set = sets[synced.block.header.validatorsHash] else { break }
                 guard synced.commit.height == synced.block.header.height, synced.commit.blockHash == synced.block.header.hash,
                     (try? synced.commit.verify(chainId: genesis.chainId, validators: set, signatureIsValid: { checker.isValid($0, message: $1, publicKey: $2) })) != nil
-                else { break }
+                else {
+                    refused = true
+                    break
+                }
                 certified.append((synced.block, synced.commit))
             }
             nodes[index].certified[run] = certified
-            schedule(.input(node: index, incarnation: incarnation, .checked(run: run, certified: certified.count, refused: certified.count < blocks.count)), after: 1 + rng.below(5))
+            schedule(.input(node: index, incarnation: incarnation, .checked(run: run, certified: certified.count, refused: refused)), after: 1 + rng.below(5))
         case .applyBlocks(let run):
             let blocks = nodes[index].certified.removeValue(forKey: run) ?? []
             var refused = false
@@ -527,6 +577,7 @@ public struct Simulation {
                 decisions[height] = block.header.hash
                 commitLatencies.append(now - (heightStarted[height] ?? now))
                 heightStarted[height + 1] = now
+                try extendChain(with: block)
             }
         }
         guard let outcome = nodes[index].ledger.commit(block) else {
@@ -536,8 +587,34 @@ public struct Simulation {
         if isHonest(index), !outcome.invariantViolations.isEmpty || !nodes[index].ledger.state.invariantViolations().isEmpty {
             throw Violation(description: "seed \(seed): invariants broken at height \(height): \(outcome.invariantViolations)")
         }
+        if isHonest(index) { try checkSetHistory(of: index) }
         nodes[index].disk.unstored.append((block, commit))
         schedule(.flush(node: index, incarnation: nodes[index].incarnation), after: 1 + rng.below(30))
+    }
+
+    /// The decided chain grows by the block honest nodes decided next (an
+    /// honest node commits heights in order, so each decision is the next);
+    /// the operators see it.
+    mutating func extendChain(with block: Block) throws {
+        guard (try? chain.apply(block, signatureIsValid: { _ in true })) != nil else {
+            throw Violation(description: "seed \(seed): validity: the block decided at height \(block.header.height) does not extend the decided chain")
+        }
+        if !governance.isDone { try govern(resubmit: false) }
+    }
+
+    /// A node's validator set history is the decided chain's for every
+    /// switch its committed height has fixed (up to two heights past it):
+    /// each node, fresh or restarted from its store, derives the same sets.
+    func checkSetHistory(of index: Int) throws {
+        let state = nodes[index].ledger.state
+        let own = state.validatorSetChanges
+        let decided = chain.validatorSetChanges.filter { $0.height <= state.height + 2 }
+        guard own.map(\.height) == decided.map(\.height), own.map(\.validators) == decided.map(\.validators) else {
+            throw Violation(
+                description:
+                    "seed \(seed): node \(index) at height \(state.height) holds validator set switches at \(own.map(\.height)), the decided chain at \(decided.map(\.height)) (or other sets)"
+            )
+        }
     }
 
     /// The lock rule, checked from outside the core: an honest validator that

@@ -9,6 +9,9 @@ public struct SimulationRun: Sendable {
     public var failures: [String] = []
     /// Virtual time from a height's start to its decision, sorted.
     public var commitLatencies: [UInt64] = []
+    /// Each seed's planned validator set changes made, in order (empty
+    /// without a plan): what was decided where, and the switch heights.
+    public var decidedChanges: [[Simulation.DecidedChange]] = []
     public var elapsed: Duration = .zero
 
     /// Runs `seeds` (each with `config` if given, else the seed's own), with
@@ -33,11 +36,25 @@ public struct SimulationRun: Sendable {
             run.decidedHeights += simulation.decisions.count
             run.crashes += simulation.crashes
             run.commitLatencies += simulation.commitLatencies
+            run.decidedChanges.append(simulation.decidedChanges)
             if stopAtFirstFailure, !run.failures.isEmpty { break }
         }
         run.elapsed = ContinuousClock.now - started
         run.commitLatencies.sort()
         return run
+    }
+
+    /// The planned validator set changes, a line each: with one seed, the
+    /// block that decided it and the height it is in force from; with more,
+    /// on how many seeds it was made and the range of its switch heights.
+    public var changeLines: [String] {
+        if seeds == 1 { return decidedChanges.first.map { $0.enumerated().map { "change \($0.offset + 1): \($0.element)" } } ?? [] }
+        return (0..<(decidedChanges.map(\.count).max() ?? 0)).map { step in
+            let made = decidedChanges.filter { $0.count > step }.map { $0[step] }
+            let switches = made.map(\.inForceFrom).sorted()
+            return
+                "change \(step + 1) (\(made[0].steps.joined(separator: ", "))): made on \(made.count) of \(seeds) seeds, in force from height \(switches[0])-\(switches[switches.count - 1]) (p50 \(switches[switches.count / 2]))"
+        }
     }
 
     public var seconds: Double { Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18 }

@@ -14,7 +14,10 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Run only this seed (to replay a failure).") var seed: UInt64?
     @Flag(help: "A healthy network of 4 validators deciding 50 heights per seed, every height in its first round (the speed figure).")
     var healthy = false
-    @Flag(help: "Validators joining and leaving during each seed's faults (7 nodes; the sets change at heights 4, 7 and 10).")
+    @Flag(
+        help:
+            "Validators joining and leaving during each seed's faults by governance transactions (7 nodes: node 4 joins, node 3 leaves, validator 0 moves to node 5's key); prints where each change was decided and in force."
+    )
     var changingValidators = false
     @Option(help: "Switch on a deliberate bug, to see a seed catch it: \(Simulation.Mutation.allCases.map(\.rawValue).joined(separator: ", ")).")
     var mutation: String?
@@ -39,10 +42,11 @@ struct SimulateCommand: ParsableCommand {
             let p50 = run.commitLatencies.isEmpty ? 0 : run.commitLatencies[run.commitLatencies.count / 2]
             let p99 = run.commitLatencies.isEmpty ? 0 : run.commitLatencies[run.commitLatencies.count * 99 / 100]
             print(
-                "{\"healthy\": \(healthy), \"changingValidators\": \(changingValidators), \"seeds\": \(run.seeds), \"decidedHeights\": \(run.decidedHeights), \"crashes\": \(run.crashes), \"failures\": \(run.failures.count), \"seconds\": \(String(format: "%.3f", run.seconds)), \"seedsPerSecond\": \(String(format: "%.1f", run.seedsPerSecond)), \"virtualCommitP50Ms\": \(p50), \"virtualCommitP99Ms\": \(p99)}"
+                "{\"healthy\": \(healthy), \"changingValidators\": \(changingValidators), \"seeds\": \(run.seeds), \"decidedHeights\": \(run.decidedHeights), \"crashes\": \(run.crashes), \"failures\": \(run.failures.count), \"seconds\": \(String(format: "%.3f", run.seconds)), \"seedsPerSecond\": \(String(format: "%.1f", run.seedsPerSecond)), \"virtualCommitP50Ms\": \(p50), \"virtualCommitP99Ms\": \(p99), \"validatorSetChanges\": \(run.decidedChanges.joined().count)}"
             )
         } else {
             print("simulation\(healthy ? " (healthy, 4 validators, 50 heights per seed)" : changingValidators ? " (validators joining and leaving)" : ""): \(run.summary)")
+            for line in run.changeLines { print("  \(line)") }
         }
         for failure in run.failures.prefix(10) { FileHandle.standardError.write(Data((failure + "\n").utf8)) }
         if !run.failures.isEmpty { throw ExitCode(1) }
