@@ -45,7 +45,7 @@ public struct NodeConfig: Sendable, Equatable {
         public var maxPerAccount = 1_000
     }
 
-    /// The validator network (docs/p2p.md): mutual TLS, genesis validators only.
+    /// The validator network (docs/p2p.md): mutual TLS, validators of the sets in force only.
     public struct P2P: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 26_656

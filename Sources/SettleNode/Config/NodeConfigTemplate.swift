@@ -49,7 +49,8 @@ extension NodeConfig {
 
         p2p:
           # Where the other validators connect: mutual TLS 1.3, and only the
-          # validators listed in the genesis are admitted (docs/p2p.md).
+          # validators of the sets in force (the genesis's, changed by the
+          # validators' own governance) are admitted (docs/p2p.md).
           host: \(Self.quoted(p2p.host))
           port: \(p2p.port)
           # Connections still in TLS or their hello, at most, in all and from

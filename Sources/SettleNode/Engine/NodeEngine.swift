@@ -175,8 +175,8 @@ public actor NodeEngine {
 
     /// `maxBlockTransactions` caps blocks below the genesis limit (nil: the genesis
     /// limit). With `consensus`, blocks are ordered by the BFT core among the
-    /// genesis validators (`startConsensus`); without, this validator must hold
-    /// a quorum alone and orders them itself (`produceBlock`).
+    /// validators in force at each height (`startConsensus`); without, this
+    /// validator must hold a quorum alone and orders them itself (`produceBlock`).
     public init(
         store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), maxBlockTransactions: Int? = nil,
         feedLimits: BlockFeed.Limits = BlockFeed.Limits(), metrics: NodeMetrics = .disabled, consensus: ConsensusFiles? = nil,
