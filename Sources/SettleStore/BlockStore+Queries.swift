@@ -151,7 +151,7 @@ extension BlockStore {
             }
         } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
         return try rows.map { row throws(StoreError) in
-            do throws(DecodingError) { return (UInt64(row.0), try ValidatorSetStep.decode(row.1)) } catch { throw .corrupt("validator set from height \(row.0): \(error)") }
+            do throws(DecodingError) { return (UInt64(row.0), try ValidatorSet.decode(row.1)) } catch { throw .corrupt("validator set from height \(row.0): \(error)") }
         }
     }
 }

@@ -115,7 +115,7 @@ public struct Receipt: Hashable, Sendable {
             result: Hex.encode(result.canonicalBytes), height: height, logIndex: logIndex, header: Hex.encode(header.canonicalBytes),
             inclusionProof: proof.map(\.hex), commit: Hex.encode(commit.canonicalBytes),
             validatorSetChanges: setChanges.map {
-                File.Step(header: Hex.encode($0.header.canonicalBytes), commit: Hex.encode($0.commit.canonicalBytes), validators: Hex.encode(ValidatorSetStep.encode($0.validators)))
+                File.Step(header: Hex.encode($0.header.canonicalBytes), commit: Hex.encode($0.commit.canonicalBytes), validators: Hex.encode(ValidatorSet.bytes($0.validators)))
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -145,7 +145,7 @@ public struct Receipt: Hashable, Sendable {
             let field = "validatorSetChanges[\(index)]"
             let validators: [Validator]
             let raw = try bytes(step.validators, "\(field).validators")
-            do throws(DecodingError) { validators = try ValidatorSetStep.decode(raw) } catch {
+            do throws(DecodingError) { validators = try ValidatorSet.decode(raw) } catch {
                 throw .malformed("\(field).validators: \(error)")
             }
             steps.append(
@@ -203,19 +203,5 @@ public struct ValidatorSetStep: Hashable, Sendable {
         self.header = header
         self.commit = commit
         self.validators = validators
-    }
-
-    /// The canonical `list<Validator>(256)` of a set.
-    public static func encode(_ validators: [Validator]) -> [UInt8] {
-        var w = CanonicalWriter(capacity: validators.count * 112 + 4)
-        w.list(validators) { $0.value($1) }
-        return w.bytes
-    }
-
-    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> [Validator] {
-        var r = CanonicalReader(bytes)
-        let validators = try r.list("validators", maxCount: Genesis.maxValidators) { r throws(DecodingError) in try r.value(Validator.self) }
-        try r.finish()
-        return validators
     }
 }

@@ -96,12 +96,11 @@ public enum DevelopmentNetwork {
 
 extension DevelopmentNetwork {
     /// A commit certificate for `header` signed by every development validator of
-    /// `validators` (the genesis set unless given: the set in force at the
-    /// header's height), a stand-in for consensus in tools and tests.
-    public static func commit(for header: BlockHeader, genesis: Genesis, validators: [Validator]? = nil) -> CommitCertificate {
+    /// `genesis` (a stand-in for consensus in tools and tests).
+    public static func commit(for header: BlockHeader, genesis: Genesis) -> CommitCertificate {
         CommitCertificate(
             height: header.height, round: 0, blockHash: header.hash,
-            signatures: (validators ?? genesis.validators).map { validator in
+            signatures: genesis.validators.map { validator in
                 let vote = Vote(chainId: genesis.chainId, height: header.height, round: 0, step: .precommit, blockHash: header.hash, validator: validator.publicKey)
                 return key(validator.name).sign(vote.signingMessage)
             })

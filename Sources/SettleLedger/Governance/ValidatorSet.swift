@@ -1,5 +1,5 @@
 public import SettleCrypto
-import SettleEncoding
+public import SettleEncoding
 
 /// Validator sets as the chain commits to them (docs/governance.md §5–6).
 public enum ValidatorSet {
@@ -9,8 +9,33 @@ public enum ValidatorSet {
     public static func hash(_ validators: [Validator]) -> Hash256 {
         var w = CanonicalWriter(capacity: 16 + validators.count * 112)
         w.raw(DomainTag.validatorSet)
-        w.list(validators) { $0.value($1) }
+        encode(validators, to: &w)
         return Hash256.sha256(w.bytes)
+    }
+
+    /// A set's canonical encoding, `list<Validator>(256)`: what its hash, the
+    /// state (kind 15), receipts and the store hold.
+    public static func encode(_ validators: [Validator], to w: inout CanonicalWriter) {
+        w.list(validators) { $0.value($1) }
+    }
+
+    public static func read(from r: inout CanonicalReader) throws(DecodingError) -> [Validator] {
+        try r.list("validators", maxCount: Genesis.maxValidators) { r throws(DecodingError) in try r.value(Validator.self) }
+    }
+
+    /// `encode` as bytes of their own.
+    public static func bytes(_ validators: [Validator]) -> [UInt8] {
+        var w = CanonicalWriter(capacity: 4 + validators.count * 112)
+        encode(validators, to: &w)
+        return w.bytes
+    }
+
+    /// A set from bytes of its own, nothing left over.
+    public static func decode(_ bytes: [UInt8]) throws(DecodingError) -> [Validator] {
+        var r = CanonicalReader(bytes)
+        let validators = try read(from: &r)
+        try r.finish()
+        return validators
     }
 
     /// The total voting power of `validators` (at most 2^60 for any set the chain accepts).

@@ -321,7 +321,7 @@ public struct LedgerState: Sendable {
         case .adminThreshold:
             w.option(adminThresholdSet) { $0.u8($1) }
         case .validatorSet(let height):
-            w.option(validatorSets[height]) { w, set in w.list(set) { $0.value($1) } }
+            w.option(validatorSets[height]) { ValidatorSet.encode($1, to: &$0) }
         case .validatorProposal(let id):
             w.option(validatorProposals[id]) { $0.value($1) }
         }

@@ -216,9 +216,7 @@ extension LedgerState {
         case .adminThreshold:
             adminThresholdSet = try r.option("adminThreshold") { r throws(DecodingError) in try r.u8("adminThreshold") }
         case .validatorSet(let height):
-            validatorSets[height] = try r.option("validatorSet") { r throws(DecodingError) in
-                try r.list("validatorSet", maxCount: Genesis.maxValidators) { r throws(DecodingError) in try r.value(Validator.self) }
-            }
+            validatorSets[height] = try r.option("validatorSet") { r throws(DecodingError) in try ValidatorSet.read(from: &r) }
         case .validatorProposal(let id):
             validatorProposals[id] = try r.option("validatorProposal") { r throws(DecodingError) in try r.value(ValidatorProposal.self) }
         }

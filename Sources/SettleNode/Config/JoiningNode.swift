@@ -28,11 +28,8 @@ public enum JoiningNode {
         config.rpc.port = rpcPort
         config.p2p.port = p2pPort
         config.p2p.peers = peers
-        config.blocks.maxTransactions = min(config.blocks.maxTransactions, Int(genesis.ledger.maxBlockTransactions))
-        try Data(config.yamlText().utf8).write(to: directory.appendingPathComponent(NodeConfig.fileName))
-        try genesisText.write(to: directory.appendingPathComponent(config.genesis))
         let key = SigningKey()
-        try KeyFile.write(key, to: directory.appendingPathComponent(config.validatorKey).path)
+        try config.writeHome(at: directory, genesis: genesis, genesisText: genesisText, validatorKey: key)
         return key.publicKey
     }
 

@@ -81,12 +81,22 @@ public struct LocalNetwork: Sendable {
             config.p2p.peers = validatorKeys.indices.filter { $0 != index }.map {
                 NodeConfig.Peer(key: validatorKeys[$0].publicKey, host: "127.0.0.1", port: p2pBasePort + $0)
             }
-            config.blocks.maxTransactions = min(config.blocks.maxTransactions, Int(genesis.ledger.maxBlockTransactions))
             if let blockIntervalMs { config.blocks.intervalMs = Int(blockIntervalMs) }
-            try Data(config.yamlText().utf8).write(to: home.appendingPathComponent(NodeConfig.fileName))
-            try genesisText.write(to: home.appendingPathComponent(config.genesis))
-            try KeyFile.write(validatorKeys[index], to: home.appendingPathComponent(config.validatorKey).path)
+            try config.writeHome(at: home, genesis: genesis, genesisText: genesisText, validatorKey: validatorKeys[index])
         }
         return network
+    }
+}
+
+extension NodeConfig {
+    /// Writes a node home into the existing `directory`: this config as
+    /// `settle.yaml` (its block size capped at the genesis's), a copy of the
+    /// genesis and the validator key (mode 0600).
+    func writeHome(at directory: URL, genesis: Genesis, genesisText: Data, validatorKey: SigningKey) throws {
+        var config = self
+        config.blocks.maxTransactions = min(config.blocks.maxTransactions, Int(genesis.ledger.maxBlockTransactions))
+        try Data(config.yamlText().utf8).write(to: directory.appendingPathComponent(NodeConfig.fileName))
+        try genesisText.write(to: directory.appendingPathComponent(config.genesis))
+        try KeyFile.write(validatorKey, to: directory.appendingPathComponent(config.validatorKey).path)
     }
 }
