@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
 # A local cluster of validators that keeps running:
-#   scripts/cluster.sh start [DIR] [VALIDATORS]   create DIR (default ./local-cluster, 4 validators) if needed, start every node
+#   scripts/cluster.sh start [DIR] [VALIDATORS] [OBSERVERS]
+#                                                 create DIR (default ./local-cluster, 4 validators, 0 observers) if needed, start every node
 #   scripts/cluster.sh status [DIR]               height and peers of every node
 #   scripts/cluster.sh stop [DIR]                 stop every node gracefully (SIGTERM)
-# Each node has its own home DIR/node-<i>, RPC and P2P ports, log DIR/node-<i>.log
-# and pid file DIR/node-<i>.pid. Use the CLI against it, e.g.
+# Each node has its own home DIR/node-<i> (observers DIR/observer-<j>, after the
+# validators' ports), RPC and P2P ports, log DIR/<name>.log and pid file
+# DIR/<name>.pid. Use the CLI against it, e.g.
 #   .build/debug/settle tx transfer --key DIR/keys/bank.key --to alice --amount "10.00 USD" --wait
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command=${1:-}
 dir=${2:-local-cluster}
 validators=${3:-4}
+observers=${4:-0}
 bin=$PWD/.build/debug
 
-nodes() { for home in "$dir"/node-*/; do [[ -d "$home" ]] && echo "${home%/}"; done | sort -V; }
+nodes() { for home in "$dir"/node-*/ "$dir"/observer-*/; do [[ -d "$home" ]] && echo "${home%/}"; done | sort -V; }
 
 case "$command" in
 start)
@@ -21,7 +24,7 @@ start)
     swift build -Xcc -O2 --product settle
     swift build -Xcc -O2 --product settled
     if [[ ! -f "$dir/genesis.json" ]]; then
-        "$bin/settle" network init --validators "$validators" --dir "$dir"
+        "$bin/settle" network init --validators "$validators" --observers "$observers" --dir "$dir"
     fi
     for home in $(nodes); do
         name=$(basename "$home")
@@ -54,7 +57,7 @@ stop)
     done
     ;;
 *)
-    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 64
     ;;
 esac

@@ -32,6 +32,9 @@ extension Wire {
         public var alerts: [Alert]?
         /// The validator set in force at the next height, and a change under way.
         public var validatorSet: ValidatorSet?
+        /// What this node is on the chain: `validator`, `observer` (follows and
+        /// serves reads, never votes) or `joining` (neither yet).
+        public var role: NodeRole?
 
         public struct ValidatorSet: Codable, Sendable, Equatable {
             public var count: Int
@@ -118,6 +121,13 @@ extension Wire {
             self.validator = validator
             self.version = version
         }
+    }
+
+    /// What a node is on its chain: a closed set.
+    public enum NodeRole: String, Codable, Sendable, CaseIterable {
+        case validator
+        case observer
+        case joining
     }
 
     /// Whether a node is fit to take traffic: a closed set.

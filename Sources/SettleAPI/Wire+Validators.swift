@@ -19,6 +19,19 @@ extension Wire {
         public var switches: [Switch]
         /// Every proposal made, oldest expiry first.
         public var proposals: [Proposal]
+        /// The observers as of the last committed block: non-voting nodes
+        /// that follow the chain and serve reads (docs/p2p.md §Observers).
+        public var observers: [Observer]
+
+        /// A non-voting member: its name and node key, hex.
+        public struct Observer: Codable, Sendable, Equatable {
+            public var name: String
+            public var publicKey: String
+            public init(name: String, publicKey: String) {
+                self.name = name
+                self.publicKey = publicKey
+            }
+        }
 
         public struct Member: Codable, Sendable, Equatable {
             public var name: String
@@ -103,7 +116,8 @@ extension Wire {
         /// One step of a proposal: `kind` says which members it has.
         public struct Change: Codable, Sendable, Equatable {
             /// `add` (name, publicKey, power), `remove` (publicKey), `set-power`
-            /// (publicKey, power) or `rotate` (publicKey, newKey).
+            /// (publicKey, power), `rotate` (publicKey, newKey), `add-observer`
+            /// (name, publicKey) or `remove-observer` (publicKey).
             public var kind: String
             /// The validator's consensus key (the old one for a rotation).
             public var publicKey: String
@@ -120,7 +134,8 @@ extension Wire {
         }
 
         public init(
-            height: UInt64, committedHeight: UInt64, from: UInt64, hash: String, totalPower: UInt64, validators: [Member], switches: [Switch], proposals: [Proposal]
+            height: UInt64, committedHeight: UInt64, from: UInt64, hash: String, totalPower: UInt64, validators: [Member], switches: [Switch], proposals: [Proposal],
+            observers: [Observer]
         ) {
             self.height = height
             self.committedHeight = committedHeight
@@ -130,6 +145,7 @@ extension Wire {
             self.validators = validators
             self.switches = switches
             self.proposals = proposals
+            self.observers = observers
         }
     }
 }

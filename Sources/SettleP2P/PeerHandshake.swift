@@ -15,7 +15,7 @@ public struct PeerHandshake: Sendable {
     public init(genesis: Genesis, local: PublicKey, members: PeerMembers? = nil) {
         chainId = genesis.chainId
         genesisHash = genesis.hash
-        self.members = members ?? PeerMembers(Set(genesis.validators.map(\.publicKey)))
+        self.members = members ?? PeerMembers(validators: Set(genesis.validators.map(\.publicKey)), observers: Set(genesis.observers.map(\.publicKey)))
         self.local = local
     }
 
@@ -33,7 +33,7 @@ public struct PeerHandshake: Sendable {
             case .notAHello: "the first message of a connection must be a hello"
             case .wrongChain(let expected, let found): "the peer is on chain \(found), not \(expected)"
             case .wrongGenesis(let found): "the peer's genesis \(found) is not this chain's"
-            case .notAMember(let key): "\(key) is not a validator of this chain's set in force"
+            case .notAMember(let key): "\(key) is neither a validator of this chain's set in force nor an observer"
             case .itself: "the peer claims this node's own key"
             case .notTheCertificateKey(let hello, let certificate): "the peer says it is \(hello) but its TLS certificate is \(certificate)"
             case .unauthenticated: "the peer did not prove a key with a TLS certificate"

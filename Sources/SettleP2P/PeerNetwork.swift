@@ -92,7 +92,7 @@ public final class PeerNetwork: Sendable {
         self.genesis = genesis
         self.settings = settings
         local = key.publicKey
-        members = PeerMembers(Set(genesis.validators.map(\.publicKey)))
+        members = PeerMembers(validators: Set(genesis.validators.map(\.publicKey)), observers: Set(genesis.observers.map(\.publicKey)))
         tls = try PeerTLS(key: key, members: members)
         serverContext = try NIOSSLContext(configuration: tls.configuration(server: true))
         clientContext = try NIOSSLContext(configuration: tls.configuration(server: false))
@@ -122,8 +122,11 @@ public final class PeerNetwork: Sendable {
             .childChannelInitializer { [self] channel in setUp(channel, dialled: nil) }
             .bind(host: settings.listenHost, port: settings.listenPort).get()
         state.withLock { $0.listener = listener }
+        // Validators know each other's addresses; observers' and joining
+        // nodes' addresses nobody configures, so they dial every peer.
+        let dialsAll = !members.isValidator(local)
         for peer in settings.peers {
-            if local < peer.key { dial(peer, attempt: 0) } else { watch(peer) }
+            if local < peer.key || dialsAll { dial(peer, attempt: 0) } else { watch(peer) }
         }
     }
 
@@ -148,10 +151,10 @@ public final class PeerNetwork: Sendable {
     }
 
     /// The validators that may connect from now on (the sets in force at the
-    /// next heights, as the chain decided them): a member no more loses its
-    /// connection, with a goodbye that says why.
-    public func updateMembers(_ keys: Set<PublicKey>) {
-        let removed = members.replace(with: keys)
+    /// next heights, as the chain decided them) and the observers: a member
+    /// no more loses its connection, with a goodbye that says why.
+    public func updateMembers(validators: Set<PublicKey>, observers: Set<PublicKey>) {
+        let removed = members.replace(validators: validators, observers: observers)
         guard !removed.isEmpty else { return }
         let channels = state.withLock { state in
             removed.compactMap { key -> (PublicKey, any Channel)? in
@@ -160,8 +163,8 @@ public final class PeerNetwork: Sendable {
             }
         }
         for (key, channel) in channels {
-            settings.logger.info("closed the connection of a validator no longer in the set in force", metadata: ["peer": "\(key)"])
-            PeerChannelHandler.refuse(channel, reason: "\(key) is no longer a validator of the set in force on this chain")
+            settings.logger.info("closed the connection of a member no longer admitted (neither a validator of the set in force nor an observer)", metadata: ["peer": "\(key)"])
+            PeerChannelHandler.refuse(channel, reason: "\(key) is no longer a validator of the set in force nor an observer on this chain")
         }
         publishCounts()
     }
@@ -199,6 +202,14 @@ public final class PeerNetwork: Sendable {
     /// Sends `message` to every connected peer.
     public func broadcast(_ message: PeerMessage) {
         for channel in state.withLock({ Array($0.connections.values) }) { send(message, on: channel) }
+    }
+
+    /// Sends `message` to every connected validator, leaving observers out:
+    /// for mempool transactions, which only those who propose blocks need
+    /// (an observer learns them in the blocks it checks).
+    public func broadcastToValidators(_ message: PeerMessage) {
+        let channels = state.withLock { state in state.connections.compactMap { members.isObserver($0.key) ? nil : $0.value } }
+        for channel in channels { send(message, on: channel) }
     }
 
     public func send(_ message: PeerMessage, to peer: PublicKey) {
@@ -304,12 +315,14 @@ public final class PeerNetwork: Sendable {
         settings.metrics.peerConnections(admitted: admitted, pending: pending)
     }
 
-    /// A TLS peer whose certificate is not a validator's of this chain.
+    /// A TLS peer whose certificate is neither a validator's nor an observer's of this chain.
     private func refusedCertificate(_ key: PublicKey?, address: String, dialled: Peer?) {
         settings.metrics.peerRefused(reason: "tls")
         let who = dialled.map { "peer \($0.key) at \($0.host):\($0.port)" } ?? "a connection from \(address)"
         let message =
-            key.map { "\(who) presented key \($0), which is not a validator of this chain (chain \(genesis.chainId), genesis \(genesis.hash)): it runs another network, or the genesis files differ" }
+            key.map {
+                "\(who) presented key \($0), which is neither a validator nor an observer of this chain (chain \(genesis.chainId), genesis \(genesis.hash)): it runs another network, the genesis files differ, or the validators have not added it yet (settle gov propose --add or --add-observer)"
+            }
             ?? "\(who) presented no Ed25519 certificate"
         if settings.alerts.raise(.peerNotAValidator, message) { settings.logger.warning("\(message)") }
     }

@@ -20,7 +20,7 @@ public struct PeerTLS: Sendable {
 
     /// `key` is the node's own key (its validator key).
     public init(key: SigningKey, members: Set<PublicKey>, now: Date = Date()) throws {
-        try self.init(key: key, members: PeerMembers(members), now: now)
+        try self.init(key: key, members: PeerMembers(validators: members), now: now)
     }
 
     /// `key` is the node's own key (its validator key); `members` may change

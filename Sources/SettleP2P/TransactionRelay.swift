@@ -2,7 +2,8 @@ import SettleLedger
 import SettleValidator
 import Synchronization
 
-/// Relays what clients submitted here to every peer's mempool, coalesced:
+/// Relays what clients submitted here to every validator's mempool (an
+/// observer's clients' transactions reach the validators this way), coalesced:
 /// transactions admitted while the previous message was going out leave
 /// together, as one `transactions` message of up to
 /// `PeerMessage.maxRelayedTransactions`. Under load that is a frame, a TLS
@@ -37,7 +38,7 @@ final class TransactionRelay: Sendable {
                 return batch
             }
             guard !batch.isEmpty else { return }
-            network.broadcast(.transactions(batch))
+            network.broadcastToValidators(.transactions(batch))
         }
     }
 }

@@ -59,9 +59,10 @@ public final class ValidatorHost: Sendable {
         // this many messages waiting a peer's relay is dropped (its own node still holds and proposes them).
         let relayed = AsyncStream.makeStream(of: [SignedTransaction].self, bufferingPolicy: .bufferingOldest(256))
         network.announce(height: await engine.committedHeight)
-        /// Who may connect follows the chain: the validators of the sets in force at the next two heights.
+        /// Who may connect follows the chain: the validators of the sets in force at the next two heights, and the observers.
         @Sendable func updateMembers() async {
-            network.updateMembers(Set(await engine.knownValidatorSets().joined().map(\.publicKey)))
+            let (validators, observers) = await engine.peerMembership()
+            network.updateMembers(validators: validators, observers: observers)
         }
         await updateMembers()
         try await network.start()
@@ -138,6 +139,8 @@ public final class ValidatorHost: Sendable {
                         case .admit(let transactions, _):
                             relayed.continuation.yield(transactions)
                         case .sendPendingTransactions(let peer):
+                            // Observers follow blocks, not the mempool (`TransactionRelay`).
+                            guard !network.members.isObserver(peer) else { continue }
                             let pending = await engine.pendingTransactions(max: Self.welcomeTransactions)
                             for start in stride(from: 0, to: pending.count, by: PeerMessage.maxRelayedTransactions) {
                                 network.send(.transactions(Array(pending[start..<min(pending.count, start + PeerMessage.maxRelayedTransactions)])), to: peer)

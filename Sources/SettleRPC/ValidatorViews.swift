@@ -14,7 +14,8 @@ extension Wire.Validators {
             switches: view.switches.map {
                 Switch(height: $0.height, hash: ValidatorSet.hash($0.validators).hex, count: $0.validators.count, totalPower: ValidatorSet.power($0.validators))
             },
-            proposals: view.proposals.map { Proposal($0, base: sets[$0.proposal.baseSetHash] ?? [], lastBlockTime: view.lastBlockTime) })
+            proposals: view.proposals.map { Proposal($0, base: sets[$0.proposal.baseSetHash] ?? [], lastBlockTime: view.lastBlockTime) },
+            observers: view.observers.map { Observer(name: $0.name, publicKey: $0.publicKey.hex) })
     }
 }
 
@@ -47,6 +48,8 @@ extension Wire.Validators.Change {
         case .remove(let key): self.init(kind: "remove", publicKey: key.hex)
         case .setPower(let key, let power): self.init(kind: "set-power", publicKey: key.hex, power: power)
         case .rotate(let key, let newKey): self.init(kind: "rotate", publicKey: key.hex, newKey: newKey.hex)
+        case .addObserver(let name, let key): self.init(kind: "add-observer", publicKey: key.hex, name: name)
+        case .removeObserver(let key): self.init(kind: "remove-observer", publicKey: key.hex)
         }
     }
 }

@@ -78,6 +78,18 @@ extension Simulation {
                 return
             case .decided(let effectiveAt):
                 guard chain.height >= effectiveAt else { return }
+                // Observer steps are in force from the deciding block on (no switch).
+                for change in governance.plan[governance.step] {
+                    let (key, expected): (PublicKey, Bool?) =
+                        switch change {
+                        case .addObserver(_, let key): (key, true)
+                        case .removeObserver(let key): (key, false)
+                        default: (change.key, nil)
+                        }
+                    if let expected, chain.isObserver(key) != expected {
+                        throw Violation(description: "seed \(seed): governance: after planned change \(governance.step + 1), \(key) is\(expected ? " not" : "") an observer")
+                    }
+                }
                 decidedChanges.append(DecidedChange(steps: steps(governance.plan[governance.step]), decidedAt: effectiveAt - 2, inForceFrom: effectiveAt))
                 governance.step += 1
                 governance.lastSwitch = effectiveAt
@@ -123,6 +135,8 @@ extension Simulation {
             case .remove(let key): "\(name(key)) leaves"
             case .setPower(let key, let power): "\(name(key))'s power becomes \(power)"
             case .rotate(let key, let newKey): "\(name(key))'s validator moves to \(name(newKey))'s key"
+            case .addObserver(_, let key): "\(name(key)) becomes an observer"
+            case .removeObserver(let key): "\(name(key)) is an observer no more"
             }
         }
     }

@@ -79,7 +79,8 @@ public struct Simulation {
         /// (`SimGovernance`); all must be in force by the end of the run.
         public var plannedChanges: [[ValidatorChange]] = []
 
-        /// Seven nodes, validators 0–3 at first; node 4 joins, node 3 leaves,
+        /// Seven nodes, validators 0–3 at first; node 4 joins (and node 6
+        /// becomes an observer in the same change), node 3 leaves,
         /// and validator 0's slot moves to node 5's key (node 0 stops voting,
         /// node 5 starts), each proposed and approved by the validators on the
         /// chain under the seed's loss, delays, partitions and crashes, none
@@ -92,7 +93,7 @@ public struct Simulation {
             config.genesisSet = [0, 1, 2, 3]
             let node = Simulation.identity
             config.plannedChanges = [
-                [.add(name: node(4).name, key: node(4).publicKey, power: 1)],
+                [.add(name: node(4).name, key: node(4).publicKey, power: 1), .addObserver(name: node(6).name, key: node(6).publicKey)],
                 [.remove(key: node(3).publicKey)],
                 [.rotate(key: node(0).publicKey, newKey: node(5).publicKey)],
             ]

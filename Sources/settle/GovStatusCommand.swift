@@ -23,6 +23,10 @@ extension GovCommand {
                 print("\nscheduled switch at height \(next.height): \(next.count) validators, total power \(next.totalPower), set \(next.hash)")
                 Self.printSet(scheduled.validators, total: scheduled.totalPower)
             }
+            if !view.observers.isEmpty {
+                print("\nobservers (non-voting; they follow the chain and serve reads): \(view.observers.count)")
+                printTable(["name", "key"], view.observers.map { [$0.name, $0.publicKey] })
+            }
             let past = view.switches.filter { $0.height <= view.height }
             if !past.isEmpty {
                 print("\nswitches so far (the genesis set before the first)")
@@ -71,6 +75,8 @@ extension Wire.Validators.Change {
         case "remove": "remove \(who)"
         case "set-power": "set the power of \(who) to \(power ?? 0)"
         case "rotate": "rotate \(who) to key \(newKey ?? "?")"
+        case "add-observer": "add observer \(name ?? "?") (\(publicKey))"
+        case "remove-observer": "remove observer \(who)"
         default: "\(kind) \(who)"
         }
     }

@@ -40,6 +40,7 @@ struct NetworkCommand: ParsableCommand {
             print("created node home \(dir) with validator key \(key.hex)")
             print("start it with: settled --home \(dir)")
             print("then have a validator propose it: settle gov propose --add NAME:\(key.hex):1 --key VALIDATOR_KEY_FILE")
+            print("(or, for a non-voting observer that serves reads: settle gov propose --add-observer NAME:\(key.hex) --key VALIDATOR_KEY_FILE)")
         }
     }
 
@@ -68,6 +69,11 @@ struct NetworkCommand: ParsableCommand {
         var blockIntervalMs: UInt64?
         @Option(help: "Number of administrator accounts: admin, admin-2, admin-3, … (1-16).") var admins = 1
         @Option(help: "How many administrators must approve each administration transaction (1 to --admins).") var adminThreshold: UInt8 = 1
+        @Option(
+            help:
+                "Number of observers: non-voting nodes listed in the genesis that follow the chain and serve reads (homes DIR/observer-<j>, ports after the validators'). Needs 2 or more validators."
+        )
+        var observers = 0
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: .hidden) var developmentKeys = false
 
@@ -75,12 +81,15 @@ struct NetworkCommand: ParsableCommand {
             let network = try LocalNetwork.create(
                 at: URL(fileURLWithPath: dir, isDirectory: true), validators: validators, chainId: chainId,
                 rpcBasePort: rpcPort, p2pBasePort: p2pPort, genesisTime: UInt64(Date().timeIntervalSince1970 * 1_000),
-                developmentKeys: developmentKeys, blockIntervalMs: blockIntervalMs, admins: admins, adminThreshold: adminThreshold)
+                developmentKeys: developmentKeys, blockIntervalMs: blockIntervalMs, admins: admins, adminThreshold: adminThreshold, observers: observers)
             let nodes = network.nodeHomes.enumerated().map { (home: $0.element.path, rpc: "http://127.0.0.1:\(rpcPort + $0.offset)") }
+            let observerNodes = network.observerHomes.enumerated().map { (home: $0.element.path, rpc: "http://127.0.0.1:\(rpcPort + validators + $0.offset)") }
             if json {
-                let list = nodes.map { "{\"home\": \(jsonString($0.home)), \"rpc\": \"\($0.rpc)\"}" }.joined(separator: ", ")
+                func list(_ nodes: [(home: String, rpc: String)]) -> String {
+                    nodes.map { "{\"home\": \(jsonString($0.home)), \"rpc\": \"\($0.rpc)\"}" }.joined(separator: ", ")
+                }
                 print(
-                    "{\"chainId\": \"\(network.genesis.chainId)\", \"genesisHash\": \"\(network.genesis.hash.hex)\", \"genesis\": \(jsonString(network.genesisFile.path)), \"keys\": \(jsonString(network.keysDirectory.path)), \"nodes\": [\(list)]}"
+                    "{\"chainId\": \"\(network.genesis.chainId)\", \"genesisHash\": \"\(network.genesis.hash.hex)\", \"genesis\": \(jsonString(network.genesisFile.path)), \"keys\": \(jsonString(network.keysDirectory.path)), \"nodes\": [\(list(nodes))], \"observers\": [\(list(observerNodes))]}"
                 )
                 return
             }
@@ -89,6 +98,7 @@ struct NetworkCommand: ParsableCommand {
             print("account keys in \(network.keysDirectory.path): \(DevelopmentNetwork.accountRoles(admins: admins).map(\.label).joined(separator: ", "))")
             if adminThreshold > 1 { print("administration needs \(adminThreshold) of the \(admins) admins' approvals: settle tx … --out FILE, settle sign FILE --key KEY, settle submit FILE") }
             for node in nodes { print("node home \(node.home), RPC \(node.rpc)") }
+            for node in observerNodes { print("observer home \(node.home), RPC \(node.rpc) (follows the chain and serves reads; never votes)") }
             print("start a node with: settled --home \(nodes[0].home)")
         }
     }

@@ -21,6 +21,7 @@ struct StatusCommand: AsyncParsableCommand {
             ["last block time", formatTime(status.lastBlockTime)], ["mempool", "\(status.mempoolSize) pending"],
             ["validator", status.validator], ["version", status.version],
         ]
+        if let role = status.role { rows.append(["role", role.rawValue]) }
         if let health = status.health {
             rows.append(["health", health.status.rawValue + (health.reason.map { ": \($0)" } ?? "")])
         }

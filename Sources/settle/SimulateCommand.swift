@@ -16,7 +16,7 @@ struct SimulateCommand: ParsableCommand {
     var healthy = false
     @Flag(
         help:
-            "Validators joining and leaving during each seed's faults by governance transactions (7 nodes: node 4 joins, node 3 leaves, validator 0 moves to node 5's key); prints where each change was decided and in force."
+            "Validators joining and leaving during each seed's faults by governance transactions (7 nodes: node 4 joins with node 6 as an observer, node 3 leaves, validator 0 moves to node 5's key); prints where each change was decided and in force."
     )
     var changingValidators = false
     @Option(help: "Switch on a deliberate bug, to see a seed catch it: \(Simulation.Mutation.allCases.map(\.rawValue).joined(separator: ", ")).")

@@ -17,6 +17,12 @@ struct ValidatorChangeOptions: ParsableArguments {
         name: .customLong("rotate"),
         help: ArgumentHelp("A validator signs with a new consensus key from the switch on, keeping its name, power and place; the old key retires.", valueName: "old-key:new-key"))
     var rotations: [String] = []
+    @Option(
+        name: .customLong("add-observer"),
+        help: ArgumentHelp("A non-voting observer joins: its name and its node key (64 hex characters). It may connect as soon as the change is decided.", valueName: "name:key"))
+    var observerAdditions: [String] = []
+    @Option(name: .customLong("remove-observer"), help: ArgumentHelp("An observer leaves, by its node key (hex; settle gov status lists them).", valueName: "key"))
+    var observerRemovals: [String] = []
     @Flag(help: "Allow a set of fewer than 4 validators (below 4, one fault stops the chain).") var allowFewerThanFour = false
     @Flag(help: "Allow moving more than a third of the voting power in one step.") var allowLargeShift = false
     @Option(
@@ -31,7 +37,9 @@ struct ValidatorChangeOptions: ParsableArguments {
     }
 
     /// The steps in the order the ledger applies them: removals, power
-    /// changes, rotations, additions. Removals first free their keys;
+    /// changes, rotations, additions, then observers leaving and joining
+    /// (an observer promoted to validator is removed as an observer and
+    /// added as a validator in one change). Removals first free their keys;
     /// power changes name a validator by the key it has before any rotation;
     /// added validators come last in the set whatever the order.
     func changes() throws(ValidationError) -> [ValidatorChange] {
@@ -54,7 +62,14 @@ struct ValidatorChangeOptions: ParsableArguments {
             guard parts.count >= 3, !name.isEmpty else { throw ValidationError("--add \(text): write NAME:KEY:POWER, e.g. --add validator-4:3b6a…e1:1") }
             changes.append(.add(name: name, key: try Self.key(parts[parts.count - 2], in: "--add \(text)"), power: try Self.power(parts[parts.count - 1], in: "--add \(text)")))
         }
-        guard !changes.isEmpty else { throw ValidationError("give at least one --add, --remove, --set-power or --rotate") }
+        for text in observerRemovals { changes.append(.removeObserver(key: try Self.key(text, in: "--remove-observer \(text)"))) }
+        for text in observerAdditions {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            let name = parts.dropLast().joined(separator: ":")
+            guard parts.count >= 2, !name.isEmpty else { throw ValidationError("--add-observer \(text): write NAME:KEY, e.g. --add-observer reader-1:3b6a…e1") }
+            changes.append(.addObserver(name: name, key: try Self.key(parts[parts.count - 1], in: "--add-observer \(text)")))
+        }
+        guard !changes.isEmpty else { throw ValidationError("give at least one --add, --remove, --set-power, --rotate, --add-observer or --remove-observer") }
         guard changes.count <= ValidatorChange.maxPerProposal else {
             throw ValidationError("a proposal holds at most \(ValidatorChange.maxPerProposal) steps; this has \(changes.count): propose the rest once it is decided")
         }

@@ -37,7 +37,8 @@ extension ProcessTests {
             let genesis: Genesis
             let bank: SigningKey
             let alice: SigningKey
-            /// validatorKeys[i]: node i's validator key (a joining node's too, once its home exists).
+            /// validatorKeys[i]: node i's key (an observer's, and a joining node's once its home exists, too).
+            /// Validators are nodes 0..<validators, observers the next `observers`, joining nodes after.
             var validatorKeys: [PublicKey]
             /// proxies[i][j]: the link node i uses to reach node j, when partitionable.
             private var proxies: [[TCPProxy?]] = []
@@ -46,38 +47,50 @@ extension ProcessTests {
             /// Each node's open-file limit (soft and hard), as a service manager would set it.
             let openFilesLimit: Int?
 
+            let validators: Int
+            let observers: Int
+
             /// `joining`: nodes beyond the genesis validators that may join
-            /// later (`join`), ports reserved for them.
+            /// later (`join`), ports reserved for them. `observers`: the
+            /// genesis's observers (`network init --observers`), started with
+            /// the validators.
             init(
-                validators: Int, running: Int? = nil, joining: Int = 0, partitionable: Bool = false, developmentKeys: Bool = false, openFilesLimit: Int? = nil,
-                prepare: (Cluster) throws -> Void = { _ in }
+                validators: Int, observers: Int = 0, running: Int? = nil, joining: Int = 0, partitionable: Bool = false, developmentKeys: Bool = false,
+                openFilesLimit: Int? = nil, prepare: (Cluster) throws -> Void = { _ in }
             ) throws {
+                self.validators = validators
+                self.observers = observers
                 self.openFilesLimit = openFilesLimit
                 dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-cluster-\(UUID().uuidString)")
-                let nodes = validators + joining
+                let nodes = validators + observers + joining
                 let ports = FreePorts.take(2 * nodes)
                 (rpcPorts, p2pPorts) = (Array(ports.prefix(nodes)), Array(ports.suffix(nodes)))
-                let created = try CLIProcessTests.settle(["network", "init", "--validators", "\(validators)", "--dir", dir.path] + (developmentKeys ? ["--development-keys"] : []))
+                let created = try CLIProcessTests.settle(
+                    ["network", "init", "--validators", "\(validators)", "--observers", "\(observers)", "--dir", dir.path] + (developmentKeys ? ["--development-keys"] : []))
                 try #require(created.status == 0, "\(created.stderr)")
                 keys = dir.appendingPathComponent("keys")
                 genesis = try Genesis.parseJSON(try Data(contentsOf: dir.appendingPathComponent("genesis.json")))
                 bank = try KeyFile.read(keys.appendingPathComponent("bank.key").path)
                 alice = try KeyFile.read(keys.appendingPathComponent("alice.key").path)
-                processes = Array(repeating: nil, count: validators)
+                processes = Array(repeating: nil, count: validators + observers)
                 processes += Array(repeating: nil, count: joining)
                 let dir = dir
                 validatorKeys = try (0..<validators).map { try KeyFile.read(dir.appendingPathComponent("node-\($0)/validator.key").path).publicKey }
+                validatorKeys += try (0..<observers).map { try KeyFile.read(dir.appendingPathComponent("observer-\($0)/validator.key").path).publicKey }
                 if partitionable {
                     let ports = p2pPorts
                     var listen = FreePorts.take(validators * validators)
                     proxies = try (0..<validators).map { i in try (0..<validators).map { j in i == j ? nil : try TCPProxy(to: ports[j], listenOn: listen.removeLast(), group: proxyGroup) } }
                 }
                 try prepare(self)
-                for index in 0..<(running ?? validators) { try start(index) }
-                for index in 0..<(running ?? validators) { try waitServing(index) }
+                for index in 0..<(running ?? validators + observers) { try start(index) }
+                for index in 0..<(running ?? validators + observers) { try waitServing(index) }
             }
 
-            func home(_ index: Int) -> URL { dir.appendingPathComponent("node-\(index)") }
+            func home(_ index: Int) -> URL {
+                (validators..<validators + observers).contains(index)
+                    ? dir.appendingPathComponent("observer-\(index - validators)") : dir.appendingPathComponent("node-\(index)")
+            }
 
             /// Creates node `validatorKeys.count`'s home with `settle network join`
             /// (a fresh key, the genesis validators as peers) and starts it.
@@ -115,7 +128,7 @@ extension ProcessTests {
                     return peer
                 }
                 config.log.level = .warning
-                if !proxies.isEmpty {
+                if index < proxies.count {
                     // Every link goes through its own proxy, so that tests can cut it.
                     config.p2p.peers = config.p2p.peers.map { peer in
                         var peer = peer

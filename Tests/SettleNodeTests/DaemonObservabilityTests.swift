@@ -64,6 +64,9 @@ final class StreamingDownload: NSObject, URLSessionDataDelegate, @unchecked Send
     func cancel() {
         session?.invalidateAndCancel()
     }
+
+    /// Everything read so far.
+    var received: String { text }
 }
 
 extension ProcessTests {

@@ -41,6 +41,25 @@ import Testing
         }
     }
 
+    /// Observers: listed in the genesis, homes after the validators' ports,
+    /// every validator a peer; refused beside a single validator.
+    @Test func writesObserverHomes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-net-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let network = try LocalNetwork.create(at: dir, validators: 4, chainId: "test-net", rpcBasePort: 19_000, genesisTime: 1_800_000_000_000, observers: 2)
+        let genesis = try Genesis.parseJSON(try Data(contentsOf: network.genesisFile))
+        #expect(genesis.hash == network.genesis.hash && genesis.observers.map(\.name) == ["observer-0", "observer-1"])
+        #expect(network.observerHomes.map(\.lastPathComponent) == ["observer-0", "observer-1"])
+        for (index, home) in network.observerHomes.enumerated() {
+            let config = try NodeConfig.load(home: home)
+            #expect(config.rpc.port == 19_004 + index && config.p2p.port == 26_660 + index)
+            #expect(Set(config.p2p.peers.map(\.key)) == Set(genesis.validators.map(\.publicKey)))
+            #expect(try KeyFile.read(config.paths(home: home).validatorKey.path).publicKey == genesis.observers[index].publicKey)
+        }
+        let single = dir.appendingPathComponent("single")
+        #expect(throws: LocalNetwork.Failure.self) { try LocalNetwork.create(at: single, validators: 1, chainId: "x", rpcBasePort: 9_000, genesisTime: 1, observers: 1) }
+    }
+
     @Test func refusesImpossibleNetworks() {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-net-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }

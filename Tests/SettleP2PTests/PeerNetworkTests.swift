@@ -26,6 +26,12 @@ import Testing
         func all() -> [PublicKey: PeerMessage] { messages.withLock { $0 } }
     }
 
+    final class Received: Sendable {
+        private let messages = Mutex<[PeerMessage]>([])
+        func append(_ message: PeerMessage) { messages.withLock { $0.append(message) } }
+        func all() -> [PeerMessage] { messages.withLock { $0 } }
+    }
+
     let genesis = DevelopmentNetwork.genesis()
 
     /// The same validators under another chain id: nodes of one test cannot be
@@ -96,6 +102,52 @@ import Testing
         link([(0, a), (1, b), (2, c)])
         #expect(try await eventually { [a, b, c].allSatisfy { $0.connectedPeers.count == 2 } })
         for node in [a, b, c] { await node.stop() }
+    }
+
+    /// An observer listed in the genesis dials the validators it knows (their
+    /// keys may be lower or higher: it dials all), is admitted, gets the
+    /// consensus messages but not the mempool's transactions, and is closed
+    /// once governance removes it; a key neither validator nor observer is
+    /// refused.
+    @Test func anObserverConnectsGetsConsensusNotTransactionsAndLeavesWhenRemoved() async throws {
+        var genesis = Self.isolatedGenesis("observers")
+        let observerKey = DevelopmentNetwork.key("observer-0")
+        genesis.observers = [Observer(name: "observer-0", publicKey: observerKey.publicKey)]
+        let a = try await node(0, genesis: genesis), b = try await node(1, genesis: genesis)
+        link([(0, a), (1, b)])
+        var settings = PeerNetwork.Settings()
+        settings.minBackoff = .milliseconds(20)
+        settings.maxBackoff = .milliseconds(200)
+        settings.peers = [(0, a), (1, b)].map { .init(key: DevelopmentNetwork.key("validator-\($0.0)").publicKey, host: "127.0.0.1", port: $0.1.listeningPort!) }
+        let observer = try PeerNetwork(genesis: genesis, key: observerKey, settings: settings)
+        try await observer.start()
+        #expect(try await eventually { observer.connectedPeers.count == 2 && a.connectedPeers.contains(observerKey.publicKey) && b.connectedPeers.contains(observerKey.publicKey) })
+
+        let received = Received()
+        Task { for await (_, message) in observer.inbound { received.append(message) } }
+        let tx = TransactionBody(
+            chainId: genesis.chainId, signer: DevelopmentNetwork.key("alice").publicKey, nonce: 1, expiresAt: 1,
+            payload: .transfer(payee: DevelopmentNetwork.key("bank").publicKey, asset: AssetCode("USD")!, amount: Amount(minorUnits: 1)!, method: .internal)
+        ).signed(with: DevelopmentNetwork.key("alice"))
+        a.broadcastToValidators(.transactions([tx]))
+        let vote = Vote(chainId: genesis.chainId, height: 1, round: 0, step: .prevote, blockHash: nil, validator: a.local).signed(with: DevelopmentNetwork.key("validator-0"))
+        a.broadcast(.vote(vote))
+        // Sent after the transactions on the same connection: once the vote is in, the transactions would be too.
+        #expect(try await eventually { received.all().contains(.vote(vote)) }, "the observer gets consensus messages")
+        #expect(!received.all().contains(.transactions([tx])), "the observer was sent the mempool's transactions")
+
+        // A stranger's key is refused even with the genesis in hand.
+        let stranger = try PeerNetwork(genesis: genesis, key: DevelopmentNetwork.key("observer-1"), settings: settings)
+        try await stranger.start()
+        try await Task.sleep(for: .milliseconds(300))  // an absence: give the refused dials time to have happened
+        #expect(stranger.connectedPeers.isEmpty && !a.connectedPeers.contains(stranger.local))
+
+        // Governance removes the observer: its connections close, and it stays refused.
+        for validator in [a, b] { validator.updateMembers(validators: Set(genesis.validators.map(\.publicKey)), observers: []) }
+        #expect(try await eventually { !a.connectedPeers.contains(observerKey.publicKey) && !b.connectedPeers.contains(observerKey.publicKey) })
+        try await Task.sleep(for: .milliseconds(300))  // an absence: redials must keep failing
+        #expect(!a.connectedPeers.contains(observerKey.publicKey))
+        for node in [a, b, observer, stranger] { await node.stop() }
     }
 
     /// A penalised peer is dropped and refused both ways until its ban ends, then readmitted.

@@ -156,11 +156,14 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
     public var ledger: LedgerParameters
     public var consensus: ConsensusParameters
     public var administration: AdministrationParameters
+    /// Non-voting members from the start (more by governance).
+    public var observers: [Observer]
 
     /// Validates and builds a genesis; throws on the first problem found.
     public init(
         chainId: String, genesisTime: UInt64, validators: [Validator], assets: [Asset], accounts: [Account], methods: [RegisteredMethod], feeSchedules: [GenesisFeeSchedule],
-        ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults, administration: AdministrationParameters = .defaults
+        ledger: LedgerParameters = .defaults, consensus: ConsensusParameters = .defaults, administration: AdministrationParameters = .defaults,
+        observers: [Observer] = []
     ) throws(GenesisError) {
         self.chainId = chainId
         self.genesisTime = genesisTime
@@ -172,6 +175,7 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
         self.ledger = ledger
         self.consensus = consensus
         self.administration = administration
+        self.observers = observers
         try validate()
     }
 
@@ -188,6 +192,12 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
             total = sum
         }
         guard Set(validators.map(\.publicKey)).count == validators.count else { throw .invalid("validator keys must be distinct") }
+        guard observers.count <= Observer.maxCount else { throw .invalid("there may be at most \(Observer.maxCount) observers") }
+        for observer in observers { if let problem = observer.formatProblem { throw .invalid(problem) } }
+        guard Set(observers.map(\.publicKey)).count == observers.count else { throw .invalid("observer keys must be distinct") }
+        if let both = observers.first(where: { observer in validators.contains { $0.publicKey == observer.publicKey } }) {
+            throw .invalid("observer \(both.name) has a validator's key; a node is either a validator or an observer, with a key of its own")
+        }
         guard Set(assets.map(\.code)).count == assets.count else { throw .invalid("asset codes must be distinct") }
         for asset in assets { if let problem = asset.formatProblem { throw .invalid(problem) } }
         guard Set(accounts.map(\.id)).count == accounts.count else { throw .invalid("account keys must be distinct") }
@@ -248,6 +258,10 @@ public struct Genesis: Hashable, Sendable, CanonicalEncodable {
         w.value(ledger)
         w.value(consensus)
         w.value(administration)
+        // Only when there are any, so a genesis without observers (every
+        // chain before them) keeps its bytes and hash; the encoding stays
+        // unambiguous, as nothing else can follow the threshold.
+        if !observers.isEmpty { w.list(observers) { $0.value($1) } }
     }
 
     /// SHA-256(genesis tag ‖ canonical bytes).

@@ -62,7 +62,7 @@ struct Strict<T: JSONFieldListed>: Decodable {
 }
 
 struct GenesisFile: JSONFieldListed {
-    static let fields: Set<String> = ["protocolVersion", "chainId", "genesisTime", "validators", "assets", "accounts", "methods", "feeSchedules", "ledger", "consensus", "administration"]
+    static let fields: Set<String> = ["protocolVersion", "chainId", "genesisTime", "validators", "assets", "accounts", "methods", "feeSchedules", "ledger", "consensus", "administration", "observers"]
     var protocolVersion: Int?
     var chainId: String
     var genesisTime: String
@@ -74,6 +74,7 @@ struct GenesisFile: JSONFieldListed {
     var ledger: Strict<LedgerJSON>?
     var consensus: Strict<ConsensusJSON>?
     var administration: Strict<AdministrationJSON>?
+    var observers: [Strict<ObserverJSON>]?
 
     func genesis() throws(GenesisError) -> Genesis {
         guard let protocolVersion else {
@@ -146,9 +147,12 @@ struct GenesisFile: JSONFieldListed {
             timeoutDeltaMs: consensus?.value.timeoutDeltaMs ?? c.timeoutDeltaMs,
             timeoutMaxMs: consensus?.value.timeoutMaxMs ?? c.timeoutMaxMs)
         let administrationParams = AdministrationParameters(threshold: administration?.value.threshold ?? AdministrationParameters.defaults.threshold)
+        let parsedObservers = try (observers ?? []).map { o throws(GenesisError) in
+            Observer(name: o.value.name, publicKey: try key(o.value.publicKey, "observer \(o.value.name)"))
+        }
         return try Genesis(
             chainId: chainId, genesisTime: time, validators: parsedValidators, assets: parsedAssets, accounts: parsedAccounts, methods: parsedMethods, feeSchedules: schedules, ledger: ledgerParams,
-            consensus: consensusParams, administration: administrationParams)
+            consensus: consensusParams, administration: administrationParams, observers: parsedObservers)
     }
 
     private func key(_ hex: String, _ owner: String) throws(GenesisError) -> PublicKey {
@@ -162,6 +166,12 @@ struct ValidatorJSON: JSONFieldListed {
     var name: String
     var publicKey: String
     var power: UInt64
+}
+
+struct ObserverJSON: JSONFieldListed {
+    static let fields: Set<String> = ["name", "publicKey"]
+    var name: String
+    var publicKey: String
 }
 
 struct AssetJSON: JSONFieldListed {

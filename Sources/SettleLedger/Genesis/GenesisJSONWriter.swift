@@ -66,7 +66,14 @@ extension Genesis {
         s += note(
             "Every administration transaction (enrol, freeze, assets, methods, fee schedules, mandates set by an admin, key replacement, this threshold) needs this many distinct unfrozen admin accounts' signatures; set-admin-threshold changes it.",
             "    ")
-        s += "    \"threshold\": \(administration.threshold)\n  }\n"
+        s += "    \"threshold\": \(administration.threshold)\n  }"
+        if !observers.isEmpty {
+            s += ",\n"
+            s += note("Observers: non-voting nodes that follow the chain and serve reads; validators admit them over mutual TLS. Governance adds and removes more.", "  ")
+            s += "  \"observers\": [\n"
+            s += observers.map { "    {\"name\": \(q($0.name)), \"publicKey\": \(q($0.publicKey.hex))}" }.joined(separator: ",\n") + "\n  ]"
+        }
+        s += "\n"
         s += "}\n"
         return s
     }

@@ -13,6 +13,11 @@ public enum ValidatorChange: Hashable, Sendable, CanonicalCodable {
     /// The validator signing with `key` signs with `newKey` from the switch on,
     /// keeping its name, power and place in the set; `key` retires.
     case rotate(key: PublicKey, newKey: PublicKey)
+    /// A non-voting observer joins (docs/p2p.md §Observers): it may connect
+    /// and follow the chain as soon as the change is decided.
+    case addObserver(name: String, key: PublicKey)
+    /// The observer with key `key` leaves; its connections are closed.
+    case removeObserver(key: PublicKey)
 
     /// At most this many steps in one proposal.
     public static let maxPerProposal = 16
@@ -20,7 +25,15 @@ public enum ValidatorChange: Hashable, Sendable, CanonicalCodable {
     /// The consensus key the step is about (the old one for a rotation).
     public var key: PublicKey {
         switch self {
-        case .add(_, let key, _), .remove(let key), .setPower(let key, _), .rotate(let key, _): key
+        case .add(_, let key, _), .remove(let key), .setPower(let key, _), .rotate(let key, _), .addObserver(_, let key), .removeObserver(let key): key
+        }
+    }
+
+    /// Whether the step is about observers, leaving the validator set as it is.
+    public var isObserverStep: Bool {
+        switch self {
+        case .addObserver, .removeObserver: true
+        case .add, .remove, .setPower, .rotate: false
         }
     }
 
@@ -30,6 +43,8 @@ public enum ValidatorChange: Hashable, Sendable, CanonicalCodable {
         case .remove(let key): w.u8(2); w.publicKey(key)
         case .setPower(let key, let power): w.u8(3); w.publicKey(key); w.u64(power)
         case .rotate(let key, let newKey): w.u8(4); w.publicKey(key); w.publicKey(newKey)
+        case .addObserver(let name, let key): w.u8(5); w.string(name); w.publicKey(key)
+        case .removeObserver(let key): w.u8(6); w.publicKey(key)
         }
     }
 
@@ -40,6 +55,8 @@ public enum ValidatorChange: Hashable, Sendable, CanonicalCodable {
         case 2: self = .remove(key: try r.publicKey("change.key"))
         case 3: self = .setPower(key: try r.publicKey("change.key"), power: try r.u64("change.power"))
         case 4: self = .rotate(key: try r.publicKey("change.key"), newKey: try r.publicKey("change.newKey"))
+        case 5: self = .addObserver(name: try r.string("change.name", maxBytes: Account.maxLabelBytes), key: try r.publicKey("change.key"))
+        case 6: self = .removeObserver(key: try r.publicKey("change.key"))
         case let tag: throw .unknownTag(field: "change.kind", offset: start, tag: UInt64(tag))
         }
     }
@@ -56,7 +73,9 @@ public enum ValidatorChange: Hashable, Sendable, CanonicalCodable {
         case .rotate(let key, let newKey):
             if key == newKey { return "a rotation needs a new key" }
             if !StrictEd25519.isAcceptablePublicKey(newKey) { return "the new consensus key is not an acceptable Ed25519 public key" }
-        case .remove:
+        case .addObserver(let name, let key):
+            return Observer(name: name, publicKey: key).formatProblem
+        case .remove, .removeObserver:
             break
         }
         return nil

@@ -70,6 +70,8 @@ public enum ValidatorSet {
                 guard let index = slot(of: key) else { return .failure(.notInSet(key)) }
                 guard slot(of: newKey) == nil else { return .failure(.alreadyInSet(newKey)) }
                 slots[index].validator?.publicKey = newKey
+            case .addObserver, .removeObserver:
+                continue  // `ObserverList.applying`
             }
         }
         let next = slots.compactMap(\.validator)
@@ -101,6 +103,10 @@ public enum ValidatorChangeProblem: Error, Equatable, Sendable, CustomStringConv
     case powerTooLarge
     case fewerThanFour(Int)
     case largeShift(moved: UInt64, of: UInt64)
+    case alreadyObserver(PublicKey)
+    case notAnObserver(PublicKey)
+    case observerIsValidator(PublicKey)
+    case tooManyObservers(Int)
 
     public var description: String {
         switch self {
@@ -112,6 +118,11 @@ public enum ValidatorChangeProblem: Error, Equatable, Sendable, CustomStringConv
             "the new set would have \(count) validator(s), fewer than 4: one fault would stop the chain; propose with --allow-fewer-than-four if that is meant"
         case .largeShift(let moved, let total):
             "the change moves \(moved) of the set's \(total) voting power, more than a third in one step; split it into smaller changes or propose with --allow-large-shift"
+        case .alreadyObserver(let key): "\(key) is already an observer's key"
+        case .notAnObserver(let key): "\(key) is not an observer's key"
+        case .observerIsValidator(let key):
+            "\(key) would be both a validator's and an observer's key; a node is one or the other (to promote an observer, remove it as an observer and add it as a validator in one change)"
+        case .tooManyObservers(let count): "the change would leave \(count) observers; a chain has at most \(Observer.maxCount)"
         }
     }
 }

@@ -107,6 +107,7 @@ extension LedgerState {
             case .adminThreshold(let value): adminThresholdSet = value
             case .validatorSet(let height, let value): validatorSets[height] = value
             case .validatorProposal(let id, let value): validatorProposals[id] = value
+            case .observer(let key, let value): observerRecords[key] = value
             }
         }
         // What `releaseExpiredHolds` and `pruneReplayGuard` consumed at the block time.
@@ -157,6 +158,7 @@ extension LedgerState {
         case .adminThreshold: .adminThreshold(adminThresholdSet)
         case .validatorSet(let height): .validatorSet(height, validatorSets[height])
         case .validatorProposal(let id): .validatorProposal(id, validatorProposals[id])
+        case .observer(let key): .observer(key, observerRecords[key])
         }
     }
 }

@@ -226,6 +226,8 @@ enum StateKey: Hashable, Comparable, Sendable {
     case validatorSet(UInt64)
     /// A validator set change proposal, by its transaction id.
     case validatorProposal(Hash256)
+    /// What governance did to an observer's key (added or removed).
+    case observer(PublicKey)
 
     /// Tag and key fields, as they appear in the state-root change list.
     func encode(to w: inout CanonicalWriter) {
@@ -246,6 +248,7 @@ enum StateKey: Hashable, Comparable, Sendable {
         case .adminThreshold: w.u8(14)
         case .validatorSet(let height): w.u8(15); w.u64(height)
         case .validatorProposal(let id): w.u8(16); w.hash(id)
+        case .observer(let key): w.u8(17); w.publicKey(key)
         }
     }
 
@@ -268,6 +271,7 @@ enum StateKey: Hashable, Comparable, Sendable {
         case .adminThreshold: 14
         case .validatorSet: 15
         case .validatorProposal: 16
+        case .observer: 17
         }
     }
 
@@ -287,6 +291,7 @@ enum StateKey: Hashable, Comparable, Sendable {
         case (.key(let a), .key(let b)): return a < b
         case (.validatorSet(let a), .validatorSet(let b)): return a < b
         case (.validatorProposal(let a), .validatorProposal(let b)): return a < b
+        case (.observer(let a), .observer(let b)): return a < b
         case (.method(let a), .method(let b)): return a < b
         case (.mandate(let m1, let p1), .mandate(let m2, let p2)): return m1 != m2 ? m1 < m2 : p1 < p2
         case (.externalReference(let k1, let r1), .externalReference(let k2, let r2)): return k1 != k2 ? k1 < k2 : r1 < r2
@@ -313,6 +318,7 @@ enum StateKey: Hashable, Comparable, Sendable {
         case 14: return .adminThreshold
         case 15: return .validatorSet(try r.u64("stateKey.height"))
         case 16: return .validatorProposal(try r.hash("stateKey.proposal"))
+        case 17: return .observer(try r.publicKey("stateKey.observer"))
         case let tag: throw .unknownTag(field: "stateKey.tag", offset: start, tag: UInt64(tag))
         }
     }

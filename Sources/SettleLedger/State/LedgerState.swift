@@ -41,6 +41,8 @@ public struct LedgerState: Sendable {
     var validatorSets: [UInt64: [Validator]] = [:]
     /// Validator set change proposals, by the proposing transaction's id.
     var validatorProposals: [Hash256: ValidatorProposal] = [:]
+    /// Observers added or removed by governance; the genesis's before (`observers`).
+    var observerRecords: [PublicKey: ObserverRecord] = [:]
 
     /// Accounts whose balances the transaction being run changed, in the
     /// order first changed, fee accounts left out (`BlockOutcome.accounts`).
@@ -202,6 +204,12 @@ public struct LedgerState: Sendable {
         changed.insert(.validatorProposal(id))
     }
 
+    mutating func setObserverRecord(_ key: PublicKey, _ record: ObserverRecord?) {
+        journal?.entries.append(.observer(key, observerRecords[key]))
+        observerRecords[key] = record
+        changed.insert(.observer(key))
+    }
+
     mutating func remember(_ id: Hash256, until expiresAt: UInt64) {
         journal?.entries.append(.replayGuard(id, replayGuard[id]))
         replayGuard[id] = expiresAt
@@ -244,7 +252,7 @@ public struct LedgerState: Sendable {
         var balances: [(PublicKey, AssetCode)] = [], holds: [Hash256] = [], payments: [Hash256] = [], remembered: [Hash256] = []
         var references: [(PublicKey, String)] = []
         var methodKeys: [PaymentMethod] = [], mandateKeys: [(PublicKey, PublicKey)] = [], disputeKeys: [Hash256] = [], payoutKeys: [Hash256] = []
-        var signingKeys: [PublicKey] = [], threshold = false, setHeights: [UInt64] = [], proposals: [Hash256] = []
+        var signingKeys: [PublicKey] = [], threshold = false, setHeights: [UInt64] = [], proposals: [Hash256] = [], observerKeys: [PublicKey] = []
         for key in keys {
             switch key {
             case .asset(let code): assets.append(code)
@@ -263,6 +271,7 @@ public struct LedgerState: Sendable {
             case .adminThreshold: threshold = true
             case .validatorSet(let height): setHeights.append(height)
             case .validatorProposal(let id): proposals.append(id)
+            case .observer(let key): observerKeys.append(key)
             }
         }
         var sorted: [StateKey] = []
@@ -283,6 +292,7 @@ public struct LedgerState: Sendable {
         if threshold { sorted.append(.adminThreshold) }
         sorted += setHeights.sorted().lazy.map(StateKey.validatorSet)
         sorted += proposals.sorted().lazy.map(StateKey.validatorProposal)
+        sorted += observerKeys.sorted().lazy.map(StateKey.observer)
         return sorted
     }
 
@@ -324,6 +334,8 @@ public struct LedgerState: Sendable {
             w.option(validatorSets[height]) { ValidatorSet.encode($1, to: &$0) }
         case .validatorProposal(let id):
             w.option(validatorProposals[id]) { $0.value($1) }
+        case .observer(let key):
+            w.option(observerRecords[key]) { $0.value($1) }
         }
     }
 }

@@ -24,6 +24,7 @@ struct StateJournal: Sendable {
         case adminThreshold(UInt8?)
         case validatorSet(UInt64, [Validator]?)
         case validatorProposal(Hash256, ValidatorProposal?)
+        case observer(PublicKey, ObserverRecord?)
     }
 
     /// Old values in the order they were overwritten; undone in reverse.
@@ -146,6 +147,7 @@ extension LedgerState {
             case .adminThreshold(let old): adminThresholdSet = old
             case .validatorSet(let height, let old): validatorSets[height] = old
             case .validatorProposal(let id, let old): validatorProposals[id] = old
+            case .observer(let key, let old): observerRecords[key] = old
             }
         }
     }

@@ -139,6 +139,7 @@ extension LedgerState {
         if adminThresholdSet != nil { keys.append(.adminThreshold) }
         keys += validatorSets.keys.map { .validatorSet($0) }
         keys += validatorProposals.keys.map { .validatorProposal($0) }
+        keys += observerRecords.keys.map { .observer($0) }
         return keys
     }
 
@@ -219,6 +220,8 @@ extension LedgerState {
             validatorSets[height] = try r.option("validatorSet") { r throws(DecodingError) in try ValidatorSet.read(from: &r) }
         case .validatorProposal(let id):
             validatorProposals[id] = try r.option("validatorProposal") { r throws(DecodingError) in try r.value(ValidatorProposal.self) }
+        case .observer(let key):
+            observerRecords[key] = try r.option("observer") { r throws(DecodingError) in try r.value(ObserverRecord.self) }
         }
         try r.finish()
     }

@@ -38,7 +38,9 @@ extension LedgerState {
         let open = openValidatorProposal
         if let open, open.proposal.expiresAt >= blockTime { throw .init(.changePending) }
         guard scheduledValidatorSet(after: height) == nil else { throw .init(.changePending) }
-        guard case .success = ValidatorSet.applying(changes, to: set, allowFewerThanFour: allowFewerThanFour, allowLargeShift: allowLargeShift) else {
+        guard case .success(let next) = ValidatorSet.applying(changes, to: set, allowFewerThanFour: allowFewerThanFour, allowLargeShift: allowLargeShift),
+            case .success = ObserverList.applying(changes, to: observers, validators: set, next: next)
+        else {
             throw .init(.unsafeValidatorChange)
         }
         if var expired = open?.proposal, let expiredId = open?.id {
@@ -70,14 +72,24 @@ extension LedgerState {
 
     /// Decides `proposal` when its approvals hold more than two thirds of
     /// `set`'s power: the safety rules are checked again, and the new set is
-    /// in force from `height + 2`.
+    /// in force from `height + 2`; observer steps take effect at once. A
+    /// change of observers alone leaves the validator set without a switch.
     private mutating func decideIfApproved(_ proposal: inout ValidatorProposal, set: [Validator], height: UInt64) throws(TransactionFailure) {
         let approving = set.filter { proposal.approvals.contains($0.publicKey) }
         guard ValidatorSet.isQuorum(ValidatorSet.power(approving), of: ValidatorSet.power(set)) else { return }
         let result = ValidatorSet.applying(proposal.changes, to: set, allowFewerThanFour: proposal.allowFewerThanFour, allowLargeShift: proposal.allowLargeShift)
-        guard case .success(let next) = result else { throw .init(.unsafeValidatorChange) }
+        guard case .success(let next) = result, case .success = ObserverList.applying(proposal.changes, to: observers, validators: set, next: next) else {
+            throw .init(.unsafeValidatorChange)
+        }
         proposal.status = .decided(effectiveAt: height + 2)
-        setValidatorSet(from: height + 2, next)
+        if !proposal.changes.allSatisfy(\.isObserverStep) { setValidatorSet(from: height + 2, next) }
+        for change in proposal.changes {
+            switch change {
+            case .addObserver(let name, let key): setObserverRecord(key, .added(name: name))
+            case .removeObserver(let key): setObserverRecord(key, genesis.observers.contains { $0.publicKey == key } ? .removed : nil)
+            case .add, .remove, .setPower, .rotate: break
+            }
+        }
     }
 }
 
@@ -92,8 +104,12 @@ extension LedgerState {
         case (.notAValidator, _):
             return "\(body.signer) is not a consensus key of the \(set.count) validators in force at height \(height + 1); sign with a validator's key (settle gov … --key VALIDATOR_KEY)"
         case (.unsafeValidatorChange, .proposeValidatorChange(let changes, let allowFewerThanFour, let allowLargeShift, _)):
-            if case .failure(let problem) = ValidatorSet.applying(changes, to: set, allowFewerThanFour: allowFewerThanFour, allowLargeShift: allowLargeShift) { return problem.description }
-            return nil
+            switch ValidatorSet.applying(changes, to: set, allowFewerThanFour: allowFewerThanFour, allowLargeShift: allowLargeShift) {
+            case .failure(let problem): return problem.description
+            case .success(let next):
+                if case .failure(let problem) = ObserverList.applying(changes, to: observers, validators: set, next: next) { return problem.description }
+                return nil
+            }
         case (.changePending, _):
             if let open = openValidatorProposal { return "proposal \(open.id) is still collecting approvals until \(open.proposal.expiresAt); approve it or let it expire first" }
             if let switchHeight = scheduledValidatorSet(after: height) { return "a decided change takes effect at height \(switchHeight); propose after it" }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 public import SettleConsensus
-import SettleCrypto
+public import SettleCrypto
 public import SettleLedger
 import SettleStore
 public import SettleValidator
@@ -143,6 +143,24 @@ extension NodeEngine {
     /// blocks are checked against (`CertifiedBlocks`).
     public func knownValidatorSets() -> [[Validator]] {
         [state.validators(at: state.height + 1) ?? [], state.validators(at: state.height + 2) ?? []]
+    }
+
+    /// Who may connect over P2P now (docs/p2p.md): the validators of the
+    /// sets in force at the next two heights, and the observers as of the
+    /// last applied block. A key in both (a validator removed, then made an
+    /// observer two heights later) counts as a validator until its set ends.
+    public func peerMembership() -> (validators: Set<PublicKey>, observers: Set<PublicKey>) {
+        let validators = Set(knownValidatorSets().joined().map(\.publicKey))
+        return (validators, Set(state.observers.map(\.publicKey)).subtracting(validators))
+    }
+
+    /// What this node is on the chain now: a validator of the set in force at
+    /// the next height, an observer, or neither (a validator being added, or
+    /// a key nobody admits yet).
+    public func role() -> NodeRole {
+        let key = validatorKey.publicKey
+        if (state.validators(at: state.height + 1) ?? []).contains(where: { $0.publicKey == key }) { return .validator }
+        return state.isObserver(key) ? .observer : .joining
     }
 
     /// Evidence kept, oldest first.

@@ -28,6 +28,8 @@ public struct ValidatorGovernanceView: Sendable {
     public let switches: [Switch]
     /// Every proposal made, oldest expiry first.
     public let proposals: [Proposal]
+    /// The observers now (a change to them takes effect when decided).
+    public let observers: [Observer]
 
     /// The highest height whose set is fixed: a change decided in block H is
     /// in force from H + 2, so later sets may still change.
@@ -60,6 +62,8 @@ public struct ValidatorSetStatus: Sendable, Equatable {
     public var switchHeight: UInt64?
     /// The proposal validators can still approve.
     public var openProposal: ValidatorGovernanceView.Proposal?
+    /// How many observers the chain admits now.
+    public var observers: Int
 
     /// Read from `state`, which may be a block or two ahead of `storedHeight`
     /// (the set at the next height is fixed already).
@@ -67,6 +71,7 @@ public struct ValidatorSetStatus: Sendable, Equatable {
         let next = storedHeight + 1
         validators = state.validators(at: next) ?? []
         switchHeight = state.validatorSetChanges.first { $0.height > next }?.height
+        observers = state.observers.count
         openProposal = state.openValidatorProposal.flatMap { open in
             open.proposal.isOpen(after: state.lastBlockTime) ? ValidatorGovernanceView.Proposal(id: open.id, proposal: open.proposal) : nil
         }
@@ -88,7 +93,7 @@ extension NodeEngine {
         ValidatorGovernanceView(
             committedHeight: state.height, lastBlockTime: state.lastBlockTime, genesisValidators: genesis.validators,
             switches: state.validatorSetChanges.map { ValidatorGovernanceView.Switch(height: $0.height, validators: $0.validators) },
-            proposals: state.allValidatorProposals.map { ValidatorGovernanceView.Proposal(id: $0.id, proposal: $0.proposal) })
+            proposals: state.allValidatorProposals.map { ValidatorGovernanceView.Proposal(id: $0.id, proposal: $0.proposal) }, observers: state.observers)
     }
 
     /// The set in force at the next height to store, and the change under way.

@@ -41,6 +41,19 @@ public enum SubmitOutcome: Sendable, Equatable {
 }
 
 /// A snapshot for the status route.
+/// What a node is on its chain (`NodeEngine.role()`): it follows from the
+/// node's key and the chain's state, never from a setting, so a node cannot
+/// be configured into a role the chain did not give it.
+public enum NodeRole: String, Sendable, Equatable {
+    /// Its key is a validator's of the set in force at the next height: it votes.
+    case validator
+    /// Its key is an observer's: it follows the chain and serves reads, never votes.
+    case observer
+    /// Neither: a validator whose addition is not in force yet follows meanwhile;
+    /// any other key is refused by the validators.
+    case joining
+}
+
 public struct NodeStatus: Sendable, Equatable {
     public var chainId: String
     public var height: UInt64
@@ -58,6 +71,7 @@ public struct NodeStatus: Sendable, Equatable {
     public var alerts: [NodeAlerts.Alert]
     /// The validator set in force at the next height, and a change under way.
     public var validatorSet: ValidatorSetStatus
+    public var role: NodeRole
 
     public struct Peer: Sendable, Equatable {
         public var validator: PublicKey
@@ -191,6 +205,8 @@ public actor NodeEngine {
         if consensus == nil {
             guard let me = set.first(where: { $0.publicKey == validatorKey.publicKey }) else { throw NodeError.notAValidator(validatorKey.publicKey) }
             guard ValidatorSet.isQuorum(me.power, of: ValidatorSet.power(set)) else { throw NodeError.noQuorumAlone(power: me.power, total: ValidatorSet.power(set)) }
+        } else if state.isObserver(validatorKey.publicKey) {
+            logger.notice("this node's key is an observer's: it follows the chain, checks every block and serves reads; it never votes", metadata: ["key": "\(validatorKey.publicKey)"])
         } else if !genesis.validators.contains(where: { $0.publicKey == validatorKey.publicKey }), !set.contains(where: { $0.publicKey == validatorKey.publicKey }) {
             logger.notice("this node's key is not a validator of the set in force: it follows the chain and votes once a validator set change adds it", metadata: ["key": "\(validatorKey.publicKey)"])
         }
@@ -443,7 +459,7 @@ public actor NodeEngine {
                     ? NodeStatus.ConsensusPosition(height: driver.committed + 1, round: 0, step: .newHeight)
                     : NodeStatus.ConsensusPosition(height: driver.core.height, round: driver.core.round, step: .init(driver.core.step))
             }, peers: connectedPeers,
-            health: health(), alerts: alerts.all, validatorSet: validatorSetStatus())
+            health: health(), alerts: alerts.all, validatorSet: validatorSetStatus(), role: role())
     }
 
     /// Whether this node is fit to take traffic (`GET /health`): not if

@@ -22,7 +22,7 @@ public final class NodeAlerts: Sendable {
     public enum Code: String, Sendable, CaseIterable {
         /// A peer's hello or certificate is for another chain or genesis.
         case peerOnAnotherChain = "peer_on_another_chain"
-        /// A connection presented a key that is not a validator of this chain.
+        /// A connection presented a key that is neither a validator's nor an observer's of this chain.
         case peerNotAValidator = "peer_not_a_validator"
         /// A second connection for a validator that is already connected.
         case duplicateValidator = "duplicate_validator"

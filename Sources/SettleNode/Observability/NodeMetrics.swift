@@ -27,6 +27,7 @@ public struct NodeMetrics: Sendable {
     private let validatorPower: Gauge
     private let validatorSwitch: Gauge
     private let validatorProposalOpen: Gauge
+    private let observerCount: Gauge
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -45,6 +46,7 @@ public struct NodeMetrics: Sendable {
         validatorPower = Gauge(label: "settle_validator_power", factory: factory)
         validatorSwitch = Gauge(label: "settle_validator_set_switch_height", factory: factory)
         validatorProposalOpen = Gauge(label: "settle_validator_proposal_open", factory: factory)
+        observerCount = Gauge(label: "settle_observers", factory: factory)
     }
 
     /// Records nothing: for engines whose owner exports no metrics.
@@ -73,6 +75,7 @@ public struct NodeMetrics: Sendable {
         validatorPower.record(Int64(clamping: ValidatorSet.power(status.validators)))
         validatorSwitch.record(Int64(clamping: status.switchHeight ?? 0))
         validatorProposalOpen.record(status.openProposal == nil ? 0 : 1)
+        observerCount.record(status.observers)
     }
 
     func mempool(size: Int) {

@@ -53,6 +53,7 @@ struct NodeController {
         view.health = Wire.Health(status: Wire.HealthState(s.health.state), reason: s.health.reason, height: s.height)
         view.alerts = s.alerts.map { Wire.Status.Alert(code: $0.code, message: $0.message, count: $0.count, lastAt: $0.lastAt) }
         view.validatorSet = Wire.Status.ValidatorSet(s.validatorSet)
+        view.role = Wire.NodeRole(rawValue: s.role.rawValue)
         return try RPCServer.json(view)
     }
 }
