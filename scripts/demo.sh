@@ -22,6 +22,9 @@
 # from it found and imported. Administration comes to need two of three
 # administrators' approvals, collected as a file; a customer rotates her key.
 #
+# An observer (a non-voting node listed in the genesis) follows the chain,
+# serves reads and forwards a payment submitted to it.
+#
 # Payments go to different validators; every one commits the same chain. Set
 # SETTLE_DEMO_KEEP=1 to keep the network directory.
 set -euo pipefail
@@ -39,12 +42,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Four RPC ports and four validator-network ports that are free.
+# Five RPC ports and five validator-network ports that are free (four validators, one observer).
 free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port=
 for candidate in $(seq 18645 10 19645); do
     ok=1
-    for offset in 0 1 2 3 1000 1001 1002 1003; do free $((candidate + offset)) || ok=0; done
+    for offset in 0 1 2 3 4 1000 1001 1002 1003 1004; do free $((candidate + offset)) || ok=0; done
     if [[ $ok == 1 ]]; then port=$candidate; break; fi
 done
 [[ -n "$port" ]] || { echo "no free ports between 18645 and 20650" >&2; exit 1; }
@@ -54,17 +57,20 @@ settle() { "$bin/settle" "$@"; }
 # Runs a command that must be refused, showing the refusal; fails the demo if it is not.
 refused() { if "$@"; then echo "expected a refusal" >&2; exit 1; fi; }
 
-step "Create a network of four validators: keys, genesis, node homes"
-settle network init --validators 4 --dir "$work/net" --rpc-port "$port" --p2p-port $((port + 1000))
+step "Create a network of four validators and an observer: keys, genesis, node homes"
+settle network init --validators 4 --observers 1 --dir "$work/net" --rpc-port "$port" --p2p-port $((port + 1000))
 keys=$work/net/keys
 node() { echo "http://127.0.0.1:$((port + $1))"; }
 export SETTLE_NODE=$(node 0)
 
-step "Start the four validators (logs in $work/node-*.log)"
+step "Start the four validators and the observer (logs in $work/node-*.log, $work/observer-0.log)"
 for i in 0 1 2 3; do
     "$bin/settled" --home "$work/net/node-$i" >"$work/node-$i.log" 2>&1 &
     pids+=($!)
 done
+"$bin/settled" --home "$work/net/observer-0" >"$work/observer-0.log" 2>&1 &
+pids+=($!)
+observer=$(node 4)
 for _ in $(seq 1 100); do settle status >/dev/null 2>&1 && break; sleep 0.1; done
 if ! settle status; then
     echo "the validators did not start; node-0's log:" >&2
@@ -294,13 +300,18 @@ settle gov approve "$proposal" --key "$work/net/node-1/validator.key" --node "$(
 settle gov approve "$proposal" --key "$work/net/node-2/validator.key" --node "$(node 2)" --wait
 settle gov status --node "$(node 3)"
 
-step "Balances: dana, coffee-corner, alice, bob and the fee account (from validator 3)"
-for account in "$dana" "$shop" alice bob fees; do settle balance "$account" --node "$(node 3)"; done
+step "The observer never votes but follows every block: a payment submitted to it is relayed to the validators and commits"
+settle status --node "$observer"
+settle tx transfer --key "$keys/alice.key" --to bob --amount "2.50 USD" --node "$observer" --wait
 
-step "Every validator holds the same chain"
+step "Balances: dana, coffee-corner, alice, bob and the fee account (from the observer; reads scale out there)"
+for account in "$dana" "$shop" alice bob fees; do settle balance "$account" --node "$observer"; done
+
+step "Every validator and the observer hold the same chain"
 height=$(settle status --json | sed -n 's/^  "height" : \([0-9]*\).*/\1/p')
 sleep 0.3
 for i in 0 1 2 3; do echo "validator $i: $(settle block "$height" --node "$(node $i)" | head -1)"; done
+echo "observer:    $(settle block "$height" --node "$observer" | head -1)"
 
 step "An auditor verifies a running validator's chain from genesis, trusting nothing else"
 settle audit --genesis "$work/net/genesis.json" --rpc "$(node 2)"
@@ -309,7 +320,7 @@ step "Anyone verifies the card charge's receipt with the genesis file alone"
 settle receipt --genesis "$work/net/genesis.json" --rpc "$SETTLE_NODE" "$card_id" --output "$work/card.receipt.json"
 settle verify-receipt --genesis "$work/net/genesis.json" "$work/card.receipt.json"
 
-step "Stop the validators gracefully and audit every store"
+step "Stop the validators and the observer gracefully and audit every store"
 for pid in "${pids[@]}"; do kill "$pid"; wait "$pid" || true; done
 pids=()
-for i in 0 1 2 3; do settle audit --genesis "$work/net/genesis.json" --store "$work/net/node-$i/data"; done
+for home in node-0 node-1 node-2 node-3 observer-0; do settle audit --genesis "$work/net/genesis.json" --store "$work/net/$home/data"; done

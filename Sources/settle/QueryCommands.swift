@@ -19,7 +19,7 @@ struct StatusCommand: AsyncParsableCommand {
         var rows = [
             ["chain", status.chainId], ["height", "\(status.height)"], ["last block", status.lastBlockHash],
             ["last block time", formatTime(status.lastBlockTime)], ["mempool", "\(status.mempoolSize) pending"],
-            ["validator", status.validator], ["version", status.version],
+            ["node key", status.validator], ["version", status.version],
         ]
         if let role = status.role { rows.append(["role", role.rawValue]) }
         if let health = status.health {
