@@ -2,10 +2,12 @@ import AsyncHTTPClient
 public import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 public import SettleAPI
 public import SettleCrypto
 import SettleEncoding
 public import SettleLedger
+import Synchronization
 
 /// A client of one node's JSON RPC (docs/rpc.md): what the CLI and payment
 /// adapters use to submit signed transactions and read the ledger.
@@ -18,10 +20,17 @@ public struct NodeClient: Sendable {
     public let baseURL: URL
     /// Longest wait for any single HTTP answer.
     public var requestTimeout: Duration
+    /// The API token sent as `Authorization: Bearer` (docs/rpc.md), if any.
+    public var token: String?
+    /// For an https node: the CA file (PEM) whose certificates are trusted
+    /// besides the system's, e.g. the RPC CA of `settle network init --production`.
+    public var caFile: String?
 
-    public init(baseURL: URL, requestTimeout: Duration = .seconds(60)) {
+    public init(baseURL: URL, requestTimeout: Duration = .seconds(60), token: String? = nil, caFile: String? = nil) {
         self.baseURL = baseURL
         self.requestTimeout = requestTimeout
+        self.token = token
+        self.caFile = caFile
     }
 
     /// Connections to a node are kept open and shared by the process's clients.
@@ -38,6 +47,27 @@ public struct NodeClient: Sendable {
         configuration.decompression = .disabled
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
+
+    /// Clients trusting a CA file, one per file, made on first use and kept
+    /// for the process's life like `http`.
+    private static let trusting = Mutex<[String: HTTPClient]>([:])
+
+    /// The shared client for this node's TLS settings.
+    private func client() -> HTTPClient {
+        guard let caFile else { return Self.http }
+        return Self.trusting.withLock { clients in
+            if let client = clients[caFile] { return client }
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(caFile)
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.maxConnections)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[caFile] = client
+            return client
+        }
+    }
 
     /// Most connections to one node (the load generator's open loop can have a thousand requests waiting).
     public static let maxConnections = 1_024
@@ -206,6 +236,8 @@ public struct NodeClient: Sendable {
     /// errors become `.rejected` with their code.
     private func send(_ url: URL, posting json: Data? = nil) async throws(ClientError) -> Data {
         var request = HTTPClientRequest(url: url.absoluteString)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let http = client()
         if let json {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -214,7 +246,7 @@ public struct NodeClient: Sendable {
         let status: Int
         let body: ByteBuffer
         do {
-            let response = try await Self.http.execute(request, timeout: .seconds(requestTimeout.components.seconds + 1))
+            let response = try await http.execute(request, timeout: .seconds(requestTimeout.components.seconds + 1))
             status = Int(response.status.code)
             body = try await response.body.collect(upTo: Self.maxAnswerBytes)
         } catch {
