@@ -187,7 +187,7 @@ import Testing
 
     @Test func aTokenOverItsRateIsAnswered429WithRetryAfter() async throws {
         let node = try RPCTests.Node()
-        let (registry, tokens) = Self.registry([([.read], nil, TokenRateLimit(perSecond: 0.5, burst: 2)), ([.read], nil, nil)])
+        let (registry, tokens) = Self.registry([([.read], nil, TokenRateLimit(perSecond: 0.01, burst: 2)), ([.read], nil, nil)])
         let router = RPCServer.router(engine: node.engine, auth: RPCAuth(registry: registry, required: true))
         try await Application(router: router).test(.router) { client in
             for _ in 0..<2 { try await client.execute(uri: "/v1/status", method: .get, headers: Self.bearer(tokens[0])) { #expect($0.status == .ok) } }
@@ -195,7 +195,8 @@ import Testing
                 #expect(response.status == .tooManyRequests)
                 #expect(try RPCTests.errorCode(response) == "rate_limited")
                 let wait = try #require(response.headers[.retryAfter].flatMap { Int($0) })
-                #expect((1...2).contains(wait))
+                // One request back every 100 s: nothing a slow run refills in time.
+                #expect((1...100).contains(wait))
             }
             // Another token is not held back.
             for _ in 0..<5 { try await client.execute(uri: "/v1/status", method: .get, headers: Self.bearer(tokens[1])) { #expect($0.status == .ok) } }
@@ -210,6 +211,25 @@ import Testing
         #expect(bucket.take(now: 0.5) != nil)
         #expect((0..<3).map { _ in bucket.take(now: 100) } == [nil, nil, nil], "never more than the burst")
         #expect(bucket.take(now: 100) != nil)
+    }
+
+    /// What a request's check costs: the token found by id, its secret
+    /// hashed, its scope and rate checked — no file read, no await. Printed
+    /// for the record; the bound only catches a check gone badly wrong (a
+    /// scan of every token, a file read).
+    @Test func theCheckOfATokenCostsMicroseconds() throws {
+        let (registry, tokens) = Self.registry((0..<1_000).map { _ in ([.submit], nil, TokenRateLimit(perSecond: 1e9, burst: 1_000_000)) })
+        let auth = RPCAuth(registry: registry, required: true)
+        let rounds = 20_000
+        let clock = ContinuousClock()
+        let start = clock.now
+        for index in 0..<rounds {
+            let caller = registry.caller(presenting: tokens[index % tokens.count])
+            guard case .all = try auth.authorize(.submit, caller, metrics: nil) else { Issue.record("refused"); return }
+        }
+        let perCheck = (clock.now - start) / rounds
+        print("rpc auth: one token check (1 000 tokens held) takes \(perCheck)")
+        #expect(perCheck < .microseconds(200))
     }
 
     @Test func withoutTokensEveryRouteIsOpenAndTokensAreIgnored() async throws {
@@ -294,7 +314,11 @@ import Testing
                 return answer.hasPrefix("HTTP/1.1 200")
             }
         }
-        for _ in 0..<3 { held.append(try #require(await Self.offThePool { Abuse.connect(port: port, from: "127.0.0.2") })) }
+        // A loaded machine (the whole suite at once) may time a connect out: retried.
+        try await Self.waitUntil("three connections from 127.0.0.2") {
+            if let fd = await Self.offThePool({ Abuse.connect(port: port, from: "127.0.0.2") }) { held.append(fd) }
+            return held.count == 3
+        }
         // The fourth from that address is answered 429 and closed, before it sends anything.
         var refused = ""
         try await Self.waitUntil("a fourth connection is refused") {
@@ -325,7 +349,7 @@ import Testing
         await withCheckedContinuation { continuation in Thread { continuation.resume(returning: body()) }.start() }
     }
 
-    static func waitUntil(_ what: String, within limit: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws {
+    static func waitUntil(_ what: String, within limit: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if try await condition() { return }

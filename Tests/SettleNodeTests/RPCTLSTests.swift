@@ -131,7 +131,7 @@ import X509
         func channelInactive(context: ChannelHandlerContext) { promise.fail(ChannelError.eof) }
     }
 
-    static func waitUntil(_ what: String, within limit: Duration = .seconds(10), _ condition: () async -> Bool) async throws {
+    static func waitUntil(_ what: String, within limit: Duration = .seconds(60), _ condition: () async -> Bool) async throws {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             if await condition() { return }
