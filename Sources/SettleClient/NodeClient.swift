@@ -25,12 +25,18 @@ public struct NodeClient: Sendable {
     /// For an https node: the CA file (PEM) whose certificates are trusted
     /// besides the system's, e.g. the RPC CA of `settle network init --production`.
     public var caFile: String?
+    /// A client certificate chain and its key (PEM files), for a node that
+    /// asks for one (`rpc.tls.clientCA`).
+    public var clientCertificate: (certificate: String, key: String)?
 
-    public init(baseURL: URL, requestTimeout: Duration = .seconds(60), token: String? = nil, caFile: String? = nil) {
+    public init(
+        baseURL: URL, requestTimeout: Duration = .seconds(60), token: String? = nil, caFile: String? = nil, clientCertificate: (certificate: String, key: String)? = nil
+    ) {
         self.baseURL = baseURL
         self.requestTimeout = requestTimeout
         self.token = token
         self.caFile = caFile
+        self.clientCertificate = clientCertificate
     }
 
     /// Connections to a node are kept open and shared by the process's clients.
@@ -48,23 +54,30 @@ public struct NodeClient: Sendable {
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
-    /// Clients trusting a CA file, one per file, made on first use and kept
-    /// for the process's life like `http`.
+    /// Clients with their own TLS settings (a CA file, a client certificate),
+    /// one per settings, made on first use and kept for the process's life like `http`.
     private static let trusting = Mutex<[String: HTTPClient]>([:])
 
     /// The shared client for this node's TLS settings.
-    private func client() -> HTTPClient {
-        guard let caFile else { return Self.http }
+    private func client() throws(ClientError) -> HTTPClient {
+        guard caFile != nil || clientCertificate != nil else { return Self.http }
+        let settings = [caFile ?? "", clientCertificate?.certificate ?? "", clientCertificate?.key ?? ""].joined(separator: "\u{0}")
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        if let (certificate, key) = clientCertificate {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            } catch { throw .unreachable(url: baseURL.absoluteString, detail: "cannot read the client certificate \(certificate) or its key \(key): \(error)") }
+        }
         return Self.trusting.withLock { clients in
-            if let client = clients[caFile] { return client }
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.trustRoots = .file(caFile)
+            if let client = clients[settings] { return client }
             var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
             configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.maxConnections)
             configuration.connectionPool.retryConnectionEstablishment = false
             configuration.decompression = .disabled
             let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            clients[caFile] = client
+            clients[settings] = client
             return client
         }
     }
@@ -237,7 +250,7 @@ public struct NodeClient: Sendable {
     private func send(_ url: URL, posting json: Data? = nil) async throws(ClientError) -> Data {
         var request = HTTPClientRequest(url: url.absoluteString)
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        let http = client()
+        let http = try client()
         if let json {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")

@@ -199,6 +199,10 @@ import X509
         // The certificate stands for the token that names it: no bearer token needed.
         let answer = try await Self.exchange(port: served.port, caFile: servers.caFile, client: backend, path: "/v1/accounts/\(RPCAuthTests.account("alice").hex)/balances").answer
         #expect(answer.hasPrefix("HTTP/1.1 200"), "\(answer)")
+        // NodeClient presents it too (settle --client-certificate/--client-key).
+        let client = NodeClient(
+            baseURL: URL(string: "https://127.0.0.1:\(served.port)")!, requestTimeout: .seconds(30), caFile: servers.caFile.path, clientCertificate: backend)
+        #expect(try await client.balances(of: RPCAuthTests.account("alice")).account == RPCAuthTests.account("alice").hex)
         // No certificate, or one from another CA: refused at the handshake, and counted.
         await #expect(throws: (any Error).self) { try await Self.served(port: served.port, caFile: servers.caFile) }
         await #expect(throws: (any Error).self) { try await Self.served(port: served.port, caFile: servers.caFile, client: stranger) }
