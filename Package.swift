@@ -50,6 +50,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -144,6 +145,13 @@ let package = Package(
                 "SettleConsensus",
                 "SettleNode",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // Bearer parsing, the authenticator middleware and the request context carrying its identity.
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                // TLS on the RPC, its files re-read in service; client certificates' names.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -173,7 +181,9 @@ let package = Package(
         .target(name: "SettleAPI", swiftSettings: strict),
         .target(
             name: "SettleClient",
-            dependencies: ["SettleAPI", "SettleLedger", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "SettleAPI", "SettleLedger", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict),
         .target(
             name: "SettleAdapters",
@@ -209,6 +219,10 @@ let package = Package(
                 "SettleStatements",
                 "SettleSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The RPC CA and node certificates of `network init --production`.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

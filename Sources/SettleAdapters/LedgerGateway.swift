@@ -26,9 +26,13 @@ public struct NodeGateway: LedgerGateway {
     public var firstBackoff: Duration
     public var maxBackoff: Duration
 
-    public init(urls: [URL], rounds: Int = 6, firstBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5)) {
+    /// `token` and `caFile`: the API token to send and the CA to trust, for
+    /// nodes that check tokens and serve TLS (docs/rpc.md).
+    public init(
+        urls: [URL], rounds: Int = 6, firstBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(5), token: String? = nil, caFile: String? = nil
+    ) {
         precondition(!urls.isEmpty, "at least one node URL")
-        nodes = urls.map { NodeClient(baseURL: $0) }
+        nodes = urls.map { NodeClient(baseURL: $0, token: token, caFile: caFile) }
         self.rounds = rounds
         self.firstBackoff = firstBackoff
         self.maxBackoff = maxBackoff

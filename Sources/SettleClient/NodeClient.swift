@@ -2,10 +2,12 @@ import AsyncHTTPClient
 public import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 public import SettleAPI
 public import SettleCrypto
 import SettleEncoding
 public import SettleLedger
+import Synchronization
 
 /// A client of one node's JSON RPC (docs/rpc.md): what the CLI and payment
 /// adapters use to submit signed transactions and read the ledger.
@@ -18,10 +20,23 @@ public struct NodeClient: Sendable {
     public let baseURL: URL
     /// Longest wait for any single HTTP answer.
     public var requestTimeout: Duration
+    /// The API token sent as `Authorization: Bearer` (docs/rpc.md), if any.
+    public var token: String?
+    /// For an https node: the CA file (PEM) whose certificates are trusted
+    /// besides the system's, e.g. the RPC CA of `settle network init --production`.
+    public var caFile: String?
+    /// A client certificate chain and its key (PEM files), for a node that
+    /// asks for one (`rpc.tls.clientCA`).
+    public var clientCertificate: (certificate: String, key: String)?
 
-    public init(baseURL: URL, requestTimeout: Duration = .seconds(60)) {
+    public init(
+        baseURL: URL, requestTimeout: Duration = .seconds(60), token: String? = nil, caFile: String? = nil, clientCertificate: (certificate: String, key: String)? = nil
+    ) {
         self.baseURL = baseURL
         self.requestTimeout = requestTimeout
+        self.token = token
+        self.caFile = caFile
+        self.clientCertificate = clientCertificate
     }
 
     /// Connections to a node are kept open and shared by the process's clients.
@@ -38,6 +53,34 @@ public struct NodeClient: Sendable {
         configuration.decompression = .disabled
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
+
+    /// Clients with their own TLS settings (a CA file, a client certificate),
+    /// one per settings, made on first use and kept for the process's life like `http`.
+    private static let trusting = Mutex<[String: HTTPClient]>([:])
+
+    /// The shared client for this node's TLS settings.
+    private func client() throws(ClientError) -> HTTPClient {
+        guard caFile != nil || clientCertificate != nil else { return Self.http }
+        let settings = [caFile ?? "", clientCertificate?.certificate ?? "", clientCertificate?.key ?? ""].joined(separator: "\u{0}")
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
+        if let (certificate, key) = clientCertificate {
+            do {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMFile(certificate).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            } catch { throw .unreachable(url: baseURL.absoluteString, detail: "cannot read the client certificate \(certificate) or its key \(key): \(error)") }
+        }
+        return Self.trusting.withLock { clients in
+            if let client = clients[settings] { return client }
+            var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: Self.maxConnections)
+            configuration.connectionPool.retryConnectionEstablishment = false
+            configuration.decompression = .disabled
+            let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+            clients[settings] = client
+            return client
+        }
+    }
 
     /// Most connections to one node (the load generator's open loop can have a thousand requests waiting).
     public static let maxConnections = 1_024
@@ -206,6 +249,8 @@ public struct NodeClient: Sendable {
     /// errors become `.rejected` with their code.
     private func send(_ url: URL, posting json: Data? = nil) async throws(ClientError) -> Data {
         var request = HTTPClientRequest(url: url.absoluteString)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        let http = try client()
         if let json {
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -214,7 +259,7 @@ public struct NodeClient: Sendable {
         let status: Int
         let body: ByteBuffer
         do {
-            let response = try await Self.http.execute(request, timeout: .seconds(requestTimeout.components.seconds + 1))
+            let response = try await http.execute(request, timeout: .seconds(requestTimeout.components.seconds + 1))
             status = Int(response.status.code)
             body = try await response.body.collect(upTo: Self.maxAnswerBytes)
         } catch {

@@ -12,11 +12,21 @@ import UnixSignals
 /// The connector, assembled: `settle connect serve` only parses its arguments
 /// and runs `buildConnectApplication`. The HTTP server and the inbox worker
 /// run as services under one service group, so SIGTERM stops both.
+/// A connector that cannot start, and why.
+struct ConnectServiceError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 public enum ConnectService {
     /// Reads the config's keys and secrets, opens the inbox, learns the chain
     /// from the nodes (waiting for one to answer), and returns the service group.
     public static func build(_ config: ConnectConfig, logger: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> ServiceGroup {
-        let gateway = NodeGateway(urls: config.nodes, rounds: 3)
+        let token = try config.nodeTokenFile.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else { throw ConnectServiceError("cannot read nodeTokenFile \(path)") }
+            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let gateway = NodeGateway(urls: config.nodes, rounds: 3, token: token, caFile: config.nodeCAFile)
         let inbox = try ConnectInbox(path: config.store)
         let (chainId, assetList) = try await chain(gateway, inbox: inbox, logger: logger)
         let assets = AssetDirectory(assetList)

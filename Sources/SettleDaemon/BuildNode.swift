@@ -75,6 +75,32 @@ public func buildNode(home: URL, logLevel: Logger.Level?) async throws -> some A
     let status = await engine.nodeStatus()
     logger.info("starting", metadata: ["home": "\(home.relativePath)", "chain": "\(chain.chainId)", "height": "\(status.height)", "rpc": "\(config.rpc.host):\(config.rpc.port)"])
     let limits = ConnectionLimits(
-        maxConnections: budget.rpcConnections, idleTimeout: .milliseconds(config.rpc.idleTimeoutMs), requestTimeout: .milliseconds(config.rpc.requestTimeoutMs))
-    return RPCServer.application(engine: engine, metrics: metrics, host: config.rpc.host, port: config.rpc.port, limits: limits, services: services, logger: logger)
+        maxConnections: budget.rpcConnections, maxConnectionsPerAddress: config.rpc.maxConnectionsPerAddress, idleTimeout: .milliseconds(config.rpc.idleTimeoutMs),
+        requestTimeout: .milliseconds(config.rpc.requestTimeoutMs))
+    var auth = RPCAuth.off
+    if config.rpc.auth.tokens {
+        // The tokens are read now (a file that does not parse stops the start) and re-read when they change.
+        let registry = TokenRegistry(accounts: chain.accounts.map { (label: $0.label, id: $0.id) })
+        let watcher = TokenFileWatcher(path: home.appendingPathComponent(APITokenFile.fileName).path, registry: registry, logger: logger)
+        try watcher.load()
+        services.append(watcher)
+        auth = RPCAuth(registry: registry, required: config.rpc.auth.requiresToken)
+    } else if !RPCAuth.isLoopback(config.rpc.host) {
+        logger.warning(
+            "the RPC listens on \(config.rpc.host) without API tokens: anyone who reaches it reads every account; set rpc.auth.tokens: true (docs/operations.md)")
+    }
+    var tls: RPCTLSContext?
+    if let files = config.rpc.tls {
+        // Read now (files that cannot serve stop the start), then re-read when they change.
+        let context = try RPCTLSContext(
+            files: RPCTLSFiles(
+                certificate: NodeConfig.resolve(files.certificate, home: home).path, key: NodeConfig.resolve(files.key, home: home).path,
+                clientCA: files.clientCA.map { NodeConfig.resolve($0, home: home).path }, requireClientCertificate: files.requireClientCertificate))
+        services.append(TLSFileWatcher(tls: context, logger: logger))
+        tls = context
+    }
+    let cors = CORSOptions(allowedOrigins: config.rpc.cors.allowedOrigins, allowedMethods: config.rpc.cors.allowedMethods, allowedHeaders: config.rpc.cors.allowedHeaders)
+    return RPCServer.application(
+        engine: engine, metrics: metrics, host: config.rpc.host, port: config.rpc.port, limits: limits, auth: auth, cors: cors, tls: tls, services: services,
+        logger: logger)
 }

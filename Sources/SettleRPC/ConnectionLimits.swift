@@ -12,6 +12,10 @@ public struct ConnectionLimits: Sendable, Equatable {
     /// Connections open at once; one more is answered 503
     /// `too_many_connections` and closed.
     public var maxConnections: Int
+    /// Connections open at once from one client address; one more is
+    /// answered 429 `too_many_connections_from_address` and closed before
+    /// anything is read, so one client cannot take every slot.
+    public var maxConnectionsPerAddress: Int
     /// A connection with no request in progress is closed after this long
     /// (keep-alive clients reconnect; a client that opens and says nothing
     /// holds nothing for long).
@@ -28,10 +32,11 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var bodyBudgetWait: Duration
 
     public init(
-        maxConnections: Int = 1_024, idleTimeout: Duration = .seconds(15), requestTimeout: Duration = .seconds(30),
+        maxConnections: Int = 1_024, maxConnectionsPerAddress: Int = 256, idleTimeout: Duration = .seconds(15), requestTimeout: Duration = .seconds(30),
         bodyBudgetBytes: Int = 64 << 20, bodyBudgetWait: Duration = .seconds(2)
     ) {
         self.maxConnections = maxConnections
+        self.maxConnectionsPerAddress = maxConnectionsPerAddress
         self.idleTimeout = idleTimeout
         self.requestTimeout = requestTimeout
         self.bodyBudgetBytes = bodyBudgetBytes
@@ -40,24 +45,58 @@ public struct ConnectionLimits: Sendable, Equatable {
 }
 
 /// Counts the RPC's open connections against `ConnectionLimits.maxConnections`
-/// (shared by every connection's guard, on any event loop).
+/// and, by client address, `maxConnectionsPerAddress` (shared by every
+/// connection's guard, on any event loop).
 final class ConnectionCount: Sendable {
+    enum Taken: Equatable {
+        case admitted
+        case serverFull
+        case addressFull
+    }
+
     let limit: Int
+    let perAddress: Int
     private let open = Atomic<Int>(0)
+    /// Open connections by address; an address leaves when its last closes.
+    private let byAddress = Mutex<[String: Int]>([:])
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, perAddress: Int = .max) {
+        self.limit = limit
+        self.perAddress = perAddress
+    }
 
-    /// Takes a slot; false (and nothing taken) when all are in use.
-    func take() -> Bool {
+    /// Takes a slot, of the server and of `address` (nil: a connection with
+    /// no peer address, counted by the server only); nothing is taken when refused.
+    func take(address: String? = nil) -> Taken {
+        if let address {
+            let admitted = byAddress.withLock { counts in
+                let now = counts[address, default: 0]
+                guard now < perAddress else { return false }
+                counts[address] = now + 1
+                return true
+            }
+            guard admitted else { return .addressFull }
+        }
         let now = open.wrappingAdd(1, ordering: .relaxed).newValue
         guard now <= limit else {
             open.wrappingSubtract(1, ordering: .relaxed)
-            return false
+            if let address { releaseAddress(address) }
+            return .serverFull
         }
-        return true
+        return .admitted
     }
 
-    func release() { open.wrappingSubtract(1, ordering: .relaxed) }
+    func release(address: String? = nil) {
+        open.wrappingSubtract(1, ordering: .relaxed)
+        if let address { releaseAddress(address) }
+    }
+
+    private func releaseAddress(_ address: String) {
+        byAddress.withLock { counts in
+            let left = counts[address, default: 1] - 1
+            counts[address] = left > 0 ? left : nil
+        }
+    }
 
     var current: Int { open.load(ordering: .relaxed) }
 }

@@ -39,6 +39,10 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
     case busy = "busy"
     case tooManySubscribers = "too_many_subscribers"
     case tooManyConnections = "too_many_connections"
+    case tooManyConnectionsFromAddress = "too_many_connections_from_address"
+    case unauthenticated = "unauthenticated"
+    case forbidden = "forbidden"
+    case rateLimited = "rate_limited"
 
     public var status: HTTPResponse.Status {
         switch self {
@@ -52,6 +56,9 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
         case .bodyTooLarge, .batchTooLarge: .contentTooLarge
         case .storeError: .internalServerError
         case .busy, .tooManySubscribers, .tooManyConnections: .serviceUnavailable
+        case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
+        case .rateLimited, .tooManyConnectionsFromAddress: .tooManyRequests
         }
     }
 
@@ -59,8 +66,8 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
     /// around the routes (no such route, a method the path does not take, a
     /// request not read in time, a declared body larger than any route takes,
     /// a large body not budgeted in time or the store readers' queue full,
-    /// the connection limit).
-    public static let serverWide: [RPCErrorCode] = [.notFound, .methodNotAllowed, .requestTimeout, .bodyTooLarge, .busy, .tooManyConnections]
+    /// the connection limits, the server's and one address's).
+    public static let serverWide: [RPCErrorCode] = [.notFound, .methodNotAllowed, .requestTimeout, .bodyTooLarge, .busy, .tooManyConnections, .tooManyConnectionsFromAddress]
 }
 
 /// An error answered as `{"error": {"code", "message", "related"?}}` with its

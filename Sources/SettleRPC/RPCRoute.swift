@@ -14,11 +14,14 @@ public struct RPCRoute: Sendable, Hashable {
     /// Whether it answers admission refusals: 422 with one of
     /// `AdmissionRejection.allCodes`.
     public let refusesAdmission: Bool
+    /// What it asks of the caller when the node checks tokens.
+    public let access: RouteAccess
 
-    init(_ method: String, _ path: String, errors: [RPCErrorCode] = [], refusesAdmission: Bool = false) {
+    init(_ method: String, _ path: String, _ access: RouteAccess, errors: [RPCErrorCode] = [], refusesAdmission: Bool = false) {
         self.method = method
         self.path = path
-        self.errors = errors
+        self.access = access
+        self.errors = errors + access.codes
         self.refusesAdmission = refusesAdmission
     }
 
@@ -56,30 +59,30 @@ extension RPCRoute {
     /// server-wide, 503 `busy` when the store readers are at their queue limit).
     static let reads: [RPCErrorCode] = [.storeError]
 
-    static let health = RPCRoute("GET", "/health")
-    static let status = RPCRoute("GET", "/v1/status")
-    static let genesis = RPCRoute("GET", "/v1/genesis")
-    static let assets = RPCRoute("GET", "/v1/assets")
-    static let evidence = RPCRoute("GET", "/v1/evidence")
-    static let metrics = RPCRoute("GET", "/metrics")
-    static let submit = RPCRoute("POST", "/v1/transactions", errors: [.malformedJSON, .invalidBase64, .invalidMode, .invalidTimeout, .bodyTooLarge], refusesAdmission: true)
-    static let submitBatch = RPCRoute("POST", "/v1/transactions/batch", errors: [.malformedJSON, .invalidMode, .invalidTimeout, .bodyTooLarge, .batchTooLarge])
-    static let transaction = RPCRoute("GET", "/v1/transactions/{id}", errors: [.invalidID, .notFound] + reads)
-    static let latestBlock = RPCRoute("GET", "/v1/blocks/latest", errors: [.notFound] + reads)
-    static let block = RPCRoute("GET", "/v1/blocks/{height}", errors: [.invalidHeight, .notFound] + reads)
-    static let blockRecord = RPCRoute("GET", "/v1/blocks/{height}/record", errors: [.invalidHeight, .notFound] + reads)
-    static let balances = RPCRoute("GET", "/v1/accounts/{account}/balances", errors: [.invalidAccount])
-    static let history = RPCRoute("GET", "/v1/accounts/{account}/transactions", errors: [.invalidAccount, .invalidLimit, .invalidCursor] + reads)
-    static let reference = RPCRoute("GET", "/v1/references/{signer}/{reference}", errors: [.invalidSigner, .invalidReference, .notFound] + reads)
-    static let receipt = RPCRoute("GET", "/v1/transactions/{id}/receipt", errors: [.invalidID, .notFound] + reads)
-    static let consistency = RPCRoute("GET", "/v1/proofs/consistency", errors: [.invalidRange, .notFound] + reads)
-    static let fees = RPCRoute("GET", "/v1/reports/fees", errors: [.invalidPeriod, .invalidTolerance] + reads)
-    static let methods = RPCRoute("GET", "/v1/methods")
-    static let feeQuote = RPCRoute("GET", "/v1/fees/quote", errors: [.invalidAsset, .invalidAmount])
-    static let payment = RPCRoute("GET", "/v1/payments/{id}", errors: [.invalidID, .notFound])
-    static let dispute = RPCRoute("GET", "/v1/disputes/{id}", errors: [.invalidID, .notFound])
-    static let events = RPCRoute("GET", "/v1/events", errors: [.invalidFrom, .invalidLastEventID, .tooManySubscribers] + reads)
-    static let validators = RPCRoute("GET", "/v1/validators", errors: [.invalidHeight, .notFound])
+    static let health = RPCRoute("GET", "/health", .open)
+    static let status = RPCRoute("GET", "/v1/status", .anyToken)
+    static let genesis = RPCRoute("GET", "/v1/genesis", .anyToken)
+    static let assets = RPCRoute("GET", "/v1/assets", .anyToken)
+    static let evidence = RPCRoute("GET", "/v1/evidence", .scope(.read))
+    static let metrics = RPCRoute("GET", "/metrics", .scope(.metrics))
+    static let submit = RPCRoute("POST", "/v1/transactions", .scope(.submit), errors: [.malformedJSON, .invalidBase64, .invalidMode, .invalidTimeout, .bodyTooLarge], refusesAdmission: true)
+    static let submitBatch = RPCRoute("POST", "/v1/transactions/batch", .scope(.submit), errors: [.malformedJSON, .invalidMode, .invalidTimeout, .bodyTooLarge, .batchTooLarge])
+    static let transaction = RPCRoute("GET", "/v1/transactions/{id}", .account, errors: [.invalidID, .notFound] + reads)
+    static let latestBlock = RPCRoute("GET", "/v1/blocks/latest", .scope(.read), errors: [.notFound] + reads)
+    static let block = RPCRoute("GET", "/v1/blocks/{height}", .scope(.read), errors: [.invalidHeight, .notFound] + reads)
+    static let blockRecord = RPCRoute("GET", "/v1/blocks/{height}/record", .scope(.read), errors: [.invalidHeight, .notFound] + reads)
+    static let balances = RPCRoute("GET", "/v1/accounts/{account}/balances", .account, errors: [.invalidAccount])
+    static let history = RPCRoute("GET", "/v1/accounts/{account}/transactions", .account, errors: [.invalidAccount, .invalidLimit, .invalidCursor] + reads)
+    static let reference = RPCRoute("GET", "/v1/references/{signer}/{reference}", .account, errors: [.invalidSigner, .invalidReference, .notFound] + reads)
+    static let receipt = RPCRoute("GET", "/v1/transactions/{id}/receipt", .account, errors: [.invalidID, .notFound] + reads)
+    static let consistency = RPCRoute("GET", "/v1/proofs/consistency", .anyToken, errors: [.invalidRange, .notFound] + reads)
+    static let fees = RPCRoute("GET", "/v1/reports/fees", .scope(.reports), errors: [.invalidPeriod, .invalidTolerance] + reads)
+    static let methods = RPCRoute("GET", "/v1/methods", .anyToken)
+    static let feeQuote = RPCRoute("GET", "/v1/fees/quote", .anyToken, errors: [.invalidAsset, .invalidAmount])
+    static let payment = RPCRoute("GET", "/v1/payments/{id}", .account, errors: [.invalidID, .notFound])
+    static let dispute = RPCRoute("GET", "/v1/disputes/{id}", .account, errors: [.invalidID, .notFound])
+    static let events = RPCRoute("GET", "/v1/events", .account, errors: [.invalidFrom, .invalidLastEventID, .tooManySubscribers] + reads)
+    static let validators = RPCRoute("GET", "/v1/validators", .anyToken, errors: [.invalidHeight, .notFound])
 
     static let all: [RPCRoute] = [
         health, status, genesis, assets, evidence, metrics, submit, submitBatch, transaction, latestBlock, block, blockRecord,
@@ -91,11 +94,19 @@ extension RPCRoute {
 /// its errors into their JSON answers (and, in debug builds, checks each code
 /// is one the route declares).
 struct RPCRoutes {
-    let router: Router<BasicRequestContext>
+    let router: Router<RPCRequestContext>
+    let auth: RPCAuth
+    let metrics: NodeMetrics?
 
-    func add(_ route: RPCRoute, _ handler: @escaping @Sendable (Request, BasicRequestContext) async throws -> Response) {
-        router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { request, context in
-            try await RPCServer.answer(route) { try await handler(request, context) }
+    /// Each route checks its caller first (`RPCAuth.authorize`): one lookup by
+    /// token id, done before the handler, so a refused request costs nothing more.
+    func add(_ route: RPCRoute, _ handler: @escaping @Sendable (Request, RPCRequestContext) async throws -> Response) {
+        router.on(RouterPath(route.path), method: HTTPRequest.Method(route.method)!) { [auth, metrics] request, context in
+            try await RPCServer.answer(route) {
+                var context = context
+                context.reads = try auth.authorize(route, context.identity, metrics: metrics)
+                return try await handler(request, context)
+            }
         }
     }
 }

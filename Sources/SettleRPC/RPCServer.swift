@@ -30,13 +30,20 @@ public enum RPCServer {
 
     /// The routes over `engine`. `metrics` should be the exporter whose `node`
     /// metrics the engine records, so `/metrics` shows both.
+    /// `auth` says whether and how callers are checked (`RPCAuth.off`: every
+    /// route open, the development default); `cors` which browser origins
+    /// may call.
     public static func router(
-        engine: NodeEngine, metrics: MetricsExporter = MetricsExporter(), events: EventStreamOptions = EventStreamOptions()
-    ) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        engine: NodeEngine, metrics: MetricsExporter = MetricsExporter(), events: EventStreamOptions = EventStreamOptions(), auth: RPCAuth = .off,
+        cors: CORSOptions = CORSOptions()
+    ) -> Router<RPCRequestContext> {
+        let router = Router(context: RPCRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
+        // Before the route check: a browser's preflight carries no token.
+        if !cors.allowedOrigins.isEmpty { router.add(middleware: OriginCORSMiddleware(cors)) }
         router.add(middleware: UnmatchedRouteMiddleware(routes: routes))
-        let routes = RPCRoutes(router: router)
+        if let registry = auth.registry { router.add(middleware: TokenAuthenticator(registry: registry)) }
+        let routes = RPCRoutes(router: router, auth: auth, metrics: metrics.node)
         // Every read goes through the node's queries; only submissions reach the engine itself.
         let queries = NodeQueries(engine)
         NodeController(queries: queries, metrics: metrics).addRoutes(to: routes)
@@ -52,9 +59,10 @@ public enum RPCServer {
     /// The RPC server as `settled` runs it: the routes, behind the connection
     /// limits (`RequestGuard`) and the idle timeout, with `services` run beside it.
     public static func application(
-        engine: NodeEngine, metrics: MetricsExporter, host: String, port: Int, limits: ConnectionLimits, services: [any Service], logger: Logger
+        engine: NodeEngine, metrics: MetricsExporter, host: String, port: Int, limits: ConnectionLimits, auth: RPCAuth = .off, cors: CORSOptions = CORSOptions(),
+        tls: RPCTLSContext? = nil, services: [any Service], logger: Logger
     ) -> some ApplicationProtocol {
-        let connections = ConnectionCount(limit: limits.maxConnections)
+        let connections = ConnectionCount(limit: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress)
         let budget = BodyBudget(capacity: limits.bodyBudgetBytes)
         let largest = max(maxBodyBytes, maxBatchBodyBytes)
         let http1 = HTTP1Channel.Configuration(
@@ -62,9 +70,14 @@ public enum RPCServer {
                 RequestGuardHandler(connections: connections, budget: budget, limits: limits, maxBodyBytes: largest, unbudgetedBodyBytes: maxBodyBytes, metrics: metrics.node)
             ],
             idleTimeout: TimeAmount.nanoseconds(Int64(limits.idleTimeout.components.seconds) * 1_000_000_000 + limits.idleTimeout.components.attoseconds / 1_000_000_000))
+        // With TLS, each connection takes the context in service as it opens (renewed files serve new connections).
+        let server: HTTPServerBuilder =
+            tls.map { tls in
+                HTTPServerBuilder { responder in ReloadingTLSChannel(base: HTTP1Channel(responder: responder, configuration: http1), tls: tls, metrics: metrics.node) }
+            } ?? .http1(configuration: http1)
         return Application(
-            router: router(engine: engine, metrics: metrics),
-            server: .http1(configuration: http1),
+            router: router(engine: engine, metrics: metrics, auth: auth, cors: cors),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "settled"),
             services: services,
             logger: logger)

@@ -56,13 +56,19 @@ struct RequestGuard {
         self.unbudgetedBodyBytes = unbudgetedBodyBytes
     }
 
-    /// The connection opened; `admitted` is whether it got a slot.
-    mutating func opened(admitted: Bool, limit: Int) -> Action {
-        guard admitted else {
+    /// The connection opened; `taken` is whether it got a slot.
+    mutating func opened(_ taken: ConnectionCount.Taken, limit: Int, perAddress: Int) -> Action {
+        switch taken {
+        case .admitted:
+            return .none
+        case .serverFull:
             state = .refused
             return .answerAndClose(.tooManyConnections, "this node serves at most \(limit) RPC connections at once; retry shortly, and reuse connections (keep-alive)")
+        case .addressFull:
+            state = .refused
+            return .answerAndClose(
+                .tooManyConnectionsFromAddress, "this node serves at most \(perAddress) RPC connections from one address at once; reuse connections (keep-alive)")
         }
-        return .none
     }
 
     /// A request's head: its declared body size, or whether its body is
@@ -125,7 +131,10 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let budgetWait: TimeAmount
     private let metrics: NodeMetrics
     private var admitted = false
+    /// The client's address, counted against the per-address limit while admitted.
+    private var address: String?
     private var openedOnce = false
+    private var taken = ConnectionCount.Taken.admitted
     private var timer: Scheduled<Void>?
     /// Body bytes reserved and not yet returned (returned when the answer ends).
     private var held = 0
@@ -150,7 +159,9 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        admitted = connections.take()
+        address = context.channel.remoteAddress?.ipAddress
+        taken = connections.take(address: address)
+        admitted = taken == .admitted
         metrics.rpcConnections(connections.current)
         if context.channel.isActive { opened(context) }
     }
@@ -163,7 +174,7 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private func opened(_ context: ChannelHandlerContext) {
         guard !openedOnce else { return }
         openedOnce = true
-        perform(machine.opened(admitted: admitted, limit: connections.limit), context, nil)
+        perform(machine.opened(taken, limit: connections.limit, perAddress: connections.perAddress), context, nil)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -177,7 +188,7 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
         returnBudget()
         if admitted {
             admitted = false
-            connections.release()
+            connections.release(address: address)
             metrics.rpcConnections(connections.current)
         }
     }
@@ -241,7 +252,7 @@ final class RequestGuardHandler: ChannelDuplexHandler, RemovableChannelHandler {
             head.headerFields[.contentType] = "application/json"
             head.headerFields[.contentLength] = String(body.readableBytes)
             head.headerFields[.connection] = "close"
-            if code.status == .serviceUnavailable { head.headerFields[.retryAfter] = "1" }
+            if code.status == .serviceUnavailable || code.status == .tooManyRequests { head.headerFields[.retryAfter] = "1" }
             context.write(wrapOutboundOut(.head(head)), promise: nil)
             context.write(wrapOutboundOut(.body(body)), promise: nil)
             let closing = NIOLoopBound(context, eventLoop: context.eventLoop)

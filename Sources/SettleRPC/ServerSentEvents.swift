@@ -14,11 +14,12 @@ enum ServerSentEvents {
 
     /// `event: block`, then one `event: transaction` per transaction in block
     /// order, all with `id:` = the height, as one buffer so a block goes out in
-    /// one write.
-    static func block(_ stored: StoredBlock) throws -> ByteBuffer {
+    /// one write. `only`: the log positions of the transactions to send (a
+    /// stream limited to some accounts); nil sends all.
+    static func block(_ stored: StoredBlock, only: Set<UInt64>? = nil) throws -> ByteBuffer {
         let height = stored.block.header.height
         var text = try event("block", id: height, data: Wire.BlockEvent(stored.block.header))
-        for tx in stored.storedTransactions {
+        for tx in stored.storedTransactions where only?.contains(tx.logIndex) ?? true {
             text += try event("transaction", id: height, data: Wire.Transaction(id: tx.transaction.id, committed: tx))
         }
         return ByteBuffer(string: text)

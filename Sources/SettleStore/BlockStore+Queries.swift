@@ -55,6 +55,28 @@ extension BlockStore {
         return out
     }
 
+    /// Which of the log positions `range` name one of `accounts` in the
+    /// by-account index (what `history` reads): how the RPC shows a token
+    /// limited to some accounts only their transactions.
+    public func logIndexes(naming accounts: [PublicKey], in range: Range<UInt64>) throws(StoreError) -> Set<UInt64> {
+        guard !accounts.isEmpty, !range.isEmpty else { return [] }
+        do {
+            return try pool.read { db in
+                var found = Set<UInt64>()
+                for account in accounts {
+                    let indexes = try Int64.fetchAll(
+                        db,
+                        sql: """
+                            SELECT log_index FROM account_transactions WHERE account = ?1 AND log_index >= ?2 AND log_index < ?3
+                            UNION SELECT log_index FROM account_transactions_recent WHERE account = ?1 AND log_index >= ?2 AND log_index < ?3
+                            """, arguments: [Data(account.bytes), Int64(clamping: range.lowerBound), Int64(clamping: range.upperBound)])
+                    for index in indexes { found.insert(UInt64(index)) }
+                }
+                return found
+            }
+        } catch { throw .database("\(error)") }
+    }
+
     /// Leaf hashes of the global log, positions `0..<size`.
     public func logLeaves(size: UInt64) throws(StoreError) -> [Hash256] {
         do { return try pool.read { db in try Self.leafHashes(db, size: size) } } catch let error as StoreError { throw error } catch { throw .database("\(error)") }

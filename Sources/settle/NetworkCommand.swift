@@ -76,20 +76,28 @@ struct NetworkCommand: ParsableCommand {
         var observers = 0
         @Flag(help: "Print JSON.") var json = false
         @Flag(help: .hidden) var developmentKeys = false
+        @Flag(
+            help:
+                "Secure the RPC: TLS on every node (a new RPC CA, DIR/rpc-ca.pem, and a server certificate per node), API tokens required, and an administrator token in DIR/keys/admin.token."
+        )
+        var production = false
 
         func run() throws {
             let network = try LocalNetwork.create(
                 at: URL(fileURLWithPath: dir, isDirectory: true), validators: validators, chainId: chainId,
                 rpcBasePort: rpcPort, p2pBasePort: p2pPort, genesisTime: UInt64(Date().timeIntervalSince1970 * 1_000),
                 developmentKeys: developmentKeys, blockIntervalMs: blockIntervalMs, admins: admins, adminThreshold: adminThreshold, observers: observers)
-            let nodes = network.nodeHomes.enumerated().map { (home: $0.element.path, rpc: "http://127.0.0.1:\(rpcPort + $0.offset)") }
-            let observerNodes = network.observerHomes.enumerated().map { (home: $0.element.path, rpc: "http://127.0.0.1:\(rpcPort + validators + $0.offset)") }
+            let secured = production ? try ProductionNetwork.secure(network) : nil
+            let scheme = production ? "https" : "http"
+            let nodes = network.nodeHomes.enumerated().map { (home: $0.element.path, rpc: "\(scheme)://127.0.0.1:\(rpcPort + $0.offset)") }
+            let observerNodes = network.observerHomes.enumerated().map { (home: $0.element.path, rpc: "\(scheme)://127.0.0.1:\(rpcPort + validators + $0.offset)") }
             if json {
                 func list(_ nodes: [(home: String, rpc: String)]) -> String {
                     nodes.map { "{\"home\": \(jsonString($0.home)), \"rpc\": \"\($0.rpc)\"}" }.joined(separator: ", ")
                 }
+                let security = secured.map { ", \"caFile\": \(jsonString($0.caFile.path)), \"adminTokenFile\": \(jsonString($0.adminTokenFile.path))" } ?? ""
                 print(
-                    "{\"chainId\": \"\(network.genesis.chainId)\", \"genesisHash\": \"\(network.genesis.hash.hex)\", \"genesis\": \(jsonString(network.genesisFile.path)), \"keys\": \(jsonString(network.keysDirectory.path)), \"nodes\": [\(list(nodes))], \"observers\": [\(list(observerNodes))]}"
+                    "{\"chainId\": \"\(network.genesis.chainId)\", \"genesisHash\": \"\(network.genesis.hash.hex)\", \"genesis\": \(jsonString(network.genesisFile.path)), \"keys\": \(jsonString(network.keysDirectory.path)), \"nodes\": [\(list(nodes))], \"observers\": [\(list(observerNodes))]\(security)}"
                 )
                 return
             }
@@ -100,6 +108,10 @@ struct NetworkCommand: ParsableCommand {
             for node in nodes { print("node home \(node.home), RPC \(node.rpc)") }
             for node in observerNodes { print("observer home \(node.home), RPC \(node.rpc) (follows the chain and serves reads; never votes)") }
             print("start a node with: settled --home \(nodes[0].home)")
+            if let secured {
+                print("RPC over TLS: clients trust the CA \(secured.caFile.path) (--ca-file); API tokens are required")
+                print("administrator token (every scope, mode 0600): \(secured.adminTokenFile.path) (--token-file); more with: settle tokens create --home NODE_HOME")
+            }
         }
     }
 }

@@ -9,13 +9,28 @@ import SettleNode
 struct NodeOptions: ParsableArguments {
     @Option(help: "The node's RPC URL (default: $SETTLE_NODE, else http://127.0.0.1:8645).") var node: String?
     @Flag(help: "Print JSON instead of a table.") var json = false
+    @Option(help: "A file holding the node's API token (settle tokens create --out); default: $SETTLE_TOKEN.") var tokenFile: String?
+    @Option(help: "For an https node: a PEM file of CA certificates to trust (the RPC CA of network init --production).") var caFile: String?
+    @Option(help: "A client certificate (PEM) to present to a node that asks for one; with --client-key.") var clientCertificate: String?
+    @Option(help: "The client certificate's key (PEM).") var clientKey: String?
 
     func client() throws -> NodeClient {
         let text = node ?? ProcessInfo.processInfo.environment["SETTLE_NODE"] ?? "http://127.0.0.1:8645"
         guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {
             throw ValidationError("--node must be an http(s) URL such as http://127.0.0.1:8645, not \(text)")
         }
-        return NodeClient(baseURL: url)
+        guard (clientCertificate == nil) == (clientKey == nil) else { throw ValidationError("--client-certificate and --client-key go together") }
+        return NodeClient(
+            baseURL: url, token: try token(), caFile: caFile, clientCertificate: clientCertificate.flatMap { certificate in clientKey.map { (certificate, $0) } })
+    }
+
+    /// The API token: `--token-file`'s first line, else `$SETTLE_TOKEN`.
+    func token() throws -> String? {
+        guard let tokenFile else { return ProcessInfo.processInfo.environment["SETTLE_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }
+        guard let data = FileManager.default.contents(atPath: tokenFile) else { throw CLIError("cannot read the token file \(tokenFile)") }
+        let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !token.isEmpty else { throw CLIError("the token file \(tokenFile) is empty") }
+        return token
     }
 }
 

@@ -6,7 +6,7 @@ struct SettleCommand: AsyncParsableCommand {
         commandName: "settle",
         abstract: "Settle: a permissioned blockchain ledger for payments.",
         subcommands: [
-            KeysCommand.self, NetworkCommand.self, TransactionCommand.self, SignCommand.self, SubmitCommand.self, GovCommand.self, FxCommand.self,
+            KeysCommand.self, TokensCommand.self, NetworkCommand.self, TransactionCommand.self, SignCommand.self, SubmitCommand.self, GovCommand.self, FxCommand.self,
             StatusCommand.self, BalanceCommand.self, BlockCommand.self,
             AuditCommand.self, ExportCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self,
             GenesisCommand.self, AdapterCommand.self, ImportCommand.self, ReconcileCommand.self, ConnectCommand.self, ReportCommand.self, BenchCommand.self, DevCommand.self,

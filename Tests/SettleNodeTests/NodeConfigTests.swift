@@ -24,8 +24,18 @@ import Testing
             .init(key: DevelopmentNetwork.key("validator-1").publicKey, host: "10.0.0.2", port: 26_656),
             .init(key: DevelopmentNetwork.key("validator-2").publicKey, host: "node-2.example", port: 26_657),
         ]
+        custom.rpc.maxConnectionsPerAddress = 16
+        custom.rpc.auth.tokens = true
+        custom.rpc.auth.required = false
+        custom.rpc.tls = .init(certificate: "tls/rpc.pem", key: "tls/rpc.key", clientCA: "clients.pem", requireClientCertificate: true)
+        custom.rpc.cors.allowedOrigins = ["https://app.example.com", "*"]
+        custom.rpc.cors.allowedHeaders = ["Authorization"]
         #expect(try NodeConfig.parse(yaml: custom.yamlText()) == custom)
         #expect(custom.yamlText().contains("# At most this many transactions per block"))
+        // TLS needs both files; a client certificate cannot be required without a CA; tokens cannot be required without tokens.
+        #expect(throws: ConfigError.self) { try NodeConfig.parse(yaml: "rpc:\n  tls:\n    certificate: a.pem\n") }
+        #expect(throws: ConfigError.self) { try NodeConfig.parse(yaml: "rpc:\n  tls:\n    certificate: a.pem\n    key: a.key\n    requireClientCertificate: true\n") }
+        #expect(throws: ConfigError.self) { try NodeConfig.parse(yaml: "rpc:\n  auth:\n    required: true\n") }
         // Paths with YAML's special characters read back exactly.
         var awkward = NodeConfig()
         awkward.dataDir = "/srv/settle #2: \"main\" \\ data"
@@ -52,7 +62,9 @@ import Testing
                 return "accepted"
             } catch { return error.description }
         }
-        #expect(error("rpc:\n  host: 127.0.0.1\n  prot: 80\n") == "node config line 3: rpc.prot: unknown setting (known here: host, idleTimeoutMs, maxConnections, port, requestTimeoutMs)")
+        #expect(
+            error("rpc:\n  host: 127.0.0.1\n  prot: 80\n")
+                == "node config line 3: rpc.prot: unknown setting (known here: auth, cors, host, idleTimeoutMs, maxConnections, maxConnectionsPerAddress, port, requestTimeoutMs, tls)")
         #expect(error("rpc:\n  port: 70000\n").hasPrefix("node config line 2: rpc.port: expected a whole number from 1 to 65535"))
         #expect(error("blocks:\n  intervalMs: fast\n").contains("blocks.intervalMs"))
         #expect(error("log:\n  level: loud\n").contains("loud is not one of"))

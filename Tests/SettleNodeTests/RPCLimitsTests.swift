@@ -17,7 +17,7 @@ import Testing
 @Suite struct RPCLimitsTests {
     @Test func aConnectionOverTheLimitIsAnsweredAndClosed() {
         var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
-        guard case .answerAndClose(.tooManyConnections, _) = guardian.opened(admitted: false, limit: 7) else {
+        guard case .answerAndClose(.tooManyConnections, _) = guardian.opened(.serverFull, limit: 7, perAddress: 7) else {
             Issue.record("a connection without a slot must be refused")
             return
         }
@@ -29,7 +29,7 @@ import Testing
 
     @Test func aDeclaredBodyLargerThanAnyRouteTakesIsRefusedBeforeReading() {
         var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
-        #expect(guardian.opened(admitted: true, limit: 7) == .none)
+        #expect(guardian.opened(.admitted, limit: 7, perAddress: 7) == .none)
         guard case .answerAndClose(.bodyTooLarge, _) = guardian.requestHead(declaredBodyBytes: 1_000_000_000, chunked: false) else {
             Issue.record("a 1 GB declared body must be refused at once")
             return
@@ -39,7 +39,7 @@ import Testing
 
     @Test func largeBodiesWaitForTheirShareOfTheBudget() {
         var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
-        _ = guardian.opened(admitted: true, limit: 7)
+        _ = guardian.opened(.admitted, limit: 7, perAddress: 7)
         #expect(guardian.requestHead(declaredBodyBytes: 100, chunked: false) == .forwardAndArm)
         #expect(guardian.requestEnd() == .forwardAndDisarm)
         #expect(guardian.requestHead(declaredBodyBytes: 101, chunked: false) == .forwardArmAndReserve(101))
@@ -55,7 +55,7 @@ import Testing
 
     @Test func aRequestMustArriveWholeBeforeItsDeadline() {
         var guardian = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
-        _ = guardian.opened(admitted: true, limit: 7)
+        _ = guardian.opened(.admitted, limit: 7, perAddress: 7)
         // Requests that arrive whole disarm the timer; a late timer does nothing.
         #expect(guardian.requestHead(declaredBodyBytes: 10, chunked: false) == .forwardAndArm)
         #expect(guardian.requestBody() == .forward)
@@ -70,7 +70,7 @@ import Testing
         #expect(guardian.requestBody() == .none)
         // Once the server began answering, the deadline only closes.
         var answered = RequestGuard(maxBodyBytes: 1_000, unbudgetedBodyBytes: 100)
-        _ = answered.opened(admitted: true, limit: 7)
+        _ = answered.opened(.admitted, limit: 7, perAddress: 7)
         _ = answered.requestHead(declaredBodyBytes: 100, chunked: false)
         answered.responseHead()
         #expect(answered.timerFired() == .close)

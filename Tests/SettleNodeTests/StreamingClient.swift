@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOEmbedded
+import SettleRPC
 
 /// One server-sent event as a client parses it; a comment line comes out as an
 /// event with only `comment` set.
@@ -34,11 +35,11 @@ struct StreamingClient {
     init<Responder: HTTPResponder>(
         _ responder: Responder, uri: String, headers requestHeaders: HTTPFields = [:], deadline: Duration = .seconds(20),
         beforeBody: () async throws -> Void = {}
-    ) async throws where Responder.Context == BasicRequestContext {
+    ) async throws where Responder.Context == RPCRequestContext {
         let request = Request(
             head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: uri, headerFields: requestHeaders),
             body: RequestBody(buffer: ByteBuffer()))
-        let context = BasicRequestContext(source: .init(channel: NIOAsyncTestingChannel(), logger: Logger(label: "test")))
+        let context = RPCRequestContext(source: .init(channel: NIOAsyncTestingChannel(), logger: Logger(label: "test")))
         let response = try await responder.respond(to: request, context: context)
         status = response.status
         headers = response.headers

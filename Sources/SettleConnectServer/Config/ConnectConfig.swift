@@ -15,6 +15,11 @@ public struct ConnectConfig: Sendable {
     public var host = "127.0.0.1"
     public var port = 8655
     public var nodes: [URL] = []
+    /// A file holding the API token the connector sends its nodes (scope
+    /// `submit` and `read`), when they check tokens (docs/rpc.md).
+    public var nodeTokenFile: String?
+    /// For https nodes: a PEM file of CA certificates to trust.
+    public var nodeCAFile: String?
     /// The SQLite inbox: every acknowledged event, until it is posted.
     public var store = "connect.sqlite"
     /// Deliveries larger than this are refused with 413.
@@ -111,6 +116,8 @@ extension ConnectConfig {
         if let value = try top.int("maxBodyBytes", in: 1_024...16 * 1_024 * 1_024) { config.maxBodyBytes = value }
         if let value = try top.int("answerWithinMs", in: 0...60_000) { config.answerWithinMs = value }
         if let value = try top.int("maxInFlight", in: 1...4_096) { config.maxInFlight = value }
+        config.nodeTokenFile = try top.string("nodeTokenFile")
+        config.nodeCAFile = try top.string("nodeCAFile")
         guard let nodes = try top.strings("nodes"), !nodes.isEmpty else { throw .invalid(key: "nodes", line: nil, message: "list at least one node RPC URL") }
         config.nodes = try nodes.map { text throws(ConfigError) in
             guard let url = URL(string: text), url.scheme == "http" || url.scheme == "https", url.host != nil else {

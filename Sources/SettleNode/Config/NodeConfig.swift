@@ -29,6 +29,55 @@ public struct NodeConfig: Sendable, Equatable {
         public var idleTimeoutMs = 15_000
         /// A request must arrive whole (head and body) within this long.
         public var requestTimeoutMs = 30_000
+        /// Connections open at once from one client address; one more is
+        /// answered 429 and closed before anything is read.
+        public var maxConnectionsPerAddress = 256
+        public var auth = Auth()
+        public var cors = CORS()
+        /// TLS on the RPC; nil: plain HTTP.
+        public var tls: TLS?
+    }
+
+    /// The RPC's TLS files (PEM; relative to the home), re-read by the
+    /// running node when they change (docs/operations.md "TLS").
+    public struct TLS: Sendable, Equatable {
+        public var certificate: String
+        public var key: String
+        /// CA certificates a client certificate must chain to (client
+        /// certificates are then asked for).
+        public var clientCA: String?
+        /// Whether a client without a certificate is refused at the handshake.
+        public var requireClientCertificate = false
+
+        public init(certificate: String, key: String, clientCA: String? = nil, requireClientCertificate: Bool = false) {
+            self.certificate = certificate
+            self.key = key
+            self.clientCA = clientCA
+            self.requireClientCertificate = requireClientCertificate
+        }
+    }
+
+    /// API tokens (docs/rpc.md, "Authentication"). Off by default: a node on
+    /// loopback without tokens is the development setup.
+    public struct Auth: Sendable, Equatable {
+        /// Whether the node reads `tokens.json` from its home and accepts
+        /// `Authorization: Bearer` tokens.
+        public var tokens = false
+        /// Whether a request without a token is refused (401) on every route
+        /// but `/health`; defaults to `tokens`.
+        public var required: Bool?
+
+        /// Whether requests must carry a token.
+        public var requiresToken: Bool { required ?? tokens }
+    }
+
+    /// Cross-origin requests from browser apps (docs/rpc.md, "CORS"): none
+    /// unless origins are listed.
+    public struct CORS: Sendable, Equatable {
+        /// Origins allowed (`https://app.example.com`), or `*` for any.
+        public var allowedOrigins: [String] = []
+        public var allowedMethods = ["GET", "POST"]
+        public var allowedHeaders = ["Authorization", "Content-Type", "Last-Event-ID"]
     }
 
     public struct Blocks: Sendable, Equatable {
@@ -91,10 +140,13 @@ extension NodeConfig {
         public var store: URL { dataDir.appendingPathComponent("chain.sqlite") }
     }
 
+    /// A path of the config as a file: relative paths are the home's.
+    public static func resolve(_ path: String, home: URL) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : home.appendingPathComponent(path)
+    }
+
     public func paths(home: URL) -> Paths {
-        func resolve(_ path: String) -> URL {
-            path.hasPrefix("/") ? URL(fileURLWithPath: path) : home.appendingPathComponent(path)
-        }
+        func resolve(_ path: String) -> URL { Self.resolve(path, home: home) }
         return Paths(home: home, config: home.appendingPathComponent(Self.fileName), genesis: resolve(genesis), validatorKey: resolve(validatorKey), dataDir: resolve(dataDir))
     }
 }

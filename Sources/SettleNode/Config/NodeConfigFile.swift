@@ -39,6 +39,37 @@ extension NodeConfig {
             if let value = try rpc.int("maxConnections", in: 1...1_000_000) { config.rpc.maxConnections = value }
             if let value = try rpc.int("idleTimeoutMs", in: 100...3_600_000) { config.rpc.idleTimeoutMs = value }
             if let value = try rpc.int("requestTimeoutMs", in: 100...3_600_000) { config.rpc.requestTimeoutMs = value }
+            if let value = try rpc.int("maxConnectionsPerAddress", in: 1...1_000_000) { config.rpc.maxConnectionsPerAddress = value }
+            if var auth = try rpc.section("auth") {
+                if let value = try auth.bool("tokens") { config.rpc.auth.tokens = value }
+                if let value = try auth.bool("required") {
+                    guard !value || config.rpc.auth.tokens else {
+                        throw .invalid(key: "rpc.auth.required", line: auth.line(of: "required"), message: "requires rpc.auth.tokens: true (the node has no tokens to check)")
+                    }
+                    config.rpc.auth.required = value
+                }
+                try auth.finish()
+            }
+            if var tls = try rpc.section("tls") {
+                guard let certificate = try tls.string("certificate") else { throw .invalid(key: "rpc.tls.certificate", line: nil, message: "is required with rpc.tls (a PEM certificate chain file)") }
+                guard let key = try tls.string("key") else { throw .invalid(key: "rpc.tls.key", line: nil, message: "is required with rpc.tls (the certificate's PEM key file)") }
+                var settings = NodeConfig.TLS(certificate: certificate, key: key, clientCA: try tls.string("clientCA"))
+                if let value = try tls.bool("requireClientCertificate") {
+                    guard !value || settings.clientCA != nil else {
+                        throw .invalid(
+                            key: "rpc.tls.requireClientCertificate", line: tls.line(of: "requireClientCertificate"), message: "requires rpc.tls.clientCA (the CA client certificates chain to)")
+                    }
+                    settings.requireClientCertificate = value
+                }
+                try tls.finish()
+                config.rpc.tls = settings
+            }
+            if var cors = try rpc.section("cors") {
+                if let value = try cors.strings("allowedOrigins") { config.rpc.cors.allowedOrigins = value }
+                if let value = try cors.strings("allowedMethods") { config.rpc.cors.allowedMethods = value }
+                if let value = try cors.strings("allowedHeaders") { config.rpc.cors.allowedHeaders = value }
+                try cors.finish()
+            }
             try rpc.finish()
         }
         if var blocks = try top.section("blocks") {

@@ -21,8 +21,8 @@ extension NodeConfig {
         dataDir: \(Self.quoted(dataDir))
 
         rpc:
-          # The JSON RPC over HTTP (docs/rpc.md). Keep it on loopback or put a
-          # TLS-terminating proxy in front of it.
+          # The JSON RPC over HTTP (docs/rpc.md). Keep it on loopback, or turn
+          # on API tokens (auth) and TLS before others can reach it.
           host: \(Self.quoted(rpc.host))
           port: \(rpc.port)
           # Connections open at once; one more is answered 503 and closed. The
@@ -32,6 +32,20 @@ extension NodeConfig {
           idleTimeoutMs: \(rpc.idleTimeoutMs)
           # A request must arrive whole within this (ms), else 408 and closed.
           requestTimeoutMs: \(rpc.requestTimeoutMs)
+          # Connections open at once from one client address; one more is
+          # answered 429 and closed before anything is read.
+          maxConnectionsPerAddress: \(rpc.maxConnectionsPerAddress)
+          auth:
+            # API tokens (docs/rpc.md "Authentication"): tokens.json in this home,
+            # made with `settle tokens create`, re-read within 3 s when it changes.
+            # Off: every route is open — for a node on loopback only.
+            tokens: \(rpc.auth.tokens)\(rpc.auth.required.map { "\n    # Whether a request without a token is refused (default: tokens).\n    required: \($0)" } ?? "")
+        \(rpc.tls.map(Self.tlsText) ?? "  # tls: certificate, key (PEM files), clientCA, requireClientCertificate — docs/operations.md")
+          cors:
+            # Browser origins allowed to call the RPC (docs/rpc.md "CORS"), or "*".
+            allowedOrigins: [\(rpc.cors.allowedOrigins.map(Self.quoted).joined(separator: ", "))]
+            allowedMethods: [\(rpc.cors.allowedMethods.map(Self.quoted).joined(separator: ", "))]
+            allowedHeaders: [\(rpc.cors.allowedHeaders.map(Self.quoted).joined(separator: ", "))]
 
         blocks:
           # While transactions are pending, a block is produced this often (ms).
@@ -67,6 +81,21 @@ extension NodeConfig {
           level: \(log.level.rawValue)
 
         """
+    }
+
+    /// The `rpc.tls` section, indented under `rpc`.
+    static func tlsText(_ tls: TLS) -> String {
+        var lines = [
+            "  tls:", "    # The RPC's certificate chain and key (PEM), re-read within 5 s when they change.",
+            "    certificate: \(quoted(tls.certificate))", "    key: \(quoted(tls.key))",
+        ]
+        if let clientCA = tls.clientCA {
+            lines += [
+                "    # Client certificates must chain to this CA; a token names one by its common name.", "    clientCA: \(quoted(clientCA))",
+                "    requireClientCertificate: \(tls.requireClientCertificate)",
+            ]
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// A YAML double-quoted scalar: any path or host reads back exactly (`#`,

@@ -34,6 +34,9 @@ struct ChainController {
             guard let receipt = try await RequestValues.read(queries, { try $0.receipt(for: id) }) else {
                 throw RPCError(.notFound, "transaction \(id) is not committed here")
             }
+            if context.reads != .all, let stored = try await RequestValues.read(queries, { try $0.transaction(id: id) }) {
+                try await RequestValues.requireVisible(stored, context.reads, queries)
+            }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: receipt.jsonData())))
         }
         routes.add(.consistency) { request, _ in

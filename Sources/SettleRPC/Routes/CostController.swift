@@ -52,6 +52,7 @@ struct CostController {
         routes.add(.payment) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
             guard let payment = await queries.payment(id) else { throw RPCError(.notFound, "no payment (transfer, capture or split) \(id) is applied on this node") }
+            guard context.reads.allowsAny([payment.payer] + payment.legs.map(\.payee)) else { throw ReadAccess.hidden("payment \(id)") }
             let decimals = await queries.assets().first { $0.code == payment.asset }?.decimals ?? 0
             func format(_ value: Amount) -> String { value.formatted(decimals: decimals) }
             return try RPCServer.json(
@@ -65,6 +66,9 @@ struct CostController {
             let id = try RequestValues.hash(context.parameters.get("id"))
             guard let dispute = await queries.dispute(id), let payment = await queries.payment(dispute.payment) else {
                 throw RPCError(.notFound, "no dispute \(id) is applied on this node (a dispute's id is the id of the transaction that opened it)")
+            }
+            guard context.reads.allowsAny([payment.payer, dispute.processor, dispute.feeAccount] + payment.legs.map(\.payee)) else {
+                throw ReadAccess.hidden("dispute \(id)")
             }
             let decimals = await queries.assets().first { $0.code == payment.asset }?.decimals ?? 0
             return try RPCServer.json(

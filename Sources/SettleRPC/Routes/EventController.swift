@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import SettleCrypto
 import SettleLedger
 import SettleNode
 import SettleStore
@@ -30,13 +31,16 @@ struct EventController {
     let encoded = EncodedBlockEvents()
 
     func addRoutes(to routes: RPCRoutes) {
-        routes.add(.events) { request, _ in
+        routes.add(.events) { request, context in
             let from = try Self.startHeight(request, tip: await queries.storedHeight)
             let subscription: BlockSubscription
             do throws(BlockFeedError) { subscription = try queries.subscribe() } catch {
                 throw RPCError(.tooManySubscribers, error.description)
             }
-            let stream = BlockEventStream(reader: queries.reader, encoded: encoded, subscription: subscription, from: from, heartbeat: options.heartbeat)
+            var only: [PublicKey]?
+            if case .accounts(let accounts) = context.reads { only = accounts }
+            let stream = BlockEventStream(
+                reader: queries.reader, encoded: encoded, subscription: subscription, from: from, heartbeat: options.heartbeat, only: only)
             return Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
                 body: ResponseBody { writer in try await stream.write(to: &writer) })
@@ -86,6 +90,10 @@ struct BlockEventStream: Sendable {
     let subscription: BlockSubscription
     let from: UInt64
     let heartbeat: Duration
+    /// The accounts whose transactions this stream sends (a token limited to
+    /// them): every block's `block` event, then only the transactions the
+    /// by-account index lists for them. nil: all.
+    var only: [PublicKey]?
 
     func write(to writer: inout any ResponseBodyWriter) async throws {
         let subscription = subscription
@@ -113,7 +121,7 @@ struct BlockEventStream: Sendable {
                     case .block(let stored):
                         let height = stored.block.header.height
                         guard height >= next else { continue }
-                        try await writer.write(try await reader.read { [encoded] _ in try encoded.events(of: stored) })
+                        try await writer.write(try await reader.read { [self] store in try events(of: stored, store) })
                         next = height + 1
                     }
                 }
@@ -130,8 +138,17 @@ struct BlockEventStream: Sendable {
 
     /// The events of the stored block at `height`, or nil past the tip.
     private func replayed(_ height: UInt64) async throws -> ByteBuffer? {
-        if let cached = encoded.cached(height) { return cached }
-        return try await reader.read { [encoded] store in try store.block(at: height).map { try encoded.events(of: $0) } }
+        if only == nil, let cached = encoded.cached(height) { return cached }
+        return try await reader.read { [self] store in try store.block(at: height).map { try events(of: $0, store) } }
+    }
+
+    /// A block's events for this stream: shared by every unlimited stream,
+    /// filtered for a limited one.
+    private func events(of stored: StoredBlock, _ store: BlockStore) throws -> ByteBuffer {
+        guard let only else { return try encoded.events(of: stored) }
+        let header = stored.block.header
+        let first = header.logSize - UInt64(stored.block.transactions.count)
+        return try ServerSentEvents.block(stored, only: try store.logIndexes(naming: only, in: first..<header.logSize))
     }
 }
 

@@ -13,6 +13,7 @@ struct LedgerController {
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.balances) { _, context in
             let account = try RequestValues.publicKey(context.parameters.get("account"), "account", .invalidAccount)
+            try context.reads.require(account)
             let balances = await queries.balances(of: account)
             return try RPCServer.json(
                 Wire.AccountBalances(
@@ -23,6 +24,7 @@ struct LedgerController {
         }
         routes.add(.history) { request, context in
             let account = try RequestValues.publicKey(context.parameters.get("account"), "account", .invalidAccount)
+            try context.reads.require(account)
             let query = request.uri.queryParameters
             let limit =
                 try query.get("limit").map { text in
@@ -50,6 +52,7 @@ struct LedgerController {
             guard let id = await queries.transaction(signer: signer, externalReference: reference),
                 let stored = try await RequestValues.read(queries, { try $0.transaction(id: id) })
             else { throw RPCError(.notFound, "no applied transaction of \(signer) has external reference \(reference)") }
+            try await RequestValues.requireVisible(stored, context.reads, queries)
             return try RPCServer.json(Wire.Transaction(id: stored.transaction.id, committed: stored))
         }
     }

@@ -96,6 +96,17 @@ enum RequestValues {
         return .milliseconds(timeoutMs)
     }
 
+    /// Refuses (403) a caller limited to some accounts a committed
+    /// transaction that names none of them (the by-account index decides, as
+    /// for history).
+    static func requireVisible(_ stored: StoredTransaction, _ reads: ReadAccess, _ queries: NodeQueries) async throws {
+        guard case .accounts(let accounts) = reads else { return }
+        let index = stored.logIndex
+        let named = try await read(queries) { try $0.logIndexes(naming: accounts, in: index..<(index + 1)) }
+        guard named.isEmpty else { return }
+        throw ReadAccess.hidden("transaction \(stored.transaction.id)")
+    }
+
     /// Runs a store read on the node's store readers (never on Swift
     /// concurrency's pool or the engine); a failed read answers 500, a full
     /// reader queue 503 `busy`.

@@ -24,6 +24,7 @@ struct TransactionController {
             if await queries.isPending(id) { return try RPCServer.json(Wire.Transaction(id: id, committed: nil)) }
             let stored = try await RequestValues.read(queries) { try $0.transaction(id: id) }
             guard let stored else { throw RPCError(.notFound, "no transaction \(id) is committed or pending here") }
+            try await RequestValues.requireVisible(stored, context.reads, queries)
             return try RPCServer.json(Wire.Transaction(id: id, committed: stored))
         }
     }
