@@ -21,8 +21,9 @@ hosts named in --local, which are 0 ms from everything (the client that runs
 the load generator, in the same datacenter as the node it talks to).
 
 Partitions and faults at run time: the router re-reads STATE/blocked on SIGHUP,
-one host name per line, and drops every packet to or from those hosts (a
-partition: the silence of a cut link, not a refused connection); and
+one host name per line, and drops every packet between those hosts and the
+others (a partition: the silence of a cut link, not a refused connection; the
+--local hosts still reach them, as an operator's console would); and
 STATE/delay ("DELAY_MS JITTER_MS LOSS_PERCENT") when present, to change the
 links without restarting the cluster. The router writes STATE/ready once every
 device is up, and its counters (packets forwarded, dropped by loss, dropped by
@@ -145,7 +146,7 @@ def main():
                 destination = by_address.get(packet[16:20])
                 if destination is None or destination == source:
                     continue
-                if source in blocked or destination in blocked:
+                if (source in blocked or destination in blocked) and not (source in local or destination in local):
                     stats["partitioned"] += 1
                     continue
                 if source in local or destination in local:

@@ -26,6 +26,8 @@
 #   --saturate-count N transactions of the closed-loop load (30000; 0 skips it)
 #   --genesis K=V      set consensus.K = V in the genesis before the first start, e.g.
 #                      --genesis timeoutProposeMs=3000 (repeat)
+#   --sysctl K=V       set a sysctl in every node's namespace, e.g.
+#                      --sysctl net.ipv4.tcp_slow_start_after_idle=0 (repeat)
 #   --bin DIR          settle and settled (default .build/release; check: .build/debug)
 #   --keep DIR         keep the homes and logs in DIR (default: a temporary directory, removed)
 # Figures go to stdout as JSON lines (prefixed "result ") and as text.
@@ -36,7 +38,7 @@ root=$PWD
 command=${1:-}
 [ $# -gt 0 ] && shift
 delay=30 jitter=5 loss=0.1 delays="0 10 30 60 100" validators=4 observers=0 loadNode=node-0
-rate=1000 offeredCount=8000 saturateCount=30000 bin="" keep="" genesisEdits=()
+rate=1000 offeredCount=8000 saturateCount=30000 bin="" keep="" genesisEdits=() sysctls=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --delay-ms) delay=$2; shift ;;
@@ -50,6 +52,7 @@ while [ $# -gt 0 ]; do
         --offered-count) offeredCount=$2; shift ;;
         --saturate-count) saturateCount=$2; shift ;;
         --genesis) genesisEdits+=("$2"); shift ;;
+        --sysctl) sysctls+=("$2"); shift ;;
         --bin) bin=$2; shift ;;
         --keep) keep=$2; shift ;;
         *) echo "unknown option $1" >&2; sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64 ;;
@@ -196,6 +199,8 @@ network() {
     for name in "${hosts[@]}"; do
         ip netns add "$tag-$name"
         namespaces+=("$tag-$name")
+        local setting
+        for setting in "${sysctls[@]}"; do ip netns exec "$tag-$name" sysctl -qw "$setting"; done
         routerArgs+=(--host "$name=$tag-$name=${address[$name]}")
     done
     rm -f "$net/ready" "$net/blocked"
@@ -230,17 +235,17 @@ stop_network() {
 height() { cx curl -sf --max-time 5 "$(url "$1")/v1/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["height"])' 2>/dev/null || echo -1; }
 block_hash() { cx curl -sf --max-time 5 "$(url "$1")/v1/blocks/$2" | python3 -c 'import json,sys; print(json.load(sys.stdin)["hash"])' 2>/dev/null || echo "?"; }
 
-# The sum over the validators of a counter's series (absent counts 0).
-counter() {
-    local total=0 name value
+# Over every validator's /metrics (a node that does not answer counts 0): consensus timeouts
+# fired, round changes, and the timeouts by step (propose, prevote, precommit).
+timeouts() {
+    local name
     for name in "${hosts[@]}"; do
-        case "$name" in node-*) ;; *) continue ;; esac
-        value=$(cx curl -sf --max-time 5 "$(url "$name")/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 {s += $2} END {print s + 0}')
-        total=$((total + ${value%.*}))
-    done
-    echo "$total"
+        case "$name" in node-*) cx curl -sf --max-time 5 "$(url "$name")/metrics" || true ;; esac
+    done | awk '
+        /^settle_consensus_timeouts_total/ { t += $2; if (match($1, /step="[a-z]+"/)) by[substr($1, RSTART + 6, RLENGTH - 7)] += $2 }
+        /^settle_consensus_round_changes_total/ { r += $2 }
+        END { printf "%d %d %d %d %d\n", t, r, by["propose"], by["prevote"], by["precommit"] }'
 }
-timeouts() { echo "$(counter settle_consensus_timeouts_total) $(counter settle_consensus_round_changes_total)"; }
 
 field() { echo "$1" | grep -o "\"$2\": [0-9.]*" | head -1 | grep -o '[0-9.]*$'; }
 
@@ -262,11 +267,13 @@ load() {
     before=$(timeouts)
     result=$(cx "$bin/settle" dev load --node "$(url "$loadNode")" --keys "$net/keys" --json "$@") || fail "$kind: not every transaction committed: $result"
     after=$(timeouts)
-    local fired=$(( ${after% *} - ${before% *} )) rounds=$(( ${after#* } - ${before#* } ))
-    echo "result {\"delayMs\": $currentDelay, \"jitterMs\": $jitter, \"lossPercent\": $loss, \"load\": \"$kind\", \"timeoutsFired\": $fired, \"roundChanges\": $rounds, \"result\": $result}"
-    printf '  %s: %s tx/s (%s of the limit, %s verifies/s ÷ %s); latency ms p50 %s p90 %s p99 %s max %s; timeouts fired %s, round changes %s\n' \
+    local b a; read -ra b <<<"$before"; read -ra a <<<"$after"
+    local fired=$((a[0] - b[0])) rounds=$((a[1] - b[1]))
+    local bySteps="{\"propose\": $((a[2] - b[2])), \"prevote\": $((a[3] - b[3])), \"precommit\": $((a[4] - b[4]))}"
+    echo "result {\"delayMs\": $currentDelay, \"jitterMs\": $jitter, \"lossPercent\": $loss, \"load\": \"$kind\", \"timeoutsFired\": $fired, \"timeoutsBySteps\": $bySteps, \"roundChanges\": $rounds, \"result\": $result}"
+    printf '  %s: %s tx/s (%s of the limit, %s verifies/s ÷ %s); latency ms p50 %s p90 %s p99 %s max %s; timeouts fired %s %s, round changes %s\n' \
         "$kind" "$(field "$result" committedPerSecond)" "$(field "$result" ratioToLimit)" "$(field "$result" verifyPerSecondAllCores)" "$validators" \
-        "$(field "$result" p50)" "$(field "$result" p90)" "$(field "$result" p99)" "$(field "$result" max)" "$fired" "$rounds"
+        "$(field "$result" p50)" "$(field "$result" p90)" "$(field "$result" p99)" "$(field "$result" max)" "$fired" "$bySteps" "$rounds"
     lastResult=$result lastFired=$fired lastRounds=$rounds
 }
 
@@ -360,7 +367,6 @@ run)
     stop_network
     ;;
 sweep)
-    echo "| one way | RTT | p50 / p99 at $rate tx/s (ms) | timeouts | saturated: tx/s | ÷ limit | p50 / p99 (ms) | timeouts |"
     rows=()
     for currentDelay in $delays; do
         network "delay-$currentDelay" "$currentDelay"
