@@ -24,6 +24,7 @@
 #   --load-node NAME   the node the load generator talks to (node-0; e.g. observer-0)
 #   --rate TX_PER_S    the offered load (1000); --offered-count N transactions of it (8000)
 #   --saturate-count N transactions of the closed-loop load (30000; 0 skips it)
+#   --customers N      customers the loads enrol and fund first (1000, settle dev load's default)
 #   --genesis K=V      set consensus.K = V in the genesis before the first start, e.g.
 #                      --genesis timeoutProposeMs=3000 (repeat)
 #   --sysctl K=V       set a sysctl in every node's namespace, e.g.
@@ -38,7 +39,7 @@ root=$PWD
 command=${1:-}
 [ $# -gt 0 ] && shift
 delay=30 jitter=5 loss=0.1 delays="0 10 30 60 100" validators=4 observers=0 loadNode=node-0
-rate=1000 offeredCount=8000 saturateCount=30000 bin="" keep="" genesisEdits=() sysctls=()
+rate=1000 offeredCount=8000 saturateCount=30000 customers=1000 bin="" keep="" genesisEdits=() sysctls=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --delay-ms) delay=$2; shift ;;
@@ -51,6 +52,7 @@ while [ $# -gt 0 ]; do
         --rate) rate=$2; shift ;;
         --offered-count) offeredCount=$2; shift ;;
         --saturate-count) saturateCount=$2; shift ;;
+        --customers) customers=$2; shift ;;
         --genesis) genesisEdits+=("$2"); shift ;;
         --sysctl) sysctls+=("$2"); shift ;;
         --bin) bin=$2; shift ;;
@@ -265,7 +267,7 @@ load() {
     local kind=$1; shift
     local before after result
     before=$(timeouts)
-    result=$(cx "$bin/settle" dev load --node "$(url "$loadNode")" --keys "$net/keys" --json "$@") || fail "$kind: not every transaction committed: $result"
+    result=$(cx "$bin/settle" dev load --node "$(url "$loadNode")" --keys "$net/keys" --json --customers "$customers" "$@") || fail "$kind: not every transaction committed: $result"
     after=$(timeouts)
     local b a; read -ra b <<<"$before"; read -ra a <<<"$after"
     local fired=$((a[0] - b[0])) rounds=$((a[1] - b[1]))
@@ -388,13 +390,13 @@ check)
     # First with no delay: the baseline of this machine now (a debug build on two shared cores
     # is slow, and how slow changes by the minute); then 20 ms one way (40 ms round trip),
     # 2 ms jitter, no loss: a healthy WAN. The same network, links changed under it.
-    currentDelay=0 jitter=0 loss=0
+    currentDelay=0 jitter=0 loss=0 customers=100
     network check 0
-    load "100 tx/s offered, 0 ms" --count 600 --batch 10 --rate 100 --customers 100 --merchants 10
+    load "100 tx/s offered, 0 ms" --count 600 --batch 10 --rate 100 --merchants 10
     baseline=$(field "$lastResult" p50)
     currentDelay=20 jitter=2
     links 20 2 0
-    load "100 tx/s offered, 20 ms" --count 600 --batch 10 --rate 100 --customers 100 --merchants 10
+    load "100 tx/s offered, 20 ms" --count 600 --batch 10 --rate 100 --merchants 10
     [ "$(field "$lastResult" committed)" -gt 0 ] || fail "nothing committed"
     # The bound on what the WAN adds to the median submit→commit latency, from the protocol.
     # A transaction reaches node-0 at once (the client is 0 ms away) and is relayed to the next
