@@ -402,14 +402,15 @@ check)
     # A transaction reaches node-0 at once (the client is 0 ms away) and is relayed to the next
     # proposer (½ RTT); it waits for the height under way to end (on average half of one) and
     # then for its own: propose, prevote and precommit, one one-way trip each (1½ RTT). The
-    # WAN adds about ½ + ½ × 1½ + 1½ = 2¾ RTT to the median (110 ms here). Allowed: 4 RTT
-    # plus 100 ms for the noise of a loaded machine between the two loads — 260 ms. One
-    # round timeout in the way (1 s propose, 500 ms votes) goes beyond it.
+    # WAN adds about ½ + ½ × 1½ + 1½ = 2¾ RTT to the median (110 ms here; measured 80 – 190
+    # ms on a machine shared with other builds). Allowed: 4 RTT plus 200 ms for the noise of a
+    # loaded machine between the two loads — 360 ms. A round timeout on most heights (1 s
+    # propose) goes beyond it; a rarer one is caught by the timeout count below.
     rtt=40
-    bound=$(awk -v b="$baseline" -v r="$rtt" 'BEGIN {print b + 4 * r + 100}')
+    bound=$(awk -v b="$baseline" -v r="$rtt" 'BEGIN {print b + 4 * r + 200}')
     p50=$(field "$lastResult" p50)
-    awk -v p="$p50" -v b="$bound" 'BEGIN {exit !(p <= b)}' || fail "p50 submit→commit $p50 ms exceeds $bound ms (the baseline's $baseline ms + 4 RTT + 100 ms)"
-    echo "  p50 $p50 ms ≤ $bound ms (the baseline's $baseline ms + 4 RTT + 100 ms)"
+    awk -v p="$p50" -v b="$bound" 'BEGIN {exit !(p <= b)}' || fail "p50 submit→commit $p50 ms exceeds $bound ms (the baseline's $baseline ms + 4 RTT + 200 ms)"
+    echo "  p50 $p50 ms ≤ $bound ms (the baseline's $baseline ms + 4 RTT + 200 ms)"
     [ "$lastFired" -eq 0 ] || fail "$lastFired consensus timeouts fired on a healthy WAN"
     [ "$lastRounds" -eq 0 ] || fail "$lastRounds round changes on a healthy WAN"
     # Partition one validator away; the other three go on; heal; it catches up.
