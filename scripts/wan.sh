@@ -57,14 +57,14 @@ while [ $# -gt 0 ]; do
         --sysctl) sysctls+=("$2"); shift ;;
         --bin) bin=$2; shift ;;
         --keep) keep=$2; shift ;;
-        *) echo "unknown option $1" >&2; sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64 ;;
+        *) echo "unknown option $1" >&2; sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//' >&2; exit 64 ;;
     esac
     shift
 done
 case "$command" in
     run | sweep) bin=${bin:-$root/.build/release} ;;
     check) bin=${bin:-$root/.build/debug} ;;
-    *) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 64 ;;
+    *) sed -n '2,/^set -euo/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; exit 64 ;;
 esac
 
 # ---- the namespaces, the router and the nodes --------------------------------------------------
@@ -86,7 +86,7 @@ cleanup() {
     wait 2>/dev/null
     for ns in "${namespaces[@]}"; do ip netns del "$ns" 2>/dev/null; done
     if [ "$status" -ne 0 ] || $failed; then
-        for log in "$work"/net*/*.log; do
+        for log in "${net:-$work}"/*.log; do
             [ -f "$log" ] || continue
             echo "---- last lines of $log"; tail -n 15 "$log"
         done
