@@ -8,7 +8,8 @@ set -euo pipefail
 # openssl: the demo's provider secrets and PayPal stand-in certificate.
 # time: GNU time, the importer's peak memory in scripts/perf.sh.
 # systemd: systemd-analyze checks deploy/settled.service (DeployFilesTests).
-packages=(libsqlite3-dev libssl-dev libxml2 curl openssl time systemd)
+# iproute2: `ip netns` and TUN devices for scripts/wan.sh (validators across a simulated WAN).
+packages=(libsqlite3-dev libssl-dev libxml2 curl openssl time systemd iproute2)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

@@ -3,7 +3,9 @@
 # (required when CI=true). C code is built at -O2 so signature checks run at
 # native speed; Swift is a debug build, with the pure modules optimised and their
 # assertions kept (Package.swift's optimisedInTests). Without arguments it also
-# runs scripts/schema-check.sh (schemathesis against a running node).
+# runs scripts/schema-check.sh (schemathesis against a running node) and
+# scripts/wan.sh check (four validators in network namespaces across a simulated
+# 20 ms WAN; needs root, as CI runs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,4 +17,5 @@ swift test --skip-build -Xcc -O2 "$@"
 # The whole suite (no filter) also checks a running node against docs/openapi.yaml.
 if [ $# -eq 0 ]; then
   scripts/schema-check.sh "$(swift build --show-bin-path -Xcc -O2)"
+  scripts/wan.sh check --bin "$(swift build --show-bin-path -Xcc -O2)"
 fi

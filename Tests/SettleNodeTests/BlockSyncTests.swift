@@ -38,12 +38,12 @@ import Testing
 
     /// Runs `body` with validator-2's engine on an empty store, with consensus
     /// files, its consensus started; removes its directory afterwards.
-    func withStartedEngine(_ body: (NodeEngine) async throws -> Void) async throws {
+    func withStartedEngine(metrics: NodeMetrics = .disabled, _ body: (NodeEngine) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("settle-sync-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try BlockStore(path: dir.appendingPathComponent("chain.sqlite").path, genesis: genesis)
-        let engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-2"), consensus: ConsensusFiles(directory: dir))
+        let engine = try NodeEngine(store: store, validatorKey: DevelopmentNetwork.key("validator-2"), metrics: metrics, consensus: ConsensusFiles(directory: dir))
         _ = try await engine.startConsensus(pacing: ValidatorPacing(blockIntervalMs: 0), now: 0)
         try await body(engine)
     }

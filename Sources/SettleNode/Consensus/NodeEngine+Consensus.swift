@@ -40,8 +40,11 @@ extension NodeEngine {
         let before = driver.core.position
         ledger.now = wallClock
         let effects = driver.handle(input, now: now, app: &ledger)
-        if driver.core.position != before {
+        let after = driver.core.position
+        if after != before {
             logger.debug("consensus step", metadata: ["height": "\(driver.core.height)", "round": "\(driver.core.round)", "step": "\(driver.core.step)"])
+            if case .timer(.consensus(let timeout)) = input { metrics.consensusTimeout("\(timeout.kind)") }
+            if after.height == before.height, after.round > before.round { metrics.consensusRoundChange() }
         }
         consensus = driver
         reportRefusedProposalTime()

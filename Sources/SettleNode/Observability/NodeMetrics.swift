@@ -28,6 +28,7 @@ public struct NodeMetrics: Sendable {
     private let validatorSwitch: Gauge
     private let validatorProposalOpen: Gauge
     private let observerCount: Gauge
+    private let roundChanges: CoreMetrics.Counter
 
     public init(factory: any MetricsFactory) {
         self.factory = factory
@@ -47,6 +48,7 @@ public struct NodeMetrics: Sendable {
         validatorSwitch = Gauge(label: "settle_validator_set_switch_height", factory: factory)
         validatorProposalOpen = Gauge(label: "settle_validator_proposal_open", factory: factory)
         observerCount = Gauge(label: "settle_observers", factory: factory)
+        roundChanges = Counter(label: "settle_consensus_round_changes_total", factory: factory)
     }
 
     /// Records nothing: for engines whose owner exports no metrics.
@@ -123,6 +125,22 @@ public struct NodeMetrics: Sendable {
     /// (`limit`, `handshake_timeout`, `tls`, `refused`, `duplicate`, `banned`).
     public func peerRefused(reason: String) {
         Counter(label: "settle_p2p_refused_total", dimensions: [("reason", reason)], factory: factory).increment()
+    }
+
+    /// A consensus timeout moved this validator's core on (`propose`,
+    /// `prevote` or `precommit`): the messages it waited for did not arrive
+    /// in time. A timer that fires for a step already passed is not counted,
+    /// so on a healthy network whose timeouts fit its round trips this stays
+    /// 0 (docs/operations.md, "Validators across regions").
+    func consensusTimeout(_ kind: String) {
+        Counter(label: "settle_consensus_timeouts_total", dimensions: [("step", kind)], factory: factory).increment()
+    }
+
+    /// This validator's core went to a round after a height's first: the
+    /// round before did not decide (a timeout, or a third of the power
+    /// already in a later round).
+    func consensusRoundChange() {
+        roundChanges.increment()
     }
 
     /// The process's open-file limit, as raised at start.
