@@ -32,7 +32,7 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var bodyBudgetWait: Duration
 
     public init(
-        maxConnections: Int = 1_024, maxConnectionsPerAddress: Int = 256, idleTimeout: Duration = .seconds(15), requestTimeout: Duration = .seconds(30),
+        maxConnections: Int = 1_024, maxConnectionsPerAddress: Int = 512, idleTimeout: Duration = .seconds(15), requestTimeout: Duration = .seconds(30),
         bodyBudgetBytes: Int = 64 << 20, bodyBudgetWait: Duration = .seconds(2)
     ) {
         self.maxConnections = maxConnections

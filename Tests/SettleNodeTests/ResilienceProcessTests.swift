@@ -50,7 +50,7 @@ extension SteadyRateProcessTests {
                 // The body budget is 64 MiB; what a connection reads before it waits, and the
                 // allocator's slack, come on top. Without the budget this was 660 MB.
                 Scenario(name: "200 unfinished 3 MiB bodies", memoryBound: 192 * mebibyte) { Abuse.unfinishedBodies(port: port, count: 200) },
-                // More than the open-file limit, from one address: the node admits 256 of them
+                // More than the open-file limit, from one address: the node admits 512 of them
                 // (rpc.maxConnectionsPerAddress), answers the rest 429 and closes them before
                 // reading, and closes idle ones; the attacker reopens every one it loses, five
                 // times a second — thousands of connections from one client in the window.

@@ -30,8 +30,11 @@ public struct NodeConfig: Sendable, Equatable {
         /// A request must arrive whole (head and body) within this long.
         public var requestTimeoutMs = 30_000
         /// Connections open at once from one client address; one more is
-        /// answered 429 and closed before anything is read.
-        public var maxConnectionsPerAddress = 256
+        /// answered 429 and closed before anything is read. Half of the
+        /// default `maxConnections`: one client never takes every slot, and a
+        /// busy backend waiting on a request per payment in commit mode (a
+        /// few hundred at once when commits slow down) still has room.
+        public var maxConnectionsPerAddress = 512
         public var auth = Auth()
         public var cors = CORS()
         /// TLS on the RPC; nil: plain HTTP.
