@@ -50,13 +50,14 @@ struct SnapshotRestoreCommand: ParsableCommand {
         commandName: "restore", abstract: "Start an empty store from a verified snapshot; the node then syncs the blocks after it from its peers.",
         discussion: "The store must hold no block (a new or wiped data directory). It will not serve blocks or receipts from before the snapshot's height.")
     @OptionGroup var chain: ChainOptions
-    @Option(help: "The store file or data directory to create.") var store: String
+    @Option(help: "The node's data directory (created if need be; the store is its chain.sqlite), or a .sqlite file.") var store: String
     @Argument(help: "The snapshot directory (DATA_DIR/snapshots/<height>, e.g. copied from another node).") var path: String
 
     func run() throws {
         let genesis = try chain.loadGenesis()
         let loaded = try SnapshotDirectory.load(at: URL(fileURLWithPath: path), genesis: genesis)
-        let target = storePath(store)
+        // A data directory (created if need be), unless a `.sqlite` file is named.
+        let target = store.hasSuffix(".sqlite") ? store : URL(fileURLWithPath: store).appendingPathComponent("chain.sqlite").path
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: target).deletingLastPathComponent(), withIntermediateDirectories: true)
         let db = try BlockStore(path: target, genesis: genesis)
         try db.install(snapshot: loaded.manifest, rows: loaded.rows)

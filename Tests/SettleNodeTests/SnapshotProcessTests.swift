@@ -46,6 +46,12 @@ extension ProcessTests {
                 try #require(fetched, "validator \(index) did not fetch the written chain: \(cluster.logTail(index))")
             }
             let load = ClusterProcessTests.Load(cluster, threads: 3)
+            // On a failure too: the load's threads hold the cluster, whose deinit would otherwise never stop the processes.
+            var loadStopped = false
+            defer {
+                if !loadStopped { _ = load.stop() }
+                cluster.stopAll()
+            }
             // Validator 0 writes a snapshot past height 50 (past the 10 000 written transactions) while payments commit.
             let snapshots = SnapshotDirectory(dataDir: data0)
             let snapshotted = ClusterProcessTests.waitUntil(seconds: 120) { (snapshots.heights().last ?? 0) >= 75 && load.acknowledged >= 10 }
@@ -78,6 +84,7 @@ extension ProcessTests {
             let caughtUp = try ClusterProcessTests.waitUntil(seconds: 90) { try cluster.height(3) >= tip }
             #expect(caughtUp, "validator 3 did not catch up from the snapshot at \(height) to \(tip): \(cluster.logTail(3))")
             let acknowledged = load.stop()
+            loadStopped = true
             cluster.kill9(2)
             let (status, last) = try cluster.pay(via: 3)
             #expect(status == "committed", "with validator 2 down, a payment via the restored validator: \(status ?? "no answer"); \(cluster.logTail(3))")
@@ -111,6 +118,8 @@ extension ProcessTests {
             let offline = cluster.dir.appendingPathComponent("offline-restore")
             let restored = try CLIProcessTests.settle(["snapshot", "restore", "--genesis", genesis, "--store", offline.path, copy.path])
             #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
+            let offlineAudit = try CLIProcessTests.settle(["audit", "--genesis", genesis, "--store", offline.path, "--from-snapshot", copy.path])
+            #expect(offlineAudit.status == 0, "\(offlineAudit.stdout)\(offlineAudit.stderr)")
             let audit = try CLIProcessTests.settle(["audit", "--genesis", genesis, "--store", data3.path, "--from-snapshot", copy.path])
             #expect(audit.status == 0 && audit.stdout.contains("covers heights \(height + 1)"), "\(audit.stdout)\(audit.stderr)")
             let fromGenesis = try CLIProcessTests.settle(["audit", "--genesis", genesis, "--store", data3.path])
