@@ -24,6 +24,9 @@ public enum MerkleProofError: Error, Equatable, Sendable, CustomStringConvertibl
     case oldRootMismatch(computed: Hash256, expected: Hash256)
     /// Two roots for the same tree size differ: the log has shown two different trees.
     case differentRootsForSameSize(size: UInt64, oldRoot: Hash256, newRoot: Hash256)
+    /// The proof needs a leaf before `start`, which this log holds only as its frontier
+    /// (the node started from a state snapshot there).
+    case prunedLeaf(leafIndex: UInt64, start: UInt64)
 
     public var description: String {
         switch self {
@@ -51,6 +54,9 @@ public enum MerkleProofError: Error, Equatable, Sendable, CustomStringConvertibl
         case .differentRootsForSameSize(let size, let oldRoot, let newRoot):
             return "tree size \(size) has two different roots, \(oldRoot) and \(newRoot); "
                 + "one log cannot have produced both"
+        case .prunedLeaf(let leafIndex, let start):
+            return "leaf \(leafIndex) is before position \(start), where this log starts from a snapshot's frontier; "
+                + "ask a node with the full history"
         }
     }
 }

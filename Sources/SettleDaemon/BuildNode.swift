@@ -25,9 +25,10 @@ import SettleValidator
 /// `FailureDeadline` ends the process if the shutdown hangs.
 ///
 /// - Parameter logLevel: overrides the config's `log.level` when given.
+/// - Parameter fromSnapshot: overrides the config's `sync.fromSnapshot` when given.
 /// - Throws: `NodeHomeError` when the home lacks the genesis; the config's,
 ///   the genesis', the store's and the key file's own errors otherwise.
-public func buildNode(home: URL, logLevel: Logger.Level?) async throws -> some ApplicationProtocol {
+public func buildNode(home: URL, logLevel: Logger.Level?, fromSnapshot: Bool? = nil) async throws -> some ApplicationProtocol {
     let config = try NodeConfig.load(home: home)
     let paths = config.paths(home: home)
     var logger = Logger(label: "settled")
@@ -49,14 +50,7 @@ public func buildNode(home: URL, logLevel: Logger.Level?) async throws -> some A
     let key = try KeyFile.read(paths.validatorKey.path)
     // Several validators order blocks with the BFT core over the network; one orders them alone.
     let cluster = chain.validators.count > 1
-    metrics.node.openFilesLimit(files.soft)
-    let engine = try NodeEngine(
-        store: store, validatorKey: key,
-        limits: MempoolLimits(maxTransactions: config.mempool.maxTransactions, maxPerAccount: config.mempool.maxPerAccount),
-        maxBlockTransactions: config.blocks.maxTransactions, metrics: metrics.node,
-        consensus: cluster ? ConsensusFiles(directory: paths.dataDir) : nil, logger: logger)
-    var services: [any Service] = [BlockProducer(engine: engine, interval: .milliseconds(config.blocks.intervalMs), logger: logger)]
-    if cluster {
+    func peerSettings() -> PeerNetwork.Settings {
         var settings = PeerNetwork.Settings()
         settings.listenHost = config.p2p.host
         settings.listenPort = config.p2p.port
@@ -65,11 +59,47 @@ public func buildNode(home: URL, logLevel: Logger.Level?) async throws -> some A
         settings.maxPendingPerAddress = config.p2p.maxPendingPerAddress
         settings.handshakeTimeout = .milliseconds(Int64(config.p2p.handshakeTimeoutMs))
         settings.logger = logger
-        settings.alerts = engine.alerts
         settings.metrics = metrics.node
+        return settings
+    }
+    if cluster, fromSnapshot ?? config.sync.fromSnapshot, try store.height() == 0 {
+        // An empty store: start from the peers' latest state snapshot, if one verifies; else replay from genesis.
+        let network = try PeerNetwork(genesis: chain, key: key, settings: peerSettings())
+        // The configured peers are trusted to be validators of the sets in force, which this node cannot know yet.
+        network.updateMembers(Set(chain.validators.map(\.publicKey) + config.p2p.peers.map(\.key)))
+        let fetcher = SnapshotFetcher(genesis: chain, peers: config.p2p.peers.count, metrics: metrics.node, logger: logger)
+        let fetched: (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry])?
+        do { fetched = try await fetcher.fetch(over: network) } catch {
+            await network.stop()
+            throw error
+        }
+        await network.stop()
+        if let fetched {
+            try store.install(snapshot: fetched.manifest, rows: fetched.rows)
+            logger.notice("started from a state snapshot fetched from the peers", metadata: ["height": "\(fetched.manifest.height)", "content": "\(fetched.manifest.contentHash)"])
+        }
+    }
+    metrics.node.openFilesLimit(files.soft)
+    let snapshots = SnapshotDirectory(dataDir: paths.dataDir)
+    let snapshotWriter =
+        config.snapshots.interval > 0
+        ? SnapshotWriter(store: store, directory: snapshots, interval: UInt64(config.snapshots.interval), keep: config.snapshots.keep, metrics: metrics.node, logger: logger) : nil
+    let engine = try NodeEngine(
+        store: store, validatorKey: key,
+        limits: MempoolLimits(maxTransactions: config.mempool.maxTransactions, maxPerAccount: config.mempool.maxPerAccount),
+        maxBlockTransactions: config.blocks.maxTransactions, metrics: metrics.node,
+        consensus: cluster ? ConsensusFiles(directory: paths.dataDir) : nil, snapshots: snapshotWriter, logger: logger)
+    var services: [any Service] = [BlockProducer(engine: engine, interval: .milliseconds(config.blocks.intervalMs), logger: logger)]
+    if cluster {
+        var settings = peerSettings()
+        settings.alerts = engine.alerts
         let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
+        let server = SnapshotServer(directory: snapshots, network: network, metrics: metrics.node)
         services = [
-            ClusterService(host: ValidatorHost(engine: engine, network: network, pacing: ValidatorPacing(blockIntervalMs: chain.consensus.blockIntervalMs), logger: logger), logger: logger)
+            ClusterService(
+                host: ValidatorHost(
+                    engine: engine, network: network, pacing: ValidatorPacing(blockIntervalMs: chain.consensus.blockIntervalMs), snapshots: server, logger: logger),
+                logger: logger)
         ]
     }
     let status = await engine.nodeStatus()

@@ -21,11 +21,14 @@ public final class ValidatorHost: Sendable {
     let network: PeerNetwork
     let pacing: ValidatorPacing
     let logger: Logger
+    /// Serves peers' snapshot requests (nil: this node offers none).
+    let snapshots: SnapshotServer?
 
-    public init(engine: NodeEngine, network: PeerNetwork, pacing: ValidatorPacing, logger: Logger) {
+    public init(engine: NodeEngine, network: PeerNetwork, pacing: ValidatorPacing, snapshots: SnapshotServer? = nil, logger: Logger) {
         self.engine = engine
         self.network = network
         self.pacing = pacing
+        self.snapshots = snapshots
         self.logger = logger
     }
 
@@ -36,7 +39,7 @@ public final class ValidatorHost: Sendable {
     /// Throws when consensus cannot go on (storage failed): the node must
     /// exit rather than sign on top of state it could not persist.
     public func run() async throws {
-        let (engine, network, pacing) = (engine, network, pacing)
+        let (engine, network, pacing, snapshots) = (engine, network, pacing, snapshots)
         guard let durability = engine.durability else { preconditionFailure("a validator host needs an engine in cluster mode") }
         let mailbox = HostMailbox()
         let origin = ContinuousClock.now
@@ -69,7 +72,11 @@ public final class ValidatorHost: Sendable {
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { [network] in
-                    for await (peer, message) in network.inbound { mailbox.offer(message, from: peer) }
+                    for await (peer, message) in network.inbound {
+                        // Snapshot requests are answered from files beside the loop, never queued for it.
+                        if snapshots?.handle(message, from: peer) == true { continue }
+                        mailbox.offer(message, from: peer)
+                    }
                     mailbox.close()
                 }
                 group.addTask { [engine] in

@@ -3,11 +3,14 @@ import GRDB
 public import SettleCrypto
 import SettleEncoding
 public import SettleLedger
+import Synchronization
 
 extension BlockStore {
     /// The block at `height` with its commit certificate and results, or nil.
+    /// Nil too at and below the height of the snapshot the store started
+    /// from, whose transactions it never held.
     public func block(at height: UInt64) throws(StoreError) -> StoredBlock? {
-        guard let key = Int64(exactly: height) else { return nil }
+        guard let key = Int64(exactly: height), height > (snapshotStartHeight ?? 0) else { return nil }
         let rows: (header: [UInt8], commit: [UInt8], txs: [(bytes: [UInt8], result: [UInt8])])?
         do {
             rows = try pool.read { db in
@@ -82,17 +85,29 @@ extension BlockStore {
         do { return try pool.read { db in try Self.leafHashes(db, size: size) } } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
     }
 
-    static func leafHashes(_ db: Database, size: UInt64) throws -> [Hash256] {
-        guard let count = Int64(exactly: size) else { throw StoreError.corrupt("log size \(size) is out of range") }
+    /// The global log up to `size` as this store holds it: every leaf, or,
+    /// after a snapshot start, the frontier there and the leaves since.
+    func prunedLog(size: UInt64) throws(StoreError) -> PrunedMerkleLog {
+        let start = snapshotOrigin.withLock { $0?.checkpoint.log } ?? MerkleFrontier()
+        guard size >= start.size else { throw .corrupt("log size \(size) is before the snapshot start's \(start.size)") }
+        do {
+            return try pool.read { db in PrunedMerkleLog(start: start, later: try Self.leafHashes(db, from: start.size, size: size)) }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+    }
+
+    static func leafHashes(_ db: Database, from first: UInt64 = 0, size: UInt64) throws -> [Hash256] {
+        guard let end = Int64(exactly: size), first <= size else { throw StoreError.corrupt("log size \(size) is out of range") }
+        let count = end - Int64(first)
         var leaves = [Hash256]()
         leaves.reserveCapacity(Int(count))
-        let cursor = try Row.fetchCursor(db, sql: "SELECT leaf_hash FROM transactions WHERE log_index < ? ORDER BY log_index", arguments: [count])
+        let cursor = try Row.fetchCursor(
+            db, sql: "SELECT leaf_hash FROM transactions WHERE log_index >= ? AND log_index < ? ORDER BY log_index", arguments: [Int64(first), end])
         while let row = try cursor.next() {
             let bytes = try blob(row, 0)
             guard let raw = Bytes32(bytes) else { throw StoreError.corrupt("a log leaf hash has \(bytes.count) bytes") }
             leaves.append(Hash256(raw))
         }
-        guard leaves.count == Int(count) else { throw StoreError.corrupt("log has \(leaves.count) leaves, expected \(size)") }
+        guard leaves.count == Int(count) else { throw StoreError.corrupt("log has \(leaves.count) leaves from \(first), expected \(count)") }
         return leaves
     }
 
@@ -101,9 +116,9 @@ extension BlockStore {
     public func inclusionProof(of id: Hash256, atHeight height: UInt64) throws(StoreError) -> (logIndex: UInt64, treeSize: UInt64, proof: [Hash256])? {
         guard let tx = try transaction(id: id), let stored = try block(at: height), tx.height <= height else { return nil }
         let size = stored.block.header.logSize
-        let leaves = try logLeaves(size: size)
+        let log = try prunedLog(size: size)
         do throws(MerkleProofError) {
-            return (tx.logIndex, size, try MerkleProofs.inclusionProof(leafIndex: tx.logIndex, treeSize: size, leafHashes: leaves))
+            return (tx.logIndex, size, try log.inclusionProof(leafIndex: tx.logIndex, treeSize: size))
         } catch { throw .corrupt("\(error)") }
     }
 
@@ -118,9 +133,9 @@ extension BlockStore {
         let (oldSize, newSize) = (a.block.header.logSize, b.block.header.logSize)
         guard oldSize <= newSize else { throw .corrupt("the log shrinks from \(oldSize) at height \(old) to \(newSize) at height \(new)") }
         if oldSize == 0 || oldSize == newSize { return [] }
-        let leaves = try logLeaves(size: newSize)
+        let log = try prunedLog(size: newSize)
         do throws(MerkleProofError) {
-            return try MerkleProofs.consistencyProof(oldSize: oldSize, newSize: newSize, leafHashes: leaves)
+            return try log.consistencyProof(oldSize: oldSize, newSize: newSize)
         } catch { throw .corrupt("\(error)") }
     }
 
@@ -155,8 +170,8 @@ extension BlockStore {
         // Each switch in force by the proving header: the block before it, certified by the set it replaces.
         var steps: [ValidatorSetStep] = []
         for change in try validatorSetChanges() where change.height <= proving {
-            guard let before = try block(at: change.height - 1) else { throw .corrupt("no block \(change.height - 1) before the validator set switch at \(change.height)") }
-            steps.append(ValidatorSetStep(header: before.block.header, commit: before.commit, validators: change.validators))
+            guard let before = try certifiedHeader(at: change.height - 1) else { throw .corrupt("no block \(change.height - 1) before the validator set switch at \(change.height)") }
+            steps.append(ValidatorSetStep(header: before.header, commit: before.commit, validators: change.validators))
         }
         return Receipt(
             genesisHash: genesis.hash, transaction: tx.transaction, result: tx.result, height: tx.height, logIndex: proof.logIndex,

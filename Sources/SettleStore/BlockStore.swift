@@ -30,6 +30,10 @@ public final class BlockStore: Sendable {
     /// in a sorted pass. Larger batches write each account's index page less
     /// often; history scans the waiting entries, so they stay few.
     let accountIndexBatch: Int
+    /// The manifest of the snapshot this store started from (nil: it holds
+    /// the chain from genesis). Set once, when the store is opened or the
+    /// snapshot installed into it while empty.
+    let snapshotOrigin = Mutex<SnapshotManifest?>(nil)
 
     /// Opens the store at `path` for `genesis`, creating it unless `readOnly`.
     /// Auditors and other readers open read-only: a missing or foreign file is
@@ -71,6 +75,8 @@ public final class BlockStore: Sendable {
             do { try migrator.migrate(pool) } catch { throw .database("migration failed: \(error)") }
         }
         try bindGenesis(create: !readOnly)
+        let origin = try readSnapshotOrigin()
+        snapshotOrigin.withLock { $0 = origin }
     }
 
     /// The durability settings in force (journal mode, synchronous level), for checks.
@@ -136,9 +142,9 @@ public final class BlockStore: Sendable {
             throw .corrupt("checkpoint is at height \(checkpoint.height) but the last block is \(loaded.tip ?? 0)")
         }
         if checkpoint.height > 0 {
-            guard let tip = try block(at: checkpoint.height), tip.block.header.hash == checkpoint.lastBlockHash,
-                tip.block.header.timestamp == checkpoint.lastBlockTime, tip.block.header.logSize == checkpoint.log.size,
-                tip.block.header.logRoot == checkpoint.log.root, tip.block.header.stateRoot == checkpoint.stateRoot
+            guard let tip = try certifiedHeader(at: checkpoint.height)?.header, tip.hash == checkpoint.lastBlockHash,
+                tip.timestamp == checkpoint.lastBlockTime, tip.logSize == checkpoint.log.size,
+                tip.logRoot == checkpoint.log.root, tip.stateRoot == checkpoint.stateRoot
             else { throw .corrupt("the checkpoint does not match the header of block \(checkpoint.height)") }
         }
         do throws(StateRestoreError) {
@@ -227,6 +233,9 @@ public final class BlockStore: Sendable {
         }
     }
 
+    /// Forgets the remembered row ids (read again on the next append).
+    func resetRowIds() { rowIds.withLock { $0 = nil } }
+
     /// Merges the waiting by-account entries into the index once there are
     /// `accountIndexBatch` of them, sorted by account, in the append's own
     /// transaction (so a crash keeps either the entries waiting or merged).
@@ -244,7 +253,7 @@ public final class BlockStore: Sendable {
 
     /// Copies the validator sets a block decided (state rows of kind 15:
     /// `0f ‖ height`, valued `01 ‖ list<Validator>`) into `validator_sets`.
-    private func recordValidatorSets(_ entries: [StateEntry], _ db: Database) throws {
+    func recordValidatorSets(_ entries: [StateEntry], _ db: Database) throws {
         for entry in entries where entry.key.count == 9 && entry.key[0] == 0x0f {
             guard let value = entry.value, value.first == 1 else { throw StoreError.corrupt("validator set row \(Hex.encode(entry.key)) has no set") }
             let height = entry.key[1...].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }

@@ -2,6 +2,7 @@ import Foundation
 public import SettleCrypto
 import SettleEncoding
 import SettleLedger
+import Synchronization
 
 /// The portable chain export (docs/audit.md): the tag `SETTLE/EXPORT/V1\0`, the
 /// genesis hash, then one record per block from height 1:
@@ -104,10 +105,21 @@ extension BlockStore: ChainSource {
         let tip: UInt64
         do { tip = try height() } catch { _ = try body(1, .failure(error)); return }
         guard tip > 0 else { return }
+        // A store started from a snapshot holds blocks after it only, and the snapshot's header, which an audit from that snapshot checks it extends.
+        let origin = snapshotOrigin.withLock { $0 }
         for h in 1...tip {
             let record: Result<StoredBlock, StoreError>
             do throws(StoreError) {
-                if let stored = try block(at: h) { record = .success(stored) } else { record = .failure(.corrupt("block \(h) is missing")) }
+                if let origin, h <= origin.height {
+                    record =
+                        h == origin.height
+                        ? .success(StoredBlock(block: Block(header: origin.header, transactions: []), commit: origin.commit, results: []))
+                        : .failure(.corrupt("block \(h) is before the state snapshot this store started from (height \(origin.height)): audit it from that snapshot"))
+                } else if let stored = try block(at: h) {
+                    record = .success(stored)
+                } else {
+                    record = .failure(.corrupt("block \(h) is missing"))
+                }
             } catch { record = .failure(error) }
             guard try body(h, record) else { return }
         }

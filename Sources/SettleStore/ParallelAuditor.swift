@@ -148,10 +148,13 @@ public struct ParallelAuditor {
                 throw AuditFailure(
                     height: trusted.height, field: "log consistency", expected: "the empty log's root \(MerkleHash.emptyRoot) in a checkpoint of an empty log", found: trusted.log.root.hex)
             }
-        } else if let trusted, trusted.height > 0, trusted.log.size <= stored.snapshot.leaves.count {
+        } else if let trusted, trusted.height > 0, trusted.log.size >= stored.snapshot.leavesStart.size,
+            trusted.log.size <= stored.snapshot.leavesStart.size + UInt64(stored.snapshot.leaves.count)
+        {
             // The new log must extend the trusted one (RFC 9162 consistency), from the stored leaves.
             do {
-                let proof = try MerkleProofs.consistencyProof(oldSize: trusted.log.size, newSize: state.log.size, leafHashes: stored.snapshot.leaves)
+                let log = PrunedMerkleLog(start: stored.snapshot.leavesStart, later: stored.snapshot.leaves)
+                let proof = try log.consistencyProof(oldSize: trusted.log.size, newSize: state.log.size)
                 try MerkleProofVerifier.verifyConsistency(oldSize: trusted.log.size, newSize: state.log.size, proof: proof, oldRoot: trusted.log.root, newRoot: state.log.root)
             } catch {
                 throw AuditFailure(height: state.height, field: "log consistency", expected: "a log extending the trusted root \(trusted.log.root)", found: "\(error)")
@@ -218,7 +221,11 @@ private final class SnapshotReading: Sendable {
                     self.checkpointKnown.signal()
                 }
                 var frontier = trusted ?? MerkleFrontier()
-                for leaf in snapshot.leaves.dropFirst(Int(frontier.size)) { frontier.append(leaf) }
+                guard frontier.size >= snapshot.leavesStart.size else {
+                    throw StoreError.corrupt(
+                        "the store started from a state snapshot at log size \(snapshot.leavesStart.size) and holds no earlier leaves: audit it with --from-snapshot")
+                }
+                for leaf in snapshot.leaves.dropFirst(Int(frontier.size - snapshot.leavesStart.size)) { frontier.append(leaf) }
                 var genesisRows: [RowKey: [UInt8]] = [:]
                 for (key, value) in LedgerState(genesis: store.genesis).persistedRows { genesisRows[RowKey(key)] = value }
                 let genesisOnly = genesisRows.keys.reduce(0) { $0 + (snapshot.rows[$1] == nil ? 1 : 0) }

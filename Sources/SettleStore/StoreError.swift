@@ -9,6 +9,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case notNextBlock(expected: UInt64, found: UInt64)
     case corrupt(String)
     case database(String)
+    /// A snapshot was to be installed into a store that holds blocks.
+    case notEmpty(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             "the store was written for protocol version \(found); this Settle speaks version \(ProtocolVersion.current). Networks are not migrated before 1.0: start a new chain (new genesis, empty data directory)"
         case .corrupt(let why): "the store is corrupt: \(why)"
         case .database(let why): "database error: \(why)"
+        case .notEmpty(let why): why
         }
     }
 }

@@ -9,8 +9,12 @@ public struct StoredStateSnapshot: Sendable {
     public var checkpoint: LedgerCheckpoint
     /// Raw state rows, key → value, as the store holds them.
     var rows: [RowKey: [UInt8]]
-    /// The global log's leaf hashes up to the checkpoint's log size.
+    /// The global log's leaf hashes up to the checkpoint's log size, from
+    /// `leavesStart.size` on: the whole log, or, in a store started from a
+    /// state snapshot, the leaves after that snapshot's frontier.
     public var leaves: [Hash256]
+    /// The log before `leaves` (empty unless the store started from a snapshot).
+    public var leavesStart = MerkleFrontier()
 }
 
 extension BlockStore {
@@ -30,8 +34,10 @@ extension BlockStore {
                     let key = try Self.blob(row, 0)
                     guard rows.updateValue(try Self.blob(row, 1), forKey: RowKey(key)) == nil else { throw StoreError.corrupt("state row \(Hex.encode(key)) is stored twice") }
                 }
-                let leaves = try Self.leafHashes(db, size: checkpoint.log.size)
-                return StoredStateSnapshot(checkpoint: checkpoint, rows: rows, leaves: leaves)
+                let start = try Self.snapshotOriginLog(db)
+                guard checkpoint.log.size >= start.size else { throw StoreError.corrupt("the checkpoint's log is shorter than the snapshot the store started from") }
+                let leaves = try Self.leafHashes(db, from: start.size, size: checkpoint.log.size)
+                return StoredStateSnapshot(checkpoint: checkpoint, rows: rows, leaves: leaves, leavesStart: start)
             }
         } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
     }

@@ -23,6 +23,14 @@ public enum PeerMessage: Hashable, Sendable {
     /// a validator already connected, a ban): why, in words for the other
     /// side's operator. The receiver closes too; it is no offence.
     case goodbye(reason: String)
+    /// "Which is your latest state snapshot?" (docs/p2p.md, "State snapshots").
+    case snapshotRequest
+    /// The answer: the manifest of the sender's latest snapshot, or none.
+    case snapshotOffer(SnapshotManifest?)
+    /// "Send me chunk `index` of your snapshot at `height`."
+    case chunkRequest(height: UInt64, index: UInt32)
+    /// A chunk answering a request: at most `SnapshotManifest.chunkSize` bytes.
+    case chunk(height: UInt64, index: UInt32, bytes: [UInt8])
 
     public static let protocolVersion: UInt8 = 1
     /// Longest goodbye reason, in UTF-8 bytes (longer ones are cut).
@@ -71,6 +79,10 @@ extension PeerMessage: CanonicalCodable {
         case .block(let block, let commit): w.u8(6); w.blob(block.canonicalBytes); w.value(commit)
         case .evidence(let evidence): w.u8(7); w.value(evidence)
         case .goodbye(let reason): w.u8(8); w.string(Self.truncated(reason))
+        case .snapshotRequest: w.u8(9)
+        case .snapshotOffer(let manifest): w.u8(10); w.option(manifest) { $0.value($1) }
+        case .chunkRequest(let height, let index): w.u8(11); w.u64(height); w.u32(index)
+        case .chunk(let height, let index, let bytes): w.u8(12); w.u64(height); w.u32(index); w.blob(bytes)
         }
     }
 
@@ -90,6 +102,11 @@ extension PeerMessage: CanonicalCodable {
         case 6: self = .block(try Block.decode(Array(try r.blob("message.block", maxBytes: 1 << 30))), try r.value(CommitCertificate.self))
         case 7: self = .evidence(try r.value(Equivocation.self))
         case 8: self = .goodbye(reason: try r.string("message.reason", maxBytes: Self.maxGoodbyeBytes))
+        case 9: self = .snapshotRequest
+        case 10: self = .snapshotOffer(try r.option("message.manifest") { r throws(DecodingError) in try r.value(SnapshotManifest.self) })
+        case 11: self = .chunkRequest(height: try r.u64("message.height"), index: try r.u32("message.index"))
+        case 12:
+            self = .chunk(height: try r.u64("message.height"), index: try r.u32("message.index"), bytes: Array(try r.blob("message.chunk", maxBytes: SnapshotManifest.chunkSize)))
         case let tag: throw .unknownTag(field: "message.kind", offset: start, tag: UInt64(tag))
         }
     }

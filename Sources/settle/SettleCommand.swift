@@ -8,7 +8,7 @@ struct SettleCommand: AsyncParsableCommand {
         subcommands: [
             KeysCommand.self, TokensCommand.self, NetworkCommand.self, TransactionCommand.self, SignCommand.self, SubmitCommand.self, GovCommand.self, FxCommand.self,
             StatusCommand.self, BalanceCommand.self, BlockCommand.self,
-            AuditCommand.self, ExportCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self,
+            AuditCommand.self, SnapshotCommand.self, ExportCommand.self, ReceiptCommand.self, VerifyReceiptCommand.self,
             GenesisCommand.self, AdapterCommand.self, ImportCommand.self, ReconcileCommand.self, ConnectCommand.self, ReportCommand.self, BenchCommand.self, DevCommand.self,
         ])
 }

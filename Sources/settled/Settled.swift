@@ -17,6 +17,10 @@ struct Settled: AsyncParsableCommand {
 
     @Option(help: "Node home directory (holds settle.yaml, the genesis, the validator key and the data).") var home: String
     @Option(help: "Log level, overriding the config: trace, debug, info, notice, warning, error, critical.") var logLevel: String?
+    @Flag(
+        name: .customLong("from-snapshot"),
+        help: "With an empty store, fetch the latest state snapshot from the peers and start from it (as sync.fromSnapshot: true; docs/operations.md).")
+    var fromSnapshot = false
 
     func run() async throws {
         var level: Logger.Level?
@@ -24,7 +28,7 @@ struct Settled: AsyncParsableCommand {
             guard let parsed = Logger.Level(rawValue: logLevel) else { throw ValidationError("unknown log level \(logLevel)") }
             level = parsed
         }
-        let node = try await Self.node(home: URL(fileURLWithPath: home, isDirectory: true), logLevel: level)
+        let node = try await Self.node(home: URL(fileURLWithPath: home, isDirectory: true), logLevel: level, fromSnapshot: fromSnapshot ? true : nil)
         do {
             try await node.runService()
         } catch {
@@ -37,8 +41,8 @@ struct Settled: AsyncParsableCommand {
 
     /// The node of `home`. A home without its genesis is a usage error
     /// (the operator named the wrong directory), as `settled` reports it.
-    private static func node(home: URL, logLevel: Logger.Level?) async throws -> some ApplicationProtocol {
-        do { return try await buildNode(home: home, logLevel: logLevel) } catch let error as NodeHomeError { throw ValidationError(error.description) }
+    private static func node(home: URL, logLevel: Logger.Level?, fromSnapshot: Bool?) async throws -> some ApplicationProtocol {
+        do { return try await buildNode(home: home, logLevel: logLevel, fromSnapshot: fromSnapshot) } catch let error as NodeHomeError { throw ValidationError(error.description) }
     }
 
     /// The exit status when consensus or the store stopped the node (EX_SOFTWARE).

@@ -20,6 +20,8 @@ import Testing
         custom.mempool.maxPerAccount = 2
         custom.log.level = .debug
         custom.p2p.port = 27_000
+        custom.snapshots.interval = 0
+        custom.snapshots.keep = 5
         custom.p2p.peers = [
             .init(key: DevelopmentNetwork.key("validator-1").publicKey, host: "10.0.0.2", port: 26_656),
             .init(key: DevelopmentNetwork.key("validator-2").publicKey, host: "node-2.example", port: 26_657),

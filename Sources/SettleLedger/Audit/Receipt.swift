@@ -60,31 +60,11 @@ public struct Receipt: Hashable, Sendable {
         }
     }
 
-    /// Walks from the genesis set through `setChanges`: each step's header
-    /// (the block before a switch) is certified by the set held so far,
-    /// states it, and names the step's set as the next; the set reached is
-    /// the one `header` must state.
+    /// The set that certified `header`, reached from the genesis set through `setChanges`.
     private func setInForce(genesis: Genesis) throws(ReceiptError) -> [Validator] {
-        var set = genesis.validators
-        var previous: UInt64 = 0
-        for (index, step) in setChanges.enumerated() {
-            let stepHeader = step.header
-            guard stepHeader.chainId == genesis.chainId else { throw .setChange(index: index, "its header is for another chain") }
-            guard stepHeader.height > previous, stepHeader.height < header.height else {
-                throw .setChange(index: index, "its header (height \(stepHeader.height)) is not after the previous step's and before the receipt's header")
-            }
-            guard stepHeader.validatorsHash == ValidatorSet.hash(set) else { throw .setChange(index: index, "its header does not state the set in force before it") }
-            guard step.commit.height == stepHeader.height, step.commit.blockHash == stepHeader.hash else { throw .setChange(index: index, "its certificate is for another block") }
-            do throws(CommitError) { try step.commit.verify(chainId: genesis.chainId, validators: set) } catch {
-                throw .setChange(index: index, "its header is not certified by the set in force: \(error.description)")
-            }
-            guard !step.validators.isEmpty, stepHeader.nextValidatorsHash == ValidatorSet.hash(step.validators), stepHeader.nextValidatorsHash != stepHeader.validatorsHash else {
-                throw .setChange(index: index, "its header does not name this new set as the next")
-            }
-            set = step.validators
-            previous = stepHeader.height
+        do throws(ValidatorSetWalkError) { return try ValidatorSetStep.setInForce(genesis: genesis, steps: setChanges, before: header.height) } catch {
+            throw .setChange(index: error.index ?? setChanges.count, error.reason)
         }
-        return set
     }
 
     // MARK: JSON file form: every binary value as the hex of its canonical encoding.

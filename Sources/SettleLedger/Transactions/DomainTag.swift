@@ -10,6 +10,8 @@ public enum DomainTag {
     public static let genesis = tag("SETTLE/GENESIS/V1")
     public static let state = tag("SETTLE/STATE/V1")
     public static let validatorSet = tag("SETTLE/VALIDATORS/V1")
+    public static let snapshot = tag("SETTLE/SNAPSHOT/V1")
+    public static let snapshotChunk = tag("SETTLE/SNAPSHOT-CHUNK/V1")
 
     private static func tag(_ text: String) -> [UInt8] { Array(text.utf8) + [0] }
 }

@@ -19,6 +19,8 @@ public struct NodeConfig: Sendable, Equatable {
     public var mempool = Mempool()
     public var log = Log()
     public var p2p = P2P()
+    public var snapshots = Snapshots()
+    public var sync = Sync()
 
     public struct RPC: Sendable, Equatable {
         public var host = "127.0.0.1"
@@ -120,6 +122,24 @@ public struct NodeConfig: Sendable, Equatable {
             self.host = host
             self.port = port
         }
+    }
+
+    /// State snapshots written under `dataDir/snapshots/` (docs/operations.md, "State snapshots").
+    public struct Snapshots: Sendable, Equatable {
+        /// A snapshot each time the stored chain passes a multiple of this many heights; 0: none.
+        public var interval = 10_000
+        /// How many snapshots are kept, newest first.
+        public var keep = 2
+    }
+
+    /// How a node with an empty store gets the chain.
+    public struct Sync: Sendable, Equatable {
+        /// Fetch the latest state snapshot from the peers and start from it
+        /// instead of replaying from genesis (`settled --from-snapshot` for
+        /// one start). Off by default: the nodes of a new network all start
+        /// empty, and a snapshot's rows are trusted beyond what its header
+        /// proves (docs/operations.md, "State snapshots").
+        public var fromSnapshot = false
     }
 
     public struct Log: Sendable, Equatable {

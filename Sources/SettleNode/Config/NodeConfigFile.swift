@@ -102,6 +102,15 @@ extension NodeConfig {
             }
             try p2p.finish()
         }
+        if var snapshots = try top.section("snapshots") {
+            if let value = try snapshots.int("interval", in: 0...1_000_000_000) { config.snapshots.interval = value }
+            if let value = try snapshots.int("keep", in: 1...1_000) { config.snapshots.keep = value }
+            try snapshots.finish()
+        }
+        if var sync = try top.section("sync") {
+            if let value = try sync.bool("fromSnapshot") { config.sync.fromSnapshot = value }
+            try sync.finish()
+        }
         if var log = try top.section("log") {
             if let value = try log.string("level") {
                 guard let level = Logger.Level(rawValue: value) else {

@@ -76,6 +76,25 @@ extension NodeConfig {
           # The other validators: their key (as in the genesis) and address.
           peers:\(p2p.peers.isEmpty ? " []" : "")
         \(p2p.peers.map { "    - key: \"\($0.key.hex)\"\n      host: \(Self.quoted($0.host))\n      port: \($0.port)\n" }.joined())
+        snapshots:
+          # A state snapshot (the ledger state, the log frontier and the
+          # certificates that prove its height final) is written under
+          # dataDir/snapshots/<height>/ each time the chain passes a multiple of
+          # this many heights, off the commit path; 0 writes none. Other nodes
+          # and `settle snapshot restore` start from one instead of replaying
+          # the chain (docs/operations.md, "State snapshots").
+          interval: \(snapshots.interval)
+          # How many snapshots are kept, the newest.
+          keep: \(snapshots.keep)
+
+        sync:
+          # With an empty store, fetch the latest state snapshot from the peers
+          # (chunks checked against its manifest, its height's certificate
+          # against the genesis) and block-sync from there, instead of
+          # replaying the chain from genesis. `settled --from-snapshot` does it
+          # for one start.
+          fromSnapshot: \(sync.fromSnapshot)
+
         log:
           # trace, debug, info, notice, warning, error or critical.
           level: \(log.level.rawValue)

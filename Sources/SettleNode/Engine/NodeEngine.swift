@@ -191,10 +191,12 @@ public actor NodeEngine {
     /// limit). With `consensus`, blocks are ordered by the BFT core among the
     /// validators in force at each height (`startConsensus`); without, this
     /// validator must hold a quorum alone and orders them itself (`produceBlock`).
+    /// With `snapshots`, the store writer tells it each height stored (state
+    /// snapshots at exact multiples of its interval).
     public init(
         store: BlockStore, validatorKey: SigningKey, limits: MempoolLimits = MempoolLimits(), maxBlockTransactions: Int? = nil,
         feedLimits: BlockFeed.Limits = BlockFeed.Limits(), metrics: NodeMetrics = .disabled, consensus: ConsensusFiles? = nil,
-        logger: Logger = Logger(label: "settle.node")
+        snapshots: SnapshotWriter? = nil, logger: Logger = Logger(label: "settle.node")
     ) throws {
         let genesis = store.genesis
         let state = try store.loadState()
@@ -227,7 +229,10 @@ public actor NodeEngine {
         metrics.chain(height: state.height)
         metrics.mempool(size: 0)
         metrics.validators(ValidatorSetStatus(state, storedHeight: state.height))
-        writer.onStored { [weak self] result in Task { await self?.blocksStored(result) } }
+        writer.onStored { [weak self] result in
+            if case .success(let height) = result { snapshots?.blocksStored(through: height) }
+            Task { await self?.blocksStored(result) }
+        }
     }
 
     deinit {

@@ -147,4 +147,24 @@ public struct NodeMetrics: Sendable {
     public func openFilesLimit(_ limit: Int) {
         Gauge(label: "settle_open_files_limit", factory: factory).record(limit)
     }
+
+    /// A state snapshot at `height` was written, in `duration`.
+    public func snapshotWritten(height: UInt64, duration: Duration) {
+        Counter(label: "settle_snapshots_written_total", factory: factory).increment()
+        Gauge(label: "settle_snapshot_latest_height", factory: factory).record(Int64(clamping: height))
+        CoreMetrics.Timer(label: "settle_snapshot_write_duration_seconds", factory: factory).record(duration: duration)
+    }
+
+    /// Writing a state snapshot failed (the node goes on; the next interval tries again).
+    public func snapshotFailed() {
+        Counter(label: "settle_snapshot_failures_total", factory: factory).increment()
+    }
+
+    /// Snapshot traffic with peers, by `kind`: `served_manifest`,
+    /// `served_chunk`, `dropped_request` (a peer past its chunks in flight),
+    /// `fetched_chunk`, `refused_chunk` (not the manifest's), `refused_offer`
+    /// (a manifest that does not verify).
+    public func snapshotTransfer(_ kind: String) {
+        Counter(label: "settle_snapshot_transfers_total", dimensions: [("kind", kind)], factory: factory).increment()
+    }
 }

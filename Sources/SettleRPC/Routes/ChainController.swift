@@ -31,7 +31,13 @@ struct ChainController {
         }
         routes.add(.receipt) { _, context in
             let id = try RequestValues.hash(context.parameters.get("id"))
-            guard let receipt = try await RequestValues.read(queries, { try $0.receipt(for: id) }) else {
+            let (found, start) = try await RequestValues.read(queries) { store in (try store.receipt(for: id), store.snapshotStartHeight) }
+            guard let receipt = found else {
+                if let start {
+                    throw RPCError(
+                        .notFound,
+                        "transaction \(id) is not committed after height \(start); this node started from a snapshot at \(start), so for a transaction before it ask a node with full history")
+                }
                 throw RPCError(.notFound, "transaction \(id) is not committed here")
             }
             if context.reads != .all, let stored = try await RequestValues.read(queries, { try $0.transaction(id: id) }) {
@@ -58,7 +64,11 @@ struct ChainController {
     }
 
     private func block(at height: UInt64) async throws -> Response {
-        guard let stored = try await RequestValues.read(queries, { try $0.block(at: height) }) else {
+        let (found, start) = try await RequestValues.read(queries) { store in (try store.block(at: height), store.snapshotStartHeight) }
+        guard let stored = found else {
+            if let start, height <= start {
+                throw RPCError(.notFound, "no block at height \(height) here: this node started from a snapshot at \(start); ask a node with full history")
+            }
             throw RPCError(.notFound, "no block at height \(height)")
         }
         return try RPCServer.json(Wire.Block(stored))
