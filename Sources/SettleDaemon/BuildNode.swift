@@ -65,8 +65,9 @@ public func buildNode(home: URL, logLevel: Logger.Level?, fromSnapshot: Bool? = 
     if cluster, fromSnapshot ?? config.sync.fromSnapshot, try store.height() == 0 {
         // An empty store: start from the peers' latest state snapshot, if one verifies; else replay from genesis.
         let network = try PeerNetwork(genesis: chain, key: key, settings: peerSettings())
-        // The configured peers are trusted to be validators of the sets in force, which this node cannot know yet.
-        network.updateMembers(Set(chain.validators.map(\.publicKey) + config.p2p.peers.map(\.key)))
+        // The configured peers are trusted to be validators of the sets in force, which this node cannot know yet;
+        // the genesis's observers may serve snapshots too.
+        network.updateMembers(validators: Set(chain.validators.map(\.publicKey) + config.p2p.peers.map(\.key)), observers: Set(chain.observers.map(\.publicKey)))
         let fetcher = SnapshotFetcher(genesis: chain, peers: config.p2p.peers.count, metrics: metrics.node, logger: logger)
         let fetched: (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry])?
         do { fetched = try await fetcher.fetch(over: network) } catch {

@@ -34,6 +34,20 @@ import Testing
         #expect(process.terminationStatus == 0 && printed.isEmpty, "systemd-analyze verify: \(printed)")
     }
 
+    /// The `settle.yaml` docs/operators.md shows for a node on its own
+    /// machine is one a node accepts, with the settings it says.
+    @Test func theOperatorsGuidesConfigIsAValidConfig() throws {
+        let guide = try Self.text("docs/operators.md")
+        let section = try #require(guide.range(of: "## Deploy on several machines")).upperBound
+        let start = try #require(guide.range(of: "```yaml\n", range: section..<guide.endIndex))
+        let end = try #require(guide.range(of: "```", range: start.upperBound..<guide.endIndex))
+        // The operator puts the other validators' keys where the guide says which.
+        let yaml = String(guide[start.upperBound..<end.lowerBound]).replacing(/<validator [A-Z] key>/, with: String(repeating: "ab", count: 32))
+        let config = try NodeConfig.parse(yaml: yaml)
+        #expect(config.rpc.host == "0.0.0.0" && config.rpc.auth.tokens && config.rpc.tls?.certificate == "rpc-tls.pem")
+        #expect(config.p2p.peers.count == 3 && config.snapshots.interval == 10_000)
+    }
+
     /// Both run `settled --home /var/lib/settle/node`, stop it with SIGTERM and
     /// give it a generous open-file limit; the image exposes a node's default ports.
     @Test func theUnitAndTheImageAgree() throws {
