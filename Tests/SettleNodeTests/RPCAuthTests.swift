@@ -251,7 +251,8 @@ import Testing
         let text = generated.text
         try APITokenFile.write([token], to: path)
         let registry = TokenRegistry()
-        let watcher = TokenFileWatcher(path: path, registry: registry, interval: .milliseconds(50), logger: Logger(label: "test"))
+        let log = RecordedLog()
+        let watcher = TokenFileWatcher(path: path, registry: registry, interval: .milliseconds(50), logger: log.logger)
         try watcher.load()
         let running = Task { try await watcher.run() }
         defer { running.cancel() }
@@ -267,7 +268,7 @@ import Testing
         }
         // A file that does not parse keeps the tokens in service.
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: path))
-        try await Task.sleep(for: .milliseconds(200))
+        try await Self.waitUntil("the broken file is read and refused") { log.contains("cannot be used") }
         #expect(registry.count == 1)
     }
 

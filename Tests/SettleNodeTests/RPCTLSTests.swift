@@ -69,6 +69,8 @@ import X509
         let port: Int
         let metrics: MetricsExporter
         let task: Task<Void, any Error>
+        /// The file watcher's log: a refused reload shows only there.
+        let log = RecordedLog()
 
         init(node: RPCTests.Node, files: RPCTLSFiles, auth: RPCAuth = .off) throws {
             port = FreePorts.take(1)[0]
@@ -76,7 +78,7 @@ import X509
             let tls = try RPCTLSContext(files: files)
             let app = RPCServer.application(
                 engine: node.engine, metrics: metrics, host: "127.0.0.1", port: port, limits: ConnectionLimits(), auth: auth, tls: tls,
-                services: [TLSFileWatcher(tls: tls, interval: .milliseconds(50), logger: Logger(label: "test"))], logger: Logger(label: "test"))
+                services: [TLSFileWatcher(tls: tls, interval: .milliseconds(50), logger: log.logger)], logger: Logger(label: "test"))
             task = Task { try await app.runService(gracefulShutdownSignals: []) }
         }
     }
@@ -164,14 +166,14 @@ import X509
         try await Self.waitUntil("the new certificate is served") { (try? await Self.served(port: served.port, caFile: pki.caFile)) == "second" }
 
         // A certificate file that is not one leaves the last good one serving.
-        try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: files.certificate))
-        try await Task.sleep(for: .milliseconds(300))
+        try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: files.certificate), options: .atomic)
+        try await Self.waitUntil("the broken certificate is read and refused") { served.log.contains("cannot be used") }
         #expect(try await Self.served(port: served.port, caFile: pki.caFile) == "second")
         // Nor does a key of another certificate.
         let other = try pki.issue("third", file: "other")
-        try FileManager.default.removeItem(atPath: files.certificate)
-        try FileManager.default.copyItem(atPath: other.certificate, toPath: files.certificate)
-        try await Task.sleep(for: .milliseconds(300))
+        // Replaced in one rename, so the watcher never sees the file missing (a refusal of its own).
+        try Data(contentsOf: URL(fileURLWithPath: other.certificate)).write(to: URL(fileURLWithPath: files.certificate), options: .atomic)
+        try await Self.waitUntil("the mismatched pair is read and refused") { served.log.count("cannot be used") >= 2 }
         #expect(try await Self.served(port: served.port, caFile: pki.caFile) == "second")
     }
 

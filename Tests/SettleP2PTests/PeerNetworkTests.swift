@@ -113,8 +113,11 @@ import Testing
         var genesis = Self.isolatedGenesis("observers")
         let observerKey = DevelopmentNetwork.key("observer-0")
         genesis.observers = [Observer(name: "observer-0", publicKey: observerKey.publicKey)]
-        let a = try await node(0, genesis: genesis), b = try await node(1, genesis: genesis)
+        let alerts = NodeAlerts()
+        let a = try await node(0, genesis: genesis, alerts: alerts), b = try await node(1, genesis: genesis)
         link([(0, a), (1, b)])
+        /// How often validator a refused a key it does not admit (a stranger's, or a removed observer's).
+        func refusals() -> Int { alerts.all.first { $0.code == NodeAlerts.Code.peerNotAValidator.rawValue }?.count ?? 0 }
         var settings = PeerNetwork.Settings()
         settings.minBackoff = .milliseconds(20)
         settings.maxBackoff = .milliseconds(200)
@@ -138,14 +141,17 @@ import Testing
 
         // A stranger's key is refused even with the genesis in hand.
         let stranger = try PeerNetwork(genesis: genesis, key: DevelopmentNetwork.key("observer-1"), settings: settings)
+        let before = refusals()
         try await stranger.start()
-        try await Task.sleep(for: .milliseconds(300))  // an absence: give the refused dials time to have happened
+        #expect(try await eventually { refusals() > before }, "validator a never refused the stranger")
         #expect(stranger.connectedPeers.isEmpty && !a.connectedPeers.contains(stranger.local))
 
         // Governance removes the observer: its connections close, and it stays refused.
         for validator in [a, b] { validator.updateMembers(validators: Set(genesis.validators.map(\.publicKey)), observers: []) }
         #expect(try await eventually { !a.connectedPeers.contains(observerKey.publicKey) && !b.connectedPeers.contains(observerKey.publicKey) })
-        try await Task.sleep(for: .milliseconds(300))  // an absence: redials must keep failing
+        // The observer redials (and the stranger goes on dialling): once a refuses again, the observer is still out.
+        let afterRemoval = refusals()
+        #expect(try await eventually { refusals() > afterRemoval + 1 }, "validator a refused nothing after the removal")
         #expect(!a.connectedPeers.contains(observerKey.publicKey))
         for node in [a, b, observer, stranger] { await node.stop() }
     }
