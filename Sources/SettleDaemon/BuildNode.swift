@@ -69,7 +69,7 @@ public func buildNode(home: URL, logLevel: Logger.Level?, fromSnapshot: Bool? = 
         // the genesis's observers may serve snapshots too.
         network.updateMembers(validators: Set(chain.validators.map(\.publicKey) + config.p2p.peers.map(\.key)), observers: Set(chain.observers.map(\.publicKey)))
         let fetcher = SnapshotFetcher(genesis: chain, peers: config.p2p.peers.count, metrics: metrics.node, logger: logger)
-        let fetched: (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry])?
+        let fetched: SnapshotFetcher.Fetched?
         do { fetched = try await fetcher.fetch(over: network) } catch {
             await network.stop()
             throw error
@@ -77,7 +77,12 @@ public func buildNode(home: URL, logLevel: Logger.Level?, fromSnapshot: Bool? = 
         await network.stop()
         if let fetched {
             try store.install(snapshot: fetched.manifest, rows: fetched.rows)
-            logger.notice("started from a state snapshot fetched from the peers", metadata: ["height": "\(fetched.manifest.height)", "content": "\(fetched.manifest.contentHash)"])
+            logger.notice(
+                "started from a state snapshot fetched from the peers",
+                metadata: [
+                    "height": "\(fetched.manifest.height)", "content": "\(fetched.manifest.contentHash)",
+                    "vouched_by": "\(fetched.attestations.count) validators",
+                ])
         }
     }
     metrics.node.openFilesLimit(files.soft)
@@ -95,7 +100,8 @@ public func buildNode(home: URL, logLevel: Logger.Level?, fromSnapshot: Bool? = 
         var settings = peerSettings()
         settings.alerts = engine.alerts
         let network = try PeerNetwork(genesis: chain, key: key, settings: settings)
-        let server = SnapshotServer(directory: snapshots, network: network, metrics: metrics.node)
+        let server = SnapshotServer(directory: snapshots, network: network, metrics: metrics.node, genesis: chain, key: key, logger: logger)
+        snapshotWriter?.onWritten { server.written($0) }
         services = [
             ClusterService(
                 host: ValidatorHost(

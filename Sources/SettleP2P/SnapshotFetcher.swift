@@ -34,7 +34,10 @@ public struct SnapshotFetcher: Sendable {
         case tick
     }
 
-    public func fetch(over network: PeerNetwork) async throws -> (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry])? {
+    /// A verified snapshot: the manifest, the state and rows it holds, and the attestations that vouched for it.
+    public typealias Fetched = (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry], attestations: [SnapshotAttestation])
+
+    public func fetch(over network: PeerNetwork) async throws -> Fetched? {
         let clock = ContinuousClock()
         let started = clock.now
         let now = { @Sendable () -> UInt64 in
@@ -44,7 +47,7 @@ public struct SnapshotFetcher: Sendable {
         let (events, continuation) = AsyncStream.makeStream(of: Event.self)
         try await network.start()
         defer { continuation.finish() }
-        return try await withThrowingTaskGroup(of: Void.self, returning: (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry])?.self) { group in
+        return try await withThrowingTaskGroup(of: Void.self, returning: Fetched?.self) { group in
             group.addTask {
                 for await (peer, message) in network.inbound { continuation.yield(.message(message, from: peer)) }
                 continuation.finish()
@@ -83,7 +86,16 @@ public struct SnapshotFetcher: Sendable {
                 if !chosen, elapsed >= offerWait || (fetch.answered.count >= peers && peers > 0) {
                     let (found, actions) = fetch.choose(now: now())
                     guard found else {
-                        logger.notice("no peer offered a state snapshot: syncing blocks from genesis", metadata: ["answered": "\(fetch.answered.count)"])
+                        // Offers too few validators vouch for are named, so that an operator sees why none was taken.
+                        let unattested = Set(fetch.offers.values.map(\.contentHash)).map { content in
+                            let (power, total) = fetch.attestedPower(content)
+                            let height = fetch.offers.values.first { $0.contentHash == content }!.height
+                            return "height \(height): \(power) of \(total) power vouch"
+                        }
+                        if !unattested.isEmpty { metrics.snapshotTransfer("refused_unattested") }
+                        logger.notice(
+                            "no peer offered a state snapshot that validators holding more than a third of the power vouch for: syncing blocks from genesis",
+                            metadata: ["answered": "\(fetch.answered.count)", "offers": "\(unattested.sorted())"])
                         return nil
                     }
                     chosen = true

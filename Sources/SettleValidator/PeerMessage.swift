@@ -25,12 +25,17 @@ public enum PeerMessage: Hashable, Sendable {
     case goodbye(reason: String)
     /// "Which is your latest state snapshot?" (docs/p2p.md, "State snapshots").
     case snapshotRequest
-    /// The answer: the manifest of the sender's latest snapshot, or none.
-    case snapshotOffer(SnapshotManifest?)
+    /// The answer: the manifest of the sender's latest snapshot, or none,
+    /// with the validators' attestations of its content the sender holds.
+    case snapshotOffer(SnapshotManifest?, attestations: [SnapshotAttestation])
     /// "Send me chunk `index` of your snapshot at `height`."
     case chunkRequest(height: UInt64, index: UInt32)
     /// A chunk answering a request: at most `SnapshotManifest.chunkSize` bytes.
     case chunk(height: UInt64, index: UInt32, bytes: [UInt8])
+    /// A validator vouches for the content of the snapshot it wrote, sent to
+    /// every peer when written; each keeps it beside its own snapshot of the
+    /// same content to hand on in offers.
+    case snapshotAttestation(SnapshotAttestation)
 
     public static let protocolVersion: UInt8 = 1
     /// Longest goodbye reason, in UTF-8 bytes (longer ones are cut).
@@ -80,9 +85,10 @@ extension PeerMessage: CanonicalCodable {
         case .evidence(let evidence): w.u8(7); w.value(evidence)
         case .goodbye(let reason): w.u8(8); w.string(Self.truncated(reason))
         case .snapshotRequest: w.u8(9)
-        case .snapshotOffer(let manifest): w.u8(10); w.option(manifest) { $0.value($1) }
+        case .snapshotOffer(let manifest, let attestations): w.u8(10); w.option(manifest) { $0.value($1) }; w.list(attestations) { $0.value($1) }
         case .chunkRequest(let height, let index): w.u8(11); w.u64(height); w.u32(index)
         case .chunk(let height, let index, let bytes): w.u8(12); w.u64(height); w.u32(index); w.blob(bytes)
+        case .snapshotAttestation(let attestation): w.u8(13); w.value(attestation)
         }
     }
 
@@ -103,10 +109,14 @@ extension PeerMessage: CanonicalCodable {
         case 7: self = .evidence(try r.value(Equivocation.self))
         case 8: self = .goodbye(reason: try r.string("message.reason", maxBytes: Self.maxGoodbyeBytes))
         case 9: self = .snapshotRequest
-        case 10: self = .snapshotOffer(try r.option("message.manifest") { r throws(DecodingError) in try r.value(SnapshotManifest.self) })
+        case 10:
+            self = .snapshotOffer(
+                try r.option("message.manifest") { r throws(DecodingError) in try r.value(SnapshotManifest.self) },
+                attestations: try r.list("message.attestations", maxCount: SnapshotAttestation.maxCount) { r throws(DecodingError) in try r.value(SnapshotAttestation.self) })
         case 11: self = .chunkRequest(height: try r.u64("message.height"), index: try r.u32("message.index"))
         case 12:
             self = .chunk(height: try r.u64("message.height"), index: try r.u32("message.index"), bytes: Array(try r.blob("message.chunk", maxBytes: SnapshotManifest.chunkSize)))
+        case 13: self = .snapshotAttestation(try r.value(SnapshotAttestation.self))
         case let tag: throw .unknownTag(field: "message.kind", offset: start, tag: UInt64(tag))
         }
     }

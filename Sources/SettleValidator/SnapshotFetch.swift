@@ -8,9 +8,14 @@ public import SettleLedger
 /// It asks every peer that says hello for its latest snapshot, keeps the
 /// offers whose manifest verifies against the genesis (a forged one, or one
 /// for a height without a valid certificate, is refused and its sender
-/// penalised), and, once asked to `choose`, takes the highest height offered,
-/// fetching its chunks from every peer that offered the same content
-/// (`SnapshotManifest.contentHash`), a few at a time from each. Each chunk is
+/// penalised), pools the validators' attestations of each content that
+/// offers carry (`SnapshotAttestation`: a signature by a validator of the set
+/// in force at that height), and, once asked to `choose`, takes the highest
+/// height whose content validators holding more than a third of the power
+/// vouch for, fetching its chunks from every peer that offered the same
+/// content (`SnapshotManifest.contentHash`), a few at a time from each. A
+/// content too few vouch for is never fetched: its rows could be anything
+/// that keeps the invariants. Each chunk is
 /// checked against the manifest on arrival: a bad one is discarded, its
 /// sender penalised and dropped as a source, and the chunk asked of another;
 /// one not answered within `timeoutMs` is asked of another too.
@@ -26,6 +31,10 @@ public struct SnapshotFetch: Sendable {
     public let timeoutMs: UInt64
     /// Verified offers, by peer.
     public private(set) var offers: [PublicKey: SnapshotManifest] = [:]
+    /// Verified attestations of each content offered, by content hash and validator.
+    public private(set) var vouching: [Hash256: [PublicKey: SnapshotAttestation]] = [:]
+    /// The set in force at each content's height, from its manifest's walk.
+    private var setsByContent: [Hash256: [Validator]] = [:]
     /// Peers asked, and those that answered (with a snapshot or none).
     public private(set) var asked: Set<PublicKey> = []
     public private(set) var answered: Set<PublicKey> = []
@@ -55,13 +64,19 @@ public struct SnapshotFetch: Sendable {
         case .hello:
             guard asked.insert(peer).inserted else { return [] }
             return [.send(.snapshotRequest, to: peer)]
-        case .snapshotOffer(let manifest):
+        case .snapshotOffer(let manifest, let attestations):
             guard asked.contains(peer), answered.insert(peer).inserted else { return [] }
             guard let manifest else { return [] }
-            do throws(SnapshotError) { try manifest.verify(genesis: genesis) } catch {
+            let validators: [Validator]
+            do throws(SnapshotError) {
+                try manifest.verify(genesis: genesis)
+                validators = try manifest.validatorsInForce(genesis: genesis)
+            } catch {
                 return [.penalise(peer, reason: "offered a snapshot that does not verify: \(error.description)")]
             }
             offers[peer] = manifest
+            setsByContent[manifest.contentHash] = validators
+            pool(attestations, for: manifest)
             // A peer offering the chosen content late joins the sources.
             if let chosen, manifest.height == chosen.height, manifest.contentHash == chosen.contentHash, !sources.contains(peer) {
                 sources.append(peer)
@@ -79,16 +94,43 @@ public struct SnapshotFetch: Sendable {
             }
             chunks[slot] = bytes
             return requestMore(now: now)
+        case .snapshotAttestation(let attestation):
+            // One written after its offer: it counts for a content offered.
+            if let manifest = offers.values.first(where: { $0.height == attestation.height && $0.contentHash == attestation.contentHash }) { pool([attestation], for: manifest) }
+            return []
         default:
             return []
         }
     }
 
-    /// Takes the highest height offered and starts fetching it; false when
-    /// nobody offered one (the node then syncs blocks from genesis).
+    /// Keeps those of `attestations` that vouch for `manifest`'s content.
+    private mutating func pool(_ attestations: [SnapshotAttestation], for manifest: SnapshotManifest) {
+        guard let validators = setsByContent[manifest.contentHash] else { return }
+        let fresh = attestations.filter { vouching[manifest.contentHash]?[$0.validator] == nil }
+        for attestation in manifest.vouching(fresh, genesis: genesis, validators: validators) { vouching[manifest.contentHash, default: [:]][attestation.validator] = attestation }
+    }
+
+    /// The power vouching for a content offered, and the total of the set in force at its height.
+    public func attestedPower(_ contentHash: Hash256) -> (power: UInt64, total: UInt64) {
+        let validators = setsByContent[contentHash] ?? []
+        let vouched = vouching[contentHash] ?? [:]
+        let power = validators.filter { vouched[$0.publicKey] != nil }.reduce(UInt64(0)) { $0 + $1.power }
+        return (power, validators.reduce(UInt64(0)) { $0 + $1.power })
+    }
+
+    /// Whether validators holding more than a third of the power vouch for a content.
+    public func isAttested(_ contentHash: Hash256) -> Bool {
+        let (power, total) = attestedPower(contentHash)
+        return total > 0 && power * 3 > total
+    }
+
+    /// Takes the highest height offered whose content enough validators
+    /// vouch for, and starts fetching it; false when there is none (the
+    /// node then syncs blocks from genesis).
     public mutating func choose(now: UInt64) -> (chosen: Bool, actions: [Action]) {
         guard chosen == nil else { return (true, []) }
-        guard let best = offers.values.max(by: { ($0.height, $0.contentHash.hex) < ($1.height, $1.contentHash.hex) }) else { return (false, []) }
+        let attested = offers.values.filter { isAttested($0.contentHash) }
+        guard let best = attested.max(by: { ($0.height, $0.contentHash.hex) < ($1.height, $1.contentHash.hex) }) else { return (false, []) }
         chosen = best
         sources = offers.filter { $0.value.height == best.height && $0.value.contentHash == best.contentHash }.map(\.key).sorted()
         return (true, requestMore(now: now))
@@ -119,11 +161,12 @@ public struct SnapshotFetch: Sendable {
         return actions
     }
 
-    /// The verified state and rows, once complete.
-    public func assemble() throws(SnapshotError) -> (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry]) {
+    /// The verified state and rows, once complete, with the attestations that vouched for them.
+    public func assemble() throws(SnapshotError) -> (manifest: SnapshotManifest, state: LedgerState, rows: [StateEntry], attestations: [SnapshotAttestation]) {
         guard let chosen, isComplete else { throw .rows("the snapshot is not complete") }
         let ordered = chosen.chunkHashes.indices.map { chunks[$0]! }
+        let attestations = try chosen.verify(genesis: genesis, attestations: Array((vouching[chosen.contentHash] ?? [:]).values))
         let (state, rows) = try SnapshotRows.assemble(genesis: genesis, manifest: chosen, chunks: ordered)
-        return (chosen, state, rows)
+        return (chosen, state, rows, attestations)
     }
 }

@@ -169,7 +169,7 @@ public struct ValidatorDriver: Sendable {
         case .goodbye:
             // The connection closes with it; nothing for consensus.
             return []
-        case .snapshotRequest, .snapshotOffer, .chunkRequest, .chunk:
+        case .snapshotRequest, .snapshotOffer, .chunkRequest, .chunk, .snapshotAttestation:
             // State snapshots are served from files by the host, beside consensus (docs/p2p.md).
             return []
         }

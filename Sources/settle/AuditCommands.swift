@@ -11,6 +11,9 @@ struct ChainOptions: ParsableArguments {
     @Option(help: "The genesis JSON file of the chain (the only thing an auditor trusts).")
     var genesis: String
 
+    init() {}
+    init(genesis: String) { self.genesis = genesis }
+
     func loadGenesis() throws -> Genesis {
         guard let data = FileManager.default.contents(atPath: genesis) else { throw ValidationError("cannot read genesis file \(genesis)") }
         return try Genesis.parseJSON(data)
@@ -60,10 +63,16 @@ struct AuditCommand: ParsableCommand {
         }
         var trusted: LedgerState?
         if let fromSnapshot {
-            // The snapshot's height is proven final from the genesis; its rows are checked as far as they can be (docs/audit.md).
+            // The snapshot's height is proven final from the genesis, and its content vouched for by validators holding
+            // more than a third of the power at that height (docs/audit.md).
             let loaded = try SnapshotDirectory.load(at: URL(fileURLWithPath: fromSnapshot), genesis: genesis)
             trusted = loaded.state
-            if !json { print("snapshot at height \(loaded.manifest.height) verified against the genesis: content \(loaded.manifest.contentHash), \(loaded.manifest.rowCount) rows") }
+            if !json {
+                let names = loaded.attestations.compactMap { a in genesis.validators.first { $0.publicKey == a.validator }?.name ?? a.validator.hex.prefix(16).description }
+                print(
+                    "snapshot at height \(loaded.manifest.height) verified against the genesis: content \(loaded.manifest.contentHash), \(loaded.manifest.rowCount) rows, vouched for by \(names.joined(separator: ", "))"
+                )
+            }
         }
         if let checkpoint {
             if FileManager.default.fileExists(atPath: checkpoint) {

@@ -22,9 +22,14 @@ struct DevCommand: ParsableCommand {
         @Option(help: "Transactions per block.") var size = 50
         @Option(help: "Seed for the payments.") var seed: UInt64 = 1
         @Option(help: "Validators of the development genesis (as `settle network init --development-keys --validators`).") var validators = 4
+        @Option(help: "A genesis file of development keys to write for instead (e.g. one with observers, from `settle network init --development-keys --observers`).")
+        var genesis: String?
 
         func run() throws {
-            let genesis = DevelopmentNetwork.genesis(validators: validators)
+            let genesis = try genesis.map { try ChainOptions(genesis: $0).loadGenesis() } ?? DevelopmentNetwork.genesis(validators: validators)
+            for validator in genesis.validators where DevelopmentNetwork.key(validator.name).publicKey != validator.publicKey {
+                throw ValidationError("validator \(validator.name)'s key is not the development key of that name: this genesis was not made with --development-keys")
+            }
             let db = try BlockStore(path: store, genesis: genesis)
             var state = try db.loadState()
             var generator = PaymentGenerator(seed: seed &+ state.height)

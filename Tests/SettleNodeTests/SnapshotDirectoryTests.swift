@@ -33,6 +33,11 @@ import Testing
         }
     }
 
+    /// Validators 0 and 1 (half the development network's power) vouch for `manifest`.
+    static func attestations(_ manifest: SnapshotManifest, by names: [String] = ["validator-0", "validator-1"]) -> [SnapshotAttestation] {
+        names.map { SnapshotAttestation(manifest: manifest, chainId: DevelopmentNetwork.genesis().chainId, key: DevelopmentNetwork.key($0)) }
+    }
+
     func temporary() -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("settle-snapshots-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
@@ -47,12 +52,12 @@ import Testing
         #expect(directory.heights().isEmpty)
         for _ in 0..<3 {
             let snapshot = try #require(try store.makeSnapshot())
-            try directory.write(manifest: snapshot.manifest, chunks: snapshot.chunks)
+            try directory.write(manifest: snapshot.manifest, chunks: snapshot.chunks, attestations: Self.attestations(snapshot.manifest))
             try Self.append(2, to: store)
         }
         #expect(directory.heights() == [3, 5, 7])
         let loaded = try SnapshotDirectory.load(at: directory.path(height: 5), genesis: store.genesis)
-        #expect(loaded.manifest.height == 5 && loaded.state.height == 5)
+        #expect(loaded.manifest.height == 5 && loaded.state.height == 5 && loaded.attestations.count == 2)
         #expect(try directory.manifest(height: 5) == loaded.manifest)
         #expect(directory.chunk(height: 5, index: 0) != nil && directory.chunk(height: 5, index: 1) == nil)
         // A flipped byte in a chunk file: the directory is refused, naming the chunk.
@@ -101,7 +106,18 @@ import Testing
         try Self.append(7, to: store)
         writer.blocksStored(through: 17)
         #expect(waitUntil { $0 == [10, 17] }, "\(directory.heights())")
+        // Written unattested (no signing node here), it is refused until validators holding more than a third vouch for it.
+        let manifest = try directory.manifest(height: 10)
+        #expect(directory.attestations(height: 10).isEmpty)
+        #expect(throws: SnapshotFileError.self) { try SnapshotDirectory.load(at: directory.path(height: 10), genesis: store.genesis) }
+        #expect(try directory.add(attestations: Self.attestations(manifest, by: ["validator-2"]), height: 10).count == 1)
+        do {
+            _ = try SnapshotDirectory.load(at: directory.path(height: 10), genesis: store.genesis)
+            Issue.record("one validator of four vouching was accepted")
+        } catch { #expect(error.description.contains("1 of 4 power vouch")) }
+        // A repeat is not added again; a second validator makes it more than a third.
+        #expect(try directory.add(attestations: Self.attestations(manifest, by: ["validator-2", "validator-3"]), height: 10).map(\.validator) == [DevelopmentNetwork.key("validator-3").publicKey])
         let loaded = try SnapshotDirectory.load(at: directory.path(height: 10), genesis: store.genesis)
-        #expect(loaded.state.height == 10)
+        #expect(loaded.state.height == 10 && loaded.attestations.count == 2)
     }
 }

@@ -10,21 +10,25 @@ import Testing
 #endif
 
 extension ProcessTests {
-    /// A wiped validator comes back from a state snapshot (docs/operations.md,
-    /// "State snapshots"), with real `settled` processes: four validators
-    /// write snapshots under load past 10 000 transactions; validator 3 is
-    /// stopped, its data directory wiped, and restarted with its own key and
-    /// `sync.fromSnapshot`: it fetches the latest snapshot from its peers,
-    /// block-syncs the rest, votes again, and serves receipts for the
-    /// payments after the snapshot that verify with the genesis alone — and
-    /// says plainly that it has none before. The snapshot copied as files
-    /// verifies and restores offline (`settle snapshot`), and the restored
-    /// store audits from it.
+    /// A wiped validator and a new observer start from a state snapshot
+    /// (docs/operations.md, "State snapshots"), with real `settled`
+    /// processes: four validators write snapshots under load past 10 000
+    /// transactions, each attesting its own and keeping its peers'
+    /// attestations; validator 3 is stopped, its data directory wiped, and
+    /// restarted with its own key and `sync.fromSnapshot`, and the genesis's
+    /// observer, never started before, starts with it too: each fetches the
+    /// latest snapshot that more than a third of the validators vouch for,
+    /// block-syncs the rest, and serves receipts for the payments after the
+    /// snapshot that verify with the genesis alone — and says plainly that it
+    /// has none before; the validator votes again. The snapshot copied as
+    /// files (attestations included) verifies and restores offline (`settle
+    /// snapshot`), and the restored store audits from it.
     @Suite struct SnapshotProcessTests {
         typealias Cluster = ClusterProcessTests.Cluster
 
         @Test func aWipedValidatorRestoresFromASnapshotAndCatchesUp() throws {
-            let cluster = try Cluster(validators: 4, running: 0, developmentKeys: true) { cluster in
+            let observer = 4
+            let cluster = try Cluster(validators: 4, observers: 1, running: 0, developmentKeys: true) { cluster in
                 for index in 0..<4 {
                     var config = try NodeConfig.load(home: cluster.home(index))
                     config.snapshots.interval = 25
@@ -36,7 +40,7 @@ extension ProcessTests {
             // 10 000 transactions in: 50 blocks of 200, written into validator 0's store, which the others fetch.
             let data0 = cluster.home(0).appendingPathComponent("data")
             try FileManager.default.createDirectory(at: data0, withIntermediateDirectories: true)
-            let written = try CLIProcessTests.settle(["dev", "write-blocks", "--store", data0.appendingPathComponent("chain.sqlite").path, "--blocks", "50", "--size", "200"])
+            let written = try CLIProcessTests.settle(["dev", "write-blocks", "--genesis", genesis, "--store", data0.appendingPathComponent("chain.sqlite").path, "--blocks", "50", "--size", "200"])
             try #require(written.status == 0, "\(written.stderr)")
             // One at a time, each fetching the written chain before the next starts (three empty validators are a quorum of their own).
             for index in 0..<4 {
@@ -61,15 +65,21 @@ extension ProcessTests {
             let metrics = String(decoding: try GovernanceProcessTests.fetch(metricsRequest) ?? Data(), as: UTF8.self)
             #expect(metrics.contains("settle_snapshots_written_total"), "\(metrics.prefix(300))")
 
-            // Validator 3 is stopped and wiped, and restarted with sync.fromSnapshot: it fetches the latest snapshot from its peers.
+            // Validator 3 is stopped and wiped, and restarted with sync.fromSnapshot, and the observer starts
+            // for the first time with it: each fetches the latest attested snapshot from its peers.
             cluster.kill9(3)
             let data3 = cluster.home(3).appendingPathComponent("data")
             try FileManager.default.removeItem(at: data3)
-            var config = try NodeConfig.load(home: cluster.home(3))
-            config.sync.fromSnapshot = true
-            try Data(config.yamlText().utf8).write(to: cluster.home(3).appendingPathComponent(NodeConfig.fileName))
-            try cluster.start(3)
+            for index in [3, observer] {
+                var config = try NodeConfig.load(home: cluster.home(index))
+                config.sync.fromSnapshot = true
+                try Data(config.yamlText().utf8).write(to: cluster.home(index).appendingPathComponent(NodeConfig.fileName))
+                try cluster.start(index)
+            }
             try cluster.waitServing(3)
+            try cluster.waitServing(observer)
+            let observerStart = try #require(try Self.snapshotStart(cluster, observer), "the observer did not start from a snapshot: \(cluster.logTail(observer))")
+            #expect(observerStart >= 75 && observerStart % 25 == 0, "the observer started from \(observerStart)")
             let (firstStatus, firstView) = try cluster.request("GET", 3, "/v1/blocks/1")
             #expect(firstStatus == 404 && "\(firstView)".contains("started from a snapshot"), "validator 3 did not start from a snapshot: \(firstStatus) \(firstView); \(cluster.logTail(3))")
             let height = try #require(try Self.snapshotStart(cluster, 3))
@@ -78,6 +88,9 @@ extension ProcessTests {
             let copy = cluster.dir.appendingPathComponent("copied-snapshot")
             let source = try #require((0..<3).map { SnapshotDirectory(dataDir: cluster.home($0).appendingPathComponent("data")) }.first { $0.heights().contains(height) })
             try FileManager.default.copyItem(at: source.path(height: height), to: copy)
+            // Its attestations: the writer's own and those its peers sent, all vouching for one content.
+            let attestations = SnapshotDirectory.readAttestations(at: copy)
+            #expect(attestations.count >= 2 && Set(attestations.map(\.contentHash)).count == 1, "\(attestations)")
 
             // It catches up from the snapshot and takes part again: with validator 2 down, a commit needs it.
             let tip = try cluster.height(0)
@@ -91,13 +104,16 @@ extension ProcessTests {
             try cluster.start(2)
             try cluster.waitServing(2)
 
-            // A receipt from the restored node for the last payment verifies with the genesis alone.
-            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(cluster.port(3))/v1/transactions/\(last.hex)/receipt")!)
-            request.timeoutInterval = 20
-            let receiptData = try #require(try GovernanceProcessTests.fetch(request))
-            let receipt = try #require(try? Receipt.parse(json: receiptData), "not a receipt: \(String(decoding: receiptData, as: UTF8.self))")
-            try receipt.verify(genesis: cluster.genesis)
-            #expect(receipt.height > height)
+            // A receipt from the restored validator and from the observer for the last payment verifies with the genesis alone.
+            #expect(try ClusterProcessTests.waitUntil(seconds: 60) { try cluster.height(observer) >= cluster.height(3) }, "\(cluster.logTail(observer))")
+            for (index, start) in [(3, height), (observer, observerStart)] {
+                var request = URLRequest(url: URL(string: "http://127.0.0.1:\(cluster.port(index))/v1/transactions/\(last.hex)/receipt")!)
+                request.timeoutInterval = 20
+                let receiptData = try #require(try GovernanceProcessTests.fetch(request))
+                let receipt = try #require(try? Receipt.parse(json: receiptData), "node \(index): not a receipt: \(String(decoding: receiptData, as: UTF8.self))")
+                try receipt.verify(genesis: cluster.genesis)
+                #expect(receipt.height > start)
+            }
             // One from before the snapshot: not here, and it says why.
             let early = try #require(acknowledged.first)
             let (earlyStatus, earlyView) = try cluster.request("GET", 3, "/v1/transactions/\(early.id.hex)/receipt")

@@ -45,6 +45,14 @@ import Testing
         #expect(manifest.chunkHashes[0].hex == "207f7d3d18be9036535c7c79791170f6ec74f8143b02c1e5e8117a08da7fbe10")
         #expect(manifest.contentHash.hex == "f4c8cf368b87c4c937680519617f8f3557ebbe75ca303e938d063632702bf1b1")
         #expect(Hash256.sha256(manifest.canonicalBytes).hex == "9c6c58593231d2d918ce4083c2557f994c99b293854a45a45e5bf10f7be95c2d")
+        // Validator 0's attestation of it.
+        let message = SnapshotAttestation.signingMessage(chainId: store.genesis.chainId, height: 6, contentHash: manifest.contentHash)
+        let attestation = SnapshotAttestation(manifest: manifest, chainId: store.genesis.chainId, key: DevelopmentNetwork.key("validator-0"))
+        #expect(Hash256.sha256(message).hex == "f5a45c53c13296c9e96ee17ea6aadbb2f5329408cc77e96eb5b183f8614bf9da")
+        #expect(attestation.signature.hex == "6cd27d64f2959e03c22a55229b5516457e3eeb5c7f5abfe393289b26b893247db0759d4bb6a8c44ba4734e85fafeabdf74a0b449fdc9a1a99e18fd0b1548a00a")
+        #expect(Hash256.sha256(attestation.canonicalBytes).hex == "080fcc21346cfc5de580c77ae0b98414a2b4d3cf431babdf40ef4469e68a8a65")
+        #expect(attestation.isSigned(chainId: store.genesis.chainId) && !attestation.isSigned(chainId: "another-chain"))
+        #expect(try SnapshotAttestation.decode(attestation.canonicalBytes) == attestation)
     }
 
     @Test func aChunkWithAFlippedByteIsRefused() throws {

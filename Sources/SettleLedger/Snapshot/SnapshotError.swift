@@ -13,6 +13,8 @@ public enum SnapshotError: Error, Hashable, Sendable, CustomStringConvertible {
     case chunk(index: Int, String)
     /// The assembled rows do not decode into the state the checkpoint describes.
     case rows(String)
+    /// Too few validators of the set in force vouch for the snapshot's content.
+    case unattested(power: UInt64, total: UInt64)
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum SnapshotError: Error, Hashable, Sendable, CustomStringConvertible {
         case .logRoot(let expected, let found): "the snapshot's log frontier gives size/root \(found), the header states \(expected)"
         case .chunk(let index, let why): "snapshot chunk \(index) is refused: \(why); fetch it again from another peer"
         case .rows(let why): "the snapshot's state rows are refused: \(why)"
+        case .unattested(let power, let total):
+            "validators holding \(power) of \(total) power vouch for the snapshot's content; more than one third is needed: fetch it with the attestations of more validators (settle snapshot attest)"
         }
     }
 }

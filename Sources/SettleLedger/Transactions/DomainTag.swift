@@ -12,6 +12,7 @@ public enum DomainTag {
     public static let validatorSet = tag("SETTLE/VALIDATORS/V1")
     public static let snapshot = tag("SETTLE/SNAPSHOT/V1")
     public static let snapshotChunk = tag("SETTLE/SNAPSHOT-CHUNK/V1")
+    public static let snapshotAttestation = tag("SETTLE/SNAPSHOT-ATTESTATION/V1")
 
     private static func tag(_ text: String) -> [UInt8] { Array(text.utf8) + [0] }
 }

@@ -1,6 +1,6 @@
 import Foundation
 public import Logging
-import SettleLedger
+public import SettleLedger
 public import SettleStore
 
 /// Writes a state snapshot each time the stored chain reaches a multiple of
@@ -18,7 +18,7 @@ public import SettleStore
 /// over a multiple: its snapshot is then of the first stored height past it.
 /// One snapshot is written at a time; a failed one is logged and counted.
 public final class SnapshotWriter: @unchecked Sendable {
-    // @unchecked: `last` and `busy` are only touched with `lock` held.
+    // @unchecked: `last`, `busy` and `listener` are only touched with `lock` held.
     private let store: BlockStore
     public let directory: SnapshotDirectory
     private let interval: UInt64
@@ -28,6 +28,7 @@ public final class SnapshotWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var last: UInt64
     private var busy = false
+    private var listener: (@Sendable (SnapshotManifest) -> Void)?
 
     public init(store: BlockStore, directory: SnapshotDirectory, interval: UInt64, keep: Int, metrics: NodeMetrics, logger: Logger) {
         self.store = store
@@ -37,6 +38,14 @@ public final class SnapshotWriter: @unchecked Sendable {
         self.metrics = metrics
         self.logger = logger
         last = directory.heights().last ?? store.snapshotStartHeight ?? 0
+    }
+
+    /// Calls `listener` on the snapshot's thread after each snapshot is
+    /// written (the P2P side attests it and tells the peers).
+    public func onWritten(_ listener: @escaping @Sendable (SnapshotManifest) -> Void) {
+        lock.lock()
+        self.listener = listener
+        lock.unlock()
     }
 
     /// Called on the store writer's thread after blocks through `height` are
@@ -80,6 +89,10 @@ public final class SnapshotWriter: @unchecked Sendable {
             let url = try directory.write(manifest: manifest, chunks: chunks)
             directory.prune(keep: keep)
             let took = clock.now - started
+            lock.lock()
+            let listener = listener
+            lock.unlock()
+            listener?(manifest)
             metrics.snapshotWritten(height: manifest.height, duration: took)
             logger.info(
                 "state snapshot written",
