@@ -32,8 +32,8 @@ done
 if $debug; then
     bin=$PWD/.build/debug
 else
-    swift build -c release --product settle
-    swift build -c release --product settled
+    swift build -c release -Xcc -O2 --product settle
+    swift build -c release -Xcc -O2 --product settled
     bin=$PWD/.build/release
 fi
 dir=$(mktemp -d)

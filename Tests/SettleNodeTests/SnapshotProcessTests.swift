@@ -131,6 +131,21 @@ extension ProcessTests {
             // The same snapshot, copied as files, verifies and restores offline too.
             let verified = try CLIProcessTests.settle(["snapshot", "verify", "--genesis", genesis, copy.path])
             #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+            // Without its attestations it is refused, saying how much power vouched; an observer cannot vouch,
+            // and two validators' operators attesting by hand make it acceptable again.
+            let bare = cluster.dir.appendingPathComponent("unattested-snapshot")
+            try FileManager.default.copyItem(at: copy, to: bare)
+            try FileManager.default.removeItem(at: bare.appendingPathComponent("attestations"))
+            let unattested = try CLIProcessTests.settle(["snapshot", "verify", "--genesis", genesis, bare.path])
+            #expect(unattested.status != 0 && unattested.stderr.contains("0 of 4 power vouch"), "\(unattested.stdout)\(unattested.stderr)")
+            let byObserver = try CLIProcessTests.settle(["snapshot", "attest", "--genesis", genesis, "--key", cluster.home(observer).appendingPathComponent("validator.key").path, bare.path])
+            #expect(byObserver.status != 0 && byObserver.stderr.contains("not the key of a validator"), "\(byObserver.stdout)\(byObserver.stderr)")
+            for index in [1, 2] {
+                let attested = try CLIProcessTests.settle(["snapshot", "attest", "--genesis", genesis, "--key", cluster.home(index).appendingPathComponent("validator.key").path, bare.path])
+                #expect(attested.status == 0, "\(attested.stdout)\(attested.stderr)")
+            }
+            let reverified = try CLIProcessTests.settle(["snapshot", "verify", "--genesis", genesis, bare.path])
+            #expect(reverified.status == 0 && reverified.stdout.contains("vouched for by 2 validators"), "\(reverified.stdout)\(reverified.stderr)")
             let offline = cluster.dir.appendingPathComponent("offline-restore")
             let restored = try CLIProcessTests.settle(["snapshot", "restore", "--genesis", genesis, "--store", offline.path, copy.path])
             #expect(restored.status == 0, "\(restored.stdout)\(restored.stderr)")
