@@ -5,7 +5,8 @@
 //   settle, settled (CLI and node daemon executables: parse arguments, print, exit)
 //   SettleDaemon    — assembles and runs a node from its home (what settled runs; tests start it in-process)
 //   SettleLoad      — load generation and benchmarks: settle dev load, dev connect-load, bench
-//   SettleRPC       — JSON RPC over HTTP (Hummingbird)
+//   SettleRPC       — JSON RPC over HTTP (Hummingbird), and the explorer's files under /explorer/
+//   SettleExplorer  — the web explorer: static HTML, CSS and JavaScript modules (resources) and their loader
 //   SettleP2P       — validator-to-validator wire: frames and messages (SwiftNIO)
 //   SettleConnectServer — the provider connector service: webhooks in, durable inbox, postings out
 //   SettleConnect   — providers' webhook authentication and events as ledger postings (pure)
@@ -142,6 +143,7 @@ let package = Package(
             name: "SettleRPC",
             dependencies: [
                 "SettleAPI",
+                "SettleExplorer",
                 "SettleConsensus",
                 "SettleNode",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -163,7 +165,7 @@ let package = Package(
             // body of `settled`, a library so that tests start the very node the daemon runs.
             name: "SettleDaemon",
             dependencies: [
-                "SettleRPC", "SettleP2P", "SettleNode", "SettleStore", "SettleLedger", "SettleValidator",
+                "SettleRPC", "SettleExplorer", "SettleP2P", "SettleNode", "SettleStore", "SettleLedger", "SettleValidator",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -179,6 +181,12 @@ let package = Package(
             ],
             swiftSettings: strict),
         .target(name: "SettleAPI", swiftSettings: strict),
+        .target(
+            name: "SettleExplorer",
+            dependencies: ["SettleCrypto"],
+            // Served as they are: no build step, nothing from a package registry (docs/explorer.md).
+            resources: [.copy("Web")],
+            swiftSettings: strict),
         .target(
             name: "SettleClient",
             dependencies: [
@@ -261,7 +269,7 @@ let package = Package(
             name: "SettleNodeTests",
             dependencies: [
                 "SettleNode", "SettleRPC", "SettleClient", "SettleAdapters", "SettleConnect", "SettleConnectServer", "SettleStatements", "SettleConsensus", "SettleValidator", "SettleP2P",
-                "SettleTestSupport", "settled",
+                "SettleTestSupport", "settled", "SettleExplorer",
                 "settle", "SettleDaemon",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -9,7 +9,8 @@ set -euo pipefail
 # time: GNU time, the importer's peak memory in scripts/perf.sh.
 # systemd: systemd-analyze checks deploy/settled.service (DeployFilesTests).
 # iproute2: `ip netns` and TUN devices for scripts/wan.sh (validators across a simulated WAN).
-packages=(libsqlite3-dev libssl-dev libxml2 curl openssl time systemd iproute2)
+# libjs-chart.js: the explorer's charts (settled serves Debian's Chart.js; docs/explorer.md).
+packages=(libsqlite3-dev libssl-dev libxml2 curl openssl time systemd iproute2 libjs-chart.js)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")

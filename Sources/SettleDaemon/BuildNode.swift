@@ -2,6 +2,7 @@ public import Foundation
 public import Hummingbird
 public import Logging
 import ServiceLifecycle
+import SettleExplorer
 import SettleLedger
 import SettleNode
 import SettleP2P
@@ -136,8 +137,21 @@ public func buildNode(home: URL, logLevel: Logger.Level?, fromSnapshot: Bool? = 
         services.append(TLSFileWatcher(tls: context, logger: logger))
         tls = context
     }
+    var explorer: ExplorerAssets?
+    if config.rpc.explorer {
+        // Read once now; a node without the files serves the RPC and says at /explorer/ why there is no explorer.
+        if let directory = ExplorerAssets.defaultDirectory() {
+            explorer = try ExplorerAssets.load(directory: directory)
+            if explorer?.files[ExplorerAssets.chartPath] == nil {
+                logger.notice("the explorer's charts need Debian's libjs-chart.js (apt-get install libjs-chart.js); its other pages work without")
+            }
+        } else {
+            logger.warning("no explorer files next to settled or in /usr/share/settle/explorer: /explorer/ is not served (docs/explorer.md)")
+        }
+    }
     let cors = CORSOptions(allowedOrigins: config.rpc.cors.allowedOrigins, allowedMethods: config.rpc.cors.allowedMethods, allowedHeaders: config.rpc.cors.allowedHeaders)
     return RPCServer.application(
-        engine: engine, metrics: metrics, host: config.rpc.host, port: config.rpc.port, limits: limits, auth: auth, cors: cors, tls: tls, services: services,
+        engine: engine, metrics: metrics, host: config.rpc.host, port: config.rpc.port, limits: limits, auth: auth, cors: cors, tls: tls, explorer: explorer,
+        services: services,
         logger: logger)
 }

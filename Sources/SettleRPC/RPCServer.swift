@@ -6,6 +6,7 @@ import NIOCore
 public import ServiceLifecycle
 import SettleAPI
 import SettleCrypto
+public import SettleExplorer
 public import SettleNode
 
 /// The node's JSON RPC over HTTP (docs/rpc.md, docs/openapi.yaml).
@@ -32,10 +33,11 @@ public enum RPCServer {
     /// metrics the engine records, so `/metrics` shows both.
     /// `auth` says whether and how callers are checked (`RPCAuth.off`: every
     /// route open, the development default); `cors` which browser origins
-    /// may call.
+    /// may call; `explorer` the web explorer's files served under
+    /// `/explorer/` (nil: that path says the node has none).
     public static func router(
         engine: NodeEngine, metrics: MetricsExporter = MetricsExporter(), events: EventStreamOptions = EventStreamOptions(), auth: RPCAuth = .off,
-        cors: CORSOptions = CORSOptions()
+        cors: CORSOptions = CORSOptions(), explorer: ExplorerAssets? = nil
     ) -> Router<RPCRequestContext> {
         let router = Router(context: RPCRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
@@ -53,6 +55,7 @@ public enum RPCServer {
         CostController(queries: queries).addRoutes(to: routes)
         EventController(queries: queries, options: events).addRoutes(to: routes)
         ValidatorController(queries: queries).addRoutes(to: routes)
+        ExplorerController(assets: explorer).addRoutes(to: router)
         return router
     }
 
@@ -60,7 +63,7 @@ public enum RPCServer {
     /// limits (`RequestGuard`) and the idle timeout, with `services` run beside it.
     public static func application(
         engine: NodeEngine, metrics: MetricsExporter, host: String, port: Int, limits: ConnectionLimits, auth: RPCAuth = .off, cors: CORSOptions = CORSOptions(),
-        tls: RPCTLSContext? = nil, services: [any Service], logger: Logger
+        tls: RPCTLSContext? = nil, explorer: ExplorerAssets? = nil, services: [any Service], logger: Logger
     ) -> some ApplicationProtocol {
         let connections = ConnectionCount(limit: limits.maxConnections, perAddress: limits.maxConnectionsPerAddress)
         let budget = BodyBudget(capacity: limits.bodyBudgetBytes)
@@ -76,7 +79,7 @@ public enum RPCServer {
                 HTTPServerBuilder { responder in ReloadingTLSChannel(base: HTTP1Channel(responder: responder, configuration: http1), tls: tls, metrics: metrics.node) }
             } ?? .http1(configuration: http1)
         return Application(
-            router: router(engine: engine, metrics: metrics, auth: auth, cors: cors),
+            router: router(engine: engine, metrics: metrics, auth: auth, cors: cors, explorer: explorer),
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "settled"),
             services: services,

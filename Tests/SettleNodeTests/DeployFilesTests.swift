@@ -61,5 +61,7 @@ import Testing
         #expect(image.contains("EXPOSE \(defaults.rpc.port) \(defaults.p2p.port)"))
         // The image copies what the build needs and nothing that names a local path.
         #expect(image.contains("COPY Package.swift Package.resolved ./") && image.contains("COPY Sources ./Sources"))
+        // The explorer's files where settled looks for them, and Chart.js where they load it from.
+        #expect(image.contains("COPY --from=build /out/explorer /usr/share/settle/explorer") && image.contains("libjs-chart.js"))
     }
 }

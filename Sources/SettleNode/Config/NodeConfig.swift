@@ -37,6 +37,9 @@ public struct NodeConfig: Sendable, Equatable {
         /// busy backend waiting on a request per payment in commit mode (a
         /// few hundred at once when commits slow down) still has room.
         public var maxConnectionsPerAddress = 512
+        /// Whether the web explorer is served under `/explorer/` (docs/explorer.md):
+        /// static files only, every figure it shows read through the routes above.
+        public var explorer = true
         public var auth = Auth()
         public var cors = CORS()
         /// TLS on the RPC; nil: plain HTTP.

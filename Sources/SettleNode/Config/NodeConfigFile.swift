@@ -40,6 +40,7 @@ extension NodeConfig {
             if let value = try rpc.int("idleTimeoutMs", in: 100...3_600_000) { config.rpc.idleTimeoutMs = value }
             if let value = try rpc.int("requestTimeoutMs", in: 100...3_600_000) { config.rpc.requestTimeoutMs = value }
             if let value = try rpc.int("maxConnectionsPerAddress", in: 1...1_000_000) { config.rpc.maxConnectionsPerAddress = value }
+            if let value = try rpc.bool("explorer") { config.rpc.explorer = value }
             if var auth = try rpc.section("auth") {
                 if let value = try auth.bool("tokens") { config.rpc.auth.tokens = value }
                 if let value = try auth.bool("required") {

@@ -35,6 +35,9 @@ extension NodeConfig {
           # Connections open at once from one client address; one more is
           # answered 429 and closed before anything is read.
           maxConnectionsPerAddress: \(rpc.maxConnectionsPerAddress)
+          # The web explorer under /explorer/ (docs/explorer.md): static pages
+          # that read the routes above, behind the same tokens.
+          explorer: \(rpc.explorer)
           auth:
             # API tokens (docs/rpc.md "Authentication"): tokens.json in this home,
             # made with `settle tokens create`, re-read within 3 s when it changes.

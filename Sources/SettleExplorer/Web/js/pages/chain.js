@@ -1,0 +1,112 @@
+// The chain at a glance: height and last block, the validators and peers,
+// transactions per minute over the last hour (from the blocks' own times),
+// commit latency (from the node's metrics), kept live by the event stream.
+
+import { api } from "../api.js";
+import { ago, card, el, fields, link, message, short, table, time } from "../format.js";
+import { parseMetrics, quantile, value } from "../metrics.js";
+import { followBlocks, pageLifetime } from "../events.js";
+import { drawBars } from "../charts.js";
+
+/** Most blocks read back to cover the last hour. */
+const maxBlocks = 120;
+
+export async function render(view, _params, stillShown) {
+  const [status, validators, metricsText] = await Promise.all([api.status(), api.validators(), api.metrics().catch(() => null)]);
+  const heightCard = card("Height", String(status.height));
+  const lastCard = card("Last block", status.height ? ago(status.lastBlockTime) : "none yet");
+  view.append(
+    el("h1", {}, `Chain ${status.chainId}`),
+    el("div", { class: "cards" }, heightCard, lastCard, card("Validators", `${validators.validators.length} (power ${validators.totalPower})`),
+      card("Observers", String((validators.observers || []).length)), card("This node", status.role), card("Mempool", String(status.mempoolSize)),
+      card("Health", status.health ? status.health.status : "")),
+  );
+  if (metricsText) {
+    const samples = parseMetrics(metricsText);
+    const p50 = quantile(samples, "settle_commit_latency_seconds", 0.5);
+    const p99 = quantile(samples, "settle_commit_latency_seconds", 0.99);
+    const committed = value(samples, "settle_commit_latency_seconds_count");
+    if (p50 !== null) {
+      view.append(el("h2", {}, "Commit latency (this node, since it started)"),
+        el("div", { class: "cards" }, card("p50 at most", `${Math.round(p50 * 1000)} ms`), card("p99 at most", `${Math.round(p99 * 1000)} ms`),
+          card("Transactions timed", String(committed))));
+    }
+  }
+  view.append(el("h2", {}, "Validators"), validatorTable(validators, status));
+  const peers = status.peers || [];
+  if (peers.length) {
+    view.append(el("h2", {}, "Peers of this node"),
+      table([{ label: "Validator key", cell: (p) => el("span", { class: "mono" }, short(p.validator || p.key || "", 12)) }, { label: "Height shown", num: true, cell: (p) => String(p.height) }], peers));
+  }
+  const activity = el("div", { class: "chart", id: "activity" });
+  view.append(el("h2", {}, "Transactions per minute, last hour"), activity);
+  const blocks = await recentBlocks(status.height);
+  drawActivity(activity, blocks);
+  const latest = el("div");
+  view.append(el("h2", {}, "Latest blocks"), latest);
+  const recent = blocks.slice(0, 10);
+  latest.append(blockTable(recent));
+  // Live: each new block updates the cards and the latest blocks.
+  const signal = pageLifetime(stillShown);
+  followBlocks((block) => {
+    heightCard.querySelector(".value").textContent = String(block.height);
+    lastCard.querySelector(".value").textContent = ago(block.timestamp);
+    recent.unshift(block);
+    recent.length = Math.min(recent.length, 10);
+    latest.replaceChildren(blockTable(recent));
+  }, signal);
+}
+
+function validatorTable(validators, status) {
+  return table(
+    [
+      { label: "Name", cell: (v) => v.name },
+      { label: "Key", cell: (v) => el("span", { class: "mono" }, short(v.publicKey, 12)) },
+      { label: "Power", num: true, cell: (v) => String(v.power) },
+      { label: "Height it last showed", num: true, cell: (v) => lastShown(v, status) },
+    ],
+    validators.validators,
+  );
+}
+
+function lastShown(validator, status) {
+  if (validator.publicKey === status.validator) return `${status.height} (this node)`;
+  const peer = (status.peers || []).find((p) => (p.validator || p.key) === validator.publicKey);
+  return peer ? String(peer.height) : "not connected";
+}
+
+export function blockTable(blocks) {
+  return table(
+    [
+      { label: "Height", cell: (b) => link(`#/blocks/${b.height}`, String(b.height)) },
+      { label: "Time", cell: (b) => time(b.timestamp) },
+      { label: "Transactions", num: true, cell: (b) => String(b.transactionCount) },
+      { label: "Hash", cell: (b) => el("span", { class: "mono" }, short(b.hash, 12)) },
+    ],
+    blocks,
+    "No block is committed yet.",
+  );
+}
+
+/** Blocks of the last hour, newest first (at most `maxBlocks`, fetched a few at a time). */
+async function recentBlocks(height) {
+  const blocks = [];
+  const since = Date.now() - 3600_000;
+  for (let h = height; h >= 1 && blocks.length < maxBlocks; h -= 8) {
+    const batch = await Promise.all(Array.from({ length: Math.min(8, h) }, (_, i) => api.block(h - i)));
+    blocks.push(...batch);
+    if (batch[batch.length - 1].timestamp < since) break;
+  }
+  return blocks;
+}
+
+function drawActivity(node, blocks) {
+  const now = Date.now();
+  const minutes = Array.from({ length: 60 }, (_, i) => ({ label: `${59 - i}`, count: 0 }));
+  for (const block of blocks) {
+    const minute = Math.floor((now - block.timestamp) / 60000);
+    if (minute >= 0 && minute < 60) minutes[59 - minute].count += block.transactionCount;
+  }
+  drawBars(node, minutes.map((m) => `−${m.label} min`), [{ label: "transactions", data: minutes.map((m) => m.count) }]);
+  if (blocks.length >= maxBlocks) node.after(message("", `Counted from the latest ${maxBlocks} blocks.`));
+}
