@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the explorer's browser tests: the JavaScript verifier in Debian's
+# headless Chromium, driven by Selenium (Tests/explorer/test_verifier.py).
+#   scripts/explorer-tests.sh [PYTEST_ARGS...]
+# Installs what is missing: Debian's chromium and chromium-driver (apt), and
+# Selenium and pytest, pinned, in a virtual environment of their own under
+# .build (Debian's Python refuses system-wide pip installs). Needs no Swift
+# build: the vectors it checks are docs/vectors/verifier.json (kept equal to
+# what Swift builds by VerifierVectorTests) and ../shared/vectors (skipped with
+# a message when absent, a failure under CI=true).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+SELENIUM_VERSION=4.51.0
+PYTEST_VERSION=9.2.0
+
+missing=()
+for pkg in chromium chromium-driver; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if ! python3 -m venv --help >/dev/null 2>&1; then missing+=(python3-venv); fi
+if ((${#missing[@]})); then
+    echo "explorer-tests: installing ${missing[*]}"
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+venv=$root/.build/explorer-venv
+python=$venv/bin/python3
+if [[ ! -x "$python" ]]; then
+    python3 -m venv "$venv" >/dev/null 2>&1 || { echo "explorer-tests: python3 -m venv failed (install python3-venv)" >&2; exit 1; }
+fi
+have() { "$python" -c "import importlib.metadata as m; print(m.version('$1'))" 2>/dev/null || true; }
+if [[ "$(have selenium)" != "$SELENIUM_VERSION" || "$(have pytest)" != "$PYTEST_VERSION" ]]; then
+    if ! out=$("$python" -m pip install --quiet --disable-pip-version-check "selenium==$SELENIUM_VERSION" "pytest==$PYTEST_VERSION" 2>&1); then
+        echo "$out" >&2
+        echo "explorer-tests: installing selenium==$SELENIUM_VERSION pytest==$PYTEST_VERSION failed" >&2
+        exit 1
+    fi
+fi
+
+exec "$python" -m pytest -q -s Tests/explorer "$@"
