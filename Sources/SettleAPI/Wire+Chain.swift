@@ -1,5 +1,39 @@
 /// Blocks, for followers and auditors, and the consistency proofs between log sizes (docs/rpc.md).
 extension Wire {
+    /// `GET /v1/blocks`: a page of block headers, newest first.
+    public struct BlockList: Codable, Sendable, Equatable {
+        public var blocks: [BlockSummary]
+        /// The `before` of the next (older) page; absent on the last.
+        public var next: UInt64?
+
+        public init(blocks: [BlockSummary], next: UInt64?) {
+            self.blocks = blocks
+            self.next = next
+        }
+    }
+
+    /// A block without its transactions: the header's fields, and the
+    /// canonical header and commit certificate (hex) to verify it with.
+    public struct BlockSummary: Codable, Sendable, Equatable {
+        public var height: UInt64
+        public var hash: String
+        public var timestamp: UInt64
+        public var previousHash: String
+        public var transactionCount: UInt32
+        public var header: String
+        public var commit: String
+
+        public init(height: UInt64, hash: String, timestamp: UInt64, previousHash: String, transactionCount: UInt32, header: String, commit: String) {
+            self.height = height
+            self.hash = hash
+            self.timestamp = timestamp
+            self.previousHash = previousHash
+            self.transactionCount = transactionCount
+            self.header = header
+            self.commit = commit
+        }
+    }
+
     public struct Block: Codable, Sendable, Equatable {
         public var height: UInt64
         public var hash: String

@@ -30,6 +30,7 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
     case invalidAmount = "invalid_amount"
     case invalidFrom = "invalid_from"
     case invalidLastEventID = "invalid_last_event_id"
+    case invalidQuery = "invalid_query"
     case notFound = "not_found"
     case methodNotAllowed = "method_not_allowed"
     case requestTimeout = "request_timeout"
@@ -48,7 +49,7 @@ public enum RPCErrorCode: String, CaseIterable, Sendable {
         switch self {
         case .malformedJSON, .invalidBase64, .invalidMode, .invalidTimeout, .invalidID, .invalidHeight, .invalidAccount, .invalidSigner,
             .invalidReference, .invalidLimit, .invalidCursor, .invalidRange, .invalidPeriod, .invalidTolerance, .invalidAsset, .invalidAmount, .invalidFrom,
-            .invalidLastEventID:
+            .invalidLastEventID, .invalidQuery:
             .badRequest
         case .notFound: .notFound
         case .methodNotAllowed: .methodNotAllowed

@@ -69,6 +69,7 @@ extension RPCRoute {
     static let submitBatch = RPCRoute("POST", "/v1/transactions/batch", .scope(.submit), errors: [.malformedJSON, .invalidMode, .invalidTimeout, .bodyTooLarge, .batchTooLarge])
     static let transaction = RPCRoute("GET", "/v1/transactions/{id}", .account, errors: [.invalidID, .notFound] + reads)
     static let latestBlock = RPCRoute("GET", "/v1/blocks/latest", .scope(.read), errors: [.notFound] + reads)
+    static let blocks = RPCRoute("GET", "/v1/blocks", .scope(.read), errors: [.invalidLimit, .invalidCursor] + reads)
     static let block = RPCRoute("GET", "/v1/blocks/{height}", .scope(.read), errors: [.invalidHeight, .notFound] + reads)
     static let blockRecord = RPCRoute("GET", "/v1/blocks/{height}/record", .scope(.read), errors: [.invalidHeight, .notFound] + reads)
     static let balances = RPCRoute("GET", "/v1/accounts/{account}/balances", .account, errors: [.invalidAccount])
@@ -83,10 +84,11 @@ extension RPCRoute {
     static let dispute = RPCRoute("GET", "/v1/disputes/{id}", .account, errors: [.invalidID, .notFound])
     static let events = RPCRoute("GET", "/v1/events", .account, errors: [.invalidFrom, .invalidLastEventID, .tooManySubscribers] + reads)
     static let validators = RPCRoute("GET", "/v1/validators", .anyToken, errors: [.invalidHeight, .notFound])
+    static let search = RPCRoute("GET", "/v1/search", .scope(.read), errors: [.invalidQuery] + reads)
 
     static let all: [RPCRoute] = [
-        health, status, genesis, assets, evidence, metrics, submit, submitBatch, transaction, latestBlock, block, blockRecord,
-        balances, history, reference, receipt, consistency, fees, methods, feeQuote, payment, dispute, events, validators,
+        health, status, genesis, assets, evidence, metrics, submit, submitBatch, transaction, blocks, latestBlock, block, blockRecord,
+        balances, history, reference, receipt, consistency, fees, methods, feeQuote, payment, dispute, events, validators, search,
     ]
 }
 

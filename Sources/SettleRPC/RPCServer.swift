@@ -55,6 +55,7 @@ public enum RPCServer {
         CostController(queries: queries).addRoutes(to: routes)
         EventController(queries: queries, options: events).addRoutes(to: routes)
         ValidatorController(queries: queries).addRoutes(to: routes)
+        SearchController(queries: queries).addRoutes(to: routes)
         ExplorerController(assets: explorer).addRoutes(to: router)
         return router
     }

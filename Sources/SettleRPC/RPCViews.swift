@@ -48,6 +48,14 @@ extension TransactionStatus {
     }
 }
 
+extension Wire.BlockSummary {
+    init(header: BlockHeader, commit: CommitCertificate) {
+        self.init(
+            height: header.height, hash: header.hash.hex, timestamp: header.timestamp, previousHash: header.previousHash.hex, transactionCount: header.transactionCount,
+            header: Hex.encode(header.canonicalBytes), commit: Hex.encode(commit.canonicalBytes))
+    }
+}
+
 extension Wire.Block {
     init(_ stored: StoredBlock) {
         let header = stored.block.header

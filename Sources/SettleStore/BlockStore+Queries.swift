@@ -31,6 +31,25 @@ extension BlockStore {
         }
     }
 
+    /// Up to `limit` committed headers with their commit certificates, from
+    /// `top` down (the newest first), without the blocks' transactions: what
+    /// a page of a block list needs, one read of the blocks table.
+    public func headers(from top: UInt64, limit: Int) throws(StoreError) -> [(header: BlockHeader, commit: CommitCertificate)] {
+        let floor = Int64(clamping: snapshotStartHeight ?? 0)
+        let rows: [(header: [UInt8], commit: [UInt8])]
+        do {
+            rows = try pool.read { db in
+                try Row.fetchAll(
+                    db, sql: "SELECT header, commit_certificate FROM blocks WHERE height <= ? AND height > ? ORDER BY height DESC LIMIT ?",
+                    arguments: [Int64(clamping: top), floor, max(0, limit)]
+                ).map { (try Self.blob($0, 0), try Self.blob($0, 1)) }
+            }
+        } catch let error as StoreError { throw error } catch { throw .database("\(error)") }
+        do throws(DecodingError) {
+            return try rows.map { row throws(DecodingError) in (try BlockHeader.decode(row.header), try CommitCertificate.decode(row.commit)) }
+        } catch { throw .corrupt("a block header below \(top): \(error)") }
+    }
+
     /// A committed transaction by id, or nil.
     public func transaction(id: Hash256) throws(StoreError) -> StoredTransaction? {
         try fetchTransaction(sql: "SELECT bytes, height, position, log_index, result FROM transactions WHERE id = ?", arguments: [Data(id.bytes)])

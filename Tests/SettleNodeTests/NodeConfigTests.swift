@@ -66,7 +66,7 @@ import Testing
         }
         #expect(
             error("rpc:\n  host: 127.0.0.1\n  prot: 80\n")
-                == "node config line 3: rpc.prot: unknown setting (known here: auth, cors, host, idleTimeoutMs, maxConnections, maxConnectionsPerAddress, port, requestTimeoutMs, tls)")
+                == "node config line 3: rpc.prot: unknown setting (known here: auth, cors, explorer, host, idleTimeoutMs, maxConnections, maxConnectionsPerAddress, port, requestTimeoutMs, tls)")
         #expect(error("rpc:\n  port: 70000\n").hasPrefix("node config line 2: rpc.port: expected a whole number from 1 to 65535"))
         #expect(error("blocks:\n  intervalMs: fast\n").contains("blocks.intervalMs"))
         #expect(error("log:\n  level: loud\n").contains("loud is not one of"))

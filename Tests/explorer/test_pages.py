@@ -168,6 +168,8 @@ def test_pages_render_verify_and_search(network, browser):
 
     open_page(browser, base, "/blocks")
     wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "table tbody tr")) >= 5, "the block list")
+    heading = wait_for(lambda: (lambda t: t if "verified" in t else None)(browser.find_element(By.TAG_NAME, "h1").text), "the list verified")
+    assert "headers verified" in heading and "not verified" not in heading, heading
     shot(browser, "blocks")
 
     height = get_json(f"{base}/v1/status")["height"]
@@ -190,7 +192,8 @@ def test_pages_render_verify_and_search(network, browser):
     wait_for(lambda: "Account alice" in text(browser) and "explorer-deposit" in text(browser), "alice's account")
     shot(browser, "account")
 
-    assert console_errors(browser) == []
+    errors = console_errors(browser)
+    assert errors == [], "\n".join(e["message"] for e in errors)
 
 
 def test_costs_page_draws_its_charts(network, browser):
@@ -198,7 +201,8 @@ def test_costs_page_draws_its_charts(network, browser):
     wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, ".chart canvas")) >= 4, "four charts drawn", deadline=90)
     assert "card" in text(browser)
     shot(browser, "costs")
-    assert console_errors(browser) == []
+    errors = console_errors(browser)
+    assert errors == [], "\n".join(e["message"] for e in errors)
 
 
 def test_a_receipt_verifies_offline_and_a_tampered_one_does_not(network, browser):
@@ -215,7 +219,9 @@ def test_a_receipt_verifies_offline_and_a_tampered_one_does_not(network, browser
     shot(browser, "receipt")
     # One hex digit of the proof changed: not verified, and why.
     parsed = json.loads(receipt)
-    parsed["proof"][0] = ("0" if parsed["proof"][0][0] != "0" else "1") + parsed["proof"][0][1:]
+    proof = parsed["inclusionProof"]
+    assert proof, "a receipt of a chain of hundreds of transactions has an inclusion proof"
+    proof[0] = ("0" if proof[0][0] != "0" else "1") + proof[0][1:]
     browser.execute_script("arguments[0].value = arguments[1];", area, json.dumps(parsed))
     browser.find_element(By.ID, "verify-receipt").click()
     verdict = wait_for(lambda: (lambda t: t if t.startswith("Not verified") else None)(browser.find_element(By.ID, "receipt-verdict").text), "a refusal")
@@ -224,7 +230,8 @@ def test_a_receipt_verifies_offline_and_a_tampered_one_does_not(network, browser
     browser.execute_script("arguments[0].value = arguments[1];", browser.find_element(By.ID, "genesis-text"), "this is not JSON")
     browser.find_element(By.ID, "verify-receipt").click()
     wait_for(lambda: browser.find_element(By.ID, "receipt-verdict").text.startswith("Not verified"), "the bad genesis refused")
-    assert console_errors(browser) == []
+    errors = console_errors(browser)
+    assert errors == [], "\n".join(e["message"] for e in errors)
 
 
 def bank_key(network):
@@ -273,6 +280,7 @@ def test_a_node_serving_a_tampered_block_is_flagged(network, browser):
         assert "not verified" in heading, heading
         assert "Why not verified" in text(browser)
         shot(browser, "tampered-block")
-        assert console_errors(browser) == []
+        errors = console_errors(browser)
+        assert errors == [], "\n".join(e["message"] for e in errors)
     finally:
         proxy.shutdown()

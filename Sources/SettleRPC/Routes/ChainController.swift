@@ -13,6 +13,27 @@ struct ChainController {
     let queries: NodeQueries
 
     func addRoutes(to routes: RPCRoutes) {
+        routes.add(.blocks) { request, _ in
+            let query = request.uri.queryParameters
+            let limit =
+                try query.get("limit").map { text in
+                    guard let value = RequestValues.unsigned(text).map(Int.init(clamping:)), (1...RPCServer.maxPage).contains(value) else {
+                        throw RPCError(.invalidLimit, "limit must be 1-\(RPCServer.maxPage)")
+                    }
+                    return value
+                } ?? 20
+            // The newest page by default; `before` (the previous page's `next`) pages back.
+            let tip = await queries.storedHeight
+            let top =
+                try query.get("before").map { text in
+                    guard let value = RequestValues.unsigned(text), value >= 1 else { throw RPCError(.invalidCursor, "before must be a height of 1 or more (the previous page's next)") }
+                    return min(value - 1, tip)
+                } ?? tip
+            let page = try await RequestValues.read(queries) { try $0.headers(from: top, limit: limit) }
+            let last = page.last?.header.height ?? 0
+            return try RPCServer.json(
+                Wire.BlockList(blocks: page.map { Wire.BlockSummary(header: $0.header, commit: $0.commit) }, next: page.count == limit && last > 1 ? last : nil))
+        }
         routes.add(.latestBlock) { _, _ in
             let height = await queries.storedHeight
             guard height > 0 else { throw RPCError(.notFound, "no block is committed yet") }

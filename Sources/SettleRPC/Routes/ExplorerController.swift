@@ -22,8 +22,10 @@ struct ExplorerController {
     ]
 
     func addRoutes(to router: Router<RPCRequestContext>) {
-        router.get("/explorer") { _, _ in Response(status: .movedPermanently, headers: [.location: "/explorer/"]) }
-        router.get("/explorer/") { request, _ in answer("index.html", request) }
+        // One route for both (the router ignores a trailing slash): the pages' relative links need the slash.
+        router.get("/explorer") { request, _ in
+            request.uri.path.hasSuffix("/") ? answer("index.html", request) : Response(status: .movedPermanently, headers: [.location: "/explorer/"])
+        }
         router.get("/explorer/**") { request, context in answer(context.parameters.getCatchAll().joined(separator: "/"), request) }
     }
 

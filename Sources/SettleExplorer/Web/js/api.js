@@ -76,6 +76,7 @@ export const api = {
   validators: (height) => get(height ? `/v1/validators?height=${height}` : "/v1/validators"),
   block: (height) => get(`/v1/blocks/${height}`),
   latestBlock: () => get("/v1/blocks/latest"),
+  blocks: (before, limit = 20) => get(`/v1/blocks${query({ before, limit })}`),
   transaction: (id) => get(`/v1/transactions/${id}`),
   receipt: (id) => get(`/v1/transactions/${id}/receipt`),
   payment: (id) => get(`/v1/payments/${id}`),
@@ -85,6 +86,7 @@ export const api = {
   fees: (from, to) => get(`/v1/reports/fees${query({ from, to })}`),
   methods: () => get("/v1/methods"),
   metrics: () => getText("/metrics"),
+  search: (text) => get(`/v1/search?q=${encodeURIComponent(text)}`),
 };
 
 function query(values) {

@@ -5,7 +5,7 @@
 import { ApiError } from "./api.js";
 import { el, message } from "./format.js";
 import { renderTrust } from "./trust.js";
-import { search } from "./search.js";
+import { describeResult, search, targetOf } from "./search.js";
 
 const routes = [
   [/^\/?$/, "chain", () => import("./pages/chain.js")],
@@ -58,6 +58,9 @@ document.getElementById("search").addEventListener("submit", async (event) => {
     if (target.hash) {
       if (location.hash === target.hash) show();
       else location.hash = target.hash;
+    } else if (target.results) {
+      main.replaceChildren(el("h1", {}, `Search: ${query}`),
+        el("ul", {}, target.results.map((result) => el("li", {}, el("a", { href: targetOf(result) }, describeResult(result))))));
     } else {
       main.replaceChildren(el("h1", {}, "Search"), message("warn", target.message));
     }

@@ -6,6 +6,9 @@ import { el, message, table } from "./format.js";
 
 let loading = null;
 
+/** Distinct colours for the series (Chart.js 3, as Debian ships it, does not pick any). */
+const palette = ["#2f5bea", "#f79009", "#12b76a", "#d92d20", "#7a5af8", "#0ba5ec", "#ee46bc", "#667085", "#a15c07", "#087443"];
+
 function loadChart() {
   if (window.Chart) return Promise.resolve(window.Chart);
   if (!loading) {
@@ -36,7 +39,7 @@ export async function drawBars(node, labels, series, options = {}) {
   node.replaceChildren(canvas);
   new Chart(canvas, {
     type: "bar",
-    data: { labels, datasets: series.map((s) => ({ label: s.label, data: s.data, stack: s.stack })) },
+    data: { labels, datasets: series.map((s, i) => ({ label: s.label, data: s.data, stack: s.stack, backgroundColor: palette[i % palette.length], borderColor: palette[i % palette.length] })) },
     options: { animation: false, maintainAspectRatio: false, responsive: true, scales: options.scales || {}, plugins: { legend: { display: series.length > 1 } } },
   });
 }

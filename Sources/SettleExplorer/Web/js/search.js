@@ -1,37 +1,25 @@
-// Search: a height, a transaction id, an account (key or genesis label), or
-// an external reference — looked up under each genesis account as signer,
-// since the node indexes references by signer (docs/rpc.md).
+// Search: the node reads the text (GET /v1/search): a block height, a
+// transaction id, an account key or genesis label, an external reference.
+// One reading goes straight to its page; several are listed to choose from.
 
-import { api, ApiError } from "./api.js";
+import { api } from "./api.js";
+
+export function targetOf(result) {
+  if (result.kind === "block") return `#/blocks/${result.height}`;
+  if (result.kind === "transaction") return `#/tx/${result.id}`;
+  return `#/accounts/${result.account}`;
+}
+
+export function describeResult(result) {
+  if (result.kind === "block") return `Block ${result.height}`;
+  if (result.kind === "transaction") return result.signer ? `Transaction at height ${result.height}, reference of ${result.label}` : `Transaction at height ${result.height}`;
+  return result.label ? `Account ${result.label}` : "Account";
+}
 
 export async function search(query) {
-  if (/^\d+$/.test(query)) return { hash: `#/blocks/${query}` };
-  const hex = query.toLowerCase();
-  if (/^[0-9a-f]{64}$/.test(hex)) {
-    if (await exists(() => api.transaction(hex))) return { hash: `#/tx/${hex}` };
-    return { hash: `#/accounts/${hex}` };
-  }
-  const genesis = await api.genesis();
-  const account = (genesis.accounts || []).find((a) => a.label === query);
-  if (account) return { hash: `#/accounts/${account.publicKey}` };
-  const signers = (genesis.accounts || []).map((a) => a.publicKey);
-  const found = await Promise.all(signers.map((signer) => api.reference(signer, query).then((t) => t, (e) => notFound(e))));
-  const hit = found.find((t) => t && t.id);
-  if (hit) return { hash: `#/tx/${hit.id}` };
+  const answer = await api.search(query);
+  const results = answer.results || [];
+  if (results.length === 1) return { hash: targetOf(results[0]) };
+  if (results.length > 1) return { results };
   return { message: `Nothing found for “${query}”: not a height, a transaction id, an account key or label, or an external reference of a genesis account.` };
-}
-
-async function exists(read) {
-  try {
-    await read();
-    return true;
-  } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return false;
-    throw error;
-  }
-}
-
-function notFound(error) {
-  if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return null;
-  throw error;
 }

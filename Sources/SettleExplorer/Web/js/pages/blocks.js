@@ -1,20 +1,26 @@
-// Blocks, newest first, a page of 20 at a time.
+// Blocks, newest first, 20 a page (GET /v1/blocks: headers only), the page
+// verified as a chain against the pinned genesis: every header's hash, its
+// link to the one before, and its certificate.
 
 import { api } from "../api.js";
-import { el, link } from "../format.js";
+import { el, link, message } from "../format.js";
+import { verdictBadge } from "../trust.js";
+import { verifyRun } from "../verdicts.js";
 import { blockTable } from "./chain.js";
 
-const pageSize = 20;
-
 export async function render(view) {
-  const status = await api.status();
-  const top = Number(new URLSearchParams(location.hash.split("?")[1] || "").get("from")) || status.height;
-  const heights = [];
-  for (let h = Math.min(top, status.height); h >= 1 && heights.length < pageSize; h--) heights.push(h);
-  const blocks = await Promise.all(heights.map((h) => api.block(h)));
-  view.append(el("h1", {}, "Blocks"), blockTable(blocks));
+  const before = new URLSearchParams(location.hash.split("?")[1] || "").get("before") || undefined;
+  const page = await api.blocks(before, 20);
+  const blocks = page.blocks || [];
+  const verdict = blocks.length ? await verifyRun([...blocks].reverse()) : null;
+  const verified = new Map((verdict?.verified || []).map((b) => [Number(b.height), b]));
+  view.append(
+    el("h1", {}, "Blocks ", blocks.length ? verdictBadge(verdict, `${verified.size} headers verified`) : ""),
+    verdict && !verdict.ok ? message("error", `Not verified: ${verdict.reason}`) : "",
+    blockTable(blocks, (b) => (verdict ? verdictBadge(verified.has(Number(b.height)) ? { ok: true } : { ok: false, reason: "" }) : verdictBadge(null))),
+  );
   const pager = el("div", { class: "pager" });
-  if (top < status.height) pager.append(link(`#/blocks?from=${Math.min(status.height, top + pageSize)}`, "← Newer"));
-  if (heights.length && heights[heights.length - 1] > 1) pager.append(link(`#/blocks?from=${heights[heights.length - 1] - 1}`, "Older →"));
+  if (before) pager.append(link("#/blocks", "← Newest"));
+  if (page.next) pager.append(link(`#/blocks?before=${page.next}`, "Older →"));
   view.append(pager);
 }

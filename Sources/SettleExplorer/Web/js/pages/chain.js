@@ -8,8 +8,8 @@ import { parseMetrics, quantile, value } from "../metrics.js";
 import { followBlocks, pageLifetime } from "../events.js";
 import { drawBars } from "../charts.js";
 
-/** Most blocks read back to cover the last hour. */
-const maxBlocks = 120;
+/** Most block headers read back to cover the last hour (one request). */
+const maxBlocks = 100;
 
 export async function render(view, _params, stillShown) {
   const [status, validators, metricsText] = await Promise.all([api.status(), api.validators(), api.metrics().catch(() => null)]);
@@ -75,29 +75,22 @@ function lastShown(validator, status) {
   return peer ? String(peer.height) : "not connected";
 }
 
-export function blockTable(blocks) {
-  return table(
-    [
-      { label: "Height", cell: (b) => link(`#/blocks/${b.height}`, String(b.height)) },
-      { label: "Time", cell: (b) => time(b.timestamp) },
-      { label: "Transactions", num: true, cell: (b) => String(b.transactionCount) },
-      { label: "Hash", cell: (b) => el("span", { class: "mono" }, short(b.hash, 12)) },
-    ],
-    blocks,
-    "No block is committed yet.",
-  );
+/** A table of block summaries; `check(block)` adds a column of verdicts when given. */
+export function blockTable(blocks, check) {
+  const columns = [
+    { label: "Height", cell: (b) => link(`#/blocks/${b.height}`, String(b.height)) },
+    { label: "Time", cell: (b) => time(b.timestamp) },
+    { label: "Transactions", num: true, cell: (b) => String(b.transactionCount) },
+    { label: "Hash", cell: (b) => el("span", { class: "mono" }, short(b.hash, 12)) },
+  ];
+  if (check) columns.push({ label: "Header", cell: check });
+  return table(columns, blocks, "No block is committed yet.");
 }
 
-/** Blocks of the last hour, newest first (at most `maxBlocks`, fetched a few at a time). */
+/** The latest block headers, newest first (at most `maxBlocks`: one request, no transactions). */
 async function recentBlocks(height) {
-  const blocks = [];
-  const since = Date.now() - 3600_000;
-  for (let h = height; h >= 1 && blocks.length < maxBlocks; h -= 8) {
-    const batch = await Promise.all(Array.from({ length: Math.min(8, h) }, (_, i) => api.block(h - i)));
-    blocks.push(...batch);
-    if (batch[batch.length - 1].timestamp < since) break;
-  }
-  return blocks;
+  if (height < 1) return [];
+  return (await api.blocks(undefined, maxBlocks)).blocks || [];
 }
 
 function drawActivity(node, blocks) {
@@ -108,5 +101,7 @@ function drawActivity(node, blocks) {
     if (minute >= 0 && minute < 60) minutes[59 - minute].count += block.transactionCount;
   }
   drawBars(node, minutes.map((m) => `−${m.label} min`), [{ label: "transactions", data: minutes.map((m) => m.count) }]);
-  if (blocks.length >= maxBlocks) node.after(message("", `Counted from the latest ${maxBlocks} blocks.`));
+  if (blocks.length >= maxBlocks && Date.now() - blocks[blocks.length - 1].timestamp < 3600_000) {
+    node.after(message("", `Counted from the latest ${maxBlocks} blocks, which cover the last ${Math.ceil((Date.now() - blocks[blocks.length - 1].timestamp) / 60000)} minutes.`));
+  }
 }

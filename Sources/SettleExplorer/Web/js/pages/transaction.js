@@ -2,7 +2,7 @@
 // the contracted one), signer and signatures, its payment or dispute when it
 // is one, and its receipt verified in the browser against the pinned genesis.
 
-import { api, ApiError } from "../api.js";
+import { api } from "../api.js";
 import { el, fields, link, message, short, table } from "../format.js";
 import { verdictBadge } from "../trust.js";
 import { verifyReceipt } from "../verdicts.js";
@@ -11,7 +11,8 @@ import { assetDecimals, amount } from "../assets.js";
 export async function render(view, [id]) {
   const tx = await api.transaction(id);
   const receiptVerdict = tx.status === "committed" ? await api.receipt(id).then((r) => verifyReceipt(r, id), (e) => ({ ok: false, reason: e.message })) : null;
-  const payment = await api.payment(id).catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
+  // Only payments have a payment view: asking for another kind's would be a 404 in the console.
+  const payment = ["transfer", "capture", "split"].includes(tx.kind) && tx.result && tx.result.code === "applied" ? await api.payment(id) : null;
   const decimals = await assetDecimals();
   const result = tx.result || {};
   view.append(
