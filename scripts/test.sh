@@ -3,9 +3,10 @@
 # (required when CI=true). C code is built at -O2 so signature checks run at
 # native speed; Swift is a debug build, with the pure modules optimised and their
 # assertions kept (Package.swift's optimisedInTests). Without arguments it also
-# runs scripts/schema-check.sh (schemathesis against a running node) and
+# runs scripts/schema-check.sh (schemathesis against a running node),
 # scripts/wan.sh check (four validators in network namespaces across a simulated
-# 20 ms WAN; needs root, as CI runs).
+# 20 ms WAN; needs root, as CI runs) and scripts/explorer-tests.sh (the web
+# explorer and its verifier in Debian's headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -18,4 +19,5 @@ swift test --skip-build -Xcc -O2 "$@"
 if [ $# -eq 0 ]; then
   scripts/schema-check.sh "$(swift build --show-bin-path -Xcc -O2)"
   scripts/wan.sh check --bin "$(swift build --show-bin-path -Xcc -O2)"
+  SETTLE_BIN="$(swift build --show-bin-path -Xcc -O2)" scripts/explorer-tests.sh
 fi

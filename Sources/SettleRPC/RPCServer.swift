@@ -56,7 +56,7 @@ public enum RPCServer {
         EventController(queries: queries, options: events).addRoutes(to: routes)
         ValidatorController(queries: queries).addRoutes(to: routes)
         SearchController(queries: queries).addRoutes(to: routes)
-        ExplorerController(assets: explorer).addRoutes(to: router)
+        ExplorerController(assets: explorer, auth: auth).addRoutes(to: router)
         return router
     }
 

@@ -2,7 +2,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import SettleCrypto
 import SettleExplorer
+import SettleLedger
 import Testing
 
 @testable import SettleNode
@@ -65,6 +67,33 @@ import Testing
         try await app.test(.router) { client in
             try await client.execute(uri: "/explorer/", method: .get) { #expect($0.status == .ok) }
             try await client.execute(uri: "/v1/status", method: .get) { #expect($0.status == .unauthorized) }
+        }
+    }
+
+    /// What the pages may read with the token they present: always 200, granting nothing.
+    @Test func theSessionSaysWhatATokenMayRead() async throws {
+        let node = try RPCTests.Node()
+        let (registry, tokens) = RPCAuthTests.registry([([.readAccount("alice"), .metrics], nil, nil)])
+        let app = Application(router: RPCServer.router(engine: node.engine, auth: RPCAuth(registry: registry, required: true), explorer: try Self.assets()))
+        try await app.test(.router) { client in
+            func session(_ headers: HTTPFields) async throws -> [String: Any] {
+                try await client.execute(uri: "/explorer/session", method: .get, headers: headers) { response in
+                    #expect(response.status == .ok)
+                    return try RPCTests.json(response)
+                }
+            }
+            let none = try await session([:])
+            #expect(none["tokens"] as? String == "required" && none["token"] == nil)
+            let alice = try await session(RPCAuthTests.bearer(tokens[0]))
+            #expect(alice["scopes"] as? [String] == ["read:alice", "metrics"])
+            #expect(alice["accounts"] as? [String] == [DevelopmentNetwork.key("alice").publicKey.hex])
+            let wrong = try await session(RPCAuthTests.bearer("settle_nope_nope"))
+            #expect((wrong["refused"] as? String)?.isEmpty == false && wrong["scopes"] == nil)
+        }
+        let open = Application(router: RPCServer.router(engine: node.engine, explorer: try Self.assets()))
+        try await open.test(.router) { client in
+            let tokens = try await client.execute(uri: "/explorer/session", method: .get) { response in try RPCTests.json(response)["tokens"] as? String }
+            #expect(tokens == "off")
         }
     }
 

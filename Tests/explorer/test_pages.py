@@ -284,3 +284,61 @@ def test_a_node_serving_a_tampered_block_is_flagged(network, browser):
         assert errors == [], "\n".join(e["message"] for e in errors)
     finally:
         proxy.shutdown()
+
+
+@pytest.fixture(scope="module")
+def guarded():
+    """One validator whose RPC requires API tokens, and a token that reads alice's account only."""
+    work = pathlib.Path(tempfile.mkdtemp(prefix="settle-explorer-tokens-"))
+    port = free_port_pair()
+    settle("network", "init", "--validators", "1", "--dir", str(work / "net"), "--development-keys", "--rpc-port", str(port), "--p2p-port", str(port + 1000))
+    home = work / "net" / "node-0"
+    config = home / "settle.yaml"
+    text = config.read_text()
+    assert "tokens: false" in text, text
+    config.write_text(text.replace("tokens: false", "tokens: true", 1))
+    settle("tokens", "create", "--home", str(home), "--name", "alice-shop", "--scope", "read:alice", "--out", str(work / "alice.token"))
+    log = open(work / "node.log", "w")
+    process = subprocess.Popen([str(BIN / "settled"), "--home", str(home), "--log-level", "warning"], stdout=log, stderr=log)
+    try:
+        wait_for(lambda: get_json(f"http://127.0.0.1:{port}/health")["status"] == "ok", "the node healthy")
+        keys = work / "net" / "keys"
+        node = f"http://127.0.0.1:{port}"
+        admin = work / "admin.token"
+        settle("tokens", "create", "--home", str(home), "--name", "admin", "--scope", "all", "--out", str(admin))
+        wait_for(lambda: settle("tx", "transfer", "--key", str(keys / "bank.key"), "--to", "alice", "--amount", "7.00 USD", "--ref", "guarded-1",
+                                "--wait", "--node", node, "--token-file", str(admin), check=False).returncode == 0, "a payment to alice committed")
+        genesis = json.loads((work / "net" / "genesis.json").read_text())
+        yield {"node": node, "token": (work / "alice.token").read_text().strip(), "accounts": {a["label"]: a["publicKey"] for a in genesis["accounts"]}}
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_with_tokens_on_it_asks_for_one_and_shows_only_what_it_may_read(guarded, browser):
+    base = guarded["node"]
+    browser.get(f"{base}/explorer/")
+    browser.execute_script("sessionStorage.clear();")
+    open_page(browser, base, "/")
+    wait_for(lambda: "A token is needed" in text(browser), "the request for a token")
+    assert "requires an API token" in text(browser)
+    open_page(browser, base, "/settings")
+    field = wait_for(lambda: browser.find_element(By.ID, "token"), "the token field")
+    field.send_keys(guarded["token"])
+    browser.find_element(By.ID, "save-token").click()
+    wait_for(lambda: "accepts this token" in text(browser) and "read:alice" in text(browser), "the token accepted")
+    open_page(browser, base, f"/accounts/{guarded['accounts']['alice']}")
+    wait_for(lambda: "Account alice" in text(browser) and "guarded-1" in text(browser), "alice's account with her token")
+    shot(browser, "token-account")
+    open_page(browser, base, f"/accounts/{guarded['accounts']['bob']}")
+    wait_for(lambda: "may not read this" in text(browser), "bob's account withheld")
+    open_page(browser, base, "/blocks")
+    wait_for(lambda: "may not read this" in text(browser), "blocks withheld")
+    open_page(browser, base, "/")
+    wait_for(lambda: "Validators" in text(browser) and "may not read this" in text(browser), "the chain page without blocks")
+    errors = console_errors(browser)
+    assert errors == [], "\n".join(e["message"] for e in errors)

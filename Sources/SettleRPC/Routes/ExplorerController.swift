@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import SettleAPI
 import SettleExplorer
 
 /// Serves the web explorer's files under `/explorer/` (docs/explorer.md),
@@ -13,6 +14,7 @@ import SettleExplorer
 /// script injected through data.
 struct ExplorerController {
     let assets: ExplorerAssets?
+    let auth: RPCAuth
 
     static let securityHeaders: HTTPFields = [
         .contentSecurityPolicy: "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
@@ -26,7 +28,29 @@ struct ExplorerController {
         router.get("/explorer") { request, _ in
             request.uri.path.hasSuffix("/") ? answer("index.html", request) : Response(status: .movedPermanently, headers: [.location: "/explorer/"])
         }
+        router.get("/explorer/session") { _, context in try session(context.identity) }
         router.get("/explorer/**") { request, context in answer(context.parameters.getCatchAll().joined(separator: "/"), request) }
+    }
+
+    /// What the explorer may read with the token it presents (or none):
+    /// whether the node checks tokens, and the token's scopes and accounts —
+    /// so the pages ask only for what they may read, and say why the rest is
+    /// not shown, instead of collecting 401s and 403s. Always 200: it tells,
+    /// it grants nothing (each route still checks the token itself).
+    func session(_ caller: RPCCaller?) throws -> Response {
+        var body = Wire.ExplorerSession(tokens: auth.registry == nil ? "off" : auth.required ? "required" : "optional")
+        switch caller {
+        case .token(let grant)?:
+            body.token = grant.id
+            body.name = grant.name
+            body.scopes = grant.scopes.map(\.description)
+            body.accounts = grant.accounts.map(\.hex)
+        case .refused(let why)?: body.refused = why
+        case nil: break
+        }
+        var response = try RPCServer.json(body)
+        response.headers.append(contentsOf: Self.securityHeaders)
+        return response
     }
 
     func answer(_ path: String, _ request: Request) -> Response {

@@ -5,6 +5,7 @@
 import { ApiError } from "./api.js";
 import { el, message } from "./format.js";
 import { renderTrust } from "./trust.js";
+import { loadSession, may, notAllowed } from "./session.js";
 import { describeResult, search, targetOf } from "./search.js";
 
 const routes = [
@@ -33,6 +34,12 @@ async function show() {
   }
   main.replaceChildren(el("p", { class: "muted" }, "Loading…"));
   const view = el("div");
+  await loadSession();
+  if (!may("any") && !["settings", "receipt"].includes(found.nav)) {
+    view.append(el("h1", {}, "A token is needed"), message("warn", notAllowed("any")), el("p", {}, el("a", { href: "#/settings" }, "Set a token")));
+    if (mine === generation) main.replaceChildren(view);
+    return;
+  }
   try {
     const page = await found.load();
     await page.render(view, found.match.slice(1), () => mine === generation);
@@ -53,6 +60,10 @@ document.getElementById("search").addEventListener("submit", async (event) => {
   const query = input.value.trim();
   if (!query) return;
   main.replaceChildren(el("p", { class: "muted" }, `Searching for ${query}…`));
+  if (!may("read")) {
+    main.replaceChildren(el("h1", {}, "Search"), message("warn", `Search reads the whole chain. ${notAllowed("read")}`));
+    return;
+  }
   try {
     const target = await search(query);
     if (target.hash) {

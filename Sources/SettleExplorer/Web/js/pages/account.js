@@ -1,9 +1,11 @@
 // One account: its balances per asset and its history, newest first, paged.
 
 import { api } from "../api.js";
-import { el, link, money, short, table } from "../format.js";
+import { el, link, message, money, short, table } from "../format.js";
+import { may, notAllowed } from "../session.js";
 
 export async function render(view, [key]) {
+  if (!may("account", key)) return view.append(el("h1", {}, "Account"), el("p", { class: "mono" }, key), message("warn", notAllowed("account")));
   const before = new URLSearchParams(location.hash.split("?")[1] || "").get("before");
   const [genesis, balances, history] = await Promise.all([api.genesis(), api.balances(key), api.history(key, before)]);
   const label = (genesis.accounts || []).find((a) => a.publicKey === key)?.label;

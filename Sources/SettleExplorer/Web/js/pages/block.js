@@ -4,11 +4,13 @@
 // force), the validators that signed, and its transactions with their results.
 
 import { api } from "../api.js";
-import { el, fields, link, short, table, time } from "../format.js";
+import { el, fields, link, message, short, table, time } from "../format.js";
+import { may, notAllowed } from "../session.js";
 import { pinnedGenesis, verdictBadge, loadVerifier } from "../trust.js";
 import { verifyBlock } from "../verdicts.js";
 
 export async function render(view, [heightText]) {
+  if (!may("read")) return view.append(el("h1", {}, `Block ${heightText}`), message("warn", `A block lists every transaction. ${notAllowed("read")}`));
   const height = Number(heightText);
   const [block, parent] = await Promise.all([api.block(height), height > 1 ? api.block(height - 1).catch(() => null) : Promise.resolve(null)]);
   const verdict = await verifyBlock(block, parent);

@@ -7,8 +7,10 @@ import { el, link, message } from "../format.js";
 import { verdictBadge } from "../trust.js";
 import { verifyRun } from "../verdicts.js";
 import { blockTable } from "./chain.js";
+import { may, notAllowed } from "../session.js";
 
 export async function render(view) {
+  if (!may("read")) return view.append(el("h1", {}, "Blocks"), message("warn", `Blocks list every transaction. ${notAllowed("read")}`));
   const before = new URLSearchParams(location.hash.split("?")[1] || "").get("before") || undefined;
   const page = await api.blocks(before, 20);
   const blocks = page.blocks || [];

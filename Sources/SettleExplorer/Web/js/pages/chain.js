@@ -7,12 +7,13 @@ import { ago, card, el, fields, link, message, short, table, time } from "../for
 import { parseMetrics, quantile, value } from "../metrics.js";
 import { followBlocks, pageLifetime } from "../events.js";
 import { drawBars } from "../charts.js";
+import { may, notAllowed } from "../session.js";
 
 /** Most block headers read back to cover the last hour (one request). */
 const maxBlocks = 100;
 
 export async function render(view, _params, stillShown) {
-  const [status, validators, metricsText] = await Promise.all([api.status(), api.validators(), api.metrics().catch(() => null)]);
+  const [status, validators, metricsText] = await Promise.all([api.status(), api.validators(), may("metrics") ? api.metrics().catch(() => null) : null]);
   const heightCard = card("Height", String(status.height));
   const lastCard = card("Last block", status.height ? ago(status.lastBlockTime) : "none yet");
   view.append(
@@ -38,19 +39,25 @@ export async function render(view, _params, stillShown) {
     view.append(el("h2", {}, "Peers of this node"),
       table([{ label: "Validator key", cell: (p) => el("span", { class: "mono" }, short(p.validator || p.key || "", 12)) }, { label: "Height shown", num: true, cell: (p) => String(p.height) }], peers));
   }
-  const activity = el("div", { class: "chart", id: "activity" });
-  view.append(el("h2", {}, "Transactions per minute, last hour"), activity);
-  const blocks = await recentBlocks(status.height);
-  drawActivity(activity, blocks);
   const latest = el("div");
+  let recent = [];
+  if (may("read")) {
+    const activity = el("div", { class: "chart", id: "activity" });
+    view.append(el("h2", {}, "Transactions per minute, last hour"), activity);
+    const blocks = await recentBlocks(status.height);
+    drawActivity(activity, blocks);
+    recent = blocks.slice(0, 10);
+    latest.append(blockTable(recent));
+  } else {
+    latest.append(message("", `Blocks list every transaction. ${notAllowed("read")}`));
+  }
   view.append(el("h2", {}, "Latest blocks"), latest);
-  const recent = blocks.slice(0, 10);
-  latest.append(blockTable(recent));
   // Live: each new block updates the cards and the latest blocks.
   const signal = pageLifetime(stillShown);
   followBlocks((block) => {
     heightCard.querySelector(".value").textContent = String(block.height);
     lastCard.querySelector(".value").textContent = ago(block.timestamp);
+    if (!may("read")) return;
     recent.unshift(block);
     recent.length = Math.min(recent.length, 10);
     latest.replaceChildren(blockTable(recent));

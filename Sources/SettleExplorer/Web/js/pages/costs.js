@@ -5,12 +5,14 @@
 // for drawing.
 
 import { api } from "../api.js";
-import { el, link, short, table, time } from "../format.js";
+import { el, link, message, short, table, time } from "../format.js";
 import { drawBars } from "../charts.js";
+import { may, notAllowed } from "../session.js";
 
 const periods = 12;
 
 export async function render(view) {
+  if (!may("reports")) return view.append(el("h1", {}, "Costs"), message("warn", notAllowed("reports")));
   const [report, status, first] = await Promise.all([api.fees(), api.status(), api.block(1).catch(() => null)]);
   const rows = report.rows || [];
   const key = (r) => `${r.method} ${r.asset}`;

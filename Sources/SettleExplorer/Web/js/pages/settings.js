@@ -4,10 +4,11 @@
 import { api, setToken, token } from "../api.js";
 import { el, fields, message } from "../format.js";
 import { pinGenesis, pinnedGenesis, unpinGenesis } from "../trust.js";
+import { loadSession, may, notAllowed, session } from "../session.js";
 
 export async function render(view) {
   const pinned = await pinnedGenesis();
-  const status = await api.status().catch(() => null);
+  const status = may("any") ? await api.status().catch(() => null) : null;
   const genesisArea = el("textarea", { id: "pin-genesis-text", placeholder: "Paste the genesis file you trust (JSON)", "aria-label": "Genesis JSON to pin" });
   const fileInput = el("input", { type: "file", id: "pin-genesis-file", accept: ".json,application/json" });
   fileInput.addEventListener("change", async () => {
@@ -22,6 +23,10 @@ export async function render(view) {
   });
   const fromNode = el("button", { type: "button", id: "pin-node-genesis" }, "Load this node's genesis into the box");
   fromNode.addEventListener("click", async () => {
+    if (!may("any")) {
+      outcome.replaceChildren(message("warn", notAllowed("any")));
+      return;
+    }
     const answer = await fetch("/v1/genesis", { headers: token() ? { Authorization: `Bearer ${token()}` } : {} });
     genesisArea.value = await answer.text();
     outcome.replaceChildren(message("warn", "This is what the node says its genesis is. Compare its hash with one you got from the network's operators before you pin it: verifying against a node's own genesis proves only that the node agrees with itself."));
@@ -37,12 +42,10 @@ export async function render(view) {
   const tokenOutcome = el("div");
   saveToken.addEventListener("click", async () => {
     setToken(tokenInput.value);
-    try {
-      await api.status();
-      tokenOutcome.replaceChildren(message("ok", tokenInput.value ? "The node accepts this token. It is kept for this tab only." : "No token: only routes open without one will load."));
-    } catch (error) {
-      tokenOutcome.replaceChildren(message("error", error.message));
-    }
+    const now = await loadSession();
+    if (now.refused) tokenOutcome.replaceChildren(message("error", `The node refuses this token: ${now.refused}`));
+    else if (now.token) tokenOutcome.replaceChildren(message("ok", `The node accepts this token (${now.name || now.token}: ${(now.scopes || []).join(", ")}). It is kept for this tab only.`));
+    else tokenOutcome.replaceChildren(message(now.tokens === "required" ? "warn" : "ok", now.tokens === "required" ? "No token: this node requires one." : "No token: this node does not need one."));
   });
   view.append(
     el("h1", {}, "Trust & token"),
@@ -53,7 +56,15 @@ export async function render(view) {
       : message("warn", "No genesis is pinned: nothing on these pages is verified until you pin the genesis file you trust."),
     el("p", {}, fileInput), genesisArea, el("p", { class: "row" }, pin, fromNode, unpin), outcome,
     el("h2", {}, "API token"),
+    el("p", {}, tokenState(session())),
     el("p", { class: "muted" }, "Needed when the node has tokens on (docs/rpc.md “Authentication”). A token limited to one account shows that account only."),
     el("p", { class: "row" }, tokenInput, saveToken), tokenOutcome,
   );
+}
+
+function tokenState(s) {
+  if (s.tokens === "off") return "This node does not check tokens: everything is readable without one.";
+  if (s.refused) return `The node refuses this tab's token: ${s.refused}`;
+  if (s.token) return `Using token ${s.name || s.token}: ${(s.scopes || []).join(", ")}.`;
+  return s.tokens === "required" ? "This node requires a token." : "This node takes tokens but reads without one too.";
 }
