@@ -164,6 +164,9 @@ def test_pages_render_verify_and_search(network, browser):
     wait_for(lambda: "Validators" in text(browser) and browser.find_elements(By.CSS_SELECTOR, "#activity canvas, #activity table"), "the chain page")
     page = text(browser)
     assert f"Chain {status['chainId']}" in page and "validator-3" in page
+    # Each validator's last signed height, from the latest certificates verified in the browser.
+    wait_for(lambda: "certificates verified" in text(browser) and "Last signed (verified)" in text(browser), "the certificates verified")
+    assert "not verified" not in text(browser)
     shot(browser, "chain")
 
     open_page(browser, base, "/blocks")

@@ -8,6 +8,8 @@ import { parseMetrics, quantile, value } from "../metrics.js";
 import { followBlocks, pageLifetime } from "../events.js";
 import { drawBars } from "../charts.js";
 import { may, notAllowed } from "../session.js";
+import { verdictBadge } from "../trust.js";
+import { verifyRun } from "../verdicts.js";
 
 /** Most block headers read back to cover the last hour (one request). */
 const maxBlocks = 100;
@@ -33,7 +35,12 @@ export async function render(view, _params, stillShown) {
           card("Transactions timed", String(committed))));
     }
   }
-  view.append(el("h2", {}, "Validators"), validatorTable(validators, status));
+  // Each validator's last signed height: from the certificates of the latest headers, verified here (when a genesis is pinned).
+  const blocks = may("read") ? await recentBlocks(status.height) : [];
+  const run = blocks.length ? await verifyRun([...blocks].reverse()) : null;
+  const lastSigned = new Map();
+  for (const verified of run?.verified || []) for (const name of verified.signers) lastSigned.set(name, Math.max(lastSigned.get(name) || 0, Number(verified.height)));
+  view.append(el("h2", {}, "Validators ", run ? verdictBadge(run, `latest ${run.verified.length} certificates verified`) : ""), validatorTable(validators, status, run ? lastSigned : null));
   const peers = status.peers || [];
   if (peers.length) {
     view.append(el("h2", {}, "Peers of this node"),
@@ -44,7 +51,6 @@ export async function render(view, _params, stillShown) {
   if (may("read")) {
     const activity = el("div", { class: "chart", id: "activity" });
     view.append(el("h2", {}, "Transactions per minute, last hour"), activity);
-    const blocks = await recentBlocks(status.height);
     drawActivity(activity, blocks);
     recent = blocks.slice(0, 10);
     latest.append(blockTable(recent));
@@ -64,16 +70,15 @@ export async function render(view, _params, stillShown) {
   }, signal);
 }
 
-function validatorTable(validators, status) {
-  return table(
-    [
-      { label: "Name", cell: (v) => v.name },
-      { label: "Key", cell: (v) => el("span", { class: "mono" }, short(v.publicKey, 12)) },
-      { label: "Power", num: true, cell: (v) => String(v.power) },
-      { label: "Height it last showed", num: true, cell: (v) => lastShown(v, status) },
-    ],
-    validators.validators,
-  );
+function validatorTable(validators, status, lastSigned) {
+  const columns = [
+    { label: "Name", cell: (v) => v.name },
+    { label: "Key", cell: (v) => el("span", { class: "mono" }, short(v.publicKey, 12)) },
+    { label: "Power", num: true, cell: (v) => String(v.power) },
+    { label: "Height it last showed this node", num: true, cell: (v) => lastShown(v, status) },
+  ];
+  if (lastSigned) columns.push({ label: "Last signed (verified)", num: true, cell: (v) => (lastSigned.has(v.name) ? String(lastSigned.get(v.name)) : "not in the latest certificates") });
+  return table(columns, validators.validators);
 }
 
 function lastShown(validator, status) {
