@@ -188,6 +188,8 @@ def test_pages_render_verify_and_search(network, browser):
     wait_for(lambda: "/tx/" in browser.current_url and REFERENCE in text(browser), "the payment found by its reference")
     wait_for(lambda: "receipt verified" in browser.find_element(By.TAG_NAME, "h1").text, "its receipt verified")
     assert "42.50 USD" in text(browser)
+    wait_for(lambda: "decoded and signature verified" in text(browser), "the body decoded and its signature checked")
+    assert "payload.kind" in text(browser) and "transfer" in text(browser)
     shot(browser, "transaction")
 
     alice = next(a["publicKey"] for a in json.loads(network["genesis"])["accounts"] if a["label"] == "alice")

@@ -7,6 +7,7 @@ import { el, fields, link, message, short, table } from "../format.js";
 import { verdictBadge } from "../trust.js";
 import { verifyReceipt } from "../verdicts.js";
 import { assetDecimals, amount } from "../assets.js";
+import { bodyFields, decodeTransaction } from "../decoded.js";
 
 export async function render(view, [id]) {
   const tx = await api.transaction(id);
@@ -51,6 +52,10 @@ export async function render(view, [id]) {
       ),
     );
   }
+  const decoded = tx.transaction ? await decodeTransaction(tx.transaction, id) : null;
+  view.append(el("h2", {}, "What was signed ", decoded ? verdictBadge(decoded, "decoded and signature verified") : ""));
+  if (decoded && decoded.ok) view.append(bodyFields(decoded));
+  else if (decoded) view.append(message("error", decoded.reason));
   view.append(
     el("h2", {}, "Signatures"),
     table([{ label: "Public key", cell: (s) => el("span", { class: "mono" }, s.publicKey) }, { label: "Signature", cell: (s) => el("span", { class: "mono" }, short(s.signature, 16)) }], tx.signatures || []),
