@@ -151,3 +151,35 @@ extension Wire {
         case newHeight = "new-height"
     }
 }
+
+/// `GET /v1/activity` (docs/rpc.md "Activity"): the last hour, minute by minute.
+extension Wire {
+    public struct Activity: Codable, Sendable, Equatable {
+        /// 60 minutes, oldest first, the last one the minute under way.
+        public var minutes: [ActivityMinute]
+
+        public init(minutes: [ActivityMinute]) { self.minutes = minutes }
+    }
+
+    public struct ActivityMinute: Codable, Sendable, Equatable {
+        /// Unix time of the minute's start, in milliseconds.
+        public var start: UInt64
+        public var blocks: UInt64
+        public var transactions: UInt64
+        /// Commit latencies of the transactions this node admitted: how many,
+        /// and the upper bounds (ms) of the buckets holding the median and
+        /// the 99th percentile (absent without any, or above the last bucket).
+        public var latencyCount: UInt64
+        public var latencyP50Ms: UInt64?
+        public var latencyP99Ms: UInt64?
+
+        public init(start: UInt64, blocks: UInt64, transactions: UInt64, latencyCount: UInt64, latencyP50Ms: UInt64?, latencyP99Ms: UInt64?) {
+            self.start = start
+            self.blocks = blocks
+            self.transactions = transactions
+            self.latencyCount = latencyCount
+            self.latencyP50Ms = latencyP50Ms
+            self.latencyP99Ms = latencyP99Ms
+        }
+    }
+}

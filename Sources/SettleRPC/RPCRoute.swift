@@ -84,11 +84,12 @@ extension RPCRoute {
     static let dispute = RPCRoute("GET", "/v1/disputes/{id}", .account, errors: [.invalidID, .notFound])
     static let events = RPCRoute("GET", "/v1/events", .account, errors: [.invalidFrom, .invalidLastEventID, .tooManySubscribers] + reads)
     static let validators = RPCRoute("GET", "/v1/validators", .anyToken, errors: [.invalidHeight, .notFound])
+    static let activity = RPCRoute("GET", "/v1/activity", .anyToken)
     static let search = RPCRoute("GET", "/v1/search", .scope(.read), errors: [.invalidQuery] + reads)
 
     static let all: [RPCRoute] = [
         health, status, genesis, assets, evidence, metrics, submit, submitBatch, transaction, blocks, latestBlock, block, blockRecord,
-        balances, history, reference, receipt, consistency, fees, methods, feeQuote, payment, dispute, events, validators, search,
+        balances, history, reference, receipt, consistency, fees, methods, feeQuote, payment, dispute, events, validators, search, activity,
     ]
 }
 

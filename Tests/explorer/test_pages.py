@@ -161,7 +161,7 @@ def test_pages_render_verify_and_search(network, browser):
     assert status["genesisHash"][:12] in browser.find_element(By.ID, "trust").text
 
     open_page(browser, base, "/")
-    wait_for(lambda: "Validators" in text(browser) and browser.find_elements(By.CSS_SELECTOR, "#activity canvas, #activity table"), "the chain page")
+    wait_for(lambda: "Validators" in text(browser) and browser.find_elements(By.CSS_SELECTOR, "#activity canvas") and browser.find_elements(By.CSS_SELECTOR, "#latency canvas"), "the chain page and its two charts")
     page = text(browser)
     assert f"Chain {status['chainId']}" in page and "validator-3" in page
     # Each validator's last signed height, from the latest certificates verified in the browser.

@@ -73,6 +73,7 @@ extension NodeEngine {
             let transactions = executed.block.transactions
             let latencies = transactions.compactMap { tx in admittedAt.removeValue(forKey: tx.id).map { now - $0 } }
             metrics.committed(transactions: transactions.count, latencies: latencies, production: now - done.started)
+            activity.record(atMs: Self.wallClock(), transactions: transactions.count, latencies: latencies)
             let storedBlock = StoredBlock(block: executed.block, commit: commit, results: executed.outcome.results)
             feed.publish(storedBlock)
             for tx in transactions { unstoredTransactions.remove(tx.id) }

@@ -164,6 +164,8 @@ public actor NodeEngine {
     let metrics: NodeMetrics
     /// When each pending transaction was admitted, for the commit latency.
     var admittedAt: [Hash256: ContinuousClock.Instant] = [:]
+    /// Blocks, transactions and commit latencies per minute over the last hour (`GET /v1/activity`).
+    var activity = ActivityWindow()
     /// The validator driver, once consensus among several validators started
     /// (`startConsensus`; never in single-validator mode).
     var consensus: ValidatorDriver?
@@ -448,6 +450,9 @@ public actor NodeEngine {
 
     /// The height of the last durable block.
     public var storedHeight: UInt64 { stored.height }
+
+    /// The last hour's activity, minute by minute, as of now.
+    public func recentActivity() -> [ActivityWindow.Minute] { activity.window(atMs: Self.wallClock()) }
 
     /// The height of the last block applied to the state (consensus goes on
     /// from there); the store may be a block or two behind (`nodeStatus`).

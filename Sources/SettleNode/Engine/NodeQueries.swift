@@ -20,6 +20,7 @@ public struct NodeQueries: Sendable {
     public var storedHeight: UInt64 { get async { await engine.storedHeight } }
     public func nodeStatus() async -> NodeStatus { await engine.nodeStatus() }
     public func health() async -> NodeHealth { await engine.health() }
+    public func recentActivity() async -> [ActivityWindow.Minute] { await engine.recentActivity() }
     public func assets() async -> [Asset] { await engine.assets() }
     public func balances(of account: PublicKey) async -> [(asset: Asset, balance: Int64)] { await engine.balances(of: account) }
     public func transaction(signer: PublicKey, externalReference: String) async -> Hash256? { await engine.transaction(signer: signer, externalReference: externalReference) }

@@ -16,6 +16,16 @@ struct NodeController {
         routes.add(.health) { _, _ in try await health() }
         routes.add(.metrics) { _, _ in metrics.response() }
         routes.add(.status) { _, _ in try await status() }
+        routes.add(.activity) { _, _ in
+            let minutes = await queries.recentActivity()
+            return try RPCServer.json(
+                Wire.Activity(
+                    minutes: minutes.map {
+                        Wire.ActivityMinute(
+                            start: $0.start, blocks: $0.blocks, transactions: $0.transactions, latencyCount: $0.latencyCount, latencyP50Ms: $0.latencyQuantileMs(0.5),
+                            latencyP99Ms: $0.latencyQuantileMs(0.99))
+                    }))
+        }
         routes.add(.genesis) { _, _ in
             // The canonical JSON form; clients check its hash against the status's genesisHash or a value from the operators.
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: queries.genesis.jsonText(comments: false))))

@@ -86,6 +86,7 @@ export const api = {
   fees: (from, to) => get(`/v1/reports/fees${query({ from, to })}`),
   methods: () => get("/v1/methods"),
   metrics: () => getText("/metrics"),
+  activity: () => get("/v1/activity"),
   search: (text) => get(`/v1/search?q=${encodeURIComponent(text)}`),
 };
 

@@ -1,5 +1,5 @@
 // The chain at a glance: height and last block, the validators and peers,
-// transactions per minute over the last hour (from the blocks' own times),
+// transactions and commit latency per minute over the last hour (the node's GET /v1/activity),
 // commit latency (from the node's metrics), kept live by the event stream.
 
 import { api } from "../api.js";
@@ -46,12 +46,15 @@ export async function render(view, _params, stillShown) {
     view.append(el("h2", {}, "Peers of this node"),
       table([{ label: "Validator key", cell: (p) => el("span", { class: "mono" }, short(p.validator || p.key || "", 12)) }, { label: "Height shown", num: true, cell: (p) => String(p.height) }], peers));
   }
+  const activity = el("div", { class: "chart", id: "activity" });
+  const latency = el("div", { class: "chart", id: "latency" });
+  view.append(el("div", { class: "grid2" },
+    el("div", {}, el("h2", {}, "Transactions per minute, last hour"), activity),
+    el("div", {}, el("h2", {}, "Commit latency per minute (ms, bucket bounds)"), latency)));
+  await drawActivity(activity, latency, (await api.activity()).minutes);
   const latest = el("div");
   let recent = [];
   if (may("read")) {
-    const activity = el("div", { class: "chart", id: "activity" });
-    view.append(el("h2", {}, "Transactions per minute, last hour"), activity);
-    drawActivity(activity, blocks);
     recent = blocks.slice(0, 10);
     latest.append(blockTable(recent));
   } else {
@@ -105,15 +108,12 @@ async function recentBlocks(height) {
   return (await api.blocks(undefined, maxBlocks)).blocks || [];
 }
 
-function drawActivity(node, blocks) {
-  const now = Date.now();
-  const minutes = Array.from({ length: 60 }, (_, i) => ({ label: `${59 - i}`, count: 0 }));
-  for (const block of blocks) {
-    const minute = Math.floor((now - block.timestamp) / 60000);
-    if (minute >= 0 && minute < 60) minutes[59 - minute].count += block.transactionCount;
-  }
-  drawBars(node, minutes.map((m) => `−${m.label} min`), [{ label: "transactions", data: minutes.map((m) => m.count) }]);
-  if (blocks.length >= maxBlocks && Date.now() - blocks[blocks.length - 1].timestamp < 3600_000) {
-    node.after(message("", `Counted from the latest ${maxBlocks} blocks, which cover the last ${Math.ceil((Date.now() - blocks[blocks.length - 1].timestamp) / 60000)} minutes.`));
-  }
+/** The node's last hour (GET /v1/activity): transactions per minute, and the commit latency p50/p99 per minute. */
+async function drawActivity(activityNode, latencyNode, minutes) {
+  const labels = minutes.map((m) => time(m.start).slice(11, 16));
+  await drawBars(activityNode, labels, [{ label: "transactions", data: minutes.map((m) => m.transactions) }]);
+  await drawBars(latencyNode, labels, [
+    { label: "p50", data: minutes.map((m) => m.latencyP50Ms ?? null) },
+    { label: "p99", data: minutes.map((m) => m.latencyP99Ms ?? null) },
+  ]);
 }
