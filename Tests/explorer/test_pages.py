@@ -150,8 +150,13 @@ def pin(driver, base, genesis):
 
 
 def shot(driver, name):
+    """The whole page (the window grown to its height, up to 4 000 px), once the browser has laid it out again."""
     SHOTS.mkdir(parents=True, exist_ok=True)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, min(max(height, 1000), 4000))
+    driver.execute_async_script("requestAnimationFrame(() => requestAnimationFrame(arguments[arguments.length - 1]))")
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    driver.set_window_size(1400, 1000)
 
 
 def test_pages_render_verify_and_search(network, browser):
