@@ -320,6 +320,10 @@ step "Anyone verifies the card charge's receipt with the genesis file alone"
 settle receipt --genesis "$work/net/genesis.json" --rpc "$SETTLE_NODE" "$card_id" --output "$work/card.receipt.json"
 settle verify-receipt --genesis "$work/net/genesis.json" "$work/card.receipt.json"
 
+step "The web explorer, served by every node: the observer's search finds the card charge by its id (open $observer/explorer/ in a browser while a cluster runs)"
+curl -fsS "$observer/explorer/" | grep -o "<title>[^<]*</title>"
+curl -fsS "$observer/v1/search?q=$card_id" | grep -o '"kind":"transaction"'
+
 step "Stop the validators and the observer gracefully and audit every store"
 for pid in "${pids[@]}"; do kill "$pid"; wait "$pid" || true; done
 pids=()
