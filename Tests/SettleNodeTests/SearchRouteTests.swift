@@ -45,7 +45,8 @@ import Testing
             // Beyond the tip, and nothing at all: empty lists, not errors.
             #expect(try await search("99").isEmpty)
             #expect(try await search("no such thing").isEmpty)
-            for bad in ["/v1/search", "/v1/search?q=", "/v1/search?q=%20%20", "/v1/search?q=\(String(repeating: "x", count: 257))"] {
+            #expect(try await search("  ").isEmpty)
+            for bad in ["/v1/search", "/v1/search?q=", "/v1/search?q=\(String(repeating: "x", count: 257))"] {
                 try await client.execute(uri: bad, method: .get) { response in
                     #expect(response.status == .badRequest && String(buffer: response.body).contains("invalid_query"), "\(bad)")
                 }

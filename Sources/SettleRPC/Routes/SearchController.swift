@@ -16,17 +16,18 @@ import SettleStore
 /// a search must never cost a node.
 struct SearchController {
     let queries: NodeQueries
-    static let maxQueryBytes = 256
+    static let maxQueryCharacters = 256
 
     func addRoutes(to routes: RPCRoutes) {
         routes.add(.search) { request, _ in
-            guard let raw = request.uri.queryParameters.get("q") else {
-                throw RPCError(.invalidQuery, "q is required: a block height, a transaction id, an account key or genesis label, or an external reference")
+            guard let raw = request.uri.queryParameters.get("q"), !raw.isEmpty, raw.unicodeScalars.count <= Self.maxQueryCharacters else {
+                throw RPCError(
+                    .invalidQuery,
+                    "q is required, 1 to \(Self.maxQueryCharacters) characters: a block height, a transaction id, an account key or genesis label, or an external reference")
             }
+            // Spaces around a pasted id or reference are not part of it (a text of spaces names nothing).
             let query = raw.trimmingCharacters(in: .whitespaces)
-            guard !query.isEmpty, query.utf8.count <= Self.maxQueryBytes else {
-                throw RPCError(.invalidQuery, "q must be 1 to \(Self.maxQueryBytes) bytes")
-            }
+            guard !query.isEmpty else { return try RPCServer.json(Wire.Search(query: query, results: [])) }
             return try RPCServer.json(Wire.Search(query: query, results: try await results(for: query)))
         }
     }
